@@ -1,0 +1,219 @@
+"""Pandera models of the four input tables: patients, lines, assessments, lesions.
+
+These models are the single source of truth for column names, types, units, allowed values
+and meanings.  The data dictionary (``data_dictionary/``) is generated from them, the readers
+coerce raw text to the types declared here, and :mod:`netsurv.validation` checks values
+against them.
+
+Types used in the models:
+
+* identifiers are strings (``"P001"``; numbers in a CSV are read as text, so ``1`` and
+  ``"1"`` are the same patient);
+* dates are ``datetime64[ns]`` at day resolution (ISO ``YYYY-MM-DD`` in files);
+* measurements are ``float64`` in the unit named in the column (mm, mL, HU, g/mL);
+* flags are pandas' nullable ``boolean``; counts are nullable ``Int64``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+SEX = ("F", "M")
+PRIMARY_SITES = (
+    "pancreas",
+    "small_intestine",
+    "duodenum",
+    "stomach",
+    "appendix",
+    "colon",
+    "rectum",
+    "lung",
+    "thymus",
+    "unknown",
+    "other",
+)
+GRADES = ("G1", "G2", "G3")
+REGIMEN_CLASSES = ("SSA", "PRRT", "mTOR", "TKI", "chemo", "locoregional", "surgery", "other")
+END_REASONS = ("progression", "toxicity", "death", "completed", "patient_decision", "other")
+MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
+ANATOMICAL_MODALITIES = ("CT", "MRI")
+NONTARGET_STATUSES = ("CR", "NON-CR/NON-PD", "PD", "NE")
+READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+LESION_SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
+LESION_ROLES = ("target", "non_target", "new")
+MEASUREMENT_FLAGS = ("too_small", "not_evaluable")
+
+#: The key columns of each input table, in order.
+KEYS: dict[str, tuple[str, ...]] = {
+    "patients": ("patient_id",),
+    "lines": ("patient_id", "line_id"),
+    "assessments": ("patient_id", "assessment_id"),
+    "lesions": ("patient_id", "assessment_id", "lesion_id"),
+}
+
+_EARLIEST = pd.Timestamp("1900-01-01")
+_LATEST = pd.Timestamp("2100-12-31")
+
+
+def _date(description: str, *, nullable: bool = True) -> object:
+    return pa.Field(
+        nullable=nullable,
+        ge=_EARLIEST,
+        le=_LATEST,
+        description=description,
+        metadata={"unit": "date (YYYY-MM-DD)"},
+    )
+
+
+def _id(description: str) -> object:
+    return pa.Field(nullable=False, str_length={"min_value": 1}, description=description)
+
+
+def _measure(description: str, unit: str, *, ge: float | None = 0.0, le: float | None = None) -> object:
+    return pa.Field(nullable=True, ge=ge, le=le, description=description, metadata={"unit": unit})
+
+
+def _choice(description: str, allowed: tuple[str, ...]) -> object:
+    return pa.Field(nullable=True, isin=list(allowed), description=description)
+
+
+class Patients(pa.DataFrameModel):
+    """One row per patient. Columns not listed here pass through as covariates."""
+
+    patient_id: Series[str] = _id("Patient identifier, unique in the cohort.")
+    last_alive_date: Series[pd.Timestamp] = _date(
+        "Last date the patient was known to be alive (last contact); censoring date for OS.",
+        nullable=False,
+    )
+    death_date: Optional[Series[pd.Timestamp]] = _date("Date of death, any cause; empty if alive.")
+    sex: Optional[Series[str]] = _choice("Sex recorded at birth.", SEX)
+    birth_date: Optional[Series[pd.Timestamp]] = _date("Date of birth.")
+    primary_site: Optional[Series[str]] = _choice("Site of the primary tumour.", PRIMARY_SITES)
+    grade: Optional[Series[str]] = _choice(
+        "WHO 2022 grade (G1: Ki-67 < 3 %, G2: 3-20 %, G3: > 20 %).", GRADES
+    )
+    ki67_pct: Optional[Series[float]] = _measure("Ki-67 proliferation index.", "%", le=100.0)
+    functional: Optional[Series[pd.BooleanDtype]] = pa.Field(
+        nullable=True, description="Hormonal (functional) syndrome present."
+    )
+    diagnosis_date: Optional[Series[pd.Timestamp]] = _date("Date of histological diagnosis.")
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class Lines(pa.DataFrameModel):
+    """One row per treatment line of a patient."""
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    line_id: Series[str] = _id("Treatment line identifier, unique within the patient.")
+    regimen: Series[str] = pa.Field(
+        nullable=False, str_length={"min_value": 1}, description="Regimen as given, free text."
+    )
+    start_date: Series[pd.Timestamp] = _date("First day of treatment.", nullable=False)
+    regimen_class: Optional[Series[str]] = _choice("Class of the regimen.", REGIMEN_CLASSES)
+    end_date: Optional[Series[pd.Timestamp]] = _date(
+        "Last day of treatment; empty while ongoing."
+    )
+    end_reason: Optional[Series[str]] = _choice(
+        "Why treatment stopped; empty while ongoing.", END_REASONS
+    )
+    n_cycles: Optional[Series[pd.Int64Dtype]] = pa.Field(
+        nullable=True, ge=0, description="Number of cycles given (PRRT, chemotherapy).",
+        metadata={"unit": "cycles"},
+    )
+    origin_date: Optional[Series[pd.Timestamp]] = _date(
+        "Time origin for endpoints when it is not the start date (e.g. randomisation)."
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class Assessments(pa.DataFrameModel):
+    """One row per imaging assessment (one scan of one modality on one date)."""
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    assessment_id: Series[str] = _id("Assessment identifier, unique within the patient.")
+    date: Series[pd.Timestamp] = _date("Date of the scan.", nullable=False)
+    modality: Series[str] = pa.Field(
+        nullable=False, isin=list(MODALITIES), description="Imaging modality."
+    )
+    line_id: Optional[Series[str]] = pa.Field(
+        nullable=True,
+        description="Treatment line the scan belongs to; empty = assigned from the dates.",
+    )
+    nontarget_status: Optional[Series[str]] = _choice(
+        "Reader's status of the non-target lesions as a whole (RECIST 1.1 section 4.3.2).",
+        NONTARGET_STATUSES,
+    )
+    new_lesion: Optional[Series[pd.BooleanDtype]] = pa.Field(
+        nullable=True, description="An unequivocal new lesion is seen on this scan."
+    )
+    reader_response: Optional[Series[str]] = _choice(
+        "Overall response recorded by the reader (kept for agreement analyses).",
+        READER_RESPONSES,
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class Lesions(pa.DataFrameModel):
+    """One row per lesion per assessment."""
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    assessment_id: Series[str] = _id("Assessment the measurement was made on.")
+    lesion_id: Series[str] = _id(
+        "Lesion identifier, stable across the patient's assessments."
+    )
+    site: Series[str] = pa.Field(nullable=False, isin=list(LESION_SITES), description="Organ.")
+    role: Series[str] = pa.Field(
+        nullable=False,
+        isin=list(LESION_ROLES),
+        description="RECIST role chosen at baseline (new = first seen after baseline).",
+    )
+    long_axis_mm: Optional[Series[float]] = _measure(
+        "Longest diameter in the axial plane; 0 = disappeared.", "mm"
+    )
+    short_axis_mm: Optional[Series[float]] = _measure(
+        "Short axis, perpendicular to the long axis (required for lymph nodes).", "mm"
+    )
+    density_hu: Optional[Series[float]] = _measure(
+        "Mean CT attenuation of the lesion (Choi).", "HU", ge=-1000.0, le=3000.0
+    )
+    volume_ml: Optional[Series[float]] = _measure(
+        "Lesion volume (CT segmentation or SST-PET functional volume).", "mL"
+    )
+    suv_max: Optional[Series[float]] = _measure("Maximum standardised uptake value.", "g/mL")
+    suv_mean: Optional[Series[float]] = _measure("Mean standardised uptake value.", "g/mL")
+    sul_peak: Optional[Series[float]] = _measure(
+        "Peak SUV normalised to lean body mass, 1 cm^3 sphere (PERCIST).", "g/mL"
+    )
+    viable_long_axis_mm: Optional[Series[float]] = _measure(
+        "Longest diameter of the viable (arterially enhancing) part (mRECIST).", "mm"
+    )
+    measurement_flag: Optional[Series[str]] = _choice(
+        "too_small = present but too small to measure; not_evaluable = could not be assessed.",
+        MEASUREMENT_FLAGS,
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+#: The input table models by table name, in loading order.
+INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    "patients": Patients,
+    "lines": Lines,
+    "assessments": Assessments,
+    "lesions": Lesions,
+}
