@@ -16,8 +16,6 @@ Types used in the models:
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -73,7 +71,9 @@ def _id(description: str) -> object:
     return pa.Field(nullable=False, str_length={"min_value": 1}, description=description)
 
 
-def _measure(description: str, unit: str, *, ge: float | None = 0.0, le: float | None = None) -> object:
+def _measure(
+    description: str, unit: str, *, ge: float | None = 0.0, le: float | None = None
+) -> object:
     return pa.Field(nullable=True, ge=ge, le=le, description=description, metadata={"unit": unit})
 
 
@@ -89,18 +89,18 @@ class Patients(pa.DataFrameModel):
         "Last date the patient was known to be alive (last contact); censoring date for OS.",
         nullable=False,
     )
-    death_date: Optional[Series[pd.Timestamp]] = _date("Date of death, any cause; empty if alive.")
-    sex: Optional[Series[str]] = _choice("Sex recorded at birth.", SEX)
-    birth_date: Optional[Series[pd.Timestamp]] = _date("Date of birth.")
-    primary_site: Optional[Series[str]] = _choice("Site of the primary tumour.", PRIMARY_SITES)
-    grade: Optional[Series[str]] = _choice(
+    death_date: Series[pd.Timestamp] | None = _date("Date of death, any cause; empty if alive.")
+    sex: Series[str] | None = _choice("Sex recorded at birth.", SEX)
+    birth_date: Series[pd.Timestamp] | None = _date("Date of birth.")
+    primary_site: Series[str] | None = _choice("Site of the primary tumour.", PRIMARY_SITES)
+    grade: Series[str] | None = _choice(
         "WHO 2022 grade (G1: Ki-67 < 3 %, G2: 3-20 %, G3: > 20 %).", GRADES
     )
-    ki67_pct: Optional[Series[float]] = _measure("Ki-67 proliferation index.", "%", le=100.0)
-    functional: Optional[Series[pd.BooleanDtype]] = pa.Field(
+    ki67_pct: Series[float] | None = _measure("Ki-67 proliferation index.", "%", le=100.0)
+    functional: Series[pd.BooleanDtype] | None = pa.Field(
         nullable=True, description="Hormonal (functional) syndrome present."
     )
-    diagnosis_date: Optional[Series[pd.Timestamp]] = _date("Date of histological diagnosis.")
+    diagnosis_date: Series[pd.Timestamp] | None = _date("Date of histological diagnosis.")
 
     class Config:
         strict = False
@@ -116,18 +116,18 @@ class Lines(pa.DataFrameModel):
         nullable=False, str_length={"min_value": 1}, description="Regimen as given, free text."
     )
     start_date: Series[pd.Timestamp] = _date("First day of treatment.", nullable=False)
-    regimen_class: Optional[Series[str]] = _choice("Class of the regimen.", REGIMEN_CLASSES)
-    end_date: Optional[Series[pd.Timestamp]] = _date(
-        "Last day of treatment; empty while ongoing."
-    )
-    end_reason: Optional[Series[str]] = _choice(
+    regimen_class: Series[str] | None = _choice("Class of the regimen.", REGIMEN_CLASSES)
+    end_date: Series[pd.Timestamp] | None = _date("Last day of treatment; empty while ongoing.")
+    end_reason: Series[str] | None = _choice(
         "Why treatment stopped; empty while ongoing.", END_REASONS
     )
-    n_cycles: Optional[Series[pd.Int64Dtype]] = pa.Field(
-        nullable=True, ge=0, description="Number of cycles given (PRRT, chemotherapy).",
+    n_cycles: Series[pd.Int64Dtype] | None = pa.Field(
+        nullable=True,
+        ge=0,
+        description="Number of cycles given (PRRT, chemotherapy).",
         metadata={"unit": "cycles"},
     )
-    origin_date: Optional[Series[pd.Timestamp]] = _date(
+    origin_date: Series[pd.Timestamp] | None = _date(
         "Time origin for endpoints when it is not the start date (e.g. randomisation)."
     )
 
@@ -145,18 +145,18 @@ class Assessments(pa.DataFrameModel):
     modality: Series[str] = pa.Field(
         nullable=False, isin=list(MODALITIES), description="Imaging modality."
     )
-    line_id: Optional[Series[str]] = pa.Field(
+    line_id: Series[str] | None = pa.Field(
         nullable=True,
         description="Treatment line the scan belongs to; empty = assigned from the dates.",
     )
-    nontarget_status: Optional[Series[str]] = _choice(
+    nontarget_status: Series[str] | None = _choice(
         "Reader's status of the non-target lesions as a whole (RECIST 1.1 section 4.3.2).",
         NONTARGET_STATUSES,
     )
-    new_lesion: Optional[Series[pd.BooleanDtype]] = pa.Field(
+    new_lesion: Series[pd.BooleanDtype] | None = pa.Field(
         nullable=True, description="An unequivocal new lesion is seen on this scan."
     )
-    reader_response: Optional[Series[str]] = _choice(
+    reader_response: Series[str] | None = _choice(
         "Overall response recorded by the reader (kept for agreement analyses).",
         READER_RESPONSES,
     )
@@ -171,36 +171,34 @@ class Lesions(pa.DataFrameModel):
 
     patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
     assessment_id: Series[str] = _id("Assessment the measurement was made on.")
-    lesion_id: Series[str] = _id(
-        "Lesion identifier, stable across the patient's assessments."
-    )
+    lesion_id: Series[str] = _id("Lesion identifier, stable across the patient's assessments.")
     site: Series[str] = pa.Field(nullable=False, isin=list(LESION_SITES), description="Organ.")
     role: Series[str] = pa.Field(
         nullable=False,
         isin=list(LESION_ROLES),
         description="RECIST role chosen at baseline (new = first seen after baseline).",
     )
-    long_axis_mm: Optional[Series[float]] = _measure(
+    long_axis_mm: Series[float] | None = _measure(
         "Longest diameter in the axial plane; 0 = disappeared.", "mm"
     )
-    short_axis_mm: Optional[Series[float]] = _measure(
+    short_axis_mm: Series[float] | None = _measure(
         "Short axis, perpendicular to the long axis (required for lymph nodes).", "mm"
     )
-    density_hu: Optional[Series[float]] = _measure(
+    density_hu: Series[float] | None = _measure(
         "Mean CT attenuation of the lesion (Choi).", "HU", ge=-1000.0, le=3000.0
     )
-    volume_ml: Optional[Series[float]] = _measure(
+    volume_ml: Series[float] | None = _measure(
         "Lesion volume (CT segmentation or SST-PET functional volume).", "mL"
     )
-    suv_max: Optional[Series[float]] = _measure("Maximum standardised uptake value.", "g/mL")
-    suv_mean: Optional[Series[float]] = _measure("Mean standardised uptake value.", "g/mL")
-    sul_peak: Optional[Series[float]] = _measure(
+    suv_max: Series[float] | None = _measure("Maximum standardised uptake value.", "g/mL")
+    suv_mean: Series[float] | None = _measure("Mean standardised uptake value.", "g/mL")
+    sul_peak: Series[float] | None = _measure(
         "Peak SUV normalised to lean body mass, 1 cm^3 sphere (PERCIST).", "g/mL"
     )
-    viable_long_axis_mm: Optional[Series[float]] = _measure(
+    viable_long_axis_mm: Series[float] | None = _measure(
         "Longest diameter of the viable (arterially enhancing) part (mRECIST).", "mm"
     )
-    measurement_flag: Optional[Series[str]] = _choice(
+    measurement_flag: Series[str] | None = _choice(
         "too_small = present but too small to measure; not_evaluable = could not be assessed.",
         MEASUREMENT_FLAGS,
     )

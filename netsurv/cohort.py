@@ -1,0 +1,338 @@
+"""The validated cohort: the four input tables, the scan-to-line links and the attrition."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from netsurv.errors import ValidationError
+from netsurv.lines import (
+    lines_without_baseline,
+    link_assessments_to_lines,
+    record_assignment_problems,
+)
+from netsurv.schema.coerce import Problems, row_keys
+from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.validation import (
+    ValidationOptions,
+    apply_severity,
+    check_baseline_targets,
+    check_cross_table,
+    coerce_and_check,
+)
+
+ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
+
+
+@dataclass(frozen=True, repr=False)
+class Cohort:
+    """A validated NET cohort.
+
+    Build one with :meth:`Cohort.from_frames`, :func:`netsurv.read_cohort`,
+    :func:`netsurv.load_demo` or :func:`netsurv.simulate_cohort`; do not call the constructor
+    directly.
+
+    Attributes
+    ----------
+    patients, lines, assessments, lesions : pandas.DataFrame
+        The input tables with the schema's types; every declared column is present (optional
+        columns the source lacked are empty).  Extra patient columns pass through as
+        covariates.
+    assessment_lines : pandas.DataFrame
+        One row per (patient, line, assessment): ``role`` is ``"baseline"`` or
+        ``"follow_up"``.  A scan can be the last follow-up of one line and the baseline of the
+        next.
+    attrition : pandas.DataFrame
+        Every row set aside, with ``table``, ``row_key``, ``stage`` and ``reason``.
+    warnings : pandas.DataFrame
+        Problems below the error threshold, in the format of
+        :attr:`netsurv.ValidationError.failures`.
+    truth : pandas.DataFrame or None
+        Latent ground truth of a simulated cohort (one row per patient); None for real data.
+    options : ValidationOptions
+        The options the cohort was validated with.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> cohort.n_patients > 0
+    True
+    """
+
+    patients: pd.DataFrame
+    lines: pd.DataFrame
+    assessments: pd.DataFrame
+    lesions: pd.DataFrame
+    assessment_lines: pd.DataFrame
+    attrition: pd.DataFrame
+    warnings: pd.DataFrame
+    options: ValidationOptions = field(default_factory=ValidationOptions)
+    truth: pd.DataFrame | None = None
+
+    @classmethod
+    def from_frames(
+        cls,
+        patients: pd.DataFrame,
+        lines: pd.DataFrame,
+        assessments: pd.DataFrame,
+        lesions: pd.DataFrame,
+        *,
+        truth: pd.DataFrame | None = None,
+        options: ValidationOptions | None = None,
+    ) -> Cohort:
+        """Validate four tables and build a cohort.
+
+        Parameters
+        ----------
+        patients, lines, assessments, lesions
+            The input tables (see ``data_dictionary/``).  Values may be text (as read from
+            CSV) or already typed.
+        truth
+            Optional latent truth of a simulated cohort, kept as given.
+        options
+            Validation settings (baseline window, rule severities).
+
+        Returns
+        -------
+        Cohort
+
+        Raises
+        ------
+        netsurv.ValidationError
+            If any rule of severity ``"error"`` is broken; ``.failures`` lists every problem.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import netsurv as ns
+        >>> p = pd.DataFrame({"patient_id": ["P1"], "last_alive_date": ["2021-06-01"]})
+        >>> ln = pd.DataFrame({"patient_id": ["P1"], "line_id": ["L1"],
+        ...                    "regimen": ["octreotide LAR"], "start_date": ["2020-01-15"]})
+        >>> a = pd.DataFrame({"patient_id": ["P1", "P1"], "assessment_id": ["A1", "A2"],
+        ...                   "date": ["2020-01-02", "2020-04-10"], "modality": ["CT", "CT"]})
+        >>> les = pd.DataFrame({"patient_id": ["P1", "P1"], "assessment_id": ["A1", "A2"],
+        ...                     "lesion_id": ["T1", "T1"], "site": ["liver", "liver"],
+        ...                     "role": ["target", "target"], "long_axis_mm": [32.0, 30.5]})
+        >>> cohort = ns.Cohort.from_frames(p, ln, a, les)
+        >>> cohort.assessment_lines["role"].tolist()
+        ['baseline', 'follow_up']
+        """
+        raw = {"patients": patients, "lines": lines, "assessments": assessments, "lesions": lesions}
+        return _build(raw, truth=truth, options=options or ValidationOptions())
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_patients(self) -> int:
+        """Number of patients."""
+        return len(self.patients)
+
+    def subset(self, patient_ids: Iterable[str]) -> Cohort:
+        """The cohort restricted to some patients (for reruns on subgroups).
+
+        Parameters
+        ----------
+        patient_ids
+            Identifiers to keep; unknown identifiers raise ``KeyError``.
+
+        Returns
+        -------
+        Cohort
+            A new cohort; the attrition keeps only the kept patients' rows.
+
+        Examples
+        --------
+        >>> import netsurv as ns
+        >>> demo = ns.load_demo()
+        >>> demo.subset(demo.patients["patient_id"][:5]).n_patients
+        5
+        """
+        ids = pd.Index(pd.unique(np.asarray(list(patient_ids), dtype=object)))
+        unknown = ids.difference(pd.Index(self.patients["patient_id"]))
+        if len(unknown):
+            raise KeyError(f"unknown patient_id(s): {list(unknown[:10])}")
+
+        def keep(df: pd.DataFrame) -> pd.DataFrame:
+            return df[df["patient_id"].isin(ids)].reset_index(drop=True)
+
+        att = self.attrition
+        att_pid = att["row_key"].str.split(" / ").str[0]
+        truth = None if self.truth is None else keep(self.truth)
+        warn = self.warnings
+        warn_pid = warn["row_key"].astype(str).str.split(" / ").str[0]
+        return Cohort(
+            patients=keep(self.patients),
+            lines=keep(self.lines),
+            assessments=keep(self.assessments),
+            lesions=keep(self.lesions),
+            assessment_lines=keep(self.assessment_lines),
+            attrition=att[att_pid.isin(ids)].reset_index(drop=True),
+            warnings=warn[warn_pid.isin(ids)].reset_index(drop=True),
+            options=self.options,
+            truth=truth,
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Counts that describe the cohort, as a two-column table (``item``, ``value``).
+
+        Examples
+        --------
+        >>> import netsurv as ns
+        >>> ns.load_demo().summary().set_index("item").loc["patients", "value"] > 0
+        True
+        """
+        p, ln, a, les = self.patients, self.lines, self.assessments, self.lesions
+        dead = p["death_date"].notna()
+        last = p["death_date"].fillna(p["last_alive_date"])
+        first_start = p["patient_id"].map(ln.groupby("patient_id")["start_date"].min())
+        fu_months = (last - first_start).dt.days / 30.4375
+        rows: list[tuple[str, object]] = [
+            ("patients", len(p)),
+            ("deaths", int(dead.sum())),
+            ("median follow-up from first line, months (all patients)", _round(fu_months.median())),
+            ("treatment lines", len(ln)),
+            ("lines per patient, median", _round(ln.groupby("patient_id").size().median())),
+            ("assessments", len(a)),
+            (
+                "assessments per line, median",
+                _round(self.assessment_lines.groupby(["patient_id", "line_id"]).size().median()),
+            ),
+            ("lesion measurements", len(les)),
+            ("baseline target lesions per line, median", _round(self._targets_per_line())),
+            ("rows set aside (attrition)", len(self.attrition)),
+            ("warnings", len(self.warnings)),
+        ]
+        for name, counts in (
+            ("regimen class", ln["regimen_class"].value_counts()),
+            ("modality", a["modality"].value_counts()),
+            ("primary site", p["primary_site"].value_counts()),
+            ("grade", p["grade"].value_counts()),
+        ):
+            for level, n in counts.sort_index().items():
+                rows.append((f"{name}: {level}", int(n)))
+        return pd.DataFrame(rows, columns=["item", "value"], dtype=object)
+
+    def _targets_per_line(self) -> float:
+        base = self.assessment_lines[
+            (self.assessment_lines["role"] == "baseline")
+            & self.assessment_lines["modality"].isin(ANATOMICAL_MODALITIES)
+        ]
+        tl = self.lesions[self.lesions["role"] == "target"].merge(
+            base[["patient_id", "assessment_id", "line_id"]], on=["patient_id", "assessment_id"]
+        )
+        if tl.empty:
+            return float("nan")
+        return float(tl.groupby(["patient_id", "line_id"]).size().median())
+
+    def __repr__(self) -> str:
+        sim = ", simulated" if self.truth is not None else ""
+        return (
+            f"<Cohort: {len(self.patients)} patients, {len(self.lines)} lines, "
+            f"{len(self.assessments)} assessments, {len(self.lesions)} lesion measurements, "
+            f"{len(self.attrition)} rows set aside{sim}>"
+        )
+
+
+def _round(x: float) -> float:
+    return float(np.round(x, 1)) if pd.notna(x) else float("nan")
+
+
+def _build(
+    raw: dict[str, pd.DataFrame],
+    *,
+    truth: pd.DataFrame | None,
+    options: ValidationOptions,
+    problems: Problems | None = None,
+) -> Cohort:
+    problems = problems if problems is not None else Problems()
+    for name, df in raw.items():
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    tables = coerce_and_check(raw, problems)
+    check_cross_table(tables, problems)
+
+    try:
+        links, unassigned, no_baseline, without_line = _assign_lines(tables, options, problems)
+    except Exception:
+        # Linking needs usable keys and dates; when earlier rules already failed, report
+        # those rather than a traceback from the later stage.
+        failures = apply_severity(problems.frame(), options)
+        if (failures["severity"] == "error").any():
+            raise ValidationError(failures) from None
+        raise
+
+    failures = apply_severity(problems.frame(), options)
+    if (failures["severity"] == "error").any():
+        raise ValidationError(failures)
+
+    attrition = pd.concat(
+        [
+            _attrition(
+                without_line,
+                "patients",
+                "line assignment",
+                ["patient has no treatment line"] * len(without_line),
+            ),
+            _attrition(unassigned, "assessments", "line assignment", unassigned["reason"].tolist()),
+            _attrition(
+                no_baseline,
+                "lines",
+                "line assignment",
+                [
+                    f"no baseline scan within {options.baseline_window_days} days before "
+                    "start: response cannot be assessed"
+                ]
+                * len(no_baseline),
+            ),
+        ],
+        ignore_index=True,
+    )
+    clean = {
+        t: tables[t]
+        .drop(columns="_line")
+        .sort_values(list(KEYS[t]), kind="stable")
+        .reset_index(drop=True)
+        for t in INPUT_MODELS
+    }
+    return Cohort(
+        patients=clean["patients"],
+        lines=clean["lines"],
+        assessments=clean["assessments"],
+        lesions=clean["lesions"],
+        assessment_lines=links,
+        attrition=attrition,
+        warnings=failures.reset_index(drop=True),
+        options=options,
+        truth=None if truth is None else truth.reset_index(drop=True),
+    )
+
+
+def _assign_lines(
+    tables: dict[str, pd.DataFrame], options: ValidationOptions, problems: Problems
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Link scans to lines on the rows whose keys and dates are usable, and check baselines."""
+    ass = tables["assessments"]
+    ass = ass[ass[["patient_id", "assessment_id", "date"]].notna().all(axis=1)]
+    lines = tables["lines"]
+    lines = lines[lines[["patient_id", "line_id", "start_date"]].notna().all(axis=1)]
+    window = options.baseline_window_days
+    links, unassigned = link_assessments_to_lines(ass, lines, baseline_window_days=window)
+    no_baseline = lines_without_baseline(links, lines)
+    patients = tables["patients"]
+    without_line = patients[~patients["patient_id"].isin(lines["patient_id"])]
+    record_assignment_problems(
+        unassigned, no_baseline, without_line, problems, baseline_window_days=window
+    )
+    base = links[(links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)]
+    check_baseline_targets(tables["lesions"], base, problems)
+    return links, unassigned, no_baseline, without_line
+
+
+def _attrition(df: pd.DataFrame, table: str, stage: str, reasons: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"table": table, "row_key": row_keys(df, table), "stage": stage, "reason": reasons},
+        columns=ATTRITION_COLUMNS,
+    )

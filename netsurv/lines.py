@@ -1,0 +1,207 @@
+"""Link imaging assessments to treatment lines: which scan is the baseline of which line,
+and which scans are that line's follow-up.
+
+A scan can serve two lines: the scan that shows progression on line 1 is often also the
+baseline of line 2.  The link table therefore has one row per (assessment, line, role)
+rather than a single ``line_id`` per assessment.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netsurv.schema.coerce import Problems
+
+LINK_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "assessment_id",
+    "date",
+    "modality",
+    "role",
+    "days_from_start",
+    "assigned_by",
+]
+
+
+def link_assessments_to_lines(
+    assessments: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    baseline_window_days: int = 42,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Assign every assessment to the line(s) it informs.
+
+    Rules, for scans without a ``line_id``:
+
+    * **follow-up** of line *L*: start of *L* < scan date <= start of the patient's next line
+      (or open-ended for the last line);
+    * **baseline** of line *L*: the last scan of each modality dated on or before the start
+      of *L* and at most ``baseline_window_days`` before it.
+
+    A scan with a ``line_id`` belongs to that line only: follow-up when dated after the line's
+    start, otherwise baseline if it is the last such scan of its modality (the window is not
+    enforced for explicitly assigned scans).
+
+    Parameters
+    ----------
+    assessments
+        Typed assessments table.
+    lines
+        Typed lines table.
+    baseline_window_days
+        Longest gap between a baseline scan and the start of treatment.
+
+    Returns
+    -------
+    links : pandas.DataFrame
+        One row per (patient, line, assessment) with ``role`` (``"baseline"`` or
+        ``"follow_up"``), ``days_from_start`` and ``assigned_by`` (``"line_id"`` or
+        ``"date"``), sorted by patient, line start, date.
+    unassigned : pandas.DataFrame
+        Assessments linked to no line, with a ``reason``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lines = pd.DataFrame({"patient_id": ["P1", "P1"], "line_id": ["L1", "L2"],
+    ...     "start_date": pd.to_datetime(["2020-01-10", "2020-07-01"])})
+    >>> scans = pd.DataFrame({"patient_id": ["P1"] * 3, "assessment_id": ["A1", "A2", "A3"],
+    ...     "date": pd.to_datetime(["2020-01-02", "2020-04-01", "2020-06-28"]),
+    ...     "modality": ["CT"] * 3, "line_id": [None] * 3})
+    >>> links, _ = link_assessments_to_lines(scans, lines)
+    >>> links[["line_id", "assessment_id", "role"]].to_string(index=False)
+    'line_id assessment_id      role\\n     L1            A1  baseline\\n     L1            A2 follow_up\\n     L1            A3 follow_up\\n     L2            A3  baseline'
+    """
+    ass = assessments[["patient_id", "assessment_id", "date", "modality", "line_id"]]
+    ln = lines[["patient_id", "line_id", "start_date"]].sort_values(
+        ["patient_id", "start_date", "line_id"]
+    )
+    explicit = ass[ass["line_id"].notna()]
+    implicit = ass[ass["line_id"].isna()].drop(columns="line_id")
+
+    parts = [
+        _follow_up_by_date(implicit, ln),
+        _baseline_by_date(implicit, ln, baseline_window_days),
+        _explicit(explicit, ln),
+    ]
+    links = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    if links.empty:
+        links = pd.DataFrame(columns=LINK_COLUMNS)
+    links = links.merge(ln, on=["patient_id", "line_id"], how="left")
+    links["days_from_start"] = (links["date"] - links["start_date"]).dt.days.astype("int64")
+    links = links.sort_values(
+        ["patient_id", "start_date", "line_id", "date", "modality", "assessment_id"],
+        kind="stable",
+    )[LINK_COLUMNS].reset_index(drop=True)
+
+    linked = pd.MultiIndex.from_frame(links[["patient_id", "assessment_id"]])
+    keys = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
+    unassigned = ass[~keys.isin(linked)].copy()
+    has_line = unassigned["patient_id"].isin(ln["patient_id"])
+    first_start = unassigned["patient_id"].map(ln.groupby("patient_id")["start_date"].min())
+    gap = (first_start - unassigned["date"]).dt.days
+    reason = np.select(
+        [~has_line, gap > baseline_window_days],
+        [
+            "patient has no treatment line",
+            f"before the first line, more than {baseline_window_days} days before its start",
+        ],
+        default="an earlier scan of the same modality before the line's start; the later "
+        "one is the baseline",
+    )
+    unassigned["reason"] = reason
+    return links, unassigned.reset_index(drop=True)
+
+
+def _follow_up_by_date(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
+    if scans.empty or ln.empty:
+        return pd.DataFrame()
+    left = scans.sort_values("date")
+    right = ln.sort_values("start_date")
+    merged = pd.merge_asof(
+        left,
+        right,
+        left_on="date",
+        right_on="start_date",
+        by="patient_id",
+        direction="backward",
+        allow_exact_matches=False,
+    )
+    merged = merged[merged["line_id"].notna()]
+    return merged.assign(role="follow_up", assigned_by="date").drop(columns="start_date")
+
+
+def _baseline_by_date(scans: pd.DataFrame, ln: pd.DataFrame, window: int) -> pd.DataFrame:
+    if scans.empty or ln.empty:
+        return pd.DataFrame()
+    # every (scan, line) pair of a patient whose start lies within [date, date + window]
+    pairs = scans.merge(ln, on="patient_id")
+    gap = (pairs["start_date"] - pairs["date"]).dt.days
+    pairs = pairs[(gap >= 0) & (gap <= window)]
+    last = pairs.sort_values("date", kind="stable").drop_duplicates(
+        ["patient_id", "line_id", "modality"], keep="last"
+    )
+    return last.assign(role="baseline", assigned_by="date").drop(columns="start_date")
+
+
+def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
+    if scans.empty:
+        return pd.DataFrame()
+    merged = scans.merge(ln, on=["patient_id", "line_id"], how="inner")
+    after = merged["date"] > merged["start_date"]
+    follow = merged[after].assign(role="follow_up")
+    before = (
+        merged[~after]
+        .sort_values("date", kind="stable")
+        .drop_duplicates(["patient_id", "line_id", "modality"], keep="last")
+    )
+    out = pd.concat([follow, before.assign(role="baseline")], ignore_index=True)
+    return out.assign(assigned_by="line_id").drop(columns="start_date")
+
+
+def lines_without_baseline(links: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
+    """Lines that have no baseline scan in ``links`` (any modality)."""
+    has = links.loc[links["role"] == "baseline", ["patient_id", "line_id"]].drop_duplicates()
+    keys = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
+    return lines[~keys.isin(pd.MultiIndex.from_frame(has))]
+
+
+def record_assignment_problems(
+    unassigned: pd.DataFrame,
+    no_baseline: pd.DataFrame,
+    patients_without_line: pd.DataFrame,
+    problems: Problems,
+    *,
+    baseline_window_days: int,
+) -> None:
+    """Report scans, lines and patients the line assignment had to leave out."""
+    problems.add_rows(
+        unassigned,
+        np.ones(len(unassigned), bool),
+        table="assessments",
+        column="date",
+        rule="unassigned_assessment",
+        value_column="date",
+        message="scan is linked to no treatment line",
+    )
+    problems.add_rows(
+        no_baseline,
+        np.ones(len(no_baseline), bool),
+        table="lines",
+        column="start_date",
+        rule="no_baseline",
+        value_column="start_date",
+        message=f"no baseline scan on or within {baseline_window_days} days "
+        "before the line's start",
+    )
+    problems.add_rows(
+        patients_without_line,
+        np.ones(len(patients_without_line), bool),
+        table="patients",
+        column="patient_id",
+        rule="no_line",
+        value_column="patient_id",
+        message="patient has no treatment line",
+    )

@@ -1,0 +1,404 @@
+"""Turn raw tables (text from CSV, objects from Excel, typed Parquet or user frames) into the
+types the schema declares, recording every value that cannot be converted.
+
+Coercion is lenient where the meaning is unambiguous (``" ct "`` → ``"CT"``, ``"yes"`` →
+``True``, ``12`` → ``"12"`` for an identifier) and strict where it is not: a date must be an
+ISO date (``YYYY-MM-DD``) or a real date cell, never a day-first string or an Excel serial
+number, both of which are reported with the reading that was probably meant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from netsurv.schema.inputs import KEYS
+
+#: Excel counts days from 1899-12-30 (the 1900 leap-year bug included).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+@dataclass
+class Problems:
+    """Accumulates problems as rows of a failures table (see :class:`netsurv.ValidationError`)."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def add(
+        self,
+        table: str,
+        column: str,
+        row_key: str,
+        rule: str,
+        value: object,
+        message: str,
+        severity: str = "error",
+    ) -> None:
+        """Record one problem."""
+        self.rows.append(
+            {
+                "severity": severity,
+                "table": table,
+                "column": column,
+                "row_key": row_key,
+                "rule": rule,
+                "value": _plain(value),
+                "message": message,
+            }
+        )
+
+    def add_rows(
+        self,
+        frame: pd.DataFrame,
+        mask: pd.Series | np.ndarray,
+        *,
+        table: str,
+        column: str,
+        rule: str,
+        message: str,
+        value_column: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        """Record one problem per row of ``frame`` where ``mask`` is true."""
+        sub = frame.loc[np.asarray(mask, dtype=bool)]
+        if sub.empty:
+            return
+        keys = row_keys(sub, table)
+        values = sub[value_column] if value_column and value_column in sub else [None] * len(sub)
+        for key, value in zip(keys, values, strict=True):
+            self.add(table, column, key, rule, value, message, severity)
+
+    def extend(self, other: Problems) -> None:
+        """Append the problems of ``other``."""
+        self.rows.extend(other.rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The problems as a DataFrame, errors first, in the order found."""
+        from netsurv.errors import FAILURE_COLUMNS
+
+        df = pd.DataFrame(self.rows, columns=list(FAILURE_COLUMNS))
+        order = (df["severity"] != "error").astype(int)
+        return df.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _plain(value: object) -> object:
+    """A value as it should appear in a report (Timestamps as ISO dates, NaN as None)."""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return value
+
+
+def row_keys(frame: pd.DataFrame, table: str) -> list[str]:
+    """Human-readable key of each row: ``"P001"``, ``"P001 / A02 / T1"``, or the file line.
+
+    Rows whose key columns are missing or empty are named by their line in the source file
+    (``"line 7"``; the header is line 1), which the readers keep in the ``_line`` column.
+    """
+    key_cols = [c for c in KEYS.get(table, ()) if c in frame.columns]
+    if "_line" in frame.columns:
+        lines = frame["_line"].astype("Int64").astype(str).tolist()
+    else:
+        lines = [str(i + 2) for i in range(len(frame))]
+    if not key_cols:
+        return [f"line {ln}" for ln in lines]
+    parts = frame[key_cols].astype("string").fillna("").to_numpy(dtype=object)
+    out = []
+    for row, ln in zip(parts, lines, strict=True):
+        if any(p == "" for p in row):
+            out.append(f"line {ln}")
+        else:
+            out.append(" / ".join(row))
+    return out
+
+
+def coerce_table(
+    raw: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
+) -> pd.DataFrame:
+    """Convert ``raw`` to the model's column types.
+
+    Columns the model does not declare are kept as they are (covariates pass through).
+    Optional columns that are absent are added, empty, so downstream code can rely on every
+    declared column existing.  A required column that is absent is reported as
+    ``missing_column`` and also added empty, so that other checks can still run.
+
+    Parameters
+    ----------
+    raw
+        The table as read; may hold text, Python objects or typed columns.
+    model
+        The pandera model of the table.
+    table
+        Table name used in problem reports.
+    problems
+        Where conversion failures are recorded.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame with the declared dtypes; unconvertible values become missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from netsurv.schema.inputs import Patients
+    >>> p = Problems()
+    >>> raw = pd.DataFrame({"patient_id": [1], "last_alive_date": ["2021-03-04"]})
+    >>> coerce_table(raw, Patients, "patients", p)["last_alive_date"].iloc[0]
+    Timestamp('2021-03-04 00:00:00')
+    """
+    schema = model.to_schema()
+    df = raw.copy()
+    df.columns = [str(c).strip() for c in df.columns]
+    if "_line" not in df.columns:
+        df["_line"] = np.arange(2, len(df) + 2)
+    keys = None
+    for name, col in schema.columns.items():
+        if name not in df.columns:
+            if col.required:
+                problems.add(
+                    table,
+                    name,
+                    "",
+                    "missing_column",
+                    None,
+                    f"required column '{name}' is missing"
+                    + _suggest(name, [c for c in df.columns if c != "_line"]),
+                )
+            df[name] = pd.Series(pd.NA, index=df.index, dtype=object)
+    keys = row_keys(_text_keys(df, table), table)
+    for extra in df.columns.difference([*schema.columns, "_line"]):
+        df[extra] = infer_covariate(df[extra])
+    for name, col in schema.columns.items():
+        dtype = str(col.dtype)
+        allowed = _allowed_values(col)
+        df[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
+    return df
+
+
+def _text_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    cols = [c for c in KEYS.get(table, ()) if c in df.columns]
+    out = pd.DataFrame({c: _as_text(df[c]) for c in cols}, index=df.index)
+    out["_line"] = df["_line"]
+    return out
+
+
+def _allowed_values(col: pa.Column) -> list[str] | None:
+    for check in col.checks:
+        if check.name == "isin":
+            return list(check.statistics["allowed_values"])
+    return None
+
+
+def _suggest(name: str, present: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, present, n=1, cutoff=0.6)
+    return f" (found '{close[0]}': rename it?)" if close else ""
+
+
+def _coerce_column(
+    s: pd.Series,
+    dtype: str,
+    allowed: list[str] | None,
+    table: str,
+    column: str,
+    keys: list[str],
+    problems: Problems,
+) -> pd.Series:
+    if dtype.startswith("datetime64"):
+        return _to_date(s, table, column, keys, problems)
+    if dtype in ("float64", "float32"):
+        return _to_float(s, table, column, keys, problems)
+    if dtype == "Int64":
+        return _to_int(s, table, column, keys, problems)
+    if dtype == "boolean":
+        return _to_bool(s, table, column, keys, problems)
+    text = _as_text(s)
+    if allowed is not None:
+        canonical = {a.lower(): a for a in allowed}
+        lowered = text.str.lower()
+        mapped = lowered.map(canonical)
+        text = mapped.where(mapped.notna(), text)
+    return text
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Strings without surrounding blanks; integral floats lose their '.0'; blanks become None."""
+    if pd.api.types.is_float_dtype(s):
+        vals = s.to_numpy()
+        out = np.empty(len(vals), dtype=object)
+        for i, v in enumerate(vals):
+            if np.isnan(v):
+                out[i] = None
+            else:
+                out[i] = str(int(v)) if float(v).is_integer() else repr(float(v))
+        return pd.Series(out, index=s.index, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+    obj = s.astype(object)
+    is_null = obj.isna().to_numpy()
+    text = obj.map(_cell_text, na_action="ignore")
+    text = text.str.strip()
+    text[is_null | (text == "").to_numpy()] = None
+    return text.astype(object)
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def _matches(text: pd.Series, pattern: str) -> np.ndarray:
+    """Where ``text`` matches ``pattern`` in full (missing values never match)."""
+    return text.astype("string").str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def infer_covariate(s: pd.Series) -> pd.Series:
+    """An extra column as numbers when every filled value is a number, else as text."""
+    if not pd.api.types.is_object_dtype(s):
+        return s
+    text = _as_text(s)
+    num = pd.to_numeric(text, errors="coerce")
+    if text.notna().any() and (num.notna() == text.notna()).all():
+        return num.astype("float64") if (num.dropna() % 1).any() else num.astype("Int64")
+    return text
+
+
+def _report(
+    bad: np.ndarray,
+    raw: pd.Series,
+    table: str,
+    column: str,
+    keys: list[str],
+    problems: Problems,
+    rule: str,
+    message: str,
+) -> None:
+    for i in np.flatnonzero(bad):
+        problems.add(table, column, keys[i], rule, raw.iloc[i], message)
+
+
+def _to_float(
+    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
+) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        return s.astype("float64")
+    text = _as_text(s)
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = (text.notna() & num.isna()).to_numpy()
+    if bad.any():
+        comma = _matches(text, r"-?\d+,\d+")
+        _report(
+            bad & comma,
+            s,
+            table,
+            column,
+            keys,
+            problems,
+            "type_number",
+            "is not a number: use a decimal point, not a comma",
+        )
+        _report(bad & ~comma, s, table, column, keys, problems, "type_number", "is not a number")
+    return num
+
+
+def _to_int(
+    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
+) -> pd.Series:
+    num = _to_float(s, table, column, keys, problems)
+    frac = (num.notna() & (num != np.floor(num))).to_numpy()
+    _report(frac, s, table, column, keys, problems, "type_integer", "is not a whole number")
+    num[frac] = np.nan
+    return num.round().astype("Int64")
+
+
+def _to_bool(
+    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
+) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    text = _as_text(s).str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).to_numpy()] = True
+    out[text.isin(_FALSE).to_numpy()] = False
+    bad = (text.notna() & out.isna()).to_numpy()
+    _report(
+        bad,
+        s,
+        table,
+        column,
+        keys,
+        problems,
+        "type_boolean",
+        "is not yes/no (use true/false, yes/no or 1/0)",
+    )
+    return out
+
+
+def _to_date(
+    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
+) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return out.astype("datetime64[ns]").dt.normalize()
+    text = _as_text(s)
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    # A full ISO date is required: '2020' or '2020-05' parse as 1 January / 1 May.
+    full = _matches(text, r"\d{4}-\d{2}-\d{2}.*")
+    parsed[~full] = pd.NaT
+    bad = (text.notna() & parsed.isna()).to_numpy()
+    if bad.any():
+        num = pd.to_numeric(text, errors="coerce")
+        serial = bad & (num.between(1, 2958465) & (num == np.floor(num))).to_numpy(dtype=bool)
+        for i in np.flatnonzero(serial):
+            meant = (EXCEL_EPOCH + pd.Timedelta(days=float(num.iloc[i]))).date().isoformat()
+            problems.add(
+                table,
+                column,
+                keys[i],
+                "excel_serial_date",
+                s.iloc[i],
+                f"looks like an Excel serial date number (probably {meant}); "
+                "format the cells as dates or write YYYY-MM-DD",
+            )
+        partial = (
+            bad & ~serial & _matches(text, r"\d{4}(-\d{2})?")
+        )
+        _report(
+            partial,
+            s,
+            table,
+            column,
+            keys,
+            problems,
+            "partial_date",
+            "is a partial date; impute the day before loading (e.g. the 15th) and say so "
+            "in the analysis plan",
+        )
+        other = bad & ~serial & ~partial
+        _report(
+            other,
+            s,
+            table,
+            column,
+            keys,
+            problems,
+            "type_date",
+            "is not a date (expected YYYY-MM-DD)",
+        )
+    return parsed.astype("datetime64[ns]").dt.normalize()

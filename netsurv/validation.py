@@ -1,0 +1,522 @@
+"""Validation of the input tables: every rule, all problems reported at once.
+
+Rules are named (the ``rule`` column of :attr:`netsurv.ValidationError.failures`) and each has
+a default severity; :class:`ValidationOptions` lets a study make a rule a warning, an error, or
+switch it off.  Errors stop loading; warnings are kept on the cohort (``cohort.warnings``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from netsurv.schema.coerce import Problems, coerce_table
+from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+
+Severity = Literal["error", "warning", "off"]
+
+#: Every rule: its default severity and what it checks.  The data dictionary lists them.
+RULES: dict[str, tuple[str, str]] = {
+    # files
+    "folder_not_found": ("error", "The data folder exists."),
+    "missing_table": ("error", "Each of patients, lines, assessments, lesions is present."),
+    "ambiguous_table": (
+        "error",
+        "A table is given by one file only (not patients.csv and patients.xlsx).",
+    ),
+    "unreadable_file": ("error", "The file can be parsed (CSV structure, Excel, Parquet)."),
+    "encoding": ("error", "CSV files are UTF-8 encoded."),
+    "empty_file": ("error", "A table file is not empty (a header line at least)."),
+    # columns and values
+    "missing_column": ("error", "Every required column is present."),
+    "type_date": ("error", "Dates are ISO dates (YYYY-MM-DD) or date cells."),
+    "excel_serial_date": ("error", "Dates are not Excel serial numbers (e.g. 44927)."),
+    "partial_date": ("error", "Dates are complete (day, month and year); impute before loading."),
+    "type_number": ("error", "Measurements are numbers."),
+    "type_integer": ("error", "Counts are whole numbers."),
+    "type_boolean": ("error", "Flags are true/false, yes/no or 1/0."),
+    "not_null": ("error", "Required values are filled in."),
+    "allowed_values": ("error", "Coded columns hold one of the allowed values."),
+    "range": (
+        "error",
+        "Values lie in their allowed range (sizes and volumes >= 0, Ki-67 0-100, dates 1900-2100).",
+    ),
+    "duplicate_key": (
+        "error",
+        "Keys are unique (patient; patient+line; patient+assessment; patient+assessment+lesion).",
+    ),
+    # cross-table
+    "unknown_patient": ("error", "Every line and assessment belongs to a patient in patients."),
+    "unknown_assessment": (
+        "error",
+        "Every lesion measurement belongs to an assessment in assessments.",
+    ),
+    "unknown_line": ("error", "An assessment's line_id names a line of the same patient."),
+    "death_before_last_alive": ("error", "death_date is not before last_alive_date."),
+    "after_death": ("error", "No line or assessment date after the patient's death."),
+    "after_last_alive": (
+        "warning",
+        "No line or assessment date after last_alive_date for a living patient (update last_alive_date).",
+    ),
+    "before_birth": ("error", "No date before the patient's birth."),
+    "end_before_start": ("error", "A line does not end before it starts."),
+    "end_reason_without_end": ("warning", "A line with an end_reason has an end_date."),
+    "node_short_axis": ("error", "A measured lymph node on CT/MRI has its short axis."),
+    "baseline_target_size": (
+        "error",
+        "Baseline targets are measurable: non-nodal long axis >= 10 mm, nodal short axis >= 15 mm (RECIST 1.1).",
+    ),
+    "too_many_targets": ("error", "At most 5 target lesions at baseline (RECIST 1.1)."),
+    "too_many_targets_per_organ": (
+        "error",
+        "At most 2 target lesions per organ at baseline; all lymph nodes count as one organ (RECIST 1.1).",
+    ),
+    "unit_looks_like_cm": (
+        "error",
+        "Diameters are in mm: a patient whose every diameter is below 10 with decimals was probably entered in cm.",
+    ),
+    "implausible_size": ("warning", "Long axis <= 300 mm and volume <= 5000 mL."),
+    "grade_ki67_mismatch": ("warning", "Grade agrees with Ki-67 (G1 < 3 %, G2 3-20 %, G3 > 20 %)."),
+    # line assignment (rows set aside, listed in the attrition table)
+    "no_line": ("warning", "Every patient has at least one treatment line."),
+    "unassigned_assessment": (
+        "warning",
+        "Every assessment falls in a treatment line or its baseline window.",
+    ),
+    "no_baseline": (
+        "warning",
+        "Every line has a baseline scan on or before its start, within the baseline window.",
+    ),
+}
+
+
+class ValidationOptions(BaseModel):
+    """Settings of validation and of assigning scans to treatment lines.
+
+    Parameters
+    ----------
+    baseline_window_days
+        A scan is the baseline of a line if it is the last scan of its modality on or before
+        the line's start date and at most this many days before it (default 42).
+    severity
+        Per-rule severity overrides, e.g. ``{"too_many_targets": "warning"}``; see
+        :data:`RULES` for the names.
+
+    Examples
+    --------
+    >>> opts = ValidationOptions(severity={"baseline_target_size": "warning"})
+    >>> opts.severity_of("baseline_target_size")
+    'warning'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    baseline_window_days: int = Field(42, ge=0, le=365)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        unknown = sorted(set(value) - set(RULES))
+        if unknown:
+            raise ValueError(f"unknown validation rule(s) {unknown}; known rules: {sorted(RULES)}")
+        return value
+
+    def severity_of(self, rule: str) -> str:
+        """The severity in force for ``rule``."""
+        return self.severity.get(rule, RULES[rule][0])
+
+
+def apply_severity(failures: pd.DataFrame, options: ValidationOptions) -> pd.DataFrame:
+    """Set each problem's severity from ``options`` and drop switched-off rules."""
+    if failures.empty:
+        return failures
+    sev = failures["rule"].map(options.severity_of)
+    out = failures.assign(severity=sev)
+    out = out[out["severity"] != "off"]
+    order = (out["severity"] != "error").astype(int)
+    return (
+        out.assign(_o=order)
+        .sort_values("_o", kind="stable")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[str, pd.DataFrame]:
+    """Coerce each raw table to its schema and run the single-table rules.
+
+    Parameters
+    ----------
+    raw
+        Tables by name (``patients``, ``lines``, ``assessments``, ``lesions``).
+    problems
+        Where problems are recorded.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        The typed tables, with every declared column present.
+    """
+    typed: dict[str, pd.DataFrame] = {}
+    for table, model in INPUT_MODELS.items():
+        if table not in raw:
+            continue
+        df = coerce_table(raw[table], model, table, problems)
+        _check_values(df, model, table, problems)
+        _check_duplicates(df, table, problems)
+        typed[table] = df
+    return typed
+
+
+_CHECK_RULES = {
+    "isin": "allowed_values",
+    "greater_than_or_equal_to": "range",
+    "less_than_or_equal_to": "range",
+    "str_length": "not_null",
+    "not_nullable": "not_null",
+}
+
+
+def _check_values(
+    df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
+) -> None:
+    schema = model.to_schema()
+    try:
+        schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        cases = cases[cases["index"].notna()]
+        keys = dict(zip(df.index, _keys_of(df, table), strict=True))
+        for rec in cases.itertuples(index=False):
+            check = str(rec.check)
+            name = check.split("(")[0]
+            rule = _CHECK_RULES.get(name)
+            if rule is None:  # dtype problems cannot happen after coercion
+                continue
+            column = str(rec.column)
+            message = _check_message(schema.columns[column], name, check)
+            problems.add(table, column, keys[rec.index], rule, rec.failure_case, message)
+
+
+def _keys_of(df: pd.DataFrame, table: str) -> list[str]:
+    from netsurv.schema.coerce import row_keys
+
+    return row_keys(df, table)
+
+
+def _check_message(col: pa.Column, name: str, check: str) -> str:
+    if name == "isin":
+        allowed = next(c for c in col.checks if c.name == "isin").statistics["allowed_values"]
+        return "is not one of " + ", ".join(map(str, allowed))
+    if name in ("not_nullable", "str_length"):
+        return "is empty but required"
+    stats = next((c.statistics for c in col.checks if c.name == name), {})
+    bound = next(iter(stats.values()), None)
+    if isinstance(bound, pd.Timestamp):
+        bound = bound.date().isoformat()
+    sign = ">=" if name == "greater_than_or_equal_to" else "<="
+    return f"must be {sign} {bound}"
+
+
+def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> None:
+    key = list(KEYS[table])
+    complete = df[key].notna().all(axis=1)
+    dup = df[key].duplicated(keep=False) & complete
+    problems.add_rows(
+        df,
+        dup,
+        table=table,
+        column=", ".join(key),
+        rule="duplicate_key",
+        message="the same key appears on more than one row",
+    )
+
+
+def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
+    """Rules that look at more than one table (references, dates against death, RECIST)."""
+    pts = tables.get("patients")
+    lines = tables.get("lines")
+    ass = tables.get("assessments")
+    les = tables.get("lesions")
+    if pts is not None:
+        dead_early = pts["death_date"].notna() & (pts["death_date"] < pts["last_alive_date"])
+        problems.add_rows(
+            pts,
+            dead_early,
+            table="patients",
+            column="death_date",
+            rule="death_before_last_alive",
+            value_column="death_date",
+            message="death date is before last_alive_date",
+        )
+        late = pts["birth_date"].notna() & (
+            (pts["birth_date"] > pts["last_alive_date"])
+            | (pts["birth_date"] > pts["diagnosis_date"]).fillna(False)
+        )
+        problems.add_rows(
+            pts,
+            late,
+            table="patients",
+            column="birth_date",
+            rule="before_birth",
+            value_column="birth_date",
+            message="birth date is after diagnosis or last contact",
+        )
+        _check_grade(pts, problems)
+    for table, df in (("lines", lines), ("assessments", ass), ("lesions", les)):
+        if df is not None and pts is not None:
+            unknown = ~df["patient_id"].isin(pts["patient_id"]) & df["patient_id"].notna()
+            problems.add_rows(
+                df,
+                unknown,
+                table=table,
+                column="patient_id",
+                rule="unknown_patient",
+                value_column="patient_id",
+                message="patient is not in the patients table",
+            )
+    if lines is not None:
+        bad = lines["end_date"].notna() & (lines["end_date"] < lines["start_date"])
+        problems.add_rows(
+            lines,
+            bad,
+            table="lines",
+            column="end_date",
+            rule="end_before_start",
+            value_column="end_date",
+            message="line ends before it starts",
+        )
+        open_end = lines["end_reason"].notna() & lines["end_date"].isna()
+        problems.add_rows(
+            lines,
+            open_end,
+            table="lines",
+            column="end_date",
+            rule="end_reason_without_end",
+            value_column="end_reason",
+            message="line has an end_reason but no end_date",
+        )
+    if ass is not None and lines is not None:
+        given = ass["line_id"].notna()
+        known = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
+        ok = pd.MultiIndex.from_frame(ass[["patient_id", "line_id"]]).isin(known)
+        problems.add_rows(
+            ass,
+            given & ~ok,
+            table="assessments",
+            column="line_id",
+            rule="unknown_line",
+            value_column="line_id",
+            message="line_id is not a line of this patient in the lines table",
+        )
+    if les is not None and ass is not None:
+        known = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
+        ok = pd.MultiIndex.from_frame(les[["patient_id", "assessment_id"]]).isin(known)
+        problems.add_rows(
+            les,
+            ~ok,
+            table="lesions",
+            column="assessment_id",
+            rule="unknown_assessment",
+            value_column="assessment_id",
+            message="assessment is not in the assessments table",
+        )
+    if pts is not None:
+        _check_dates_against_patient(tables, problems)
+    if les is not None:
+        _check_lesion_units(les, problems)
+        if ass is not None:
+            _check_nodes(les, ass, problems)
+
+
+def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:
+    ki = pts["ki67_pct"]
+    expected = pd.Series(
+        np.select([ki < 3, ki <= 20, ki > 20], ["G1", "G2", "G3"], default=""), index=pts.index
+    )
+    bad = pts["grade"].notna() & ki.notna() & (pts["grade"] != expected)
+    problems.add_rows(
+        pts,
+        bad,
+        table="patients",
+        column="grade",
+        rule="grade_ki67_mismatch",
+        value_column="grade",
+        message="grade does not match ki67_pct (WHO 2022)",
+    )
+
+
+def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
+    pts = tables["patients"].drop_duplicates("patient_id").set_index("patient_id")
+    checks = [("lines", "start_date"), ("lines", "end_date"), ("assessments", "date")]
+    for table, column in checks:
+        df = tables.get(table)
+        if df is None:
+            continue
+        death = df["patient_id"].map(pts["death_date"])
+        alive = df["patient_id"].map(pts["last_alive_date"])
+        birth = df["patient_id"].map(pts["birth_date"])
+        date = df[column]
+        after_death = (date > death).fillna(False)
+        problems.add_rows(
+            df,
+            after_death,
+            table=table,
+            column=column,
+            rule="after_death",
+            value_column=column,
+            message="date is after the patient's death_date",
+        )
+        after_alive = death.isna() & (date > alive).fillna(False)
+        problems.add_rows(
+            df,
+            after_alive,
+            table=table,
+            column=column,
+            rule="after_last_alive",
+            value_column=column,
+            message="date is after last_alive_date of a living patient",
+        )
+        before_birth = (date < birth).fillna(False)
+        problems.add_rows(
+            df,
+            before_birth,
+            table=table,
+            column=column,
+            rule="before_birth",
+            value_column=column,
+            message="date is before the patient's birth",
+        )
+
+
+def _check_lesion_units(les: pd.DataFrame, problems: Problems) -> None:
+    diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
+    has_decimals = (diam.notna() & (diam != diam.round())).groupby(les["patient_id"]).any()
+    n = diam.notna().groupby(les["patient_id"]).sum()
+    maximum = diam.groupby(les["patient_id"]).max()
+    suspects = n.index[(n >= 2) & (maximum < 10) & has_decimals]
+    first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
+    problems.add_rows(
+        les,
+        first,
+        table="lesions",
+        column="long_axis_mm",
+        rule="unit_looks_like_cm",
+        value_column="long_axis_mm",
+        message="every diameter of this patient is below 10 with decimals: "
+        "were they entered in cm? netsurv expects mm",
+    )
+    big = (les["long_axis_mm"] > 300) | (les["short_axis_mm"] > 300)
+    problems.add_rows(
+        les,
+        big.fillna(False),
+        table="lesions",
+        column="long_axis_mm",
+        rule="implausible_size",
+        value_column="long_axis_mm",
+        message="a diameter above 300 mm is implausible: check the unit",
+    )
+    vol = (les["volume_ml"] > 5000).fillna(False)
+    problems.add_rows(
+        les,
+        vol,
+        table="lesions",
+        column="volume_ml",
+        rule="implausible_size",
+        value_column="volume_ml",
+        message="a lesion volume above 5000 mL is implausible: check the unit",
+    )
+
+
+def _check_nodes(les: pd.DataFrame, ass: pd.DataFrame, problems: Problems) -> None:
+    modality = _modality_of(les, ass)
+    measured = les["long_axis_mm"].notna() & les["measurement_flag"].isna()
+    missing = (
+        (les["site"] == "lymph_node")
+        & les["role"].isin(["target", "non_target"])
+        & modality.isin(ANATOMICAL_MODALITIES).to_numpy()
+        & measured
+        & les["short_axis_mm"].isna()
+    )
+    problems.add_rows(
+        les,
+        missing,
+        table="lesions",
+        column="short_axis_mm",
+        rule="node_short_axis",
+        message="lymph node measured without its short axis (RECIST uses the short axis of nodes)",
+    )
+
+
+def _modality_of(les: pd.DataFrame, ass: pd.DataFrame) -> pd.Series:
+    idx = ass.drop_duplicates(["patient_id", "assessment_id"]).set_index(
+        ["patient_id", "assessment_id"]
+    )["modality"]
+    keys = pd.MultiIndex.from_frame(les[["patient_id", "assessment_id"]])
+    return pd.Series(idx.reindex(keys).to_numpy(), index=les.index)
+
+
+def check_baseline_targets(
+    lesions: pd.DataFrame, baseline: pd.DataFrame, problems: Problems
+) -> None:
+    """RECIST 1.1 measurability and target-count rules on each line's baseline scans.
+
+    Parameters
+    ----------
+    lesions
+        The typed lesions table.
+    baseline
+        Rows of the assessment-line link table whose role is ``"baseline"`` and whose
+        modality is CT or MRI (columns ``patient_id``, ``assessment_id``, ``line_id``).
+    problems
+        Where problems are recorded.
+    """
+    base_keys = baseline[["patient_id", "assessment_id"]].drop_duplicates()
+    tl = lesions.merge(base_keys, on=["patient_id", "assessment_id"])
+    tl = tl[tl["role"] == "target"]
+    if tl.empty:
+        return
+    node = tl["site"] == "lymph_node"
+    too_small = (~node & (tl["long_axis_mm"] < 10)) | (node & (tl["short_axis_mm"] < 15))
+    column = np.where(node, "short_axis_mm", "long_axis_mm")
+    for col in ("long_axis_mm", "short_axis_mm"):
+        sel = too_small & (column == col)
+        limit = "15 mm short axis (lymph node)" if col == "short_axis_mm" else "10 mm long axis"
+        problems.add_rows(
+            tl,
+            sel,
+            table="lesions",
+            column=col,
+            rule="baseline_target_size",
+            value_column=col,
+            message=f"baseline target lesion below the RECIST minimum of {limit}",
+        )
+    per_scan = tl.groupby(["patient_id", "assessment_id"])["lesion_id"].transform("size")
+    first = ~tl.duplicated(["patient_id", "assessment_id"])
+    problems.add_rows(
+        tl.assign(n_targets=per_scan),
+        (per_scan > 5) & first,
+        table="lesions",
+        column="role",
+        rule="too_many_targets",
+        value_column="n_targets",
+        message="more than 5 target lesions on the baseline scan",
+    )
+    organ = tl["site"]
+    per_organ = tl.groupby(["patient_id", "assessment_id", organ])["lesion_id"].transform("size")
+    first_organ = ~tl.assign(_o=organ).duplicated(["patient_id", "assessment_id", "_o"])
+    problems.add_rows(
+        tl.assign(n_targets=per_organ),
+        (per_organ > 2) & first_organ,
+        table="lesions",
+        column="site",
+        rule="too_many_targets_per_organ",
+        value_column="site",
+        message="more than 2 target lesions in one organ on the baseline scan "
+        "(all lymph nodes count as one organ)",
+    )
