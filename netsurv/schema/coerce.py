@@ -249,6 +249,8 @@ def _as_text(s: pd.Series) -> pd.Series:
         return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
     obj = s.astype(object)
     is_null = obj.isna().to_numpy()
+    if is_null.all():
+        return pd.Series(None, index=s.index, dtype=object)
     text = obj.map(_cell_text, na_action="ignore")
     text = text.str.strip()
     text[is_null | (text == "").to_numpy()] = None

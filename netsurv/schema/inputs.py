@@ -63,7 +63,6 @@ def _date(description: str, *, nullable: bool = True) -> object:
         ge=_EARLIEST,
         le=_LATEST,
         description=description,
-        metadata={"unit": "date (YYYY-MM-DD)"},
     )
 
 

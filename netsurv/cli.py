@@ -1,0 +1,156 @@
+"""The ``netsurv`` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+
+from netsurv.errors import NetsurvError, ValidationError, format_failures
+
+app = typer.Typer(
+    name="netsurv",
+    help="Survival analysis of neuroendocrine-tumour treatment response.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+EXIT_INVALID = 2
+
+
+def _options(
+    warn: list[str] | None, off: list[str] | None, baseline_window: int | None
+) -> object:
+    from pydantic import ValidationError as PydanticError
+
+    from netsurv.validation import ValidationOptions
+
+    severity = {r: "warning" for r in warn or []} | {r: "off" for r in off or []}
+    kwargs: dict[str, object] = {"severity": severity}
+    if baseline_window is not None:
+        kwargs["baseline_window_days"] = baseline_window
+    try:
+        return ValidationOptions(**kwargs)  # type: ignore[arg-type]
+    except PydanticError as exc:
+        err_console.print(f"Invalid option: {exc.errors()[0]['msg']}")
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+WarnOpt = Annotated[
+    list[str] | None,
+    typer.Option("--warn", help="Treat this rule as a warning (repeatable)."),
+]
+OffOpt = Annotated[
+    list[str] | None, typer.Option("--off", help="Switch this rule off (repeatable).")
+]
+WindowOpt = Annotated[
+    int | None,
+    typer.Option("--baseline-window", help="Days before line start a baseline scan may be."),
+]
+
+
+@app.command()
+def validate(
+    data_dir: Annotated[Path, typer.Argument(help="Folder with the cohort tables.")],
+    encoding: Annotated[str, typer.Option(help="Encoding of CSV files.")] = "utf-8",
+    report: Annotated[
+        Path | None, typer.Option(help="Also write every problem to this CSV file.")
+    ] = None,
+    warn: WarnOpt = None,
+    off: OffOpt = None,
+    baseline_window: WindowOpt = None,
+) -> None:
+    """Check a cohort folder. Exit 0 when valid, 2 with a report of every problem."""
+    from netsurv.io import read_cohort
+
+    options = _options(warn, off, baseline_window)
+    try:
+        cohort = read_cohort(data_dir, options=options, encoding=encoding)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err_console.print(format_failures(exc.failures, limit=200), markup=False)
+        if report is not None:
+            exc.failures.to_csv(report, index=False)
+            err_console.print(f"Full report written to {report}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    console.print(f"Valid: {cohort!r}", markup=False)
+    if len(cohort.warnings):
+        console.print(format_failures(cohort.warnings, limit=50), markup=False)
+        if report is not None:
+            cohort.warnings.to_csv(report, index=False)
+    if len(cohort.attrition):
+        console.print(f"{len(cohort.attrition)} rows set aside (see cohort.attrition):",
+                      markup=False)
+        console.print(cohort.attrition.groupby(["table", "reason"]).size().to_string(),
+                      markup=False)
+
+
+@app.command()
+def summary(
+    data_dir: Annotated[
+        Path | None, typer.Argument(help="Cohort folder; the bundled demo cohort if omitted.")
+    ] = None,
+    encoding: Annotated[str, typer.Option(help="Encoding of CSV files.")] = "utf-8",
+) -> None:
+    """Validate a cohort and print what it holds."""
+    import netsurv as ns
+
+    try:
+        cohort = ns.load_demo() if data_dir is None else ns.read_cohort(data_dir,
+                                                                         encoding=encoding)
+    except ValidationError as exc:
+        err_console.print(format_failures(exc.failures, limit=200), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    name = "demo cohort (netsurv.load_demo())" if data_dir is None else str(data_dir)
+    console.print(f"{name}: {cohort!r}", markup=False)
+    with pd.option_context("display.max_rows", 200, "display.width", 120):
+        console.print(cohort.summary().to_string(index=False), markup=False)
+    if len(cohort.attrition):
+        console.print("\nRows set aside:", markup=False)
+        console.print(cohort.attrition.groupby(["table", "reason"]).size().to_string(),
+                      markup=False)
+
+
+@app.command("data-dictionary")
+def data_dictionary(
+    out: Annotated[Path, typer.Option(help="Folder to write to.")] = Path("data_dictionary"),
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check that the folder matches the code.")
+    ] = False,
+) -> None:
+    """Write the data dictionary (Markdown and CSV) generated from the schema."""
+    from netsurv.schema.dictionary import dictionary_files
+
+    files = dictionary_files()
+    if check:
+        stale = [n for n, text in files.items()
+                 if not (out / n).exists() or (out / n).read_text(encoding="utf-8") != text]
+        if stale:
+            err_console.print(f"Out of date in {out}: {', '.join(stale)}; run "
+                              "'netsurv data-dictionary'", markup=False)
+            raise typer.Exit(1)
+        console.print(f"{out} matches the schema.", markup=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8", newline="\n")
+    console.print(f"Wrote {', '.join(files)} to {out}", markup=False)
+
+
+def main() -> None:
+    """Entry point that turns netsurv's own errors into a message and exit code 2."""
+    try:
+        app()
+    except NetsurvError as exc:
+        err_console.print(str(exc), markup=False)
+        sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":
+    main()
