@@ -199,8 +199,11 @@ def _check_values(
             if rule is None:  # dtype problems cannot happen after coercion
                 continue
             column = str(rec.column)
+            key = keys[rec.index]
+            if rule == "not_null" and (table, column, key) in problems.unconvertible:
+                continue  # already reported as a value of the wrong type
             message = _check_message(schema.columns[column], name, check)
-            problems.add(table, column, keys[rec.index], rule, rec.failure_case, message)
+            problems.add(table, column, key, rule, rec.failure_case, message)
 
 
 def _keys_of(df: pd.DataFrame, table: str) -> list[str]:

@@ -161,7 +161,8 @@ def _read_csv(path: Path, table: str, encoding: str, problems: Problems) -> pd.D
             f"file is not {encoding} (byte 0x{raw[exc.start]:02x} on line {line}); "
             "save it as 'CSV UTF-8' or pass encoding='latin-1' / --encoding latin-1",
         )
-        return None
+        # Go on reading it as Latin-1 (never fails) so that its other problems are reported too.
+        text = raw.decode("latin-1")
     if not text.strip():
         problems.add(
             table,

@@ -28,6 +28,8 @@ class Problems:
     """Accumulates problems as rows of a failures table (see :class:`netsurv.ValidationError`)."""
 
     rows: list[dict[str, object]] = field(default_factory=list)
+    #: (table, column, row_key) of values that could not be converted to their type
+    unconvertible: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(
         self,
@@ -40,6 +42,8 @@ class Problems:
         severity: str = "error",
     ) -> None:
         """Record one problem."""
+        if rule.startswith("type_") or rule in ("excel_serial_date", "partial_date"):
+            self.unconvertible.add((table, column, row_key))
         self.rows.append(
             {
                 "severity": severity,
