@@ -25,9 +25,7 @@ err_console = Console(stderr=True, highlight=False)
 EXIT_INVALID = 2
 
 
-def _options(
-    warn: list[str] | None, off: list[str] | None, baseline_window: int | None
-) -> object:
+def _options(warn: list[str] | None, off: list[str] | None, baseline_window: int | None) -> object:
     from pydantic import ValidationError as PydanticError
 
     from netsurv.validation import ValidationOptions
@@ -85,10 +83,12 @@ def validate(
         if report is not None:
             cohort.warnings.to_csv(report, index=False)
     if len(cohort.attrition):
-        console.print(f"{len(cohort.attrition)} rows set aside (see cohort.attrition):",
-                      markup=False)
-        console.print(cohort.attrition.groupby(["table", "reason"]).size().to_string(),
-                      markup=False)
+        console.print(
+            f"{len(cohort.attrition)} rows set aside (see cohort.attrition):", markup=False
+        )
+        console.print(
+            cohort.attrition.groupby(["table", "reason"]).size().to_string(), markup=False
+        )
 
 
 @app.command()
@@ -102,8 +102,7 @@ def summary(
     import netsurv as ns
 
     try:
-        cohort = ns.load_demo() if data_dir is None else ns.read_cohort(data_dir,
-                                                                         encoding=encoding)
+        cohort = ns.load_demo() if data_dir is None else ns.read_cohort(data_dir, encoding=encoding)
     except ValidationError as exc:
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
         raise typer.Exit(EXIT_INVALID) from None
@@ -113,8 +112,9 @@ def summary(
         console.print(cohort.summary().to_string(index=False), markup=False)
     if len(cohort.attrition):
         console.print("\nRows set aside:", markup=False)
-        console.print(cohort.attrition.groupby(["table", "reason"]).size().to_string(),
-                      markup=False)
+        console.print(
+            cohort.attrition.groupby(["table", "reason"]).size().to_string(), markup=False
+        )
 
 
 @app.command("data-dictionary")
@@ -129,11 +129,16 @@ def data_dictionary(
 
     files = dictionary_files()
     if check:
-        stale = [n for n, text in files.items()
-                 if not (out / n).exists() or (out / n).read_text(encoding="utf-8") != text]
+        stale = [
+            n
+            for n, text in files.items()
+            if not (out / n).exists() or (out / n).read_text(encoding="utf-8") != text
+        ]
         if stale:
-            err_console.print(f"Out of date in {out}: {', '.join(stale)}; run "
-                              "'netsurv data-dictionary'", markup=False)
+            err_console.print(
+                f"Out of date in {out}: {', '.join(stale)}; run 'netsurv data-dictionary'",
+                markup=False,
+            )
             raise typer.Exit(1)
         console.print(f"{out} matches the schema.", markup=False)
         return

@@ -147,8 +147,8 @@ class Cohort:
         --------
         >>> import netsurv as ns
         >>> demo = ns.load_demo()
-        >>> demo.subset(demo.patients["patient_id"][:5]).n_patients
-        5
+        >>> demo.subset(demo.patients["patient_id"][:2]).n_patients
+        2
         """
         ids = pd.Index(pd.unique(np.asarray(list(patient_ids), dtype=object)))
         unknown = ids.difference(pd.Index(self.patients["patient_id"]))
@@ -159,7 +159,7 @@ class Cohort:
             return df[df["patient_id"].isin(ids)].reset_index(drop=True)
 
         att = self.attrition
-        att_pid = att["row_key"].str.split(" / ").str[0]
+        att_pid = att["row_key"].astype(str).str.split(" / ").str[0]
         truth = None if self.truth is None else keep(self.truth)
         warn = self.warnings
         warn_pid = warn["row_key"].astype(str).str.split(" / ").str[0]

@@ -79,8 +79,15 @@ def valid_tables() -> dict[str, pd.DataFrame]:
     lesions = pd.DataFrame(
         rows,
         columns=[
-            "patient_id", "assessment_id", "lesion_id", "site", "role",
-            "long_axis_mm", "short_axis_mm", "volume_ml", "suv_max",
+            "patient_id",
+            "assessment_id",
+            "lesion_id",
+            "site",
+            "role",
+            "long_axis_mm",
+            "short_axis_mm",
+            "volume_ml",
+            "suv_max",
         ],
     )
     lesions = lesions.astype(object).where(lesions.notna(), None)

@@ -58,59 +58,171 @@ def _three_liver_targets(t: Tables) -> None:
 
 
 def _unknown_patient_line(t: Tables) -> None:
-    extra = pd.DataFrame([{"patient_id": "P999", "line_id": "L1", "regimen": "lanreotide",
-                           "start_date": "2020-01-01"}])
+    extra = pd.DataFrame(
+        [
+            {
+                "patient_id": "P999",
+                "line_id": "L1",
+                "regimen": "lanreotide",
+                "start_date": "2020-01-01",
+            }
+        ]
+    )
     t["lines"] = pd.concat([t["lines"], extra], ignore_index=True)
 
 
 # name: (mutation, table, column, row_key, rule)
 FAULTS: dict[str, tuple[Callable[[Tables], None], str, str, str, str]] = {
     "missing column": (_missing_column, "patients", "last_alive_date", "", "missing_column"),
-    "wrong type": (_set("lesions", 0, "long_axis_mm", "large"), "lesions", "long_axis_mm",
-                   "P001 / A01 / T1", "type_number"),
-    "comma decimal": (_set("lesions", 1, "long_axis_mm", "31,5"), "lesions", "long_axis_mm",
-                      "P001 / A02 / T1", "type_number"),
-    "negative diameter": (_set("lesions", 2, "long_axis_mm", "-4"), "lesions", "long_axis_mm",
-                          "P001 / A03 / T1", "range"),
+    "wrong type": (
+        _set("lesions", 0, "long_axis_mm", "large"),
+        "lesions",
+        "long_axis_mm",
+        "P001 / A01 / T1",
+        "type_number",
+    ),
+    "comma decimal": (
+        _set("lesions", 1, "long_axis_mm", "31,5"),
+        "lesions",
+        "long_axis_mm",
+        "P001 / A02 / T1",
+        "type_number",
+    ),
+    "negative diameter": (
+        _set("lesions", 2, "long_axis_mm", "-4"),
+        "lesions",
+        "long_axis_mm",
+        "P001 / A03 / T1",
+        "range",
+    ),
     "duplicate key": (_duplicate_patient, "patients", "patient_id", "P001", "duplicate_key"),
-    "lesion without assessment": (_set("lesions", 0, "assessment_id", "A99"), "lesions",
-                                  "assessment_id", "P001 / A99 / T1", "unknown_assessment"),
-    "scan after death": (_set("assessments", 8, "date", "2021-09-01"), "assessments", "date",
-                         "P002 / A05", "after_death"),
-    "death before last alive": (_set("patients", 1, "last_alive_date", "2021-10-01"),
-                                "patients", "death_date", "P002", "death_before_last_alive"),
-    "cm-looking diameters": (_cm_diameters, "lesions", "long_axis_mm", "P001 / A01 / T1",
-                             "unit_looks_like_cm"),
-    "node without short axis": (_set("lesions", 23, "short_axis_mm", None), "lesions",
-                                "short_axis_mm", "P003 / A04 / T2", "node_short_axis"),
-    "more than 5 targets": (_six_targets, "lesions", "role", "P003 / A01 / T1",
-                            "too_many_targets"),
-    "more than 2 targets in an organ": (_three_liver_targets, "lesions", "site",
-                                        "P002 / A01 / T1", "too_many_targets_per_organ"),
-    "baseline target too small": (_set("lesions", 8, "long_axis_mm", "8"), "lesions",
-                                  "long_axis_mm", "P002 / A01 / T1", "baseline_target_size"),
-    "Excel serial date": (_set("lines", 1, "end_date", "43983"), "lines", "end_date",
-                          "P002 / L1", "excel_serial_date"),
-    "day-first date": (_set("patients", 0, "last_alive_date", "30/09/2021"), "patients",
-                       "last_alive_date", "P001", "type_date"),
-    "partial date": (_set("patients", 2, "diagnosis_date", "2020-01"), "patients",
-                     "diagnosis_date", "P003", "partial_date"),
-    "value not allowed": (_set("assessments", 0, "modality", "PET/CT"), "assessments",
-                          "modality", "P001 / A01", "allowed_values"),
-    "Ki-67 above 100": (_set("patients", 1, "ki67_pct", "180"), "patients", "ki67_pct", "P002",
-                        "range"),
-    "empty required value": (_set("lines", 0, "regimen", None), "lines", "regimen",
-                             "P001 / L1", "not_null"),
-    "empty key": (_set("patients", 2, "patient_id", None), "patients", "patient_id", "line 4",
-                  "not_null"),
-    "line for unknown patient": (_unknown_patient_line, "lines", "patient_id", "P999 / L1",
-                                 "unknown_patient"),
-    "line ends before start": (_set("lines", 3, "end_date", "2019-01-01"), "lines", "end_date",
-                               "P003 / L1", "end_before_start"),
-    "unknown line_id": (_set("assessments", 0, "line_id", "L7"), "assessments", "line_id",
-                        "P001 / A01", "unknown_line"),
-    "not a yes/no": (_set("patients", 0, "functional", "maybe"), "patients", "functional",
-                     "P001", "type_boolean"),
+    "lesion without assessment": (
+        _set("lesions", 0, "assessment_id", "A99"),
+        "lesions",
+        "assessment_id",
+        "P001 / A99 / T1",
+        "unknown_assessment",
+    ),
+    "scan after death": (
+        _set("assessments", 8, "date", "2021-09-01"),
+        "assessments",
+        "date",
+        "P002 / A05",
+        "after_death",
+    ),
+    "death before last alive": (
+        _set("patients", 1, "last_alive_date", "2021-10-01"),
+        "patients",
+        "death_date",
+        "P002",
+        "death_before_last_alive",
+    ),
+    "cm-looking diameters": (
+        _cm_diameters,
+        "lesions",
+        "long_axis_mm",
+        "P001 / A01 / T1",
+        "unit_looks_like_cm",
+    ),
+    "node without short axis": (
+        _set("lesions", 23, "short_axis_mm", None),
+        "lesions",
+        "short_axis_mm",
+        "P003 / A04 / T2",
+        "node_short_axis",
+    ),
+    "more than 5 targets": (_six_targets, "lesions", "role", "P003 / A01 / T1", "too_many_targets"),
+    "more than 2 targets in an organ": (
+        _three_liver_targets,
+        "lesions",
+        "site",
+        "P002 / A01 / T1",
+        "too_many_targets_per_organ",
+    ),
+    "baseline target too small": (
+        _set("lesions", 8, "long_axis_mm", "8"),
+        "lesions",
+        "long_axis_mm",
+        "P002 / A01 / T1",
+        "baseline_target_size",
+    ),
+    "Excel serial date": (
+        _set("lines", 1, "end_date", "43983"),
+        "lines",
+        "end_date",
+        "P002 / L1",
+        "excel_serial_date",
+    ),
+    "day-first date": (
+        _set("patients", 0, "last_alive_date", "30/09/2021"),
+        "patients",
+        "last_alive_date",
+        "P001",
+        "type_date",
+    ),
+    "partial date": (
+        _set("patients", 2, "diagnosis_date", "2020-01"),
+        "patients",
+        "diagnosis_date",
+        "P003",
+        "partial_date",
+    ),
+    "value not allowed": (
+        _set("assessments", 0, "modality", "PET/CT"),
+        "assessments",
+        "modality",
+        "P001 / A01",
+        "allowed_values",
+    ),
+    "Ki-67 above 100": (
+        _set("patients", 1, "ki67_pct", "180"),
+        "patients",
+        "ki67_pct",
+        "P002",
+        "range",
+    ),
+    "empty required value": (
+        _set("lines", 0, "regimen", None),
+        "lines",
+        "regimen",
+        "P001 / L1",
+        "not_null",
+    ),
+    "empty key": (
+        _set("patients", 2, "patient_id", None),
+        "patients",
+        "patient_id",
+        "line 4",
+        "not_null",
+    ),
+    "line for unknown patient": (
+        _unknown_patient_line,
+        "lines",
+        "patient_id",
+        "P999 / L1",
+        "unknown_patient",
+    ),
+    "line ends before start": (
+        _set("lines", 3, "end_date", "2019-01-01"),
+        "lines",
+        "end_date",
+        "P003 / L1",
+        "end_before_start",
+    ),
+    "unknown line_id": (
+        _set("assessments", 0, "line_id", "L7"),
+        "assessments",
+        "line_id",
+        "P001 / A01",
+        "unknown_line",
+    ),
+    "not a yes/no": (
+        _set("patients", 0, "functional", "maybe"),
+        "patients",
+        "functional",
+        "P001",
+        "type_boolean",
+    ),
 }
 
 
@@ -219,8 +331,11 @@ def test_ambiguous_table(tmp_path: Path) -> None:
 def test_cli_reports_every_fault_at_once(tmp_path: Path) -> None:
     """One folder with many faults: exit 2, and each fault named with table, column and key."""
     t = valid_tables()
-    combined = [n for n in FAULTS if n not in ("missing column", "duplicate key", "empty key",
-                                                "lesion without assessment")]
+    combined = [
+        n
+        for n in FAULTS
+        if n not in ("missing column", "duplicate key", "empty key", "lesion without assessment")
+    ]
     for name in combined:
         FAULTS[name][0](t)
     t["lines"].loc[2, "regimen"] = "lanréotide"
@@ -245,8 +360,9 @@ def test_severity_can_be_lowered(tables: Tables) -> None:
     cohort = ns.Cohort.from_frames(**tables, options=opts)
     assert cohort.warnings["rule"].tolist() == ["too_many_targets_per_organ"]
     off = ns.ValidationOptions(severity={"too_many_targets_per_organ": "off"})
-    assert ns.Cohort.from_frames(**valid_tables() | {"lesions": tables["lesions"]},
-                                 options=off).warnings.empty
+    assert ns.Cohort.from_frames(
+        **valid_tables() | {"lesions": tables["lesions"]}, options=off
+    ).warnings.empty
 
 
 def test_unknown_rule_name_is_a_clear_error() -> None:

@@ -382,9 +382,7 @@ def _to_date(
                 f"looks like an Excel serial date number (probably {meant}); "
                 "format the cells as dates or write YYYY-MM-DD",
             )
-        partial = (
-            bad & ~serial & _matches(text, r"\d{4}(-\d{2})?")
-        )
+        partial = bad & ~serial & _matches(text, r"\d{4}(-\d{2})?")
         _report(
             partial,
             s,

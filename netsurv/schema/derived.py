@@ -51,7 +51,8 @@ class Failures(pa.DataFrameModel):
     table: Series[str] = pa.Field(description="Table (or '(files)') with the problem.")
     column: Series[str] = pa.Field(nullable=True, description="Column(s) concerned.")
     row_key: Series[str] = pa.Field(
-        nullable=True, description="Key of the row, or 'line N' of the file when the key is unusable."
+        nullable=True,
+        description="Key of the row, or 'line N' of the file when the key is unusable.",
     )
     rule: Series[str] = pa.Field(description="Name of the broken rule (see the rules list).")
     value: Series[object] = pa.Field(nullable=True, description="The offending value.")

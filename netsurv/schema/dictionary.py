@@ -17,8 +17,18 @@ _TYPE_NAMES = {
     "int64": "whole number",
     "boolean": "yes/no",
 }
-COLUMNS = ["table", "kind", "column", "type", "unit", "required", "key", "allowed_values",
-           "range", "meaning"]
+COLUMNS = [
+    "table",
+    "kind",
+    "column",
+    "type",
+    "unit",
+    "required",
+    "key",
+    "allowed_values",
+    "range",
+    "meaning",
+]
 
 
 def data_dictionary() -> pd.DataFrame:
@@ -41,18 +51,20 @@ def data_dictionary() -> pd.DataFrame:
         for table, model in models.items():
             schema = model.to_schema()
             for name, col in schema.columns.items():
-                rows.append({
-                    "table": table,
-                    "kind": kind,
-                    "column": name,
-                    "type": _TYPE_NAMES.get(str(col.dtype), str(col.dtype)),
-                    "unit": (col.metadata or {}).get("unit", ""),
-                    "required": "yes" if col.required else "no",
-                    "key": "yes" if name in KEYS.get(table, ()) else "",
-                    "allowed_values": _allowed(col),
-                    "range": _range(col),
-                    "meaning": col.description or "",
-                })
+                rows.append(
+                    {
+                        "table": table,
+                        "kind": kind,
+                        "column": name,
+                        "type": _TYPE_NAMES.get(str(col.dtype), str(col.dtype)),
+                        "unit": (col.metadata or {}).get("unit", ""),
+                        "required": "yes" if col.required else "no",
+                        "key": "yes" if name in KEYS.get(table, ()) else "",
+                        "allowed_values": _allowed(col),
+                        "range": _range(col),
+                        "meaning": col.description or "",
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -123,13 +135,19 @@ def data_dictionary_markdown() -> str:
         for r in part.itertuples(index=False):
             name = f"**{r.column}**" if r.key else r.column
             allowed = "; ".join(x for x in (r.allowed_values, r.range) if x)
-            out.append(f"| {name} | {r.type} | {r.unit} | {r.required} | {allowed} | "
-                       f"{r.meaning} |")
+            out.append(f"| {name} | {r.type} | {r.unit} | {r.required} | {allowed} | {r.meaning} |")
         out.append("")
-    out += ["Key columns are in **bold**.", "", "## Validation rules", "",
-            "Severity can be changed per rule (`ValidationOptions(severity={...})` or the "
-            "`[validation]` section of an analysis config).", "",
-            "| rule | default | checks |", "|---|---|---|"]
+    out += [
+        "Key columns are in **bold**.",
+        "",
+        "## Validation rules",
+        "",
+        "Severity can be changed per rule (`ValidationOptions(severity={...})` or the "
+        "`[validation]` section of an analysis config).",
+        "",
+        "| rule | default | checks |",
+        "|---|---|---|",
+    ]
     for r in rules_table().itertuples(index=False):
         out.append(f"| {r.rule} | {r.default_severity} | {r.checks} |")
     return "\n".join(out) + "\n"
