@@ -35,7 +35,7 @@ def _options(warn: list[str] | None, off: list[str] | None, baseline_window: int
     if baseline_window is not None:
         kwargs["baseline_window_days"] = baseline_window
     try:
-        return ValidationOptions(**kwargs)  # type: ignore[arg-type]
+        return ValidationOptions(**kwargs)
     except PydanticError as exc:
         err_console.print(f"Invalid option: {exc.errors()[0]['msg']}")
         raise typer.Exit(EXIT_INVALID) from None

@@ -218,7 +218,7 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
         return "is not one of " + ", ".join(map(str, allowed))
     if name in ("not_nullable", "str_length"):
         return "is empty but required"
-    stats = next((c.statistics for c in col.checks if c.name == name), {})
+    stats: dict[str, object] = next((c.statistics for c in col.checks if c.name == name), {})
     bound = next(iter(stats.values()), None)
     if isinstance(bound, pd.Timestamp):
         bound = bound.date().isoformat()

@@ -9,7 +9,6 @@ import pytest
 from conftest import valid_tables
 
 import netsurv as ns
-from netsurv.io import write_tables
 
 Tables = dict[str, pd.DataFrame]
 

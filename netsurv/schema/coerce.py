@@ -366,7 +366,7 @@ def _to_date(
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     # A full ISO date is required: '2020' or '2020-05' parse as 1 January / 1 May.
     full = _matches(text, r"\d{4}-\d{2}-\d{2}.*")
-    parsed[~full] = pd.NaT
+    parsed = parsed.where(full)
     bad = (text.notna() & parsed.isna()).to_numpy()
     if bad.any():
         num = pd.to_numeric(text, errors="coerce")

@@ -132,10 +132,13 @@ def data_dictionary_markdown() -> str:
         out += [f"## {table} ({kind})", ""]
         out.append("| column | type | unit | required | allowed values / range | meaning |")
         out.append("|---|---|---|---|---|---|")
-        for r in part.itertuples(index=False):
-            name = f"**{r.column}**" if r.key else r.column
-            allowed = "; ".join(x for x in (r.allowed_values, r.range) if x)
-            out.append(f"| {name} | {r.type} | {r.unit} | {r.required} | {allowed} | {r.meaning} |")
+        for r in part.to_dict("records"):
+            name = f"**{r['column']}**" if r["key"] else r["column"]
+            allowed = "; ".join(str(x) for x in (r["allowed_values"], r["range"]) if x)
+            out.append(
+                f"| {name} | {r['type']} | {r['unit']} | {r['required']} | {allowed} | "
+                f"{r['meaning']} |"
+            )
         out.append("")
     out += [
         "Key columns are in **bold**.",
@@ -148,8 +151,8 @@ def data_dictionary_markdown() -> str:
         "| rule | default | checks |",
         "|---|---|---|",
     ]
-    for r in rules_table().itertuples(index=False):
-        out.append(f"| {r.rule} | {r.default_severity} | {r.checks} |")
+    for rule in rules_table().to_dict("records"):
+        out.append(f"| {rule['rule']} | {rule['default_severity']} | {rule['checks']} |")
     return "\n".join(out) + "\n"
 
 

@@ -16,6 +16,8 @@ Types used in the models:
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -57,7 +59,7 @@ _EARLIEST = pd.Timestamp("1900-01-01")
 _LATEST = pd.Timestamp("2100-12-31")
 
 
-def _date(description: str, *, nullable: bool = True) -> object:
+def _date(description: str, *, nullable: bool = True) -> Any:
     return pa.Field(
         nullable=nullable,
         ge=_EARLIEST,
@@ -66,17 +68,17 @@ def _date(description: str, *, nullable: bool = True) -> object:
     )
 
 
-def _id(description: str) -> object:
+def _id(description: str) -> Any:
     return pa.Field(nullable=False, str_length={"min_value": 1}, description=description)
 
 
 def _measure(
     description: str, unit: str, *, ge: float | None = 0.0, le: float | None = None
-) -> object:
+) -> Any:
     return pa.Field(nullable=True, ge=ge, le=le, description=description, metadata={"unit": unit})
 
 
-def _choice(description: str, allowed: tuple[str, ...]) -> object:
+def _choice(description: str, allowed: tuple[str, ...]) -> Any:
     return pa.Field(nullable=True, isin=list(allowed), description=description)
 
 
