@@ -1,0 +1,31 @@
+"""Time-to-event endpoints (PFS, OS, TTP, TTF, DoR, TTNT, PFS2) with explicit censoring."""
+
+from netsurv.endpoints.adtte import to_adtte
+from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
+from netsurv.endpoints.rules import (
+    EMA_ITT,
+    ENDPOINTS,
+    FDA2018,
+    SCHEMES,
+    CensoringScheme,
+    CensorSource,
+    EndpointDefinition,
+    EventSource,
+    ScheduleStep,
+)
+
+__all__ = [
+    "CENSOR_CODES",
+    "EMA_ITT",
+    "ENDPOINTS",
+    "FDA2018",
+    "SCHEMES",
+    "CensorSource",
+    "CensoringScheme",
+    "EndpointDefinition",
+    "EndpointResult",
+    "EventSource",
+    "ScheduleStep",
+    "derive_from_timepoints",
+    "to_adtte",
+]

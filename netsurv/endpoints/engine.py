@@ -1,0 +1,620 @@
+"""The one engine that derives every time-to-event endpoint from event and censoring sources.
+
+Input is a cohort (patients, lines, scan-to-line links) and a table of time-point responses
+(one row per patient × line × criterion × assessment with ``date`` and ``response``).  Every
+step is a vectorised table operation: candidate dates from each source are stacked, the
+earliest event (ties broken by the endpoint's source order) or the latest censoring wins per
+patient × line × criterion, then the censoring scheme's rules are applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.endpoints.rules import (
+    ENDPOINTS,
+    FAILURE_REASONS,
+    SCHEMES,
+    CensoringScheme,
+    EndpointDefinition,
+    Origin,
+)
+from netsurv.errors import ConfigError
+
+KEY = ["patient_id", "line_id", "criterion"]
+ADEQUATE = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD")
+RESPONSE = ("CR", "PR")
+DAYS_PER_MONTH = 30.4375
+TIMEPOINT_COLUMNS = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
+OUTPUT_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "endpoint",
+    "origin_date",
+    "date",
+    "days",
+    "months",
+    "event",
+    "cnsr",
+    "event_or_censor_reason",
+    "source_table",
+    "source_column",
+    "source_key",
+]
+#: CNSR codes (CDISC: 0 = event, positive = censoring reason).
+CENSOR_CODES = {
+    "last adequate assessment": 1,
+    "no adequate assessment after origin": 2,
+    "no baseline tumour assessment": 3,
+    "new anticancer therapy started": 4,
+    "event after missed assessments": 5,
+    "last known alive": 6,
+    "data cut-off": 7,
+    "on treatment at last contact": 8,
+    "treatment completed as planned": 9,
+    "last adequate assessment on next line": 10,
+}
+_CAND = ["_k", "date", "reason", "source_table", "source_column", "source_key", "priority"]
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    """Derived endpoints.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per patient × line × criterion × endpoint (criterion empty for endpoints
+        that do not depend on it: OS, TTF, TTNT) with origin and event/censoring dates,
+        ``days`` (date − origin, + 1 by default), ``months`` (days / 30.4375), ``event``
+        (1/0), ``cnsr`` (0 = event, else the reason code of :data:`CENSOR_CODES`),
+        ``event_or_censor_reason`` and the source of the date (table, column, row key).
+    attrition : pandas.DataFrame
+        Lines that could not contribute fully, with the reason (``table``, ``row_key``,
+        ``stage``, ``reason``).
+    scheme : CensoringScheme
+        The censoring rules used.
+    """
+
+    table: pd.DataFrame
+    attrition: pd.DataFrame
+    scheme: CensoringScheme
+
+    def adtte(self) -> pd.DataFrame:
+        """The table in CDISC ADaM ADTTE shape (see :func:`netsurv.endpoints.to_adtte`)."""
+        from netsurv.endpoints.adtte import to_adtte
+
+        return to_adtte(self.table)
+
+
+def derive_from_timepoints(
+    cohort: Cohort,
+    timepoints: pd.DataFrame,
+    *,
+    endpoints: Sequence[str | EndpointDefinition] = ("PFS", "OS"),
+    censoring: str | CensoringScheme = "fda2018",
+    cutoff_date: str | pd.Timestamp | None = None,
+    origin: Origin = "line_start",
+    criteria: Sequence[str] | None = None,
+    first_response: pd.DataFrame | None = None,
+    baselines: pd.DataFrame | None = None,
+    failure_reasons: Sequence[str] = FAILURE_REASONS,
+) -> EndpointResult:
+    """Derive endpoints from time-point responses.
+
+    Parameters
+    ----------
+    cohort
+        The validated cohort (dates of death, last contact, lines).
+    timepoints
+        Columns ``patient_id``, ``line_id``, ``criterion``, ``assessment_id``, ``date`` and
+        ``response`` (CR, PR, MR, SD, NON-CR/NON-PD, PD, NE) for the follow-up scans of each
+        line.  Baseline rows, if present, are ignored (``date`` ≤ line start).
+    endpoints
+        Names from :data:`netsurv.endpoints.rules.ENDPOINTS` or own definitions.
+    censoring
+        ``"fda2018"`` (default), ``"ema_itt"`` or a :class:`CensoringScheme`.
+    cutoff_date
+        Data cut-off: later events are ignored and censoring dates capped.
+    origin
+        ``"line_start"`` (default), ``"origin_date"`` (e.g. randomisation, from the lines
+        table) or ``"baseline_scan"``.
+    criteria
+        Criteria to derive for; default: those present in ``timepoints``.
+    first_response
+        Optional ``patient_id, line_id, criterion, first_response_date`` (e.g. confirmed
+        responses from :func:`netsurv.best_response`) for duration of response; default: the
+        first CR or PR time-point (unconfirmed).
+    baselines
+        Optional ``patient_id, line_id, criterion`` of the lines that have a baseline
+        assessment for the criterion; default: lines with any baseline scan.
+    failure_reasons
+        ``lines.end_reason`` values that count as treatment failure for TTF.
+
+    Returns
+    -------
+    EndpointResult
+
+    Examples
+    --------
+    >>> import pandas as pd, netsurv as ns
+    >>> from netsurv.endpoints import derive_from_timepoints
+    >>> cohort = ns.load_demo()
+    >>> tp = cohort.assessment_lines.query("role == 'follow_up' and modality == 'CT'")
+    >>> tp = tp.assign(criterion="reader", response="SD")
+    >>> res = derive_from_timepoints(cohort, tp, endpoints=["PFS", "OS"])
+    >>> sorted(res.table["endpoint"].unique())
+    ['OS', 'PFS']
+    """
+    scheme = _scheme(censoring)
+    defs = [_definition(e) for e in endpoints]
+    missing = [c for c in TIMEPOINT_COLUMNS if c not in timepoints.columns]
+    if missing:
+        raise ConfigError(f"timepoints lacks column(s) {missing}; needs {list(TIMEPOINT_COLUMNS)}")
+    cut = pd.Timestamp(cutoff_date) if cutoff_date is not None else pd.Timestamp.max.normalize()
+    crit = list(criteria) if criteria is not None else sorted(timepoints["criterion"].unique())
+
+    lines, attrition = _lines_frame(cohort, origin=origin, cutoff=cut)
+    tp = _prepare_timepoints(timepoints, lines, cut)
+    has_base = _baseline_keys(cohort, baselines, crit)
+
+    parts = []
+    for d in defs:
+        keys = _keys(lines, crit if d.per_criterion else [None])
+        if d.origin == "first_response":
+            keys = _response_origin(keys, tp, first_response)
+        if d.per_criterion and not d.responders_only:
+            keys, att = _apply_baseline(keys, has_base, scheme, d.name)
+            attrition.append(att)
+        parts.append(_derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons)))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
+    table = table.sort_values(
+        ["patient_id", "line_id", "endpoint", "criterion"], kind="stable", na_position="first"
+    ).reset_index(drop=True)
+    att = pd.concat(attrition, ignore_index=True).drop_duplicates(ignore_index=True)
+    return EndpointResult(table=table[OUTPUT_COLUMNS], attrition=att, scheme=scheme)
+
+
+# --------------------------------------------------------------------------- preparation
+def _scheme(censoring: str | CensoringScheme) -> CensoringScheme:
+    if isinstance(censoring, CensoringScheme):
+        return censoring
+    if censoring not in SCHEMES:
+        raise ConfigError(
+            f"unknown censoring scheme {censoring!r}; use one of {sorted(SCHEMES)} "
+            "or a CensoringScheme"
+        )
+    return SCHEMES[censoring]
+
+
+def _definition(e: str | EndpointDefinition) -> EndpointDefinition:
+    if isinstance(e, EndpointDefinition):
+        return e
+    if e not in ENDPOINTS:
+        raise ConfigError(
+            f"unknown endpoint {e!r}; use one of {sorted(ENDPOINTS)} or an EndpointDefinition"
+        )
+    return ENDPOINTS[e]
+
+
+def _lines_frame(
+    cohort: Cohort, *, origin: Origin, cutoff: pd.Timestamp
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    ln = cohort.lines.sort_values(["patient_id", "start_date", "line_id"], kind="stable")
+    ln = ln[["patient_id", "line_id", "start_date", "end_date", "end_reason", "origin_date"]]
+    grp = ln.groupby("patient_id", sort=False)
+    ln = ln.assign(next_start=grp["start_date"].shift(-1), next_line_id=grp["line_id"].shift(-1))
+    pts = cohort.patients[["patient_id", "death_date", "last_alive_date"]]
+    ln = ln.merge(pts, on="patient_id", how="left")
+    ln["line_key"] = ln["patient_id"] + " / " + ln["line_id"]
+    if origin == "line_start":
+        ln["origin"], ln["origin_column"] = ln["start_date"], "start_date"
+    elif origin == "origin_date":
+        ln["origin"], ln["origin_column"] = ln["origin_date"], "origin_date"
+    elif origin == "baseline_scan":
+        base = (
+            cohort.assessment_lines.query("role == 'baseline'")
+            .groupby(["patient_id", "line_id"])["date"]
+            .min()
+            .rename("origin")
+            .reset_index()
+        )
+        ln = ln.merge(base, on=["patient_id", "line_id"], how="left")
+        ln["origin_column"] = "baseline scan date"
+    else:
+        raise ConfigError(
+            f"origin must be 'line_start', 'origin_date' or 'baseline_scan', got {origin!r}"
+        )
+    attrition = []
+    no_origin = ln["origin"].isna()
+    late = ln["origin"] > cutoff
+    for mask, reason in (
+        (no_origin, f"no {origin} to measure time from"),
+        (late, "line starts after the data cut-off"),
+    ):
+        attrition.append(_att(ln.loc[mask, "line_key"], reason))
+    return ln[~no_origin & ~late].reset_index(drop=True), attrition
+
+
+def _att(keys: pd.Series, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"table": "lines", "row_key": keys.to_numpy(), "stage": "endpoints", "reason": reason},
+        columns=["table", "row_key", "stage", "reason"],
+    )
+
+
+def _prepare_timepoints(tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    tp = tp[list(TIMEPOINT_COLUMNS)].merge(
+        lines[["patient_id", "line_id", "origin", "start_date"]], on=["patient_id", "line_id"]
+    )
+    tp = tp[(tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)]
+    tp = tp.assign(
+        adequate=tp["response"].isin(ADEQUATE),
+        source_key=tp["patient_id"] + " / " + tp["assessment_id"],
+    )
+    return tp.sort_values(
+        ["patient_id", "line_id", "criterion", "date", "assessment_id"], kind="stable"
+    )
+
+
+def _baseline_keys(
+    cohort: Cohort, baselines: pd.DataFrame | None, criteria: list[str]
+) -> pd.DataFrame:
+    if baselines is not None:
+        return baselines[KEY].drop_duplicates()
+    base = cohort.assessment_lines.query("role == 'baseline'")[["patient_id", "line_id"]]
+    base = base.drop_duplicates()
+    return base.merge(pd.DataFrame({"criterion": criteria}), how="cross")
+
+
+def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
+    keys = lines.merge(
+        pd.DataFrame({"criterion": np.array(list(criteria), dtype=object)}), how="cross"
+    )
+    keys["origin_source"] = "lines"
+    keys["origin_key"] = keys["line_key"]
+    return keys
+
+
+def _apply_baseline(
+    keys: pd.DataFrame, has_base: pd.DataFrame, scheme: CensoringScheme, endpoint: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    k = pd.MultiIndex.from_frame(keys[KEY])
+    ok = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    lacking = keys.loc[~ok]
+    if scheme.no_baseline == "exclude":
+        reason = f"no baseline tumour assessment ({{c}}): excluded from {endpoint}"
+        keys = keys.loc[ok]
+    else:
+        reason = f"no baseline tumour assessment ({{c}}): {endpoint} censored at origin"
+        keys = keys.assign(no_baseline=~ok)
+    att = pd.DataFrame(
+        {
+            "table": "lines",
+            "row_key": lacking["line_key"].to_numpy(),
+            "stage": "endpoints",
+            "reason": [reason.format(c=c) for c in lacking["criterion"]],
+        },
+        columns=["table", "row_key", "stage", "reason"],
+    )
+    return keys.reset_index(drop=True), att
+
+
+def _response_origin(
+    keys: pd.DataFrame, tp: pd.DataFrame, first_response: pd.DataFrame | None
+) -> pd.DataFrame:
+    if first_response is None:
+        resp = tp[tp["response"].isin(RESPONSE)].drop_duplicates(KEY)
+        first = resp[[*KEY, "date", "source_key"]].rename(columns={"date": "first_response"})
+    else:
+        first = (
+            first_response[[*KEY, "first_response_date"]]
+            .dropna()
+            .rename(columns={"first_response_date": "first_response"})
+        )
+        first["source_key"] = first["patient_id"] + " / " + first["line_id"]
+    keys = keys.merge(first, on=KEY, how="inner")
+    keys["origin"] = keys["first_response"]
+    keys["origin_column"] = "date"
+    keys["origin_source"] = "assessments" if first_response is None else "responses"
+    keys["origin_key"] = keys["source_key"]
+    return keys.drop(columns=["first_response", "source_key"])
+
+
+# --------------------------------------------------------------------------- the engine
+def _derive_one(
+    d: EndpointDefinition,
+    keys: pd.DataFrame,
+    tp: pd.DataFrame,
+    scheme: CensoringScheme,
+    cut: pd.Timestamp,
+    failure_reasons: tuple[str, ...],
+) -> pd.DataFrame:
+    keys = keys.reset_index(drop=True)
+    keys["_k"] = np.arange(len(keys))
+    crit = keys["criterion"].fillna("")
+    tpk = tp.merge(keys[[*KEY, "_k", "origin"]].rename(columns={"origin": "_origin"}), on=KEY)
+    tpk = tpk[tpk["date"] >= tpk["_origin"]]
+    # observation ends: cut-off; for TTF, completion of a fixed-duration treatment
+    obs_end = pd.Series(cut, index=keys.index)
+    completed = (keys["end_reason"] == "completed") & keys["end_date"].notna()
+    if any(e.kind == "discontinuation" for e in d.events):
+        obs_end = obs_end.where(~completed, keys["end_date"])
+
+    events = pd.concat(
+        [
+            _event_candidates(e.kind, e.description, p, keys, tpk, tp, crit, failure_reasons)
+            for p, e in enumerate(d.events)
+        ],
+        ignore_index=True,
+    )
+    events = events[events["date"].notna()]
+    events = events[events["date"] <= obs_end.to_numpy()[events["_k"].to_numpy()]]
+    events = events[events["date"] >= keys["origin"].to_numpy()[events["_k"].to_numpy()]]
+    first_event = events.sort_values(["_k", "date", "priority"], kind="stable").drop_duplicates(
+        "_k"
+    )
+
+    censors = pd.concat(
+        [_censor_candidates(c.kind, c.description, keys, tpk, tp, cut, obs_end) for c in d.censors],
+        ignore_index=True,
+    )
+    censors = censors[censors["date"].notna()]
+    last_censor = censors.sort_values(
+        ["_k", "date", "priority"], ascending=[True, False, True], kind="stable"
+    ).drop_duplicates("_k")
+
+    out = keys[["_k"]].merge(first_event, on="_k", how="left")
+    out["event"] = out["date"].notna().astype(int)
+    out = out.set_index("_k")
+    cens = last_censor.set_index("_k")
+    no_event = out["event"] == 0
+    for col in ("date", "reason", "source_table", "source_column", "source_key"):
+        out.loc[no_event, col] = cens[col].reindex(out.index[no_event])
+
+    if d.scheme_rules:
+        out = _apply_scheme(out, keys, tpk, scheme)
+    if "no_baseline" in keys.columns:
+        flag = keys.set_index("_k")["no_baseline"].fillna(False).astype(bool)
+        nb = flag.reindex(out.index).to_numpy()
+        out.loc[nb, ["event", "reason", "source_table", "source_column"]] = [
+            0,
+            "no baseline tumour assessment",
+            "lines",
+            None,
+        ]
+        out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
+        out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
+    return _finish(out, keys, d, crit, scheme)
+
+
+def _event_candidates(
+    kind: str,
+    desc: str,
+    priority: int,
+    keys: pd.DataFrame,
+    tpk: pd.DataFrame,
+    tp: pd.DataFrame,
+    crit: pd.Series,
+    failure_reasons: tuple[str, ...],
+) -> pd.DataFrame:
+    k = keys["_k"]
+    if kind == "progression":
+        pd_rows = tpk[tpk["response"] == "PD"].drop_duplicates("_k")
+        c = crit.to_numpy()[pd_rows["_k"].to_numpy()]
+        return _cand(
+            pd_rows["_k"],
+            pd_rows["date"],
+            [desc.format(criterion=x) for x in c],
+            "assessments",
+            "date",
+            pd_rows["source_key"],
+            priority,
+        )
+    if kind == "death":
+        return _cand(
+            k, keys["death_date"], desc, "patients", "death_date", keys["patient_id"], priority
+        )
+    if kind == "discontinuation":
+        ok = keys["end_reason"].isin(failure_reasons) & keys["end_date"].notna()
+        reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
+        return _cand(
+            k[ok],
+            keys.loc[ok, "end_date"],
+            reasons,
+            "lines",
+            "end_date",
+            keys.loc[ok, "line_key"],
+            priority,
+        )
+    if kind == "next_line":
+        nxt = keys["patient_id"] + " / " + keys["next_line_id"].fillna("")
+        return _cand(k, keys["next_start"], desc, "lines", "start_date", nxt, priority)
+    if kind == "next_line_progression":
+        nx = _on_next_line(keys, tp, first_pd=True)
+        c = crit.to_numpy()[nx["_k"].to_numpy()]
+        return _cand(
+            nx["_k"],
+            nx["date"],
+            [desc.format(criterion=x) for x in c],
+            "assessments",
+            "date",
+            nx["source_key"],
+            priority,
+        )
+    raise ConfigError(f"unknown event source kind {kind!r}")
+
+
+def _on_next_line(keys: pd.DataFrame, tp: pd.DataFrame, *, first_pd: bool) -> pd.DataFrame:
+    """First PD (or last adequate assessment) of each key's next line, same criterion."""
+    rows = tp[tp["response"] == "PD"] if first_pd else tp[tp["adequate"]]
+    rows = rows.drop_duplicates(KEY, keep="first" if first_pd else "last")
+    nxt = keys[["_k", "patient_id", "next_line_id", "criterion"]].dropna(subset=["next_line_id"])
+    return nxt.merge(
+        rows[[*KEY, "date", "source_key"]],
+        left_on=["patient_id", "next_line_id", "criterion"],
+        right_on=KEY,
+    )
+
+
+def _censor_candidates(
+    kind: str,
+    desc: str,
+    keys: pd.DataFrame,
+    tpk: pd.DataFrame,
+    tp: pd.DataFrame,
+    cut: pd.Timestamp,
+    obs_end: pd.Series,
+) -> pd.DataFrame:
+    k = keys["_k"]
+    if kind == "last_adequate_assessment":
+        ad = tpk[tpk["adequate"]].drop_duplicates("_k", keep="last")
+        return _cand(ad["_k"], ad["date"], desc, "assessments", "date", ad["source_key"], 0)
+    if kind == "origin":
+        return _cand(
+            k,
+            keys["origin"],
+            desc,
+            keys["origin_source"],
+            keys["origin_column"],
+            keys["origin_key"],
+            1,
+        )
+    if kind == "last_alive":
+        alive = keys["last_alive_date"]
+        capped = alive > obs_end
+        date = alive.where(~capped, obs_end)
+        completed = capped & (obs_end < cut)
+        reason = np.where(
+            completed, "treatment completed as planned", np.where(capped, "data cut-off", desc)
+        )
+        table = np.where(completed, "lines", np.where(capped, "(cut-off)", "patients"))
+        column = (
+            pd.Series("last_alive_date", index=keys.index, dtype=object)
+            .mask(capped, None)
+            .mask(completed, "end_date")
+        )
+        key = np.where(completed, keys["line_key"], keys["patient_id"])
+        return _cand(k, date, reason, table, column, key, 0)
+    if kind == "next_line_last_adequate":
+        nx = _on_next_line(keys, tp, first_pd=False)
+        return _cand(nx["_k"], nx["date"], desc, "assessments", "date", nx["source_key"], 0)
+    raise ConfigError(f"unknown censoring source kind {kind!r}")
+
+
+def _cand(
+    k: pd.Series,
+    date: pd.Series,
+    reason: object,
+    table: object,
+    column: object,
+    key: object,
+    priority: int,
+) -> pd.DataFrame:
+    n = len(k)
+    return pd.DataFrame(
+        {
+            "_k": np.asarray(k),
+            "date": np.asarray(date, dtype="datetime64[ns]"),
+            "reason": _col(reason, n),
+            "source_table": _col(table, n),
+            "source_column": _col(column, n),
+            "source_key": _col(key, n),
+            "priority": priority,
+        },
+        columns=_CAND,
+    )
+
+
+def _col(v: object, n: int) -> np.ndarray:
+    if isinstance(v, (pd.Series, np.ndarray, list)):
+        return np.asarray(v, dtype=object)
+    return np.full(n, v, dtype=object)
+
+
+def _apply_scheme(
+    out: pd.DataFrame, keys: pd.DataFrame, tpk: pd.DataFrame, scheme: CensoringScheme
+) -> pd.DataFrame:
+    """New-therapy and missed-assessment rules: an event may become a censoring."""
+    kx = keys.set_index("_k")
+    ev = out["event"] == 1
+    origin = kx["origin"].reindex(out.index)
+    # last adequate assessment strictly before the event date (origin if none)
+    ad = tpk[tpk["adequate"]][["_k", "date", "source_key"]]
+    ev_dates = out.loc[ev, "date"].rename("ev_date")
+    before = ad.merge(ev_dates, left_on="_k", right_index=True)
+    before = before[before["date"] < before["ev_date"]].drop_duplicates("_k", keep="last")
+    before = before.set_index("_k")
+    laa = before["date"].reindex(out.index)
+    laa_key = before["source_key"].reindex(out.index)
+    has_laa = laa.notna()
+    laa_date = laa.fillna(origin)
+
+    change = pd.Series(False, index=out.index)
+    reason = pd.Series("", index=out.index, dtype=object)
+    if scheme.censor_at_new_therapy:
+        nxt = kx["next_start"].reindex(out.index)
+        new_tx = ev & (out["date"] > nxt).fillna(False)
+        change |= new_tx
+        reason[new_tx] = "new anticancer therapy started"
+    if scheme.missed_assessments:
+        day = (laa_date - origin).dt.days
+        gap = (out["date"] - laa_date).dt.days
+        allowed = scheme.allowed_gaps(day.fillna(0).astype(int))
+        missed = ev & ~change & (gap > allowed.to_numpy())
+        change |= missed
+        reason[missed] = "event after missed assessments"
+    out.loc[change, "event"] = 0
+    out.loc[change, "reason"] = reason[change]
+    out.loc[change, "date"] = laa_date[change]
+    out.loc[change, "source_table"] = np.where(
+        has_laa[change], "assessments", kx["origin_source"].reindex(out.index)[change]
+    )
+    out.loc[change, "source_column"] = np.where(
+        has_laa[change], "date", kx["origin_column"].reindex(out.index)[change]
+    )
+    out.loc[change, "source_key"] = np.where(
+        has_laa[change], laa_key[change], kx["origin_key"].reindex(out.index)[change]
+    )
+    return out
+
+
+def _finish(
+    out: pd.DataFrame,
+    keys: pd.DataFrame,
+    d: EndpointDefinition,
+    crit: pd.Series,
+    scheme: CensoringScheme,
+) -> pd.DataFrame:
+    kx = keys.set_index("_k").reindex(out.index)
+    origin = kx["origin"]
+    date = pd.to_datetime(out["date"]).where(lambda s: s >= origin, origin)
+    days = (date - origin).dt.days + int(scheme.add_one_day)
+    event = out["event"].astype(int)
+    reason = out["reason"].astype(object)
+    cnsr = np.where(event == 1, 0, reason.map(CENSOR_CODES).fillna(99).astype(int))
+    return pd.DataFrame(
+        {
+            "patient_id": kx["patient_id"].to_numpy(),
+            "line_id": kx["line_id"].to_numpy(),
+            "criterion": kx["criterion"].to_numpy(),
+            "endpoint": d.name,
+            "origin_date": origin.to_numpy(),
+            "date": date.to_numpy(),
+            "days": days.astype(int).to_numpy(),
+            "months": (days / DAYS_PER_MONTH).to_numpy(),
+            "event": event.to_numpy(),
+            "cnsr": cnsr,
+            "event_or_censor_reason": reason.to_numpy(),
+            "source_table": out["source_table"].to_numpy(),
+            "source_column": out["source_column"].to_numpy(),
+            "source_key": out["source_key"].to_numpy(),
+        },
+        columns=OUTPUT_COLUMNS,
+    )

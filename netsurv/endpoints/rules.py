@@ -1,0 +1,293 @@
+"""Event sources, censoring sources, endpoint definitions and censoring schemes, as data.
+
+An endpoint is a combination of *event sources* (the earliest event wins, ties broken by the
+order the sources are listed in) and *censoring sources* (without an event, the latest
+censoring date wins), measured from an origin.  A *censoring scheme* holds the rules that can
+turn an event into a censoring: new anticancer therapy before the event, two or more missed
+scheduled assessments before it, the data cut-off.  FDA 2018 and EMA (ITT) are provided;
+users build their own with the same classes.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EventKind = Literal["progression", "death", "discontinuation", "next_line", "next_line_progression"]
+CensorKind = Literal["last_adequate_assessment", "last_alive", "origin", "next_line_last_adequate"]
+Origin = Literal["line_start", "origin_date", "baseline_scan", "first_response"]
+
+#: Default reasons of treatment discontinuation that count as treatment failure (TTF).
+FAILURE_REASONS = ("progression", "toxicity", "death", "patient_decision", "other")
+
+
+class EventSource(BaseModel):
+    """Where an event date comes from.
+
+    Parameters
+    ----------
+    kind
+        ``"progression"`` (first PD time-point of the criterion), ``"death"``,
+        ``"discontinuation"`` (line end date with a failure reason), ``"next_line"`` (start of
+        the patient's next line), ``"next_line_progression"`` (first PD on the next line, for
+        PFS2).
+    description
+        Text for ``event_or_censor_reason`` (``{criterion}`` is filled in).
+
+    Examples
+    --------
+    >>> EventSource(kind="death", description="death").kind
+    'death'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: EventKind
+    description: str
+
+
+class CensorSource(BaseModel):
+    """Where a censoring date comes from.
+
+    Parameters
+    ----------
+    kind
+        ``"last_adequate_assessment"`` (last evaluable time-point: CR, PR, SD, NON-CR/NON-PD
+        or PD), ``"last_alive"`` (last date known alive), ``"origin"`` (the origin itself, when
+        nothing else is available), ``"next_line_last_adequate"`` (PFS2).
+    description
+        Text for ``event_or_censor_reason``.
+
+    Examples
+    --------
+    >>> CensorSource(kind="last_alive", description="last known alive").kind
+    'last_alive'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: CensorKind
+    description: str
+
+
+class EndpointDefinition(BaseModel):
+    """An endpoint: origin, event sources (in tie-break order) and censoring sources.
+
+    Parameters
+    ----------
+    name
+        Endpoint code (``"PFS"``).
+    events, censors
+        The sources; the earliest event wins (ties: first listed), otherwise the latest
+        censoring date.
+    origin
+        Time origin; ``None`` uses the call's origin (``line_start`` by default).
+        ``"first_response"`` is used by duration of response.
+    per_criterion
+        Whether the endpoint depends on the response criterion (PFS yes, OS no).
+    responders_only
+        Only lines with a response (duration of response).
+    scheme_rules
+        Whether the censoring scheme's rules (new therapy, missed assessments) apply; the
+        cut-off always applies.
+
+    Examples
+    --------
+    >>> ENDPOINTS["PFS"].events[0].kind
+    'progression'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    events: tuple[EventSource, ...] = Field(min_length=1)
+    censors: tuple[CensorSource, ...] = Field(min_length=1)
+    origin: Origin | None = None
+    per_criterion: bool = True
+    responders_only: bool = False
+    scheme_rules: bool = True
+
+
+class ScheduleStep(BaseModel):
+    """From ``from_day`` (days since origin) on, scans are due every ``interval_days``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    from_day: int = Field(ge=0)
+    interval_days: int = Field(gt=0)
+
+
+class CensoringScheme(BaseModel):
+    """Rules that turn an event into a censoring, as in the FDA 2018 PFS table.
+
+    Parameters
+    ----------
+    name
+        Scheme name.
+    censor_at_new_therapy
+        An event after the start of a new anticancer therapy (the patient's next line) is
+        censored at the last adequate assessment before it (FDA); ``False`` counts it (EMA
+        ITT).  Follow-up scans of a line end at the next line's start unless the data assign
+        later scans to the line with ``line_id``.
+    missed_assessments
+        An event more than ``missed_assessments`` scheduled intervals (+ ``window_days``)
+        after the last adequate assessment is censored at that assessment; ``None`` switches
+        the rule off (EMA primary analysis counts the event at its observed date).
+    schedule
+        The assessment schedule in force, as steps; the interval used is the one in force at
+        the last adequate assessment.  Default: every 12 weeks for 2 years, then every 24.
+    window_days
+        Tolerance added to the allowed gap.
+    no_baseline
+        Lines without a baseline tumour assessment: ``"censor_at_origin"`` (FDA) or
+        ``"exclude"``; either way they are listed in the attrition table.
+    add_one_day
+        Duration = date − origin + 1 day (admiral's default); ``False`` for date − origin.
+
+    Examples
+    --------
+    >>> FDA2018.allowed_gap_days(100)
+    182
+    >>> FDA2018.allowed_gap_days(800)
+    350
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    censor_at_new_therapy: bool = True
+    missed_assessments: int | None = Field(2, ge=1)
+    schedule: tuple[ScheduleStep, ...] = (
+        ScheduleStep(from_day=0, interval_days=84),
+        ScheduleStep(from_day=730, interval_days=168),
+    )
+    window_days: int = Field(14, ge=0)
+    no_baseline: Literal["censor_at_origin", "exclude"] = "censor_at_origin"
+    add_one_day: bool = True
+
+    @model_validator(mode="after")
+    def _schedule_sorted(self) -> CensoringScheme:
+        days = [s.from_day for s in self.schedule]
+        if not days or days[0] != 0 or days != sorted(set(days)):
+            raise ValueError("schedule must start at from_day=0 with increasing from_day values")
+        return self
+
+    def allowed_gap_days(self, day: int) -> int:
+        """Longest allowed gap (days) after an adequate assessment made ``day`` days in."""
+        return int(self.allowed_gaps(pd.Series([day])).iloc[0])
+
+    def allowed_gaps(self, days: pd.Series) -> pd.Series:
+        """Vectorised :meth:`allowed_gap_days` (``missed_assessments`` × interval + window)."""
+        starts = np.array([s.from_day for s in self.schedule])
+        intervals = np.array([s.interval_days for s in self.schedule])
+        d = pd.Series(days)
+        idx = np.searchsorted(starts, d.clip(lower=0).to_numpy(), side="right") - 1
+        n = self.missed_assessments or 0
+        return pd.Series(intervals[idx] * n + self.window_days, index=d.index)
+
+    def rules_table(self) -> pd.DataFrame:
+        """The scheme as a table of situations, dates and outcomes (for reports)."""
+        gap = (
+            f"event more than {self.missed_assessments} scheduled intervals + "
+            f"{self.window_days} days after the last adequate assessment"
+        )
+        rows = [
+            (
+                "no baseline tumour assessment",
+                "origin",
+                "censored" if self.no_baseline == "censor_at_origin" else "excluded",
+            ),
+            ("progression documented", "date of the first PD time-point", "event"),
+            ("no progression, alive", "last adequate assessment", "censored"),
+            (
+                "treatment stopped without documented progression",
+                "last adequate assessment",
+                "censored",
+            ),
+            (
+                "new anticancer therapy before progression",
+                "last adequate assessment before new therapy"
+                if self.censor_at_new_therapy
+                else "date of the later progression or death",
+                "censored" if self.censor_at_new_therapy else "event",
+            ),
+            ("death before the first post-baseline assessment", "death date", "event"),
+            ("death between adequate assessments", "death date", "event"),
+            (
+                gap if self.missed_assessments else "progression or death after missed assessments",
+                "last adequate assessment before the gap"
+                if self.missed_assessments
+                else "date of progression or death",
+                "censored" if self.missed_assessments else "event",
+            ),
+            (
+                "event after the data cut-off",
+                "last adequate assessment on or before the cut-off",
+                "censored",
+            ),
+        ]
+        return pd.DataFrame(rows, columns=["situation", "date", "outcome"])
+
+
+FDA2018 = CensoringScheme(name="fda2018")
+EMA_ITT = CensoringScheme(name="ema_itt", censor_at_new_therapy=False, missed_assessments=None)
+SCHEMES: dict[str, CensoringScheme] = {"fda2018": FDA2018, "ema_itt": EMA_ITT}
+
+_PD = EventSource(kind="progression", description="progression ({criterion})")
+_DEATH = EventSource(kind="death", description="death")
+_LAA = CensorSource(kind="last_adequate_assessment", description="last adequate assessment")
+_ORIGIN = CensorSource(kind="origin", description="no adequate assessment after origin")
+_ALIVE = CensorSource(kind="last_alive", description="last known alive")
+
+ENDPOINTS: dict[str, EndpointDefinition] = {
+    "OS": EndpointDefinition(
+        name="OS", events=(_DEATH,), censors=(_ALIVE,), per_criterion=False, scheme_rules=False
+    ),
+    "PFS": EndpointDefinition(name="PFS", events=(_PD, _DEATH), censors=(_LAA, _ORIGIN)),
+    "TTP": EndpointDefinition(name="TTP", events=(_PD,), censors=(_LAA, _ORIGIN)),
+    "DoR": EndpointDefinition(
+        name="DoR",
+        events=(_PD, _DEATH),
+        censors=(_LAA, _ORIGIN),
+        origin="first_response",
+        responders_only=True,
+    ),
+    "TTF": EndpointDefinition(
+        name="TTF",
+        events=(
+            EventSource(kind="discontinuation", description="treatment discontinued ({reason})"),
+            _DEATH,
+            EventSource(kind="next_line", description="next line started"),
+        ),
+        censors=(CensorSource(kind="last_alive", description="on treatment at last contact"),),
+        per_criterion=False,
+        scheme_rules=False,
+    ),
+    "TTNT": EndpointDefinition(
+        name="TTNT",
+        events=(EventSource(kind="next_line", description="next line started"), _DEATH),
+        censors=(_ALIVE,),
+        per_criterion=False,
+        scheme_rules=False,
+    ),
+    "PFS2": EndpointDefinition(
+        name="PFS2",
+        events=(
+            EventSource(
+                kind="next_line_progression", description="progression on next line ({criterion})"
+            ),
+            _DEATH,
+        ),
+        censors=(
+            CensorSource(
+                kind="next_line_last_adequate", description="last adequate assessment on next line"
+            ),
+            _LAA,
+            _ORIGIN,
+        ),
+        scheme_rules=False,
+    ),
+}
