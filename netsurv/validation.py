@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from netsurv.schema.coerce import Problems, coerce_table
+from netsurv.schema.coerce import Problems, RowKeys, coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
 
 Severity = Literal["error", "warning", "off"]
@@ -186,12 +186,16 @@ def _check_values(
     df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
 ) -> None:
     schema = model.to_schema()
+    # types are guaranteed by coercion; run the value checks only (pandera's element-wise
+    # dtype check of text columns costs seconds on large cohorts)
+    checks_only = schema.update_columns({name: {"dtype": None} for name in schema.columns})
     try:
-        schema.validate(df, lazy=True)
+        checks_only.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         cases = cases[cases["index"].notna()]
-        keys = dict(zip(df.index, _keys_of(df, table), strict=True))
+        positions = pd.Series(np.arange(len(df)), index=df.index)
+        keys = RowKeys(df, table)
         for rec in cases.itertuples(index=False):
             check = str(rec.check)
             name = check.split("(")[0]
@@ -199,17 +203,11 @@ def _check_values(
             if rule is None:  # dtype problems cannot happen after coercion
                 continue
             column = str(rec.column)
-            key = keys[rec.index]
+            key = keys[int(positions[rec.index])]
             if rule == "not_null" and (table, column, key) in problems.unconvertible:
                 continue  # already reported as a value of the wrong type
             message = _check_message(schema.columns[column], name, check)
             problems.add(table, column, key, rule, rec.failure_case, message)
-
-
-def _keys_of(df: pd.DataFrame, table: str) -> list[str]:
-    from netsurv.schema.coerce import row_keys
-
-    return row_keys(df, table)
 
 
 def _check_message(col: pa.Column, name: str, check: str) -> str:

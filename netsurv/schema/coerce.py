@@ -127,6 +127,17 @@ def row_keys(frame: pd.DataFrame, table: str) -> list[str]:
     return out
 
 
+class RowKeys:
+    """Row keys of a frame computed on demand, by position (only failing rows need them)."""
+
+    def __init__(self, frame: pd.DataFrame, table: str) -> None:
+        self._frame = frame
+        self._table = table
+
+    def __getitem__(self, position: int | np.integer) -> str:
+        return row_keys(self._frame.iloc[[int(position)]], self._table)[0]
+
+
 def coerce_table(
     raw: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
 ) -> pd.DataFrame:
@@ -167,7 +178,6 @@ def coerce_table(
     df.columns = [str(c).strip() for c in df.columns]
     if "_line" not in df.columns:
         df["_line"] = np.arange(2, len(df) + 2)
-    keys = None
     for name, col in schema.columns.items():
         if name not in df.columns:
             if col.required:
@@ -181,7 +191,7 @@ def coerce_table(
                     + _suggest(name, [c for c in df.columns if c != "_line"]),
                 )
             df[name] = pd.Series(pd.NA, index=df.index, dtype=object)
-    keys = row_keys(_text_keys(df, table), table)
+    keys = RowKeys(_text_keys(df, table), table)
     for extra in df.columns.difference([*schema.columns, "_line"]):
         df[extra] = infer_covariate(df[extra])
     for name, col in schema.columns.items():
@@ -218,7 +228,7 @@ def _coerce_column(
     allowed: list[str] | None,
     table: str,
     column: str,
-    keys: list[str],
+    keys: RowKeys,
     problems: Problems,
 ) -> pd.Series:
     if dtype.startswith("datetime64"):
@@ -255,6 +265,11 @@ def _as_text(s: pd.Series) -> pd.Series:
     is_null = obj.isna().to_numpy()
     if is_null.all():
         return pd.Series(None, index=s.index, dtype=object)
+    if pd.api.types.infer_dtype(obj, skipna=True) == "string":
+        # all text (CSV input): trim in Arrow, without a Python call per cell
+        arrow = obj.astype("string[pyarrow]").str.strip()
+        arrow = arrow.mask(arrow == "")
+        return arrow.astype(object).where(arrow.notna(), None)
     text = obj.map(_cell_text, na_action="ignore")
     text = text.str.strip()
     text[is_null | (text == "").to_numpy()] = None
@@ -290,7 +305,7 @@ def _report(
     raw: pd.Series,
     table: str,
     column: str,
-    keys: list[str],
+    keys: RowKeys,
     problems: Problems,
     rule: str,
     message: str,
@@ -300,7 +315,7 @@ def _report(
 
 
 def _to_float(
-    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
+    s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems
 ) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s.astype("float64")
@@ -323,9 +338,7 @@ def _to_float(
     return num
 
 
-def _to_int(
-    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
-) -> pd.Series:
+def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     num = _to_float(s, table, column, keys, problems)
     frac = (num.notna() & (num != np.floor(num))).to_numpy()
     _report(frac, s, table, column, keys, problems, "type_integer", "is not a whole number")
@@ -333,9 +346,7 @@ def _to_int(
     return num.round().astype("Int64")
 
 
-def _to_bool(
-    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
-) -> pd.Series:
+def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
     text = _as_text(s).str.lower()
@@ -356,9 +367,7 @@ def _to_bool(
     return out
 
 
-def _to_date(
-    s: pd.Series, table: str, column: str, keys: list[str], problems: Problems
-) -> pd.Series:
+def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return out.astype("datetime64[ns]").dt.normalize()
