@@ -1,0 +1,432 @@
+"""Kaplan–Meier estimates with R ``survfit``'s conventions: CIs, medians, RMST, at-risk tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from netsurv.errors import ConfigError
+from netsurv.survival._input import group_codes, prepare
+
+ConfType = Literal["log", "log-log", "plain"]
+CONF_TYPES = ("log", "log-log", "plain")
+#: R's ``minmin`` tolerance (``.Machine$double.eps^0.5``) for reading the median off a curve.
+_MEDIAN_TOL = float(np.sqrt(np.finfo(float).eps))
+
+TABLE_COLUMNS = [
+    "group",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "surv",
+    "std_err",
+    "lower",
+    "upper",
+]
+
+
+def confidence_limits(
+    surv: np.ndarray, se_log: np.ndarray, *, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise limits of a survival curve as R's ``survfit`` computes them.
+
+    Parameters
+    ----------
+    surv
+        Survival estimates.
+    se_log
+        Standard error of the cumulative hazard (of ``-log S``), R's ``fit$std.err``.
+    conf_type
+        ``"log"`` (R default), ``"log-log"`` or ``"plain"``.
+    conf_level
+        Coverage, e.g. 0.95.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Lower and upper limits; NaN where R gives ``NA`` (S = 0 for ``"log"``, S = 0 or 1 for
+        ``"log-log"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lo, up = confidence_limits(np.array([0.5]), np.array([0.2]), conf_type="log",
+    ...                            conf_level=0.95)
+    >>> bool(lo[0] < 0.5 < up[0])
+    True
+    """
+    z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if conf_type == "plain":
+            half = z * se_log * surv
+            lower = np.fmax(surv - half, 0.0)
+            upper = np.fmin(surv + half, 1.0)
+            bad = np.isnan(half)
+            lower[bad] = np.nan
+            upper[bad] = np.nan
+        elif conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            lower = np.exp(np.log(xx) - z * se_log)
+            upper = np.fmin(np.exp(np.log(xx) + z * se_log), 1.0)
+            upper[np.isnan(xx) | np.isnan(se_log)] = np.nan
+        elif conf_type == "log-log":
+            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+            half = z * se_log / np.log(xx)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
+        else:
+            raise ConfigError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    return lower, upper
+
+
+def _minmin(y: np.ndarray, x: np.ndarray) -> float:
+    """R ``survmean``'s median reader: first x with y <= 0.5; midpoint of a flat 0.5 stretch."""
+    keep = ~np.isnan(y) & (y < 0.5 + _MEDIAN_TOL)
+    if not keep.any():
+        return float("nan")
+    xs, ys = x[keep], y[keep]
+    if abs(ys[0] - 0.5) < _MEDIAN_TOL:
+        below = np.flatnonzero(ys < ys[0])
+        if below.size:
+            return float((xs[0] + xs[below[0]]) / 2)
+    return float(xs[0])
+
+
+@dataclass(frozen=True)
+class KaplanMeierResult:
+    """Kaplan–Meier curves, one per group, with R ``survfit``'s conventions.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per group × distinct time (event or censoring), as R's ``survfit`` object:
+        ``group``, ``time``, ``n_risk`` (weighted number with time >= t), ``n_event``,
+        ``n_censor``, ``surv``, ``std_err`` and the pointwise limits ``lower`` / ``upper``.
+        ``std_err`` is Greenwood's standard error **on the survival scale**, i.e. what
+        ``summary(fit)`` prints (``fit$std.err * fit$surv``); R's ``fit$std.err`` itself is on
+        the cumulative-hazard (log) scale.  Where S = 0 it is NaN (R: ``0 * Inf``).
+    medians : pandas.DataFrame
+        One row per group: ``group``, ``records`` (rows used), ``n`` (weighted number at
+        risk at the start, R's ``n.max``), ``events`` (weighted), ``median``, ``lower``,
+        ``upper``, read off the curve and the confidence band as R's ``print.survfit``.
+    conf_type : str
+        ``"log"``, ``"log-log"`` or ``"plain"``.
+    conf_level : float
+        Confidence level of all intervals.
+    by : str or None
+        The grouping column, ``None`` for a single curve (``group`` is then ``"all"``).
+    n_dropped : int
+        Rows dropped because a used column was missing.
+    """
+
+    table: pd.DataFrame
+    medians: pd.DataFrame
+    conf_type: str
+    conf_level: float
+    by: str | None
+    n_dropped: int
+
+    @property
+    def groups(self) -> list[object]:
+        """Group labels in table order."""
+        return list(self.medians["group"])
+
+    def _curve(self, group: object) -> pd.DataFrame:
+        return self.table[self.table["group"] == group]
+
+    def survival_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Survival and its confidence limits at chosen times (R ``summary(fit, times)``).
+
+        Parameters
+        ----------
+        times
+            Times at which to read the curves.  Before a curve's first time S = 1 with limits
+            1 (as R's ``summary``, also for log-log); after the last time the last value is
+            carried forward (R's ``extend = TRUE``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group``, ``time``, ``n_risk`` (number with time >= t), ``surv``, ``std_err``,
+            ``lower``, ``upper``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 0, 1, 1]})
+        >>> kaplan_meier(df, duration_col="t", event_col="e").survival_at([2.5])["surv"].item()
+        0.75
+        """
+        t = np.asarray(times, dtype=float)
+        out = []
+        for g in self.groups:
+            cur = self._curve(g)
+            ct = cur["time"].to_numpy()
+            idx = np.searchsorted(ct, t, side="right") - 1
+            nxt = np.searchsorted(ct, t, side="left")
+            before = idx < 0
+            ii = np.clip(idx, 0, None)
+            surv = np.where(before, 1.0, cur["surv"].to_numpy()[ii])
+            se = np.where(before, 0.0, cur["std_err"].to_numpy()[ii])
+            lower = np.where(before, 1.0, cur["lower"].to_numpy()[ii])
+            upper = np.where(before, 1.0, cur["upper"].to_numpy()[ii])
+            n_risk_all = np.append(cur["n_risk"].to_numpy(), 0)
+            out.append(
+                pd.DataFrame(
+                    {
+                        "group": g,
+                        "time": t,
+                        "n_risk": n_risk_all[nxt],
+                        "surv": surv,
+                        "std_err": se,
+                        "lower": lower,
+                        "upper": upper,
+                    }
+                )
+            )
+        return pd.concat(out, ignore_index=True)
+
+    def risk_table(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Numbers at risk, cumulative events and cumulative censorings at chosen times.
+
+        Parameters
+        ----------
+        times
+            Times of the table's columns (e.g. the x ticks of a KM plot).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group``, ``time``, ``n_risk`` (subjects with time >= t), ``n_events`` (events
+            at times <= t) and ``n_censored`` (censorings at times <= t).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 0, 1, 1]})
+        >>> kaplan_meier(df, duration_col="t", event_col="e").risk_table([0, 2, 5])
+          group  time  n_risk  n_events  n_censored
+        0   all   0.0       4         0           0
+        1   all   2.0       3         1           1
+        2   all   5.0       0         3           1
+        """
+        t = np.asarray(times, dtype=float)
+        out = []
+        for g in self.groups:
+            cur = self._curve(g)
+            ct = cur["time"].to_numpy()
+            nxt = np.searchsorted(ct, t, side="left")
+            upto = np.searchsorted(ct, t, side="right")
+            n_risk = np.append(cur["n_risk"].to_numpy(), 0)[nxt]
+            ev = np.concatenate([[0], np.cumsum(cur["n_event"].to_numpy())])[upto]
+            ce = np.concatenate([[0], np.cumsum(cur["n_censor"].to_numpy())])[upto]
+            dtype = np.int64 if pd.api.types.is_integer_dtype(cur["n_risk"]) else np.float64
+            out.append(
+                pd.DataFrame(
+                    {
+                        "group": g,
+                        "time": t,
+                        "n_risk": n_risk.astype(dtype),
+                        "n_events": ev.astype(dtype),
+                        "n_censored": ce.astype(dtype),
+                    }
+                )
+            )
+        return pd.concat(out, ignore_index=True)
+
+    def rmst(self, tau: float) -> pd.DataFrame:
+        """Restricted mean survival time up to ``tau``, with standard error and CI.
+
+        The estimate is the area under the KM step function from ``min(0, first time)`` to
+        ``tau`` and the variance is ``Σ_i A_i² d_i / (n_i (n_i − d_i))`` over event times
+        ``t_i <= tau`` (``A_i`` = area from ``t_i`` to ``tau``), exactly as R's
+        ``print(fit, rmean = tau)`` (``survival:::survmean``) and ``survRM2::rmst2``; the CI is
+        ``estimate ± z·se`` as in survRM2.  When ``tau`` is past the last time the last value
+        of the curve is carried forward (R does the same; survRM2 refuses).
+
+        Parameters
+        ----------
+        tau
+            Truncation time.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group``, ``tau``, ``estimate``, ``se``, ``lower``, ``upper``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [1, 2, 3, 4], "e": [1, 1, 1, 1]})
+        >>> kaplan_meier(df, duration_col="t", event_col="e").rmst(4)["estimate"].item()
+        2.5
+        """
+        z = float(norm.ppf(1 - (1 - self.conf_level) / 2))
+        start = min(0.0, float(self.table["time"].min()))
+        rows = []
+        for g in self.groups:
+            cur = self._curve(g)
+            time = cur["time"].to_numpy(dtype=float)
+            surv = cur["surv"].to_numpy(dtype=float)
+            n = cur["n_risk"].to_numpy(dtype=float)
+            d = cur["n_event"].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                hh = np.where(n - d == 0, 0.0, d / (n * (n - d)))
+            keep = time <= tau
+            if not keep.any():
+                tt, ss, hh = np.array([tau]), np.array([1.0]), np.array([0.0])
+            else:
+                tt = np.append(time[keep], tau)
+                ss = np.append(surv[keep], surv[keep][-1])
+                hh = np.append(hh[keep], 0.0)
+            delta = np.diff(np.concatenate([[start], tt]))
+            rect = delta * np.concatenate([[1.0], ss[:-1]])
+            var = float(np.sum(np.cumsum(rect[1:][::-1]) ** 2 * hh[::-1][1:]))
+            est = float(rect.sum() + start)
+            se = float(np.sqrt(var))
+            rows.append(
+                {
+                    "group": g,
+                    "tau": float(tau),
+                    "estimate": est,
+                    "se": se,
+                    "lower": est - z * se,
+                    "upper": est + z * se,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def kaplan_meier(
+    df: pd.DataFrame,
+    *,
+    duration_col: str,
+    event_col: str,
+    by: str | None = None,
+    conf_type: ConfType = "log",
+    conf_level: float = 0.95,
+    weights_col: str | None = None,
+) -> KaplanMeierResult:
+    """Kaplan–Meier survival curves with R ``survfit``'s confidence intervals and medians.
+
+    Parameters
+    ----------
+    df
+        One row per subject.
+    duration_col
+        Follow-up time (>= 0).
+    event_col
+        1 (or True) for an event, 0 for censoring.
+    by
+        Optional grouping column: one curve per value (sorted, or in category order).
+    conf_type
+        Transform for the pointwise confidence interval: ``"log"`` (R's default,
+        ``exp(log S ± z·se)``), ``"log-log"`` or ``"plain"`` (``S ± z·se·S``, clipped to [0, 1]).
+        **lifelines differs:** its default interval is log-log (R's ``conf.type = "log-log"``),
+        so lifelines' default bands and median CIs do not match R's default output; pass
+        ``conf_type="log-log"`` here to reproduce lifelines.
+    conf_level
+        Confidence level (0.95).
+    weights_col
+        Optional case weights: weighted counts, and Greenwood's variance on the weighted
+        counts (R ``survfit(..., weights = w, robust = FALSE)``; R's default for non-integer
+        weights is a robust (infinitesimal jackknife) variance instead).
+
+    Returns
+    -------
+    KaplanMeierResult
+        ``table`` (the curves), ``medians`` and methods ``survival_at``, ``rmst`` and
+        ``risk_table``.
+
+    Notes
+    -----
+    Ties: events are counted before censorings at the same time (censored subjects are still
+    at risk at their censoring time).  The median is the first time with S(t) <= 0.5; if S is
+    exactly 0.5 (within 1.5e-8) over a flat stretch the median is the midpoint of that stretch,
+    and the CI limits are read the same way from the lower and upper bands (R's
+    ``print.survfit``).  A group whose band never reaches 0.5 has a NaN limit (R: ``NA``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2, 3, 3, 5, 8, 9], "event": [1, 1, 0, 1, 0, 1],
+    ...                    "arm": ["a", "a", "a", "b", "b", "b"]})
+    >>> km = kaplan_meier(df, duration_col="months", event_col="event", by="arm")
+    >>> km.medians[["group", "n", "events", "median"]]
+      group  n  events  median
+    0     a  3       2     3.0
+    1     b  3       2     9.0
+    """
+    if conf_type not in CONF_TYPES:
+        raise ConfigError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    if not 0 < conf_level < 1:
+        raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    prep = prepare(
+        df,
+        duration_col=duration_col,
+        event_col=event_col,
+        weights_col=weights_col,
+        other_cols=[by] if by is not None else [],
+    )
+    if by is None:
+        codes = np.zeros(len(prep.time), dtype=np.int64)
+        labels: list[object] = ["all"]
+    else:
+        codes, labels = group_codes(prep.frame[by])
+    weighted = weights_col is not None
+    tables = []
+    medians = []
+    for k, label in enumerate(labels):
+        sel = codes == k
+        time, event, w = prep.time[sel], prep.event[sel], prep.weights[sel]
+        ut, inv = np.unique(time, return_inverse=True)
+        n_event = np.bincount(inv, weights=w * event, minlength=ut.size)
+        n_censor = np.bincount(inv, weights=w * ~event, minlength=ut.size)
+        n_risk = np.cumsum((n_event + n_censor)[::-1])[::-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            surv = np.cumprod(1.0 - n_event / n_risk)
+            term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+            se_log = np.sqrt(np.cumsum(term))
+            std_err = surv * se_log
+        lower, upper = confidence_limits(surv, se_log, conf_type=conf_type, conf_level=conf_level)
+        counts = {"n_risk": n_risk, "n_event": n_event, "n_censor": n_censor}
+        if not weighted:
+            counts = {key: np.rint(v).astype(np.int64) for key, v in counts.items()}
+        tables.append(
+            pd.DataFrame(
+                {
+                    "group": [label] * ut.size,
+                    "time": ut,
+                    **counts,
+                    "surv": surv,
+                    "std_err": std_err,
+                    "lower": lower,
+                    "upper": upper,
+                }
+            )
+        )
+        medians.append(
+            {
+                "group": label,
+                "records": int(sel.sum()),
+                "n": counts["n_risk"][0],
+                "events": counts["n_event"].sum(),
+                "median": _minmin(surv, ut),
+                "lower": _minmin(lower, ut),
+                "upper": _minmin(upper, ut),
+            }
+        )
+    return KaplanMeierResult(
+        table=pd.concat(tables, ignore_index=True)[TABLE_COLUMNS],
+        medians=pd.DataFrame(medians),
+        conf_type=conf_type,
+        conf_level=float(conf_level),
+        by=by,
+        n_dropped=prep.n_dropped,
+    )
