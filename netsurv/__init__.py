@@ -12,11 +12,13 @@ Examples
 
 from __future__ import annotations
 
-from netsurv import io
+from netsurv import criteria, endpoints, io, plots, survival
 from netsurv.cohort import Cohort
 from netsurv.datasets import load_demo
+from netsurv.endpoints import derive_endpoints
 from netsurv.errors import ConfigError, NetsurvError, ValidationError
 from netsurv.io import read_cohort
+from netsurv.response import agreement, best_response, classify, classify_matrix
 from netsurv.validation import ValidationOptions
 
 __version__ = "0.1.0"
@@ -28,7 +30,16 @@ __all__ = [
     "ValidationError",
     "ValidationOptions",
     "__version__",
+    "agreement",
+    "best_response",
+    "classify",
+    "classify_matrix",
+    "criteria",
+    "derive_endpoints",
+    "endpoints",
     "io",
     "load_demo",
+    "plots",
     "read_cohort",
+    "survival",
 ]

@@ -398,7 +398,7 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
 def _check_lesion_units(les: pd.DataFrame, problems: Problems) -> None:
     diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
     has_decimals = (diam.notna() & (diam != diam.round())).groupby(les["patient_id"]).any()
-    n = diam.notna().groupby(les["patient_id"]).sum()
+    n = diam.notna().astype(int).groupby(les["patient_id"]).sum()
     maximum = diam.groupby(les["patient_id"]).max()
     suspects = n.index[(n >= 2) & (maximum < 10) & has_decimals]
     first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()

@@ -1,6 +1,7 @@
 """Time-to-event endpoints (PFS, OS, TTP, TTF, DoR, TTNT, PFS2) with explicit censoring."""
 
 from netsurv.endpoints.adtte import to_adtte
+from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
 from netsurv.endpoints.rules import (
     EMA_ITT,
@@ -26,6 +27,7 @@ __all__ = [
     "EndpointResult",
     "EventSource",
     "ScheduleStep",
+    "derive_endpoints",
     "derive_from_timepoints",
     "to_adtte",
 ]

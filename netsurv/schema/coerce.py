@@ -269,7 +269,7 @@ def _as_text(s: pd.Series) -> pd.Series:
         # all text (CSV input): trim in Arrow, without a Python call per cell
         arrow = obj.astype("string[pyarrow]").str.strip()
         arrow = arrow.mask(arrow == "")
-        return arrow.astype(object).where(arrow.notna(), None)
+        return arrow.astype(object).where(arrow.notna(), None)  # type: ignore[call-overload]
     text = obj.map(_cell_text, na_action="ignore")
     text = text.str.strip()
     text[is_null | (text == "").to_numpy()] = None

@@ -1,0 +1,61 @@
+"""Response criteria as data: the :class:`Criterion` value, published presets, and grids.
+
+Examples
+--------
+>>> import netsurv as ns
+>>> ns.criteria.RECIST_1_1.response_threshold
+-0.3
+>>> ns.criteria.get("sstv").modality
+('SST-PET',)
+"""
+
+from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.criteria.presets import (
+    CHOI,
+    EARLY_SSTV,
+    EORTC_PET_1999,
+    IRECIST,
+    LIVER3,
+    MCHOI,
+    MRECIST,
+    MSWOG,
+    PERCIST_1_0,
+    PRESETS,
+    READER,
+    RECIST_1_1,
+    RECIST_10,
+    RECIST_MR,
+    SSTR_VOLUME,
+    SWOG,
+    VOLUMETRIC_RECIST,
+    WHO,
+)
+from netsurv.criteria.registry import describe_progression, describe_response, get, grid, list
+
+__all__ = [
+    "CHOI",
+    "DIAMETER_MEASURES",
+    "EARLY_SSTV",
+    "EORTC_PET_1999",
+    "IRECIST",
+    "LIVER3",
+    "MCHOI",
+    "MRECIST",
+    "MSWOG",
+    "PERCIST_1_0",
+    "PRESETS",
+    "READER",
+    "RECIST_1_1",
+    "RECIST_10",
+    "RECIST_MR",
+    "SSTR_VOLUME",
+    "SWOG",
+    "VOLUMETRIC_RECIST",
+    "WHO",
+    "Criterion",
+    "describe_progression",
+    "describe_response",
+    "get",
+    "grid",
+    "list",
+]

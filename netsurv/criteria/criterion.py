@@ -1,0 +1,460 @@
+"""The :class:`Criterion` value: a response criterion described by data, not code.
+
+One vectorised engine (:func:`netsurv.classify`) reads every criterion; a new threshold,
+measurement or lesion set is a new value (``dataclasses.replace`` or the constructor), never
+new code.  Rules and sources are in ``CRITERIA.md`` (RECIST 1.1 and the criteria of section 2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Literal, get_args
+
+from netsurv.errors import ConfigError
+from netsurv.schema.inputs import LESION_SITES, MODALITIES
+
+Measure = Literal[
+    "diameter",
+    "long_axis",
+    "viable_diameter",
+    "bidimensional",
+    "volume",
+    "density",
+    "suv_max",
+    "suv_mean",
+    "sul_peak",
+    "tla",
+    "reader",
+]
+LesionSet = Literal["targets", "all", "largest"]
+Aggregation = Literal["sum", "max", "mean"]
+Reference = Literal["baseline", "nadir"]
+Composite = Literal["size", "size_or_density", "size_and_density"]
+CRRule = Literal["recist", "zero", "none"]
+MissingRule = Literal["ne_unless_pd", "ne"]
+CRThenPR = Literal["data_issue", "pd", "pr"]
+
+#: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
+#: the RECIST complete-response rule (non-nodal 0 mm, nodes < 10 mm) apply to them.
+DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A response criterion: what is measured, on which lesions, and the cut-offs.
+
+    Build one from a preset with ``dataclasses.replace(netsurv.criteria.RECIST_1_1, ...)``
+    (give it a new ``name``), with :func:`netsurv.criteria.grid`, or with the constructor.
+    Invalid values and combinations raise :class:`netsurv.ConfigError` naming the field.
+    Fractions are changes relative to the reference: ``-0.30`` is a 30 % decrease.
+
+    Parameters
+    ----------
+    name
+        Identifier, unique among the criteria of one analysis (the ``criterion`` column of
+        every output), e.g. ``"recist1.1"``.
+    label
+        Human-readable title for tables and figures (defaults to ``name``).
+    source
+        Citation of the published definition.
+    modality
+        Modalities whose scans the criterion reads, e.g. ``("CT", "MRI")`` for diameters and
+        density, ``("SST-PET",)`` for somatostatin-receptor tumour volume, ``("FDG-PET",)`` for
+        PERCIST.  A line needs a baseline scan of one of them (else it is set aside with a
+        reason in the attrition table); when two qualify, the later one is the baseline.
+    measure
+        Per-lesion measurement: ``"diameter"`` (long axis, short axis for lymph nodes: RECIST
+        1.1), ``"long_axis"`` (long axis of every lesion, nodes included: RECIST 1.0),
+        ``"viable_diameter"`` (``viable_long_axis_mm``, nodes by short axis: mRECIST),
+        ``"bidimensional"`` (long × short axis product, mm²: WHO / SWOG), ``"volume"`` (mL),
+        ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
+        (total lesion activity, volume × SUVmean) or ``"reader"`` (take the recorded
+        ``assessments.reader_response`` instead of computing a response; every other
+        measurement field is then ignored).
+    lesion_set
+        Lesions followed from the line's baseline scan: ``"targets"`` (lesions with role
+        ``target`` on the baseline scan; when the scan marks none, the largest measurable ones
+        are chosen as RECIST 1.1 does: non-nodal long axis >= 10 mm, nodal short axis
+        >= 15 mm, at most ``max_lesions`` (default 5) and ``max_per_organ`` (default 2) per
+        organ, all lymph nodes one organ), ``"all"`` (every non-new lesion measured on the
+        baseline scan) or ``"largest"`` (the ``max_lesions`` largest at baseline, at most
+        ``max_per_organ`` per organ).  Baseline lesions not followed are the non-target
+        disease.
+    sites
+        Restrict the followed lesions to these organs (e.g. ``("liver",)``); None = all.
+    max_lesions
+        Number of lesions for ``"largest"`` (required there); cap for the RECIST selection of
+        ``"targets"`` (default 5).
+    max_per_organ
+        Per-organ cap of ``"largest"`` and of the RECIST selection (default 2 there).
+    aggregation
+        How lesion values make one value per scan: ``"sum"`` (RECIST sum of diameters),
+        ``"max"`` (hottest lesion, PERCIST; it may be a different lesion on each scan) or
+        ``"mean"``.
+    response_threshold
+        Change at or below which (``<=``; ``<`` if ``response_inclusive`` is False) the
+        target response is PR, e.g. ``-0.30``.  None = no response class.  Must lie in
+        [-1, 0).
+    response_reference
+        Reference of the response change: ``"baseline"`` (RECIST) or ``"nadir"``.
+    response_inclusive
+        Whether a change exactly at ``response_threshold`` is a response (RECIST: -30.0 % is
+        PR).
+    response_min_abs
+        Absolute decrease also required for a response, in the measure's unit (PERCIST:
+        0.8 SUL).  None = none.
+    minor_response_threshold
+        Change at or below which a non-PR scan is a minor response (MR), e.g. ``-0.13``
+        (van Vliet 2013) or ``-0.25`` (modified SWOG).  Must lie between
+        ``response_threshold`` and 0.  None = no MR class.
+    progression_threshold
+        Increase at or above which (``>=``; ``>`` if ``progression_inclusive`` is False) the
+        target response is PD, e.g. ``0.20``.  None = no progression by measurement.  Must be
+        > 0.
+    progression_reference
+        Reference of the progression change: ``"nadir"`` (RECIST: smallest value on study,
+        baseline included, over evaluable scans) or ``"baseline"``.
+    progression_inclusive
+        Whether a change exactly at ``progression_threshold`` is progression (RECIST yes,
+        PERCIST and EORTC no: "> 30 %").
+    progression_min_abs
+        Absolute increase also required for progression (RECIST: 5 mm; PERCIST 0.8 SUL).
+        Compared with ``>=`` (``>`` when ``progression_inclusive`` is False).  None = none.
+    progression_abs_sufficient
+        Absolute increase that alone is progression (SWOG: 10 cm² = 1000 mm² of the sum of
+        products, "whichever is smaller").  None = none.
+    density_response_threshold
+        Relative density change at or below which the density component responds (Choi:
+        ``-0.15``); required when ``composite`` is not ``"size"``.  Density is the mean of the
+        followed lesions' ``density_hu``.
+    composite
+        ``"size"`` (measure only), ``"size_or_density"`` (Choi: PR if size or density
+        responds; PD needs size growth and no density response) or ``"size_and_density"``
+        (modified Choi: PR needs both).
+    new_lesion_pd
+        Whether an unequivocal new lesion (``assessments.new_lesion`` or a lesion with role
+        ``new``) makes the scan PD.
+    nontarget_pd
+        Whether unequivocal non-target progression (``assessments.nontarget_status == "PD"``)
+        makes the scan PD.  When False the non-target status is reported but ignored.
+    cr_rule
+        Complete response of the followed lesions: ``"recist"`` (every non-nodal lesion 0 mm
+        and every nodal lesion's short axis < ``node_cr_mm``, so the sum can be > 0 at CR),
+        ``"zero"`` (the scan's value is 0) or ``"none"`` (no CR class).  ``"recist"`` needs a
+        diameter measure.
+    node_cr_mm
+        Short axis below which a lymph node counts as normal for CR (10 mm).
+    missing
+        A followed lesion not measured on a scan: ``"ne_unless_pd"`` (RECIST: NE unless the
+        measured lesions alone already meet progression, for ``sum`` and ``max``) or ``"ne"``.
+    too_small_mm
+        Value of a lesion flagged ``too_small`` without a number (RECIST: 5 mm; a given number
+        is used as is).  Diameter measures only; None = such a lesion counts as not measured.
+    rounding_mm
+        Round each lesion measurement to this step before aggregating (some CRFs use 0.1 mm).
+        None = no rounding (default: compare exactly).
+    sticky_pr
+        EORTC FAQ convention: once PR is reached, later scans stay PR while PD is not met even
+        if the decrease falls below the cut-off.  Default False (strict recomputation).
+    reappearance_after_cr_pd
+        After a CR, any reappearing lesion (non-nodal > 0 mm or node >= ``node_cr_mm``) is PD
+        (EORTC FAQ).  Default False: the sum rule decides.
+    confirm_response
+        Default of :func:`netsurv.best_response`'s ``confirm``: CR/PR must be repeated.
+    confirm_min_days
+        Days between a response and its confirmation (28).
+    confirm_max_ne
+        Most NE scans allowed between a response and its confirmation (admiralonco: 1).
+    confirm_accept_sd
+        Whether an SD between a PR and its confirmation is allowed (admiralonco: no).
+    confirm_pd
+        iRECIST-style confirmation of progression: the first PD is unconfirmed (iUPD); it is
+        confirmed (iCPD) at a later scan within ``confirm_pd_window`` days that shows further
+        growth (sum up by >= ``confirm_pd_min_abs`` since the iUPD, cumulative), non-target
+        progression not present at the iUPD, or more / larger new lesions.  A later scan that
+        is not PD ends the unconfirmed PD (pseudoprogression) and the bar resets.
+    confirm_pd_window
+        ``(min_days, max_days)`` after the iUPD within which a scan can confirm it (iRECIST:
+        4-8 weeks, ``(28, 56)``); ``max_days`` None = no upper limit.
+    confirm_pd_min_abs
+        Further growth of the sum that confirms progression (iRECIST: 5 mm).
+    sd_min_days
+        Default minimum days from line start for SD (and NON-CR/NON-PD) to count in the best
+        overall response (42).
+    cr_then_pr
+        Default handling of a CR followed by a PR in the best overall response:
+        ``"data_issue"`` (admiralonco: no special handling, usually SD), ``"pd"`` (the PR is
+        progression) or ``"pr"`` (re-label the CR as PR).
+    follow_up_scans
+        Evaluate only the first this-many follow-up scans of each line (the early SST-TV
+        change reads the scan after PRRT cycle 1: 1).  None = all.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> import netsurv as ns
+    >>> c = dataclasses.replace(ns.criteria.RECIST_1_1, name="recist_pd10",
+    ...                         progression_threshold=0.10)
+    >>> c.progression_threshold, c.progression_min_abs
+    (0.1, 5.0)
+    >>> ns.criteria.Criterion(name="bad", progression_threshold=-0.2)
+    Traceback (most recent call last):
+    ...
+    netsurv.errors.ConfigError: criterion 'bad': progression_threshold must be > 0 (an increase), got -0.2
+    """
+
+    name: str
+    label: str = ""
+    source: str = ""
+    modality: tuple[str, ...] = ("CT", "MRI")
+    measure: Measure = "diameter"
+    lesion_set: LesionSet = "targets"
+    sites: tuple[str, ...] | None = None
+    max_lesions: int | None = None
+    max_per_organ: int | None = None
+    aggregation: Aggregation = "sum"
+    response_threshold: float | None = -0.30
+    response_reference: Reference = "baseline"
+    response_inclusive: bool = True
+    response_min_abs: float | None = None
+    minor_response_threshold: float | None = None
+    progression_threshold: float | None = 0.20
+    progression_reference: Reference = "nadir"
+    progression_inclusive: bool = True
+    progression_min_abs: float | None = 5.0
+    progression_abs_sufficient: float | None = None
+    density_response_threshold: float | None = None
+    composite: Composite = "size"
+    new_lesion_pd: bool = True
+    nontarget_pd: bool = True
+    cr_rule: CRRule = "recist"
+    node_cr_mm: float = 10.0
+    missing: MissingRule = "ne_unless_pd"
+    too_small_mm: float | None = 5.0
+    rounding_mm: float | None = None
+    sticky_pr: bool = False
+    reappearance_after_cr_pd: bool = False
+    confirm_response: bool = False
+    confirm_min_days: int = 28
+    confirm_max_ne: int = 1
+    confirm_accept_sd: bool = False
+    confirm_pd: bool = False
+    confirm_pd_window: tuple[int, int | None] = (28, 56)
+    confirm_pd_min_abs: float = 5.0
+    sd_min_days: int = 42
+    cr_then_pr: CRThenPR = "data_issue"
+    follow_up_scans: int | None = None
+
+    def __post_init__(self) -> None:
+        _Validator(self).run()
+
+    @property
+    def title(self) -> str:
+        """``label`` if given, else ``name``."""
+        return self.label or self.name
+
+    def measurement_key(self) -> tuple[Any, ...]:
+        """The fields that determine per-scan measurements (not cut-offs).
+
+        Criteria with the same key share one measurement pass in :func:`netsurv.classify`,
+        so a grid of cut-off variants measures the lesions once.
+        """
+        return (
+            self.modality,
+            self.measure,
+            self.lesion_set,
+            self.sites,
+            self.max_lesions,
+            self.max_per_organ,
+            self.aggregation,
+            self.too_small_mm if self.measure in DIAMETER_MEASURES else None,
+            self.rounding_mm,
+            self.node_cr_mm,
+            self.composite != "size",
+            self.follow_up_scans,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a plain dictionary (for tables and manifests)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+class _Validator:
+    """Checks of one criterion; each failure names the field."""
+
+    def __init__(self, c: Criterion) -> None:
+        self.c = c
+
+    def fail(self, field: str, message: str) -> None:
+        raise ConfigError(f"criterion {self.c.name!r}: {field} {message}")
+
+    def set(self, field: str, value: Any) -> None:
+        object.__setattr__(self.c, field, value)
+
+    def choice(self, field: str, allowed: tuple[str, ...]) -> None:
+        value = getattr(self.c, field)
+        if value not in allowed:
+            self.fail(field, f"must be one of {list(allowed)}, got {value!r}")
+
+    def number(
+        self, field: str, *, none: bool = True, lo: float | None = None, hi: float | None = None
+    ) -> None:
+        value = getattr(self.c, field)
+        if value is None:
+            if not none:
+                self.fail(field, "is required")
+            return
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            self.fail(field, f"must be a number, got {value!r}")
+        if lo is not None and value < lo:
+            self.fail(field, f"must be >= {lo}, got {value!r}")
+        if hi is not None and value > hi:
+            self.fail(field, f"must be <= {hi}, got {value!r}")
+
+    def integer(self, field: str, *, lo: int, none: bool = True) -> None:
+        value = getattr(self.c, field)
+        if value is None and none:
+            return
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(field, f"must be a whole number, got {value!r}")
+        if value < lo:
+            self.fail(field, f"must be >= {lo}, got {value!r}")
+
+    def flag(self, field: str) -> None:
+        if not isinstance(getattr(self.c, field), bool):
+            self.fail(field, f"must be True or False, got {getattr(self.c, field)!r}")
+
+    def tuple_of(self, field: str, allowed: tuple[str, ...], *, none: bool) -> None:
+        value = getattr(self.c, field)
+        if value is None and none:
+            return
+        if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
+            self.fail(field, f"must be a non-empty tuple of {list(allowed)}, got {value!r}")
+        bad = [v for v in value if v not in allowed]
+        if bad:
+            self.fail(field, f"has unknown value(s) {bad}; allowed: {list(allowed)}")
+        self.set(field, tuple(dict.fromkeys(value)))
+
+    def run(self) -> None:
+        c = self.c
+        if not isinstance(c.name, str) or not c.name.strip():
+            raise ConfigError(f"criterion name must be a non-empty string, got {c.name!r}")
+        for f in ("label", "source"):
+            if not isinstance(getattr(c, f), str):
+                self.fail(f, "must be a string")
+        self.tuple_of("modality", MODALITIES, none=False)
+        self.tuple_of("sites", LESION_SITES, none=True)
+        for f, lit in (
+            ("measure", Measure),
+            ("lesion_set", LesionSet),
+            ("aggregation", Aggregation),
+            ("response_reference", Reference),
+            ("progression_reference", Reference),
+            ("composite", Composite),
+            ("cr_rule", CRRule),
+            ("missing", MissingRule),
+            ("cr_then_pr", CRThenPR),
+        ):
+            self.choice(f, get_args(lit))
+        for f in (
+            "response_inclusive",
+            "progression_inclusive",
+            "new_lesion_pd",
+            "nontarget_pd",
+            "sticky_pr",
+            "reappearance_after_cr_pd",
+            "confirm_response",
+            "confirm_accept_sd",
+            "confirm_pd",
+        ):
+            self.flag(f)
+        self.integer("max_lesions", lo=1)
+        self.integer("max_per_organ", lo=1)
+        self.integer("confirm_min_days", lo=1, none=False)
+        self.integer("confirm_max_ne", lo=0, none=False)
+        self.integer("sd_min_days", lo=0, none=False)
+        self.integer("follow_up_scans", lo=1)
+        self.number("response_threshold", lo=-1.0)
+        if c.response_threshold is not None and c.response_threshold >= 0:
+            self.fail("response_threshold", f"must be < 0 (a decrease), got {c.response_threshold}")
+        self.number("progression_threshold")
+        if c.progression_threshold is not None and c.progression_threshold <= 0:
+            self.fail(
+                "progression_threshold",
+                f"must be > 0 (an increase), got {c.progression_threshold}",
+            )
+        self.number("minor_response_threshold", lo=-1.0)
+        mr = c.minor_response_threshold
+        if mr is not None:
+            if c.response_threshold is None:
+                self.fail("minor_response_threshold", "needs a response_threshold")
+            elif not c.response_threshold < mr < 0:
+                self.fail(
+                    "minor_response_threshold",
+                    f"must lie between response_threshold ({c.response_threshold}) and 0, got {mr}",
+                )
+        for f in (
+            "response_min_abs",
+            "progression_min_abs",
+            "progression_abs_sufficient",
+            "too_small_mm",
+        ):
+            self.number(f, lo=0.0)
+        self.number("node_cr_mm", none=False, lo=0.0)
+        self.number("confirm_pd_min_abs", none=False, lo=0.0)
+        self.number("rounding_mm", lo=0.0)
+        if c.rounding_mm == 0:
+            self.fail("rounding_mm", "must be > 0 or None")
+        self.number("density_response_threshold", lo=-1.0)
+        d = c.density_response_threshold
+        if c.composite == "size":
+            if d is not None:
+                self.fail(
+                    "density_response_threshold",
+                    "is set but composite is 'size'; use composite='size_or_density' (Choi) "
+                    "or 'size_and_density' (modified Choi)",
+                )
+        else:
+            if d is None or d >= 0:
+                self.fail(
+                    "density_response_threshold",
+                    f"must be a decrease (< 0) when composite is {c.composite!r}, got {d!r}",
+                )
+            if c.response_threshold is None:
+                self.fail("composite", f"{c.composite!r} needs a response_threshold")
+            if c.measure == "density":
+                self.fail("composite", "needs a size measure, not 'density'")
+        if c.lesion_set == "largest" and c.max_lesions is None:
+            self.fail("max_lesions", "is required when lesion_set is 'largest'")
+        if c.cr_rule == "recist" and c.measure not in (*DIAMETER_MEASURES, "reader"):
+            self.fail(
+                "cr_rule",
+                f"'recist' (non-nodal 0 mm, nodes < {c.node_cr_mm:g} mm) needs a diameter "
+                f"measure; use cr_rule='zero' or 'none' with measure {c.measure!r}",
+            )
+        if c.reappearance_after_cr_pd and c.cr_rule == "none":
+            self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
+        self._window()
+        if c.measure != "reader" and (
+            c.response_threshold is None
+            and c.progression_threshold is None
+            and c.progression_abs_sufficient is None
+            and c.cr_rule == "none"
+        ):
+            self.fail(
+                "response_threshold",
+                "and progression_threshold are both None and cr_rule is 'none': the criterion "
+                "classifies nothing",
+            )
+
+    def _window(self) -> None:
+        w = self.c.confirm_pd_window
+        if not isinstance(w, list | tuple) or len(w) != 2:
+            self.fail("confirm_pd_window", f"must be (min_days, max_days or None), got {w!r}")
+        lo, hi = w
+        if isinstance(lo, bool) or not isinstance(lo, int) or lo < 0:
+            self.fail("confirm_pd_window", f"min_days must be a whole number >= 0, got {lo!r}")
+        if hi is not None and (isinstance(hi, bool) or not isinstance(hi, int) or hi < lo):
+            self.fail("confirm_pd_window", f"max_days must be None or >= min_days, got {hi!r}")
+        self.set("confirm_pd_window", (lo, hi))

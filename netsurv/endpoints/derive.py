@@ -1,0 +1,95 @@
+"""``derive_endpoints``: classify a cohort under criteria and derive its endpoints in one call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.endpoints.engine import EndpointResult, derive_from_timepoints
+from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
+from netsurv.response.best import best_response
+from netsurv.response.classify import CriteriaArg, Timepoints, classify
+
+
+def derive_endpoints(
+    cohort: Cohort,
+    criteria: CriteriaArg | Timepoints = "recist1.1",
+    *,
+    endpoints: Sequence[str | EndpointDefinition] = ("PFS", "OS"),
+    censoring: str | CensoringScheme = "fda2018",
+    cutoff_date: str | pd.Timestamp | None = None,
+    origin: Origin = "line_start",
+) -> EndpointResult:
+    """Time-to-event endpoints of every line under one or more response criteria.
+
+    Classifies the cohort (:func:`netsurv.classify`), finds each line's first response for
+    the duration of response (confirmed when the criterion asks for confirmation,
+    :func:`netsurv.best_response`) and runs the endpoint engine
+    (:func:`netsurv.endpoints.derive_from_timepoints`).
+
+    Progression under a criterion that confirms it (iRECIST, ``confirm_pd``) is the date of
+    the first unconfirmed PD that a later scan confirms (iUPD of the confirmed block); an
+    unconfirmed PD that is never confirmed (pseudoprogression, or no later scan) is an
+    adequate assessment, not an event.
+
+    Parameters
+    ----------
+    cohort
+        A validated cohort.
+    criteria
+        A criterion, a preset name, a sequence of them, or the output of
+        :func:`netsurv.classify` (to reuse a classification).
+    endpoints
+        Names (``"PFS"``, ``"OS"``, ``"TTP"``, ``"TTF"``, ``"DoR"``, ``"TTNT"``, ``"PFS2"``) or
+        :class:`~netsurv.endpoints.EndpointDefinition` objects.
+    censoring
+        ``"fda2018"`` (default), ``"ema_itt"`` or a :class:`~netsurv.endpoints.CensoringScheme`.
+    cutoff_date
+        Data cut-off date: later events are ignored and censoring dates capped.
+    origin
+        ``"line_start"`` (default), ``"origin_date"`` (randomisation, from the lines table) or
+        ``"baseline_scan"``.
+
+    Returns
+    -------
+    EndpointResult
+        ``.table``: one row per patient × line × criterion × endpoint (criterion empty for
+        endpoints that do not depend on it: OS, TTF, TTNT); ``.attrition``: lines set aside
+        by classification or by the endpoint rules, with the reason.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ep = ns.derive_endpoints(ns.load_demo(), ["recist1.1", "choi"], endpoints=["PFS", "OS"])
+    >>> sorted(ep.table["endpoint"].unique())
+    ['OS', 'PFS']
+    >>> bool((ep.table["days"] >= 1).all())
+    True
+    """
+    tp = criteria if isinstance(criteria, Timepoints) else classify(cohort, criteria)
+    table = _progression_as_endpoint_event(tp.table)
+    bor = best_response(tp)
+    res = derive_from_timepoints(
+        cohort,
+        table,
+        endpoints=endpoints,
+        censoring=censoring,
+        cutoff_date=cutoff_date,
+        origin=origin,
+        criteria=[c.name for c in tp.criteria],
+        first_response=bor[["patient_id", "line_id", "criterion", "first_response_date"]],
+        baselines=tp.baselines,
+    )
+    attrition = pd.concat([tp.attrition, res.attrition], ignore_index=True)
+    return EndpointResult(table=res.table, attrition=attrition, scheme=res.scheme)
+
+
+def _progression_as_endpoint_event(table: pd.DataFrame) -> pd.DataFrame:
+    """PD rows that never get confirmed count as adequate non-progression assessments."""
+    follow = table[table["role"] == "follow_up"]
+    unconfirmed = (follow["response"] == "PD") & (follow["pd_status"] == "unconfirmed")
+    if not unconfirmed.any():
+        return follow
+    return follow.assign(response=follow["response"].mask(unconfirmed, "NON-CR/NON-PD"))

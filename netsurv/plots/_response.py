@@ -1,0 +1,83 @@
+"""Shared helpers of the response figures (waterfall, spider)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+
+from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.presets import PRESETS
+from netsurv.errors import ConfigError
+from netsurv.response.best import best_response
+from netsurv.response.classify import Timepoints
+
+#: Colour of each best overall response (as the swimmer plot's markers).
+BOR_COLOURS = {
+    "CR": "#1a9850",
+    "PR": "#91cf60",
+    "MR": "#d9ef8b",
+    "SD": "#fee08b",
+    "NON-CR/NON-PD": "#fdd49e",
+    "PD": "#d73027",
+    "NE": "#bdbdbd",
+    "MISSING": "#f0f0f0",
+}
+
+
+def pick(
+    timepoints: Timepoints | pd.DataFrame, criterion: str | Criterion | None
+) -> tuple[pd.DataFrame, str, Criterion | None]:
+    """The chosen criterion's time-point rows, its name, and the Criterion if known."""
+    table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
+    names = list(pd.unique(table["criterion"]))
+    name = criterion.name if isinstance(criterion, Criterion) else criterion
+    if name is None:
+        if len(names) != 1:
+            raise ConfigError(f"timepoints hold criteria {names}: choose one with criterion=")
+        name = str(names[0])
+    if name not in names:
+        raise ConfigError(f"criterion {name!r} is not in the timepoints ({names})")
+    crit: Criterion | None = criterion if isinstance(criterion, Criterion) else None
+    if crit is None and isinstance(timepoints, Timepoints):
+        crit = next((c for c in timepoints.criteria if c.name == name), None)
+    if crit is None:
+        crit = PRESETS.get(name)
+    return table[table["criterion"] == name], name, crit
+
+
+def select(
+    timepoints: Timepoints | pd.DataFrame,
+    criterion: str | Criterion | None,
+    best: pd.DataFrame | None,
+    best_options: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, Criterion | None]:
+    """The chosen criterion's time-point rows, its BOR table, and the Criterion if known."""
+    rows, name, crit = pick(timepoints, criterion)
+    if best is not None:
+        return rows, best[best["criterion"] == name], crit
+    src: Timepoints | pd.DataFrame = rows
+    if isinstance(timepoints, Timepoints):
+        src = Timepoints(
+            table=rows,
+            attrition=timepoints.attrition,
+            baselines=timepoints.baselines,
+            criteria=tuple(c for c in timepoints.criteria if c.name == name),
+        )
+    return rows, best_response(src, **best_options), crit
+
+
+def cutoff_lines(ax: Axes, crit: Criterion | None, *, vertical: bool = False) -> None:
+    """Dashed lines at the criterion's response and progression cut-offs (in %)."""
+    if crit is None:
+        return
+    for value, label in (
+        (crit.response_threshold, "response"),
+        (crit.minor_response_threshold, "minor response"),
+        (crit.progression_threshold, "progression"),
+    ):
+        if value is None:
+            continue
+        draw = ax.axvline if vertical else ax.axhline
+        draw(100 * value, color="0.3", linestyle="--", linewidth=0.8, label=f"_{label} cut-off")

@@ -1,0 +1,123 @@
+"""Waterfall plot: best percentage change from baseline per patient × line, coloured by BOR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.patches import Patch
+
+from netsurv.criteria.criterion import Criterion
+from netsurv.plots._response import BOR_COLOURS, cutoff_lines, pick, select
+from netsurv.response.classify import Timepoints
+
+
+def best_change(
+    timepoints: Timepoints | pd.DataFrame, *, criterion: str | None = None
+) -> pd.DataFrame:
+    """Best (most negative) % change from baseline of each patient × line.
+
+    Parameters
+    ----------
+    timepoints
+        Output of :func:`netsurv.classify` (or its table).
+    criterion
+        The criterion, when the table holds several.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id``, ``line_id``, ``criterion``, ``best_pct_change`` over the evaluable
+        follow-up scans (lines without one are left out).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> tp = ns.classify(ns.load_demo(), "recist1.1")
+    >>> best_change(tp)["best_pct_change"].round(1).tolist()
+    [-5.7, 4.8, -9.8, -36.8]
+    """
+    rows, _, _ = pick(timepoints, criterion)
+    fu = rows[(rows["role"] == "follow_up") & np.isfinite(rows["pct_change_baseline"])]
+    out = (
+        fu.groupby(["patient_id", "line_id", "criterion"], sort=True)["pct_change_baseline"]
+        .min()
+        .rename("best_pct_change")
+        .reset_index()
+    )
+    return out
+
+
+def waterfall(
+    timepoints: Timepoints | pd.DataFrame,
+    *,
+    criterion: str | Criterion | None = None,
+    best: pd.DataFrame | None = None,
+    confirm: bool | None = None,
+    show_cutoffs: bool = True,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw a waterfall plot of the best % change from baseline.
+
+    One bar per patient × line with an evaluable follow-up scan, sorted from the largest
+    increase to the largest decrease, coloured by best overall response, with dashed lines at
+    the criterion's response (and minor-response) and progression cut-offs.
+
+    Parameters
+    ----------
+    timepoints
+        Output of :func:`netsurv.classify` (or its table).
+    criterion
+        Criterion (or its name) to show when the table holds several; a
+        :class:`~netsurv.criteria.Criterion` also gives the cut-off lines.
+    best
+        Best responses (:func:`netsurv.best_response`); computed when None.
+    confirm
+        Passed to :func:`netsurv.best_response` when ``best`` is None.
+    show_cutoffs
+        Draw the cut-off lines.
+    ax
+        Axes to draw on; a new figure is made if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import netsurv as ns
+    >>> from netsurv.plots.waterfall import waterfall
+    >>> ax = waterfall(ns.classify(ns.load_demo(), "recist1.1"))
+    >>> len(ax.patches), ax.get_ylabel()
+    (4, 'Best change from baseline (%)')
+    """
+    rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
+    data = best_change(rows) if len(rows) else pd.DataFrame()
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * len(data) + 2), 3.5))
+    if not data.empty:
+        data = data.merge(
+            bor[["patient_id", "line_id", "bor"]], on=["patient_id", "line_id"], how="left"
+        )
+        data = data.sort_values(
+            ["best_pct_change", "patient_id", "line_id"], ascending=[False, True, True]
+        )
+        colours = [BOR_COLOURS.get(b, "#bdbdbd") for b in data["bor"].fillna("NE")]
+        ax.bar(np.arange(len(data)), data["best_pct_change"], color=colours, width=0.85)
+    ax.axhline(0, color="black", linewidth=0.6)
+    if show_cutoffs:
+        cutoff_lines(ax, crit)
+    present = set(data["bor"].fillna("NE")) if not data.empty else set()
+    handles = [Patch(color=c, label=b) for b, c in BOR_COLOURS.items() if b in present]
+    if handles:
+        ax.legend(handles=handles, title="BOR", fontsize="small", frameon=False)
+    ax.set_xticks([])
+    ax.set_xlabel(f"Patients × lines (n = {len(data)})")
+    ax.set_ylabel("Best change from baseline (%)")
+    name = str(rows["criterion"].iloc[0]) if len(rows) else ""
+    ax.set_title(crit.title if crit is not None else name)
+    return ax

@@ -1,0 +1,425 @@
+"""Best overall response (BOR), confirmed and unconfirmed, per patient × line × criterion.
+
+Rules (CRITERIA.md section 1.9 and 4, admiralonco's event objects):
+
+* window: the line's follow-up scans up to and including the first PD (for criteria that
+  confirm PD, the first PD that is not an unconfirmed iUPD);
+* unconfirmed BOR: CR > PR > MR (any time) > SD (CR/PR/MR/SD on a scan at least
+  ``sd_min_days`` after the line start) > NON-CR/NON-PD (same minimum) > PD > NE; no
+  follow-up scan: MISSING;
+* confirmed BOR: a CR needs a later CR at least ``confirm_min_days`` after it with only CR or
+  NE between (at most ``max_ne_between`` NE); a PR needs a later CR/PR with only CR, PR, NE (SD
+  too if ``accept_sd``) between and no PR after a CR in between; an MR likewise with MR
+  allowed; otherwise as unconfirmed without CR/PR/MR.  This reproduces RECIST 1.1 Table 3
+  (CR then SD / PD / NE gives SD when the SD minimum is met, else PD / NE);
+* CR followed by PR (``cr_then_pr``): ``"data_issue"`` (admiralonco: no special handling,
+  flagged in ``data_issue``), ``"pr"`` (the CR is re-labelled PR) or ``"pd"`` (the PR is PD).
+
+Every step is a whole-column operation on the rows sorted by line and date: the confirming
+scan of each candidate is found with one ``searchsorted`` and a "next flagged row" array, and
+the scans in between are counted with prefix sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsurv.errors import ConfigError
+from netsurv.response.classify import Timepoints
+from netsurv.response.codes import BEST_ORDER
+from netsurv.response.prepare import group_starts, prior_any
+
+KEY = ["patient_id", "line_id", "criterion"]
+REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
+ADEQUATE = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD")
+BOR_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "bor",
+    "bor_date",
+    "bor_unconfirmed",
+    "bor_unconfirmed_date",
+    "bor_confirmed",
+    "bor_confirmed_date",
+    "confirm",
+    "responder",
+    "first_response_date",
+    "first_pd_date",
+    "last_adequate_date",
+    "start_date",
+    "n_assessments",
+    "pd_status",
+    "pseudoprogression",
+    "data_issue",
+]
+DEFAULTS: dict[str, Any] = {
+    "confirm": False,
+    "sd_min_days": 42,
+    "confirm_min_days": 28,
+    "max_ne_between": 1,
+    "accept_sd": False,
+    "cr_then_pr": "data_issue",
+}
+_FROM_CRITERION = {
+    "confirm": "confirm_response",
+    "sd_min_days": "sd_min_days",
+    "confirm_min_days": "confirm_min_days",
+    "max_ne_between": "confirm_max_ne",
+    "accept_sd": "confirm_accept_sd",
+    "cr_then_pr": "cr_then_pr",
+}
+_RANK = {r: i for i, r in enumerate(BEST_ORDER)}
+_CR, _PR, _MR, _SD, _NONCR, _PD, _NE = range(7)
+_NONE_RANK = 7
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The sorted follow-up rows with per-row settings."""
+
+    g: np.ndarray
+    day: np.ndarray
+    days_from_start: np.ndarray
+    resp: np.ndarray
+    pd_status: np.ndarray
+    sd_min: np.ndarray
+    conf_min: np.ndarray
+    max_ne: np.ndarray
+    accept_sd: np.ndarray
+    date: np.ndarray
+
+
+def best_response(
+    timepoints: Timepoints | pd.DataFrame,
+    *,
+    confirm: bool | None = None,
+    sd_min_days: int | None = None,
+    confirm_min_days: int | None = None,
+    max_ne_between: int | None = None,
+    accept_sd: bool | None = None,
+    cr_then_pr: str | None = None,
+) -> pd.DataFrame:
+    """Best overall response per patient × line × criterion.
+
+    Each option left as None takes the criterion's own setting when ``timepoints`` is a
+    :class:`~netsurv.response.Timepoints` (fields ``confirm_response``, ``sd_min_days``,
+    ``confirm_min_days``, ``confirm_max_ne``, ``confirm_accept_sd``, ``cr_then_pr``), else the
+    default shown.
+
+    Parameters
+    ----------
+    timepoints
+        Output of :func:`netsurv.classify` (or its ``.table``; any table with
+        ``patient_id``, ``line_id``, ``criterion``, ``assessment_id``, ``date``,
+        ``response`` and ``days_from_start``; ``pd_status`` is used when present).
+    confirm
+        Report the confirmed BOR in ``bor`` (default False: unconfirmed).  Both are always in
+        ``bor_unconfirmed`` / ``bor_confirmed``.
+    sd_min_days
+        SD and NON-CR/NON-PD count only on scans at least this many days after the line start
+        (default 42, inclusive).
+    confirm_min_days
+        Days between a response and its confirming scan (default 28).
+    max_ne_between
+        NE scans allowed between a response and its confirmation (default 1).
+    accept_sd
+        Allow SD between a PR and its confirmation (default False).
+    cr_then_pr
+        ``"data_issue"`` (default, admiralonco), ``"pr"`` or ``"pd"``; see the module notes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per patient × line × criterion (every line in ``timepoints``, including lines
+        without follow-up: BOR ``MISSING``) with columns :data:`BOR_COLUMNS`: ``bor`` and
+        ``bor_date`` (confirmed or not per ``confirm``), both variants, ``responder``
+        (``bor`` is CR or PR), ``first_response_date`` (first CR/PR; first of a confirmed
+        pair when ``confirm``), ``first_pd_date``, ``last_adequate_date`` (last evaluable
+        scan in the window), ``start_date`` of the line, ``n_assessments`` in the window,
+        ``pd_status`` of the PD ending the window (iRECIST), ``pseudoprogression`` (an
+        unconfirmed PD followed by a non-PD evaluable scan) and ``data_issue`` (``"CR
+        followed by PR"``).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> tp = ns.classify(ns.load_demo(), "recist1.1")
+    >>> bor = ns.best_response(tp)
+    >>> bor[["patient_id", "line_id", "bor", "first_pd_date"]].to_string(index=False)
+    'patient_id line_id bor first_pd_date\\n      P001      L1  SD           NaT\\n      P002      L1  SD    2020-05-27\\n      P002      L2  SD           NaT\\n      P003      L1  PR           NaT'
+    """
+    table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
+    missing = [c for c in (*REQUIRED, "days_from_start") if c not in table.columns]
+    if missing:
+        raise ConfigError(f"timepoints lacks column(s) {missing}")
+    call = {
+        "confirm": confirm,
+        "sd_min_days": sd_min_days,
+        "confirm_min_days": confirm_min_days,
+        "max_ne_between": max_ne_between,
+        "accept_sd": accept_sd,
+        "cr_then_pr": cr_then_pr,
+    }
+    if cr_then_pr is not None and cr_then_pr not in ("data_issue", "pr", "pd"):
+        raise ConfigError(f"cr_then_pr must be 'data_issue', 'pr' or 'pd', got {cr_then_pr!r}")
+    settings = _settings(timepoints, table, call)
+
+    start = (
+        (table["date"] - pd.to_timedelta(table["days_from_start"], unit="D"))
+        .groupby([table[k] for k in KEY], sort=False)
+        .first()
+        .rename("start_date")
+    )
+    keys = start.reset_index()
+    if isinstance(timepoints, Timepoints):
+        order = {c.name: i for i, c in enumerate(timepoints.criteria)}
+    else:
+        order = {c: i for i, c in enumerate(sorted(pd.unique(table["criterion"])))}
+    keys = (
+        keys.assign(_c=keys["criterion"].map(order))
+        .sort_values(["_c", "patient_id", "start_date", "line_id"], kind="stable")
+        .drop(columns="_c")
+        .reset_index(drop=True)
+    )
+
+    fu = table[table["response"].notna() & table["response"].isin(_RANK)]
+    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
+    key_index = pd.MultiIndex.from_frame(keys[KEY])
+    g = key_index.get_indexer(pd.MultiIndex.from_frame(fu[KEY]))
+    s = settings.reindex(fu["criterion"].to_numpy())
+    resp = fu["response"].to_numpy(dtype=object)
+    status = (
+        fu["pd_status"].to_numpy(dtype=object)
+        if "pd_status" in fu.columns
+        else np.full(len(fu), None, dtype=object)
+    )
+    day = fu["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    rows = _Rows(
+        g=g.astype(np.int64),
+        day=day,
+        days_from_start=fu["days_from_start"].to_numpy(dtype=np.int64),
+        resp=resp,
+        pd_status=status,
+        sd_min=s["sd_min_days"].to_numpy(dtype=np.int64),
+        conf_min=s["confirm_min_days"].to_numpy(dtype=np.int64),
+        max_ne=s["max_ne_between"].to_numpy(dtype=np.int64),
+        accept_sd=s["accept_sd"].to_numpy(dtype=bool),
+        date=fu["date"].to_numpy(),
+    )
+    out = _best(rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
+    res = keys.assign(**out)[[*KEY, *out, "start_date"]]
+    use_conf = settings["confirm"].reindex(res["criterion"].to_numpy()).to_numpy(dtype=bool)
+    res["confirm"] = use_conf
+    res["bor"] = np.where(use_conf, res["bor_confirmed"], res["bor_unconfirmed"])
+    res["bor_date"] = np.where(use_conf, res["bor_confirmed_date"], res["bor_unconfirmed_date"])
+    res["bor_date"] = pd.to_datetime(res["bor_date"])
+    res["first_response_date"] = pd.to_datetime(
+        np.where(use_conf, res["_first_conf_resp"], res["_first_resp"])
+    )
+    res["responder"] = res["bor"].isin(["CR", "PR"])
+    return res[BOR_COLUMNS]
+
+
+def _settings(
+    timepoints: Timepoints | pd.DataFrame, table: pd.DataFrame, call: dict[str, Any]
+) -> pd.DataFrame:
+    """One row of settings per criterion: call argument, else criterion field, else default."""
+    names = pd.unique(table["criterion"].to_numpy(dtype=object))
+    crits = {c.name: c for c in timepoints.criteria} if isinstance(timepoints, Timepoints) else {}
+    rows = []
+    for name in names:
+        row = {}
+        for opt, default in DEFAULTS.items():
+            if call[opt] is not None:
+                row[opt] = call[opt]
+            elif name in crits:
+                row[opt] = getattr(crits[name], _FROM_CRITERION[opt])
+            else:
+                row[opt] = default
+        rows.append(row)
+    return pd.DataFrame(rows, index=pd.Index(names, dtype=object))
+
+
+def _next_true(flag: np.ndarray) -> np.ndarray:
+    """For each index k, the smallest index >= k where ``flag`` holds (len(flag) if none)."""
+    n = len(flag)
+    idx = np.where(flag, np.arange(n), n)
+    return np.append(np.minimum.accumulate(idx[::-1])[::-1], n)
+
+
+def _prev_true(flag: np.ndarray) -> np.ndarray:
+    """For each index k, the largest index <= k where ``flag`` holds (-1 if none)."""
+    return np.maximum.accumulate(np.where(flag, np.arange(len(flag)), -1))
+
+
+def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
+    resp = rows.resp.copy()
+    gstart = group_starts(rows.g)
+
+    # CR followed by PR: flag, and apply the chosen handling
+    is_cr = resp == "CR"
+    is_pr = resp == "PR"
+    pr_after_cr = is_pr & prior_any(is_cr, gstart)
+    issue = np.zeros(n_keys, dtype=bool)
+    issue[rows.g[pr_after_cr]] = True
+    to_pd = pr_after_cr & (cr_then_pr == "pd")
+    later_pr = _later_any(is_pr, rows.g)
+    to_pr = is_cr & later_pr & (cr_then_pr == "pr")
+    resp[to_pd] = "PD"
+    resp[to_pr] = "PR"
+
+    # window: up to and including the first PD that is not an unconfirmed iUPD
+    is_pd = resp == "PD"
+    cut = is_pd & (rows.pd_status != "unconfirmed")
+    keep = ~prior_any(cut, gstart)
+    pseudo = np.zeros(n_keys, dtype=bool)
+    unconf = is_pd & (rows.pd_status == "unconfirmed")
+    later_eval = _later_any(np.isin(resp, ("CR", "PR", "MR", "SD", "NON-CR/NON-PD")), rows.g)
+    pseudo[rows.g[unconf & later_eval]] = True
+
+    g = rows.g[keep]
+    resp = resp[keep]
+    day = rows.day[keep]
+    dfs = rows.days_from_start[keep]
+    date = rows.date[keep]
+    status = rows.pd_status[keep]
+    sd_min = rows.sd_min[keep]
+    m = len(g)
+    gstart = group_starts(g)
+    code = np.array([_RANK.get(r, _NONE_RANK) for r in resp], dtype=np.int64)
+
+    late = dfs >= sd_min
+    sd_like = np.isin(code, (_CR, _PR, _MR, _SD)) & late
+    noncr = (code == _NONCR) & late
+    base_rank = np.select(
+        [sd_like, noncr, code == _PD, np.isin(code, (_CR, _PR, _MR, _SD, _NONCR, _NE))],
+        [_SD, _NONCR, _PD, _NE],
+        _NONE_RANK,
+    )
+    unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _NONE_RANK), base_rank)
+    confirmed = _confirmed(
+        g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.accept_sd[keep]
+    )
+    conf_rank = np.minimum(np.where(confirmed, code, _NONE_RANK), base_rank)
+
+    out: dict[str, Any] = {}
+    for label, rank in (("unconfirmed", unconf_rank), ("confirmed", conf_rank)):
+        best, best_date = _group_best(g, rank, date, n_keys)
+        out[f"bor_{label}"] = best
+        out[f"bor_{label}_date"] = best_date
+    resp_rows = np.isin(code, (_CR, _PR))
+    out["_first_resp"] = _first_date(g, resp_rows, date, n_keys)
+    out["_first_conf_resp"] = _first_date(g, resp_rows & confirmed, date, n_keys)
+    out["first_pd_date"] = _first_date(g, (code == _PD) & (status != "unconfirmed"), date, n_keys)
+    out["last_adequate_date"] = _last_date(g, np.isin(resp, ADEQUATE), date, n_keys)
+    out["n_assessments"] = np.bincount(g, minlength=n_keys)
+    last = np.full(n_keys, -1, dtype=np.int64)
+    if m:
+        np.maximum.at(last, g, np.arange(m))
+    pd_stat = np.full(n_keys, None, dtype=object)
+    has = last >= 0
+    last_pd = has.copy()
+    last_pd[has] = code[last[has]] == _PD
+    pd_stat[last_pd] = status[last[last_pd]]
+    out["pd_status"] = pd_stat
+    out["pseudoprogression"] = pseudo
+    data_issue = np.full(n_keys, None, dtype=object)
+    data_issue[issue] = "CR followed by PR"
+    out["data_issue"] = data_issue
+    return out
+
+
+def _later_any(flag: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Whether ``flag`` holds on a later row of the same group (rows sorted by group)."""
+    n = len(flag)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    nxt = _next_true(flag)[1:]  # smallest flagged index > k
+    nxt_c = np.minimum(nxt, n - 1)
+    return (nxt < n) & (g[nxt_c] == g)
+
+
+def _confirmed(
+    g: np.ndarray,
+    day: np.ndarray,
+    code: np.ndarray,
+    conf_min: np.ndarray,
+    max_ne: np.ndarray,
+    accept_sd: np.ndarray,
+) -> np.ndarray:
+    """Whether each CR / PR / MR scan is confirmed (admiralonco ``cbor_cr`` / ``cbor_pr``)."""
+    n = len(g)
+    out = np.zeros(n, dtype=bool)
+    if n == 0:
+        return out
+    big = np.int64(1) << 32
+    composite = g * big + day
+    k0 = np.searchsorted(composite, g * big + day + conf_min, side="left")
+    is_cr, is_pr, is_mr = code == _CR, code == _PR, code == _MR
+    is_ne, is_sd = code == _NE, code == _SD
+    n_ne = np.cumsum(is_ne)
+    nxt_cr = _next_true(is_cr)
+    prev_pr = np.concatenate((_prev_true(is_pr), [-1]))
+
+    def between(counts: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return counts[j] - counts[i]
+
+    for kind, confirming, allowed in (
+        (_CR, is_cr, is_cr | is_ne),
+        (_PR, is_cr | is_pr, is_cr | is_pr | is_ne | (is_sd & accept_sd)),
+        (_MR, is_cr | is_pr | is_mr, is_cr | is_pr | is_mr | is_ne | (is_sd & accept_sd)),
+    ):
+        cand = np.flatnonzero(code == kind)
+        if len(cand) == 0:
+            continue
+        j = _next_true(confirming)[np.minimum(k0[cand], n)]
+        ok = j < n
+        jc = np.minimum(j, n - 1)
+        ok &= g[jc] == g[cand]
+        bad = np.cumsum(~allowed)
+        ok &= between(bad, cand, jc) == 0
+        ok &= between(n_ne, cand, jc) <= max_ne[cand]
+        if kind != _CR:
+            first_cr = nxt_cr[np.minimum(cand + 1, n)]
+            last_pr = prev_pr[jc]
+            ok &= (first_cr > jc) | (last_pr <= cand) | (first_cr > last_pr)
+        out[cand[ok]] = True
+    return out
+
+
+def _group_best(
+    g: np.ndarray, rank: np.ndarray, date: np.ndarray, n_keys: int
+) -> tuple[np.ndarray, np.ndarray]:
+    best = np.full(n_keys, _NONE_RANK, dtype=np.int64)
+    if len(g):
+        np.minimum.at(best, g, rank)
+    hit = (rank == best[g]) & (rank < _NONE_RANK)
+    labels = np.array([*BEST_ORDER, "MISSING"], dtype=object)
+    had_rows = np.bincount(g, minlength=n_keys) > 0
+    bor = np.where(had_rows | (best < _NONE_RANK), labels[best], "MISSING")
+    return bor, _first_date(g, hit, date, n_keys)
+
+
+def _first_date(g: np.ndarray, flag: np.ndarray, date: np.ndarray, n_keys: int) -> np.ndarray:
+    out = np.full(n_keys, np.datetime64("NaT"), dtype="datetime64[ns]")
+    rows = np.flatnonzero(flag)
+    first = np.full(n_keys, len(g), dtype=np.int64)
+    np.minimum.at(first, g[rows], rows)
+    ok = first < len(g)
+    out[ok] = date[first[ok]]
+    return out
+
+
+def _last_date(g: np.ndarray, flag: np.ndarray, date: np.ndarray, n_keys: int) -> np.ndarray:
+    out = np.full(n_keys, np.datetime64("NaT"), dtype="datetime64[ns]")
+    rows = np.flatnonzero(flag)
+    last = np.full(n_keys, -1, dtype=np.int64)
+    np.maximum.at(last, g[rows], rows)
+    ok = last >= 0
+    out[ok] = date[last[ok]]
+    return out

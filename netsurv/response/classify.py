@@ -1,0 +1,231 @@
+"""``classify``: time-point responses of a cohort under one or many criteria."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.registry import get
+from netsurv.errors import ConfigError
+from netsurv.response.codes import (
+    NONE,
+    PD_STATUSES,
+    REASONS,
+    RESPONSES,
+    decode,
+)
+from netsurv.response.measures import ATTRITION_COLUMNS, Measured, measure
+from netsurv.response.prepare import Prepared, prepare
+from netsurv.response.timepoint import Codes, _Memo, classify_codes, rel
+
+CriteriaArg = Criterion | str | Sequence[Criterion | str]
+
+TIMEPOINT_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "assessment_id",
+    "date",
+    "modality",
+    "role",
+    "days_from_start",
+    "n_lesions",
+    "n_measured",
+    "value",
+    "baseline_value",
+    "nadir_value",
+    "pct_change_baseline",
+    "pct_change_nadir",
+    "abs_change_nadir",
+    "density",
+    "pct_change_density",
+    "target_response",
+    "nontarget_response",
+    "new_lesion",
+    "response",
+    "pd_status",
+    "reason",
+]
+BASELINE_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "baseline_assessment_id",
+    "baseline_date",
+    "n_lesions",
+    "baseline_value",
+]
+
+
+@dataclass(frozen=True)
+class Timepoints:
+    """Time-point responses and what was set aside.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per patient × line × scan × criterion (the baseline scan first, with
+        ``response`` empty); columns in :data:`TIMEPOINT_COLUMNS`, described in
+        :func:`classify`.  Pass it to :func:`netsurv.best_response`,
+        :func:`netsurv.endpoints.derive_from_timepoints` or the plots.
+    attrition : pandas.DataFrame
+        Lines a criterion could not evaluate, with ``table``, ``row_key`` (``"patient /
+        line"``), ``stage`` (``"classify"``), ``reason`` and ``criterion``.
+    baselines : pandas.DataFrame
+        One row per line × criterion evaluated: baseline scan, its date, the number of followed
+        lesions and the baseline value (the ``baselines`` argument of the endpoint engine).
+    criteria : tuple of Criterion
+        The criteria, in the order given.
+    """
+
+    table: pd.DataFrame
+    attrition: pd.DataFrame
+    baselines: pd.DataFrame
+    criteria: tuple[Criterion, ...]
+
+    def criterion(self, name: str) -> Criterion:
+        """The criterion called ``name``."""
+        for c in self.criteria:
+            if c.name == name:
+                return c
+        raise ConfigError(f"no criterion {name!r}; have {[c.name for c in self.criteria]}")
+
+
+def resolve_criteria(criteria: CriteriaArg) -> tuple[Criterion, ...]:
+    """Criteria from a criterion, a preset name, or a sequence of them; names must be unique."""
+    items = [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+    if not items:
+        raise ConfigError("no criteria given")
+    out = tuple(get(c) for c in items)
+    names = [c.name for c in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(
+            f"criterion names must be unique, repeated: {dup} (give variants their own name, "
+            "e.g. with netsurv.criteria.grid)"
+        )
+    return out
+
+
+def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
+    """Time-point response of every follow-up scan under one or more criteria.
+
+    One vectorised engine serves every criterion: per-lesion values, per-scan aggregates,
+    running nadir and cut-offs are whole-column operations, and criteria that measure the same
+    way (e.g. a grid of cut-offs) share one measurement pass.  For many variants on a large
+    cohort, :func:`classify_matrix` keeps only the response codes.
+
+    Parameters
+    ----------
+    cohort
+        A validated cohort.
+    criteria
+        A :class:`~netsurv.criteria.Criterion`, a preset name (``"recist1.1"``) or a sequence
+        of them (names must be unique).
+
+    Returns
+    -------
+    Timepoints
+        ``.table`` has one row per patient × line × scan × criterion with columns:
+
+        * ``patient_id``, ``line_id``, ``criterion``, ``assessment_id``, ``date``,
+          ``modality``, ``role`` (``baseline`` / ``follow_up``), ``days_from_start``;
+        * ``n_lesions`` followed, ``n_measured`` on this scan;
+        * ``value`` (the aggregate; empty when a followed lesion is missing),
+          ``baseline_value``, ``nadir_value`` (smallest value of the earlier evaluable scans,
+          baseline included), ``pct_change_baseline``, ``pct_change_nadir`` (+inf after a
+          nadir of 0), ``abs_change_nadir``; ``density`` and ``pct_change_density`` for
+          composite (Choi) criteria;
+        * ``target_response`` (CR, PR, MR, SD, PD, NE; ``NONE`` for non-target-only
+          disease), ``nontarget_response`` (the recorded status; NE when non-target disease
+          exists but was not assessed, empty when there is none), ``new_lesion``;
+        * ``response``: overall time-point response (CR, PR, MR, SD, NON-CR/NON-PD, PD, NE;
+          empty on the baseline row);
+        * ``pd_status``: for criteria with ``confirm_pd`` (iRECIST), on PD scans:
+          ``"unconfirmed"`` (iUPD never confirmed: pseudoprogression or no later scan),
+          ``"confirmed"`` (iUPD confirmed later) or ``"iCPD"`` (the confirming scan and later
+          PD scans of the block);
+        * ``reason``: why, one of :data:`netsurv.response.codes.REASONS`, e.g. ``sum_pd``,
+          ``sum_pd_despite_missing``, ``new_lesion``, ``nontarget_pd``, ``cr``,
+          ``cr_nontarget_not_cr``, ``size_pr``, ``density_pr``, ``minor_response``,
+          ``stable``, ``missing_lesion``.
+
+        ``.attrition`` lists every line a criterion set aside (no baseline scan of its
+        modality, no measurable lesion, a followed lesion unmeasured at baseline, ...).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> tp = ns.classify(ns.load_demo(), ["recist1.1", "sstv"])
+    >>> row = tp.table.query("patient_id == 'P003' and criterion == 'recist1.1'").iloc[-1]
+    >>> float(round(row["pct_change_baseline"], 1)), row["response"], row["reason"]
+    (-36.8, 'PR', 'size_pr')
+    >>> print(tp.attrition.loc[0, "row_key"], "|", tp.attrition.loc[0, "reason"])
+    P001 / L1 | no baseline SST-PET scan for this line
+    """
+    crits = resolve_criteria(criteria)
+    prep = prepare(cohort)
+    tables, atts, bases = [], [], []
+    for m, group in _measure_groups(prep, crits):
+        memo = _Memo()
+        for crit in group:
+            codes = classify_codes(m, crit, memo)
+            tables.append((crits.index(crit), timepoint_frame(m, crit, codes)))
+            atts.append((crits.index(crit), m.attrition.assign(criterion=crit.name)))
+            bases.append((crits.index(crit), m.baselines.assign(criterion=crit.name)))
+
+    def ordered(parts: list[tuple[int, pd.DataFrame]], columns: list[str]) -> pd.DataFrame:
+        frames = [f for _, f in sorted(parts, key=lambda p: p[0])]
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return out.reindex(columns=columns)
+
+    return Timepoints(
+        table=ordered(tables, TIMEPOINT_COLUMNS),
+        attrition=ordered(atts, ATTRITION_COLUMNS),
+        baselines=ordered(bases, BASELINE_COLUMNS),
+        criteria=crits,
+    )
+
+
+def _measure_groups(
+    prep: Prepared, crits: tuple[Criterion, ...]
+) -> list[tuple[Measured, list[Criterion]]]:
+    groups: dict[tuple[object, ...], list[Criterion]] = {}
+    for c in crits:
+        groups.setdefault(c.measurement_key(), []).append(c)
+    return [(measure(prep, g[0]), g) for g in groups.values()]
+
+
+def timepoint_frame(m: Measured, crit: Criterion, codes: Codes) -> pd.DataFrame:
+    """The long time-point table of one criterion."""
+    df = m.scans.copy()
+    df.insert(2, "criterion", crit.name)
+    is_reader = crit.measure == "reader"
+    nan = np.full(len(df), np.nan)
+    value = nan if is_reader else m.value
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df["n_lesions"] = m.n_lesions
+        df["n_measured"] = m.n_measured
+        df["value"] = value
+        df["baseline_value"] = nan if is_reader else m.baseline
+        df["nadir_value"] = nan if is_reader else m.nadir
+        df["pct_change_baseline"] = 100 * rel(value, df["baseline_value"].to_numpy())
+        df["pct_change_nadir"] = 100 * rel(value, df["nadir_value"].to_numpy())
+        df["abs_change_nadir"] = value - df["nadir_value"].to_numpy()
+        df["density"] = m.density
+        df["pct_change_density"] = 100 * rel(m.density, m.density_base)
+    fu = ~m.is_base
+    ntl_labels = ("", "CR", "", "", "", "NON-CR/NON-PD", "PD", "NE", "")
+    ntl = np.where(fu, m.ntl, NONE)
+    df["target_response"] = decode(codes.target, RESPONSES)
+    df["nontarget_response"] = decode(ntl, ntl_labels)
+    df["new_lesion"] = fu & m.new_any
+    df["response"] = decode(codes.response, RESPONSES)
+    df["pd_status"] = decode(codes.pd_status, PD_STATUSES)
+    df["reason"] = decode(codes.reason, REASONS)
+    return df

@@ -1,0 +1,157 @@
+"""Integer-coded views of a cohort that every criterion's measurement pass shares.
+
+Done once per :func:`netsurv.classify` call: scan-to-line links with integer line and
+assessment indices, per-assessment new-lesion and non-target information, and lesion rows
+indexed by assessment and by (patient, lesion).  Everything after this is array arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.response.codes import NTL_CODE, RESPONSES
+
+ROLE_CODES = {"target": 0, "non_target": 1, "new": 2}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Shared, integer-coded inputs of the measurement passes.
+
+    Attributes
+    ----------
+    links
+        ``cohort.assessment_lines`` with ``lk`` (row of ``cohort.lines``), ``ak`` (row of
+        ``cohort.assessments``) and ``lorder`` (rank of the line by patient, start, id).
+    line_keys
+        ``"patient / line"`` text of every line, by ``lk`` (for attrition rows).
+    new_any, new_count, new_sum, ntl, reader
+        Per assessment (by ``ak``): a new lesion is recorded, the number of lesion rows with
+        role ``new`` and the sum of their long axes, the non-target status code (0 = not
+        recorded) and the reader's response code (0 = not recorded).
+    les
+        The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
+        ``node`` and ``role_code`` columns added.
+    """
+
+    links: pd.DataFrame
+    line_keys: np.ndarray
+    new_any: np.ndarray
+    new_count: np.ndarray
+    new_sum: np.ndarray
+    ntl: np.ndarray
+    reader: np.ndarray
+    les: pd.DataFrame
+
+
+def prepare(cohort: Cohort) -> Prepared:
+    """Integer-code a cohort for the measurement passes."""
+    ass = cohort.assessments
+    lines = cohort.lines
+    n_ass = len(ass)
+
+    links = cohort.assessment_lines
+    lk = _pair_index(links["patient_id"], links["line_id"], lines["patient_id"], lines["line_id"])
+    ak = _pair_index(
+        links["patient_id"], links["assessment_id"], ass["patient_id"], ass["assessment_id"]
+    )
+    order = np.lexsort(
+        (
+            pd.factorize(lines["line_id"], sort=True)[0],
+            lines["start_date"].to_numpy().view(np.int64),
+            pd.factorize(lines["patient_id"], sort=True)[0],
+        )
+    )
+    lorder = np.empty(len(lines), dtype=np.int64)
+    lorder[order] = np.arange(len(lines))
+    links = links.assign(lk=lk, ak=ak, lorder=lorder[lk])
+    line_keys = (lines["patient_id"].astype(str) + " / " + lines["line_id"].astype(str)).to_numpy(
+        dtype=object
+    )
+
+    les = cohort.lesions
+    les_ak = _pair_index(
+        les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
+    )
+    pat = pd.factorize(ass["patient_id"])[0]
+    lid, uniq = pd.factorize(les["lesion_id"])
+    lc = pat[les_ak].astype(np.int64) * max(len(uniq), 1) + lid
+    role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
+    les = les.assign(
+        ak=les_ak, lc=lc, node=(les["site"] == "lymph_node").to_numpy(), role_code=role
+    )
+
+    is_new = role == ROLE_CODES["new"]
+    new_count = np.bincount(les_ak[is_new], minlength=n_ass)
+    la = les["long_axis_mm"].to_numpy(dtype=float)
+    new_sum = np.bincount(les_ak[is_new], weights=np.nan_to_num(la[is_new]), minlength=n_ass)
+    flag = ass["new_lesion"].fillna(False).to_numpy(dtype=bool)
+    new_any = flag | (new_count > 0)
+    ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
+    resp_code = {r: i for i, r in enumerate(RESPONSES) if r}
+    reader = ass["reader_response"].map(resp_code).fillna(0).to_numpy(dtype=np.int8)
+    return Prepared(
+        links=links,
+        line_keys=line_keys,
+        new_any=new_any,
+        new_count=new_count,
+        new_sum=new_sum,
+        ntl=ntl,
+        reader=reader,
+        les=les,
+    )
+
+
+def _pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:
+    """Row of ``(ref_a, ref_b)`` holding each ``(a, b)`` pair (-1 if absent).
+
+    Runs of equal consecutive pairs are looked up once, so sorted inputs (as a cohort's
+    tables are) cost one hash lookup per distinct pair.
+    """
+    n = len(a)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    av = a.to_numpy(dtype=object)
+    bv = b.to_numpy(dtype=object)
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    change[1:] = (av[1:] != av[:-1]) | (bv[1:] != bv[:-1])
+    starts = np.flatnonzero(change)
+    ref = pd.MultiIndex.from_arrays([ref_a.to_numpy(dtype=object), ref_b.to_numpy(dtype=object)])
+    pos = ref.get_indexer(pd.MultiIndex.from_arrays([av[starts], bv[starts]]))
+    return pos[np.cumsum(change) - 1].astype(np.int64)
+
+
+def group_starts(group: np.ndarray) -> np.ndarray:
+    """For rows sorted by ``group``: the index of the first row of each row's group."""
+    n = len(group)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    first[1:] = group[1:] != group[:-1]
+    return np.maximum.accumulate(np.where(first, np.arange(n), 0))
+
+
+def prior_any(flag: np.ndarray, gstart: np.ndarray) -> np.ndarray:
+    """Whether ``flag`` is True on an earlier row of the same group (rows sorted by group)."""
+    n = len(flag)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    last = np.maximum.accumulate(np.where(flag, np.arange(n), -1))
+    prev = np.concatenate(([-1], last[:-1]))
+    return prev >= gstart
+
+
+def last_before(flag: np.ndarray, gstart: np.ndarray) -> np.ndarray:
+    """Index of the last earlier row of the same group where ``flag`` holds (-1 if none)."""
+    n = len(flag)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    last = np.maximum.accumulate(np.where(flag, np.arange(n), -1))
+    prev = np.concatenate(([-1], last[:-1]))
+    return np.where(prev >= gstart, prev, -1)

@@ -1,0 +1,186 @@
+"""Best overall response: every row of the RECIST 1.1 confirmation table (Table 3), the
+admiralonco options (NE between, SD between, SD minimum), CR followed by PR, the window up to the
+first PD, and the inputs of duration of response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from resp_build import Case
+
+import netsurv as ns
+from netsurv.response import best_response, classify
+
+START = pd.Timestamp("2020-01-15")
+
+
+def tp_of(seq: list[tuple[int, str]], *, pid: str = "P1", criterion: str = "c") -> pd.DataFrame:
+    """A time-point table: baseline at day -7, then (day, response) follow-ups."""
+    rows = [(-7, None), *seq]
+    return pd.DataFrame(
+        {
+            "patient_id": pid,
+            "line_id": "L1",
+            "criterion": criterion,
+            "assessment_id": [f"A{i:02d}" for i in range(len(rows))],
+            "date": [START + pd.Timedelta(days=d) for d, _ in rows],
+            "days_from_start": [d for d, _ in rows],
+            "role": ["baseline"] + ["follow_up"] * len(seq),
+            "response": [r for _, r in rows],
+        }
+    )
+
+
+def bor(seq: list[tuple[int, str]], **opts: Any) -> pd.Series:
+    return best_response(tp_of(seq), **opts).iloc[0]
+
+
+def day(d: int) -> pd.Timestamp:
+    return START + pd.Timedelta(days=d)
+
+
+# RECIST 1.1 Table 3 (CRITERIA.md 1.9): first TPR, later TPR -> confirmed BOR, with the SD
+# minimum met (first scan at day 56 >= 42) and not met (day 28, then a PD / NE that settles it).
+TABLE3 = [
+    ("CR-CR", [(56, "CR"), (112, "CR")], "CR", "CR"),
+    ("CR-SD met", [(56, "CR"), (112, "SD")], "SD", "CR"),
+    ("CR-SD not met", [(28, "CR"), (35, "SD"), (70, "PD")], "PD", "CR"),
+    ("CR-PD met", [(56, "CR"), (112, "PD")], "SD", "CR"),
+    ("CR-PD not met", [(28, "CR"), (35, "PD")], "PD", "CR"),
+    ("CR-NE met", [(56, "CR"), (112, "NE")], "SD", "CR"),
+    ("CR-NE not met", [(28, "CR"), (35, "NE")], "NE", "CR"),
+    ("PR-CR", [(56, "PR"), (112, "CR")], "PR", "CR"),
+    ("PR-PR", [(56, "PR"), (112, "PR")], "PR", "PR"),
+    ("PR-SD", [(56, "PR"), (112, "SD")], "SD", "PR"),
+    ("PR-PD met", [(56, "PR"), (112, "PD")], "SD", "PR"),
+    ("PR-PD not met", [(28, "PR"), (35, "PD")], "PD", "PR"),
+    ("PR-NE met", [(56, "PR"), (112, "NE")], "SD", "PR"),
+    ("PR-NE not met", [(28, "PR"), (35, "NE")], "NE", "PR"),
+    ("NE-NE", [(56, "NE"), (112, "NE")], "NE", "NE"),
+]
+
+
+@pytest.mark.parametrize(("case", "seq", "confirmed", "unconfirmed"), TABLE3)
+def test_recist_confirmation_table(
+    case: str, seq: list[tuple[int, str]], confirmed: str, unconfirmed: str
+) -> None:
+    r = bor(seq, confirm=True)
+    assert (r["bor"], r["bor_confirmed"], r["bor_unconfirmed"]) == (
+        confirmed,
+        confirmed,
+        unconfirmed,
+    ), case
+    assert bor(seq)["bor"] == unconfirmed
+
+
+def test_cr_then_pr_three_ways() -> None:
+    seq = [(56, "CR"), (112, "PR")]
+    r = bor(seq, confirm=True)  # admiralonco: a data issue, no special handling
+    assert (r["bor"], r["data_issue"]) == ("SD", "CR followed by PR")
+    assert pd.isna(r["first_pd_date"])
+    r = bor(seq, confirm=True, cr_then_pr="pr")  # re-label the CR: PR confirmed by the PR
+    assert (r["bor"], r["first_response_date"]) == ("PR", day(56))
+    r = bor(seq, confirm=True, cr_then_pr="pd")  # the PR is progression
+    assert (r["bor"], r["first_pd_date"]) == ("SD", day(112))
+    early = [(28, "CR"), (84, "PR")]
+    assert bor(early, confirm=True, cr_then_pr="pd")["bor"] == "PD"
+    assert bor(early, confirm=True)["bor"] == "SD"  # the PR at day 84 counts as SD
+    assert bor(early, confirm=True, cr_then_pr="pr")["bor"] == "PR"
+
+
+def test_ne_between_response_and_confirmation() -> None:
+    assert bor([(56, "CR"), (84, "NE"), (112, "CR")], confirm=True)["bor"] == "CR"
+    two = [(56, "CR"), (70, "NE"), (84, "NE"), (112, "CR")]  # admiralonco issue 245
+    assert bor(two, confirm=True)["bor"] == "SD"
+    assert bor(two, confirm=True, max_ne_between=2)["bor"] == "CR"
+
+
+def test_sd_between_pr_and_confirmation() -> None:
+    seq = [(56, "PR"), (84, "SD"), (112, "PR")]
+    assert bor(seq, confirm=True)["bor"] == "SD"
+    assert bor(seq, confirm=True, accept_sd=True)["bor"] == "PR"
+
+
+def test_confirmation_interval() -> None:
+    assert bor([(56, "PR"), (70, "PR")], confirm=True)["bor"] == "SD"
+    assert bor([(56, "PR"), (70, "PR"), (84, "PR")], confirm=True)["bor"] == "PR"
+    assert bor([(56, "PR"), (70, "PR")], confirm=True, confirm_min_days=14)["bor"] == "PR"
+    assert bor([(56, "PR"), (84, "PR")], confirm=True)["bor"] == "PR"  # exactly 28 days
+
+
+def test_pr_confirmed_by_a_cr_then_pr_inside_the_interval() -> None:
+    r = bor([(56, "PR"), (84, "CR"), (112, "PR")], confirm=True)
+    assert r["bor"] == "PR"
+    assert r["data_issue"] == "CR followed by PR"
+    # a PR after a CR between a PR and its confirming scan blocks the confirmation
+    r = bor([(56, "PR"), (70, "CR"), (77, "PR"), (84, "PR")], confirm=True)
+    assert r["bor"] == "SD"
+
+
+def test_sd_minimum_duration_is_inclusive() -> None:
+    assert bor([(42, "SD")])["bor"] == "SD"
+    assert bor([(41, "SD")])["bor"] == "NE"
+    assert bor([(41, "SD")], sd_min_days=28)["bor"] == "SD"
+    assert bor([(41, "NON-CR/NON-PD")])["bor"] == "NE"
+    assert bor([(42, "NON-CR/NON-PD")])["bor"] == "NON-CR/NON-PD"
+    assert bor([(30, "SD"), (60, "PD")])["bor"] == "PD"
+
+
+def test_pd_ends_the_window() -> None:
+    r = bor([(56, "SD"), (112, "PD"), (168, "PR"), (224, "PR")], confirm=True)
+    assert r["bor"] == "SD"
+    assert r["first_pd_date"] == day(112)
+    assert r["last_adequate_date"] == day(112)
+    assert r["n_assessments"] == 2
+
+
+def test_early_pr_then_pd_keeps_the_pr_date() -> None:
+    # admiralonco issue 244: unconfirmed BOR PR dated to the PR
+    r = bor([(28, "PR"), (56, "PD")])
+    assert (r["bor"], r["bor_date"]) == ("PR", day(28))
+    r = bor([(28, "PR"), (56, "PD")], confirm=True)
+    assert (r["bor"], r["bor_date"]) == ("PD", day(56))
+
+
+def test_duration_of_response_inputs() -> None:
+    seq = [(56, "PR"), (84, "SD"), (112, "PR"), (140, "PR"), (168, "NE"), (224, "PD")]
+    r = bor(seq)
+    assert r["first_response_date"] == day(56)
+    r = bor(seq, confirm=True)
+    assert r["first_response_date"] == day(112)  # first of the confirmed pair
+    assert r["first_pd_date"] == day(224)
+    assert r["last_adequate_date"] == day(224)
+    assert r["start_date"] == START
+    assert r["responder"]
+
+
+def test_line_without_follow_up_is_missing() -> None:
+    r = bor([])
+    assert r["bor"] == "MISSING" and r["n_assessments"] == 0 and pd.isna(r["bor_date"])
+
+
+def test_criterion_settings_and_call_overrides() -> None:
+    c = Case()
+    c.scan("P1", -7, T1=30, T2=20)
+    c.scan("P1", 56, T1=20, T2=14)  # PR
+    c.scan("P1", 70, T1=20, T2=14)  # PR, 14 days later
+    cohort = c.build()
+    conf = ns.criteria.Criterion(name="conf", confirm_response=True, confirm_min_days=14)
+    tp = classify(cohort, [conf, "recist1.1"])
+    b = best_response(tp).set_index("criterion")
+    assert b.loc["conf", "confirm"] and b.loc["conf", "bor"] == "PR"
+    assert not b.loc["recist1.1", "confirm"] and b.loc["recist1.1", "bor"] == "PR"
+    b = best_response(tp, confirm=True).set_index("criterion")
+    assert b.loc["recist1.1", "bor"] == "SD"  # 14 days < 28
+    assert list(best_response(tp).columns) == ns.response.BOR_COLUMNS
+    # a bare table uses the documented defaults
+    assert best_response(tp.table).set_index("criterion").loc["conf", "confirm"] == False  # noqa: E712
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ns.ConfigError, match="cr_then_pr"):
+        best_response(tp_of([(56, "CR")]), cr_then_pr="both")
+    with pytest.raises(ns.ConfigError, match="lacks"):
+        best_response(tp_of([(56, "CR")]).drop(columns="days_from_start"))
