@@ -3,6 +3,7 @@
 from netsurv.endpoints.adtte import to_adtte
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
+from netsurv.endpoints.matrix import EndpointMatrix, endpoint_matrix
 from netsurv.endpoints.rules import (
     EMA_ITT,
     ENDPOINTS,
@@ -24,10 +25,12 @@ __all__ = [
     "CensorSource",
     "CensoringScheme",
     "EndpointDefinition",
+    "EndpointMatrix",
     "EndpointResult",
     "EventSource",
     "ScheduleStep",
     "derive_endpoints",
     "derive_from_timepoints",
+    "endpoint_matrix",
     "to_adtte",
 ]

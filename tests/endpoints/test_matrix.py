@@ -1,0 +1,104 @@
+"""``endpoint_matrix`` (arrays, many criteria at once) equals the long endpoint engine, column
+by column, on random cohorts that exercise every censoring rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from random_cohort import random_cohort
+
+import netsurv as ns
+from netsurv.endpoints import CensoringScheme
+from netsurv.endpoints.matrix import endpoint_matrix
+
+CRITERIA = [
+    *ns.criteria.grid(
+        "recist1.1", progression_threshold=[0.1, 0.2, 0.4], response_threshold=[-0.1, -0.3]
+    ),
+    ns.criteria.get("irecist"),
+    ns.criteria.get("choi"),
+    ns.criteria.get("sstv"),
+]
+EXCLUDE = CensoringScheme(name="exclude_no_baseline", no_baseline="exclude", add_one_day=False)
+
+
+@pytest.fixture(scope="module")
+def cohort() -> ns.Cohort:
+    return random_cohort(80, seed=1)
+
+
+@pytest.fixture(scope="module")
+def matrix(cohort: ns.Cohort) -> ns.response.ResponseMatrix:
+    return ns.classify_matrix(cohort, CRITERIA)
+
+
+def _compare(em: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
+    merged = em.merge(
+        long, on=["patient_id", "line_id"], how="outer", suffixes=("_m", "_l"), indicator=True
+    )
+    same = (
+        (merged["_merge"] == "both")
+        & (merged["days_m"] == merged["days_l"])
+        & (merged["event_m"] == merged["event_l"])
+        & (merged["cnsr_m"] == merged["cnsr_l"])
+    )
+    return merged[~same]
+
+
+@pytest.mark.parametrize("endpoint", ["PFS", "TTP", "OS"])
+@pytest.mark.parametrize(
+    ("censoring", "cutoff"),
+    [("fda2018", None), ("ema_itt", None), ("fda2018", "2021-06-30"), (EXCLUDE, None)],
+)
+def test_matrix_equals_long_engine(cohort, matrix, endpoint, censoring, cutoff):
+    em = endpoint_matrix(cohort, matrix, endpoint=endpoint, censoring=censoring, cutoff_date=cutoff)
+    long = ns.derive_endpoints(
+        cohort, CRITERIA, endpoints=[endpoint], censoring=censoring, cutoff_date=cutoff
+    ).table
+    for j, crit in enumerate(CRITERIA):
+        col = em.column(j).dropna(subset=["days"])
+        sub = long if endpoint == "OS" else long[long["criterion"] == crit.name]
+        diff = _compare(col, sub)
+        assert diff.empty, f"{crit.name}: {diff.head().to_dict('records')}"
+
+
+def test_the_random_cohort_exercises_every_rule(cohort, matrix):
+    em = endpoint_matrix(cohort, matrix, endpoint="PFS")
+    codes = set(np.unique(em.cnsr).tolist())
+    assert {
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    } <= codes  # event, last adequate, no assessment, no baseline, new therapy, missed
+
+
+def test_other_origins(cohort, matrix):
+    for origin in ("baseline_scan",):
+        em = endpoint_matrix(cohort, matrix, endpoint="PFS", origin=origin)
+        long = ns.derive_endpoints(cohort, CRITERIA, endpoints=["PFS"], origin=origin).table
+        for j, crit in enumerate(CRITERIA):
+            assert _compare(em.column(j), long[long["criterion"] == crit.name]).empty
+
+
+def test_lower_progression_cutoff_never_gives_longer_pfs(cohort, matrix):
+    em = endpoint_matrix(cohort, matrix, endpoint="PFS", censoring="ema_itt")
+    names = [c.name for c in CRITERIA]
+    for r in ("-0.1", "-0.3"):
+        cols = [names.index(n) for n in names if n.endswith(f"response_threshold={r}]")]
+        assert len(cols) == 3  # progression cut-offs 0.1, 0.2, 0.4 in this order
+        pfs = em.days[:, cols]
+        assert (np.diff(pfs, axis=1) >= 0).all()
+        assert (np.diff(pfs, axis=1) > 0).any()  # the property is not vacuous here
+
+
+def test_os_is_a_broadcast_and_errors_are_clear(cohort, matrix):
+    em = endpoint_matrix(cohort, matrix, endpoint="OS")
+    assert em.days.strides[1] == 0
+    with pytest.raises(ns.ConfigError, match="'PFS', 'TTP' or 'OS'"):
+        endpoint_matrix(cohort, matrix, endpoint="DoR")  # type: ignore[arg-type]
+    with pytest.raises(ns.ConfigError, match="no criterion"):
+        em.column("nope")
