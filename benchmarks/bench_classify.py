@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 import netsurv as ns
+from netsurv.endpoints import endpoint_matrix
 from netsurv.response import classify, classify_matrix
 
 
@@ -127,6 +128,15 @@ def main(n: int = 100_000, n_variants: int = 400) -> None:
     first = measure("first PD date per line x variant", lambda: mat.first("PD"))
     print(
         f"  {first.shape}; lines with PD under the first variant: {first.iloc[:, 0].notna().sum():,}"
+    )
+    pfs = measure(
+        f"PFS (FDA 2018 rules), {len(grid)} variants",
+        lambda: endpoint_matrix(cohort, mat, endpoint="PFS"),
+    )
+    os_ = measure("OS", lambda: endpoint_matrix(cohort, mat, endpoint="OS"))
+    print(
+        f"  {pfs.days.shape}; PFS events under the first / last variant: "
+        f"{pfs.event[:, 0].sum():,} / {pfs.event[:, -1].sum():,}; OS events {os_.event[:, 0].sum():,}"
     )
 
 
