@@ -1,0 +1,422 @@
+"""Analysis configuration: a TOML file read into validated pydantic models.
+
+A config says where the data are, which lines to analyse, which criteria and endpoints, which
+analyses and figures, the seed and the output folder.  Unknown keys are errors that name the
+key's path; ``--set key=value`` overrides any field for parameterised reruns
+(:func:`apply_overrides`).  Relative paths in a file are relative to the file's folder.
+
+Examples
+--------
+>>> cfg = Config.model_validate({"run": {"name": "pancreatic_g2"},
+...                              "cohort": {"primary_site": "pancreas", "grade": ["G2"]}})
+>>> cfg.cohort.primary_site, cfg.cohort.grade
+(['pancreas'], ['G2'])
+>>> apply_overrides(cfg, ["cohort.regimen_class=PRRT", "run.seed=7"]).run.seed
+7
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticError
+
+from netsurv.criteria import Criterion, get, grid
+from netsurv.errors import ConfigError
+
+FigureName = Literal["km", "forest", "heatmap", "waterfall", "spider", "swimmer"]
+ALL_FIGURES: tuple[FigureName, ...] = ("km", "forest", "heatmap", "waterfall", "spider", "swimmer")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_list(v: Any) -> Any:
+    """A scalar where a list is expected becomes a one-item list (``--set x=PRRT``)."""
+    return [v] if v is not None and not isinstance(v, list | tuple) else v
+
+
+class RunConfig(_Section):
+    """Name, seed, output folder and parallel backend of a run."""
+
+    name: str = Field("analysis", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    seed: int = Field(1, ge=0)
+    output: Path | None = None
+    backend: Literal["none", "processes"] = "none"
+    n_jobs: int = Field(2, ge=1)
+
+
+class DataConfig(_Section):
+    """Where the cohort comes from and how it is validated."""
+
+    source: str = "demo"
+    format: Literal["tables", "sdtm", "redcap"] = "tables"
+    mapping: Path | None = None
+    encoding: str = "utf-8"
+    baseline_window_days: int | None = Field(None, ge=0)
+    warn: list[str] = []
+    off: list[str] = []
+
+    _lists = field_validator("warn", "off", mode="before")(_as_list)
+
+
+class CohortFilter(_Section):
+    """Which lines are analysed; empty = all.  Patient fields filter by the patient's value."""
+
+    regimen_class: list[str] | None = None
+    regimen: list[str] | None = None
+    primary_site: list[str] | None = None
+    grade: list[str] | None = None
+    sex: list[str] | None = None
+    functional: list[str] | None = None
+    ki67_min: float | None = Field(None, ge=0, le=100)
+    ki67_max: float | None = Field(None, ge=0, le=100)
+    line_number: list[int] | None = None
+    start_from: dt.date | None = None
+    start_to: dt.date | None = None
+
+    _lists = field_validator(
+        "regimen_class",
+        "regimen",
+        "primary_site",
+        "grade",
+        "sex",
+        "functional",
+        "line_number",
+        mode="before",
+    )(_as_list)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> CohortFilter:
+        if (
+            self.ki67_min is not None
+            and self.ki67_max is not None
+            and self.ki67_min > self.ki67_max
+        ):
+            raise ValueError(f"ki67_min ({self.ki67_min}) is above ki67_max ({self.ki67_max})")
+        if self.start_from and self.start_to and self.start_from > self.start_to:
+            raise ValueError(f"start_from ({self.start_from}) is after start_to ({self.start_to})")
+        return self
+
+
+class CriteriaConfig(_Section):
+    """Criteria: presets by name, single variants, and grids of variants.
+
+    ``variants`` items are tables ``{base = "recist1.1", name = "recist_pd10",
+    progression_threshold = 0.1}``; ``grids`` items ``{base = "recist1.1", axes =
+    {progression_threshold = [0.1, 0.2]}}``.  ``reference`` is the criterion others are
+    compared with (default: the first).
+    """
+
+    presets: list[str] = ["recist1.1"]
+    variants: list[dict[str, Any]] = []
+    grids: list[dict[str, Any]] = []
+    reference: str | None = None
+
+    _lists = field_validator("presets", mode="before")(_as_list)
+
+
+class EndpointsConfig(_Section):
+    """Endpoints, censoring scheme, cut-off and time origin; BOR confirmation."""
+
+    names: list[Literal["PFS", "OS", "TTP", "TTF", "DoR", "TTNT", "PFS2"]] = ["PFS", "OS"]
+    censoring: Literal["fda2018", "ema_itt"] = "fda2018"
+    cutoff_date: dt.date | None = None
+    origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
+    confirm_response: bool | None = None
+
+    _lists = field_validator("names", mode="before")(_as_list)
+
+
+class KMConfig(_Section):
+    """Kaplan–Meier curves: by best overall response class, or of the whole set per criterion."""
+
+    enabled: bool = True
+    endpoints: list[str] = ["PFS", "OS"]
+    conf_type: Literal["log", "log-log", "plain"] = "log"
+    risk_times_months: list[float] = [0, 12, 24, 36, 48, 60]
+
+    _lists = field_validator("endpoints", "risk_times_months", mode="before")(_as_list)
+
+
+class CoxConfig(_Section):
+    """Cox model of an outcome on baseline covariates (patient columns)."""
+
+    enabled: bool = False
+    outcome: str = "OS"
+    covariates: list[str] = []
+    strata: list[str] = []
+    ties: Literal["efron", "breslow"] = "efron"
+
+    _lists = field_validator("covariates", "strata", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _needs_covariates(self) -> CoxConfig:
+        if self.enabled and not self.covariates:
+            raise ValueError("cox.enabled needs at least one covariate in cox.covariates")
+        return self
+
+
+class LandmarkConfig(_Section):
+    """Landmark analyses: status by a criterion at L months, outcome from L."""
+
+    enabled: bool = True
+    months: list[float] = [6.0]
+    outcome: str = "OS"
+    status: Literal["response", "progression"] = "response"
+
+    _lists = field_validator("months", mode="before")(_as_list)
+
+    @field_validator("months")
+    @classmethod
+    def _positive(cls, v: list[float]) -> list[float]:
+        if any(m <= 0 for m in v):
+            raise ValueError(f"landmark months must be > 0, got {v}")
+        return v
+
+
+class CompareConfig(_Section):
+    """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs."""
+
+    enabled: bool = True
+    outcome: str = "OS"
+    landmark_months: float | None = 6.0
+    time_dependent: bool = False
+    horizons_months: list[float] = [24.0, 48.0]
+    n_boot: int = Field(200, ge=0)
+
+    _lists = field_validator("horizons_months", mode="before")(_as_list)
+
+
+class SweepConfig(_Section):
+    """Threshold sweep over a grid of one criterion's fields, with honest inference."""
+
+    enabled: bool = False
+    base: str = "recist1.1"
+    grid: dict[str, list[Any]] = {}
+    outcome: str = "OS"
+    landmark_months: float | None = 6.0
+    time_dependent: bool = False
+    metric: str = "lr_chi2"
+    n_boot: int = Field(200, ge=0)
+    n_perm: int = Field(1000, ge=0)
+
+    @model_validator(mode="after")
+    def _needs_grid(self) -> SweepConfig:
+        if self.enabled and not self.grid:
+            raise ValueError(
+                "sweep.enabled needs sweep.grid, e.g. {progression_threshold = [0.1, 0.2]}"
+            )
+        return self
+
+
+class FiguresConfig(_Section):
+    """Which figures, in which formats and style."""
+
+    include: list[FigureName] = list(ALL_FIGURES)
+    formats: list[Literal["png", "pdf", "svg"]] = ["png", "pdf"]
+    style: Literal["paper", "none"] = "paper"
+    dpi: int = Field(150, ge=50, le=1200)
+    max_patients: int = Field(40, ge=1)
+
+    _lists = field_validator("include", "formats", mode="before")(_as_list)
+
+
+class ReportConfig(_Section):
+    """The HTML report built by executing the report notebook with the run's parameters."""
+
+    enabled: bool = True
+    notebook: Path | None = None
+
+
+class Config(_Section):
+    """A whole analysis.  Every section is optional; see ``analyses/*.toml`` for examples."""
+
+    run: RunConfig = RunConfig()
+    data: DataConfig = DataConfig()
+    cohort: CohortFilter = CohortFilter()
+    criteria: CriteriaConfig = CriteriaConfig()
+    endpoints: EndpointsConfig = EndpointsConfig()
+    km: KMConfig = KMConfig()
+    cox: CoxConfig = CoxConfig()
+    landmark: LandmarkConfig = LandmarkConfig()
+    compare: CompareConfig = CompareConfig()
+    sweep: SweepConfig = SweepConfig()
+    figures: FiguresConfig = FiguresConfig()
+    report: ReportConfig = ReportConfig()
+    base_dir: Path = Path(".")
+
+    def resolve(self, path: Path | str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
+
+    def output_dir(self) -> Path:
+        """``run.output`` (relative to the config file), default ``outputs/<name>`` here."""
+        if self.run.output is None:
+            return Path("outputs") / self.run.name
+        return self.resolve(self.run.output)
+
+    def build_criteria(self) -> list[Criterion]:
+        """The criteria the config names: presets, then variants, then grids."""
+        return build_criteria(self.criteria)
+
+
+def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
+    """Criteria from a :class:`CriteriaConfig`; invalid fields raise ConfigError naming them."""
+    out = [get(name) for name in cfg.presets]
+    for i, v in enumerate(cfg.variants):
+        where = f"criteria.variants[{i}]"
+        spec = dict(v)
+        base = spec.pop("base", None)
+        if base is None or "name" not in spec:
+            raise ConfigError(f"{where}: needs 'base' (a preset) and a new 'name'")
+        out.append(_replace(get(base), where, spec))
+    for i, g in enumerate(cfg.grids):
+        where = f"criteria.grids[{i}]"
+        unknown = sorted(set(g) - {"base", "axes"})
+        if unknown or "base" not in g or not isinstance(g.get("axes"), dict):
+            raise ConfigError(
+                f"{where}: needs 'base' and 'axes' (a table of lists); got keys {sorted(g)}"
+            )
+        axes = {k: [_tuple(x) for x in _as_list(vals)] for k, vals in g["axes"].items()}
+        try:
+            out.extend(grid(g["base"], **axes))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    names = [c.name for c in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"criteria: names repeated {dup}; give each variant its own name")
+    if cfg.reference is not None and cfg.reference not in names:
+        raise ConfigError(f"criteria.reference {cfg.reference!r} is not among the criteria {names}")
+    return out
+
+
+_FIELDS = {f.name for f in fields(Criterion)}
+
+
+def _tuple(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _replace(base: Criterion, where: str, spec: dict[str, Any]) -> Criterion:
+    unknown = sorted(set(spec) - _FIELDS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown criterion field(s) {unknown}")
+    try:
+        return replace(base, **{k: _tuple(v) for k, v in spec.items()})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
+    """Read a TOML config file, apply ``--set`` overrides and validate it.
+
+    Parameters
+    ----------
+    path
+        The ``.toml`` file.
+    overrides
+        ``"section.key=value"`` strings; the value is read as TOML (``3``, ``[1, 2]``,
+        ``true``, ``"text"``) and as plain text when it is not valid TOML (``PRRT``).
+
+    Returns
+    -------
+    Config
+
+    Raises
+    ------
+    netsurv.ConfigError
+        One message for a missing file, a TOML syntax error, unknown keys (with their path) or
+        invalid values.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.toml").write_text('[run]\\nname = "x"\\n[cohort]\\ngrade = "G1"\\n')
+    >>> load_config(d / "a.toml", ["run.seed=3"]).run.seed
+    3
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    for item in overrides:
+        _set(raw, item)
+    return _validate(raw | {"base_dir": p.resolve().parent}, source=str(p))
+
+
+def apply_overrides(cfg: Config, overrides: Sequence[str]) -> Config:
+    """A copy of ``cfg`` with ``section.key=value`` overrides applied and re-validated."""
+    raw = cfg.model_dump(exclude_unset=True)
+    for item in overrides:
+        _set(raw, item)
+    return _validate(raw, source="--set")
+
+
+def _set(raw: dict[str, Any], item: str) -> None:
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set expects section.key=value, got {item!r}")
+    try:
+        value = tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = text
+    node = raw
+    parts = key.strip().split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {key}: {part!r} is not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _validate(raw: dict[str, Any], *, source: str) -> Config:
+    try:
+        return Config.model_validate(raw)
+    except PydanticError as exc:
+        raise ConfigError(_message(exc, source)) from None
+
+
+def _message(exc: PydanticError, source: str) -> str:
+    lines = [f"{source}: {exc.error_count()} problem(s) in the config:"]
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            section = _section_of(err["loc"][:-1])
+            valid = ", ".join(k for k in section.model_fields if k != "base_dir") if section else ""
+            lines.append(
+                f"  unknown key '{path}'" + (f" (valid keys here: {valid})" if valid else "")
+            )
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  {path}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def _section_of(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Config
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        ann = field.annotation if field else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return None
+        model = ann
+    return model

@@ -1,0 +1,93 @@
+"""Config files: defaults, unknown keys named by path, --set overrides, criteria from config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import netsurv as ns
+from netsurv.config import Config, apply_overrides, build_criteria, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "a.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_and_relative_paths(tmp_path: Path) -> None:
+    cfg = load_config(
+        write(tmp_path, '[run]\nname = "x"\noutput = "out"\n[data]\nsource = "data"\n')
+    )
+    assert cfg.output_dir() == tmp_path / "out"
+    assert cfg.resolve(cfg.data.source) == tmp_path / "data"
+    assert cfg.endpoints.censoring == "fda2018" and cfg.run.seed == 1
+    assert Config().output_dir() == Path("outputs/analysis")
+
+
+def test_unknown_keys_are_named_with_their_path(tmp_path: Path) -> None:
+    p = write(tmp_path, "[cohort]\nregimen_clas = ['PRRT']\n[landmark]\nmonth = [3]\n")
+    with pytest.raises(ns.ConfigError) as err:
+        load_config(p)
+    msg = str(err.value)
+    assert "unknown key 'cohort.regimen_clas'" in msg and "regimen_class" in msg
+    assert "unknown key 'landmark.month'" in msg  # all problems at once
+
+
+def test_bad_values_and_files(tmp_path: Path) -> None:
+    with pytest.raises(ns.ConfigError, match=r"landmark\.months: landmark months must be > 0"):
+        load_config(write(tmp_path, "[landmark]\nmonths = [0, 6]\n"))
+    with pytest.raises(ns.ConfigError, match="not found"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ns.ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[run\n"))
+    with pytest.raises(ns.ConfigError, match="ki67_min"):
+        load_config(write(tmp_path, "[cohort]\nki67_min = 20\nki67_max = 3\n"))
+
+
+def test_set_overrides_scalars_lists_and_text(tmp_path: Path) -> None:
+    p = write(tmp_path, '[cohort]\nregimen_class = ["SSA"]\n')
+    cfg = load_config(p, ["cohort.regimen_class=PRRT", "landmark.months=[3, 6]", "run.seed=9"])
+    assert cfg.cohort.regimen_class == ["PRRT"]
+    assert cfg.landmark.months == [3.0, 6.0] and cfg.run.seed == 9
+    again = apply_overrides(cfg, ["endpoints.censoring=ema_itt"])
+    assert again.endpoints.censoring == "ema_itt" and again.cohort.regimen_class == ["PRRT"]
+    with pytest.raises(ns.ConfigError, match=r"section\.key=value"):
+        load_config(p, ["cohort.grade"])
+    with pytest.raises(ns.ConfigError, match=r"unknown key .cohort\.nope."):
+        load_config(p, ["cohort.nope=1"])
+
+
+def test_criteria_presets_variants_and_grids() -> None:
+    cfg = Config.model_validate(
+        {
+            "criteria": {
+                "presets": ["recist1.1", "choi"],
+                "variants": [
+                    {"base": "recist1.1", "name": "recist_pd10", "progression_threshold": 0.1}
+                ],
+                "grids": [{"base": "sstv", "axes": {"progression_threshold": [0.1, 0.2]}}],
+                "reference": "recist1.1",
+            }
+        }
+    )
+    crits = build_criteria(cfg.criteria)
+    assert [c.name for c in crits][:3] == ["recist1.1", "choi", "recist_pd10"]
+    assert crits[2].progression_threshold == 0.1 and len(crits) == 5
+    bad = Config.model_validate(
+        {"criteria": {"variants": [{"base": "recist1.1", "name": "v", "progresion": 0.1}]}}
+    )
+    with pytest.raises(ns.ConfigError, match=r"criteria.variants\[0\]: unknown criterion field"):
+        build_criteria(bad.criteria)
+    bad = Config.model_validate(
+        {
+            "criteria": {
+                "variants": [{"base": "recist1.1", "name": "v", "progression_threshold": -1}]
+            }
+        }
+    )
+    with pytest.raises(ns.ConfigError, match=r"criteria.variants\[0\]: .*progression_threshold"):
+        build_criteria(bad.criteria)
+    with pytest.raises(ns.ConfigError, match="reference"):
+        build_criteria(Config.model_validate({"criteria": {"reference": "choi"}}).criteria)
