@@ -148,12 +148,47 @@ def data_dictionary(
     console.print(f"Wrote {', '.join(files)} to {out}", markup=False)
 
 
+@app.command()
+def run(
+    config: Annotated[
+        Path, typer.Argument(help="Analysis config (.toml), e.g. analyses/demo.toml.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: the config's run.output).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a config field: section.key=value (repeatable)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
+) -> None:
+    """Run an analysis: tables, figures, report.html and manifest.json in the output folder."""
+    from netsurv.config import load_config
+    from netsurv.pipeline import run as run_pipeline
+
+    cfg = load_config(config, set_ or [])
+    try:
+        res = run_pipeline(cfg, out=out, progress=not quiet, console=err_console)
+    except ValidationError as exc:
+        err_console.print(format_failures(exc.failures, limit=200), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    for note in res.notes:
+        err_console.print(f"note: {note}", markup=False)
+    console.print(
+        f"Wrote {len(res.tables)} tables and {len(res.figures)} figures to {res.folder}",
+        markup=False,
+    )
+    if res.report is not None:
+        console.print(f"Report: {res.report}", markup=False)
+    console.print(f"Manifest: {res.manifest}", markup=False)
+
+
 def main() -> None:
     """Entry point that turns netsurv's own errors into a message and exit code 2."""
     try:
         app()
     except NetsurvError as exc:
-        err_console.print(str(exc), markup=False)
+        err_console.print(str(exc), markup=False, soft_wrap=True)
         sys.exit(EXIT_INVALID)
 
 

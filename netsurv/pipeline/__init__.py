@@ -1,0 +1,178 @@
+"""Reproducible runs: a config in, tables, figures, an HTML report and a manifest out.
+
+:func:`run` is what ``netsurv run CONFIG`` calls.  With :mod:`netsurv.cli` this package is the
+only place that writes files.
+
+Examples
+--------
+>>> import tempfile, netsurv as ns
+>>> from netsurv.config import Config
+>>> cfg = Config.model_validate({"run": {"name": "doc"}, "report": {"enabled": False},
+...                              "figures": {"include": ["waterfall"], "formats": ["png"]},
+...                              "landmark": {"enabled": False}, "compare": {"enabled": False}})
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     res = run(cfg, out=tmp)
+...     sorted(res.tables)[:3]
+['attrition', 'best_response', 'bor_summary']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from netsurv.config import Config
+from netsurv.pipeline import figures, stages
+from netsurv.pipeline.outputs import OutputWriter, input_files, manifest, write_json
+
+__all__ = ["RunResult", "run"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run wrote.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        The output folder.
+    tables : dict
+        Table name -> its CSV and Parquet files.
+    figures : dict
+        Figure name -> its files.
+    report : pathlib.Path or None
+        ``report.html`` (None when the report is switched off).
+    manifest : pathlib.Path
+        ``manifest.json``.
+    notes : list of str
+        What the run skipped and why (e.g. a figure without data).
+    """
+
+    folder: Path
+    tables: dict[str, list[Path]]
+    figures: dict[str, list[Path]]
+    report: Path | None
+    manifest: Path
+    notes: list[str]
+
+
+def run(
+    config: Config,
+    *,
+    out: str | Path | None = None,
+    progress: bool = False,
+    console: Console | None = None,
+) -> RunResult:
+    """Run the analysis a config describes and write every output.
+
+    Parameters
+    ----------
+    config
+        A validated config (:func:`netsurv.config.load_config`).
+    out
+        Output folder; default the config's ``run.output`` (``outputs/<name>``).
+    progress
+        Print each step and its duration (the CLI turns this on).
+    console
+        Where progress goes (default: standard error).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    netsurv.ConfigError
+        For a config the data cannot satisfy (a missing file, a filter that leaves nothing).
+    netsurv.ValidationError
+        When the input tables break validation rules.
+    """
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    folder = Path(out) if out is not None else config.output_dir()
+    step = _stepper(progress, console or Console(stderr=True, highlight=False))
+    notes: list[str] = []
+
+    with step("reading and validating the cohort"):
+        cohort = stages.load_cohort(config)
+    writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
+    write_json(folder / "config.json", config.model_dump(mode="json"))
+    with step("classifying responses and deriving endpoints"):
+        res = stages.analyse(config, cohort)
+    with step("writing tables"):
+        writer.table("validation_warnings", cohort.warnings)
+        writer.table("attrition", res.attrition)
+        writer.table("lines_analysed", res.lines)
+        writer.table("table1", stages.table1(res))
+        writer.table("timepoints", res.timepoints.table)
+        writer.table("best_response", res.best)
+        writer.table("bor_summary", stages.bor_summary(res))
+        writer.table("best_change", stages.best_change_table(res))
+        writer.table("endpoints", res.endpoints.table)
+        writer.table("endpoints_adtte", res.endpoints.adtte())
+        writer.table("censoring_rules", res.endpoints.scheme.rules_table())
+    km_fits: dict[tuple[str, str], Any] = {}
+    if config.km.enabled:
+        with step("Kaplan–Meier"):
+            km_fits, medians, risk = stages.km_tables(res, config)
+            writer.table("km_medians", medians)
+            writer.table("km_at_risk", risk)
+    if config.cox.enabled:
+        with step("Cox model"):
+            writer.table("cox", stages.cox_table(res, config))
+    with step("figures"):
+        figures.draw(writer, res, config, km_fits=km_fits, notes=notes)
+
+    report = None
+    if config.report.enabled:
+        with step("report"):
+            from netsurv.pipeline.report import build_report
+
+            report = build_report(folder, config, notes=notes)
+    source = None if config.data.source == "demo" else config.resolve(config.data.source)
+    if source is None:
+        from netsurv.datasets import demo_folder
+
+        source = demo_folder()
+    finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    man = manifest(
+        config=config.model_dump(mode="json"),
+        inputs=input_files(source),
+        input_root=source if source.is_dir() else source.parent,
+        writer=writer,
+        extra_outputs=[report] if report is not None else [],
+        started=started,
+        finished=finished,
+        seed=config.run.seed,
+        notes=notes,
+        code_dir=Path(__file__).parent,
+    )
+    manifest_path = folder / "manifest.json"
+    write_json(manifest_path, man)
+    return RunResult(
+        folder=folder,
+        tables=dict(writer.tables),
+        figures=dict(writer.figures),
+        report=report,
+        manifest=manifest_path,
+        notes=notes,
+    )
+
+
+def _stepper(progress: bool, console: Console) -> Callable[[str], Any]:
+    @contextmanager
+    def step(label: str) -> Iterator[None]:
+        t = time.perf_counter()
+        if progress:
+            console.print(f"[bold]•[/bold] {label} …")
+        yield
+        if progress:
+            console.print(f"  done in {time.perf_counter() - t:.1f} s", style="dim")
+
+    return step

@@ -1,0 +1,124 @@
+"""A methods paragraph generated from a run's config: criteria, censoring, landmarks, software."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from netsurv.config import Config
+from netsurv.criteria import Criterion
+from netsurv.criteria.registry import describe_progression, describe_response
+from netsurv.endpoints import SCHEMES
+
+
+def criteria_table(criteria: list[Criterion]) -> pd.DataFrame:
+    """One row per criterion: measurement, lesions, response and progression rules, source.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> criteria_table([ns.criteria.RECIST_1_1]).loc[0, "progression"]
+    '>= +20 % vs nadir and >= 5 abs.'
+    """
+    rows = []
+    for c in criteria:
+        rows.append(
+            {
+                "criterion": c.name,
+                "label": c.label or c.name,
+                "modality": ", ".join(c.modality),
+                "measure": c.measure,
+                "lesions": c.lesion_set + (f" ({', '.join(c.sites)})" if c.sites else ""),
+                "aggregation": c.aggregation,
+                "response": describe_response(c),
+                "progression": describe_progression(c),
+                "new_lesion_pd": c.new_lesion_pd,
+                "source": c.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
+    """The methods text of a run (Markdown).
+
+    Examples
+    --------
+    >>> from netsurv.config import Config
+    >>> text = methods_paragraph(Config(), {"netsurv": "0.1.0", "python": "3.11"})
+    >>> "FDA" in text and "RECIST 1.1" in text
+    True
+    """
+    crits = cfg.build_criteria()
+    scheme = SCHEMES[cfg.endpoints.censoring]
+    names = ", ".join(c.label or c.name for c in crits)
+    parts = [
+        f"Tumour response was classified per scan under {len(crits)} criteria ({names}); "
+        "definitions are listed in the criteria table. "
+        f"Endpoints ({', '.join(cfg.endpoints.names)}) were measured from "
+        f"{_origin(cfg.endpoints.origin)}; durations are date − origin + "
+        f"{1 if scheme.add_one_day else 0} day(s), months = days / 30.4375."
+    ]
+    if cfg.endpoints.censoring == "fda2018":
+        parts.append(
+            "Progression-free survival followed the FDA 2018 censoring rules: no baseline "
+            "assessment censored at the origin; without progression or death, censored at the "
+            "last adequate assessment; events after a new anticancer therapy censored at the last "
+            f"adequate assessment before it; events after {scheme.missed_assessments} or more "
+            "missed scheduled assessments (schedule every "
+            f"{scheme.schedule[0].interval_days} days, then every "
+            f"{scheme.schedule[-1].interval_days} days from day {scheme.schedule[-1].from_day}, "
+            f"+ {scheme.window_days} days tolerance) censored at the last adequate assessment."
+        )
+    else:
+        parts.append(
+            "Progression-free survival followed the EMA treatment-policy (ITT) rules: progression "
+            "and death count as events whether or not a new therapy started or assessments were "
+            "missed."
+        )
+    if cfg.endpoints.cutoff_date is not None:
+        parts.append(f"Data cut-off: {cfg.endpoints.cutoff_date}.")
+    if cfg.landmark.enabled:
+        months = ", ".join(f"{m:g}" for m in cfg.landmark.months)
+        parts.append(
+            f"Responders and non-responders were compared by landmark analysis at {months} "
+            f"months ({cfg.landmark.status} status as known at the landmark, {cfg.landmark.outcome} "
+            "measured from the landmark among patients alive and at risk then), avoiding "
+            "guarantee-time bias."
+        )
+    if cfg.km.enabled:
+        parts.append(
+            f"Survival curves are Kaplan–Meier estimates with {cfg.km.conf_type} confidence "
+            "intervals (R survfit conventions); medians are read off the curve as R does."
+        )
+    if cfg.cox.enabled:
+        parts.append(
+            f"Cox regression of {cfg.cox.outcome} on {', '.join(cfg.cox.covariates)} "
+            f"({cfg.cox.ties} ties"
+            + (f", stratified by {', '.join(cfg.cox.strata)}" if cfg.cox.strata else "")
+            + ")."
+        )
+    if cfg.sweep.enabled:
+        parts.append(
+            f"A threshold sweep over {', '.join(cfg.sweep.grid)} of {cfg.sweep.base} selected the "
+            f"variant with the largest {cfg.sweep.metric}; its p-value was adjusted for the search "
+            f"by {cfg.sweep.n_perm} permutations (maximum statistic over the grid) and its "
+            f"performance corrected for optimism by {cfg.sweep.n_boot} bootstrap resamples "
+            "repeating the whole selection."
+        )
+    soft = ", ".join(
+        f"{k} {v}"
+        for k, v in versions.items()
+        if v and k in ("netsurv", "python", "numpy", "pandas", "lifelines", "scikit-survival")
+    )
+    parts.append(f"Analyses used {soft}; seed {cfg.run.seed}.")
+    return " ".join(parts)
+
+
+def _origin(origin: str) -> str:
+    return {
+        "line_start": "the start of the treatment line",
+        "origin_date": "the origin date recorded for the line (e.g. randomisation)",
+        "baseline_scan": "the baseline scan",
+    }[origin]

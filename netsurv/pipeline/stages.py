@@ -1,0 +1,227 @@
+"""The computations of a run, each a function from the config and earlier results to tables.
+
+Nothing here writes files (:mod:`netsurv.pipeline.outputs` does); every function returns
+DataFrames (or a figure), so a notebook can call a single stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import netsurv as ns
+from netsurv.cohort import ATTRITION_COLUMNS, Cohort
+from netsurv.config import Config
+from netsurv.criteria import Criterion
+from netsurv.endpoints import EndpointResult
+from netsurv.errors import ConfigError
+from netsurv.response import Timepoints
+from netsurv.selection import select_lines
+from netsurv.tables import baseline_frame, table_one
+from netsurv.validation import ValidationOptions
+
+LINE_KEY = ["patient_id", "line_id"]
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """The cohort, the lines analysed and the per-line results every later stage reads."""
+
+    cohort: Cohort
+    criteria: tuple[Criterion, ...]
+    lines: pd.DataFrame
+    timepoints: Timepoints
+    best: pd.DataFrame
+    endpoints: EndpointResult
+    attrition: pd.DataFrame
+
+    @property
+    def reference(self) -> str:
+        """Name of the first criterion (the one others are compared with)."""
+        return self.criteria[0].name
+
+
+def load_cohort(cfg: Config) -> Cohort:
+    """The cohort the config names (``data.source``: ``"demo"`` or a path), validated."""
+    severity = {r: "warning" for r in cfg.data.warn} | {r: "off" for r in cfg.data.off}
+    kwargs: dict[str, object] = {"severity": severity}
+    if cfg.data.baseline_window_days is not None:
+        kwargs["baseline_window_days"] = cfg.data.baseline_window_days
+    options = ValidationOptions(**kwargs)
+    if cfg.data.source == "demo":
+        if cfg.data.format != "tables":
+            raise ConfigError("data.source = 'demo' is a folder of tables (data.format = 'tables')")
+        from netsurv.datasets import demo_folder
+
+        return ns.read_cohort(demo_folder(), options=options)
+    path = cfg.resolve(cfg.data.source)
+    if not path.exists():
+        raise ConfigError(f"data.source: {path} does not exist")
+    if cfg.data.format == "tables":
+        return ns.read_cohort(path, options=options, encoding=cfg.data.encoding)
+    if cfg.data.format == "sdtm":
+        reader = getattr(ns.io, "read_sdtm", None)
+        if reader is None:
+            raise ConfigError("data.format = 'sdtm' needs netsurv.io.read_sdtm")
+        return reader(path)
+    redcap = getattr(ns.io, "read_redcap", None)
+    if redcap is None:
+        raise ConfigError("data.format = 'redcap' needs netsurv.io.read_redcap")
+    if cfg.data.mapping is None:
+        raise ConfigError("data.format = 'redcap' needs data.mapping (the field mapping file)")
+    return redcap(path, mapping=cfg.resolve(cfg.data.mapping))
+
+
+def analyse(cfg: Config, cohort: Cohort) -> Analysed:
+    """Select lines, classify under every criterion, best response, endpoints; attrition."""
+    criteria = tuple(cfg.build_criteria())
+    if cfg.criteria.reference is not None:
+        ref = next(c for c in criteria if c.name == cfg.criteria.reference)
+        criteria = (ref, *[c for c in criteria if c is not ref])
+    lines, selection_att = select_lines(cohort, **cfg.cohort.model_dump())
+    if lines.empty:
+        raise ConfigError("the cohort filters leave no line to analyse; see the [cohort] section")
+    tp = ns.classify(cohort, criteria)
+    ep = ns.derive_endpoints(
+        cohort,
+        tp,
+        endpoints=cfg.endpoints.names,
+        censoring=cfg.endpoints.censoring,
+        cutoff_date=None
+        if cfg.endpoints.cutoff_date is None
+        else pd.Timestamp(cfg.endpoints.cutoff_date),
+        origin=cfg.endpoints.origin,
+    )
+    best = ns.best_response(tp, confirm=cfg.endpoints.confirm_response)
+    keep = lines[LINE_KEY]
+    tp_sel = Timepoints(
+        table=_on_lines(tp.table, keep),
+        attrition=tp.attrition,
+        baselines=_on_lines(tp.baselines, keep),
+        criteria=tp.criteria,
+    )
+    ep_sel = EndpointResult(
+        table=_on_lines(ep.table, keep), attrition=ep.attrition, scheme=ep.scheme
+    )
+    attrition = pd.concat(
+        [cohort.attrition.assign(stage=cohort.attrition["stage"]), selection_att, ep.attrition],
+        ignore_index=True,
+    )
+    attrition = _only_selected(attrition, keep)
+    return Analysed(
+        cohort=cohort,
+        criteria=criteria,
+        lines=lines,
+        timepoints=tp_sel,
+        best=_on_lines(best, keep),
+        endpoints=ep_sel,
+        attrition=attrition,
+    )
+
+
+def _on_lines(df: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
+    idx = pd.MultiIndex.from_frame(df[LINE_KEY]).isin(pd.MultiIndex.from_frame(keep))
+    return df.loc[idx].reset_index(drop=True)
+
+
+def _only_selected(att: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
+    """Attrition rows of lines outside the selection are dropped after the selection stage."""
+    line_keys = set(keep["patient_id"] + " / " + keep["line_id"])
+    later = att["stage"].isin(["classify", "endpoints"]) & (att["table"] == "lines")
+    out = att[~later | att["row_key"].isin(line_keys)]
+    cols = [*ATTRITION_COLUMNS, "criterion"]
+    return out.reindex(columns=cols).reset_index(drop=True)
+
+
+def table1(res: Analysed, *, by: str | None = "regimen_class") -> pd.DataFrame:
+    """Table 1 of the analysed lines (by regimen class when there are several)."""
+    frame = baseline_frame(res.cohort, res.lines)
+    group = by if by in frame.columns and frame[by].nunique(dropna=True) > 1 else None
+    return table_one(frame, by=group)
+
+
+def km_tables(
+    res: Analysed, cfg: Config
+) -> tuple[dict[tuple[str, str], ns.survival.KaplanMeierResult], pd.DataFrame, pd.DataFrame]:
+    """Kaplan–Meier per endpoint and criterion: fits, medians and at-risk tables."""
+    ep = res.endpoints.table
+    fits: dict[tuple[str, str], ns.survival.KaplanMeierResult] = {}
+    medians, risk = [], []
+    times = cfg.km.risk_times_months
+    for endpoint in cfg.km.endpoints:
+        rows = ep[ep["endpoint"] == endpoint]
+        if rows.empty:
+            raise ConfigError(f"km.endpoints: {endpoint!r} is not among endpoints.names")
+        per_criterion = rows["criterion"].notna().any()
+        df = rows.assign(group=rows["criterion"] if per_criterion else endpoint)
+        fit = ns.survival.kaplan_meier(
+            df, duration_col="months", event_col="event", by="group", conf_type=cfg.km.conf_type
+        )
+        fits[(endpoint, "criterion" if per_criterion else "all")] = fit
+        medians.append(fit.medians.assign(endpoint=endpoint))
+        risk.append(fit.risk_table(times).assign(endpoint=endpoint))
+    med = pd.concat(medians, ignore_index=True)
+    return fits, _first(med, "endpoint"), _first(pd.concat(risk, ignore_index=True), "endpoint")
+
+
+def _first(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    return df[[col, *[c for c in df.columns if c != col]]]
+
+
+def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
+    """Cox model of ``cox.outcome`` on baseline covariates; categories as indicator columns."""
+    ep = res.endpoints.table
+    rows = ep[ep["endpoint"] == cfg.cox.outcome]
+    if rows.empty:
+        raise ConfigError(f"cox.outcome {cfg.cox.outcome!r} is not among endpoints.names")
+    if rows["criterion"].notna().any():
+        rows = rows[rows["criterion"] == res.reference]
+    frame = baseline_frame(res.cohort, res.lines)
+    missing = [c for c in (*cfg.cox.covariates, *cfg.cox.strata) if c not in frame.columns]
+    if missing:
+        raise ConfigError(
+            f"cox: no patient or line column(s) {missing}; have {sorted(frame.columns)}"
+        )
+    df = rows.merge(frame[[*LINE_KEY, *cfg.cox.covariates, *cfg.cox.strata]], on=LINE_KEY)
+    x = pd.get_dummies(df[cfg.cox.covariates], drop_first=True, dtype=float)
+    data = pd.concat([df[["months", "event", *cfg.cox.strata]], x], axis=1)
+    fit = ns.survival.cox(
+        data,
+        covariates=list(x.columns),
+        duration_col="months",
+        event_col="event",
+        strata=cfg.cox.strata or None,
+        ties=cfg.cox.ties,
+    )
+    coefs = fit.coefficients.reset_index(names="covariate")
+    return coefs.assign(
+        outcome=cfg.cox.outcome, n=fit.n, events=fit.events, concordance=fit.concordance
+    )
+
+
+def best_change_table(res: Analysed) -> pd.DataFrame:
+    """Best % change from baseline per line and criterion, with the best overall response."""
+    from netsurv.plots.waterfall import best_change
+
+    parts = [best_change(res.timepoints, criterion=c.name) for c in res.criteria]
+    change = pd.concat(parts, ignore_index=True)
+    return change.merge(
+        res.best[[*LINE_KEY, "criterion", "bor"]], on=[*LINE_KEY, "criterion"], how="left"
+    )
+
+
+def bor_summary(res: Analysed) -> pd.DataFrame:
+    """Best overall response counts and ORR / DCR per criterion."""
+    b = res.best
+    counts = pd.crosstab(b["criterion"], b["bor"]).reindex(
+        [c.name for c in res.criteria], fill_value=0
+    )
+    n = counts.sum(axis=1)
+    resp = counts.reindex(columns=["CR", "PR"], fill_value=0).sum(axis=1)
+    control = counts.reindex(columns=["CR", "PR", "SD", "NON-CR/NON-PD"], fill_value=0).sum(axis=1)
+    out = counts.assign(
+        n=n, orr_pct=np.round(100 * resp / n, 1), dcr_pct=np.round(100 * control / n, 1)
+    )
+    return out.reset_index().rename_axis(columns=None)

@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # netsurv report
+#
+# This notebook is the report template of `netsurv run`: the run executes it with papermill on
+# its output folder and converts it to `report.html`. Run by hand, it shows the latest run of the
+# demo analysis (`make demo`).
+
+# %% tags=["parameters"]
+output_dir = "../outputs/demo"
+
+# %%
+import json
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, display
+
+from netsurv.config import Config
+from netsurv.pipeline.methods import criteria_table, methods_paragraph
+
+out = Path(output_dir)
+manifest_path = out / "manifest.json"
+cfg = Config.model_validate(json.loads((out / "config.json").read_text()))
+versions = json.loads(manifest_path.read_text())["versions"] if manifest_path.exists() else {}
+if not versions:
+    from netsurv.pipeline.outputs import versions as installed_versions
+
+    versions = installed_versions()
+pd.set_option("display.max_columns", 30)
+pd.set_option("display.width", 160)
+
+
+def table(name: str, **kw: object) -> pd.DataFrame | None:
+    """A table of the run, or None when the run did not make it."""
+    p = out / "tables" / f"{name}.csv"
+    return pd.read_csv(p, **kw) if p.exists() else None
+
+
+def show(name: str, title: str, rows: int = 40) -> None:
+    df = table(name)
+    if df is None:
+        return
+    display(Markdown(f"### {title}"))
+    display(HTML(df.head(rows).to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")))
+    if len(df) > rows:
+        display(Markdown(f"*First {rows} of {len(df)} rows; the whole table is `tables/{name}.csv`.*"))
+
+
+def figures(prefix: str, title: str) -> None:
+    found = sorted((out / "figures").glob(f"{prefix}*.png"))
+    if found:
+        display(Markdown(f"### {title}"))
+    for p in found:
+        display(Markdown(f"`{p.name}`"))
+        display(Image(filename=str(p)))
+
+
+display(Markdown(f"## Run `{cfg.run.name}`"))
+
+# %% [markdown]
+# ## Methods
+
+# %%
+display(Markdown(methods_paragraph(cfg, versions)))
+display(HTML(criteria_table(cfg.build_criteria()).to_html(index=False)))
+show("censoring_rules", "Censoring rules")
+
+# %% [markdown]
+# ## Cohort
+
+# %%
+show("table1", "Table 1: baseline characteristics of the analysed lines", rows=80)
+att = table("attrition")
+if att is not None and len(att):
+    display(Markdown("### Attrition (rows set aside, by reason)"))
+    summary = att.groupby(["stage", "reason"], dropna=False).size().rename("rows").reset_index()
+    display(HTML(summary.to_html(index=False)))
+warn = table("validation_warnings")
+if warn is not None and len(warn):
+    display(Markdown(f"{len(warn)} validation warnings: `tables/validation_warnings.csv`."))
+figures("swimmer", "Swimmer plot")
+
+# %% [markdown]
+# ## Response
+
+# %%
+show("bor_summary", "Best overall response by criterion")
+figures("waterfall", "Waterfall plots")
+figures("spider", "Spider plot")
+show("agreement", "Agreement between criteria")
+
+# %% [markdown]
+# ## Survival
+
+# %%
+show("km_medians", "Kaplan–Meier medians (months)")
+figures("km", "Kaplan–Meier curves")
+show("landmark", "Landmark analyses")
+show("cox", "Cox model")
+
+# %% [markdown]
+# ## Which criterion predicts outcome best
+
+# %%
+show("comparison", "Criteria comparison")
+figures("forest", "Hazard ratios by criterion")
+show("sweep", "Threshold sweep")
+show("sweep_summary", "Threshold sweep: selected variant, adjusted p-value, optimism")
+figures("sweep", "Threshold sweep")
+
+# %% [markdown]
+# ## Provenance
+
+# %%
+if manifest_path.exists():
+    man = json.loads(manifest_path.read_text())
+    display(Markdown(f"netsurv {man['netsurv']}, git commit `{man['git_commit']}`, seed {man['seed']}."))
+    inputs = pd.DataFrame(sorted(man["inputs"].items()), columns=["input file", "SHA-256"])
+    display(HTML(inputs.to_html(index=False)))
+else:
+    display(Markdown("The manifest is written when the run finishes: see `manifest.json`."))
