@@ -1,0 +1,148 @@
+"""``netsurv run``: outputs, byte-identical reruns, --set overrides recorded in the manifest,
+clear config errors with exit 2, and the report's sections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netsurv.cli import app
+from netsurv.config import Config
+from netsurv.pipeline import run
+
+FAST = {
+    "run": {"name": "t"},
+    "criteria": {"presets": ["recist1.1", "choi", "sstv"]},
+    "figures": {"include": ["waterfall", "swimmer"], "formats": ["png"], "style": "none"},
+    "report": {"enabled": False},
+}
+
+
+def test_rerun_gives_byte_identical_tables(tmp_path: Path) -> None:
+    cfg = Config.model_validate(FAST)
+    a = run(cfg, out=tmp_path / "a")
+    b = run(cfg, out=tmp_path / "b")
+    assert a.tables.keys() == b.tables.keys() and "endpoints" in a.tables
+    for name, files in a.tables.items():
+        for fa, fb in zip(files, b.tables[name], strict=True):
+            assert fa.read_bytes() == fb.read_bytes(), fa.name
+    man = json.loads(a.manifest.read_text())
+    assert man["seed"] == 1 and man["config"]["criteria"]["presets"] == [
+        "recist1.1",
+        "choi",
+        "sstv",
+    ]
+    assert all(len(h) == 64 for h in man["inputs"].values()) and man["inputs"]
+    assert {"tables/endpoints.csv", "figures/swimmer_recist1.1.png"} <= set(man["outputs"])
+    assert man["versions"]["pandas"]
+
+
+def _write_config(tmp_path: Path, extra: str = "") -> Path:
+    p = tmp_path / "study.toml"
+    p.write_text(
+        '[run]\nname = "study"\noutput = "out"\n[report]\nenabled = false\n'
+        '[figures]\ninclude = ["waterfall"]\nformats = ["png"]\nstyle = "none"\n' + extra,
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_cli_run_and_set_override_changes_the_cohort(tmp_path: Path) -> None:
+    cfg = _write_config(tmp_path)
+    runner = CliRunner()
+    full = runner.invoke(app, ["run", str(cfg), "--quiet"])
+    assert full.exit_code == 0, full.output
+    sub = runner.invoke(
+        app,
+        [
+            "run",
+            str(cfg),
+            "--quiet",
+            "--out",
+            str(tmp_path / "prrt"),
+            "--set",
+            "cohort.regimen_class=PRRT",
+        ],
+    )
+    assert sub.exit_code == 0, sub.output
+    import pandas as pd
+
+    all_lines = pd.read_csv(tmp_path / "out" / "tables" / "lines_analysed.csv")
+    prrt = pd.read_csv(tmp_path / "prrt" / "tables" / "lines_analysed.csv")
+    assert set(prrt["regimen_class"]) == {"PRRT"} and len(prrt) < len(all_lines)
+    man = json.loads((tmp_path / "prrt" / "manifest.json").read_text())
+    assert man["config"]["cohort"]["regimen_class"] == ["PRRT"]
+    att = pd.read_csv(tmp_path / "prrt" / "tables" / "attrition.csv")
+    assert att["reason"].str.startswith("regimen_class").any()
+
+
+@pytest.mark.parametrize(
+    ("extra", "sets", "message"),
+    [
+        ("[cohort]\nregimen_clas = 'PRRT'\n", [], "unknown key 'cohort.regimen_clas'"),
+        (
+            "",
+            ["criteria.variants=[{base = 'recist1.1', name = 'x', progression_threshold = -0.2}]"],
+            "progression_threshold",
+        ),
+        ("[data]\nsource = 'no/such/folder'\n", [], "does not exist"),
+        ("", ["cohort.grade=G9"], "leave no line"),
+    ],
+)
+def test_config_errors_give_one_message_and_exit_2(
+    tmp_path: Path, extra: str, sets: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netsurv.cli import main
+
+    cfg = _write_config(tmp_path, extra)
+    args = ["run", str(cfg), "--quiet"] + [x for s in sets for x in ("--set", s)]
+    import sys
+
+    old = sys.argv
+    sys.argv = ["netsurv", *args]
+    try:
+        with pytest.raises(SystemExit) as exc:
+            main()
+    finally:
+        sys.argv = old
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_config_error_messages(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", str(tmp_path / "missing.toml")])
+    assert res.exit_code != 0
+    assert "config file not found" in str(res.exception)
+
+
+@pytest.mark.slow
+def test_report_has_its_sections(tmp_path: Path) -> None:
+    pytest.importorskip("papermill")
+    cfg = Config.model_validate(FAST | {"report": {"enabled": True}})
+    res = run(cfg, out=tmp_path / "r")
+    assert res.report is not None
+    html = res.report.read_text(encoding="utf-8")
+    for section in (
+        "Methods",
+        "Cohort",
+        "Table 1",
+        "Response",
+        "Survival",
+        "Provenance",
+        "FDA 2018",
+    ):
+        assert section in html, section
+    assert "data:image/png;base64" in html  # figures embedded
+    assert "Traceback" not in html
+    import nbformat
+
+    nb = nbformat.read(tmp_path / "r" / "report.ipynb", as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert outputs and not [
+        o for o in outputs if o["output_type"] == "error" or o.get("name") == "stderr"
+    ]
