@@ -14,7 +14,7 @@ $(BIN)/python:
 	$(PIP) install --upgrade pip
 
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(PIP) install -e .
+	$(PIP) install -e ".[notebooks]"
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
@@ -22,7 +22,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.run-installed
 
 demo: $(VENV)/.run-installed
-	$(BIN)/netsurv summary
+	$(BIN)/netsurv run analyses/demo.toml
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -256,7 +256,7 @@ class Config(_Section):
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, relative to the config file's folder."""
         p = Path(path)
-        return p if p.is_absolute() else self.base_dir / p
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     def output_dir(self) -> Path:
         """``run.output`` (relative to the config file), default ``outputs/<name>`` here."""
