@@ -191,6 +191,10 @@ def best_response(
     fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
     key_index = pd.MultiIndex.from_frame(keys[KEY])
     g = key_index.get_indexer(pd.MultiIndex.from_frame(fu[KEY]))
+    # the array steps (confirmation search) need rows ordered by group number, which follows
+    # the criterion order of ``keys``, not the alphabetical order of the sort above
+    order = np.argsort(g, kind="stable")
+    fu, g = fu.iloc[order], g[order]
     s = settings.reindex(fu["criterion"].to_numpy())
     resp = fu["response"].to_numpy(dtype=object)
     status = (
