@@ -5,6 +5,7 @@ from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
 from netsurv.endpoints.matrix import EndpointMatrix, endpoint_matrix
 from netsurv.endpoints.rules import (
+    ADMIRALONCO,
     EMA_ITT,
     ENDPOINTS,
     FDA2018,
@@ -17,6 +18,7 @@ from netsurv.endpoints.rules import (
 )
 
 __all__ = [
+    "ADMIRALONCO",
     "CENSOR_CODES",
     "EMA_ITT",
     "ENDPOINTS",

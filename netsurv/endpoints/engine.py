@@ -291,6 +291,8 @@ def _apply_baseline(
     if scheme.no_baseline == "exclude":
         reason = f"no baseline tumour assessment ({{c}}): excluded from {endpoint}"
         keys = keys.loc[ok]
+    elif scheme.no_baseline == "as_observed":
+        reason = f"no baseline tumour assessment ({{c}}): {endpoint} from death, else origin"
     else:
         reason = f"no baseline tumour assessment ({{c}}): {endpoint} censored at origin"
         keys = keys.assign(no_baseline=~ok)

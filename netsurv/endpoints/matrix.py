@@ -291,9 +291,9 @@ def _derive_block(
 
     date = np.where(event, event_day, censor_day)
     cnsr = np.where(event, 0, cnsr).astype(np.int16)
-    no_base = ~has_base
+    no_base = ~has_base if scheme.no_baseline != "as_observed" else np.zeros_like(has_base)
     date = np.where(no_base, origin, date)
-    event &= has_base
+    event &= ~no_base
     cnsr = np.where(no_base, _CNSR_NO_BASE, cnsr).astype(np.int16)
     days = (np.maximum(date, origin) - origin + int(scheme.add_one_day)).astype(np.float64)
     if scheme.no_baseline == "exclude":

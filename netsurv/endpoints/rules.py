@@ -142,8 +142,10 @@ class CensoringScheme(BaseModel):
     window_days
         Tolerance added to the allowed gap.
     no_baseline
-        Lines without a baseline tumour assessment: ``"censor_at_origin"`` (FDA) or
-        ``"exclude"``; either way they are listed in the attrition table.
+        Lines without a baseline tumour assessment: ``"censor_at_origin"`` (FDA),
+        ``"exclude"`` or ``"as_observed"`` (no special rule: a death is still an event, else
+        censored at the origin, as admiralonco's ``derive_param_tte`` does); either way they
+        are listed in the attrition table.
     add_one_day
         Duration = date − origin + 1 day (admiral's default); ``False`` for date − origin.
 
@@ -165,7 +167,7 @@ class CensoringScheme(BaseModel):
         ScheduleStep(from_day=730, interval_days=168),
     )
     window_days: int = Field(14, ge=0)
-    no_baseline: Literal["censor_at_origin", "exclude"] = "censor_at_origin"
+    no_baseline: Literal["censor_at_origin", "exclude", "as_observed"] = "censor_at_origin"
     add_one_day: bool = True
 
     @model_validator(mode="after")
@@ -198,7 +200,11 @@ class CensoringScheme(BaseModel):
             (
                 "no baseline tumour assessment",
                 "origin",
-                "censored" if self.no_baseline == "censor_at_origin" else "excluded",
+                {
+                    "censor_at_origin": "censored",
+                    "exclude": "excluded",
+                    "as_observed": "event if death, else censored at origin",
+                }[self.no_baseline],
             ),
             ("progression documented", "date of the first PD time-point", "event"),
             ("no progression, alive", "last adequate assessment", "censored"),
@@ -234,7 +240,19 @@ class CensoringScheme(BaseModel):
 
 FDA2018 = CensoringScheme(name="fda2018")
 EMA_ITT = CensoringScheme(name="ema_itt", censor_at_new_therapy=False, missed_assessments=None)
-SCHEMES: dict[str, CensoringScheme] = {"fda2018": FDA2018, "ema_itt": EMA_ITT}
+#: admiralonco's ADTTE template (``derive_param_tte``): no new-therapy or missed-visit rule, a
+#: death without a baseline assessment is still a PFS event, duration + 1 day.
+ADMIRALONCO = CensoringScheme(
+    name="admiralonco",
+    censor_at_new_therapy=False,
+    missed_assessments=None,
+    no_baseline="as_observed",
+)
+SCHEMES: dict[str, CensoringScheme] = {
+    "fda2018": FDA2018,
+    "ema_itt": EMA_ITT,
+    "admiralonco": ADMIRALONCO,
+}
 
 _PD = EventSource(kind="progression", description="progression ({criterion})")
 _DEATH = EventSource(kind="death", description="death")
