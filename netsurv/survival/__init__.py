@@ -28,7 +28,15 @@ from __future__ import annotations
 from netsurv.survival._coxfit import CoxConvergenceWarning
 from netsurv.survival.cox import CoxResult, cox
 from netsurv.survival.km import KaplanMeierResult, kaplan_meier
+from netsurv.survival.landmark import LandmarkResult, landmark, landmark_data
 from netsurv.survival.logrank import LogrankResult, logrank
+from netsurv.survival.timedep import (
+    TimeDependentResult,
+    mantel_byar,
+    simon_makuch,
+    time_dependent_cox,
+    to_start_stop,
+)
 from netsurv.survival.zph import CoxZphResult, cox_zph
 
 __all__ = [
@@ -36,9 +44,17 @@ __all__ = [
     "CoxResult",
     "CoxZphResult",
     "KaplanMeierResult",
+    "LandmarkResult",
     "LogrankResult",
+    "TimeDependentResult",
     "cox",
     "cox_zph",
     "kaplan_meier",
+    "landmark",
+    "landmark_data",
     "logrank",
+    "mantel_byar",
+    "simon_makuch",
+    "time_dependent_cox",
+    "to_start_stop",
 ]

@@ -1,0 +1,402 @@
+"""Analysis units for response-based survival analyses: outcome plus when a status became known.
+
+Landmark, time-dependent and criteria-comparison analyses all need the same per-unit table:
+one row per patient × line with the outcome (time from the endpoint's origin, event) and the
+time at which the unit's *status* under a criterion — response (CR/PR) or progression (PD) —
+first became known from the scans.  This module builds that table from either a
+:class:`~netsurv.Cohort` (classifying and deriving endpoints on the way) or tables a pipeline has
+already computed, so nothing is classified twice.
+
+When a status is known
+----------------------
+* ``"response"``, unconfirmed: the date of the first CR or PR time-point in the best-response
+  window (up to the first progression; :func:`netsurv.best_response`).
+* ``"response"``, confirmed: the date of the scan at which the confirmed best response first
+  becomes CR or PR when only the scans up to that one are considered — the confirming scan, not
+  the (earlier) response it confirms, so nothing is taken from the future.
+* ``"progression"``: the date of the first PD time-point; for criteria that confirm
+  progression (iRECIST, ``confirm_pd``) the date of the confirming scan (first ``iCPD`` row),
+  since an unconfirmed iUPD is not yet progression when it is seen.
+
+Times are on the outcome's own scale: the status time is ``(status date − origin) + offset``
+days, with the offset the endpoint table used (``days − (date − origin)``, 1 under the default
+FDA convention), divided by 30.4375 as the endpoint's ``months`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import ATTRITION_COLUMNS, Cohort
+from netsurv.criteria.criterion import Criterion
+from netsurv.endpoints.derive import derive_endpoints
+from netsurv.endpoints.engine import DAYS_PER_MONTH, EndpointResult
+from netsurv.errors import ConfigError
+from netsurv.response.best import best_response
+from netsurv.response.classify import Timepoints, classify, resolve_criteria
+
+StatusKind = Literal["response", "progression"]
+LinesArg = Literal["first", "all"]
+DataArg = Cohort | Timepoints | pd.DataFrame
+EndpointsArg = EndpointResult | pd.DataFrame | None
+
+KEY = ["patient_id", "line_id"]
+#: Name of the 0/1 status column for each kind of status.
+STATUS_COLUMN = {"response": "responder", "progression": "progressed"}
+#: Group labels (status 0, status 1) for curves and tables.
+STATUS_LABELS = {
+    "response": ("non-responder", "responder"),
+    "progression": ("not progressed", "progressed"),
+}
+TIMEPOINT_REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
+ENDPOINT_REQUIRED = (
+    "patient_id",
+    "line_id",
+    "criterion",
+    "endpoint",
+    "origin_date",
+    "date",
+    "days",
+    "months",
+    "event",
+)
+UNIT_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "origin_date",
+    "time",
+    "event",
+    "reason",
+    "status_date",
+    "status_time",
+]
+ATTRITION = [*ATTRITION_COLUMNS, "criterion"]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Time-point responses and endpoints, however they were given."""
+
+    timepoints: pd.DataFrame
+    endpoints: pd.DataFrame
+    source: Timepoints | None
+    patients: pd.DataFrame | None
+    classify_attrition: pd.DataFrame
+
+
+def check_status(status: str) -> None:
+    """Raise a :class:`ConfigError` unless ``status`` is ``"response"`` or ``"progression"``."""
+    if status not in STATUS_COLUMN:
+        raise ConfigError(f"status must be 'response' or 'progression', got {status!r}")
+
+
+def check_lines(lines: str) -> None:
+    """Raise a :class:`ConfigError` unless ``lines`` is ``"first"`` or ``"all"``."""
+    if lines not in ("first", "all"):
+        raise ConfigError(f"lines must be 'first' or 'all', got {lines!r}")
+
+
+def criterion_names(criteria: Criterion | str | Sequence[Criterion | str]) -> list[str]:
+    """Names of one or several criteria (objects or names)."""
+    items = [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+    if not items:
+        raise ConfigError("no criteria given")
+    return [c.name if isinstance(c, Criterion) else str(c) for c in items]
+
+
+def resolve_inputs(
+    data: DataArg,
+    *,
+    criteria: Criterion | str | Sequence[Criterion | str],
+    outcomes: Sequence[str],
+    endpoints: EndpointsArg = None,
+) -> Inputs:
+    """Classify and derive endpoints from a cohort, or check tables computed before.
+
+    Parameters
+    ----------
+    data
+        A :class:`~netsurv.Cohort` (then ``criteria`` are classified and ``outcomes`` derived
+        with :func:`netsurv.derive_endpoints`' defaults), or time-point responses: a
+        :class:`~netsurv.response.Timepoints` or its ``.table``.
+    criteria
+        The criteria analysed.
+    outcomes
+        Endpoint names needed (e.g. ``["OS"]``).
+    endpoints
+        With time-point input: the endpoints (an :class:`~netsurv.endpoints.EndpointResult` or
+        its ``.table``).  Must be None with a cohort.
+    """
+    if isinstance(data, Cohort):
+        if endpoints is not None:
+            raise ConfigError(
+                "pass endpoints only with time-point tables; with a Cohort they are derived"
+            )
+        tp = classify(data, resolve_criteria(list(_as_items(criteria))))
+        derived = derive_endpoints(data, tp, endpoints=list(dict.fromkeys(outcomes)))
+        return Inputs(tp.table, derived.table, tp, data.patients, tp.attrition)
+    if isinstance(data, Timepoints):
+        table, source, att = data.table, data, data.attrition
+    elif isinstance(data, pd.DataFrame):
+        table, source, att = data, None, pd.DataFrame(columns=ATTRITION)
+    else:
+        raise ConfigError(
+            "data must be a Cohort, a Timepoints (from netsurv.classify) or its .table, "
+            f"got {type(data).__name__}"
+        )
+    _require(table, TIMEPOINT_REQUIRED, "timepoints")
+    if endpoints is None:
+        raise ConfigError(
+            "with time-point tables, pass endpoints= (the EndpointResult of "
+            "netsurv.derive_endpoints or its .table)"
+        )
+    if isinstance(endpoints, EndpointResult):
+        ep = endpoints.table
+    elif isinstance(endpoints, pd.DataFrame):
+        ep = endpoints
+    else:
+        raise ConfigError(
+            f"endpoints must be an EndpointResult or a DataFrame, got {type(endpoints).__name__}"
+        )
+    _require(ep, ENDPOINT_REQUIRED, "endpoints")
+    have = set(pd.unique(table["criterion"].dropna()))
+    missing = [c for c in criterion_names(criteria) if c not in have]
+    if missing:
+        raise ConfigError(
+            f"timepoints table has no rows for criterion {missing}; it has {sorted(have)}"
+        )
+    return Inputs(table, ep, source, None, att)
+
+
+def _as_items(criteria: Criterion | str | Sequence[Criterion | str]) -> list[Criterion | str]:
+    return [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+
+
+def _require(df: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ConfigError(f"{name} table lacks column(s) {missing}; needs {list(columns)}")
+
+
+def status_groups(status: np.ndarray, kind: str) -> pd.Categorical:
+    """Group labels of a 0/1 status, both categories kept (non-status first)."""
+    labels = list(STATUS_LABELS[kind])
+    return pd.Categorical(np.asarray(labels, dtype=object)[status], categories=labels)
+
+
+def line_keys(df: pd.DataFrame) -> pd.Series:
+    """``"patient / line"`` row keys, as in every attrition table of netsurv."""
+    return df["patient_id"].astype(str) + " / " + df["line_id"].astype(str)
+
+
+def attrition_frame(rows: pd.DataFrame, *, stage: str, reason: pd.Series | str) -> pd.DataFrame:
+    """Attrition rows (``table``, ``row_key``, ``stage``, ``reason``, ``criterion``)."""
+    return pd.DataFrame(
+        {
+            "table": "endpoints",
+            "row_key": line_keys(rows).to_numpy(),
+            "stage": stage,
+            "reason": reason.to_numpy() if isinstance(reason, pd.Series) else reason,
+            "criterion": rows["criterion"].to_numpy() if "criterion" in rows else None,
+        },
+        columns=ATTRITION,
+    )
+
+
+def unit_table(
+    inputs: Inputs,
+    *,
+    criterion: str,
+    outcome: str,
+    status: StatusKind,
+    confirm: bool,
+    lines: LinesArg,
+    stage: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per analysed patient × line: outcome, and when the status became known.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The units (:data:`UNIT_COLUMNS`; ``status_time`` NaN when the status was never seen)
+        and the attrition of lines set aside (not evaluable under the criterion, not the
+        patient's first line).
+    """
+    ep = inputs.endpoints
+    rows = ep[ep["endpoint"] == outcome]
+    if rows.empty:
+        raise ConfigError(
+            f"endpoints table has no {outcome!r} rows; it has {sorted(pd.unique(ep['endpoint']))}"
+        )
+    if rows["criterion"].notna().any():
+        rows = rows[rows["criterion"] == criterion]
+        if rows.empty:
+            raise ConfigError(f"endpoints table has no {outcome!r} rows for {criterion!r}")
+    dup = rows.duplicated(KEY)
+    if dup.any():
+        raise ConfigError(
+            f"endpoints table has several {outcome!r} rows for line(s) "
+            f"{line_keys(rows[dup]).head(5).tolist()}"
+        )
+    rows = rows.assign(criterion=criterion)
+    tp = inputs.timepoints
+    tp = tp[tp["criterion"] == criterion]
+    att = []
+    evaluable = pd.MultiIndex.from_frame(rows[KEY]).isin(
+        pd.MultiIndex.from_frame(tp[KEY].drop_duplicates())
+    )
+    if not evaluable.all():
+        lost = rows[~evaluable]
+        why = _classify_reasons(inputs.classify_attrition, lost, criterion)
+        att.append(attrition_frame(lost, stage=stage, reason=why))
+        rows = rows[evaluable]
+    if lines == "first":
+        rows = rows.sort_values(["patient_id", "origin_date", "line_id"], kind="stable")
+        later = rows.duplicated("patient_id")
+        if later.any():
+            att.append(
+                attrition_frame(
+                    rows[later], stage=stage, reason="not the patient's first line (lines='first')"
+                )
+            )
+            rows = rows[~later]
+    if rows.empty:
+        raise ConfigError(f"no {outcome!r} rows left to analyse under {criterion!r}")
+    known = status_dates(tp, inputs.source, status=status, confirm=confirm)
+    rows = rows.merge(known, on=KEY, how="left")
+    offset = rows["days"] - (rows["date"] - rows["origin_date"]).dt.days
+    status_days = (rows["status_date"] - rows["origin_date"]).dt.days + offset
+    units = pd.DataFrame(
+        {
+            "patient_id": rows["patient_id"].to_numpy(),
+            "line_id": rows["line_id"].to_numpy(),
+            "criterion": criterion,
+            "origin_date": rows["origin_date"].to_numpy(),
+            "time": rows["months"].to_numpy(dtype=float),
+            "event": rows["event"].to_numpy(dtype=np.int64),
+            "reason": (
+                rows["event_or_censor_reason"].to_numpy()
+                if "event_or_censor_reason" in rows
+                else None
+            ),
+            "status_date": rows["status_date"].to_numpy(),
+            "status_time": (status_days / DAYS_PER_MONTH).to_numpy(dtype=float),
+        },
+        columns=UNIT_COLUMNS,
+    )
+    attrition = pd.concat(att, ignore_index=True) if att else pd.DataFrame(columns=ATTRITION)
+    return units.reset_index(drop=True), attrition
+
+
+def _classify_reasons(att: pd.DataFrame, lost: pd.DataFrame, criterion: str) -> pd.Series:
+    default = f"line not evaluable under {criterion} (no time-point responses)"
+    keys = line_keys(lost)
+    if att.empty or "criterion" not in att:
+        return pd.Series(default, index=lost.index)
+    a = att[att["criterion"] == criterion].drop_duplicates("row_key").set_index("row_key")
+    found = keys.map(a["reason"]).to_numpy()
+    text = [
+        f"not evaluable under {criterion}: {r}" if isinstance(r, str) else default for r in found
+    ]
+    return pd.Series(text, index=lost.index)
+
+
+def status_dates(
+    tp: pd.DataFrame, source: Timepoints | None, *, status: StatusKind, confirm: bool
+) -> pd.DataFrame:
+    """``patient_id``, ``line_id``, ``status_date`` for the lines whose status was ever seen.
+
+    ``tp`` holds one criterion's time-point rows; ``source`` (when given) supplies the
+    criterion's confirmation settings to :func:`netsurv.best_response`.
+    """
+    fu = tp[tp["response"].notna()]
+    if "role" in fu.columns:
+        fu = fu[fu["role"] != "baseline"]
+    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
+    if status == "progression":
+        pdrow = fu["response"] == "PD"
+        if "pd_status" in fu.columns:
+            pdrow &= fu["pd_status"].isna() | (fu["pd_status"] == "iCPD")
+        first = fu[pdrow].drop_duplicates(KEY)
+        return first[[*KEY, "date"]].rename(columns={"date": "status_date"})
+    if not confirm:
+        bor = best_response(_with_table(source, fu), confirm=False)
+        got = bor[bor["first_response_date"].notna()]
+        return got[[*KEY, "first_response_date"]].rename(
+            columns={"first_response_date": "status_date"}
+        )
+    return _confirmation_dates(fu, source)
+
+
+def _with_table(source: Timepoints | None, table: pd.DataFrame) -> Timepoints | pd.DataFrame:
+    return replace(source, table=table) if source is not None else table
+
+
+def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataFrame:
+    """Date of the scan at which each line's confirmed best response first becomes CR/PR.
+
+    A line confirmed on the first k scans is confirmed on the first k + 1 (a confirmation only
+    looks back), so the scans are added one ordinal at a time — a loop over scan number (at most
+    the longest follow-up, ~20 scans), each step one vectorised :func:`best_response` over every
+    line still unconfirmed.
+    """
+    out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
+    if "days_from_start" not in fu.columns:
+        raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
+    full = best_response(_with_table(source, fu), confirm=True)
+    ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
+    fu = fu.merge(ok, on=KEY)
+    if fu.empty:
+        return out.astype({"status_date": "datetime64[ns]"})
+    fu = fu.assign(_k=fu.groupby(KEY, sort=False).cumcount())
+    found = []
+    for k in range(1, int(fu["_k"].max()) + 1):
+        trunc = fu[fu["_k"] <= k]
+        has_k = trunc[trunc["_k"] == k][[*KEY, "date"]]
+        bor = best_response(_with_table(source, trunc.drop(columns="_k")), confirm=True)
+        now = bor[bor["bor_confirmed"].isin(["CR", "PR"])][KEY].merge(has_k, on=KEY)
+        if not now.empty:
+            found.append(now.rename(columns={"date": "status_date"}))
+            fu = fu[~pd.MultiIndex.from_frame(fu[KEY]).isin(pd.MultiIndex.from_frame(now[KEY]))]
+        if fu.empty:
+            break
+    return pd.concat(found, ignore_index=True) if found else out
+
+
+def merge_covariates(
+    units: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    endpoints: pd.DataFrame,
+    patients: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Add numeric adjustment covariates from the endpoints table or the cohort's patients."""
+    if not covariates:
+        return units
+    clash = [c for c in covariates if c in units.columns]
+    if clash:
+        raise ConfigError(f"covariate name(s) {clash} clash with the analysis columns")
+    out = units
+    for col in covariates:
+        if col in endpoints.columns:
+            src = endpoints[[*KEY, col]].drop_duplicates(KEY)
+            out = out.merge(src, on=KEY, how="left")
+        elif patients is not None and col in patients.columns:
+            out = out.merge(patients[["patient_id", col]], on="patient_id", how="left")
+        else:
+            where = "the endpoints table" + (
+                " or the cohort's patients" if patients is not None else ""
+            )
+            raise ConfigError(f"covariate {col!r} is not a column of {where}")
+        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])):
+            raise ConfigError(
+                f"covariate {col!r} must be numeric (got {out[col].dtype}); "
+                "code categories as 0/1 indicator columns first"
+            )
+    return out

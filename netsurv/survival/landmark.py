@@ -1,0 +1,410 @@
+"""Landmark analyses: status as known at a landmark, outcome from the landmark on.
+
+Comparing responders with non-responders from the start of treatment favours responders, who
+must survive until the scan that shows their response (guarantee-time bias, Anderson et al.
+1983).  A landmark analysis fixes a time L after the origin, keeps the units still alive and
+at risk at L, classifies them by their status *as known at L* and measures the outcome from L
+(the clock is reset).  Several landmarks can be analysed at once, and the landmark sets stacked
+into one "super-landmark" Cox model (van Houwelingen 2007) stratified by landmark, with a
+robust variance clustered by patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsurv.criteria.criterion import Criterion
+from netsurv.errors import ConfigError
+from netsurv.survival._input import require_columns
+from netsurv.survival._status import (
+    ATTRITION,
+    STATUS_COLUMN,
+    DataArg,
+    EndpointsArg,
+    LinesArg,
+    StatusKind,
+    attrition_frame,
+    check_lines,
+    check_status,
+    criterion_names,
+    merge_covariates,
+    resolve_inputs,
+    status_groups,
+    unit_table,
+)
+from netsurv.survival.cox import CoxResult, Ties, cox
+from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
+from netsurv.survival.logrank import LogrankResult, logrank
+
+SUMMARY_COLUMNS = [
+    "landmark",
+    "n",
+    "events",
+    "n_status",
+    "events_status",
+    "hr",
+    "lower",
+    "upper",
+    "p_value",
+    "logrank_chi2",
+    "logrank_p",
+    "median_status",
+    "median_other",
+    "note",
+]
+
+
+def landmark_data(
+    df: pd.DataFrame,
+    *,
+    at: float | Sequence[float],
+    duration_col: str,
+    event_col: str,
+    status_time_col: str,
+    status_col: str = "status",
+    horizon: float | None = None,
+) -> pd.DataFrame:
+    """Landmark sets: units at risk at each landmark, status as known then, clock reset.
+
+    Parameters
+    ----------
+    df
+        One row per unit with the outcome and the time its status became known.
+    at
+        Landmark time(s), on the scale of ``duration_col``.
+    duration_col, event_col
+        Outcome time from the origin and 0/1 event.
+    status_time_col
+        Time the status (e.g. response) became known; NaN if never.
+    status_col
+        Name of the 0/1 status column added.
+    horizon
+        Optional length of follow-up kept after each landmark: outcomes later than
+        ``landmark + horizon`` are censored there (van Houwelingen's prediction window).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``df`` at risk at each landmark L (``duration > L``: an event or censoring
+        at exactly L is before the landmark), stacked, with ``landmark`` = L,
+        ``status_col`` = 1 if ``status_time <= L`` else 0, and ``duration_col`` /
+        ``event_col`` replaced by the time since L and the event within the horizon.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"t": [2.0, 5, 8, 12], "e": [1, 1, 0, 1], "resp": [np.nan, 3, 7, 1]})
+    >>> landmark_data(df, at=4, duration_col="t", event_col="e", status_time_col="resp")
+          t  e  resp  landmark  status
+    1   1.0  1   3.0       4.0       1
+    2   4.0  0   7.0       4.0       0
+    3   8.0  1   1.0       4.0       1
+    """
+    require_columns(df, [duration_col, event_col, status_time_col])
+    marks = np.atleast_1d(np.asarray(at, dtype=float))
+    if marks.size == 0 or not np.isfinite(marks).all() or (marks < 0).any():
+        raise ConfigError(f"landmarks must be finite and >= 0, got {list(marks)}")
+    if len(np.unique(marks)) != marks.size:
+        raise ConfigError(f"landmarks must be distinct, got {list(marks)}")
+    if horizon is not None and not horizon > 0:
+        raise ConfigError(f"horizon must be > 0, got {horizon!r}")
+    if status_col in df.columns or "landmark" in df.columns:
+        raise ConfigError(f"df already has a {status_col!r} or 'landmark' column")
+    time = df[duration_col].to_numpy(dtype=float)
+    event = df[event_col].to_numpy(dtype=float)
+    known = df[status_time_col].to_numpy(dtype=float)
+    # rows x landmarks, vectorised: keep the pairs at risk at the landmark
+    at_risk = time[:, None] > marks[None, :]
+    row, col = np.nonzero(at_risk)
+    order = np.lexsort((row, col))
+    row, col = row[order], col[order]
+    lm = marks[col]
+    out = df.iloc[row].copy()
+    t = time[row] - lm
+    e = event[row]
+    if horizon is not None:
+        beyond = t > horizon
+        t = np.where(beyond, horizon, t)
+        e = np.where(beyond, 0, e)
+    out[duration_col] = t
+    out[event_col] = e
+    out[event_col] = out[event_col].astype(df[event_col].dtype)
+    out["landmark"] = lm
+    with np.errstate(invalid="ignore"):
+        out[status_col] = (known[row] <= lm).astype(np.int64)
+    return out
+
+
+@dataclass(frozen=True)
+class LandmarkResult:
+    """Landmark analyses of one criterion's status for one outcome.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The landmark sets, stacked: ``landmark``, ``patient_id``, ``line_id``, ``criterion``,
+        ``origin_date``, ``time`` (months since the landmark), ``event``, the 0/1 status column
+        (``responder`` or ``progressed``), ``group`` (its label), ``status_time`` (months from
+        origin to when the status became known) and any covariates.
+    summary : pandas.DataFrame
+        One row per landmark: ``n``, ``events``, ``n_status`` / ``events_status`` (units with
+        the status and their events), Cox ``hr`` with ``lower`` / ``upper`` and Wald
+        ``p_value`` (status 1 vs 0, adjusted for the covariates), ``logrank_chi2`` /
+        ``logrank_p``, KM medians of both groups and a ``note`` when a model could not be fitted
+        (e.g. nobody had responded yet).
+    km, logrank, cox : dict
+        By landmark: the :class:`KaplanMeierResult` of both groups, the
+        :class:`LogrankResult` and the :class:`CoxResult` (landmarks where a test or model
+        cannot be computed are absent; see ``summary.note``).
+    stacked : CoxResult or None
+        The super-landmark model: all landmark sets stacked, Cox stratified by landmark, robust
+        variance clustered by patient (None if no landmark set could be fitted).
+    units : pandas.DataFrame
+        Every analysed unit before landmark selection (outcome from origin, ``status_time``).
+    attrition : pandas.DataFrame
+        Lines left out, with the reason: not evaluable under the criterion, not the first line,
+        and per landmark, event or censoring before the landmark.
+    criterion, outcome, status : str
+        What was analysed; ``status_column`` is ``"responder"`` or ``"progressed"``.
+    confirm : bool
+        Whether responses had to be confirmed.
+    horizon_months : float or None
+        Follow-up kept after each landmark.
+    """
+
+    data: pd.DataFrame
+    summary: pd.DataFrame
+    km: dict[float, KaplanMeierResult]
+    logrank: dict[float, LogrankResult]
+    cox: dict[float, CoxResult]
+    stacked: CoxResult | None
+    units: pd.DataFrame
+    attrition: pd.DataFrame
+    criterion: str
+    outcome: str
+    status: str
+    status_column: str
+    confirm: bool
+    horizon_months: float | None
+
+
+def landmark(
+    data: DataArg,
+    *,
+    criterion: Criterion | str,
+    at_months: float | Sequence[float] = (3, 6, 9, 12),
+    outcome: str = "OS",
+    status: StatusKind = "response",
+    confirm: bool = False,
+    horizon_months: float | None = None,
+    covariates: Sequence[str] = (),
+    endpoints: EndpointsArg = None,
+    lines: LinesArg = "first",
+    conf_type: ConfType = "log",
+    ties: Ties = "efron",
+) -> LandmarkResult:
+    """Landmark analysis of response (or progression) under a criterion and an outcome.
+
+    Parameters
+    ----------
+    data
+        A :class:`~netsurv.Cohort` (classified and endpoints derived here with the defaults of
+        :func:`netsurv.derive_endpoints`), or time-point responses already computed (a
+        :class:`~netsurv.response.Timepoints` or its ``.table``) with ``endpoints=``.
+    criterion
+        The response criterion (object or name).
+    at_months
+        Landmark(s), months after the endpoint's origin.
+    outcome
+        Endpoint analysed from the landmark (``"OS"``, or e.g. ``"PFS"``, whose progression
+        is then judged by the same criterion).
+    status
+        ``"response"`` (CR/PR by the landmark) or ``"progression"`` (PD by the landmark).
+    confirm
+        Count only responses confirmed by the landmark (the confirming scan dated on or
+        before it).
+    horizon_months
+        Optional follow-up window after each landmark (outcomes later are censored).
+    covariates
+        Numeric adjustment covariates for the Cox models, looked up in the endpoints table,
+        then in the cohort's patients table.
+    endpoints
+        The endpoints, with time-point input.
+    lines
+        ``"first"`` (each patient's first line in the endpoints table; default) or ``"all"``
+        (every line a unit; Cox variances are then robust, clustered by patient).
+    conf_type
+        KM confidence-interval transform (see :func:`kaplan_meier`).
+    ties
+        Cox tie handling.
+
+    Returns
+    -------
+    LandmarkResult
+
+    Notes
+    -----
+    A unit is in the landmark set at L when its outcome time is > L (an event or a censoring
+    at exactly L is before the landmark).  The status is as known at L: a response (or its
+    confirmation, or a PD) on a scan whose time on the outcome's scale is <= L; see
+    :mod:`netsurv.survival._status` for how status dates are found.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> res = ns.survival.landmark(ns.load_demo(), criterion="recist1.1", at_months=3)
+    >>> res.data[["landmark", "patient_id", "time", "event", "responder"]].round(2)
+       landmark patient_id   time  event  responder
+    0       3.0       P001  17.53      0          0
+    1       3.0       P002  22.07      1          0
+    2       3.0       P003  18.49      0          0
+    >>> res.summary.loc[0, "note"]
+    'all units in one group (non-responder)'
+    """
+    check_status(status)
+    check_lines(lines)
+    (name,) = criterion_names(criterion)
+    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
+    units, att = unit_table(
+        inputs,
+        criterion=name,
+        outcome=outcome,
+        status=status,
+        confirm=confirm,
+        lines=lines,
+        stage="landmark",
+    )
+    units = merge_covariates(
+        units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
+    )
+    scol = STATUS_COLUMN[status]
+    marks = np.atleast_1d(np.asarray(at_months, dtype=float))
+    sets = landmark_data(
+        units,
+        at=marks.tolist(),
+        duration_col="time",
+        event_col="event",
+        status_time_col="status_time",
+        status_col=scol,
+        horizon=horizon_months,
+    )
+    sets["group"] = status_groups(sets[scol].to_numpy(), status)
+    front = ["landmark", "patient_id", "line_id", "criterion", "origin_date", "time", "event"]
+    rest = [c for c in sets.columns if c not in (*front, scol, "group", "status_date", "reason")]
+    sets = sets[[*front, scol, "group", *rest]].reset_index(drop=True)
+    attrition = [att, *(_lost_before(units, float(lm), outcome) for lm in marks)]
+
+    kms: dict[float, KaplanMeierResult] = {}
+    lrs: dict[float, LogrankResult] = {}
+    coxes: dict[float, CoxResult] = {}
+    rows = []
+    cluster = "patient_id" if lines == "all" else None
+    for lm in marks:
+        s = sets[sets["landmark"] == lm]
+        row, km, lr, fit = _analyse(s, lm, scol, list(covariates), conf_type, ties, cluster)
+        rows.append(row)
+        if km is not None:
+            kms[float(lm)] = km
+        if lr is not None:
+            lrs[float(lm)] = lr
+        if fit is not None:
+            coxes[float(lm)] = fit
+    stacked = None
+    if coxes:
+        fitted = sets[sets["landmark"].isin(list(coxes))]
+        stacked = cox(
+            fitted,
+            covariates=[scol, *covariates],
+            duration_col="time",
+            event_col="event",
+            strata="landmark",
+            cluster_col="patient_id",
+            ties=ties,
+        )
+    return LandmarkResult(
+        data=sets,
+        summary=pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
+        km=kms,
+        logrank=lrs,
+        cox=coxes,
+        stacked=stacked,
+        units=units,
+        attrition=pd.concat(attrition, ignore_index=True).reindex(columns=[*ATTRITION, "landmark"]),
+        criterion=name,
+        outcome=outcome,
+        status=status,
+        status_column=scol,
+        confirm=confirm,
+        horizon_months=horizon_months,
+    )
+
+
+def _lost_before(units: pd.DataFrame, lm: float, outcome: str) -> pd.DataFrame:
+    lost = units[units["time"] <= lm]
+    what = np.where(lost["event"] == 1, f"{outcome} event", "censored")
+    why = lost["reason"].fillna("").astype(str)
+    text = [
+        f"{w} before the {lm:g}-month landmark" + (f" ({r})" if r else "")
+        for w, r in zip(what, why, strict=True)
+    ]
+    out = attrition_frame(lost, stage=f"landmark {lm:g} months", reason=pd.Series(text))
+    return out.assign(landmark=lm)
+
+
+def _analyse(
+    s: pd.DataFrame,
+    lm: float,
+    scol: str,
+    covariates: list[str],
+    conf_type: ConfType,
+    ties: Ties,
+    cluster: str | None,
+) -> tuple[dict[str, Any], KaplanMeierResult | None, LogrankResult | None, CoxResult | None]:
+    """KM, log-rank and Cox on one landmark set; what cannot be computed is noted."""
+    n_status = int(s[scol].sum())
+    row: dict[str, Any] = {
+        "landmark": float(lm),
+        "n": len(s),
+        "events": int(s["event"].sum()),
+        "n_status": n_status,
+        "events_status": int(s.loc[s[scol] == 1, "event"].sum()),
+        "note": "",
+    }
+    if s.empty:
+        row["note"] = "nobody at risk at the landmark"
+        return row, None, None, None
+    km = kaplan_meier(s, duration_col="time", event_col="event", by="group", conf_type=conf_type)
+    med = dict(zip(km.medians["group"], km.medians["median"], strict=True))
+    labels = list(s["group"].cat.categories)
+    row["median_status"] = med.get(labels[1], np.nan)
+    row["median_other"] = med.get(labels[0], np.nan)
+    if n_status in (0, len(s)):
+        row["note"] = f"all units in one group ({labels[int(n_status > 0)]})"
+        return row, km, None, None
+    lr = logrank(s, by=scol, duration_col="time", event_col="event")
+    row["logrank_chi2"], row["logrank_p"] = lr.chi2, lr.p_value
+    if row["events"] == 0:
+        row["note"] = "no events after the landmark"
+        return row, km, lr, None
+    try:
+        fit = cox(
+            s,
+            covariates=[scol, *covariates],
+            duration_col="time",
+            event_col="event",
+            ties=ties,
+            cluster_col=cluster,
+        )
+    except ConfigError as err:
+        row["note"] = f"Cox model not fitted: {err}"
+        return row, km, lr, None
+    coef = fit.coefficients.loc[scol]
+    row.update(hr=coef["exp_coef"], lower=coef["lower"], upper=coef["upper"], p_value=coef["p"])
+    if not fit.converged:
+        row["note"] = "Cox estimate diverges (no events in one group)"
+    return row, km, lr, fit
