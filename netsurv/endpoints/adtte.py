@@ -19,6 +19,7 @@ ADTTE_COLUMNS = [
     "CNSDTDSC",
     "SRCDOM",
     "SRCVAR",
+    "SRCSEQ",
     "SRCKEY",
 ]
 _PARAM = {
@@ -31,6 +32,16 @@ _PARAM = {
     "PFS2": "Progression Free Survival 2",
 }
 _DOMAIN = {"patients": "ADSL", "assessments": "ADRS", "lines": "EX", "responses": "ADRS"}
+#: ADaM names of the source variables (ADSL's and ADRS's); others are upper-cased.
+SRCVAR = {
+    ("patients", "death_date"): "DTHDT",
+    ("patients", "last_alive_date"): "LSTALVDT",
+    ("assessments", "date"): "ADT",
+    ("responses", "date"): "ADT",
+    ("lines", "start_date"): "EXSTDT",
+    ("lines", "end_date"): "EXENDT",
+    ("lines", "origin_date"): "RANDDT",
+}
 
 
 def to_adtte(table: pd.DataFrame) -> pd.DataFrame:
@@ -38,8 +49,10 @@ def to_adtte(table: pd.DataFrame) -> pd.DataFrame:
 
     AVAL is in days (``AVALU = "DAYS"``); CNSR 0 is an event, positive codes are censoring
     reasons; EVNTDESC holds the event description for events, CNSDTDSC the censoring
-    description otherwise; SRCDOM / SRCVAR name the source dataset and variable (ADSL for
-    patient dates, ADRS for assessments, EX for treatment lines) and SRCKEY the row key.
+    description otherwise; SRCDOM / SRCVAR name the source dataset and variable (ADSL
+    ``DTHDT`` / ``LSTALVDT`` for patient dates, ADRS ``ADT`` for assessments, EX for treatment
+    lines; :data:`SRCVAR`), SRCSEQ the source record's sequence number (empty here; filled with
+    the ADRS ``ASEQ`` by :func:`netsurv.io.build_adtte`) and SRCKEY the netsurv row key.
 
     Parameters
     ----------
@@ -60,9 +73,15 @@ def to_adtte(table: pd.DataFrame) -> pd.DataFrame:
     ...     "source_column": ["death_date"], "source_key": ["P1"]})
     >>> to_adtte(t)[["PARAMCD", "AVAL", "CNSR", "EVNTDESC", "SRCDOM"]].values.tolist()
     [['OS', 61, 0, 'death', 'ADSL']]
+    >>> to_adtte(t)["SRCVAR"].tolist()
+    ['DTHDT']
     """
     ev = table["event"] == 1
     reason = table["event_or_censor_reason"]
+    column = table["source_column"].astype("string")
+    named = {f"{t}|{c}": v for (t, c), v in SRCVAR.items()}
+    srcvar = (table["source_table"].astype("string") + "|" + column).map(named)
+    srcvar = srcvar.fillna(column.str.upper()).astype(object)
     return pd.DataFrame(
         {
             "USUBJID": table["patient_id"],
@@ -78,7 +97,8 @@ def to_adtte(table: pd.DataFrame) -> pd.DataFrame:
             "EVNTDESC": reason.where(ev),
             "CNSDTDSC": reason.where(~ev),
             "SRCDOM": table["source_table"].map(_DOMAIN),
-            "SRCVAR": table["source_column"].str.upper(),
+            "SRCVAR": srcvar,
+            "SRCSEQ": pd.array([pd.NA] * len(table), dtype="Int64"),
             "SRCKEY": table["source_key"],
         },
         columns=ADTTE_COLUMNS,

@@ -305,13 +305,13 @@ def test_adtte_view() -> None:
         0,
         "progression (recist)",
         "ADRS",
-        "DATE",
+        "ADT",
     ]
     assert ad.loc["OS", ["AVAL", "CNSR", "SRCDOM", "SRCVAR"]].tolist() == [
         301,
         0,
         "ADSL",
-        "DEATH_DATE",
+        "DTHDT",
     ]
     assert res.adtte().equals(to_adtte(res.table))
 
