@@ -1,0 +1,282 @@
+"""Groupings of a threshold sweep: who responded (or progressed) by a landmark, or from when.
+
+One :class:`SweepData` holds, for every analysed line, the outcome (OS, or PFS under one fixed
+criterion) and the day of the first response (or progression) under every variant, computed
+once from :func:`netsurv.classify_matrix`.  An :class:`Analysis` turns it into the arrays the
+batched engine reads:
+
+* **landmark** at L months: the lines still at risk at L (outcome time > L), the clock reset
+  at L, group 1 = responded on or before L;
+* **time-dependent**: every line from its origin, in group 1 from the day after its first
+  response (as (start, stop] rows split at the response; a response on the day of the event
+  does not count);
+* **naive** (``naive=True`` only): group 1 = ever responded during follow-up, which carries
+  guarantee-time bias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.criteria.criterion import Criterion
+from netsurv.endpoints.engine import DAYS_PER_MONTH
+from netsurv.endpoints.matrix import endpoint_matrix
+from netsurv.errors import ConfigError
+from netsurv.response.matrix import ResponseMatrix, classify_matrix
+from netsurv.sweep.counts import Counts, Outcome, count_fixed, count_switch, sort_outcome
+
+Covariate = Literal["response", "progression"]
+Kind = Literal["landmark", "time_dependent", "naive"]
+ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
+
+
+@dataclass(frozen=True)
+class SweepData:
+    """Outcome and first-response days of the analysed lines under every variant.
+
+    Attributes
+    ----------
+    units : pandas.DataFrame
+        One row per analysed line: ``patient_id``, ``line_id``, ``origin_date``, ``days``
+        (outcome time from the origin), ``event`` (bool).
+    criteria : tuple of Criterion
+        The variants, one column of ``switch_days`` each.
+    switch_days : numpy.ndarray
+        (units × variants) day (date − origin + 1, as the endpoint days) of the first
+        response (PR or CR) or progression; NaN = never.
+    attrition : pandas.DataFrame
+        Lines set aside, with the reason.
+    matrix : ResponseMatrix
+        The classification the days come from.
+    """
+
+    units: pd.DataFrame
+    criteria: tuple[Criterion, ...]
+    switch_days: np.ndarray
+    attrition: pd.DataFrame
+    matrix: ResponseMatrix
+
+
+def sweep_data(
+    cohort: Cohort,
+    matrix: ResponseMatrix,
+    *,
+    outcome: str = "OS",
+    outcome_criterion: Criterion | None = None,
+    covariate: Covariate = "response",
+    line: Literal["first", "all"] = "first",
+    censoring: str = "fda2018",
+) -> SweepData:
+    """Collect the outcome and the first-response days of every analysed line.
+
+    Parameters
+    ----------
+    cohort
+        The cohort ``matrix`` was classified from.
+    matrix
+        :func:`netsurv.classify_matrix` of the variants.
+    outcome
+        ``"OS"`` or ``"PFS"`` (then under ``outcome_criterion``).
+    outcome_criterion
+        The fixed criterion defining progression for a PFS outcome.
+    covariate
+        ``"response"`` (first PR or CR) or ``"progression"`` (first PD).
+    line
+        ``"first"``: each patient's earliest analysable line; ``"all"``: every line.
+    censoring
+        Censoring scheme of a PFS outcome.
+
+    Returns
+    -------
+    SweepData
+    """
+    if outcome not in ("OS", "PFS"):
+        raise ConfigError(f"sweep: outcome must be 'OS' or 'PFS', got {outcome!r}")
+    if covariate not in ("response", "progression"):
+        raise ConfigError(
+            f"sweep: covariate must be 'response' or 'progression', got {covariate!r}"
+        )
+    if line not in ("first", "all"):
+        raise ConfigError(f"sweep: line must be 'first' or 'all', got {line!r}")
+    if outcome == "OS":
+        em = endpoint_matrix(cohort, matrix, endpoint="OS")
+    else:
+        if outcome_criterion is None:
+            raise ConfigError(
+                "sweep: a PFS outcome needs outcome_criterion (a criterion or preset)"
+            )
+        em = endpoint_matrix(
+            cohort,
+            classify_matrix(cohort, outcome_criterion),
+            endpoint="PFS",
+            censoring=censoring,
+        )
+    lines = em.lines[["patient_id", "line_id", "origin_date"]].copy()
+    lines["days"] = em.days[:, 0]
+    lines["event"] = em.event[:, 0].astype(bool)
+    attrition = [em.attrition.reindex(columns=ATTRITION_COLUMNS)]
+
+    if covariate == "response":
+        pr = matrix.first("PR")
+        cr = matrix.first("CR")
+        first = pd.DataFrame(
+            np.fmin(pr.to_numpy("datetime64[ns]"), cr.to_numpy("datetime64[ns]")),
+            index=pr.index,
+            columns=pr.columns,
+        )
+    else:
+        first = matrix.first("PD")
+    read = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]]).isin(first.index)
+    evaluable = np.isfinite(lines["days"].to_numpy(float))
+    drop = lines[~(read & evaluable)]
+    if len(drop):
+        attrition.append(
+            pd.DataFrame(
+                {
+                    "table": "lines",
+                    "row_key": drop["patient_id"].astype(str) + " / " + drop["line_id"].astype(str),
+                    "stage": "sweep",
+                    "reason": np.where(
+                        read[~(read & evaluable)],
+                        f"no {outcome} time for this line",
+                        "no scan of this line is read by the criteria",
+                    ),
+                }
+            )
+        )
+    lines = lines[read & evaluable]
+    if line == "first" and len(lines):
+        lines = lines.sort_values(["patient_id", "origin_date", "line_id"], kind="stable")
+        later = lines.duplicated("patient_id", keep="first")
+        if later.any():
+            skipped = lines[later]
+            attrition.append(
+                pd.DataFrame(
+                    {
+                        "table": "lines",
+                        "row_key": skipped["patient_id"].astype(str)
+                        + " / "
+                        + skipped["line_id"].astype(str),
+                        "stage": "sweep",
+                        "reason": "not the patient's first analysable line (line='first')",
+                    }
+                )
+            )
+        lines = lines[~later]
+    lines = lines.reset_index(drop=True)
+    key = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
+    dates = first.reindex(key).to_numpy("datetime64[ns]")
+    origin = lines["origin_date"].to_numpy("datetime64[ns]")
+    days = (dates - origin[:, None]) / np.timedelta64(1, "D") + 1.0
+    return SweepData(
+        units=lines,
+        criteria=matrix.criteria,
+        switch_days=np.asarray(days, dtype=float),
+        attrition=pd.concat(attrition, ignore_index=True),
+        matrix=matrix,
+    )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One analysis of a sweep, ready for the batched engine (rows in sorted outcome order).
+
+    Attributes
+    ----------
+    kind : str
+        ``"landmark"``, ``"time_dependent"`` or ``"naive"``.
+    landmark : float
+        Landmark in months (NaN unless ``kind == "landmark"``).
+    units : numpy.ndarray
+        Rows of :attr:`SweepData.units` analysed, in sorted outcome order.
+    outcome : Outcome
+        Outcome (days from the origin, or from the landmark) sorted once.
+    groups : numpy.ndarray or None
+        (V, n) bool group 1 membership (fixed groupings).
+    switch : numpy.ndarray or None
+        (V, n) event-time index from which a row is in group 1 (time-dependent).
+    """
+
+    kind: Kind
+    landmark: float
+    units: np.ndarray
+    outcome: Outcome
+    groups: np.ndarray | None
+    switch: np.ndarray | None
+
+    @property
+    def label(self) -> str:
+        """``"landmark 6 mo"``, ``"time-dependent"`` or ``"naive"``."""
+        if self.kind == "landmark":
+            return f"landmark {self.landmark:g} mo"
+        return "time-dependent" if self.kind == "time_dependent" else "naive"
+
+    @property
+    def n(self) -> int:
+        """Number of analysed rows."""
+        return self.outcome.n
+
+    def counts(
+        self, *, weights: np.ndarray | None = None, perm: np.ndarray | None = None
+    ) -> Counts:
+        """Risk-set counts for replicates given as case weights and / or permutations."""
+        if self.groups is not None:
+            return count_fixed(self.outcome, self.groups, weights=weights, perm=perm)
+        if self.switch is None:  # pragma: no cover - built with one of the two
+            raise ConfigError("analysis has neither groups nor switch times")
+        return count_switch(self.outcome, self.switch, weights=weights, perm=perm)
+
+
+def landmark_analysis(data: SweepData, months: float) -> Analysis:
+    """Lines at risk at ``months``, grouped by response on or before it, clock reset there."""
+    if not np.isfinite(months) or months <= 0:
+        raise ConfigError(f"sweep: landmark_months must be positive numbers, got {months!r}")
+    cut = months * DAYS_PER_MONTH
+    days = data.units["days"].to_numpy(float)
+    keep = np.flatnonzero(days > cut)
+    o = sort_outcome(days[keep] - cut, data.units["event"].to_numpy(bool)[keep])
+    rows = keep[o.order]
+    sw = data.switch_days[rows].T
+    return Analysis(
+        kind="landmark",
+        landmark=float(months),
+        units=rows,
+        outcome=o,
+        groups=np.ascontiguousarray(sw <= cut),
+        switch=None,
+    )
+
+
+def time_dependent_analysis(data: SweepData) -> Analysis:
+    """Every line from its origin; group 1 from the day after the first response."""
+    days = data.units["days"].to_numpy(float)
+    o = sort_outcome(days, data.units["event"].to_numpy(bool))
+    sw = data.switch_days[o.order].T
+    return Analysis(
+        kind="time_dependent",
+        landmark=float("nan"),
+        units=o.order,
+        outcome=o,
+        groups=None,
+        switch=np.ascontiguousarray(o.switch_index(sw)),
+    )
+
+
+def naive_analysis(data: SweepData) -> Analysis:
+    """Every line from its origin; group 1 = responded at any time during follow-up."""
+    days = data.units["days"].to_numpy(float)
+    o = sort_outcome(days, data.units["event"].to_numpy(bool))
+    sw = data.switch_days[o.order].T
+    return Analysis(
+        kind="naive",
+        landmark=float("nan"),
+        units=o.order,
+        outcome=o,
+        groups=np.ascontiguousarray(sw <= o.time[None, :]),
+        switch=None,
+    )

@@ -1,0 +1,81 @@
+"""One block of bootstrap resamples or permutations of a sweep (the unit of parallel work).
+
+The functions are module-level and take only arrays and seeds, so they run unchanged in this
+process, in a joblib worker or on a Dask worker; their random numbers come only from the
+block's :class:`numpy.random.SeedSequence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netsurv.sweep.batch import BatchStats, Ties, fit_counts
+from netsurv.sweep.groups import Analysis
+
+#: Statistics a bootstrap block returns for every (resample, analysis × variant) column.
+BOOT_FIELDS = ("beta", "logrank", "lr", "score", "c_index")
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every block reads: the analyses, the unit count and the settings."""
+
+    analyses: tuple[Analysis, ...]
+    n_units: int
+    metric: str
+    ties: Ties
+    start: tuple[np.ndarray, ...]  # original estimates per analysis (Newton starting points)
+
+
+def metric_values(stats: BatchStats, metric: str) -> np.ndarray:
+    """The selection statistic of every (replicate, variant), larger = better."""
+    return np.asarray(getattr(stats, metric), dtype=float)
+
+
+def bootstrap_block(
+    shared: Shared, seed: np.random.SeedSequence, size: int
+) -> dict[str, np.ndarray]:
+    """Fit every analysis on ``size`` bootstrap resamples of the units.
+
+    A resample draws units (lines) with replacement (multinomial case weights); every
+    analysis sees the resampled units it contains, so landmarks are resampled together.
+
+    Returns
+    -------
+    dict
+        :data:`BOOT_FIELDS` -> (size, analyses × variants) arrays.
+    """
+    rng = np.random.default_rng(seed)
+    n = shared.n_units
+    w_units = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
+    parts: dict[str, list[np.ndarray]] = {f: [] for f in BOOT_FIELDS}
+    for a, start in zip(shared.analyses, shared.start, strict=True):
+        st = fit_counts(a.counts(weights=w_units[:, a.units]), ties=shared.ties, start=start)
+        for f in BOOT_FIELDS:
+            parts[f].append(np.asarray(getattr(st, f), dtype=float))
+    return {f: np.concatenate(v, axis=1) for f, v in parts.items()}
+
+
+def permutation_block(shared: Shared, seed: np.random.SeedSequence, size: int) -> np.ndarray:
+    """Maximum statistic over the variants of each analysis under ``size`` permutations.
+
+    Within each analysis the outcomes are permuted against the groupings (the groupings'
+    columns are permuted; the sorted outcome is reused).
+
+    Returns
+    -------
+    numpy.ndarray
+        (size, analyses) maxima (NaN where every variant is undefined).
+    """
+    rng = np.random.default_rng(seed)
+    cox = shared.metric in ("lr", "score")
+    out = np.full((size, len(shared.analyses)), np.nan)
+    for j, a in enumerate(shared.analyses):
+        perm = rng.permuted(np.broadcast_to(np.arange(a.n), (size, a.n)), axis=1)
+        st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox)
+        m = metric_values(st, shared.metric)
+        ok = ~np.all(np.isnan(m), axis=1)
+        out[ok, j] = np.nanmax(m[ok], axis=1)
+    return out
