@@ -1,0 +1,253 @@
+"""The batched engine equals netsurv.survival (itself checked against R) and lifelines column by
+column: fixed and time-dependent groupings, case weights, permutations, ties, a group without
+events and an empty group."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from netsurv.survival import cox, logrank
+from netsurv.survival._concordance import harrell_c
+from netsurv.sweep.batch import REASONS, fit_counts, loglik_rows, terms
+from netsurv.sweep.counts import count_fixed, count_switch, sort_outcome
+
+TOL = 1e-10
+
+
+def rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1.0)
+
+
+def data(seed: int, n: int = 60, v: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rounded times (many ties, censoring tied with events) and a few groupings."""
+    rng = np.random.default_rng(seed)
+    time = np.round(rng.exponential(8, n)) + 1
+    event = rng.random(n) < 0.7
+    groups = rng.random((v, n)) < rng.uniform(0.2, 0.7, (v, 1))
+    return time, event, groups
+
+
+def reference(time, event, g, ties="efron", weights=None):
+    idx = np.arange(time.size) if weights is None else np.repeat(np.arange(time.size), weights)
+    df = pd.DataFrame({"t": time[idx], "e": event[idx].astype(int), "g": g[idx].astype(int)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = cox(df, covariates=["g"], duration_col="t", event_col="e", ties=ties)
+    lr = logrank(df, by="g", duration_col="t", event_col="e")
+    return c, lr
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_fixed_groups_equal_netsurv_cox_and_logrank(ties: str, seed: int) -> None:
+    time, event, groups = data(seed)
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, groups[:, o.order]), ties=ties)
+    for v in range(groups.shape[0]):
+        c, lr = reference(time, event, groups[v], ties)
+        assert s.reason[0, v] == 0 and s.converged[0, v]
+        assert rel(s.beta[0, v], c.coefficients["coef"].iloc[0]) < 1e-9
+        assert rel(s.se[0, v], c.coefficients["se"].iloc[0]) < 1e-8
+        assert rel(s.loglik[0, v], c.loglik) < TOL
+        assert rel(s.loglik0[0, v], c.loglik_null) < TOL
+        assert rel(s.lr[0, v], c.tests.loc["likelihood_ratio", "statistic"]) < TOL
+        assert rel(s.score[0, v], c.tests.loc["score", "statistic"]) < TOL
+        assert rel(s.logrank[0, v], lr.chi2) < TOL
+        assert rel(s.c_index[0, v], c.concordance) < TOL
+        assert rel(s.aic[0, v], c.aic) < TOL
+        assert s.n1[0, v] == groups[v].sum()
+        assert s.events1[0, v] == (groups[v] & event).sum()
+
+
+def test_case_weights_equal_duplicated_rows() -> None:
+    time, event, groups = data(4, n=40, v=3)
+    rng = np.random.default_rng(0)
+    w = rng.multinomial(40, np.full(40, 1 / 40), size=5)
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, groups[:, o.order], weights=w[:, o.order]))
+    for b in range(5):
+        for v in range(3):
+            c, lr = reference(time, event, groups[v], weights=w[b])
+            assert rel(s.beta[b, v], c.coefficients["coef"].iloc[0]) < 1e-9
+            assert rel(s.loglik[b, v], c.loglik) < TOL
+            assert rel(s.logrank[b, v], lr.chi2) < TOL
+            assert rel(s.c_index[b, v], c.concordance) < TOL
+
+
+def test_permutations_pair_outcomes_with_permuted_groupings() -> None:
+    time, event, groups = data(5, n=50, v=2)
+    o = sort_outcome(time, event)
+    rng = np.random.default_rng(3)
+    perm = np.stack([rng.permutation(50) for _ in range(4)])
+    gs = groups[:, o.order]
+    s = fit_counts(count_fixed(o, gs, perm=perm))
+    for p in range(4):
+        for v in range(2):
+            c, lr = reference(o.time, o.event, gs[v][perm[p]])
+            assert rel(s.beta[p, v], c.coefficients["coef"].iloc[0]) < 1e-9
+            assert rel(s.logrank[p, v], lr.chi2) < TOL
+
+
+def split_rows(time, event, switch, weights):
+    """(start, stop] rows of a covariate that switches from 0 to 1 at ``switch``."""
+    rows = []
+    for i in range(time.size):
+        for _ in range(int(weights[i])):
+            s = switch[i]
+            if s <= 0:
+                rows.append((0.0, time[i], int(event[i]), 1))
+            elif s < time[i]:
+                rows.append((0.0, s, 0, 0))
+                rows.append((s, time[i], int(event[i]), 1))
+            else:
+                rows.append((0.0, time[i], int(event[i]), 0))
+    return pd.DataFrame(rows, columns=["start", "stop", "e", "g"])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_time_dependent_equals_start_stop_cox(weighted: bool) -> None:
+    time, event, _ = data(6, n=45, v=1)
+    rng = np.random.default_rng(6)
+    switch = np.where(rng.random((3, 45)) < 0.6, np.round(rng.uniform(0, 14, (3, 45))), np.inf)
+    switch[0, :4] = time[:4]  # a switch on the day of the event does not count
+    switch[1, 4:6] = 0.0  # in group 1 from the start
+    w = rng.multinomial(45, np.full(45, 1 / 45), size=2) if weighted else np.ones((1, 45), int)
+    o = sort_outcome(time, event)
+    s = fit_counts(
+        count_switch(o, o.switch_index(switch[:, o.order]), weights=w[:, o.order].astype(float))
+    )
+    for b in range(w.shape[0]):
+        for v in range(3):
+            df = split_rows(time, event, switch[v], w[b])
+            c = cox(df, covariates=["g"], duration_col="stop", event_col="e", start_col="start")
+            assert rel(s.beta[b, v], c.coefficients["coef"].iloc[0]) < 1e-9
+            assert rel(s.loglik[b, v], c.loglik) < TOL
+            assert rel(s.score[b, v], c.tests.loc["score", "statistic"]) < TOL
+            assert rel(s.c_index[b, v], c.concordance) < TOL
+
+
+def test_group_without_events_is_flagged_with_the_limit_likelihood() -> None:
+    time, event, groups = data(7, n=50, v=2)
+    groups[0] &= ~event  # group 1 without events: beta -> -inf
+    groups[1] = ~(~groups[1] & ~event)  # group 0 without events: beta -> +inf
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, groups[:, o.order]))
+    assert s.beta[0, 0] == -np.inf and s.beta[0, 1] == np.inf
+    assert not s.converged.any()
+    assert REASONS[s.reason[0, 0]].startswith("no events in group 1")
+    assert REASONS[s.reason[0, 1]].startswith("no events in group 0")
+    for v in range(2):
+        c, lr = reference(time, event, groups[v])
+        assert not c.converged
+        # R / netsurv stop at a large finite beta; the log-likelihood has converged to its limit
+        assert rel(s.loglik[0, v], c.loglik) < 1e-9
+        assert rel(s.logrank[0, v], lr.chi2) < TOL
+        assert rel(s.score[0, v], c.tests.loc["score", "statistic"]) < TOL
+        assert np.isnan(s.se[0, v])
+
+
+def test_empty_group_is_nan_with_a_reason() -> None:
+    time, event, groups = data(8, n=30, v=3)
+    groups[0] = False
+    groups[1] = True
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, groups[:, o.order]))
+    for v, text in ((0, "no patient in group 1"), (1, "no patient in group 0")):
+        assert text in REASONS[s.reason[0, v]]
+        for field in ("beta", "se", "loglik", "lr", "logrank", "c_index", "score"):
+            assert np.isnan(getattr(s, field)[0, v]), field
+        assert not s.converged[0, v]
+    assert s.reason[0, 2] == 0
+
+
+def test_no_events_and_flat_likelihood() -> None:
+    time = np.array([1.0, 2, 3, 4, 5, 6])
+    o = sort_outcome(time, np.zeros(6, bool))
+    s = fit_counts(count_fixed(o, np.array([[True, False] * 3])))
+    assert REASONS[s.reason[0, 0]] == "no events" and np.isnan(s.beta[0, 0])
+    # group 1 is never at risk at the only event time: the likelihood does not depend on beta
+    o = sort_outcome(time, np.array([0, 0, 0, 0, 1, 0], bool))
+    s = fit_counts(count_fixed(o, np.array([[True, True, False, False, False, False]])))
+    assert REASONS[s.reason[0, 0]].startswith("flat") and s.lr[0, 0] == 0.0
+
+
+def test_lifelines_agrees_with_tight_fit_options() -> None:
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import logrank_test
+
+    time, event, groups = data(9, n=80, v=3)
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, groups[:, o.order]))
+    for v in range(3):
+        df = pd.DataFrame({"t": time, "e": event.astype(int), "g": groups[v].astype(int)})
+        fit = CoxPHFitter().fit(
+            df, "t", "e", fit_options={"precision": 1e-14, "r_precision": 0, "max_steps": 200}
+        )
+        assert rel(s.beta[0, v], float(fit.params_["g"])) < 1e-8
+        assert rel(s.loglik[0, v], fit.log_likelihood_) < TOL
+        assert rel(s.lr[0, v], fit.log_likelihood_ratio_test().test_statistic) < TOL
+        g = groups[v]
+        lt = logrank_test(time[g], time[~g], event[g], event[~g])
+        assert rel(s.logrank[0, v], lt.test_statistic) < TOL
+
+
+def test_start_values_do_not_change_the_root() -> None:
+    time, event, groups = data(10)
+    o = sort_outcome(time, event)
+    c = count_fixed(o, groups[:, o.order])
+    a = fit_counts(c)
+    b = fit_counts(c, start=np.full(groups.shape[0], 3.0))
+    np.testing.assert_allclose(a.beta, b.beta, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-13)
+
+
+def test_loglik_rows_at_the_estimate_is_the_maximum() -> None:
+    time, event, groups = data(11)
+    o = sort_outcome(time, event)
+    c = count_fixed(o, groups[:, o.order])
+    s = fit_counts(c)
+    t = terms(c)
+    rows = np.arange(groups.shape[0])
+    at = loglik_rows(t, rows, s.beta[0])
+    np.testing.assert_allclose(at, s.loglik[0], rtol=1e-13)
+    assert np.all(loglik_rows(t, rows, s.beta[0] + 0.1) < at)
+
+
+def test_closed_forms_only_mode() -> None:
+    time, event, groups = data(12)
+    o = sort_outcome(time, event)
+    c = count_fixed(o, groups[:, o.order])
+    full = fit_counts(c)
+    quick = fit_counts(c, cox=False)
+    np.testing.assert_allclose(quick.logrank, full.logrank, rtol=1e-14)
+    np.testing.assert_allclose(quick.c_index, full.c_index, rtol=1e-14)
+    assert np.isnan(quick.beta).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 6), st.booleans(), st.booleans()), min_size=4, max_size=25
+    )
+)
+def test_property_matches_reference_on_small_tied_data(rows: list[tuple[int, bool, bool]]) -> None:
+    time = np.array([r[0] for r in rows], dtype=float)
+    event = np.array([r[1] for r in rows])
+    g = np.array([r[2] for r in rows])
+    o = sort_outcome(time, event)
+    s = fit_counts(count_fixed(o, g[None, o.order]))
+    if s.reason[0, 0] != 0:
+        return
+    c, lr = reference(time, event, g)
+    assert rel(s.loglik[0, 0], c.loglik) < 1e-9
+    assert rel(s.logrank[0, 0], lr.chi2) < 1e-9
+    assert abs(c.max_abs_score) < 1e-6
+    conc = harrell_c(time, event, g.astype(float))
+    assert rel(s.concordant[0, 0], conc.concordant) < 1e-12
+    assert rel(s.discordant[0, 0], conc.discordant) < 1e-12
