@@ -30,6 +30,7 @@ from netsurv.survival.cox import CoxResult, cox
 from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 from netsurv.survival.landmark import LandmarkResult, landmark, landmark_data
 from netsurv.survival.logrank import LogrankResult, logrank
+from netsurv.survival.responders import GuaranteeTimeBiasWarning, compare_responders
 from netsurv.survival.timedep import (
     TimeDependentResult,
     mantel_byar,
@@ -43,10 +44,12 @@ __all__ = [
     "CoxConvergenceWarning",
     "CoxResult",
     "CoxZphResult",
+    "GuaranteeTimeBiasWarning",
     "KaplanMeierResult",
     "LandmarkResult",
     "LogrankResult",
     "TimeDependentResult",
+    "compare_responders",
     "cox",
     "cox_zph",
     "kaplan_meier",

@@ -282,6 +282,39 @@ def landmark(
     units = merge_covariates(
         units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
+    return landmark_from_units(
+        units,
+        att,
+        criterion=name,
+        outcome=outcome,
+        status=status,
+        confirm=confirm,
+        at_months=at_months,
+        horizon_months=horizon_months,
+        covariates=covariates,
+        lines=lines,
+        conf_type=conf_type,
+        ties=ties,
+    )
+
+
+def landmark_from_units(
+    units: pd.DataFrame,
+    attrition: pd.DataFrame,
+    *,
+    criterion: str,
+    outcome: str,
+    status: StatusKind,
+    confirm: bool,
+    at_months: float | Sequence[float],
+    horizon_months: float | None,
+    covariates: Sequence[str],
+    lines: LinesArg,
+    conf_type: ConfType,
+    ties: Ties,
+) -> LandmarkResult:
+    """:func:`landmark` on a unit table already built (see :mod:`netsurv.survival._status`)."""
+    name, att = criterion, attrition
     scol = STATUS_COLUMN[status]
     marks = np.atleast_1d(np.asarray(at_months, dtype=float))
     sets = landmark_data(

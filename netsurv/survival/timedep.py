@@ -446,6 +446,35 @@ def time_dependent_cox(
     units = merge_covariates(
         units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
+    return time_dependent_from_units(
+        units,
+        att,
+        criterion=name,
+        outcome=outcome,
+        status=status,
+        confirm=confirm,
+        covariates=covariates,
+        lines=lines,
+        ties=ties,
+        conf_type=conf_type,
+    )
+
+
+def time_dependent_from_units(
+    units: pd.DataFrame,
+    attrition: pd.DataFrame,
+    *,
+    criterion: str,
+    outcome: str,
+    status: StatusKind,
+    confirm: bool,
+    covariates: Sequence[str],
+    lines: LinesArg,
+    ties: Ties,
+    conf_type: ConfType,
+) -> TimeDependentResult:
+    """:func:`time_dependent_cox` on a unit table already built."""
+    name, att = criterion, attrition
     scol = STATUS_COLUMN[status]
     rows = to_start_stop(
         units.drop(columns=["reason", "status_date"]),
