@@ -189,8 +189,9 @@ def sweep(
     Examples
     --------
     >>> import netsurv as ns
-    >>> res = ns.sweep(ns.load_demo(), "recist1.1", {"response_threshold": [-0.1, -0.3]},
-    ...                time_dependent=True, n_boot=20, n_perm=50, seed=1)
+    >>> from netsurv.sweep import sweep
+    >>> res = sweep(ns.load_demo(), "recist1.1", {"response_threshold": [-0.1, -0.3]},
+    ...             time_dependent=True, n_boot=20, n_perm=50, seed=1)
     >>> res.table[["criterion", "n", "n_group1"]].shape
     (2, 3)
     """

@@ -232,9 +232,7 @@ def test_closed_forms_only_mode() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.integers(1, 6), st.booleans(), st.booleans()), min_size=4, max_size=25
-    )
+    st.lists(st.tuples(st.integers(1, 6), st.booleans(), st.booleans()), min_size=4, max_size=25)
 )
 def test_property_matches_reference_on_small_tied_data(rows: list[tuple[int, bool, bool]]) -> None:
     time = np.array([r[0] for r in rows], dtype=float)
