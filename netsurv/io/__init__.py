@@ -1,4 +1,5 @@
-"""Readers and writers: cohort folders (CSV / Parquet / Excel)."""
+"""Readers and writers: cohort folders (CSV / Parquet / Excel), CDISC SDTM in, ADaM out,
+REDCap exports in."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ import pandas as pd
 
 from netsurv.cohort import Cohort, _build
 from netsurv.errors import ValidationError
+from netsurv.io.adam import build_adrs, build_adtr, build_adtte, read_adtte, write_adam
+from netsurv.io.redcap import read_redcap
+from netsurv.io.sdtm import read_sdtm
+from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.tables import read_tables, write_tables
 from netsurv.schema.coerce import Problems
 from netsurv.validation import (
@@ -18,7 +23,21 @@ from netsurv.validation import (
     coerce_and_check,
 )
 
-__all__ = ["read_cohort", "read_tables", "write_cohort", "write_tables"]
+__all__ = [
+    "SdtmMaps",
+    "build_adrs",
+    "build_adtr",
+    "build_adtte",
+    "load_maps",
+    "read_adtte",
+    "read_cohort",
+    "read_redcap",
+    "read_sdtm",
+    "read_tables",
+    "write_adam",
+    "write_cohort",
+    "write_tables",
+]
 
 
 def read_cohort(

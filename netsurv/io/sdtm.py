@@ -1,0 +1,472 @@
+"""CDISC SDTM in: ``read_sdtm`` builds a validated :class:`~netsurv.Cohort` from trial data.
+
+Domains used (any may be absent except DM or ADSL):
+
+* **ADSL / DM** - one row per subject: ``patients`` (``LSTALVDT``, ``DTHDT`` / ``DTHDTC``,
+  ``SEX``, ``BRTHDTC``; ``AGE``, ``ARM``, ``ACTARM``, ``RACE`` ... pass through as lower-case
+  covariates) and the study-treatment line ``L1`` (start ``TRTSDT`` / ``RFXSTDTC`` / first
+  ``EXSTDTC``, else ``RANDDT``; end ``TRTEDT`` / ``RFXENDTC`` / last ``EXENDTC``; regimen
+  ``TRT01A`` / ``ACTARM`` / ``ARM`` / ``EXTRT``; ``origin_date`` = ``RANDDT``).
+* **EX** - start / end / regimen of ``L1`` when ADSL and DM lack them; ``n_cycles`` = number
+  of EX records.
+* **DS** - ``end_reason`` of ``L1`` from the treatment-epoch disposition event (``DSDECOD``
+  through the dispositions map), randomisation and death dates when ADSL / DM lack them.
+* **CM** - anticancer therapies started after the study treatment (``CMCAT`` / ``CMSCAT``
+  containing one of ``new_therapy_categories``) become lines ``L2``, ``L3`` ...: their start is
+  the "start of new anticancer therapy" of the censoring rules.
+* **TU / TR / RS** - assessments and lesions (:mod:`netsurv.io.sdtm_tumour`).
+
+Last date known alive: ``ADSL.LSTALVDT``; without it the latest of the subject's dates in DM
+(``RFSTDTC``, ``RFENDTC``, ``RFXENDTC``, ``RFPENDTC``), DS, EX, TR and RS (and the death date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import ATTRITION_COLUMNS, Cohort
+from netsurv.errors import ConfigError, ValidationError
+from netsurv.io.dtc import Imputation, parse_dtc
+from netsurv.io.sdtm_maps import SdtmMaps, load_maps, map_values
+from netsurv.io.sdtm_tumour import STAGE, build_tumour
+from netsurv.schema.coerce import Problems
+from netsurv.validation import ValidationOptions
+
+DOMAINS = ("ADSL", "DM", "TU", "TR", "RS", "EX", "CM", "DS")
+COVARIATES = ("AGE", "RACE", "ETHNIC", "COUNTRY", "SITEID", "ARM", "ARMCD", "ACTARM", "ACTARMCD")
+_SUFFIXES = (".csv.gz", ".csv", ".parquet", ".xpt", ".sas7bdat")
+_SAS_EPOCH = pd.Timestamp("1960-01-01")
+
+#: Validation defaults for trial data: the trial's own readers chose the target lesions, so
+#: departures from RECIST's measurability and count rules are reported as warnings.
+SDTM_VALIDATION = ValidationOptions(
+    severity={
+        "baseline_target_size": "warning",
+        "too_many_targets": "warning",
+        "too_many_targets_per_organ": "warning",
+    }
+)
+
+
+def read_sdtm(
+    source: str | Path | Mapping[str, pd.DataFrame],
+    *,
+    evaluator: str = "INVESTIGATOR",
+    maps: SdtmMaps | Mapping[str, pd.DataFrame | str | Path] | None = None,
+    visit_date: Literal["response", "scan"] = "response",
+    response_date_imputation: Imputation = "last",
+    measurement_date_imputation: Imputation = "first",
+    new_therapy_categories: Sequence[str] = ("ANTI-CANCER", "ANTICANCER", "ANTINEOPLASTIC"),
+    default_modality: str = "CT",
+    options: ValidationOptions | None = None,
+) -> Cohort:
+    """Read CDISC SDTM domains (and optionally ADSL) into a validated cohort.
+
+    Parameters
+    ----------
+    source
+        A folder with one file per domain (``dm.csv``, ``tr.xpt``, ``rs.parquet``,
+        ``adsl.sas7bdat`` ...; ``.csv``, ``.csv.gz``, ``.parquet``, ``.xpt``, ``.sas7bdat``) or
+        a mapping of domain name to DataFrame.  Domains: ADSL, DM, TU, TR, RS, EX, CM, DS;
+        ADSL or DM is required.
+    evaluator
+        Whose reads to use when TU / TR / RS hold several (``--EVAL``): ``"INVESTIGATOR"``
+        (default, as admiralonco's templates), ``"INDEPENDENT ASSESSOR/RADIOLOGIST 1"``
+        (``--EVAL`` / ``--EVALID``) or ``"accepted"`` (``--ACPTFL = "Y"``, the adjudicated
+        read).  Reads of other evaluators are not used.
+    maps
+        The code mappings (:func:`netsurv.io.load_maps`), or overrides of some of them by
+        name; default: the shipped tables in ``netsurv/io/maps/``.
+    visit_date
+        Date of an assessment: ``"response"`` (the ``RSDTC`` of its overall response when
+        there is one, as admiralonco's ADRS ``ADT``; else the earliest ``TRDTC``) or
+        ``"scan"`` (the earliest ``TRDTC`` of the visit).
+    response_date_imputation, measurement_date_imputation
+        Imputation of partial ``RSDTC`` and ``TRDTC`` (``"first"``, ``"last"``, ``"none"``);
+        the defaults follow admiralonco's ADRS (last) and ADTR (first) templates.  Each
+        imputed date is listed in ``cohort.warnings`` (rule ``partial_date_imputed``).
+    new_therapy_categories
+        CM records whose ``CMCAT`` or ``CMSCAT`` contains one of these (case-insensitive) and
+        that start after the study treatment are new treatment lines.
+    default_modality
+        Modality of tumour results without ``TRMETHOD``.
+    options
+        Validation settings; default :data:`SDTM_VALIDATION`.
+
+    Returns
+    -------
+    Cohort
+        ``patient_id`` = ``USUBJID``; assessments carry ``visit``, ``visitnum`` and ``rsseq``
+        (the ``RSSEQ`` of the overall response) for traceability.  ``cohort.attrition`` also
+        lists what the import set aside (table = SDTM domain, stage ``"SDTM import"``):
+        unmapped codes, equivocal new lesions, subjects without a treatment start.
+
+    Raises
+    ------
+    netsurv.ValidationError
+        Values that break a rule (dates that are not ISO 8601, unknown units, non-numeric
+        measurements, missing required variables), naming domain, variable and
+        ``USUBJID / ...`` row key; then every rule of :meth:`netsurv.Cohort.from_frames`.
+    netsurv.ConfigError
+        Bad arguments: unknown domain, evaluator not present, broken mapping table.
+
+    Examples
+    --------
+    >>> import pandas as pd, netsurv as ns
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": ["2020-01-10"],
+    ...                      "RANDDT": ["2020-01-08"], "LSTALVDT": ["2020-12-01"]})
+    >>> tr = pd.DataFrame({"USUBJID": "S1", "TRLNKID": "T01", "TRTESTCD": "LDIAM",
+    ...     "TRSTRESN": [40.0, 25.0], "TRSTRESU": "mm", "VISITNUM": [1, 2],
+    ...     "VISIT": ["BASELINE", "WEEK 8"], "TRDTC": ["2020-01-05", "2020-03-04"]})
+    >>> tu = pd.DataFrame({"USUBJID": ["S1"], "TULNKID": ["T01"], "TUSTRESC": ["TARGET"],
+    ...                    "TULOC": ["LIVER"]})
+    >>> rs = pd.DataFrame({"USUBJID": ["S1"], "RSTESTCD": ["OVRLRESP"], "RSSTRESC": ["PR"],
+    ...                    "VISITNUM": [2], "VISIT": ["WEEK 8"], "RSDTC": ["2020-03"]})
+    >>> cohort = ns.io.read_sdtm({"ADSL": adsl, "TU": tu, "TR": tr, "RS": rs})
+    >>> cohort.assessments[["assessment_id", "date", "reader_response"]].to_string(index=False)
+    'assessment_id       date reader_response\\n     BASELINE 2020-01-05             NaN\\n       WEEK 8 2020-03-31              PR'
+    >>> ns.classify(cohort, "recist1.1").table["response"].tolist()
+    [nan, 'PR']
+    """
+    domains = _domains(source)
+    if "ADSL" not in domains and "DM" not in domains:
+        raise ConfigError("read_sdtm needs DM or ADSL (subject-level data); neither was given")
+    the_maps = maps if isinstance(maps, SdtmMaps) else load_maps(maps)
+    if visit_date not in ("response", "scan"):
+        raise ConfigError(f"visit_date must be 'response' or 'scan', got {visit_date!r}")
+    problems = Problems()
+    tumour = build_tumour(
+        domains.get("TU"),
+        domains.get("TR"),
+        domains.get("RS"),
+        maps=the_maps,
+        evaluator=evaluator,
+        visit_date=visit_date,
+        tr_impute=measurement_date_imputation,
+        rs_impute=response_date_imputation,
+        default_modality=default_modality,
+        problems=problems,
+    )
+    patients, lines, att_subj = _subjects(domains, the_maps, tumour.assessments, problems)
+    patients, lines = _new_therapy_lines(domains.get("CM"), patients, lines, new_therapy_categories)
+    if problems.rows:
+        raise ValidationError(problems.frame())
+
+    known = set(patients["patient_id"])
+    ass = tumour.assessments
+    unknown = ~ass["patient_id"].isin(known)
+    att_unknown = pd.DataFrame(
+        {
+            "table": "TR/RS",
+            "row_key": ass.loc[unknown, "patient_id"].drop_duplicates().to_numpy(),
+            "stage": STAGE,
+            "reason": "subject not in DM/ADSL, or without a last-alive date: tumour data not used",
+        },
+        columns=ATTRITION_COLUMNS,
+    )
+    lesions = tumour.lesions[tumour.lesions["patient_id"].isin(known)]
+    cohort = Cohort.from_frames(
+        patients,
+        lines,
+        ass[~unknown].reset_index(drop=True),
+        lesions.reset_index(drop=True),
+        options=options or SDTM_VALIDATION,
+    )
+    attrition = pd.concat(
+        [x for x in (tumour.attrition, att_subj, att_unknown, cohort.attrition) if not x.empty],
+        ignore_index=True,
+    ).reindex(columns=ATTRITION_COLUMNS)
+    warnings = pd.concat(
+        [x for x in (cohort.warnings, tumour.notes.frame()) if not x.empty], ignore_index=True
+    ).reindex(columns=cohort.warnings.columns)
+    return replace(cohort, attrition=attrition, warnings=warnings)
+
+
+def read_sdtm_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
+    """Read the SDTM / ADaM files of a folder, by domain (file name without suffix).
+
+    Text values stay text; SAS files (``.xpt``, ``.sas7bdat``) are read with pandas.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = (pathlib.Path(tmp) / "dm.csv").write_text("USUBJID,SEX\\nS1,F\\n")
+    ...     sorted(read_sdtm_folder(tmp))
+    ['DM']
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise ConfigError(f"SDTM folder {root} does not exist")
+    out: dict[str, pd.DataFrame] = {}
+    for path in sorted(root.iterdir()):
+        name = path.name.lower()
+        suffix = next((s for s in _SUFFIXES if name.endswith(s)), None)
+        if suffix is None or name[: -len(suffix)].upper() not in DOMAINS:
+            continue
+        domain = name[: -len(suffix)].upper()
+        if domain in out:
+            raise ConfigError(f"domain {domain} is given by more than one file in {root}")
+        try:
+            if suffix in (".csv", ".csv.gz"):
+                df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            elif suffix == ".parquet":
+                df = pd.read_parquet(path)
+            else:
+                df = pd.read_sas(path, format=suffix[1:], encoding="utf-8")
+        except Exception as exc:
+            raise ConfigError(
+                f"{path.name} could not be read: {type(exc).__name__}: {exc}"
+            ) from exc
+        out[domain] = df
+    return out
+
+
+def _domains(source: str | Path | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    if isinstance(source, str | Path):
+        return read_sdtm_folder(source)
+    out = {}
+    for name, df in source.items():
+        key = str(name).upper()
+        if key not in DOMAINS:
+            raise ConfigError(f"unknown SDTM domain {name!r}; read_sdtm uses {list(DOMAINS)}")
+        if not isinstance(df, pd.DataFrame):
+            raise ConfigError(f"domain {name} must be a pandas DataFrame, got {type(df).__name__}")
+        out[key] = df.rename(columns=lambda c: str(c).strip().upper())
+    return out
+
+
+def _date(df: pd.DataFrame | None, col: str, index: pd.Index) -> pd.Series:
+    """A subject-level date column (ISO text, or SAS numeric days since 1960), partial -> first."""
+    if df is None or col not in df.columns:
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    s = df[col].reindex(index)
+    if pd.api.types.is_numeric_dtype(s):
+        return (_SAS_EPOCH + pd.to_timedelta(s, unit="D")).astype("datetime64[ns]")
+    return parse_dtc(s, impute="first").date
+
+
+def _by_subject(df: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
+    if df is None or "USUBJID" not in df.columns:
+        return None
+    d = df.assign(USUBJID=df["USUBJID"].astype(str).str.strip())
+    return d.drop_duplicates("USUBJID").set_index("USUBJID").reindex(index)
+
+
+def _subjects(
+    domains: dict[str, pd.DataFrame],
+    maps: SdtmMaps,
+    assessments: pd.DataFrame,
+    problems: Problems,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    base = domains.get("ADSL", domains.get("DM"))
+    assert base is not None  # checked by the caller
+    if "USUBJID" not in base.columns:
+        problems.add(
+            "ADSL" if "ADSL" in domains else "DM",
+            "USUBJID",
+            "",
+            "missing_column",
+            None,
+            "subject-level data lack USUBJID",
+        )
+        empty = pd.DataFrame(columns=["patient_id"])
+        return empty, empty, pd.DataFrame(columns=ATTRITION_COLUMNS)
+    ids = pd.Index(base["USUBJID"].astype(str).str.strip().drop_duplicates(), name="USUBJID")
+    adsl = _by_subject(domains.get("ADSL"), ids)
+    dm = _by_subject(domains.get("DM"), ids)
+    subj = adsl if adsl is not None else dm
+    assert subj is not None
+
+    def first_of(*cands: tuple[pd.DataFrame | None, str]) -> pd.Series:
+        out = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+        for df, col in cands:
+            out = out.fillna(_date(df, col, ids))
+        return out
+
+    ex = domains.get("EX")
+    ex_start, ex_end, ex_trt, ex_n = _exposure(ex, ids)
+    ds = domains.get("DS")
+    ds_death, ds_rand, ds_reason = _disposition(ds, ids, maps)
+    death = first_of((adsl, "DTHDT"), (dm, "DTHDTC")).fillna(ds_death)
+    origin = first_of((adsl, "RANDDT")).fillna(ds_rand)
+    start = first_of((adsl, "TRTSDT"), (dm, "RFXSTDTC")).fillna(ex_start).fillna(origin)
+    end = first_of((adsl, "TRTEDT"), (dm, "RFXENDTC")).fillna(ex_end)
+    alive = first_of((adsl, "LSTALVDT"))
+    observed = [_date(dm, c, ids) for c in ("RFSTDTC", "RFENDTC", "RFXENDTC", "RFPENDTC")]
+    observed += [start, end, ex_end, death, _latest(domains.get("DS"), "DSSTDTC", ids)]
+    observed.append(assessments.groupby("patient_id")["date"].max().reindex(ids))
+    fallback = pd.concat(observed, axis=1).max(axis=1)
+    alive = alive.fillna(fallback.where(death.isna() | (fallback <= death), death))
+
+    regimen = pd.Series(pd.NA, index=ids, dtype=object)
+    for df, col in ((adsl, "TRT01A"), (adsl, "ACTARM"), (dm, "ACTARM"), (adsl, "ARM"), (dm, "ARM")):
+        if df is not None and col in df.columns:
+            regimen = regimen.fillna(df[col].astype("string").str.strip().replace("", pd.NA))
+    regimen = regimen.fillna(ex_trt).fillna("study treatment")
+
+    sex_src = subj if "SEX" in subj.columns else dm
+    sex = (
+        sex_src["SEX"].astype("string").str.strip().str.upper().where(lambda s: s.isin(["F", "M"]))
+        if sex_src is not None and "SEX" in sex_src.columns
+        else pd.Series(pd.NA, index=ids)
+    )
+    birth_src = dm if dm is not None and "BRTHDTC" in dm.columns else subj
+    birth = (
+        parse_dtc(birth_src["BRTHDTC"], impute="none").date
+        if "BRTHDTC" in birth_src.columns
+        else pd.Series(pd.NaT, index=ids)
+    )
+    patients = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "last_alive_date": alive,
+            "death_date": death,
+            "sex": sex,
+            "birth_date": birth,
+        },
+        index=ids,
+    )
+    for col in COVARIATES:
+        src = subj if col in subj.columns else dm
+        if src is not None and col in src.columns:
+            patients[col.lower()] = src[col].to_numpy()
+    no_alive = patients["last_alive_date"].isna()
+    has_line = start.notna() & ~no_alive
+    lines = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "line_id": "L1",
+            "regimen": regimen,
+            "start_date": start,
+            "end_date": end,
+            "end_reason": ds_reason.where(end.notna()),
+            "origin_date": origin,
+            "n_cycles": ex_n,
+        },
+        index=ids,
+    )[has_line]
+    att = pd.concat(
+        [
+            _subject_att(
+                ids[no_alive], "no last-alive date (LSTALVDT) and no dated record: subject not used"
+            ),
+            _subject_att(
+                ids[start.isna() & ~no_alive],
+                "no treatment start nor randomisation date (TRTSDT, RFXSTDTC, EXSTDTC, RANDDT): "
+                "no treatment line",
+            ),
+        ],
+        ignore_index=True,
+    )
+    return (
+        patients[~no_alive].reset_index(drop=True),
+        lines.reset_index(drop=True),
+        att,
+    )
+
+
+def _subject_att(ids: pd.Index, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "table": "DM/ADSL",
+            "row_key": np.asarray(ids, dtype=object),
+            "stage": STAGE,
+            "reason": reason,
+        },
+        columns=ATTRITION_COLUMNS,
+    )
+
+
+def _latest(df: pd.DataFrame | None, col: str, ids: pd.Index) -> pd.Series:
+    if df is None or col not in df.columns or "USUBJID" not in df.columns:
+        return pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    d = parse_dtc(df[col], impute="first").date
+    return d.groupby(df["USUBJID"].astype(str).str.strip()).max().reindex(ids)
+
+
+def _exposure(
+    ex: pd.DataFrame | None, ids: pd.Index
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    nat = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    none = pd.Series(pd.NA, index=ids, dtype=object)
+    if ex is None or "USUBJID" not in ex.columns or "EXSTDTC" not in ex.columns:
+        return nat, nat, none, pd.Series(pd.NA, index=ids, dtype="Int64")
+    subj = ex["USUBJID"].astype(str).str.strip()
+    st = parse_dtc(ex["EXSTDTC"], impute="first").date
+    en = parse_dtc(ex.get("EXENDTC", ex["EXSTDTC"]), impute="last").date.fillna(st)
+    trt = ex.get("EXTRT", pd.Series(pd.NA, index=ex.index)).astype("string").str.strip()
+    names = trt.groupby(subj).agg(lambda s: " + ".join(sorted(s.dropna().unique())) or pd.NA)
+    n = subj.value_counts().reindex(ids).astype("Int64")
+    return (
+        st.groupby(subj).min().reindex(ids),
+        en.groupby(subj).max().reindex(ids),
+        names.reindex(ids),
+        n,
+    )
+
+
+def _disposition(
+    ds: pd.DataFrame | None, ids: pd.Index, maps: SdtmMaps
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    nat = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
+    none = pd.Series(pd.NA, index=ids, dtype=object)
+    if ds is None or "USUBJID" not in ds.columns or "DSDECOD" not in ds.columns:
+        return nat, nat, none
+    subj = ds["USUBJID"].astype(str).str.strip()
+    decod = ds["DSDECOD"].astype("string").str.strip().str.upper()
+    date = parse_dtc(ds.get("DSSTDTC", pd.Series(pd.NA, index=ds.index)), impute="first").date
+    death = date[decod == "DEATH"].groupby(subj[decod == "DEATH"]).min().reindex(ids)
+    rand = date[decod == "RANDOMIZED"].groupby(subj[decod == "RANDOMIZED"]).min().reindex(ids)
+    epoch = ds.get("EPOCH", pd.Series("", index=ds.index)).astype("string").str.upper().fillna("")
+    scat = ds.get("DSSCAT", pd.Series("", index=ds.index)).astype("string").str.upper().fillna("")
+    cat = (
+        ds.get("DSCAT", pd.Series("DISPOSITION EVENT", index=ds.index)).astype("string").str.upper()
+    )
+    treat = (cat == "DISPOSITION EVENT") & ((epoch == "TREATMENT") | scat.str.contains("TREATMENT"))
+    reason = map_values(decod[treat], maps.dispositions, "end_reason")
+    reason = reason.groupby(subj[treat]).first().reindex(ids)
+    return death, rand, reason.astype(object)
+
+
+def _new_therapy_lines(
+    cm: pd.DataFrame | None,
+    patients: pd.DataFrame,
+    lines: pd.DataFrame,
+    categories: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if cm is None or cm.empty or "CMSTDTC" not in cm.columns or "USUBJID" not in cm.columns:
+        return patients, lines
+    text = pd.Series("", index=cm.index)
+    for col in ("CMCAT", "CMSCAT"):
+        if col in cm.columns:
+            text = text + " " + cm[col].astype("string").str.upper().fillna("")
+    wanted = pd.Series(False, index=cm.index)
+    for c in categories:
+        wanted |= text.str.contains(c.upper(), regex=False)
+    sub = cm[wanted]
+    new = pd.DataFrame(
+        {
+            "patient_id": sub["USUBJID"].astype(str).str.strip(),
+            "regimen": sub.get("CMTRT", pd.Series("anticancer therapy", index=sub.index)).astype(
+                str
+            ),
+            "start_date": parse_dtc(sub["CMSTDTC"], impute="first").date,
+            "end_date": parse_dtc(
+                sub.get("CMENDTC", pd.Series(pd.NA, index=sub.index)), impute="last"
+            ).date,
+        }
+    )
+    first = lines.set_index("patient_id")["start_date"]
+    new = new[new["start_date"] > new["patient_id"].map(first)]
+    new = new.drop_duplicates(["patient_id", "start_date", "regimen"]).sort_values(
+        ["patient_id", "start_date", "regimen"], kind="stable"
+    )
+    new["line_id"] = "L" + (new.groupby("patient_id").cumcount() + 2).astype(str)
+    return patients, pd.concat([lines, new], ignore_index=True)
