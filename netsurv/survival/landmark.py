@@ -330,7 +330,7 @@ def landmark_from_units(
     front = ["landmark", "patient_id", "line_id", "criterion", "origin_date", "time", "event"]
     rest = [c for c in sets.columns if c not in (*front, scol, "group", "status_date", "reason")]
     sets = sets[[*front, scol, "group", *rest]].reset_index(drop=True)
-    attrition = [att, *(_lost_before(units, float(lm), outcome) for lm in marks)]
+    lost = [att, *(_lost_before(units, float(lm), outcome) for lm in marks)]
 
     kms: dict[float, KaplanMeierResult] = {}
     lrs: dict[float, LogrankResult] = {}
@@ -367,7 +367,7 @@ def landmark_from_units(
         cox=coxes,
         stacked=stacked,
         units=units,
-        attrition=pd.concat(attrition, ignore_index=True).reindex(columns=[*ATTRITION, "landmark"]),
+        attrition=pd.concat(lost, ignore_index=True).reindex(columns=[*ATTRITION, "landmark"]),
         criterion=name,
         outcome=outcome,
         status=status,

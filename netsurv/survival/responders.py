@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -126,18 +127,21 @@ def compare_responders(
     units = merge_covariates(
         units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
-    common = {
-        "criterion": name,
-        "outcome": outcome,
-        "status": "response",
-        "confirm": confirm,
-        "covariates": covariates,
-        "lines": lines,
-        "ties": ties,
-        "conf_type": "log",
-    }
-    lm = landmark_from_units(units, att, at_months=at_months, horizon_months=None, **common)
-    rows = [
+    lm = landmark_from_units(
+        units,
+        att,
+        criterion=name,
+        outcome=outcome,
+        status="response",
+        confirm=confirm,
+        at_months=at_months,
+        horizon_months=None,
+        covariates=covariates,
+        lines=lines,
+        conf_type="log",
+        ties=ties,
+    )
+    rows: list[dict[str, Any]] = [
         {
             "method": "landmark",
             "landmark": r.landmark,
@@ -153,14 +157,25 @@ def compare_responders(
         for r in lm.summary.itertuples(index=False)
     ]
     ever = _ever(units)
-    td_row = {"method": "time-dependent", "landmark": np.nan, "n": len(units)}
+    td_row: dict[str, Any] = {"method": "time-dependent", "landmark": np.nan, "n": len(units)}
     td_row |= {"events": int(units["event"].sum()), "n_responders": int(ever.sum())}
     try:
-        td = time_dependent_from_units(units, att, **common)
+        td = time_dependent_from_units(
+            units,
+            att,
+            criterion=name,
+            outcome=outcome,
+            status="response",
+            confirm=confirm,
+            covariates=covariates,
+            lines=lines,
+            ties=ties,
+            conf_type="log",
+        )
     except ConfigError as err:
         td_row["note"] = str(err)
     else:
-        td_row |= _hr(td.cox.coefficients.loc["responder"], converged=td.cox.converged)
+        td_row |= _hr(td.cox.coefficients, "responder", converged=td.cox.converged)
     rows.append(td_row)
     if naive:
         warnings.warn(
@@ -180,7 +195,8 @@ def _ever(units: pd.DataFrame) -> np.ndarray:
         return (units["status_time"] < units["time"]).to_numpy()
 
 
-def _hr(coef: pd.Series, *, converged: bool) -> dict[str, object]:
+def _hr(coefficients: pd.DataFrame, name: str, *, converged: bool) -> dict[str, Any]:
+    coef = coefficients.loc[name]
     note = "" if converged else "Cox estimate diverges (no events in one group)"
     return {
         "hr": coef["exp_coef"],
@@ -193,8 +209,8 @@ def _hr(coef: pd.Series, *, converged: bool) -> dict[str, object]:
 
 def _naive_row(
     units: pd.DataFrame, ever: np.ndarray, covariates: list[str], ties: Ties, lines: str
-) -> dict[str, object]:
-    row: dict[str, object] = {
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
         "method": "naive (ever responded)",
         "landmark": np.nan,
         "n": len(units),
@@ -214,4 +230,4 @@ def _naive_row(
         ties=ties,
         cluster_col="patient_id" if lines == "all" else None,
     )
-    return row | _hr(fit.coefficients.loc["ever_responded"], converged=fit.converged)
+    return row | _hr(fit.coefficients, "ever_responded", converged=fit.converged)
