@@ -193,8 +193,8 @@ def best_response(
     g = key_index.get_indexer(pd.MultiIndex.from_frame(fu[KEY]))
     # the array steps (confirmation search) need rows ordered by group number, which follows
     # the criterion order of ``keys``, not the alphabetical order of the sort above
-    order = np.argsort(g, kind="stable")
-    fu, g = fu.iloc[order], g[order]
+    by_group = np.argsort(g, kind="stable")
+    fu, g = fu.iloc[by_group], g[by_group]
     s = settings.reindex(fu["criterion"].to_numpy())
     resp = fu["response"].to_numpy(dtype=object)
     status = (
