@@ -92,6 +92,20 @@ _SRCTAB = {"ADSL": "patients", "ADRS": "assessments", "EX": "lines"}
 _SRCCOL = {v: c for (_, c), v in SRCVAR.items()}
 
 
+def _yes(mask: pd.Series | np.ndarray) -> np.ndarray:
+    """ADaM flag: "Y" where ``mask`` holds, empty elsewhere."""
+    m = np.asarray(mask, dtype=bool)
+    out = np.full(len(m), None, dtype=object)
+    out[m] = "Y"
+    return out
+
+
+def _none_unless(values: pd.Series, keep: pd.Series) -> pd.Series:
+    out = values.astype(object).copy()
+    out[~keep.to_numpy(dtype=bool)] = None
+    return out
+
+
 def _table(tp: Timepoints | pd.DataFrame) -> pd.DataFrame:
     return tp.table if isinstance(tp, Timepoints) else tp
 
@@ -165,7 +179,7 @@ def build_adrs(
             "ASSESSID": fu["assessment_id"],
             "AVISIT": _visits(cohort, fu),
             "ANL01FL": "Y",
-            "ANL02FL": np.where(before - is_pd == 0, "Y", None),
+            "ANL02FL": _yes(before - is_pd == 0),
         }
     )
     last = ~fu.duplicated(["patient_id", "line_id", "criterion"], keep="last").to_numpy()
@@ -282,7 +296,7 @@ def build_adtte(
             + table["criterion"].astype("string")
         )
         found = k.map(seq).where(from_ass)
-        out["SRCSEQ"] = pd.array(found, dtype="Int64")
+        out["SRCSEQ"] = found.astype("Int64")
     return out[ADTTE_COLUMNS]
 
 
@@ -334,9 +348,9 @@ def build_adtr(
             "NADIR": df["nadir_value"].where(~base),
             "CHGNAD": df["abs_change_nadir"].where(~base),
             "PCHGNAD": pchgnad.where(~base),
-            "ABLFL": np.where(base, "Y", None),
-            "ANL01FL": np.where(df["value"].notna(), "Y", None),
-            "PDFL": np.where(df["target_response"].eq("PD"), "Y", None),
+            "ABLFL": _yes(base),
+            "ANL01FL": _yes(df["value"].notna()),
+            "PDFL": _yes(df["target_response"].eq("PD")),
             "NLESIONS": df["n_lesions"],
             "NMEAS": df["n_measured"],
         }
@@ -404,7 +418,7 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
     def opt(name: str) -> pd.Series:
         col = ad.get(name, blank)
-        return col.where(col.notna(), None).astype(object)
+        return _none_unless(col, col.notna())
 
     out = pd.DataFrame(
         {
@@ -420,7 +434,7 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             "cnsr": cnsr.astype(int),
             "event_or_censor_reason": evdesc.where(event == 1, cndesc).astype(object),
             "source_table": table.astype(object),
-            "source_column": column.where(dom.notna(), None),
+            "source_column": _none_unless(column, dom.notna()),
             "source_key": opt("SRCKEY"),
         }
     )

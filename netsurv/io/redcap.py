@@ -144,7 +144,7 @@ def read_redcap(
 
 def _read_csv(source: str | Path | pd.DataFrame, what: str) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
-        return source.astype("string").astype(object).where(source.notna(), None)
+        return source.copy()
     path = Path(source)
     if not path.is_file():
         raise ConfigError(f"{what} {path} does not exist")

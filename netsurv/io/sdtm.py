@@ -130,9 +130,9 @@ def read_sdtm(
     ...                    "VISITNUM": [2], "VISIT": ["WEEK 8"], "RSDTC": ["2020-03"]})
     >>> cohort = ns.io.read_sdtm({"ADSL": adsl, "TU": tu, "TR": tr, "RS": rs})
     >>> cohort.assessments[["assessment_id", "date", "reader_response"]].to_string(index=False)
-    'assessment_id       date reader_response\\n     BASELINE 2020-01-05             NaN\\n       WEEK 8 2020-03-31              PR'
+    'assessment_id       date reader_response\\n     BASELINE 2020-01-05            None\\n       WEEK 8 2020-03-31              PR'
     >>> ns.classify(cohort, "recist1.1").table["response"].tolist()
-    [nan, 'PR']
+    [None, 'PR']
     """
     domains = _domains(source)
     if "ADSL" not in domains and "DM" not in domains:
@@ -178,14 +178,16 @@ def read_sdtm(
         lesions.reset_index(drop=True),
         options=options or SDTM_VALIDATION,
     )
-    attrition = pd.concat(
-        [x for x in (tumour.attrition, att_subj, att_unknown, cohort.attrition) if not x.empty],
-        ignore_index=True,
-    ).reindex(columns=ATTRITION_COLUMNS)
-    warnings = pd.concat(
-        [x for x in (cohort.warnings, tumour.notes.frame()) if not x.empty], ignore_index=True
-    ).reindex(columns=cohort.warnings.columns)
+    attrition = _stack(
+        [tumour.attrition, att_subj, att_unknown, cohort.attrition], ATTRITION_COLUMNS
+    )
+    warnings = _stack([cohort.warnings, tumour.notes.frame()], list(cohort.warnings.columns))
     return replace(cohort, attrition=attrition, warnings=warnings)
+
+
+def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    found = [f.reindex(columns=columns) for f in frames if not f.empty]
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
 
 
 def read_sdtm_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
@@ -219,7 +221,10 @@ def read_sdtm_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
             elif suffix == ".parquet":
                 df = pd.read_parquet(path)
             else:
-                df = pd.read_sas(path, format=suffix[1:], encoding="utf-8")
+                if suffix == ".xpt":
+                    df = pd.read_sas(str(path), format="xport", encoding="utf-8")
+                else:
+                    df = pd.read_sas(str(path), format="sas7bdat", encoding="utf-8")
         except Exception as exc:
             raise ConfigError(
                 f"{path.name} could not be read: {type(exc).__name__}: {exc}"
@@ -402,7 +407,8 @@ def _exposure(
     st = parse_dtc(ex["EXSTDTC"], impute="first").date
     en = parse_dtc(ex.get("EXENDTC", ex["EXSTDTC"]), impute="last").date.fillna(st)
     trt = ex.get("EXTRT", pd.Series(pd.NA, index=ex.index)).astype("string").str.strip()
-    names = trt.groupby(subj).agg(lambda s: " + ".join(sorted(s.dropna().unique())) or pd.NA)
+    names = trt.groupby(subj).agg(lambda s: " + ".join(sorted(s.dropna().unique())))
+    names = names.replace("", pd.NA)
     n = subj.value_counts().reindex(ids).astype("Int64")
     return (
         st.groupby(subj).min().reindex(ids),

@@ -176,14 +176,19 @@ def build_tumour(
     lesions = _lesions(units, ass, meta, maps, problems, att)
     ntl = _nontarget_from_tr(units, ass, maps)
     ass = ass.merge(ntl, on=["patient_id", "assessment_id"], how="left")
-    ass["nontarget_status"] = ass["nontarget_status"].fillna(ass.pop("_ntl_tr"))
+    from_tr = ass.pop("_ntl_tr")
+    ass["nontarget_status"] = ass["nontarget_status"].where(
+        ass["nontarget_status"].notna(), from_tr
+    )
     new_tr = lesions.loc[
         lesions["role"] == "new", ["patient_id", "assessment_id"]
     ].drop_duplicates()
     has_new = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]]).isin(
         pd.MultiIndex.from_frame(new_tr)
     )
-    ass["new_lesion"] = ass["new_lesion"].astype("boolean") | pd.array(has_new, dtype="boolean")
+    ass["new_lesion"] = ass["new_lesion"].astype("boolean") | pd.Series(
+        has_new, index=ass.index, dtype="boolean"
+    )
     cols = [
         "patient_id",
         "assessment_id",
@@ -254,6 +259,7 @@ def _tr_rows(
         return pd.DataFrame(columns=cols)
     tr = select_evaluator(tr, "TR", evaluator)
     d = parse_dtc(tr["TRDTC"], impute=impute)
+    empty = pd.Series(pd.NA, index=tr.index, dtype=object)
     vkey, label, num = _visit(tr, "TR", d.date)
     method = tr.get("TRMETHOD", pd.Series(pd.NA, index=tr.index))
     modality = map_values(method, maps.methods, "modality")
@@ -268,7 +274,9 @@ def _tr_rows(
             "lesion_id": tr["TRLNKID"].astype("string").str.strip().astype(object),
             "group": tr.get("TRGRPID", pd.Series(pd.NA, index=tr.index)),
             "test": _upper(tr["TRTESTCD"]),
-            "value": pd.to_numeric(tr.get("TRSTRESN", tr.get("TRSTRESC")), errors="coerce"),
+            "value": pd.to_numeric(
+                tr["TRSTRESN"] if "TRSTRESN" in tr else tr.get("TRSTRESC", empty), errors="coerce"
+            ),
             "unit": tr.get("TRSTRESU", pd.Series(pd.NA, index=tr.index))
             .astype("string")
             .str.strip(),
@@ -290,7 +298,7 @@ def _tr_rows(
         message="is not an ISO 8601 date",
     )
     _note_imputed(notes, "TR", "TRDTC", key, d.imputed, impute)
-    dropped = [
+    dropped: list[tuple[pd.Series, pd.Series | str]] = [
         (out["date"].isna() & ~d.invalid, "TRDTC empty or partial (no imputation): row not used"),
         (out["modality"].isna(), "TRMETHOD " + method.astype(str) + " is not in the methods map"),
         (
