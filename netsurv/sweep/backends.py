@@ -120,7 +120,7 @@ def _run_dask(
 ) -> list[Any]:
     from dask.distributed import as_completed
 
-    data = client.scatter(shared, broadcast=True)
+    data = client.scatter(shared, broadcast=True, hash=False)
     futures = [client.submit(fn, data, *task, pure=False) for task in tasks]
     index = {f.key: i for i, f in enumerate(futures)}
     out: list[Any] = [None] * len(futures)

@@ -1,0 +1,236 @@
+"""``sweep`` end to end: the table equals a hand-built landmark / time-dependent analysis of one
+variant, results are reproducible and identical on every backend, and bad input is refused."""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+from sweep_cohort import cohort
+
+import netsurv as ns
+from netsurv.survival import cox, logrank
+from netsurv.sweep import sweep
+
+GRID = {"response_threshold": [-0.1, -0.2, -0.3], "progression_threshold": [0.1, 0.2]}
+
+
+@cache
+def small() -> ns.Cohort:
+    return cohort(150, seed=2)
+
+
+@cache
+def result_landmark():
+    return sweep(small(), "recist1.1", GRID, landmark_months=[6, 12], n_boot=30, n_perm=60, seed=5)
+
+
+def first_response_days(c: ns.Cohort, crit: ns.criteria.Criterion) -> pd.DataFrame:
+    tp = ns.classify(c, crit).table
+    fu = tp[(tp["role"] == "follow_up") & tp["response"].isin(["PR", "CR"])]
+    first = fu.groupby("patient_id")["date"].min()
+    os_ = ns.derive_endpoints(c, crit, endpoints=["OS"]).table
+    os_ = os_.set_index("patient_id")
+    out = os_[["origin_date", "days", "event"]].copy()
+    out["resp_day"] = (first.reindex(out.index) - out["origin_date"]).dt.days + 1
+    return out
+
+
+def test_landmark_row_equals_a_hand_built_landmark_cox() -> None:
+    res = result_landmark()
+    row = res.table.iloc[2]  # response -20 %, progression +10 %, landmark 6
+    assert row["analysis"] == "landmark 6 mo"
+    crit = ns.criteria.grid("recist1.1", **GRID)[2]
+    d = first_response_days(small(), crit)
+    cut = 6 * 30.4375
+    lm = d[d["days"] > cut].assign(
+        t=lambda x: x["days"] - cut, g=lambda x: (x["resp_day"] <= cut).astype(int)
+    )
+    c = cox(lm, covariates=["g"], duration_col="t", event_col="event")
+    lr = logrank(lm, by="g", duration_col="t", event_col="event")
+    assert row["n"] == len(lm) and row["n_group1"] == lm["g"].sum()
+    assert row["events_group1"] == lm.loc[lm["g"] == 1, "event"].sum()
+    assert abs(row["beta"] - c.coefficients["coef"].iloc[0]) < 1e-9
+    assert abs(row["lr_chi2"] - c.tests.loc["likelihood_ratio", "statistic"]) < 1e-9
+    assert abs(row["logrank_chi2"] - lr.chi2) < 1e-9
+    assert abs(row["c_index"] - c.concordance) < 1e-12
+    assert abs(row["hr_lower"] - c.coefficients["lower"].iloc[0]) < 1e-8
+
+
+def test_time_dependent_row_equals_a_start_stop_cox() -> None:
+    res = sweep(
+        small(),
+        "recist1.1",
+        {"response_threshold": [-0.2, -0.3]},
+        time_dependent=True,
+        n_boot=0,
+        n_perm=0,
+    )
+    crit = ns.criteria.grid("recist1.1", response_threshold=[-0.2, -0.3])[0]
+    d = first_response_days(small(), crit)
+    s = d["resp_day"].to_numpy(float)
+    pre = np.isfinite(s) & (s < d["days"].to_numpy())
+    rows = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "start": 0.0,
+                    "stop": np.where(pre, s, d["days"]),
+                    "event": np.where(pre, 0, d["event"]),
+                    "g": 0,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "start": s[pre],
+                    "stop": d["days"].to_numpy()[pre],
+                    "event": d["event"].to_numpy()[pre],
+                    "g": 1,
+                }
+            ),
+        ]
+    )
+    c = cox(rows, covariates=["g"], duration_col="stop", event_col="event", start_col="start")
+    row = res.table.iloc[0]
+    assert row["analysis"] == "time-dependent" and row["n"] == len(d)
+    assert abs(row["beta"] - c.coefficients["coef"].iloc[0]) < 1e-9
+    assert abs(row["score_chi2"] - c.tests.loc["score", "statistic"]) < 1e-9
+
+
+def test_table_best_and_inference_are_consistent() -> None:
+    res = result_landmark()
+    t = res.table
+    assert len(t) == 12 and set(t["analysis"]) == {"landmark 6 mo", "landmark 12 mo"}
+    assert list(t.columns[:3]) == ["criterion", "response_threshold", "progression_threshold"]
+    best = res.best
+    assert best["value"] == t["logrank_chi2"].max()
+    assert 0 < best["p_adjusted"] <= 1 and best["p_search"] == min(1, 2 * best["p_adjusted"])
+    assert res.null_max.shape == (60, 2)
+    freq = t["selection_frequency"]
+    assert np.isclose(freq.sum(), 1.0)
+    assert res.optimism.summary.loc["logrank", "n_used"] == 30
+    assert np.isclose(
+        res.optimism.summary.loc["logrank", "corrected"],
+        best["value"] - res.optimism.resamples.eval("apparent_logrank - test_logrank").mean(),
+    )
+    assert (t["hr_boot_lower"] <= t["hr_boot_upper"]).all()
+    assert res.boot["beta"].shape == (30, 12)
+    # the progression threshold does not change who responds: identical rows
+    a = t.iloc[[0, 2, 4]][["n_group1", "hr", "logrank_chi2"]].to_numpy()
+    b = t.iloc[[1, 3, 5]][["n_group1", "hr", "logrank_chi2"]].to_numpy()
+    np.testing.assert_array_equal(a, b)
+
+
+def frames_equal(a, b) -> None:
+    pd.testing.assert_frame_equal(a.table, b.table)
+    np.testing.assert_array_equal(a.null_max, b.null_max)
+    for k in a.boot:
+        np.testing.assert_array_equal(a.boot[k], b.boot[k])
+
+
+@pytest.mark.parametrize("backend", ["threads", "processes"])
+def test_same_seed_same_result_on_every_backend(backend: str) -> None:
+    base = result_landmark()
+    other = sweep(
+        small(),
+        "recist1.1",
+        GRID,
+        landmark_months=[6, 12],
+        n_boot=30,
+        n_perm=60,
+        seed=5,
+        backend=backend,
+        n_jobs=2,
+    )
+    frames_equal(base, other)
+
+
+def test_seed_changes_the_replicates_only() -> None:
+    a = result_landmark()
+    b = sweep(small(), "recist1.1", GRID, landmark_months=[6, 12], n_boot=30, n_perm=60, seed=6)
+    cols = ["hr", "logrank_chi2", "c_index"]
+    pd.testing.assert_frame_equal(a.table[cols], b.table[cols])
+    assert not np.array_equal(a.null_max, b.null_max)
+
+
+def test_dask_local_cluster_gives_the_in_process_table() -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        res = sweep(
+            small(),
+            "recist1.1",
+            GRID,
+            landmark_months=[6, 12],
+            n_boot=30,
+            n_perm=60,
+            seed=5,
+            backend=client,
+        )
+    frames_equal(result_landmark(), res)
+
+
+def test_design_is_required_and_naive_warns() -> None:
+    with pytest.raises(ns.ConfigError, match="guarantee time"):
+        sweep(small(), "recist1.1", GRID)
+    with pytest.raises(ns.ConfigError, match="choose one design"):
+        sweep(small(), "recist1.1", GRID, landmark_months=6, time_dependent=True)
+    with pytest.warns(UserWarning, match="guarantee"):
+        res = sweep(
+            small(), "recist1.1", {"response_threshold": [-0.3]}, naive=True, n_boot=0, n_perm=0
+        )
+    assert res.table["analysis"].iloc[0] == "naive"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"metric": "auc"}, "metric must be one of"),
+        ({"n_boot": -1}, "n_boot"),
+        ({"backend": "gpu"}, "backend must be"),
+        ({"outcome": "TTP"}, "outcome must be"),
+        ({"covariate": "stable"}, "covariate must be"),
+        ({"landmark_months": [6, 6]}, "repeats"),
+        ({"landmark_months": -2}, "positive"),
+    ],
+)
+def test_bad_arguments_raise_config_errors(kwargs: dict, match: str) -> None:
+    args = {"landmark_months": 6, "n_boot": 0, "n_perm": 0, **kwargs}
+    with pytest.raises(ns.ConfigError, match=match):
+        sweep(small(), "recist1.1", {"response_threshold": [-0.3]}, **args)
+
+
+def test_pfs_outcome_and_progression_covariate() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = sweep(
+            small(),
+            "recist1.1",
+            {"progression_threshold": [0.1, 0.2, 0.4]},
+            outcome="PFS",
+            outcome_criterion="recist1.1",
+            covariate="progression",
+            time_dependent=True,
+            metric="lr",
+            n_boot=10,
+            n_perm=20,
+        )
+    t = res.table
+    # a lower progression cut-off makes more progressors
+    assert t["n_group1"].is_monotonic_decreasing
+    assert res.settings["outcome_criterion"] == "recist1.1"
+
+
+def test_median_pfs_matches_kaplan_meier() -> None:
+    res = result_landmark()
+    crit = ns.criteria.grid("recist1.1", **GRID)[3]
+    ep = ns.derive_endpoints(small(), crit, endpoints=["PFS"]).table
+    km = ns.survival.kaplan_meier(ep, duration_col="months", event_col="event")
+    assert abs(res.table["median_pfs_months"].iloc[3] - km.medians["median"].iloc[0]) < 1e-12
