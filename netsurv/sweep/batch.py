@@ -17,7 +17,7 @@ row censored at an event time is comparable) are closed forms of the same counts
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -169,14 +169,18 @@ def terms(counts: Counts, *, ties: Ties = "efron") -> Terms:
     term_k[rr, pos] = grp % max(k, 1)
     term_f[rr, pos] = frac
     valid[rr, pos] = True
-    # C = N1 - f D1 gathered per term; A = (N - f D) - C
-    flat_k = (np.arange(r * v)[:, None] * k + np.repeat(term_k, v, axis=0)).reshape(r, v, e)
-    f = term_f[:, None, :]
-    c = n1.reshape(-1)[flat_k] - f * d1.reshape(-1)[flat_k]
-    c *= valid[:, None, :]
-    tot = np.take_along_axis(n, term_k, axis=1) - term_f * np.take_along_axis(d, term_k, axis=1)
-    tot[~valid] = 1.0
-    a = tot[:, None, :] - c
+    # C = N1 - f D1 gathered per term; A = (N - f D) - C (one replicate at a time: the term
+    # layout differs between replicates, and a per-replicate take needs no big index array)
+    c = np.empty((r, v, e))
+    a = np.empty((r, v, e))
+    for j in range(r):
+        cj = c[j]
+        np.take(n1[j], term_k[j], axis=1, out=cj)
+        cj -= term_f[j] * np.take(d1[j], term_k[j], axis=1)
+        cj *= valid[j]
+        tot = n[j, term_k[j]] - term_f[j] * d[j, term_k[j]]
+        tot[~valid[j]] = 1.0
+        np.subtract(tot, cj, out=a[j])
     return Terms(a=a.reshape(r * v, e), c=c.reshape(r * v, e), wt=None, d1=d1tot, shape=(r, v))
 
 
@@ -253,6 +257,7 @@ def fit_counts(
     ties: Ties = "efron",
     start: np.ndarray | None = None,
     cox: bool = True,
+    chunk: int = 2,
 ) -> BatchStats:
     """Cox (one binary covariate), log-rank and Harrell's C of every replicate × grouping.
 
@@ -286,6 +291,19 @@ def fit_counts(
     >>> round(float(s.beta[0, 0]), 6), round(float(s.logrank[0, 0]), 6)
     (0.273948, 0.073903)
     """
+    r = counts.n_risk.shape[0]
+    if r <= chunk:
+        return _fit_counts(counts, ties=ties, start=start, cox=cox)
+    parts = [
+        _fit_counts(counts.replicates(slice(lo, lo + chunk)), ties=ties, start=start, cox=cox)
+        for lo in range(0, r, chunk)
+    ]
+    return BatchStats(
+        **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(BatchStats)}
+    )
+
+
+def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bool) -> BatchStats:
     n, d = counts.n_risk, counts.n_dead
     n1, d1 = counts.n_risk1, counts.n_dead1
     r, v, _ = n1.shape

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from netsurv.errors import ConfigError
 
@@ -165,6 +166,17 @@ class Counts:
     size1: np.ndarray
     size: np.ndarray
 
+    def replicates(self, rows: slice) -> Counts:
+        """The counts of a slice of the replicates."""
+        return Counts(
+            n_risk=self.n_risk[rows],
+            n_dead=self.n_dead[rows],
+            n_risk1=self.n_risk1[rows],
+            n_dead1=self.n_dead1[rows],
+            size1=self.size1[rows],
+            size=self.size[rows],
+        )
+
 
 def _at_risk(per_bin: np.ndarray, outcome: Outcome) -> np.ndarray:
     """Numbers at risk at each event time from per-bin sums (last axis): suffix sums.
@@ -208,34 +220,55 @@ def count_fixed(
     """
     g = np.asarray(groups, dtype=bool)
     r = _n_replicates(weights, perm)
-    n = outcome.n
+    n, k = outcome.n, outcome.k
+    v = g.shape[0]
     w = np.ones((r, n)) if weights is None else np.asarray(weights, dtype=float)
-    if perm is None:
-        gw = g[None, :, :] * w[:, None, :]
-    else:
-        gw = g[:, perm].transpose(1, 0, 2) * w[:, None, :]
-    bs = outcome.bin_start
-    per_bin = np.add.reduceat(gw, bs, axis=2) if n else np.zeros((r, g.shape[0], 0))
-    n_risk1 = _at_risk(per_bin, outcome)
-    all_bin = np.add.reduceat(w, bs, axis=1) if n else np.zeros((r, 0))
+    src = np.broadcast_to(np.arange(n), (r, n)) if perm is None else np.asarray(perm)
+    g_t = np.ascontiguousarray(g.T, dtype=float)  # (n, V): a row per patient
+    # per-bin sums of every replicate as one sparse (replicates x bins, rows) @ dense product:
+    # entry (replicate, bin of sorted row j) <- weight of j, taking the grouping of src[r, j]
+    nb = outcome.bin_start.size
+    row_bin = np.repeat(np.arange(nb), np.diff(np.append(outcome.bin_start, n)))
+    per_bin = _sparse_sums(row_bin, nb, w, src, g_t)  # (r, nb, V)
+    size1 = per_bin.sum(axis=1)
+    at_risk1 = np.cumsum(per_bin[:, ::-1, :], axis=1)[:, ::-1, :][:, nb - k :, :]
+    n_risk1 = np.ascontiguousarray(at_risk1.transpose(0, 2, 1))
+    all_bin = np.add.reduceat(w, outcome.bin_start, axis=1) if n else np.zeros((r, 0))
     n_risk = _at_risk(all_bin, outcome)
     dr = outcome.death_rows
     if dr.size:
         wd = w[:, dr]
-        gd = g[:, dr][None, :, :] if perm is None else g[:, perm[:, dr]].transpose(1, 0, 2)
-        n_dead1 = np.add.reduceat(gd * wd[:, None, :], outcome.death_start, axis=2)
+        dk = outcome.risk_end[dr] - 1
+        per_k = _sparse_sums(dk, k, wd, src[:, dr], g_t)  # (r, K, V)
+        n_dead1 = np.ascontiguousarray(per_k.transpose(0, 2, 1))
         n_dead = np.add.reduceat(wd, outcome.death_start, axis=1)
     else:
-        n_dead1 = np.zeros((r, g.shape[0], 0))
+        n_dead1 = np.zeros((r, v, 0))
         n_dead = np.zeros((r, 0))
     return Counts(
         n_risk=n_risk,
         n_dead=n_dead,
         n_risk1=n_risk1,
         n_dead1=n_dead1,
-        size1=gw.sum(axis=2),
+        size1=size1,
         size=w.sum(axis=1, keepdims=True),
     )
+
+
+def _sparse_sums(
+    bins: np.ndarray, n_bins: int, w: np.ndarray, src: np.ndarray, g_t: np.ndarray
+) -> np.ndarray:
+    """Σ_j w[r, j] g_t[src[r, j]] per (replicate, bins[j]): (R, n_bins, V).
+
+    Only non-zero weights enter (a bootstrap resample leaves about a third of the rows out),
+    and the sum over rows is a sparse-dense matrix product over contiguous patient rows.
+    """
+    r = w.shape[0]
+    rr, jj = np.nonzero(w)
+    mat = sparse.csr_matrix(
+        (w[rr, jj], (rr * n_bins + bins[jj], src[rr, jj])), shape=(r * n_bins, g_t.shape[0])
+    )
+    return np.asarray(mat @ g_t).reshape(r, n_bins, g_t.shape[1])
 
 
 def count_switch(
