@@ -317,7 +317,7 @@ def count_switch(
         weights=wv[inside],
         minlength=r * v * (k + 1),
     ).reshape(r, v, k + 1)
-    n_risk1 = np.cumsum(enter - leave, axis=2)[:, :, :k]
+    n_risk1 = np.cumsum(enter - leave, axis=2, dtype=float)[:, :, :k]
     all_bin = np.add.reduceat(w, outcome.bin_start, axis=1) if n else np.zeros((r, 0))
     n_risk = _at_risk(all_bin, outcome)
     dr = outcome.death_rows
