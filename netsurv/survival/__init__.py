@@ -26,6 +26,8 @@ Examples
 from __future__ import annotations
 
 from netsurv.survival._coxfit import CoxConvergenceWarning
+from netsurv.survival.compare import CriteriaComparison, compare_criteria
+from netsurv.survival.correlation import oakes_pairs, pfs_os_correlation
 from netsurv.survival.cox import CoxResult, cox
 from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 from netsurv.survival.landmark import LandmarkResult, landmark, landmark_data
@@ -44,11 +46,13 @@ __all__ = [
     "CoxConvergenceWarning",
     "CoxResult",
     "CoxZphResult",
+    "CriteriaComparison",
     "GuaranteeTimeBiasWarning",
     "KaplanMeierResult",
     "LandmarkResult",
     "LogrankResult",
     "TimeDependentResult",
+    "compare_criteria",
     "compare_responders",
     "cox",
     "cox_zph",
@@ -57,6 +61,8 @@ __all__ = [
     "landmark_data",
     "logrank",
     "mantel_byar",
+    "oakes_pairs",
+    "pfs_os_correlation",
     "simon_makuch",
     "time_dependent_cox",
     "to_start_stop",

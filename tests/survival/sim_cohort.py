@@ -3,8 +3,9 @@
 Vectorised (no loop per patient).  One treatment line per patient, a baseline CT a week
 before the start and follow-up CTs every 12 weeks (± up to 7 days) until death or the end of
 follow-up; one or two liver target lesions.  A share of patients respond: from a random
-follow-up scan on (the 1st to 4th) their lesions are 45 % smaller (PR under RECIST 1.1);
-the others stay within ±6 %.  A share of non-responders progress: +30 % from a random later
+follow-up scan on (the 1st to ``last_response_scan``-th) their lesions are 45 % smaller (PR
+under RECIST 1.1; with ``depth_range``, by a uniform depth per patient instead, so criteria
+with different cut-offs disagree); the others stay within ±6 %.  A share of non-responders progress: +30 % from a random later
 scan.  Survival after the origin is exponential with median ``median_os`` months; with
 ``response_hr`` != 1 the hazard is multiplied by it from the response scan on (so
 ``response_hr=1`` means response has no effect on survival, the guarantee-time-bias setting).
@@ -32,6 +33,7 @@ def simulate_frames(
     response_hr: float = 1.0,
     max_follow_months: float = 60.0,
     last_response_scan: int = 4,
+    depth_range: tuple[float, float] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The four input tables of a simulated cohort (typed, not text)."""
     rng = np.random.default_rng(seed)
@@ -75,7 +77,12 @@ def simulate_frames(
     factor = 1 + rng.uniform(-0.06, 0.06, len(a_pat))
     is_resp = responder[a_pat] & (a_k >= resp_k[a_pat])
     is_prog = progressor[a_pat] & (a_k >= prog_k[a_pat])
-    factor = np.where(is_resp, 0.55, np.where(is_prog, 1.30, factor))
+    if depth_range is None:
+        shrunk = 0.55
+    else:  # its own stream, so the other draws do not change
+        depth = np.random.default_rng([seed, 1]).uniform(*depth_range, n)
+        shrunk = 1 - depth[a_pat]
+    factor = np.where(is_resp, shrunk, np.where(is_prog, 1.30, factor))
     factor[a_k == 0] = 1.0
     rows = []
     for j in (0, 1):
