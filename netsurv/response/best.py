@@ -246,7 +246,7 @@ def _settings(
             else:
                 row[opt] = default
         rows.append(row)
-    return pd.DataFrame(rows, index=pd.Index(names, dtype=object))
+    return pd.DataFrame(rows, index=pd.Index(names, dtype=object), columns=list(DEFAULTS))
 
 
 def _next_true(flag: np.ndarray) -> np.ndarray:

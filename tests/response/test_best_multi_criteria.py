@@ -50,3 +50,10 @@ def test_each_criterion_as_alone() -> None:
     assert (together.loc[~first, "bor_confirmed"] == "SD").all()
     p01 = together[together["patient_id"] == "P01"]
     assert (p01["bor_confirmed_date"] == pd.Timestamp("2020-02-20")).all()
+
+
+def test_empty_timepoints_give_empty_table() -> None:
+    """A classification that set every line aside has no rows: an empty BOR table, no error."""
+    empty = _timepoints(["a"]).iloc[0:0]
+    out = ns.best_response(empty)
+    assert out.empty and list(out.columns) == ns.response.BOR_COLUMNS
