@@ -202,8 +202,16 @@ def build_adrs(
         param("LSTAA", b["last_adequate_date"].notna().map(yn), b["last_adequate_date"]),
     ]
     if cohort is not None:
-        parts.append(_missing_lines(cohort, b))
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        names = (
+            [c.name for c in timepoints.criteria]
+            if isinstance(timepoints, Timepoints)
+            else list(pd.unique(table["criterion"]))
+        )
+        parts.append(_missing_lines(cohort, b, names))
+    found = [p for p in parts if not p.empty]
+    if not found:
+        return pd.DataFrame(columns=ADRS_COLUMNS)
+    out = pd.concat(found, ignore_index=True).reindex(columns=ADRS_COLUMNS)
     out["PARAM"] = out["PARAMCD"].map(_PARAMS).fillna(out["PARAM"])
     is_resp = out["PARAMCD"].isin(["OVR", "BOR", "CBOR", "LSTA"])
     out["AVAL"] = np.where(
@@ -213,8 +221,8 @@ def build_adrs(
     return _aseq(out, order)[ADRS_COLUMNS]
 
 
-def _missing_lines(cohort: Cohort, b: pd.DataFrame) -> pd.DataFrame:
-    crit = pd.DataFrame({"CRITERION": pd.unique(b["criterion"])})
+def _missing_lines(cohort: Cohort, b: pd.DataFrame, criteria: list[str]) -> pd.DataFrame:
+    crit = pd.DataFrame({"CRITERION": criteria})
     lines = cohort.lines[["patient_id", "line_id"]].rename(
         columns={"patient_id": "USUBJID", "line_id": "LINEID"}
     )

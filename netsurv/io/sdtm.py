@@ -307,7 +307,7 @@ def _subjects(
     observed = [_date(dm, c, ids) for c in ("RFSTDTC", "RFENDTC", "RFXENDTC", "RFPENDTC")]
     observed += [start, end, ex_end, death, _latest(domains.get("DS"), "DSSTDTC", ids)]
     observed.append(assessments.groupby("patient_id")["date"].max().reindex(ids))
-    fallback = pd.concat(observed, axis=1).max(axis=1)
+    fallback = pd.concat([pd.to_datetime(o) for o in observed], axis=1).max(axis=1)
     alive = alive.fillna(fallback.where(death.isna() | (fallback <= death), death))
 
     regimen = pd.Series(pd.NA, index=ids, dtype=object)

@@ -463,7 +463,7 @@ def _assessments(
         ass.loc[only_rs, "visitnum"] = lab["visitnum"].reindex(idx).to_numpy()
         ass.loc[only_rs, "modality"] = default_modality
     use_rs = ass["rs_date"].notna() & (visit_date == "response" or ass["tr_date"].isna())
-    ass["date"] = ass["rs_date"].where(use_rs, ass["tr_date"])
+    ass["date"] = pd.to_datetime(ass["rs_date"].where(use_rs, ass["tr_date"]))
     aid = ass["visit"].astype(str)
     dup = aid.groupby(ass["patient_id"]).transform(lambda s: s.duplicated(keep=False))
     aid = aid.where(~dup, aid + " / " + ass["modality"].astype(str))
@@ -574,7 +574,7 @@ def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> p
     mflag = pd.Series(pd.NA, index=meas.index, dtype=object)
     mflag[meas["stat"].eq("NOT DONE") | state.eq("not_evaluable")] = "not_evaluable"
     mflag[state.eq("too_small")] = "too_small"
-    not_num = meas["value"].isna() & (text != "") & mflag.isna()
+    not_num = meas["value"].isna() & (text != "") & mflag.isna() & ~bad
     report(
         problems,
         seqkey,

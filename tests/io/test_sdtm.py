@@ -1,0 +1,230 @@
+"""read_sdtm on small SDTM-shaped frames whose every value is worked out by hand (sdtm_build)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sdtm_build import ADSL, RS, TR, TU, domains
+
+import netsurv as ns
+from netsurv.io import load_maps, read_sdtm
+from netsurv.io.sdtm import read_sdtm_folder
+
+
+@pytest.fixture(scope="module")
+def cohort() -> ns.Cohort:
+    return read_sdtm(domains())
+
+
+def test_subjects_and_lines(cohort: ns.Cohort) -> None:
+    p = cohort.patients.set_index("patient_id")
+    assert list(p.index) == ["S1", "S2"]  # S3, a screen failure, is set aside
+    assert p.loc["S2", "death_date"] == pd.Timestamp("2021-09-30")
+    assert p.loc["S1", "last_alive_date"] == pd.Timestamp("2021-12-01")
+    assert p.loc["S1", "sex"] == "F" and int(p.loc["S1", "age"]) == 61
+    ln = cohort.lines.set_index("patient_id")
+    assert ln.loc["S1", ["line_id", "regimen"]].tolist() == ["L1", "177Lu-DOTATATE"]
+    assert ln.loc["S1", "start_date"] == pd.Timestamp("2021-01-10")
+    assert ln.loc["S1", "origin_date"] == pd.Timestamp("2021-01-08")
+    att = cohort.attrition.set_index("row_key")
+    assert "no last-alive date" in att.loc["S3", "reason"]
+
+
+def test_assessments_dates_and_reads(cohort: ns.Cohort) -> None:
+    a = cohort.assessments.set_index(["patient_id", "assessment_id"])
+    # RS date wins (partial 2021-03 imputed to the last day, admiralonco ADRS)
+    assert a.loc[("S1", "WEEK 8"), "date"] == pd.Timestamp("2021-03-31")
+    got = a.loc[("S1", "WEEK 8"), ["reader_response", "visitnum", "rsseq"]]
+    assert [str(v) for v in got] == ["PR", "2", "1"]
+    assert a.loc[("S1", "WEEK 24"), "nontarget_status"] == "NON-CR/NON-PD"
+    # the unmapped RSSTRESC 'CHECK' is set aside, not guessed
+    assert pd.isna(a.loc[("S2", "WEEK 8"), "reader_response"])
+    assert bool(a.loc[("S2", "WEEK 16"), "new_lesion"])
+    reasons = cohort.attrition.set_index("row_key")["reason"]
+    assert "'CHECK'" in reasons["S2 / WEEK 8"]
+    assert "equivocal new lesion" in reasons["S2 / WEEK 8 / NEW01"]
+    imputed = cohort.warnings[cohort.warnings["rule"] == "partial_date_imputed"]
+    assert sorted(imputed["table"] + "." + imputed["column"]) == ["RS.RSDTC", "TR.TRDTC"]
+
+
+def test_scan_date_option_uses_tr_dates() -> None:
+    c = read_sdtm(domains(), visit_date="scan")
+    a = c.assessments.set_index(["patient_id", "assessment_id"])
+    assert a.loc[("S1", "WEEK 8"), "date"] == pd.Timestamp("2021-03-01")  # TRDTC, first day
+
+
+def test_lesions_nodes_units_roles(cohort: ns.Cohort) -> None:
+    les = cohort.lesions.set_index(["patient_id", "assessment_id", "lesion_id"])
+    node = les.loc[("S1", "SCREENING", "T02")]
+    assert (node["site"], node["long_axis_mm"], node["short_axis_mm"]) == ("lymph_node", 26.0, 20.0)
+    assert les.loc[("S1", "SCREENING", "NT01"), ["site", "role"]].tolist() == ["bone", "non_target"]
+    assert les.loc[("S2", "SCREENING", "T01"), "long_axis_mm"] == pytest.approx(50.0)  # 5.0 cm
+    assert les.loc[("S2", "WEEK 16", "NEW01"), ["site", "role"]].tolist() == ["lung", "new"]
+    assert ("S2", "WEEK 8", "NEW01") not in les.index  # equivocal: not a lesion row
+
+
+def test_computed_recist_matches_hand_and_recorded(cohort: ns.Cohort) -> None:
+    tp = ns.classify(cohort, ["reader", "recist1.1"]).table
+    fu = tp[tp["role"] == "follow_up"].set_index(["criterion", "patient_id", "assessment_id"])
+    rec = fu.loc["recist1.1"]
+    assert rec.loc["S1", "value"].tolist() == [42.0, 33.0, 45.0]  # 30+12, 25+8, 34+11
+    assert rec.loc["S1", "response"].tolist() == ["PR", "PR", "PD"]
+    assert rec.loc[("S2", "WEEK 8"), "response"] == "SD"  # equivocal new lesion not counted
+    assert rec.loc[("S2", "WEEK 16"), ["response", "reason"]].tolist() == ["PD", "new_lesion"]
+    reader = fu.loc["reader"]
+    assert reader.loc["S1", "response"].tolist() == ["PR", "PR", "PD"]
+    assert reader.loc[("S2", "WEEK 8"), "response"] == "NE"  # no usable read
+
+
+@pytest.mark.parametrize(
+    ("evaluator", "liver"),
+    [("INVESTIGATOR", 40.0), ("independent assessor/radiologist 1", 42.0)],
+)
+def test_evaluator_selection(evaluator: str, liver: float) -> None:
+    tu = TU.copy()
+    tr = TR[TR["USUBJID"] == "S1"]
+    c = read_sdtm({"ADSL": ADSL, "TU": tu, "TR": tr}, evaluator=evaluator)
+    les = c.lesions.set_index(["patient_id", "assessment_id", "lesion_id"])
+    assert les.loc[("S1", "SCREENING", "T01"), "long_axis_mm"] == liver
+
+
+def test_evaluator_errors() -> None:
+    with pytest.raises(ns.ConfigError, match=r"TU: no rows for evaluator 'BICR'.*INVESTIGATOR"):
+        read_sdtm(domains(), evaluator="BICR")
+    tr = TR.copy()
+    tr.loc[tr["TREVAL"] == "INVESTIGATOR", "TREVALID"] = "DR A"
+    tr.loc[(tr["TREVAL"] == "INVESTIGATOR") & (tr["VISITNUM"] == 2), "TREVALID"] = "DR B"
+    with pytest.raises(ns.ConfigError, match=r"several evaluators"):
+        read_sdtm(domains(TR=tr))
+
+
+def test_bad_values_name_domain_variable_and_subject() -> None:
+    tr = TR.copy()
+    tr.loc[0, "TRDTC"] = "04/01/2021"
+    tr.loc[1, "TRSTRESU"] = "inch"
+    tr.loc[2, ["TRSTRESN", "TRSTRESC"]] = [None, "about 20"]
+    with pytest.raises(ns.ValidationError) as err:
+        read_sdtm(domains(TR=tr))
+    f = err.value.failures.set_index("rule")
+    assert f.loc["type_date", ["table", "column", "row_key"]].tolist() == [
+        "TR",
+        "TRDTC",
+        "S1 / TRSEQ 1",
+    ]
+    assert f.loc["unknown_unit", ["column", "row_key", "value"]].tolist() == [
+        "TRSTRESU",
+        "S1 / TRSEQ 2",
+        "inch",
+    ]
+    assert f.loc["type_number", ["column", "row_key"]].tolist() == ["TRSTRESC", "S1 / TRSEQ 3"]
+
+
+def test_missing_variable_and_unknown_domain() -> None:
+    with pytest.raises(ns.ValidationError) as err:
+        read_sdtm(domains(TR=TR.drop(columns="TRTESTCD")))
+    row = err.value.failures.iloc[0]
+    assert (row["table"], row["column"], row["rule"]) == ("TR", "TRTESTCD", "missing_column")
+    with pytest.raises(ns.ConfigError, match="unknown SDTM domain 'AE'"):
+        read_sdtm({"ADSL": ADSL, "AE": ADSL})
+    with pytest.raises(ns.ConfigError, match="needs DM or ADSL"):
+        read_sdtm({"TR": TR})
+
+
+def test_unmapped_codes_go_to_attrition() -> None:
+    tr = pd.concat([TR, TR.iloc[[0]].assign(TRTESTCD="WIDTH", TRSEQ=999)], ignore_index=True)
+    c = read_sdtm(domains(TR=tr))
+    reasons = c.attrition["reason"]
+    assert reasons.str.contains("TRTESTCD WIDTH is not in the measures map").any()
+
+
+def test_override_map() -> None:
+    sites = pd.DataFrame(
+        {
+            "value": ["LYMPH NODE", "*"],
+            "site": ["lymph_node", "peritoneum"],
+            "match": ["contains", "default"],
+        }
+    )
+    c = read_sdtm(domains(), maps={"sites": sites})
+    assert set(c.lesions["site"]) == {"lymph_node", "peritoneum"}
+    with pytest.raises(
+        ns.ConfigError, match=r"SDTM map 'methods' lacks column\(s\) \['modality'\]"
+    ):
+        load_maps({"methods": pd.DataFrame({"value": ["CT SCAN"]})})
+
+
+def test_dm_ex_ds_cm_without_adsl() -> None:
+    dm = pd.DataFrame(
+        {
+            "USUBJID": ["S1"],
+            "RFSTDTC": ["2021-01-08"],
+            "RFXSTDTC": [None],
+            "RFPENDTC": ["2021-11-02T10:30"],
+            "DTHDTC": [None],
+            "SEX": ["F"],
+            "BRTHDTC": ["1960-05-17"],
+            "ARM": ["PRRT"],
+        }
+    )
+    ex = pd.DataFrame(
+        {
+            "USUBJID": ["S1"] * 4,
+            "EXTRT": ["LUTETIUM DOTATATE"] * 4,
+            "EXSTDTC": ["2021-01-10", "2021-03-08", "2021-05-03", "2021-06-28"],
+            "EXENDTC": ["2021-01-10", "2021-03-08", "2021-05-03", "2021-06-28"],
+        }
+    )
+    ds = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S1"],
+            "DSCAT": ["DISPOSITION EVENT", "DISPOSITION EVENT"],
+            "EPOCH": ["TREATMENT", "FOLLOW-UP"],
+            "DSDECOD": ["ADVERSE EVENT", "COMPLETED"],
+            "DSSTDTC": ["2021-07-01", "2021-11-02"],
+        }
+    )
+    cm = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S1", "S1"],
+            "CMTRT": ["EVEROLIMUS", "PARACETAMOL", "OCTREOTIDE"],
+            "CMCAT": ["ANTI-CANCER THERAPY", "GENERAL", "Anti-cancer therapy"],
+            "CMSTDTC": ["2021-08-15", "2021-02-01", "2020-06-01"],  # octreotide: before L1
+        }
+    )
+    c = read_sdtm({"DM": dm, "EX": ex, "DS": ds, "CM": cm, "TU": TU, "TR": TR, "RS": RS})
+    ln = c.lines.set_index("line_id")
+    assert ln.loc["L1", ["regimen", "n_cycles", "end_reason"]].tolist() == [
+        "PRRT",
+        4,
+        "toxicity",
+    ]
+    assert ln.loc["L1", "start_date"] == pd.Timestamp("2021-01-10")  # first EXSTDTC
+    assert ln.loc["L1", "end_date"] == pd.Timestamp("2021-06-28")
+    assert ln.loc["L2", ["regimen", "start_date"]].tolist() == [
+        "EVEROLIMUS",
+        pd.Timestamp("2021-08-15"),
+    ]
+    assert list(ln.index) == ["L1", "L2"]
+    p = c.patients.set_index("patient_id")
+    # no LSTALVDT: the latest dated record (RFPENDTC 2021-11-02)
+    assert p.loc["S1", "last_alive_date"] == pd.Timestamp("2021-11-02")
+    assert p.loc["S1", "birth_date"] == pd.Timestamp("1960-05-17")
+
+
+def test_folder_csv_and_xpt(tmp_path) -> None:
+    pyreadstat = pytest.importorskip("pyreadstat")
+    ADSL.to_csv(tmp_path / "adsl.csv", index=False)
+    TU.to_csv(tmp_path / "tu.csv.gz", index=False)
+    RS.to_parquet(tmp_path / "rs.parquet", index=False)
+    tr = TR.astype({"TRSTRESN": float, "VISITNUM": float, "TRSEQ": float})
+    pyreadstat.write_xport(tr, str(tmp_path / "tr.xpt"), file_format_version=5)
+    (tmp_path / "notes.txt").write_text("not a domain")
+    assert sorted(read_sdtm_folder(tmp_path)) == ["ADSL", "RS", "TR", "TU"]
+    from_files = read_sdtm(tmp_path)
+    from_frames = read_sdtm(domains())
+    cols = ["patient_id", "assessment_id", "lesion_id", "long_axis_mm", "short_axis_mm"]
+    pd.testing.assert_frame_equal(from_files.lesions[cols], from_frames.lesions[cols])
+    assert (
+        from_files.assessments["reader_response"].tolist()
+        == from_frames.assessments["reader_response"].tolist()
+    )
