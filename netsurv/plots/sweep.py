@@ -8,7 +8,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from netsurv.errors import ConfigError
-from netsurv.sweep.engine import _COLUMN, SweepResult
+from netsurv.sweep.result import SweepResult
+from netsurv.sweep.select import COLUMN as _COLUMN
 
 _LABELS = {
     "logrank": "log-rank χ²",
@@ -131,7 +132,7 @@ def sweep_heatmap(
                     )
                 )
                 continue
-            insig = p is not None and not (float(p.iloc[i, j]) < alpha)
+            insig = p is not None and not (p.to_numpy(float)[i, j] < alpha)
             if insig:
                 ax.add_patch(
                     Rectangle(

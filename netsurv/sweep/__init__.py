@@ -20,8 +20,10 @@ Examples
 
 from netsurv.sweep.batch import BatchStats, fit_counts
 from netsurv.sweep.counts import Counts, Outcome, count_fixed, count_switch, sort_outcome
-from netsurv.sweep.engine import SweepResult, sweep
+from netsurv.sweep.engine import sweep
 from netsurv.sweep.inference import Optimism
+from netsurv.sweep.result import SweepResult
+from netsurv.sweep.select import sweep_groups
 
 __all__ = [
     "BatchStats",
@@ -34,4 +36,5 @@ __all__ = [
     "fit_counts",
     "sort_outcome",
     "sweep",
+    "sweep_groups",
 ]

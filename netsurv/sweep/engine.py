@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2 as chi2_dist
-from scipy.stats import norm
 
 from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
@@ -22,8 +19,8 @@ from netsurv.endpoints.matrix import endpoint_matrix
 from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix
-from netsurv.sweep.backends import Backend, block_seeds, check_backend, run_tasks
-from netsurv.sweep.batch import REASONS, BatchStats, Ties, fit_counts, loglik_rows, terms
+from netsurv.sweep.backends import Backend, check_backend
+from netsurv.sweep.batch import Ties
 from netsurv.sweep.groups import (
     Analysis,
     Covariate,
@@ -33,67 +30,12 @@ from netsurv.sweep.groups import (
     sweep_data,
     time_dependent_analysis,
 )
-from netsurv.sweep.inference import (
-    METRICS,
-    Optimism,
-    optimism,
-    percentile_interval,
-    permutation_pvalues,
-    selection_frequency,
-    winners,
-)
+from netsurv.sweep.inference import METRICS
 from netsurv.sweep.median import km_medians
-from netsurv.sweep.replicates import Shared, bootstrap_block, permutation_block
+from netsurv.sweep.result import SweepResult
+from netsurv.sweep.select import run_selection
 
 Metric = Literal["logrank", "lr", "score", "c_index"]
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """A threshold sweep: one row per variant (× landmark) and the honest selection.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per analysis × variant: ``criterion`` (variant name), one column per grid
-        axis, ``analysis`` (``"landmark 6 mo"``, ``"time-dependent"``, ``"naive"``),
-        ``landmark_months``, ``n``, ``n_group1`` / ``n_group0`` (responders or progressors
-        and the others; for a time-dependent analysis, lines that switch while at risk),
-        ``events_group1`` / ``events_group0``, ``median_pfs_months`` (Kaplan–Meier median PFS
-        of the analysed lines under the variant, from the line origin), ``hr``, ``hr_lower``,
-        ``hr_upper`` (Wald), ``beta``, ``se``, ``p_wald``, ``lr_chi2``, ``p_lr``,
-        ``logrank_chi2``, ``p_logrank``, ``score_chi2``, ``c_index`` (Harrell's C), ``aic``,
-        ``converged``, ``reason`` (why an estimate is infinite or missing; empty when fine),
-        ``p_adjusted`` (permutation max-statistic p-value of the selection metric within the
-        analysis), ``selection_frequency`` (share of bootstrap resamples the variant won),
-        ``hr_boot_lower`` / ``hr_boot_upper``, ``c_index_boot_lower`` /
-        ``c_index_boot_upper`` and ``metric_boot_lower`` / ``metric_boot_upper``
-        (percentile intervals).
-    best : pandas.Series
-        The apparent best row of ``table`` plus ``metric``, ``value``, ``p_search`` (the
-        permutation p-value of the whole search: the best's ``p_adjusted``, times the number
-        of analyses when several landmarks were searched, capped at 1) and ``corrected``
-        (optimism-corrected value of the metric).
-    optimism : Optimism
-        Harrell's optimism for every metric (``summary``) and per resample (``resamples``).
-    null_max : numpy.ndarray
-        (n_perm, analyses) maximum statistic over the variants under each permutation.
-    boot : dict
-        Bootstrap values per field (``beta``, ``logrank``, ``lr``, ``score``, ``c_index``):
-        (n_boot, rows of ``table``) arrays.
-    attrition : pandas.DataFrame
-        Lines set aside (classification, endpoint derivation, line selection), with reasons.
-    settings : dict
-        The arguments that shaped the result (metric, seed, n_boot, n_perm, ...).
-    """
-
-    table: pd.DataFrame
-    best: pd.Series
-    optimism: Optimism
-    null_max: np.ndarray
-    boot: dict[str, np.ndarray] = field(repr=False)
-    attrition: pd.DataFrame = field(repr=False)
-    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def sweep(
@@ -226,55 +168,27 @@ def sweep(
     if len(data.units) == 0:
         raise ConfigError("sweep: no line can be analysed (see the attrition of the cohort)")
     analyses = _analyses(data, analyses_kind, landmark_months)
-    originals = [fit_counts(a.counts(), ties=ties) for a in analyses]
-    shared = Shared(
-        analyses=tuple(analyses),
+    variants_frame = pd.DataFrame(
+        {
+            "criterion": [c.name for c in variants],
+            **{ax: [getattr(c, ax) for c in variants] for ax in axes},
+            "median_pfs_months": _median_pfs(cohort, mat, data, censoring),
+        }
+    )
+    sel = run_selection(
+        analyses,
+        variants_frame,
         n_units=len(data.units),
         metric=metric,
         ties=ties,
-        start=tuple(o.beta[0] for o in originals),
+        n_boot=n_boot,
+        n_perm=n_perm,
+        seed=seed,
+        level=level,
+        backend=backend,
+        n_jobs=n_jobs,
+        progress=progress,
     )
-    ss_boot, ss_perm = np.random.SeedSequence(seed).spawn(2)
-
-    null_max = np.empty((0, len(analyses)))
-    if n_perm:
-        res = run_tasks(
-            permutation_block,
-            shared,
-            block_seeds(ss_perm, n_perm),
-            backend=backend,
-            n_jobs=n_jobs,
-            progress=progress,
-            description="permutations",
-        )
-        null_max = np.concatenate(res, axis=0)
-    boot: dict[str, np.ndarray] = {}
-    if n_boot:
-        res = run_tasks(
-            bootstrap_block,
-            shared,
-            block_seeds(ss_boot, n_boot),
-            backend=backend,
-            n_jobs=n_jobs,
-            progress=progress,
-            description="bootstrap",
-        )
-        boot = {k: np.concatenate([r[k] for r in res], axis=0) for k in res[0]}
-
-    table = _table(data, analyses, originals, variants, axes, level, cohort, mat, censoring)
-    v = len(variants)
-    stat = table[_COLUMN[metric]].to_numpy(float)
-    p_adj = np.full(len(table), np.nan)
-    if n_perm:
-        for j in range(len(analyses)):
-            sl = slice(j * v, (j + 1) * v)
-            p_adj[sl] = permutation_pvalues(stat[sl], null_max[:, j])
-    table["p_adjusted"] = p_adj
-
-    best_row = int(winners(stat[None, :])[0])
-    opt = _optimism(boot, analyses, originals, table, metric, best_row, ties)
-    _bootstrap_columns(table, boot, metric, level)
-    best = _best(table, best_row, metric, opt, len(analyses))
     settings = {
         "outcome": outcome,
         "outcome_criterion": out_crit.name,
@@ -292,17 +206,14 @@ def sweep(
         "level": level,
     }
     return SweepResult(
-        table=table,
-        best=best,
-        optimism=opt,
-        null_max=null_max,
-        boot=boot,
+        table=sel.table,
+        best=sel.best,
+        optimism=sel.optimism,
+        null_max=sel.null_max,
+        boot=sel.boot,
         attrition=data.attrition,
         settings=settings,
     )
-
-
-_COLUMN = {"logrank": "logrank_chi2", "lr": "lr_chi2", "score": "score_chi2", "c_index": "c_index"}
 
 
 def _check_design(
@@ -349,56 +260,6 @@ def _analyses(
     return [landmark_analysis(data, float(m)) for m in marks]
 
 
-def _table(
-    data: SweepData,
-    analyses: list[Analysis],
-    originals: list[BatchStats],
-    variants: tuple[Criterion, ...],
-    axes: list[str],
-    level: float,
-    cohort: Cohort,
-    mat: Any,
-    censoring: str,
-) -> pd.DataFrame:
-    z = float(norm.ppf(0.5 + level / 2))
-    medians = _median_pfs(cohort, mat, data, censoring)
-    frames = []
-    for a, s in zip(analyses, originals, strict=True):
-        beta, se = s.beta[0], s.se[0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            frame = pd.DataFrame(
-                {
-                    "criterion": [c.name for c in variants],
-                    **{ax: [getattr(c, ax) for c in variants] for ax in axes},
-                    "analysis": a.label,
-                    "landmark_months": a.landmark,
-                    "n": a.n,
-                    "n_group1": s.n1[0],
-                    "n_group0": s.n0[0],
-                    "events_group1": s.events1[0],
-                    "events_group0": s.events0[0],
-                    "median_pfs_months": medians,
-                    "hr": np.exp(beta),
-                    "hr_lower": np.exp(beta - z * se),
-                    "hr_upper": np.exp(beta + z * se),
-                    "beta": beta,
-                    "se": se,
-                    "p_wald": 2 * norm.sf(np.abs(beta / se)),
-                    "lr_chi2": s.lr[0],
-                    "p_lr": chi2_dist.sf(s.lr[0], 1),
-                    "logrank_chi2": s.logrank[0],
-                    "p_logrank": chi2_dist.sf(s.logrank[0], 1),
-                    "score_chi2": s.score[0],
-                    "c_index": s.c_index[0],
-                    "aic": s.aic[0],
-                    "converged": s.converged[0],
-                    "reason": [REASONS[i] for i in s.reason[0]],
-                }
-            )
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
-
-
 def _median_pfs(cohort: Cohort, mat: Any, data: SweepData, censoring: str) -> np.ndarray:
     em = endpoint_matrix(cohort, mat, endpoint="PFS", censoring=censoring)
     pos = pd.MultiIndex.from_frame(em.lines[["patient_id", "line_id"]]).get_indexer(
@@ -406,94 +267,3 @@ def _median_pfs(cohort: Cohort, mat: Any, data: SweepData, censoring: str) -> np
     )
     days = em.days[pos] / DAYS_PER_MONTH
     return km_medians(days, em.event[pos])
-
-
-def _optimism(
-    boot: dict[str, np.ndarray],
-    analyses: list[Analysis],
-    originals: list[BatchStats],
-    table: pd.DataFrame,
-    metric: str,
-    best_row: int,
-    ties: Ties,
-) -> Optimism:
-    apparent = {
-        m: float(table[_COLUMN[m]].iloc[best_row]) if best_row >= 0 else np.nan for m in METRICS
-    }
-    if not boot:
-        empty = pd.DataFrame(
-            {"apparent": apparent, "optimism": np.nan, "corrected": np.nan, "n_used": 0}
-        )
-        empty.index.name = "metric"
-        return Optimism(summary=empty, resamples=pd.DataFrame())
-    v = originals[0].beta.shape[1]
-    vals = {m: boot[m] for m in METRICS}
-    win = winners(vals[metric])
-    b = win.size
-    rows = np.arange(b)
-    ok = win >= 0
-    a_idx = np.where(ok, win // v, 0)
-    v_idx = np.where(ok, win % v, 0)
-    beta_b = np.where(ok, boot["beta"][rows, np.maximum(win, 0)], np.nan)
-    test: dict[str, np.ndarray] = {}
-    for m in ("logrank", "score"):
-        orig = table[_COLUMN[m]].to_numpy(float)
-        test[m] = np.where(ok, orig[np.maximum(win, 0)], np.nan)
-    # C of the resample's fitted predictor (its sign) on the original data
-    c_orig = table["c_index"].to_numpy(float)
-    beta_orig = table["beta"].to_numpy(float)
-    c_b = c_orig[np.maximum(win, 0)]
-    flip = np.sign(beta_b) * np.sign(beta_orig[np.maximum(win, 0)]) < 0
-    test["c_index"] = np.where(ok, np.where(flip, 1.0 - c_b, c_b), np.nan)
-    # LR of the resample's fitted coefficient on the original data
-    lr_test = np.full(b, np.nan)
-    for j, (a, s) in enumerate(zip(analyses, originals, strict=True)):
-        sel = np.flatnonzero(ok & (a_idx == j))
-        if sel.size:
-            t = terms(a.counts(), ties=ties)
-            ll = loglik_rows(t, v_idx[sel], beta_b[sel])
-            lr_test[sel] = 2.0 * (ll - s.loglik0[0, v_idx[sel]])
-    test["lr"] = np.where(np.isfinite(lr_test), lr_test, np.nan)
-    return optimism(win, vals, test, apparent)
-
-
-def _bootstrap_columns(
-    table: pd.DataFrame, boot: dict[str, np.ndarray], metric: str, level: float
-) -> None:
-    n = len(table)
-    if not boot:
-        for col in (
-            "selection_frequency",
-            "hr_boot_lower",
-            "hr_boot_upper",
-            "c_index_boot_lower",
-            "c_index_boot_upper",
-            "metric_boot_lower",
-            "metric_boot_upper",
-        ):
-            table[col] = np.nan
-        return
-    table["selection_frequency"] = selection_frequency(winners(boot[metric]), n)
-    with np.errstate(over="ignore"):
-        lo, hi = percentile_interval(np.exp(boot["beta"]), level=level)
-    table["hr_boot_lower"], table["hr_boot_upper"] = lo, hi
-    lo, hi = percentile_interval(boot["c_index"], level=level)
-    table["c_index_boot_lower"], table["c_index_boot_upper"] = lo, hi
-    lo, hi = percentile_interval(boot[metric], level=level)
-    table["metric_boot_lower"], table["metric_boot_upper"] = lo, hi
-
-
-def _best(
-    table: pd.DataFrame, best_row: int, metric: str, opt: Optimism, n_analyses: int
-) -> pd.Series:
-    if best_row < 0:
-        return pd.Series(
-            {"metric": metric, "value": np.nan, "p_search": np.nan, "corrected": np.nan}
-        )
-    row = table.iloc[best_row].copy()
-    row["metric"] = metric
-    row["value"] = row[_COLUMN[metric]]
-    row["p_search"] = min(1.0, float(row["p_adjusted"]) * n_analyses)
-    row["corrected"] = opt.summary.loc[metric, "corrected"]
-    row["row"] = best_row
-    return row

@@ -31,7 +31,7 @@ from netsurv.response.matrix import ResponseMatrix, classify_matrix
 from netsurv.sweep.counts import Counts, Outcome, count_fixed, count_switch, sort_outcome
 
 Covariate = Literal["response", "progression"]
-Kind = Literal["landmark", "time_dependent", "naive"]
+Kind = Literal["landmark", "time_dependent", "naive", "groups"]
 ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
 
 
@@ -189,7 +189,8 @@ class Analysis:
     Attributes
     ----------
     kind : str
-        ``"landmark"``, ``"time_dependent"`` or ``"naive"``.
+        ``"landmark"``, ``"time_dependent"``, ``"naive"`` or ``"groups"`` (plain arrays,
+        :func:`netsurv.sweep.sweep_groups`).
     landmark : float
         Landmark in months (NaN unless ``kind == "landmark"``).
     units : numpy.ndarray
@@ -214,7 +215,7 @@ class Analysis:
         """``"landmark 6 mo"``, ``"time-dependent"`` or ``"naive"``."""
         if self.kind == "landmark":
             return f"landmark {self.landmark:g} mo"
-        return "time-dependent" if self.kind == "time_dependent" else "naive"
+        return {"time_dependent": "time-dependent", "naive": "naive"}.get(self.kind, "groups")
 
     @property
     def n(self) -> int:
