@@ -260,6 +260,10 @@ def _date(df: pd.DataFrame | None, col: str, index: pd.Index) -> pd.Series:
 def _by_subject(df: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame | None:
     if df is None or "USUBJID" not in df.columns:
         return None
+    return _indexed(df, index)
+
+
+def _indexed(df: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     d = df.assign(USUBJID=df["USUBJID"].astype(str).str.strip())
     return d.drop_duplicates("USUBJID").set_index("USUBJID").reindex(index)
 
@@ -270,8 +274,7 @@ def _subjects(
     assessments: pd.DataFrame,
     problems: Problems,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    base = domains.get("ADSL", domains.get("DM"))
-    assert base is not None  # checked by the caller
+    base = domains["ADSL"] if "ADSL" in domains else domains["DM"]  # one is there (caller)
     if "USUBJID" not in base.columns:
         problems.add(
             "ADSL" if "ADSL" in domains else "DM",
@@ -286,8 +289,7 @@ def _subjects(
     ids = pd.Index(base["USUBJID"].astype(str).str.strip().drop_duplicates(), name="USUBJID")
     adsl = _by_subject(domains.get("ADSL"), ids)
     dm = _by_subject(domains.get("DM"), ids)
-    subj = adsl if adsl is not None else dm
-    assert subj is not None
+    subj = _indexed(base, ids)
 
     def first_of(*cands: tuple[pd.DataFrame | None, str]) -> pd.Series:
         out = pd.Series(pd.NaT, index=ids, dtype="datetime64[ns]")
