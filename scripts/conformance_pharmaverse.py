@@ -45,14 +45,14 @@ CRITERIA = ("reader", "recist1.1")
 
 def find_data() -> Path | None:
     """The pharmaverse folder, or None."""
+    folder = data_root() / "pharmaverse"
+    return folder if (folder / "adsl.csv.gz").is_file() else None
+
+
+def data_root() -> Path:
+    """$NETSURV_REFERENCE_DATA when set (an override), else ../shared/reference-data."""
     env = os.environ.get("NETSURV_REFERENCE_DATA")
-    candidates = [Path(env)] if env else []
-    candidates.append(REPO.parent / "shared" / "reference-data")
-    for base in candidates:
-        folder = base / "pharmaverse"
-        if (folder / "adsl.csv.gz").is_file():
-            return folder
-    return None
+    return Path(env) if env else REPO.parent / "shared" / "reference-data"
 
 
 def read(folder: Path, name: str) -> pd.DataFrame:
@@ -99,7 +99,7 @@ def compare_tte(
     their_code = "RSD" if param == "DoR" else param
     t = theirs[theirs["PARAMCD"] == their_code]
     o = ours[
-        (ours["PARAMCD"] == param)
+        (ours["PARAMCD"] == param.upper())
         & (ours["CRITERION"].isna() if crit is None else ours["CRITERION"] == crit)
     ]
     a = pd.DataFrame(
@@ -271,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = find_data()
     if folder is None:
         print(
-            "pharmaverse reference data not found: looked in $NETSURV_REFERENCE_DATA/pharmaverse "
-            f"and {REPO.parent / 'shared' / 'reference-data' / 'pharmaverse'}.  Nothing compared."
+            f"pharmaverse reference data not found in {data_root() / 'pharmaverse'} (set "
+            "NETSURV_REFERENCE_DATA to the folder holding pharmaverse/; default "
+            "../shared/reference-data next to the repository).  Nothing compared."
         )
         return 2
     ref = {

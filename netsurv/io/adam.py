@@ -22,6 +22,7 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.endpoints.adtte import ADTTE_COLUMNS, SRCVAR, to_adtte
 from netsurv.endpoints.engine import DAYS_PER_MONTH, OUTPUT_COLUMNS, EndpointResult
+from netsurv.endpoints.rules import ENDPOINTS
 from netsurv.errors import ConfigError
 from netsurv.io.tables import write_tables
 from netsurv.response.best import best_response
@@ -90,6 +91,8 @@ _ADTR_PARAM = {
 }
 _SRCTAB = {"ADSL": "patients", "ADRS": "assessments", "EX": "lines"}
 _SRCCOL = {v: c for (_, c), v in SRCVAR.items()}
+#: PARAMCD (upper case; admiralonco's RSD for duration of response) -> netsurv endpoint name
+_ENDPOINT = {**{name.upper(): name for name in ENDPOINTS}, "RSD": "DoR"}
 
 
 def _yes(mask: pd.Series | np.ndarray) -> np.ndarray:
@@ -268,7 +271,8 @@ def build_adtte(
     -------
     pandas.DataFrame
         :data:`netsurv.endpoints.adtte.ADTTE_COLUMNS` (STARTDT, ADT, AVAL in days, CNSR,
-        EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ...).
+        EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ...); PARAMCD in upper case (``OS``,
+        ``PFS``, ``TTP``, ``DOR``, ``TTF``, ``TTNT``, ``PFS2``).
 
     Examples
     --------
@@ -282,6 +286,7 @@ def build_adtte(
     """
     table = endpoints.table if isinstance(endpoints, EndpointResult) else endpoints
     out = to_adtte(table)
+    out["PARAMCD"] = out["PARAMCD"].str.upper()  # ADaM: upper case, at most 8 characters
     if adrs is not None:
         ovr = adrs[adrs["PARAMCD"] == "OVR"]
         key = (
@@ -371,8 +376,9 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
     The inverse of :func:`build_adtte` / :func:`netsurv.endpoints.to_adtte`: ``event`` = CNSR
     0, the reason from EVNTDESC (events) or CNSDTDSC, ``months`` = AVAL / 30.4375, the source
-    table and column from SRCDOM / SRCVAR.  ADTTE written by other tools work too (without
-    LINEID / CRITERION those columns are empty).
+    table and column from SRCDOM / SRCVAR, the endpoint from PARAMCD (``DOR`` and
+    admiralonco's ``RSD`` are ``DoR``).  ADTTE written by other tools work too (without LINEID
+    / CRITERION those columns are empty).
 
     Parameters
     ----------
@@ -433,7 +439,7 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             "patient_id": ad["USUBJID"].astype(str),
             "line_id": opt("LINEID"),
             "criterion": opt("CRITERION"),
-            "endpoint": ad["PARAMCD"].astype(str),
+            "endpoint": ad["PARAMCD"].astype(str).str.upper().map(_ENDPOINT).fillna(ad["PARAMCD"]),
             "origin_date": pd.to_datetime(ad["STARTDT"]),
             "date": pd.to_datetime(ad["ADT"]),
             "days": aval.astype(int),
