@@ -1,0 +1,206 @@
+"""Calibration check: simulated figures next to the published ones for each scenario.
+
+Every simulated figure is computed the way an analyst would compute it from the data, with
+netsurv's own engines (:func:`netsurv.classify`, :func:`netsurv.best_response`,
+:func:`netsurv.derive_endpoints`, :func:`netsurv.survival.kaplan_meier`), on the first line
+of each patient; latent figures (truth table) are marked as such.  Published figures and their
+sources are those of ``LITERATURE.md``; the plausible range is what a realistic cohort of the
+setting should show, not a confidence interval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.criteria.presets import IRECIST
+from netsurv.endpoints import derive_endpoints
+from netsurv.response import best_response, classify
+from netsurv.simulate.cohort import simulate_cohort
+from netsurv.simulate.scenarios import SCENARIOS
+from netsurv.survival import kaplan_meier
+
+COLUMNS = ["scenario", "quantity", "simulated", "published", "source", "low", "high", "in_range"]
+IRECIST_OPEN = dataclasses.replace(IRECIST, name="irecist_open", confirm_pd_window=(28, None))
+
+#: Published figure, source and plausible range per scenario and quantity.
+TARGETS: dict[str, dict[str, tuple[str, str, float, float]]] = {
+    "ssa": {
+        "median PFS, RECIST 1.1 (months)": (
+            "17; TTP 14.3; CLARINET > 24",
+            "Ter-Minassian 2017; PROMID; CLARINET",
+            14.0,
+            30.0,
+        ),
+        "PFS at 24 months, RECIST 1.1 (%)": ("65.1 (lanreotide)", "CLARINET", 35.0, 70.0),
+        "median OS (months)": ("77 (6.4 y)", "Ter-Minassian 2017", 60.0, 84.0),
+        "ORR, RECIST 1.1 (%)": ("< 10", "CLARINET, PROMID", 0.0, 10.0),
+        "Kendall tau (PFS, OS)": ("0.31", "Ter-Minassian 2017", 0.2, 0.4),
+        "median TGR0, latent (%/month)": ("2.1-2.7", "Dromain 2019 (CLARINET)", 1.0, 4.0),
+    },
+    "prrt": {
+        "median PFS, RECIST 1.1 (months)": (
+            "29; NETTER-1 28.4",
+            "Brabander 2017; NETTER-1",
+            20.0,
+            35.0,
+        ),
+        "median OS (months)": ("63; 48.0", "Brabander 2017; NETTER-1", 45.0, 65.0),
+        "ORR, RECIST 1.1 (%)": ("39; 18", "Brabander 2017; NETTER-1", 15.0, 40.0),
+        "pseudoprogression, latent (%)": (
+            "5 (18/354); 21 (7/34)",
+            "Brabander 2017; Zwirtz 2022",
+            5.0,
+            20.0,
+        ),
+        "pseudoprogression, iRECIST read (%)": (
+            "5 (18/354); 21 (7/34)",
+            "Brabander 2017; Zwirtz 2022",
+            2.0,
+            20.0,
+        ),
+        "Kendall tau (PFS, OS)": ("0.31 (SSA cohort)", "Ter-Minassian 2017", 0.15, 0.45),
+    },
+    "targeted": {
+        "median PFS, RECIST 1.1 (months)": ("11.0", "RADIANT-3, RADIANT-4", 9.0, 13.0),
+        "median OS (months)": ("44.0", "RADIANT-3", 30.0, 60.0),
+        "ORR, RECIST 1.1 (%)": ("5", "RADIANT-3", 0.0, 10.0),
+        "ORR, Choi (%)": ("far above RECIST", "van Treijen 2022 (Choi vs RECIST)", 10.0, 70.0),
+        "Choi / RECIST responders (ratio)": ("> 1", "van Treijen 2022", 2.0, np.inf),
+    },
+    "mixed": {
+        "median PFS, RECIST 1.1 (months)": ("15-30 (SSA first line)", "LITERATURE.md", 10.0, 35.0),
+        "median OS (months)": ("45-85", "LITERATURE.md [G]", 45.0, 90.0),
+        "Kendall tau (PFS, OS)": ("0.31", "Ter-Minassian 2017", 0.15, 0.45),
+    },
+}
+
+
+def kendall_tau_censored(
+    x: np.ndarray, dx: np.ndarray, y: np.ndarray, dy: np.ndarray
+) -> float:
+    """Kendall's tau of two censored times (Oakes 1982): over the pairs whose order is
+    known in both (the smaller time of each coordinate is an event), (C - D) / (C + D).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([1.0, 2.0, 3.0, 4.0]); e = np.ones(4, bool)
+    >>> kendall_tau_censored(t, e, t[::-1], e)
+    -1.0
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    dx, dy = np.asarray(dx, bool), np.asarray(dy, bool)
+    conc = disc = 0
+    for a in range(0, len(x), 2000):
+        xi, yi = x[a : a + 2000, None], y[a : a + 2000, None]
+        sx = np.sign(xi - x[None, :])
+        sy = np.sign(yi - y[None, :])
+        ox = np.where(sx < 0, dx[a : a + 2000, None], dx[None, :]) & (sx != 0)
+        oy = np.where(sy < 0, dy[a : a + 2000, None], dy[None, :]) & (sy != 0)
+        both = ox & oy
+        conc += int(np.sum(both & (sx == sy)))
+        disc += int(np.sum(both & (sx != sy)))
+    return float((conc - disc) / (conc + disc)) if conc + disc else float("nan")
+
+
+def cohort_figures(cohort: Cohort) -> dict[str, float]:
+    """The calibration figures of a cohort, on each patient's first line."""
+    first = (
+        cohort.lines.sort_values(["patient_id", "start_date"], kind="stable")
+        .drop_duplicates("patient_id")[["patient_id", "line_id"]]
+    )
+    tp = classify(cohort, ["recist1.1", "choi", IRECIST_OPEN])
+    bor = best_response(tp, confirm=True).merge(first, on=["patient_id", "line_id"])
+    ep = derive_endpoints(cohort, tp, endpoints=["PFS", "OS"]).table.merge(
+        first, on=["patient_id", "line_id"]
+    )
+    pfs = ep[(ep["endpoint"] == "PFS") & (ep["criterion"] == "recist1.1")]
+    os_ = ep[ep["endpoint"] == "OS"]
+    km_pfs = kaplan_meier(pfs, duration_col="months", event_col="event")
+    km_os = kaplan_meier(os_, duration_col="months", event_col="event")
+    both = pfs.merge(os_, on="patient_id", suffixes=("_pfs", "_os"))
+
+    def orr(name: str) -> float:
+        b = bor[bor["criterion"] == name]
+        return 100.0 * float(b["bor"].isin(["CR", "PR"]).mean())
+
+    out = {
+        "median PFS, RECIST 1.1 (months)": float(km_pfs.medians["median"].iloc[0]),
+        "PFS at 24 months, RECIST 1.1 (%)": 100.0 * _surv_at(km_pfs.table, 24.0),
+        "median OS (months)": float(km_os.medians["median"].iloc[0]),
+        "ORR, RECIST 1.1 (%)": orr("recist1.1"),
+        "ORR, Choi (%)": orr("choi"),
+        "Choi / RECIST responders (ratio)": orr("choi") / max(orr("recist1.1"), 1e-9),
+        "Kendall tau (PFS, OS)": kendall_tau_censored(
+            both["months_pfs"].to_numpy(),
+            both["event_pfs"].to_numpy(dtype=bool),
+            both["months_os"].to_numpy(),
+            both["event_os"].to_numpy(dtype=bool),
+        ),
+    }
+    ir = bor[bor["criterion"] == IRECIST_OPEN.name]
+    out["pseudoprogression, iRECIST read (%)"] = 100.0 * float(ir["pseudoprogression"].mean())
+    if cohort.truth is not None:
+        tr = cohort.truth.merge(first, on=["patient_id", "line_id"])
+        out["pseudoprogression, latent (%)"] = 100.0 * float(tr["pseudoprogression"].mean())
+        out["median TGR0, latent (%/month)"] = float(tr["tgr_baseline"].median())
+    return out
+
+
+def _surv_at(table: pd.DataFrame, t: float) -> float:
+    before = table[table["time"] <= t]
+    return float(before["surv"].iloc[-1]) if len(before) else 1.0
+
+
+def calibration_table(
+    scenario: str, *, n_patients: int = 2000, seed: int = 1, **overrides: Any
+) -> pd.DataFrame:
+    """Simulated figures of a scenario next to the published ones.
+
+    Parameters
+    ----------
+    scenario
+        ``"ssa"``, ``"prrt"``, ``"targeted"`` or ``"mixed"``.
+    n_patients, seed, **overrides
+        Passed to :func:`netsurv.simulate.simulate_cohort`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity: ``scenario``, ``quantity``, ``simulated`` (rounded to 2
+        decimals), ``published`` (text), ``source``, the plausible range ``low`` / ``high``
+        and ``in_range``.
+
+    Examples
+    --------
+    >>> tab = calibration_table("ssa", n_patients=60, seed=2)
+    >>> tab.columns.tolist()
+    ['scenario', 'quantity', 'simulated', 'published', 'source', 'low', 'high', 'in_range']
+    """
+    if scenario not in SCENARIOS:
+        from netsurv.errors import ConfigError
+
+        raise ConfigError(f"unknown scenario {scenario!r}; choose one of {list(SCENARIOS)}")
+    cohort = simulate_cohort(n_patients, seed=seed, scenario=scenario, **overrides)
+    figures = cohort_figures(cohort)
+    rows = []
+    for quantity, (published, source, low, high) in TARGETS[scenario].items():
+        value = figures[quantity]
+        rows.append(
+            {
+                "scenario": scenario,
+                "quantity": quantity,
+                "simulated": round(value, 2),
+                "published": published,
+                "source": source,
+                "low": low,
+                "high": high,
+                "in_range": bool(low <= value <= high),
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)

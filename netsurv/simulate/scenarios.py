@@ -1,0 +1,449 @@
+"""Parameter sets of the simulator: one :class:`Scenario` per clinical setting.
+
+A scenario is a frozen, validated value.  :func:`get_scenario` returns a preset with keyword
+overrides applied; unknown names and invalid values raise :class:`netsurv.ConfigError` naming
+the field and listing the valid ones.  Therapy parameters are overridden as
+``<class>__<field>`` in Python (``prrt__sensitive_fraction=0.6``) or ``<class>.<field>`` on the
+command line.
+
+Units: growth rates are tumour growth rates (TGR, % per month of the volume-equivalent
+``(sum of diameters)^3``, LITERATURE.md); times are months unless named ``_days`` or
+``_weeks``.  Where a default is a calibration choice rather than a published number the field
+description says so ([G] in LITERATURE.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from netsurv.errors import ConfigError
+
+TherapyClass = Literal["SSA", "PRRT", "mTOR", "TKI", "chemo"]
+THERAPY_CLASSES: tuple[TherapyClass, ...] = ("SSA", "PRRT", "mTOR", "TKI", "chemo")
+SCENARIO_NAMES = ("ssa", "prrt", "targeted", "mixed")
+
+
+class Therapy(BaseModel):
+    """How one class of treatment acts on the latent disease.
+
+    Each lesion follows ``V(t) = V0 * (phi * exp(-kill_rate * t) + (1 - phi) * R(t))`` from the
+    line's start: a sensitive fraction ``phi`` shrinks, the rest grows at the patient's rate
+    slowed by ``growth_reduction`` until resistance (``R(t) = exp(g t - d min(t, T_res))``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    regimens: tuple[str, ...] = Field(min_length=1, description="Regimen names (drawn at random).")
+    sensitive_fraction: float = Field(
+        ge=0.0, le=1.0, description="Mean fraction of each lesion that is sensitive (phi)."
+    )
+    sensitive_concentration: float = Field(
+        8.0, gt=0.0, description="Beta concentration of the patient's phi (larger = less spread)."
+    )
+    kill_rate: float = Field(ge=0.0, description="Median decay rate of the sensitive part, 1/month.")
+    growth_reduction: float = Field(
+        ge=0.0, description="Mean reduction of the growth rate (TGR %/month) while effective."
+    )
+    growth_reduction_sd: float = Field(1.0, ge=0.0, description="SD of the reduction.")
+    resistance_months: float = Field(
+        gt=0.0, description="Median time until the growth reduction is lost (exponential)."
+    )
+    density_drop: float = Field(
+        ge=0.0, lt=1.0, description="Mean relative fall of CT density in treated lesions (Choi)."
+    )
+    sstr_directed: bool = Field(
+        False, description="Acts through somatostatin receptors: no effect on dedifferentiated lesions."
+    )
+    n_cycles: int | None = Field(None, ge=1, description="Planned cycles (None = continuous).")
+    cycle_weeks: int = Field(8, ge=1, description="Weeks between cycles.")
+    toxicity_per_year: float = Field(
+        ge=0.0, description="Hazard of stopping for toxicity while on treatment, per year."
+    )
+
+
+def _therapies() -> dict[str, Therapy]:
+    return {
+        "SSA": Therapy(
+            regimens=("octreotide LAR", "lanreotide"),
+            sensitive_fraction=0.06,
+            kill_rate=0.06,
+            growth_reduction=3.0,
+            resistance_months=20.0,
+            density_drop=0.03,
+            sstr_directed=True,
+            toxicity_per_year=0.01,
+        ),
+        "PRRT": Therapy(
+            regimens=("177Lu-DOTATATE",),
+            sensitive_fraction=0.65,
+            sensitive_concentration=4.0,
+            kill_rate=0.15,
+            growth_reduction=3.5,
+            resistance_months=30.0,
+            density_drop=0.10,
+            sstr_directed=True,
+            n_cycles=4,
+            cycle_weeks=8,
+            toxicity_per_year=0.08,
+        ),
+        "mTOR": Therapy(
+            regimens=("everolimus",),
+            sensitive_fraction=0.20,
+            sensitive_concentration=2.0,
+            kill_rate=0.10,
+            growth_reduction=3.5,
+            growth_reduction_sd=1.5,
+            resistance_months=3.5,
+            density_drop=0.18,
+            toxicity_per_year=0.20,
+        ),
+        "TKI": Therapy(
+            regimens=("sunitinib",),
+            sensitive_fraction=0.25,
+            sensitive_concentration=2.0,
+            kill_rate=0.10,
+            growth_reduction=3.5,
+            growth_reduction_sd=1.5,
+            resistance_months=3.5,
+            density_drop=0.25,
+            toxicity_per_year=0.25,
+        ),
+        "chemo": Therapy(
+            regimens=("capecitabine + temozolomide",),
+            sensitive_fraction=0.40,
+            sensitive_concentration=4.0,
+            kill_rate=0.15,
+            growth_reduction=2.0,
+            resistance_months=10.0,
+            density_drop=0.10,
+            toxicity_per_year=0.15,
+        ),
+    }
+
+
+class Scenario(BaseModel):
+    """Every parameter of one simulated setting (see the field descriptions)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, description="Scenario name.")
+    description: str = Field("", description="What the scenario represents.")
+    # --- calendar and follow-up
+    start_date: str = Field("2012-01-01", description="First possible line-1 start (ISO date).")
+    accrual_months: float = Field(48.0, gt=0.0, description="Line-1 starts spread uniformly over this.")
+    followup_months: float = Field(
+        72.0, gt=0.0, description="Data cut-off this long after the end of accrual."
+    )
+    dropout_per_year: float = Field(0.02, ge=0.0, description="Loss to follow-up hazard per year.")
+    # --- patients
+    primary_sites: dict[str, float] = Field(description="Primary-site probabilities.")
+    age_mean: float = Field(62.0, description="Mean age at line-1 start (years).")
+    age_sd: float = Field(11.0, ge=0.0, description="SD of the age.")
+    female_fraction: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of women.")
+    ki67_per_tgr: float = Field(
+        0.22, description="log Ki-67 per unit of baseline TGR (%/month): grade follows growth."
+    )
+    ki67_median_at_zero: float = Field(2.0, gt=0.0, description="Median Ki-67 (%) at TGR 0.")
+    # --- growth (per patient; LITERATURE.md [G])
+    slow_fraction: float = Field(0.6, ge=0.0, le=1.0, description="Fraction of slow tumours.")
+    slow_tgr_mean: float = Field(1.0, description="Mean TGR of slow tumours (%/month).")
+    slow_tgr_sd: float = Field(1.5, ge=0.0, description="SD of the slow TGR.")
+    fast_tgr_median: float = Field(6.0, gt=0.0, description="Median TGR of fast tumours (log-normal).")
+    fast_tgr_sdlog: float = Field(0.5, ge=0.0, description="SD of log TGR of fast tumours.")
+    lesion_tgr_sd: float = Field(0.5, ge=0.0, description="SD of a lesion's TGR around its patient's.")
+    # --- lesions
+    n_targets_mean: float = Field(
+        2.2, ge=0.0, description="Mean extra measurable lesions beyond the first (Poisson, max 5)."
+    )
+    n_nontargets_mean: float = Field(2.0, ge=0.0, description="Mean CT non-target lesions (Poisson).")
+    n_pet_only_mean: float = Field(
+        1.5, ge=0.0, description="Mean SST-PET-only lesions (bone, sub-centimetre; Poisson)."
+    )
+    target_size_median_mm: float = Field(24.0, gt=0.0, description="Median long axis of targets.")
+    lesion_sites: dict[str, float] = Field(
+        default_factory=lambda: {
+            "liver": 0.62,
+            "lymph_node": 0.2,
+            "peritoneum": 0.06,
+            "lung": 0.04,
+            "pancreas": 0.05,
+            "other": 0.03,
+        },
+        description="Organ probabilities of CT lesions.",
+    )
+    # --- therapies and lines
+    first_line: dict[str, float] = Field(description="Probabilities of the first line's class.")
+    next_lines: dict[str, float] = Field(
+        default_factory=dict, description="Weights of later lines' classes (no class repeats)."
+    )
+    max_lines: int = Field(1, ge=1, le=6, description="Most treatment lines recorded.")
+    therapies: dict[str, Therapy] = Field(default_factory=_therapies)
+    effect_scale: float = Field(
+        1.0, ge=0.0, description="Multiplies every treatment effect (0 = no effect at all)."
+    )
+    post_progression: Therapy = Field(
+        default_factory=lambda: Therapy(
+            regimens=("later therapy",),
+            sensitive_fraction=0.25,
+            sensitive_concentration=2.0,
+            kill_rate=0.1,
+            growth_reduction=2.0,
+            growth_reduction_sd=2.0,
+            resistance_months=18.0,
+            density_drop=0.0,
+            toxicity_per_year=0.0,
+        ),
+        description="Unrecorded therapy after the last recorded line (override as post__<field>).",
+    )
+    next_line_delay_days: tuple[int, int] = Field(
+        (28, 70), description="Days from the decision to the next line's start (uniform)."
+    )
+    # --- new lesions, pseudoprogression, dedifferentiation
+    new_lesion_rate: float = Field(
+        0.01, ge=0.0, description="New lesions per month at TGR 0 (rises with the growth rate)."
+    )
+    new_lesion_growth_link: float = Field(
+        0.25, ge=0.0, description="log rate of new lesions per unit of current TGR (%/month)."
+    )
+    pseudoprogression_rate: float = Field(
+        0.12, ge=0.0, le=1.0, description="Patients with transient swelling after PRRT."
+    )
+    pseudoprogression_amplitude: tuple[float, float] = Field(
+        (0.10, 0.40), description="Range of the transient size increase (fraction)."
+    )
+    dedifferentiation_rate: float = Field(
+        0.08, ge=0.0, le=1.0, description="Patients with a dedifferentiated (SSTR-negative) clone."
+    )
+    dedifferentiation_extra_tgr: float = Field(
+        3.0, ge=0.0, description="Extra TGR (%/month) of dedifferentiated lesions."
+    )
+    # --- imaging
+    visit_interval_weeks: int = Field(12, ge=1, description="Scan interval for the first 2 years.")
+    late_visit_interval_weeks: int = Field(24, ge=1, description="Scan interval after 2 years.")
+    interval_switch_weeks: int = Field(104, ge=0, description="When the longer interval starts.")
+    visit_jitter_days: int = Field(7, ge=0, description="Scans fall uniformly +/- this many days.")
+    missed_visit_rate: float = Field(0.05, ge=0.0, lt=1.0, description="Scheduled scans missed.")
+    mri_fraction: float = Field(0.1, ge=0.0, le=1.0, description="Patients followed by MRI.")
+    sst_pet_schedule: Literal["cycles", "fixed"] = Field(
+        "fixed",
+        description="cycles = SST-PET before every PRRT cycle, then at fixed times; fixed = at "
+        "baseline and every sst_pet_interval_weeks.",
+    )
+    sst_pet_interval_weeks: int = Field(48, ge=1, description="Weeks between SST-PET scans.")
+    fdg_pet_rate: float = Field(
+        0.0, ge=0.0, le=1.0, description="Patients with FDG-PET (baseline and every 24 weeks)."
+    )
+    noise_cv: float = Field(0.08, ge=0.0, lt=1.0, description="CV of a diameter reading.")
+    volume_cv: float = Field(0.12, ge=0.0, lt=1.0, description="CV of a volume reading.")
+    suv_cv: float = Field(0.10, ge=0.0, lt=1.0, description="CV of an SUV reading.")
+    density_sd_hu: float = Field(5.0, ge=0.0, description="SD of a density reading (HU).")
+    not_evaluable_rate: float = Field(
+        0.02, ge=0.0, lt=1.0, description="Follow-up lesion readings not evaluable."
+    )
+    nontarget_pd_threshold: float = Field(
+        0.5, gt=0.0, description="Growth of the non-target diameter sum over its nadir read as PD."
+    )
+    pseudo_watch_months: float = Field(
+        6.0, ge=0.0, description="After PRRT, size-only PD before this is acted on when confirmed."
+    )
+    # --- death
+    weibull_shape: float = Field(1.6, gt=0.0, description="Shape of the baseline death hazard.")
+    baseline_median_os_months: float = Field(
+        120.0, gt=0.0, description="Median OS of the baseline hazard at reference disease state."
+    )
+    death_link: float = Field(
+        1.0,
+        ge=0.0,
+        description="Strength of the link between latent disease and death (0 = none).",
+    )
+    death_burden_coef: float = Field(
+        0.3, description="log HR per unit log tumour volume relative to line-1 baseline."
+    )
+    death_growth_coef: float = Field(
+        0.02, description="log HR per %/month of the current growth rate."
+    )
+    death_age_coef: float = Field(0.3, description="log HR per decade of age (disease-free).")
+    death_frailty_sd: float = Field(
+        1.0, ge=0.0, description="SD of a log-normal frailty unrelated to the disease."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        for fld in ("first_line", "next_lines"):
+            probs: dict[str, float] = getattr(self, fld)
+            bad = sorted(set(probs) - set(THERAPY_CLASSES))
+            if bad:
+                raise ValueError(f"{fld}: unknown therapy class {bad}; valid: {THERAPY_CLASSES}")
+            if any(p < 0 for p in probs.values()):
+                raise ValueError(f"{fld}: weights must be >= 0")
+        if not self.first_line or sum(self.first_line.values()) <= 0:
+            raise ValueError("first_line needs at least one class with a positive weight")
+        missing = sorted(set(THERAPY_CLASSES) - set(self.therapies))
+        if missing:
+            raise ValueError(f"therapies: missing class(es) {missing}")
+        for fld in ("primary_sites", "lesion_sites"):
+            probs = getattr(self, fld)
+            if not probs or sum(probs.values()) <= 0 or any(p < 0 for p in probs.values()):
+                raise ValueError(f"{fld}: weights must be >= 0 with a positive sum")
+        lo, hi = self.next_line_delay_days
+        if not 22 <= lo <= hi:
+            raise ValueError("next_line_delay_days must satisfy 22 <= low <= high")
+        a, b = self.pseudoprogression_amplitude
+        if not 0 <= a <= b:
+            raise ValueError("pseudoprogression_amplitude must satisfy 0 <= low <= high")
+        return self
+
+
+_PRIMARY_GEP = {"small_intestine": 0.55, "pancreas": 0.3, "unknown": 0.06, "rectum": 0.03}
+_PRIMARY_GEP |= {"colon": 0.02, "stomach": 0.02, "lung": 0.02}
+
+SCENARIOS: dict[str, Scenario] = {
+    "ssa": Scenario(
+        name="ssa",
+        description="First-line somatostatin analogue for slowly growing GEP-NET "
+        "(CLARINET, PROMID, Ter-Minassian 2017).",
+        primary_sites=_PRIMARY_GEP,
+        first_line={"SSA": 1.0},
+        accrual_months=60.0,
+        followup_months=60.0,
+        slow_fraction=0.55,
+        slow_tgr_mean=1.5,
+        fast_tgr_median=6.0,
+        baseline_median_os_months=100.0,
+        sst_pet_interval_weeks=48,
+    ),
+    "prrt": Scenario(
+        name="prrt",
+        description="177Lu-DOTATATE, 4 cycles every 8 weeks, in progressive SSTR-positive NET "
+        "(NETTER-1, Brabander 2017): shrinkage then regrowth, pseudoprogression, SST-PET "
+        "before every cycle.",
+        primary_sites={"small_intestine": 0.6, "pancreas": 0.27, "unknown": 0.07, "lung": 0.03}
+        | {"rectum": 0.03},
+        first_line={"PRRT": 1.0},
+        accrual_months=48.0,
+        followup_months=48.0,
+        slow_fraction=0.45,
+        slow_tgr_mean=2.0,
+        fast_tgr_median=6.0,
+        sst_pet_schedule="cycles",
+        baseline_median_os_months=70.0,
+        dedifferentiation_rate=0.10,
+    ),
+    "targeted": Scenario(
+        name="targeted",
+        description="Everolimus or sunitinib in progressive pancreatic / lung / GI NET "
+        "(RADIANT-3, RADIANT-4, sunitinib A6181111): stabilisation, density drop without "
+        "shrinkage (Choi).",
+        primary_sites={"pancreas": 0.65, "lung": 0.12, "small_intestine": 0.15}
+        | {"unknown": 0.05, "rectum": 0.03},
+        first_line={"mTOR": 0.6, "TKI": 0.4},
+        accrual_months=36.0,
+        followup_months=48.0,
+        slow_fraction=0.3,
+        slow_tgr_mean=2.0,
+        fast_tgr_median=7.0,
+        baseline_median_os_months=65.0,
+    ),
+    "mixed": Scenario(
+        name="mixed",
+        description="A clinic's multi-line cohort: SSA first, then PRRT, targeted drugs or "
+        "chemotherapy after progression or toxicity; MRI in some patients, FDG-PET in G2/G3.",
+        primary_sites={"small_intestine": 0.45, "pancreas": 0.35, "unknown": 0.06}
+        | {"lung": 0.06, "rectum": 0.03, "colon": 0.02, "stomach": 0.02, "duodenum": 0.01},
+        first_line={"SSA": 0.75, "PRRT": 0.1, "mTOR": 0.05, "TKI": 0.03, "chemo": 0.07},
+        next_lines={"PRRT": 0.45, "mTOR": 0.2, "TKI": 0.15, "chemo": 0.2},
+        max_lines=4,
+        slow_fraction=0.5,
+        slow_tgr_mean=1.5,
+        fdg_pet_rate=0.15,
+        sst_pet_schedule="cycles",
+        baseline_median_os_months=110.0,
+    ),
+}
+
+
+def list_scenarios() -> list[str]:
+    """Names of the preset scenarios.
+
+    Examples
+    --------
+    >>> list_scenarios()
+    ['ssa', 'prrt', 'targeted', 'mixed']
+    """
+    return list(SCENARIOS)
+
+
+def get_scenario(scenario: str | Scenario = "mixed", **overrides: Any) -> Scenario:
+    """A scenario with keyword overrides applied and checked.
+
+    Parameters
+    ----------
+    scenario
+        A preset name (``"ssa"``, ``"prrt"``, ``"targeted"``, ``"mixed"``) or a
+        :class:`Scenario`.
+    **overrides
+        Scenario fields (``death_link=0``, ``noise_cv=0.1``) or therapy fields written
+        ``<class>__<field>`` (``prrt__sensitive_fraction=0.6``; ``.`` works too).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    netsurv.ConfigError
+        For an unknown scenario or field (the message lists the valid ones) or an invalid value.
+
+    Examples
+    --------
+    >>> get_scenario("prrt", death_link=0.0, prrt__sensitive_fraction=0.6).death_link
+    0.0
+    >>> get_scenario("ssa", noise=0.1)
+    Traceback (most recent call last):
+    ...
+    netsurv.errors.ConfigError: unknown simulation parameter 'noise'; valid parameters: ...
+    """
+    if isinstance(scenario, Scenario):
+        base = scenario
+    elif scenario in SCENARIOS:
+        base = SCENARIOS[scenario]
+    else:
+        raise ConfigError(f"unknown scenario {scenario!r}; choose one of {list(SCENARIOS)}")
+    if not overrides:
+        return base
+    data = base.model_dump()
+    fields = set(Scenario.model_fields)
+    for key, value in overrides.items():
+        parts = key.replace(".", "__").split("__")
+        if len(parts) == 1:
+            if key not in fields or key == "name":
+                raise ConfigError(
+                    f"unknown simulation parameter {key!r}; valid parameters: "
+                    f"{sorted(fields - {'name', 'therapies', 'post_progression'})}, or "
+                    f"<class>__<field> for a therapy ({', '.join(THERAPY_CLASSES)}, post)"
+                )
+            data[key] = value
+            continue
+        classes = {c.lower(): c for c in THERAPY_CLASSES} | {"post": "post"}
+        if len(parts) != 2 or parts[0].lower() not in classes:
+            raise ConfigError(
+                f"unknown simulation parameter {key!r}: write <class>__<field> with a class in "
+                f"{[*THERAPY_CLASSES, 'post']}"
+            )
+        cls, fld = classes[parts[0].lower()], parts[1]
+        if fld not in Therapy.model_fields:
+            raise ConfigError(
+                f"unknown therapy parameter {fld!r} in {key!r}; valid: {sorted(Therapy.model_fields)}"
+            )
+        target = data["post_progression"] if cls == "post" else data["therapies"][cls]
+        target[fld] = value
+    try:
+        return Scenario(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "scenario"
+        raise ConfigError(
+            f"invalid simulation parameter {where} = {err.get('input')!r}: {err['msg']}"
+        ) from None
