@@ -20,17 +20,24 @@ _LABELS = {
 
 
 def _rows(
-    result: SweepResult, analysis: str | None, fixed: dict[str, object] | None
+    result: SweepResult,
+    analysis: str | None,
+    fixed: dict[str, object] | None,
+    *,
+    every_analysis: bool = False,
 ) -> pd.DataFrame:
     t = result.table
     labels = list(t["analysis"].unique())
-    if analysis is None:
-        if len(labels) > 1:
-            raise ConfigError(f"sweep plot: choose an analysis, one of {labels}")
-        analysis = labels[0]
-    if analysis not in labels:
-        raise ConfigError(f"sweep plot: no analysis {analysis!r}; have {labels}")
-    rows = t[t["analysis"] == analysis]
+    if every_analysis:
+        rows = t
+    else:
+        if analysis is None:
+            if len(labels) > 1:
+                raise ConfigError(f"sweep plot: choose an analysis, one of {labels}")
+            analysis = labels[0]
+        if analysis not in labels:
+            raise ConfigError(f"sweep plot: no analysis {analysis!r}; have {labels}")
+        rows = t[t["analysis"] == analysis]
     for col, val in (fixed or {}).items():
         if col not in rows.columns:
             raise ConfigError(f"sweep plot: fixed names unknown column {col!r}")
@@ -186,7 +193,7 @@ def sweep_lines(
     x
         Grid axis on the horizontal axis (e.g. ``"progression_threshold"``).
     by
-        Another grid axis: one line per value.
+        Another grid axis, or ``"analysis"`` (one line per landmark): one line per value.
     metric
         Metric to plot (default: the selection metric).
     analysis, fixed
@@ -208,7 +215,7 @@ def sweep_lines(
     'likelihood-ratio χ²'
     """
     m, col = _metric(result, metric)
-    rows = _rows(result, analysis, fixed)
+    rows = _rows(result, analysis, fixed, every_analysis=by == "analysis")
     if x not in rows.columns or (by is not None and by not in rows.columns):
         raise ConfigError(f"sweep_lines: {x!r} / {by!r} must be grid axes of the result")
     keys = [None] if by is None else sorted(rows[by].unique())
