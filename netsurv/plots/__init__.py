@@ -1,8 +1,19 @@
 """Figures: functions that take ``ax=`` (or make their own figure), draw, and return the Axes."""
 
+from netsurv.plots.forest import forest_plot
+from netsurv.plots.km import at_risk_axes, km_plot
 from netsurv.plots.spider import spider
 from netsurv.plots.sweep import sweep_heatmap, sweep_lines
 from netsurv.plots.swimmer import swimmer
 from netsurv.plots.waterfall import waterfall
 
-__all__ = ["spider", "sweep_heatmap", "sweep_lines", "swimmer", "waterfall"]
+__all__ = [
+    "at_risk_axes",
+    "forest_plot",
+    "km_plot",
+    "spider",
+    "sweep_heatmap",
+    "sweep_lines",
+    "swimmer",
+    "waterfall",
+]
