@@ -10,7 +10,8 @@ import pandas as pd
 
 from netsurv.cohort import Cohort, _build
 from netsurv.errors import ValidationError
-from netsurv.io.adam import build_adrs, build_adtr, build_adtte, read_adtte, write_adam
+from netsurv.io.adam import build_adrs, build_adtr, write_adam
+from netsurv.io.adtte import build_adtte, read_adtte
 from netsurv.io.redcap import read_redcap
 from netsurv.io.sdtm import read_sdtm
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps

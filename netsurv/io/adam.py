@@ -1,9 +1,9 @@
-"""CDISC ADaM out (ADTTE, ADRS, ADTR) and ADTTE back in.
+"""CDISC ADaM out: ADRS and ADTR (ADTTE in :mod:`netsurv.io.adtte`), and the ADaM writer.
 
 The ``build_*`` functions are pure: they turn netsurv results into ADaM-shaped DataFrames
 (one row per subject × line × criterion × parameter, with the variables admiral /
 admiralonco produce) and never touch the disk; :func:`write_adam` writes them (CSV, Parquet,
-or SAS transport with ``pyreadstat``) and :func:`read_adtte` reads an ADTTE back into
+or SAS transport with ``pyreadstat``) and :func:`netsurv.io.read_adtte` reads an ADTTE back into
 netsurv's endpoint table.
 
 Sponsor-defined variables keep netsurv's keys: ``LINEID`` (treatment line), ``CRITERION``
@@ -20,9 +20,6 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.endpoints.adtte import ADTTE_COLUMNS, SRCVAR, to_adtte
-from netsurv.endpoints.engine import DAYS_PER_MONTH, OUTPUT_COLUMNS, EndpointResult
-from netsurv.endpoints.rules import ENDPOINTS
 from netsurv.errors import ConfigError
 from netsurv.io.tables import write_tables
 from netsurv.response.best import best_response
@@ -89,10 +86,6 @@ _ADTR_PARAM = {
     "sul_peak": ("SULPEAK", "Peak SUL"),
     "tla": ("TLA", "Total Lesion Activity"),
 }
-_SRCTAB = {"ADSL": "patients", "ADRS": "assessments", "EX": "lines"}
-_SRCCOL = {v: c for (_, c), v in SRCVAR.items()}
-#: PARAMCD (upper case; admiralonco's RSD for duration of response) -> netsurv endpoint name
-_ENDPOINT = {**{name.upper(): name for name in ENDPOINTS}, "RSD": "DoR"}
 
 
 def _yes(mask: pd.Series | np.ndarray) -> np.ndarray:
@@ -100,12 +93,6 @@ def _yes(mask: pd.Series | np.ndarray) -> np.ndarray:
     m = np.asarray(mask, dtype=bool)
     out = np.full(len(m), None, dtype=object)
     out[m] = "Y"
-    return out
-
-
-def _none_unless(values: pd.Series, keep: pd.Series) -> pd.Series:
-    out = values.astype(object).copy()
-    out[~keep.to_numpy(dtype=bool)] = None
     return out
 
 
@@ -254,65 +241,6 @@ def _aseq(df: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return df
 
 
-def build_adtte(
-    endpoints: EndpointResult | pd.DataFrame, *, adrs: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """ADTTE from derived endpoints, with SRCSEQ pointing into ADRS.
-
-    Parameters
-    ----------
-    endpoints
-        A :class:`~netsurv.endpoints.EndpointResult` or its ``table``.
-    adrs
-        The ADRS built from the same time points (:func:`build_adrs`): dates taken from an
-        assessment get ``SRCSEQ`` = the ``ASEQ`` of that assessment's ``OVR`` record.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`netsurv.endpoints.adtte.ADTTE_COLUMNS` (STARTDT, ADT, AVAL in days, CNSR,
-        EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ...); PARAMCD in upper case (``OS``,
-        ``PFS``, ``TTP``, ``DOR``, ``TTF``, ``TTNT``, ``PFS2``).
-
-    Examples
-    --------
-    >>> import netsurv as ns
-    >>> cohort = ns.load_demo()
-    >>> tp = ns.classify(cohort, "recist1.1")
-    >>> ep = ns.derive_endpoints(cohort, tp, endpoints=["PFS"])
-    >>> ad = build_adtte(ep, adrs=build_adrs(tp))
-    >>> bool(ad.loc[ad["SRCDOM"] == "ADRS", "SRCSEQ"].notna().all())
-    True
-    """
-    table = endpoints.table if isinstance(endpoints, EndpointResult) else endpoints
-    out = to_adtte(table)
-    out["PARAMCD"] = out["PARAMCD"].str.upper()  # ADaM: upper case, at most 8 characters
-    if adrs is not None:
-        ovr = adrs[adrs["PARAMCD"] == "OVR"]
-        key = (
-            ovr["USUBJID"]
-            + " / "
-            + ovr["ASSESSID"]
-            + " | "
-            + ovr["LINEID"]
-            + " | "
-            + ovr["CRITERION"]
-        )
-        seq = pd.Series(ovr["ASEQ"].to_numpy(), index=key.to_numpy())
-        seq = seq[~seq.index.duplicated()]
-        from_ass = table["source_table"].eq("assessments").to_numpy()
-        k = (
-            table["source_key"].astype("string")
-            + " | "
-            + table["line_id"].astype("string")
-            + " | "
-            + table["criterion"].astype("string")
-        )
-        found = k.map(seq).where(from_ass)
-        out["SRCSEQ"] = found.astype("Int64")
-    return out[ADTTE_COLUMNS]
-
-
 def build_adtr(
     timepoints: Timepoints | pd.DataFrame, *, cohort: Cohort | None = None
 ) -> pd.DataFrame:
@@ -371,90 +299,6 @@ def build_adtr(
     return out[ADTR_COLUMNS].reset_index(drop=True)
 
 
-def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read an ADTTE (file or frame) back into netsurv's endpoint table.
-
-    The inverse of :func:`build_adtte` / :func:`netsurv.endpoints.to_adtte`: ``event`` = CNSR
-    0, the reason from EVNTDESC (events) or CNSDTDSC, ``months`` = AVAL / 30.4375, the source
-    table and column from SRCDOM / SRCVAR, the endpoint from PARAMCD (``DOR`` and
-    admiralonco's ``RSD`` are ``DoR``).  ADTTE written by other tools work too (without LINEID
-    / CRITERION those columns are empty).
-
-    Parameters
-    ----------
-    source
-        A CSV or Parquet file, or a DataFrame.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of :attr:`netsurv.endpoints.EndpointResult.table`.
-
-    Examples
-    --------
-    >>> import netsurv as ns
-    >>> ep = ns.derive_endpoints(ns.load_demo(), "recist1.1", endpoints=["PFS", "OS"])
-    >>> back = read_adtte(build_adtte(ep))
-    >>> back[["days", "event", "cnsr"]].equals(ep.table[["days", "event", "cnsr"]])
-    True
-    """
-    if isinstance(source, pd.DataFrame):
-        ad = source
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise ConfigError(f"ADTTE file {path} does not exist")
-        ad = (
-            pd.read_parquet(path)
-            if path.suffix.lower() in (".parquet", ".pq")
-            else pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        )
-    need = ["USUBJID", "PARAMCD", "AVAL", "CNSR", "STARTDT", "ADT"]
-    missing = [c for c in need if c not in ad.columns]
-    if missing:
-        raise ConfigError(f"ADTTE lacks variable(s) {missing}; needs {need}")
-    aval = pd.to_numeric(ad["AVAL"], errors="coerce")
-    cnsr = pd.to_numeric(ad["CNSR"], errors="coerce")
-    bad = aval.isna() | cnsr.isna()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ConfigError(
-            f"ADTTE row {i + 1} ({ad['USUBJID'].iloc[i]}, {ad['PARAMCD'].iloc[i]}): AVAL and CNSR must be numbers"
-        )
-    event = (cnsr == 0).astype(int)
-    blank = pd.Series(None, index=ad.index, dtype=object)
-    evdesc = ad.get("EVNTDESC", blank)
-    cndesc = ad.get("CNSDTDSC", blank)
-    dom = ad.get("SRCDOM", blank)
-    var = ad.get("SRCVAR", blank).astype("string")
-    table = dom.map(_SRCTAB).where(dom.notna(), "(cut-off)")
-    column = var.map(_SRCCOL).fillna(var.str.lower()).astype(object)
-
-    def opt(name: str) -> pd.Series:
-        col = ad.get(name, blank)
-        return _none_unless(col, col.notna())
-
-    out = pd.DataFrame(
-        {
-            "patient_id": ad["USUBJID"].astype(str),
-            "line_id": opt("LINEID"),
-            "criterion": opt("CRITERION"),
-            "endpoint": ad["PARAMCD"].astype(str).str.upper().map(_ENDPOINT).fillna(ad["PARAMCD"]),
-            "origin_date": pd.to_datetime(ad["STARTDT"]),
-            "date": pd.to_datetime(ad["ADT"]),
-            "days": aval.astype(int),
-            "months": aval / DAYS_PER_MONTH,
-            "event": event,
-            "cnsr": cnsr.astype(int),
-            "event_or_censor_reason": evdesc.where(event == 1, cndesc).astype(object),
-            "source_table": table.astype(object),
-            "source_column": _none_unless(column, dom.notna()),
-            "source_key": opt("SRCKEY"),
-        }
-    )
-    return out[OUTPUT_COLUMNS]
-
-
 def write_adam(
     folder: str | Path,
     *,
@@ -474,6 +318,7 @@ def write_adam(
     Examples
     --------
     >>> import tempfile, netsurv as ns
+    >>> from netsurv.io import build_adtte
     >>> ep = ns.derive_endpoints(ns.load_demo(), "recist1.1", endpoints=["OS"])
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     [p.name for p in write_adam(tmp, datasets={"adtte": build_adtte(ep)})]
