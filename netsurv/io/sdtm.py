@@ -97,6 +97,13 @@ def read_sdtm(
     options
         Validation settings; default :data:`SDTM_VALIDATION`.
 
+    Notes
+    -----
+    Lines need a baseline scan for response (``classify``), the recorded read (criterion
+    ``"reader"``) included: TR records at or before the treatment start give it.  Subjects with
+    no tumour records keep their line (OS, and PFS from death under
+    ``CensoringScheme(no_baseline="as_observed")``) and are listed in the attrition table.
+
     Returns
     -------
     Cohort
