@@ -24,16 +24,19 @@ from netsurv.sweep.engine import sweep
 from netsurv.sweep.inference import Optimism
 from netsurv.sweep.result import SweepResult
 from netsurv.sweep.select import sweep_groups
+from netsurv.sweep.study import StudyResult, simulation_study
 
 __all__ = [
     "BatchStats",
     "Counts",
     "Optimism",
     "Outcome",
+    "StudyResult",
     "SweepResult",
     "count_fixed",
     "count_switch",
     "fit_counts",
+    "simulation_study",
     "sort_outcome",
     "sweep",
     "sweep_groups",
