@@ -32,8 +32,9 @@ class StudyResult:
     runs : pandas.DataFrame
         One row per (scenario, seed): ``scenario``, ``seed``, ``n`` (analysed lines),
         ``best`` (selected variant), ``value`` (its metric), ``p_search`` (permutation p-value
-        of the search), ``corrected`` (optimism-corrected metric), ``truth`` (the scenario's
-        true best) and ``recovered`` (best == truth).
+        of the search), ``p_naive`` (the best's own chi-square p-value, as if it had not been
+        searched for; log-rank and LR metrics), ``corrected`` (optimism-corrected metric),
+        ``truth`` (the scenario's true best) and ``recovered`` (best == truth).
     selection : pandas.DataFrame
         One row per scenario × variant: ``rate`` (share of the scenario's cohorts in which
         the variant was selected) and ``is_truth``.
@@ -86,6 +87,9 @@ def _one_run(plan: _Plan, scenario: str, seed: int) -> dict[str, Any]:
         "analysis": b.get("analysis", None),
         "value": float(b["value"]),
         "p_search": float(b["p_search"]),
+        "p_naive": float(
+            b.get({"logrank": "p_logrank", "lr": "p_lr"}.get(b["metric"], ""), np.nan)
+        ),
         "corrected": float(b["corrected"]),
     }
 
