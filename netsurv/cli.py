@@ -183,6 +183,50 @@ def run(
     console.print(f"Manifest: {res.manifest}", markup=False)
 
 
+@app.command()
+def simulate(
+    patients: Annotated[int, typer.Option("--patients", "-n", help="Number of patients.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")],
+    out: Annotated[Path, typer.Option(help="Folder to write the tables (and truth.csv) to.")],
+    scenario: Annotated[
+        str, typer.Option(help="ssa, prrt, targeted or mixed (see netsurv.simulate).")
+    ] = "ssa",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a parameter: key=value, e.g. death_link=0 or prrt.kill_rate=0.2 "
+            "(repeatable).",
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option(help="csv, parquet or xlsx.")] = "csv",
+) -> None:
+    """Simulate a NET cohort with its latent truth and write it as input tables."""
+    from netsurv.config import _set as parse_setting
+    from netsurv.io import write_cohort
+    from netsurv.simulate import simulate_cohort
+
+    raw: dict[str, object] = {}
+    overrides: dict[str, object] = {}
+    try:
+        for item in set_ or []:
+            parse_setting(raw, item)
+        for key, value in raw.items():
+            if isinstance(value, dict):
+                overrides.update({f"{key}__{k}": v for k, v in value.items()})
+            else:
+                overrides[key] = value
+        if format not in ("csv", "parquet", "xlsx"):
+            raise NetsurvError(f"--format must be csv, parquet or xlsx, got {format!r}")
+        with err_console.status(f"Simulating {patients} patients ({scenario})..."):
+            cohort = simulate_cohort(patients, seed=seed, scenario=scenario, **overrides)
+    except NetsurvError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
+    written = write_cohort(cohort, out, format=format)  # type: ignore[arg-type]
+    console.print(f"Wrote {cohort!r} to {out} ({', '.join(p.name for p in written)})", markup=False)
+
+
 def main() -> None:
     """Entry point that turns netsurv's own errors into a message and exit code 2."""
     try:

@@ -80,9 +80,7 @@ TARGETS: dict[str, dict[str, tuple[str, str, float, float]]] = {
 }
 
 
-def kendall_tau_censored(
-    x: np.ndarray, dx: np.ndarray, y: np.ndarray, dy: np.ndarray
-) -> float:
+def kendall_tau_censored(x: np.ndarray, dx: np.ndarray, y: np.ndarray, dy: np.ndarray) -> float:
     """Kendall's tau of two censored times (Oakes 1982): over the pairs whose order is
     known in both (the smaller time of each coordinate is an event), (C - D) / (C + D).
 
@@ -110,10 +108,9 @@ def kendall_tau_censored(
 
 def cohort_figures(cohort: Cohort) -> dict[str, float]:
     """The calibration figures of a cohort, on each patient's first line."""
-    first = (
-        cohort.lines.sort_values(["patient_id", "start_date"], kind="stable")
-        .drop_duplicates("patient_id")[["patient_id", "line_id"]]
-    )
+    first = cohort.lines.sort_values(["patient_id", "start_date"], kind="stable").drop_duplicates(
+        "patient_id"
+    )[["patient_id", "line_id"]]
     tp = classify(cohort, ["recist1.1", "choi", IRECIST_OPEN])
     bor = best_response(tp, confirm=True).merge(first, on=["patient_id", "line_id"])
     ep = derive_endpoints(cohort, tp, endpoints=["PFS", "OS"]).table.merge(

@@ -37,7 +37,7 @@ if SITES != LESION_SITES:  # pragma: no cover - guards the code order of lesion 
 
 
 def simulate_tables(
-    n_patients: int, *, seed: int, scenario: str | Scenario = "mixed", **overrides: Any
+    n_patients: int, *, seed: int, scenario: str | Scenario = "ssa", **overrides: Any
 ) -> dict[str, pd.DataFrame]:
     """The five tables of a simulated cohort, not yet validated.
 
@@ -51,7 +51,11 @@ def simulate_tables(
     ['assessments', 'lesions', 'lines', 'patients', 'truth']
     """
     sc = get_scenario(scenario, **overrides)
-    if isinstance(n_patients, bool) or not isinstance(n_patients, int | np.integer) or n_patients < 1:
+    if (
+        isinstance(n_patients, bool)
+        or not isinstance(n_patients, int | np.integer)
+        or n_patients < 1
+    ):
         raise ConfigError(f"n_patients must be a whole number >= 1, got {n_patients!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}")
@@ -69,7 +73,7 @@ def simulate_tables(
 
 
 def simulate_cohort(
-    n_patients: int, *, seed: int, scenario: str | Scenario = "mixed", **overrides: Any
+    n_patients: int, *, seed: int, scenario: str | Scenario = "ssa", **overrides: Any
 ) -> Cohort:
     """Simulate a validated NET cohort with its latent ground truth.
 
@@ -80,10 +84,11 @@ def simulate_cohort(
     seed
         Seed of the random streams: the same seed (and arguments) gives the same cohort.
     scenario
-        ``"ssa"`` (somatostatin analogue, slow disease), ``"prrt"`` (177Lu-DOTATATE, 4
-        cycles, pseudoprogression, SST-PET before each cycle), ``"targeted"`` (everolimus /
-        sunitinib, density drop without shrinkage), ``"mixed"`` (multi-line clinic cohort,
-        default) or a :class:`~netsurv.simulate.Scenario`.
+        ``"ssa"`` (somatostatin analogue, slow disease; default), ``"prrt"``
+        (177Lu-DOTATATE, 4 cycles, pseudoprogression, SST-PET before each cycle),
+        ``"targeted"`` (everolimus / sunitinib, density drop without shrinkage), ``"mixed"``
+        (multi-line clinic cohort, MRI and FDG-PET in some patients) or a
+        :class:`~netsurv.simulate.Scenario`.
     **overrides
         Scenario parameters, e.g. ``death_link=0`` (survival independent of the disease
         course), ``noise_cv=0.1``, ``missed_visit_rate=0.1``, ``followup_months=36``,
@@ -96,7 +101,7 @@ def simulate_cohort(
         The validated cohort; ``cohort.truth`` has one row per patient × recorded line with
         the latent growth rates, the treatment effect, the true progression date, the
         pseudoprogression and dedifferentiation flags, the latent death date and the censoring
-        date (columns described in ``netsurv/simulate/__init__.py``).
+        date (columns described in :mod:`netsurv.simulate`).
 
     Raises
     ------
@@ -113,11 +118,14 @@ def simulate_cohort(
     True
     """
     t = simulate_tables(n_patients, seed=seed, scenario=scenario, **overrides)
-    truth = t.pop("truth")
-    return Cohort.from_frames(**t, truth=truth)
+    return Cohort.from_frames(
+        t["patients"], t["lines"], t["assessments"], t["lesions"], truth=t["truth"]
+    )
 
 
-def _chunk(rng: np.random.Generator, sc: Scenario, n: int, pid: np.ndarray) -> dict[str, pd.DataFrame]:
+def _chunk(
+    rng: np.random.Generator, sc: Scenario, n: int, pid: np.ndarray
+) -> dict[str, pd.DataFrame]:
     pat, info = draw_patients(rng, sc, n)
     les = baseline_lesions(rng, sc, pat.dd, sc.max_lines)
     burden0 = np.where(les.exists, volume_ml(les, np.arange(n), les.la), 0.0).sum(axis=1)
@@ -179,8 +187,10 @@ def _lines(
     cls = np.array(THERAPY_CLASSES, dtype=object)[ln["cls"]]
     width = max(len(sc.therapies[c].regimens) for c in THERAPY_CLASSES)
     table = np.array(
-        [[*t.regimens, *[t.regimens[-1]] * (width - len(t.regimens))] for t in
-         (sc.therapies[c] for c in THERAPY_CLASSES)],
+        [
+            [*t.regimens, *[t.regimens[-1]] * (width - len(t.regimens))]
+            for t in (sc.therapies[c] for c in THERAPY_CLASSES)
+        ],
         dtype=object,
     )
     regimens = table[ln["cls"], ln["regimen"]]
@@ -190,14 +200,20 @@ def _lines(
     lines = pd.DataFrame(
         {
             "patient_id": pid[row],
-            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[ln["line"]],
+            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[
+                ln["line"]
+            ],
             "regimen": regimens,
             "regimen_class": cls,
             "start_date": _dates(ln["start"]),
             "end_date": _dates(np.where(ongoing, np.nan, end)),
             "end_reason": np.array(END_NAMES, dtype=object)[np.where(ongoing, 0, ln["reason"])],
-            "n_cycles": pd.array(np.where(np.isnan(n_cycles), np.nan, n_cycles), dtype="Float64").astype("Int64"),
-            "origin_date": pd.Series(np.full(len(row), np.datetime64("NaT"), dtype="datetime64[ns]")),
+            "n_cycles": pd.arrays.IntegerArray(
+                np.nan_to_num(n_cycles).astype(np.int64), np.isnan(n_cycles)
+            ),
+            "origin_date": pd.Series(
+                np.full(len(row), np.datetime64("NaT"), dtype="datetime64[ns]")
+            ),
         }
     )
     lines["end_reason"] = lines["end_reason"].replace("", None)
@@ -210,7 +226,9 @@ def _lines(
     truth = pd.DataFrame(
         {
             "patient_id": pid[trow],
-            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[tr["line"]],
+            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[
+                tr["line"]
+            ],
             "regimen_class": np.array(THERAPY_CLASSES, dtype=object)[tr["cls"]],
             "start_date": _dates(ln["start"]),
             "tgr_baseline": np.round(pat.tgr0[trow], 3),
@@ -225,7 +243,9 @@ def _lines(
             "true_progression_date": _dates(np.floor(tr["progression_day"])),
             "true_progression_days": np.floor(pdays),
             "true_progression_by": BY_NAMES[tr["progression_by"]],
-            "window_end_date": _dates(np.floor(np.where(np.isfinite(tr["window_end"]), tr["window_end"], np.nan))),
+            "window_end_date": _dates(
+                np.floor(np.where(np.isfinite(tr["window_end"]), tr["window_end"], np.nan))
+            ),
             "pseudoprogression": tr["pseudoprogression"].astype(bool),
             "pseudoprogression_pd": tr["pseudoprogression_pd"].astype(bool),
             "swelling_pct": np.round(100.0 * tr["swelling"], 1),
@@ -255,7 +275,13 @@ def _scans(
     num = np.full(len(row), -1, dtype=np.int64)
     num[order] = seq
     width = max(3, len(str(int(seq.max(initial=0)) + 1)))
-    aid_names = pd.Series(np.arange(1, int(seq.max(initial=0)) + 2)).astype(str).str.zfill(width).radd("A").to_numpy(dtype=object)
+    aid_names = (
+        pd.Series(np.arange(1, int(seq.max(initial=0)) + 2))
+        .astype(str)
+        .str.zfill(width)
+        .radd("A")
+        .to_numpy(dtype=object)
+    )
     assessments = pd.DataFrame(
         {
             "patient_id": pid[r],

@@ -18,11 +18,10 @@ from netsurv.simulate.disease import (
     LesionState,
     LineContext,
     LineEffect,
-    choice,
     draw_effect,
     draw_new_attributes,
     draw_new_onsets,
-    true_long_axis,
+    pair_long_axis,
     volume_ml,
 )
 from netsurv.simulate.grid import LineGrid, first_progression, line_grid
@@ -96,8 +95,10 @@ def _effects(
         return draw_effect(rng, None, sc, pat.tgr0, les, rows)
     n, L = len(rows), les.la.shape[1]
     out = LineEffect(
-        *(np.zeros((n, L)) if k in ("phi", "density_drop", "g_on", "g_off") else np.zeros(n)
-          for k in LineEffect.__dataclass_fields__)
+        *(
+            np.zeros((n, L)) if k in ("phi", "density_drop", "g_on", "g_off") else np.zeros(n)
+            for k in LineEffect.__dataclass_fields__
+        )
     )
     for c, name in enumerate(THERAPY_CLASSES):
         m = cls == c
@@ -138,9 +139,13 @@ def run_course(
         eff = _effects(rng, sc, cls, pat, L, rows)
         prrt = np.zeros(len(rows), dtype=bool) if cls is None else cls == PRRT
         a, b = sc.pseudoprogression_amplitude
-        pseudo = prrt & (rng.random(len(rows)) < sc.pseudoprogression_rate * min(sc.effect_scale, 1))
+        pseudo = prrt & (
+            rng.random(len(rows)) < sc.pseudoprogression_rate * min(sc.effect_scale, 1)
+        )
         amp = np.where(pseudo, rng.uniform(a, b, len(rows)), 0.0)
-        swell = amp[:, None] * rng.uniform(0.5, 1.5, L.la.shape[1:])[None, :] * np.ones((len(rows), 1))
+        swell = (
+            amp[:, None] * rng.uniform(0.5, 1.5, L.la.shape[1:])[None, :] * np.ones((len(rows), 1))
+        )
         ctx = LineContext(
             j=j,
             rows=rows,
@@ -157,8 +162,13 @@ def run_course(
             th_cdays = np.array([sc.therapies[c].cycle_weeks * 7 for c in THERAPY_CLASSES])
             n_cycles, cycle_days = th_cycles[cls], th_cdays[cls].astype(float)
             anat, sst, fdg = line_scans(
-                rng, sc, ctx, mri=pat.mri[rows], fdg=pat.fdg[rows],
-                n_cycles=n_cycles, cycle_days=cycle_days,
+                rng,
+                sc,
+                ctx,
+                mri=pat.mri[rows],
+                fdg=pat.fdg[rows],
+                n_cycles=n_cycles,
+                cycle_days=cycle_days,
             )
             kw = {
                 "expression_loss_day": pat.expression_loss_day[rows],
@@ -170,13 +180,22 @@ def run_course(
             base_ct = np.zeros_like(target)
             b0 = (ra.v == 0) & ~ra.new
             base_ct[ra.a[b0], ra.s[b0]] = True
-            followed = np.where(target.any(axis=1)[:, None], target, base_ct)
+            has_target = np.asarray(target.any(axis=1))
+            followed = np.where(has_target[:, None], target, base_ct)
         else:
             followed = L.exists[rows] & ~L.pet_only[rows]
         grid = line_grid(L, ctx, followed)
         ld = line_death(
-            sc, ctx, grid, cum_start=cum[rows], exp_draw=pat.exp_draw[rows], s1=pat.s1[rows],
-            age=pat.age[rows], frailty=pat.frailty[rows], burden_ref=b_ref[rows], tgr0=pat.tgr0[rows],
+            sc,
+            ctx,
+            grid,
+            cum_start=cum[rows],
+            exp_draw=pat.exp_draw[rows],
+            s1=pat.s1[rows],
+            age=pat.age[rows],
+            frailty=pat.frailty[rows],
+            burden_ref=b_ref[rows],
+            tgr0=pat.tgr0[rows],
         )
         dc = np.where(np.isnan(ld.day), np.inf, ld.day)
         nxt = np.full(len(rows), np.inf)
@@ -205,23 +224,45 @@ def run_course(
             _record_line(
                 rng, rec, sc, L, ctx, cls, target, end, reason, given, anat, ra, read, sst, fdg, kw
             )
-            _record_truth(rec, ctx, grid, pat, eff, pseudo, amp, cls,
-                          np.minimum(np.where(ok, nxt, np.inf), np.minimum(dc, pat.cutoff[rows])))
+            _record_truth(
+                rec,
+                ctx,
+                grid,
+                pat,
+                eff,
+                pseudo,
+                amp,
+                cls,
+                np.minimum(np.where(ok, nxt, np.inf), np.minimum(dc, pat.cutoff[rows])),
+            )
         ok = (nxt < dc) & (nxt < pat.cutoff[rows])
         death[rows] = np.where(ok, np.nan, ld.day)
         cont = rows[ok]
         if len(cont):
             cum[cont] = ld.at((nxt - t0)[ok])
-            la_next, present = true_long_axis(L, ctx, nxt[:, None])
-            L.la[cont] = la_next[ok, 0]
-            L.exists[cont] = present[ok, 0]
-            late = (L.born_line[cont] == j) & ~present[ok, 0]
-            L.born_line[cont] = np.where(late, -2, L.born_line[cont])
-            L.onset[cont] = np.where(late, np.nan, L.onset[cont])
+            _advance(L, ctx, np.flatnonzero(ok), nxt[ok])
         start[:] = np.nan
         start[cont] = nxt[ok]
     rec.death = death
     return rec
+
+
+def _advance(les: LesionState, ctx: LineContext, pos: np.ndarray, day: np.ndarray) -> None:
+    """Move the lesions of the rows ``pos`` of the line to ``day`` (the next line's start):
+    sizes, which lesions exist, and new-lesion slots born later cleared for reuse."""
+    r = ctx.rows[pos]
+    born = les.born_line[r] == ctx.j
+    with np.errstate(invalid="ignore"):
+        present = les.exists[r] | (born & (les.onset[r] < day[:, None]))
+    pi, si = np.nonzero(present)
+    tau = ((day - ctx.t0[pos]) / DAYS_PER_MONTH)[pi][:, None]
+    la = np.zeros(present.shape)
+    la[pi, si] = pair_long_axis(les, ctx, pos[pi], si, tau)[:, 0]
+    les.la[r] = la
+    les.exists[r] = present
+    late = born & ~present
+    les.born_line[r] = np.where(late, -2, les.born_line[r])
+    les.onset[r] = np.where(late, np.nan, les.onset[r])
 
 
 def _line_end(
@@ -248,8 +289,13 @@ def _line_end(
 
 
 def _flat_scans(
-    rec: Records, ctx: LineContext, scans: Scans, rd: Readings, roles: np.ndarray,
-    response: np.ndarray | None, nontarget: np.ndarray | None,
+    rec: Records,
+    ctx: LineContext,
+    scans: Scans,
+    rd: Readings,
+    roles: np.ndarray,
+    response: np.ndarray | None,
+    nontarget: np.ndarray | None,
 ) -> None:
     """Append the valid scans and their recorded lesions as flat rows."""
     valid = scans.valid
@@ -268,7 +314,9 @@ def _flat_scans(
             "baseline": v_i == 0,
             "new_lesion": new[r_i, v_i],
             "response": (response[r_i, v_i] if response is not None else np.zeros(len(r_i), int)),
-            "nontarget": (nontarget[r_i, v_i] if nontarget is not None else np.zeros(len(r_i), int)),
+            "nontarget": (
+                nontarget[r_i, v_i] if nontarget is not None else np.zeros(len(r_i), int)
+            ),
         }
     )
     rd = rd.take(valid[rd.a, rd.v])
@@ -280,17 +328,38 @@ def _flat_scans(
             "role": roles[rd.a, rd.s],
             **{
                 k: getattr(rd, k)
-                for k in ("la", "sa", "density", "volume", "viable", "suv_max", "suv_mean",
-                          "sul_peak", "flag")
+                for k in (
+                    "la",
+                    "sa",
+                    "density",
+                    "volume",
+                    "viable",
+                    "suv_max",
+                    "suv_mean",
+                    "sul_peak",
+                    "flag",
+                )
             },
         }
     )
 
 
 def _record_line(
-    rng: np.random.Generator, rec: Records, sc: Scenario, les: LesionState, ctx: LineContext,
-    cls: np.ndarray, target: np.ndarray, end: np.ndarray, reason: np.ndarray,
-    given: np.ndarray, anat: Scans, ra: Readings, read: Read, sst: Scans, fdg: Scans,
+    rng: np.random.Generator,
+    rec: Records,
+    sc: Scenario,
+    les: LesionState,
+    ctx: LineContext,
+    cls: np.ndarray,
+    target: np.ndarray,
+    end: np.ndarray,
+    reason: np.ndarray,
+    given: np.ndarray,
+    anat: Scans,
+    ra: Readings,
+    read: Read,
+    sst: Scans,
+    fdg: Scans,
     kw: dict[str, np.ndarray],
 ) -> None:
     from netsurv.simulate.imaging import ROLE_NEW, ROLE_NONTARGET, ROLE_TARGET
@@ -319,8 +388,15 @@ def _record_line(
 
 
 def _record_truth(
-    rec: Records, ctx: LineContext, grid: LineGrid, pat: PatientDraws, eff: LineEffect,
-    pseudo: np.ndarray, amp: np.ndarray, cls: np.ndarray, window_end: np.ndarray,
+    rec: Records,
+    ctx: LineContext,
+    grid: LineGrid,
+    pat: PatientDraws,
+    eff: LineEffect,
+    pseudo: np.ndarray,
+    amp: np.ndarray,
+    cls: np.ndarray,
+    window_end: np.ndarray,
 ) -> None:
     from netsurv.simulate.disease import SWELL_WIDTH_MONTHS
 

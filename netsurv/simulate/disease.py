@@ -43,10 +43,14 @@ def tg(tgr: np.ndarray | float) -> np.ndarray:
     return np.log1p(np.maximum(np.asarray(tgr, dtype=float), -90.0) / 100.0)
 
 
-def choice(rng: np.random.Generator, probs: dict[str, float], size: int | tuple[int, ...]) -> np.ndarray:
+def choice(
+    rng: np.random.Generator, probs: dict[str, float], size: int | tuple[int, ...]
+) -> np.ndarray:
     """Indices into ``list(probs)`` drawn with the given weights."""
     p = np.array(list(probs.values()), dtype=float)
-    return np.searchsorted(np.cumsum(p / p.sum()), rng.random(size), side="right").clip(0, len(p) - 1)
+    return np.searchsorted(np.cumsum(p / p.sum()), rng.random(size), side="right").clip(
+        0, len(p) - 1
+    )
 
 
 def draw_tgr0(rng: np.random.Generator, sc: Scenario, n: int) -> np.ndarray:
@@ -193,10 +197,7 @@ def draw_effect(
     if th is None:
         th = sc.post_progression
     m, c = th.sensitive_fraction, th.sensitive_concentration
-    if 0.0 < m < 1.0:
-        phi_p = rng.beta(m * c, (1.0 - m) * c, n)
-    else:
-        phi_p = np.full(n, m)
+    phi_p = rng.beta(m * c, (1.0 - m) * c, n) if 0.0 < m < 1.0 else np.full(n, m)
     phi_p = phi_p * min(scale, 1.0)
     logit = np.log(np.clip(phi_p, 1e-6, 1 - 1e-6) / (1 - np.clip(phi_p, 1e-6, 1 - 1e-6)))
     phi = 1.0 / (1.0 + np.exp(-(logit[:, None] + rng.normal(0.0, 0.7, (n, L)))))
@@ -223,7 +224,9 @@ def draw_effect(
     )
 
 
-def resistant_log(tau: np.ndarray, g_on: np.ndarray, g_off: np.ndarray, t_res: np.ndarray) -> np.ndarray:
+def resistant_log(
+    tau: np.ndarray, g_on: np.ndarray, g_off: np.ndarray, t_res: np.ndarray
+) -> np.ndarray:
     """``Lr(tau)``: log growth of the resistant part after ``tau`` months (broadcasting)."""
     early = np.minimum(tau, t_res)
     return g_on * early + g_off * (tau - early)
@@ -263,7 +266,12 @@ def current_tgr(tau: np.ndarray, eff: LineEffect, tgr_patient: np.ndarray) -> np
 
 
 def draw_new_attributes(
-    rng: np.random.Generator, sc: Scenario, les: LesionState, rows: np.ndarray, j: int, dd_patient: np.ndarray
+    rng: np.random.Generator,
+    sc: Scenario,
+    les: LesionState,
+    rows: np.ndarray,
+    j: int,
+    dd_patient: np.ndarray,
 ) -> None:
     """Attributes of the lesions that may appear during line ``j`` (drawn for every slot so
     that the random stream does not depend on how many are born)."""
@@ -333,44 +341,6 @@ class LineContext:
 SWELL_WIDTH_MONTHS = 0.9
 
 
-def swelling(ctx: LineContext, tau: np.ndarray) -> np.ndarray:
-    """Apparent size multiplier ``(n, ..., L)`` at ``tau`` months (``(n, ...)``)."""
-    peak = ctx.swell_peak.reshape((-1,) + (1,) * (np.ndim(tau) - 1))
-    bump = np.exp(-(((tau - peak) / SWELL_WIDTH_MONTHS) ** 2))
-    return 1.0 + ctx.swell.reshape((len(ctx.rows),) + (1,) * (np.ndim(tau) - 1) + (-1,)) * bump[..., None]
-
-
-def true_long_axis(les: LesionState, ctx: LineContext, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """True long axis ``(n, ..., L)`` of every slot at absolute ``days`` (``(n, ...)``).
-
-    Returns the long axis (0 where the lesion is absent) and the presence mask.  Lesions
-    present at the line start follow :func:`size_factor`; those born during the line
-    :func:`new_size_factor` from their birth size.
-    """
-    r, eff = ctx.rows, ctx.eff
-    extra = (1,) * (np.ndim(days) - 1)
-    tau = ((days - ctx.t0.reshape((-1,) + extra)) / DAYS_PER_MONTH)[..., None]
-
-    def per_patient(a: np.ndarray) -> np.ndarray:
-        return a.reshape((-1,) + extra + (1,))
-
-    def per_lesion(a: np.ndarray) -> np.ndarray:
-        return a.reshape((a.shape[0],) + (1,) * len(extra) + (a.shape[1],))
-
-    kill, t_res = per_patient(eff.kill), per_patient(eff.t_res)
-    g_on, g_off = per_lesion(eff.g_on), per_lesion(eff.g_off)
-    start = per_lesion(les.exists[r])
-    born = per_lesion(les.born_line[r] == ctx.j)
-    onset_tau = per_lesion((les.onset[r] - ctx.t0[:, None]) / DAYS_PER_MONTH)
-    la0 = per_lesion(les.la[r])
-    f = size_factor(tau, per_lesion(eff.phi), kill, g_on, g_off, t_res)
-    with np.errstate(invalid="ignore"):
-        nf = new_size_factor(tau, np.nan_to_num(onset_tau), g_on, g_off, t_res)
-        present = start | (born & (tau >= onset_tau))
-    la = np.where(start, la0 * f, np.where(present, la0 * nf, 0.0))
-    return np.minimum(la, MAX_LONG_AXIS_MM), present
-
-
 def pair_long_axis(
     les: LesionState, ctx: LineContext, pi: np.ndarray, si: np.ndarray, tau: np.ndarray
 ) -> np.ndarray:
@@ -405,15 +375,6 @@ def pair_long_axis(
         )
         out[b] = np.where(tau[b] >= t_b, la0[b, None] * nf, 0.0)
     return np.minimum(out, MAX_LONG_AXIS_MM)
-
-
-def diameter(les: LesionState, rows: np.ndarray, la: np.ndarray) -> np.ndarray:
-    """RECIST diameter: long axis, or the short axis for lymph nodes (floored at a normal
-    node's 5 mm)."""
-    shape = (len(rows),) + (1,) * (la.ndim - 2) + (-1,)
-    node = les.node[rows].reshape(shape)
-    ratio = les.ratio[rows].reshape(shape)
-    return np.where(node, np.maximum(la * ratio, NODE_FLOOR_SA_MM) * (la > 0), la)
 
 
 def volume_ml(les: LesionState, rows: np.ndarray, la: np.ndarray) -> np.ndarray:

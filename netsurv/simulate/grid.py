@@ -67,7 +67,9 @@ def line_grid(les: LesionState, ctx: LineContext, followed: np.ndarray) -> LineG
         tau = np.broadcast_to(tau_days[None, a:b] / DAYS_PER_MONTH, (len(pi), b - a))
         la = pair_long_axis(les, ctx, pi, si, tau)
         burden[:, a:b] = _row_sums(la * la * la * vol_k[:, None], pi, n)
-        d = np.where(node[:, None], np.maximum(la * ratio[:, None], NODE_FLOOR_SA_MM) * (la > 0), la)
+        d = np.where(
+            node[:, None], np.maximum(la * ratio[:, None], NODE_FLOOR_SA_MM) * (la > 0), la
+        )
         d = d[fs]
         tsum[:, a:b] = _row_sums(d, fp, n)
         bump = np.exp(-(((tau[fs] - peak[fs, None]) / SWELL_WIDTH_MONTHS) ** 2))

@@ -1,8 +1,8 @@
 """Scans of one treatment line: schedule, lesion readings, target choice, the clinical read.
 
 * Schedule: a baseline CT (MRI for some patients) and SST-PET before the start, follow-up
-  scans every ``visit_interval_weeks`` for ``interval_switch_weeks`` then every
-  ``late_visit_interval_weeks`` (jitter ± ``visit_jitter_days``, ``missed_visit_rate``
+  scans every ``visit_interval`` for ``interval_switch_weeks`` then every
+  ``late_visit_interval`` (jitter ± ``visit_jitter_days``, ``missed_visit_rate``
   missed); SST-PET before every PRRT cycle and / or every ``sst_pet_interval_weeks``;
   FDG-PET every 24 weeks for the patients who have it.
 * Readings: the true size times the transient swelling, with multiplicative noise
@@ -41,7 +41,7 @@ NTL = ("", "CR", "NON-CR/NON-PD", "PD", "NE")
 R_CR, R_PR, R_SD, R_NN, R_PD, R_NE = 1, 2, 3, 4, 5, 6
 N_CR, N_NN, N_PD, N_NE = 1, 2, 3, 4
 GONE_MM, SMALL_MM = 3.0, 5.0
-READER_CV = 0.03
+READER_CV = 0.02
 FDG_INTERVAL_DAYS = 168
 
 
@@ -66,18 +66,20 @@ def _compact(days: np.ndarray, valid: np.ndarray, modality: np.ndarray) -> Scans
 
 
 def nominal_offsets(sc: Scenario, max_days: float) -> np.ndarray:
-    """Scheduled follow-up days after the start: every ``visit_interval_weeks`` up to the
-    switch, then every ``late_visit_interval_weeks``."""
-    early = np.arange(1, sc.interval_switch_weeks // sc.visit_interval_weeks + 1)
-    early_days = early * sc.visit_interval_weeks * 7
+    """Scheduled follow-up days after the start: every ``visit_interval`` up to the
+    switch, then every ``late_visit_interval``."""
+    early = np.arange(1, sc.interval_switch_weeks // sc.visit_interval + 1)
+    early_days = early * sc.visit_interval * 7
     last = early_days[-1] if len(early_days) else 0
-    n_late = int(max(max_days - last, 0) // (sc.late_visit_interval_weeks * 7)) + 1
-    late_days = last + np.arange(1, n_late + 1) * sc.late_visit_interval_weeks * 7
+    n_late = int(max(max_days - last, 0) // (sc.late_visit_interval * 7)) + 1
+    late_days = last + np.arange(1, n_late + 1) * sc.late_visit_interval * 7
     out = np.concatenate([early_days, late_days]).astype(float)
     return out[out <= max_days + sc.visit_jitter_days] if len(out) else out
 
 
-def _jittered(rng: np.random.Generator, sc: Scenario, ctx: LineContext, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _jittered(
+    rng: np.random.Generator, sc: Scenario, ctx: LineContext, offsets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(ctx.rows)
     j = sc.visit_jitter_days
     days = ctx.t0[:, None] + offsets[None, :] + rng.integers(-j, j + 1, (n, len(offsets)))
@@ -105,9 +107,7 @@ def line_scans(
     """
     n = len(ctx.rows)
     if ctx.j == 0:
-        back = np.concatenate(
-            [rng.integers(0, 29, (n, 1)), rng.integers(0, 36, (n, 2))], axis=1
-        )
+        back = np.concatenate([rng.integers(0, 29, (n, 1)), rng.integers(0, 36, (n, 2))], axis=1)
     else:
         back = rng.integers(1, 22, (n, 3))
     base = (ctx.t0[:, None] - back).astype(float)
@@ -227,7 +227,10 @@ def read_lesions(
     flag = np.where(ne, FLAG_NE, FLAG_NONE).astype(np.int8)
     nan = np.full(P, np.nan)
     vol_true = np.pi / 6.0 * la_app**3 * ratio**2 / 1000.0
-    out = {k: nan for k in ("la", "sa", "density", "volume", "viable", "suv_max", "suv_mean", "sul_peak")}
+    out = {
+        k: nan
+        for k in ("la", "sa", "density", "volume", "viable", "suv_max", "suv_mean", "sul_peak")
+    }
     if kind == "anatomical":
         e1 = _noise(rng, sc.noise_cv, P)
         e2 = _noise(rng, sc.noise_cv, P)
@@ -298,7 +301,9 @@ def select_targets(les: LesionState, rows: np.ndarray, rd: Readings) -> np.ndarr
     m_sorted = np.take_along_axis(measurable, order, axis=1)
     site_sorted = np.take_along_axis(les.site[rows], order, axis=1).astype(np.int64)
     onehot = (site_sorted[:, :, None] == np.arange(8)[None, None, :]) & m_sorted[:, :, None]
-    per_site = np.take_along_axis(np.cumsum(onehot, axis=1), site_sorted[:, :, None], axis=2)[:, :, 0]
+    per_site = np.take_along_axis(np.cumsum(onehot, axis=1), site_sorted[:, :, None], axis=2)[
+        :, :, 0
+    ]
     ok = m_sorted & (per_site <= 2)
     ok &= np.cumsum(ok, axis=1) <= 5
     target = np.zeros_like(ok)
@@ -341,7 +346,7 @@ def clinical_read(
         gone = np.where(node, rd.sa < 10.0, rd.la == 0.0)
     is_t = ~rd.new & target[rd.a, rd.s]
     is_n = ~rd.new & ~is_t
-    has_t = target.any(axis=1)
+    has_t: np.ndarray = np.asarray(target.any(axis=1))
     t_sum = per_scan(is_t, np.nan_to_num(d)) * _noise(rng, READER_CV, n * V).reshape(n, V)
     t_ne = per_scan(is_t & np.isnan(d)) > 0
     base = t_sum[:, :1]
@@ -354,9 +359,12 @@ def clinical_read(
     n_ne = per_scan(is_n & np.isnan(d)) > 0
     n_run = np.minimum.accumulate(np.where(~n_ne & scans.valid, n_sum, np.inf), axis=1)
     n_nadir = np.concatenate([n_sum[:, :1], n_run[:, :-1]], axis=1)
-    has_n = (per_scan(is_n & (rd.v == 0))[:, :1] > 0)
-    n_pd = has_n & ~n_ne & (n_sum >= (1 + sc.nontarget_pd_threshold) * n_nadir) & (
-        n_sum - n_nadir >= 10.0
+    has_n = per_scan(is_n & (rd.v == 0))[:, :1] > 0
+    n_pd = (
+        has_n
+        & ~n_ne
+        & (n_sum >= (1 + sc.nontarget_pd_threshold) * n_nadir)
+        & (n_sum - n_nadir >= 10.0)
     )
     n_cr = has_n & (per_scan(is_n & ~gone) == 0)
     nt_code = np.where(

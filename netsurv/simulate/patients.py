@@ -23,7 +23,9 @@ def day_number(date: str) -> int:
     return int(pd.Timestamp(date).to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
-def draw_patients(rng: np.random.Generator, sc: Scenario, n: int) -> tuple[PatientDraws, dict[str, np.ndarray]]:
+def draw_patients(
+    rng: np.random.Generator, sc: Scenario, n: int
+) -> tuple[PatientDraws, dict[str, np.ndarray]]:
     """Latent values used by the course, and the recorded characteristics (``patients``
     columns as arrays; days as day numbers)."""
     tgr0 = draw_tgr0(rng, sc, n)

@@ -42,7 +42,9 @@ class Therapy(BaseModel):
     sensitive_concentration: float = Field(
         8.0, gt=0.0, description="Beta concentration of the patient's phi (larger = less spread)."
     )
-    kill_rate: float = Field(ge=0.0, description="Median decay rate of the sensitive part, 1/month.")
+    kill_rate: float = Field(
+        ge=0.0, description="Median decay rate of the sensitive part, 1/month."
+    )
     growth_reduction: float = Field(
         ge=0.0, description="Mean reduction of the growth rate (TGR %/month) while effective."
     )
@@ -54,7 +56,8 @@ class Therapy(BaseModel):
         ge=0.0, lt=1.0, description="Mean relative fall of CT density in treated lesions (Choi)."
     )
     sstr_directed: bool = Field(
-        False, description="Acts through somatostatin receptors: no effect on dedifferentiated lesions."
+        False,
+        description="Acts through somatostatin receptors: no effect on dedifferentiated lesions.",
     )
     n_cycles: int | None = Field(None, ge=1, description="Planned cycles (None = continuous).")
     cycle_weeks: int = Field(8, ge=1, description="Weeks between cycles.")
@@ -132,7 +135,9 @@ class Scenario(BaseModel):
     description: str = Field("", description="What the scenario represents.")
     # --- calendar and follow-up
     start_date: str = Field("2012-01-01", description="First possible line-1 start (ISO date).")
-    accrual_months: float = Field(48.0, gt=0.0, description="Line-1 starts spread uniformly over this.")
+    accrual_months: float = Field(
+        48.0, gt=0.0, description="Line-1 starts spread uniformly over this."
+    )
     followup_months: float = Field(
         72.0, gt=0.0, description="Data cut-off this long after the end of accrual."
     )
@@ -150,14 +155,20 @@ class Scenario(BaseModel):
     slow_fraction: float = Field(0.6, ge=0.0, le=1.0, description="Fraction of slow tumours.")
     slow_tgr_mean: float = Field(1.0, description="Mean TGR of slow tumours (%/month).")
     slow_tgr_sd: float = Field(1.5, ge=0.0, description="SD of the slow TGR.")
-    fast_tgr_median: float = Field(6.0, gt=0.0, description="Median TGR of fast tumours (log-normal).")
+    fast_tgr_median: float = Field(
+        6.0, gt=0.0, description="Median TGR of fast tumours (log-normal)."
+    )
     fast_tgr_sdlog: float = Field(0.5, ge=0.0, description="SD of log TGR of fast tumours.")
-    lesion_tgr_sd: float = Field(0.5, ge=0.0, description="SD of a lesion's TGR around its patient's.")
+    lesion_tgr_sd: float = Field(
+        0.5, ge=0.0, description="SD of a lesion's TGR around its patient's."
+    )
     # --- lesions
     n_targets_mean: float = Field(
         2.2, ge=0.0, description="Mean extra measurable lesions beyond the first (Poisson, max 5)."
     )
-    n_nontargets_mean: float = Field(2.0, ge=0.0, description="Mean CT non-target lesions (Poisson).")
+    n_nontargets_mean: float = Field(
+        2.0, ge=0.0, description="Mean CT non-target lesions (Poisson)."
+    )
     n_pet_only_mean: float = Field(
         1.5, ge=0.0, description="Mean SST-PET-only lesions (bone, sub-centimetre; Poisson)."
     )
@@ -220,8 +231,8 @@ class Scenario(BaseModel):
         3.0, ge=0.0, description="Extra TGR (%/month) of dedifferentiated lesions."
     )
     # --- imaging
-    visit_interval_weeks: int = Field(12, ge=1, description="Scan interval for the first 2 years.")
-    late_visit_interval_weeks: int = Field(24, ge=1, description="Scan interval after 2 years.")
+    visit_interval: int = Field(12, ge=1, description="Weeks between scans for the first 2 years.")
+    late_visit_interval: int = Field(24, ge=1, description="Weeks between scans after that.")
     interval_switch_weeks: int = Field(104, ge=0, description="When the longer interval starts.")
     visit_jitter_days: int = Field(7, ge=0, description="Scans fall uniformly +/- this many days.")
     missed_visit_rate: float = Field(0.05, ge=0.0, lt=1.0, description="Scheduled scans missed.")
