@@ -51,7 +51,8 @@ class Cohort:
         Problems below the error threshold, in the format of
         :attr:`netsurv.ValidationError.failures`.
     truth : pandas.DataFrame or None
-        Latent ground truth of a simulated cohort (one row per patient); None for real data.
+        Latent ground truth of a simulated cohort (one row per patient × treatment line;
+        columns in :mod:`netsurv.simulate`); None for real data.
     options : ValidationOptions
         The options the cohort was validated with.
 

@@ -86,8 +86,31 @@ def read_cohort(
     if any(t not in raw for t in ("patients", "lines", "assessments", "lesions")):
         raise ValidationError(apply_severity(_with_tables(raw, problems), opts))
     if truth is not None:
-        truth = truth.drop(columns="_line")
+        truth = _typed_text(truth.drop(columns="_line"))
     return _build(raw, truth=truth, options=opts, problems=problems)
+
+
+def _typed_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Type an optional table read as text: ``*_date`` columns as dates, columns of numbers
+    as numbers, of true/false as flags (the ``truth`` table of a simulated cohort)."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype != object:
+            continue
+        if str(col).endswith("_date"):
+            out[col] = pd.to_datetime(s, errors="coerce", format="ISO8601")
+            continue
+        low = s.dropna().astype(str).str.lower()
+        if len(low) and low.isin(["true", "false"]).all():
+            out[col] = s.astype(str).str.lower().map({"true": True, "false": False}).astype(
+                "boolean"
+            )
+            continue
+        num = pd.to_numeric(s, errors="coerce")
+        if num.notna().sum() == s.notna().sum():
+            out[col] = num
+    return out
 
 
 def _with_tables(raw: dict[str, pd.DataFrame], problems: Problems) -> pd.DataFrame:
