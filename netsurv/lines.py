@@ -25,6 +25,21 @@ LINK_COLUMNS = [
 ]
 
 
+def _empty_links() -> pd.DataFrame:
+    """The links table of a cohort without scans (typed, so later steps work unchanged)."""
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series(dtype=object),
+            "line_id": pd.Series(dtype=object),
+            "assessment_id": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "modality": pd.Series(dtype=object),
+            "role": pd.Series(dtype=object),
+            "assigned_by": pd.Series(dtype=object),
+        }
+    )
+
+
 def link_assessments_to_lines(
     assessments: pd.DataFrame,
     lines: pd.DataFrame,
@@ -86,9 +101,8 @@ def link_assessments_to_lines(
         _baseline_by_date(implicit, ln, baseline_window_days),
         _explicit(explicit, ln),
     ]
-    links = pd.concat([p for p in parts if not p.empty], ignore_index=True)
-    if links.empty:
-        links = pd.DataFrame(columns=LINK_COLUMNS)
+    found = [p for p in parts if not p.empty]
+    links = pd.concat(found, ignore_index=True) if found else _empty_links()
     links = links.merge(ln, on=["patient_id", "line_id"], how="left")
     links["days_from_start"] = (links["date"] - links["start_date"]).dt.days.astype("int64")
     links = links.sort_values(

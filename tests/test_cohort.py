@@ -158,3 +158,14 @@ def test_demo_cohort_loads() -> None:
     demo = ns.load_demo()
     assert demo.n_patients >= 3
     assert demo.warnings[demo.warnings["severity"] == "error"].empty
+
+
+def test_a_cohort_without_scans_builds_and_gives_endpoints(tables) -> None:
+    tables["assessments"] = tables["assessments"].iloc[:0]
+    tables["lesions"] = tables["lesions"].iloc[:0]
+    cohort = ns.Cohort.from_frames(**tables)
+    assert cohort.assessment_lines.empty
+    ep = ns.derive_endpoints(cohort, "recist1.1", endpoints=["PFS", "OS"]).table
+    pfs = ep[ep["endpoint"] == "PFS"]
+    assert (pfs["event_or_censor_reason"] == "no baseline tumour assessment").all()
+    assert len(ep[ep["endpoint"] == "OS"]) == 4
