@@ -56,8 +56,9 @@ def td_auc(
     t = np.asarray(time, float)
     ok = (horizons >= t.min()) & (horizons < t.max())
     if ok.any():
-        try:
-            auc, _ = cumulative_dynamic_auc(y, y, np.asarray(score, float), horizons[ok])
+        try:  # no case before a horizon gives 0/0 inside sksurv: NaN
+            with np.errstate(invalid="ignore", divide="ignore"):
+                auc, _ = cumulative_dynamic_auc(y, y, np.asarray(score, float), horizons[ok])
         except (ValueError, ZeroDivisionError, ArithmeticError):
             return out
         out[ok] = auc

@@ -116,7 +116,8 @@ def compare_criteria(
         A :class:`~netsurv.Cohort`, or time-point responses (a
         :class:`~netsurv.response.Timepoints` or its ``.table``) with ``endpoints=``.
     criteria
-        Two or more criteria (objects or names).
+        The criteria (objects or names); with two or more, ``differences`` compares each with
+        ``reference``.
     outcome
         Endpoint predicted (``"OS"``; a per-criterion endpoint such as ``"PFS"`` uses each
         criterion's own version).
