@@ -127,7 +127,7 @@ class EndpointsConfig(_Section):
     """Endpoints, censoring scheme, cut-off and time origin; BOR confirmation."""
 
     names: list[Literal["PFS", "OS", "TTP", "TTF", "DoR", "TTNT", "PFS2"]] = ["PFS", "OS"]
-    censoring: Literal["fda2018", "ema_itt"] = "fda2018"
+    censoring: Literal["fda2018", "ema_itt", "admiralonco"] = "fda2018"
     cutoff_date: dt.date | None = None
     origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
     confirm_response: bool | None = None

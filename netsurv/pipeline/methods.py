@@ -60,23 +60,7 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         f"{_origin(cfg.endpoints.origin)}; durations are date − origin + "
         f"{1 if scheme.add_one_day else 0} day(s), months = days / 30.4375."
     ]
-    if cfg.endpoints.censoring == "fda2018":
-        parts.append(
-            "Progression-free survival followed the FDA 2018 censoring rules: no baseline "
-            "assessment censored at the origin; without progression or death, censored at the "
-            "last adequate assessment; events after a new anticancer therapy censored at the last "
-            f"adequate assessment before it; events after {scheme.missed_assessments} or more "
-            "missed scheduled assessments (schedule every "
-            f"{scheme.schedule[0].interval_days} days, then every "
-            f"{scheme.schedule[-1].interval_days} days from day {scheme.schedule[-1].from_day}, "
-            f"+ {scheme.window_days} days tolerance) censored at the last adequate assessment."
-        )
-    else:
-        parts.append(
-            "Progression-free survival followed the EMA treatment-policy (ITT) rules: progression "
-            "and death count as events whether or not a new therapy started or assessments were "
-            "missed."
-        )
+    parts.append(_censoring_text(cfg.endpoints.censoring))
     if cfg.endpoints.cutoff_date is not None:
         parts.append(f"Data cut-off: {cfg.endpoints.cutoff_date}.")
     if cfg.landmark.enabled:
@@ -114,6 +98,42 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     )
     parts.append(f"Analyses used {soft}; seed {cfg.run.seed}.")
     return " ".join(parts)
+
+
+def _censoring_text(name: str) -> str:
+    """The censoring scheme's rules in words, from its fields."""
+    scheme = SCHEMES[name]
+    title = {"fda2018": "the FDA 2018 rules", "ema_itt": "the EMA treatment-policy (ITT) rules"}
+    text = [
+        f"Progression-free survival followed {title.get(name, f'the {name} rules')}: without "
+        "progression or death, censored at the last adequate assessment"
+    ]
+    text.append(
+        "lines without a baseline assessment "
+        + {
+            "censor_at_origin": "censored at the origin",
+            "exclude": "excluded",
+            "as_observed": "analysed as observed (a death still counts)",
+        }[scheme.no_baseline]
+    )
+    if scheme.censor_at_new_therapy:
+        text.append(
+            "events after a new anticancer therapy censored at the last adequate assessment before it"
+        )
+    else:
+        text.append("events after a new anticancer therapy counted")
+    if scheme.missed_assessments:
+        steps = ", then ".join(
+            f"every {s.interval_days} days from day {s.from_day}" for s in scheme.schedule
+        )
+        text.append(
+            f"events after {scheme.missed_assessments} or more missed scheduled assessments "
+            f"({steps}; + {scheme.window_days} days tolerance) censored at the last adequate "
+            "assessment before the gap"
+        )
+    else:
+        text.append("events after missed assessments counted at their observed date")
+    return "; ".join(text) + "."
 
 
 def _origin(origin: str) -> str:
