@@ -13,7 +13,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     res = run(cfg, out=tmp)
 ...     sorted(res.tables)[:3]
-['attrition', 'best_response', 'bor_summary']
+['attrition', 'best_change', 'best_response']
 """
 
 from __future__ import annotations
