@@ -40,18 +40,13 @@ from __future__ import annotations
 from netsurv.survival._coxfit import CoxConvergenceWarning
 from netsurv.survival.compare import CriteriaComparison, compare_criteria
 from netsurv.survival.correlation import oakes_pairs, pfs_os_correlation
+from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
 from netsurv.survival.cox import CoxResult, cox
 from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 from netsurv.survival.landmark import LandmarkResult, landmark, landmark_data
 from netsurv.survival.logrank import LogrankResult, logrank
 from netsurv.survival.responders import GuaranteeTimeBiasWarning, compare_responders
-from netsurv.survival.timedep import (
-    TimeDependentResult,
-    mantel_byar,
-    simon_makuch,
-    time_dependent_cox,
-    to_start_stop,
-)
+from netsurv.survival.timedep import TimeDependentResult, time_dependent_cox
 from netsurv.survival.zph import CoxZphResult, cox_zph
 
 __all__ = [

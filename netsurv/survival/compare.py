@@ -22,6 +22,7 @@ import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
+from netsurv.survival._bootstrap import differences, intervals, paired_bootstrap
 from netsurv.survival._coxfit import CoxConvergenceWarning
 from netsurv.survival._metrics import breslow_survival, ibs, td_auc, uno_c
 from netsurv.survival._status import (
@@ -41,9 +42,9 @@ from netsurv.survival._status import (
     resolve_inputs,
     unit_table,
 )
+from netsurv.survival.counting import to_start_stop
 from netsurv.survival.cox import Ties, cox
 from netsurv.survival.landmark import landmark_data
-from netsurv.survival.timedep import to_start_stop
 
 Method = Literal["landmark", "time_dependent"]
 #: Metrics where a smaller value is better.
@@ -253,10 +254,10 @@ def compare_criteria(
     rows = [{"criterion": n, **ev(frames[n], record_errors=True)} for n in names]
     table = pd.DataFrame(rows)
     table["rank"] = _rank(table[rank_by], lower_better=rank_by in LOWER_IS_BETTER)
-    reps = _bootstrap(frames, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
+    reps = paired_bootstrap(frames, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
     alpha = (1 - conf_level) / 2
-    intervals = _intervals(table, reps, metrics, names, alpha)
-    diffs = _differences(table, reps, metrics, names, ref, alpha)
+    cis = intervals(table, reps, metrics, names, alpha)
+    diffs = differences(table, reps, metrics, names, ref, alpha)
     cols = [
         "criterion",
         "n",
@@ -272,7 +273,7 @@ def compare_criteria(
     ]
     return CriteriaComparison(
         table=table[cols],
-        intervals=intervals,
+        intervals=cis,
         differences=diffs,
         replicates=reps,
         attrition=pd.concat(lost, ignore_index=True).reindex(columns=ATTRITION),
@@ -425,106 +426,3 @@ class _Evaluator:
 def _rank(values: pd.Series, *, lower_better: bool) -> pd.Series:
     v = -values if not lower_better else values
     return v.rank(method="min", na_option="keep").astype("Int64")
-
-
-def _bootstrap(
-    frames: dict[str, pd.DataFrame],
-    ev: _Evaluator,
-    *,
-    names: list[str],
-    n_boot: int,
-    seed: int,
-    metrics: list[str],
-) -> pd.DataFrame:
-    """Paired bootstrap: one resample of patients per replicate, every criterion on it."""
-    cols = ["replicate", "criterion", *metrics]
-    if n_boot == 0:
-        return pd.DataFrame(columns=cols)
-    n_pat = int(max(f["_patient"].max() for f in frames.values())) + 1
-    ranges = {}
-    for name, f in frames.items():
-        p = f["_patient"].to_numpy()
-        first = np.searchsorted(p, np.arange(n_pat), side="left")
-        count = np.searchsorted(p, np.arange(n_pat), side="right") - first
-        ranges[name] = (first, count)
-    rng = np.random.default_rng(seed)
-    rows = []
-    for b in range(n_boot):
-        draw = rng.integers(0, n_pat, n_pat)
-        for name in names:
-            first, count = ranges[name]
-            idx = _expand(first[draw], count[draw])
-            f = frames[name].iloc[idx]
-            # resampled copies of a patient are distinct patients
-            copy = np.repeat(np.arange(n_pat), count[draw])
-            f = f.assign(patient_id=copy, _patient=copy, _unit=f["_unit"].to_numpy() * n_pat + copy)
-            m = ev(f)
-            rows.append([b, name, *(m[k] for k in metrics)])
-    return pd.DataFrame(rows, columns=cols)
-
-
-def _expand(first: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Row positions of the ranges [first, first + count), concatenated (vectorised)."""
-    total = int(count.sum())
-    offsets = np.repeat(np.cumsum(count) - count, count)
-    return np.repeat(first, count) + np.arange(total) - offsets
-
-
-def _intervals(
-    table: pd.DataFrame, reps: pd.DataFrame, metrics: list[str], names: list[str], alpha: float
-) -> pd.DataFrame:
-    rows = []
-    for name in names:
-        r = reps[reps["criterion"] == name]
-        est = table.set_index("criterion").loc[name]
-        for m in metrics:
-            v = r[m].to_numpy(dtype=float)
-            v = v[np.isfinite(v)]
-            lo, hi = np.quantile(v, [alpha, 1 - alpha]) if v.size else (np.nan, np.nan)
-            rows.append(
-                {
-                    "criterion": name,
-                    "metric": m,
-                    "estimate": float(est[m]),
-                    "lower": float(lo),
-                    "upper": float(hi),
-                    "n_valid": int(v.size),
-                }
-            )
-    return pd.DataFrame(
-        rows, columns=["criterion", "metric", "estimate", "lower", "upper", "n_valid"]
-    )
-
-
-def _differences(
-    table: pd.DataFrame,
-    reps: pd.DataFrame,
-    metrics: list[str],
-    names: list[str],
-    ref: str,
-    alpha: float,
-) -> pd.DataFrame:
-    cols = ["criterion", "reference", "metric", "difference", "se", "lower", "upper", "n_valid"]
-    est = {m: table.set_index("criterion")[m].astype(float) for m in metrics}
-    wide = {n: reps[reps["criterion"] == n].set_index("replicate") for n in names}
-    rows = []
-    for name in names:
-        if name == ref:
-            continue
-        for m in metrics:
-            d = (wide[name][m] - wide[ref][m]).to_numpy(dtype=float)
-            d = d[np.isfinite(d)]
-            lo, hi = np.quantile(d, [alpha, 1 - alpha]) if d.size else (np.nan, np.nan)
-            rows.append(
-                {
-                    "criterion": name,
-                    "reference": ref,
-                    "metric": m,
-                    "difference": float(est[m][name] - est[m][ref]),
-                    "se": float(np.std(d, ddof=1)) if d.size > 1 else np.nan,
-                    "lower": float(lo),
-                    "upper": float(hi),
-                    "n_valid": int(d.size),
-                }
-            )
-    return pd.DataFrame(rows, columns=cols)
