@@ -297,39 +297,16 @@ def count_switch(
     """
     si = np.asarray(switch_index, dtype=np.int64)
     r = _n_replicates(weights, perm)
-    v, n = si.shape
-    k = outcome.k
+    n = si.shape[1]
     w = np.ones((r, n)) if weights is None else np.asarray(weights, dtype=float)
-    s = (
-        np.broadcast_to(si[None, :, :], (r, v, n))
-        if perm is None
-        else si[:, perm].transpose(1, 0, 2)
-    )
-    end = outcome.risk_end[None, None, :]
-    inside = s < end  # in group 1 at some event time while at risk
-    wv = np.broadcast_to(w[:, None, :], (r, v, n))
-    base = (np.arange(r)[:, None, None] * v + np.arange(v)[None, :, None]) * (k + 1)
-    enter = np.bincount((base + s)[inside], weights=wv[inside], minlength=r * v * (k + 1)).reshape(
-        r, v, k + 1
-    )
-    leave = np.bincount(
-        (base + np.broadcast_to(end, s.shape))[inside],
-        weights=wv[inside],
-        minlength=r * v * (k + 1),
-    ).reshape(r, v, k + 1)
-    n_risk1 = np.cumsum(enter - leave, axis=2, dtype=float)[:, :, :k]
     all_bin = np.add.reduceat(w, outcome.bin_start, axis=1) if n else np.zeros((r, 0))
     n_risk = _at_risk(all_bin, outcome)
     dr = outcome.death_rows
-    if dr.size:
-        dk = outcome.risk_end[dr] - 1
-        g_dead = (s[:, :, dr] <= dk) * w[:, None, dr]
-        n_dead1 = np.add.reduceat(g_dead, outcome.death_start, axis=2)
-        n_dead = np.add.reduceat(w[:, dr], outcome.death_start, axis=1)
+    n_dead = np.add.reduceat(w[:, dr], outcome.death_start, axis=1) if dr.size else np.zeros((r, 0))
+    if perm is None:
+        n_risk1, n_dead1, size1 = _switch_weighted(outcome, si, w)
     else:
-        n_dead1 = np.zeros((r, v, 0))
-        n_dead = np.zeros((r, 0))
-    size1 = np.where(inside, wv, 0.0).sum(axis=2)
+        n_risk1, n_dead1, size1 = _switch_permuted(outcome, si, w, perm)
     return Counts(
         n_risk=n_risk,
         n_dead=n_dead,
@@ -338,6 +315,70 @@ def count_switch(
         size1=size1,
         size=w.sum(axis=1, keepdims=True),
     )
+
+
+def _switch_weighted(
+    outcome: Outcome, si: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group-1 counts of switch groupings under case weights, as sparse products.
+
+    A row enters group 1 at its switch index and leaves the risk set at its end; both are
+    one-hot matrices over (variant, event time) shared by every replicate, so the weighted
+    sums of all replicates are one sparse-dense product each.
+    """
+    v, n = si.shape
+    k = outcome.k
+    r = w.shape[0]
+    end = outcome.risk_end
+    inside = si < end[None, :]  # switches while at risk at an event time
+    vv, ii = np.nonzero(inside)
+    shape = (v * (k + 1), n)
+    enter = sparse.csr_matrix((np.ones(vv.size), (vv * (k + 1) + si[vv, ii], ii)), shape=shape)
+    leave = sparse.csr_matrix((np.ones(vv.size), (vv * (k + 1) + end[ii], ii)), shape=shape)
+    w_t = np.ascontiguousarray(w.T)  # (n, r)
+    net = np.asarray((enter - leave) @ w_t).reshape(v, k + 1, r)
+    n_risk1 = np.ascontiguousarray(np.cumsum(net, axis=1)[:, :k, :].transpose(2, 0, 1))
+    size1 = (inside.astype(float) @ w_t).T
+    dr = outcome.death_rows
+    if dr.size:
+        dk = outcome.risk_end[dr] - 1
+        g_dead = np.ascontiguousarray((si[:, dr] <= dk[None, :]).T, dtype=float)
+        src = np.broadcast_to(np.arange(dr.size), (r, dr.size))
+        n_dead1 = np.ascontiguousarray(
+            _sparse_sums(dk, k, w[:, dr], src, g_dead).transpose(0, 2, 1)
+        )
+    else:
+        n_dead1 = np.zeros((r, v, 0))
+    return n_risk1, n_dead1, size1
+
+
+def _switch_permuted(
+    outcome: Outcome, si: np.ndarray, w: np.ndarray, perm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group-1 counts when each replicate pairs the outcomes with permuted switch times."""
+    v, n = si.shape
+    k = outcome.k
+    r = w.shape[0]
+    s = si[:, perm].transpose(1, 0, 2)
+    end = outcome.risk_end[None, None, :]
+    inside = s < end  # in group 1 at some event time while at risk
+    wv = np.broadcast_to(w[:, None, :], (r, v, n))
+    base = (np.arange(r)[:, None, None] * v + np.arange(v)[None, :, None]) * (k + 1)
+    size = r * v * (k + 1)
+    enter = np.bincount((base + s)[inside], weights=wv[inside], minlength=size)
+    leave = np.bincount(
+        (base + np.broadcast_to(end, s.shape))[inside], weights=wv[inside], minlength=size
+    )
+    n_risk1 = np.cumsum((enter - leave).reshape(r, v, k + 1), axis=2, dtype=float)[:, :, :k]
+    dr = outcome.death_rows
+    if dr.size:
+        dk = outcome.risk_end[dr] - 1
+        g_dead = (s[:, :, dr] <= dk) * w[:, None, dr]
+        n_dead1 = np.add.reduceat(g_dead, outcome.death_start, axis=2)
+    else:
+        n_dead1 = np.zeros((r, v, 0))
+    size1 = np.where(inside, wv, 0.0).sum(axis=2)
+    return n_risk1, n_dead1, size1
 
 
 def _n_replicates(weights: np.ndarray | None, perm: np.ndarray | None) -> int:

@@ -132,6 +132,20 @@ def test_time_dependent_equals_start_stop_cox(weighted: bool) -> None:
             assert rel(s.c_index[b, v], c.concordance) < TOL
 
 
+def test_switch_counts_under_permutation_equal_permuted_switch_times() -> None:
+    time, event, _ = data(13, n=40, v=1)
+    rng = np.random.default_rng(13)
+    switch = np.where(rng.random((4, 40)) < 0.6, np.round(rng.uniform(0, 14, (4, 40))), np.inf)
+    o = sort_outcome(time, event)
+    si = o.switch_index(switch[:, o.order])
+    perm = np.stack([rng.permutation(40) for _ in range(3)])
+    together = count_switch(o, si, perm=perm)
+    for p in range(3):
+        alone = count_switch(o, si[:, perm[p]])
+        for field in ("n_risk", "n_dead", "n_risk1", "n_dead1", "size1"):
+            np.testing.assert_array_equal(getattr(together, field)[p], getattr(alone, field)[0])
+
+
 def test_group_without_events_is_flagged_with_the_limit_likelihood() -> None:
     time, event, groups = data(7, n=50, v=2)
     groups[0] &= ~event  # group 1 without events: beta -> -inf
