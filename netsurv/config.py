@@ -189,6 +189,7 @@ class CompareConfig(_Section):
     outcome: str = "OS"
     landmark_months: float | None = 6.0
     time_dependent: bool = False
+    status: Literal["response", "progression"] = "response"
     horizons_months: list[float] = [24.0, 48.0]
     n_boot: int = Field(200, ge=0)
 
@@ -201,10 +202,12 @@ class SweepConfig(_Section):
     enabled: bool = False
     base: str = "recist1.1"
     grid: dict[str, list[Any]] = {}
-    outcome: str = "OS"
+    outcome: Literal["OS", "PFS"] = "OS"
+    outcome_criterion: str | None = None
     landmark_months: float | None = 6.0
     time_dependent: bool = False
-    metric: str = "lr_chi2"
+    covariate: Literal["response", "progression"] = "response"
+    metric: Literal["logrank", "lr", "score", "c_index"] = "logrank"
     n_boot: int = Field(200, ge=0)
     n_perm: int = Field(1000, ge=0)
 

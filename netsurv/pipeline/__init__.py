@@ -29,7 +29,7 @@ from typing import Any
 from rich.console import Console
 
 from netsurv.config import Config
-from netsurv.pipeline import figures, stages
+from netsurv.pipeline import analyses, figures, stages
 from netsurv.pipeline.outputs import OutputWriter, input_files, manifest, write_json
 
 __all__ = ["RunResult", "run"]
@@ -126,8 +126,36 @@ def run(
     if config.cox.enabled:
         with step("Cox model"):
             writer.table("cox", stages.cox_table(res, config))
+    if len(res.criteria) > 1:
+        with step("agreement between criteria"):
+            writer.table("agreement", analyses.agreement_table(res))
+    landmarks = None
+    if config.landmark.enabled:
+        with step("landmark analyses"):
+            landmarks = analyses.landmark_tables(res, config)
+            writer.table("landmark", landmarks.summary)
+            writer.table("landmark_attrition", landmarks.attrition)
+    comparison = None
+    if config.compare.enabled:
+        with step(f"criteria comparison ({config.compare.n_boot} bootstrap resamples)"):
+            comparison = analyses.comparison(res, config)
+            writer.table("comparison", comparison.table)
+            writer.table("comparison_intervals", comparison.intervals)
+            writer.table("comparison_differences", comparison.differences)
+            writer.table("comparison_attrition", comparison.attrition)
+        if {"PFS", "OS"} <= set(config.endpoints.names):
+            with step("PFS–OS correlation"):
+                writer.table("pfs_os_correlation", analyses.correlation_table(res, config))
     with step("figures"):
-        figures.draw(writer, res, config, km_fits=km_fits, notes=notes)
+        figures.draw(
+            writer,
+            res,
+            config,
+            km_fits=km_fits,
+            landmarks=landmarks,
+            comparison=comparison,
+            notes=notes,
+        )
 
     report = None
     if config.report.enabled:

@@ -15,9 +15,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from netsurv.config import Config
+from netsurv.pipeline.analyses import LandmarkTables
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.stages import Analysed
-from netsurv.plots import spider, swimmer, waterfall
+from netsurv.plots import forest_plot, km_plot, spider, swimmer, waterfall
+from netsurv.survival.compare import CriteriaComparison
 
 
 @contextmanager
@@ -38,12 +40,27 @@ def draw(
     cfg: Config,
     *,
     km_fits: dict[Any, Any],
+    landmarks: LandmarkTables | None,
+    comparison: CriteriaComparison | None,
     notes: list[str],
 ) -> None:
     """Draw and save every figure in ``figures.include``."""
     include = set(cfg.figures.include)
     ref = res.reference
     with style(cfg):
+        if "km" in include:
+            _km(writer, cfg, km_fits, landmarks, notes)
+        if "forest" in include:
+            if comparison is None:
+                notes.append("forest plot skipped: the criteria comparison is switched off")
+            else:
+                fig, ax = _figure((7, 0.5 * len(comparison.table) + 1.8))
+                forest_plot(
+                    comparison.table,
+                    ax=ax,
+                    title=f"{cfg.compare.outcome}: {cfg.compare.status} status by criterion",
+                )
+                writer.figure(f"forest_{cfg.compare.outcome}", fig)
         if "waterfall" in include:
             for crit in res.criteria:
                 fig, ax = _figure(figsize=(8, 4))
@@ -65,6 +82,47 @@ def draw(
                 ax=ax,
             )
             writer.figure(f"swimmer_{_safe(ref)}", fig)
+
+
+def _km(
+    writer: OutputWriter,
+    cfg: Config,
+    km_fits: dict[Any, Any],
+    landmarks: LandmarkTables | None,
+    notes: list[str],
+) -> None:
+    """KM of each endpoint (one curve per criterion when it depends on one) and, per
+    criterion, the outcome by status at each landmark."""
+    for (endpoint, _), fit in km_fits.items():
+        fig, ax = _figure((7.5, 5.5))
+        km_plot(fit, ax=ax, times=cfg.km.risk_times_months, ylabel=f"{endpoint} probability")
+        writer.figure(f"km_{endpoint}", fig)
+    if landmarks is None:
+        return
+    for name, lm in landmarks.results.items():
+        at = sorted(lm.km)
+        if not at:
+            notes.append(f"landmark KM for {name}: no landmark set could be analysed")
+            continue
+        cols = min(2, len(at))
+        rows = -(-len(at) // cols)
+        fig = Figure(figsize=(6.5 * cols, 5.2 * rows), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        for ax, months in zip(axes, at, strict=False):
+            km_plot(
+                lm.km[months],
+                ax=ax,
+                logrank=lm.logrank.get(months),
+                cox=lm.cox.get(months),
+                covariate=lm.status_column,
+                ylabel=f"{lm.outcome} from landmark",
+                xlabel=f"Months since the {months:g}-month landmark",
+                title=f"{name}: {lm.status} at {months:g} months",
+            )
+
+        for ax in axes[len(at) :]:
+            ax.set_visible(False)
+        writer.figure(f"km_landmark_{_safe(name)}", fig)
 
 
 def _safe(name: str) -> str:

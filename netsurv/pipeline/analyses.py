@@ -1,0 +1,123 @@
+"""The statistical stages of a run: agreement, landmark analyses, criteria comparison,
+PFS–OS correlation and the threshold sweep — each returns tables (and fitted results for the
+figures); nothing here writes files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+import netsurv as ns
+from netsurv.config import Config
+from netsurv.errors import ConfigError
+from netsurv.pipeline.stages import Analysed
+from netsurv.survival.compare import CriteriaComparison
+from netsurv.survival.landmark import LandmarkResult
+
+
+def agreement_table(res: Analysed) -> pd.DataFrame:
+    """Per-scan, BOR and PD agreement (kappa) of every criterion with the reference one."""
+    parts = []
+    for crit in res.criteria[1:]:
+        agr = ns.agreement(res.timepoints, criterion_a=res.reference, criterion_b=crit.name)
+        parts.append(agr.summary.assign(criterion_a=res.reference, criterion_b=crit.name))
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    return out[
+        ["criterion_a", "criterion_b", *[c for c in out.columns if not c.startswith("criterion_")]]
+    ]
+
+
+@dataclass(frozen=True)
+class LandmarkTables:
+    """Landmark results of every criterion and their tables."""
+
+    results: dict[str, LandmarkResult]
+    summary: pd.DataFrame
+    attrition: pd.DataFrame
+
+
+def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables:
+    """Landmark analysis (status at each landmark -> outcome from it) under every criterion."""
+    results = {}
+    for crit in res.criteria:
+        results[crit.name] = ns.survival.landmark(
+            res.timepoints,
+            criterion=crit.name,
+            at_months=cfg.landmark.months,
+            outcome=cfg.landmark.outcome,
+            status=cfg.landmark.status,
+            endpoints=res.endpoints,
+        )
+    summary = pd.concat(
+        [r.summary.assign(criterion=name) for name, r in results.items()], ignore_index=True
+    )
+    attrition = pd.concat(
+        [r.attrition.assign(criterion=name) for name, r in results.items()], ignore_index=True
+    )
+    return LandmarkTables(results, _criterion_first(summary), attrition)
+
+
+def comparison(res: Analysed, cfg: Config) -> CriteriaComparison:
+    """Criteria ranked as predictors of the outcome, with paired bootstrap CIs."""
+    c = cfg.compare
+    try:
+        return ns.survival.compare_criteria(
+            res.timepoints,
+            criteria=[x.name for x in res.criteria],
+            outcome=c.outcome,
+            method="time_dependent" if c.time_dependent else "landmark",
+            at_months=c.landmark_months if c.landmark_months is not None else 6.0,
+            status=c.status,
+            horizons=c.horizons_months,
+            n_boot=c.n_boot,
+            seed=cfg.run.seed,
+            reference=res.reference,
+            endpoints=res.endpoints,
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"[compare] {exc}") from None
+
+
+def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame:
+    """Kendall's τ (censoring-aware, Oakes) between PFS under each criterion and OS."""
+    return ns.survival.pfs_os_correlation(
+        res.endpoints,
+        criteria=[c.name for c in res.criteria],
+        n_boot=cfg.compare.n_boot,
+        seed=cfg.run.seed,
+    )
+
+
+def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> Any:
+    """The threshold sweep of ``sweep.base`` over ``sweep.grid`` on the analysed lines."""
+    s = cfg.sweep
+    backend = None if cfg.run.backend == "none" else cfg.run.backend
+    from netsurv.sweep import sweep
+
+    cohort = res.cohort.subset(res.lines["patient_id"].unique())
+    return sweep(
+        cohort,
+        base=s.base,
+        grid=s.grid,
+        outcome=s.outcome,
+        outcome_criterion=s.outcome_criterion,
+        landmark_months=s.landmark_months,
+        time_dependent=s.time_dependent,
+        covariate=s.covariate,
+        metric=s.metric,
+        censoring=cfg.endpoints.censoring,
+        n_boot=s.n_boot,
+        n_perm=s.n_perm,
+        seed=cfg.run.seed,
+        backend=backend,
+        n_jobs=cfg.run.n_jobs,
+        progress=progress,
+    )
+
+
+def _criterion_first(df: pd.DataFrame) -> pd.DataFrame:
+    return df[["criterion", *[c for c in df.columns if c != "criterion"]]]
