@@ -106,7 +106,9 @@ def sweep(
     ties
         ``"efron"`` (default) or ``"breslow"``.
     line
-        ``"first"`` (each patient's first analysable line) or ``"all"``.
+        ``"first"`` (each patient's first analysable line) or ``"all"`` (every line; the
+        bootstrap then resamples patients with all their lines; the permutation and the Cox
+        variance still treat lines as independent).
     censoring
         Censoring scheme of the PFS outcome and of the median PFS column.
     level
@@ -179,6 +181,7 @@ def sweep(
         analyses,
         variants_frame,
         n_units=len(data.units),
+        cluster=pd.factorize(data.units["patient_id"])[0] if line == "all" else None,
         metric=metric,
         ties=ties,
         n_boot=n_boot,

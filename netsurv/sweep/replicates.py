@@ -27,6 +27,7 @@ class Shared:
     metric: str
     ties: Ties
     start: tuple[np.ndarray, ...]  # original estimates per analysis (Newton starting points)
+    cluster: np.ndarray | None = None  # resampling cluster (patient) of each unit; None = unit
 
 
 def metric_values(stats: BatchStats, metric: str) -> np.ndarray:
@@ -34,13 +35,33 @@ def metric_values(stats: BatchStats, metric: str) -> np.ndarray:
     return np.asarray(getattr(stats, metric), dtype=float)
 
 
+def unit_weights(
+    rng: np.random.Generator, n_units: int, cluster: np.ndarray | None, size: int
+) -> np.ndarray:
+    """Bootstrap case weights of the units: (size, n_units), whole clusters drawn together.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = unit_weights(np.random.default_rng(0), 4, np.array([0, 1, 1, 2]), 3)
+    >>> bool((w[:, 1] == w[:, 2]).all()), bool((w.sum(axis=1) == w[:, [0, 1, 3]].sum(axis=1) + w[:, 2]).all())
+    (True, True)
+    """
+    if cluster is None:
+        return rng.multinomial(n_units, np.full(n_units, 1.0 / n_units), size=size).astype(float)
+    m = int(cluster.max()) + 1
+    w = rng.multinomial(m, np.full(m, 1.0 / m), size=size).astype(float)
+    return w[:, cluster]
+
+
 def bootstrap_block(
     shared: Shared, seed: np.random.SeedSequence, size: int
 ) -> dict[str, np.ndarray]:
     """Fit every analysis on ``size`` bootstrap resamples of the units.
 
-    A resample draws units (lines) with replacement (multinomial case weights); every
-    analysis sees the resampled units it contains, so landmarks are resampled together.
+    A resample draws clusters (patients; units when no clusters are given) with replacement
+    (multinomial case weights) and gives every unit its cluster's weight; every analysis sees
+    the resampled units it contains, so landmarks are resampled together.
 
     Returns
     -------
@@ -48,8 +69,7 @@ def bootstrap_block(
         :data:`BOOT_FIELDS` -> (size, analyses × variants) arrays.
     """
     rng = np.random.default_rng(seed)
-    n = shared.n_units
-    w_units = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(float)
+    w_units = unit_weights(rng, shared.n_units, shared.cluster, size)
     parts: dict[str, list[np.ndarray]] = {f: [] for f in BOOT_FIELDS}
     for a, start in zip(shared.analyses, shared.start, strict=True):
         st = fit_counts(a.counts(weights=w_units[:, a.units]), ties=shared.ties, start=start)

@@ -54,6 +54,7 @@ def run_selection(
     variants: pd.DataFrame,
     *,
     n_units: int,
+    cluster: np.ndarray | None = None,
     metric: str,
     ties: Ties,
     n_boot: int,
@@ -75,7 +76,9 @@ def run_selection(
         One row per variant (its name and grid values), repeated for every analysis in the
         table.
     n_units
-        Number of resampling units (lines) the analyses' ``units`` index.
+        Number of units (lines) the analyses' ``units`` index.
+    cluster
+        Resampling cluster (patient code 0..m-1) of each unit; None: units are resampled.
     metric, ties, n_boot, n_perm, seed, level, backend, n_jobs, progress
         As in :func:`netsurv.sweep.sweep`.
 
@@ -99,6 +102,7 @@ def run_selection(
         metric=metric,
         ties=ties,
         start=tuple(o.beta[0] for o in originals),
+        cluster=cluster,
     )
     ss_boot, ss_perm = np.random.SeedSequence(seed).spawn(2)
 
@@ -157,10 +161,10 @@ def _table(
                     "analysis": a.label,
                     "landmark_months": a.landmark,
                     "n": a.n,
-                    "n_group1": s.n1[0],
-                    "n_group0": s.n0[0],
-                    "events_group1": s.events1[0],
-                    "events_group0": s.events0[0],
+                    "n_group1": s.n1[0].astype(np.int64),
+                    "n_group0": s.n0[0].astype(np.int64),
+                    "events_group1": s.events1[0].astype(np.int64),
+                    "events_group0": s.events0[0].astype(np.int64),
                     "hr": np.exp(beta),
                     "hr_lower": np.exp(beta - z * se),
                     "hr_upper": np.exp(beta + z * se),

@@ -234,3 +234,45 @@ def test_median_pfs_matches_kaplan_meier() -> None:
     ep = ns.derive_endpoints(small(), crit, endpoints=["PFS"]).table
     km = ns.survival.kaplan_meier(ep, duration_col="months", event_col="event")
     assert abs(res.table["median_pfs_months"].iloc[3] - km.medians["median"].iloc[0]) < 1e-12
+
+
+def test_progress_bar_does_not_change_the_result(capsys) -> None:
+    a = sweep(
+        small(),
+        "recist1.1",
+        {"response_threshold": [-0.2, -0.3]},
+        landmark_months=6,
+        n_boot=20,
+        n_perm=20,
+        seed=3,
+    )
+    b = sweep(
+        small(),
+        "recist1.1",
+        {"response_threshold": [-0.2, -0.3]},
+        landmark_months=6,
+        n_boot=20,
+        n_perm=20,
+        seed=3,
+        progress=True,
+    )
+    frames_equal(a, b)
+    assert "bootstrap" in capsys.readouterr().err
+
+
+def test_all_lines_resample_patients() -> None:
+    from netsurv.sweep.replicates import unit_weights
+
+    res = sweep(
+        ns.load_demo(),
+        "recist1.1",
+        {"response_threshold": [-0.3]},
+        time_dependent=True,
+        line="all",
+        n_boot=10,
+        n_perm=0,
+        seed=1,
+    )
+    assert res.table["n"].iloc[0] == 4  # P002 has two lines
+    w = unit_weights(np.random.default_rng(1), 4, np.array([0, 1, 1, 2]), 200)
+    assert (w[:, 1] == w[:, 2]).all() and (w[:, [0, 1, 3]].sum(axis=1) == 3).all()
