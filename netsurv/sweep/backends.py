@@ -86,6 +86,12 @@ def run_tasks(
     -------
     list
         ``fn``'s results, in the order of ``tasks``.
+
+    Examples
+    --------
+    >>> import operator
+    >>> run_tasks(operator.add, 10, [(1,), (2,), (3,)], backend="threads", n_jobs=2)
+    [11, 12, 13]
     """
     check_backend(backend, n_jobs)
     bar = _bar(len(tasks), progress, description)

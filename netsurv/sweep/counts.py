@@ -217,6 +217,15 @@ def count_fixed(
     Returns
     -------
     Counts
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> o = sort_outcome(np.array([1.0, 2, 2, 3]), np.array([1, 1, 0, 1]))
+    >>> c = count_fixed(o, np.array([[True, False, True, False]]),
+    ...                 weights=np.array([[1, 1, 1, 1], [2, 0, 1, 1]]))
+    >>> c.n_risk.tolist(), c.n_risk1[:, 0].tolist(), c.n_dead1[:, 0].tolist()
+    ([[4.0, 3.0, 1.0], [4.0, 2.0, 1.0]], [[2.0, 1.0, 0.0], [3.0, 1.0, 0.0]], [[1.0, 0.0, 0.0], [2.0, 0.0, 0.0]])
     """
     g = np.asarray(groups, dtype=bool)
     r = _n_replicates(weights, perm)
@@ -294,6 +303,14 @@ def count_switch(
     -------
     Counts
         ``size1`` counts rows that switch while at risk (before their own time).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> o = sort_outcome(np.array([2.0, 4, 6]), np.array([1, 1, 1]))
+    >>> si = o.switch_index(np.array([[1.0, 3.0, np.inf]]))  # group 1 after day 1 / day 3
+    >>> count_switch(o, si).n_risk1[0, 0].tolist()
+    [1.0, 1.0, 0.0]
     """
     si = np.asarray(switch_index, dtype=np.int64)
     r = _n_replicates(weights, perm)

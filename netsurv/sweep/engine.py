@@ -20,7 +20,6 @@ from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix
 from netsurv.sweep.backends import Backend, check_backend
-from netsurv.sweep.batch import Ties
 from netsurv.sweep.groups import (
     Analysis,
     Covariate,
@@ -34,6 +33,7 @@ from netsurv.sweep.inference import METRICS
 from netsurv.sweep.median import km_medians
 from netsurv.sweep.result import SweepResult
 from netsurv.sweep.select import run_selection
+from netsurv.sweep.terms import Ties
 
 Metric = Literal["logrank", "lr", "score", "c_index"]
 

@@ -94,6 +94,15 @@ def sweep_data(
     Returns
     -------
     SweepData
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> mat = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", response_threshold=[-0.3]))
+    >>> d = sweep_data(cohort, mat)
+    >>> d.units["patient_id"].tolist(), d.switch_days[:, 0].tolist()
+    (['P001', 'P002', 'P003'], [nan, nan, 170.0])
     """
     if outcome not in ("OS", "PFS"):
         raise ConfigError(f"sweep: outcome must be 'OS' or 'PFS', got {outcome!r}")
@@ -234,7 +243,17 @@ class Analysis:
 
 
 def landmark_analysis(data: SweepData, months: float) -> Analysis:
-    """Lines at risk at ``months``, grouped by response on or before it, clock reset there."""
+    """Lines at risk at ``months``, grouped by response on or before it, clock reset there.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> mat = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", response_threshold=[-0.3]))
+    >>> a = landmark_analysis(sweep_data(cohort, mat), 6)
+    >>> a.label, a.n, a.groups.sum()
+    ('landmark 6 mo', 3, np.int64(1))
+    """
     if not np.isfinite(months) or months <= 0:
         raise ConfigError(f"sweep: landmark_months must be positive numbers, got {months!r}")
     cut = months * DAYS_PER_MONTH
@@ -254,7 +273,17 @@ def landmark_analysis(data: SweepData, months: float) -> Analysis:
 
 
 def time_dependent_analysis(data: SweepData) -> Analysis:
-    """Every line from its origin; group 1 from the day after the first response."""
+    """Every line from its origin; group 1 from the day after the first response.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> mat = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", response_threshold=[-0.3]))
+    >>> a = time_dependent_analysis(sweep_data(cohort, mat))
+    >>> a.label, a.switch.shape
+    ('time-dependent', (1, 3))
+    """
     days = data.units["days"].to_numpy(float)
     o = sort_outcome(days, data.units["event"].to_numpy(bool))
     sw = data.switch_days[o.order].T
@@ -269,7 +298,18 @@ def time_dependent_analysis(data: SweepData) -> Analysis:
 
 
 def naive_analysis(data: SweepData) -> Analysis:
-    """Every line from its origin; group 1 = responded at any time during follow-up."""
+    """Every line from its origin; group 1 = responded at any time during follow-up.
+
+    Biased by guarantee time; :func:`netsurv.sweep.sweep` runs it only with ``naive=True``.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> mat = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", response_threshold=[-0.3]))
+    >>> int(naive_analysis(sweep_data(cohort, mat)).groups.sum())
+    1
+    """
     days = data.units["days"].to_numpy(float)
     o = sort_outcome(days, data.units["event"].to_numpy(bool))
     sw = data.switch_days[o.order].T

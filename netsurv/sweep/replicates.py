@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsurv.sweep.batch import BatchStats, Ties, fit_counts
+from netsurv.sweep.batch import BatchStats, fit_counts
 from netsurv.sweep.groups import Analysis
+from netsurv.sweep.terms import Ties
 
 #: Statistics a bootstrap block returns for every (resample, analysis × variant) column.
 BOOT_FIELDS = ("beta", "logrank", "lr", "score", "c_index")

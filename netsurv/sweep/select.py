@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from netsurv.errors import ConfigError
 from netsurv.sweep.backends import Backend, block_seeds, check_backend, run_tasks
-from netsurv.sweep.batch import REASONS, BatchStats, Ties, fit_counts, loglik_rows, terms
+from netsurv.sweep.batch import REASONS, BatchStats, fit_counts
 from netsurv.sweep.counts import sort_outcome
 from netsurv.sweep.groups import Analysis
 from netsurv.sweep.inference import (
@@ -33,6 +33,7 @@ from netsurv.sweep.inference import (
 )
 from netsurv.sweep.replicates import Shared, bootstrap_block, permutation_block
 from netsurv.sweep.result import SweepResult
+from netsurv.sweep.terms import Ties, loglik_rows, terms
 
 #: Table column of each selection metric.
 COLUMN = {"logrank": "logrank_chi2", "lr": "lr_chi2", "score": "score_chi2", "c_index": "c_index"}

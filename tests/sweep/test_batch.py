@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from netsurv.survival import cox, logrank
 from netsurv.survival._concordance import harrell_c
-from netsurv.sweep.batch import REASONS, fit_counts, loglik_rows, terms
+from netsurv.sweep.batch import REASONS, fit_counts
 from netsurv.sweep.counts import count_fixed, count_switch, sort_outcome
+from netsurv.sweep.terms import loglik_rows, terms
 
 TOL = 1e-10
 
