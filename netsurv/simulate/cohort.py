@@ -32,6 +32,7 @@ CHUNK = 1000
 ROLE_NAMES = np.array(["target", "non_target", "new"], dtype=object)
 FLAG_NAMES = np.array([None, "too_small", "not_evaluable"], dtype=object)
 BY_NAMES = np.array(["", "size", "new_lesion"], dtype=object)
+LINE_NAMES = np.array([f"L{j + 1}" for j in range(8)], dtype=object)
 if SITES != LESION_SITES:  # pragma: no cover - guards the code order of lesion sites
     raise RuntimeError("simulate.disease.SITES must follow netsurv.schema.inputs.LESION_SITES")
 
@@ -200,9 +201,7 @@ def _lines(
     lines = pd.DataFrame(
         {
             "patient_id": pid[row],
-            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[
-                ln["line"]
-            ],
+            "line_id": LINE_NAMES[ln["line"]],
             "regimen": regimens,
             "regimen_class": cls,
             "start_date": _dates(ln["start"]),
@@ -226,9 +225,7 @@ def _lines(
     truth = pd.DataFrame(
         {
             "patient_id": pid[trow],
-            "line_id": np.array([f"L{j + 1}" for j in range(sc.max_lines)], dtype=object)[
-                tr["line"]
-            ],
+            "line_id": LINE_NAMES[tr["line"]],
             "regimen_class": np.array(THERAPY_CLASSES, dtype=object)[tr["cls"]],
             "start_date": _dates(ln["start"]),
             "tgr_baseline": np.round(pat.tgr0[trow], 3),
@@ -266,7 +263,11 @@ def _scans(
     sc_ = _cat(rec.scans)
     lz = _cat(rec.lesions)
     row = sc_["row"]
-    keep = sc_["day"] <= obs_end[row]
+    # scans before the end of observation, of lines that started before it
+    ln = _cat(rec.lines)
+    started = np.zeros((len(obs_end), int(ln["line"].max(initial=0)) + 1), dtype=bool)
+    started[ln["row"], ln["line"]] = ln["start"] <= obs_end[ln["row"]]
+    keep = (sc_["day"] <= obs_end[row]) & started[row, sc_["line"]]
     idx = np.flatnonzero(keep)
     order = idx[np.lexsort((sc_["line"][idx], sc_["modality"][idx], sc_["day"][idx], row[idx]))]
     r = row[order]
@@ -288,7 +289,7 @@ def _scans(
             "assessment_id": aid_names[seq],
             "date": _dates(sc_["day"][order]),
             "modality": np.array(MODALITY_NAMES, dtype=object)[sc_["modality"][order]],
-            "line_id": pd.Series([None] * len(order), dtype=object),
+            "line_id": LINE_NAMES[sc_["line"][order]],
             "nontarget_status": np.array(NTL, dtype=object)[sc_["nontarget"][order]],
             "new_lesion": pd.array(sc_["new_lesion"][order], dtype="boolean"),
             "reader_response": np.array(READS, dtype=object)[sc_["response"][order]],

@@ -239,7 +239,7 @@ def run_course(
         death[rows] = np.where(ok, np.nan, ld.day)
         cont = rows[ok]
         if len(cont):
-            cum[cont] = ld.at((nxt - t0)[ok])
+            cum[cont] = ld.at(np.where(ok, nxt - t0, 0.0))[ok]
             _advance(L, ctx, np.flatnonzero(ok), nxt[ok])
         start[:] = np.nan
         start[cont] = nxt[ok]

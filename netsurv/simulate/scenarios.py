@@ -260,7 +260,7 @@ class Scenario(BaseModel):
         6.0, ge=0.0, description="After PRRT, size-only PD before this is acted on when confirmed."
     )
     # --- death
-    weibull_shape: float = Field(1.6, gt=0.0, description="Shape of the baseline death hazard.")
+    weibull_shape: float = Field(2.2, gt=0.0, description="Shape of the baseline death hazard.")
     baseline_median_os_months: float = Field(
         120.0, gt=0.0, description="Median OS of the baseline hazard at reference disease state."
     )
@@ -277,7 +277,7 @@ class Scenario(BaseModel):
     )
     death_age_coef: float = Field(0.3, description="log HR per decade of age (disease-free).")
     death_frailty_sd: float = Field(
-        1.0, ge=0.0, description="SD of a log-normal frailty unrelated to the disease."
+        0.5, ge=0.0, description="SD of a log-normal frailty unrelated to the disease."
     )
 
     @model_validator(mode="after")
@@ -322,7 +322,7 @@ SCENARIOS: dict[str, Scenario] = {
         slow_fraction=0.55,
         slow_tgr_mean=1.5,
         fast_tgr_median=6.0,
-        baseline_median_os_months=100.0,
+        baseline_median_os_months=90.0,
         sst_pet_interval_weeks=48,
     ),
     "prrt": Scenario(
@@ -339,7 +339,7 @@ SCENARIOS: dict[str, Scenario] = {
         slow_tgr_mean=2.0,
         fast_tgr_median=6.0,
         sst_pet_schedule="cycles",
-        baseline_median_os_months=70.0,
+        baseline_median_os_months=62.0,
         dedifferentiation_rate=0.10,
     ),
     "targeted": Scenario(
@@ -354,8 +354,8 @@ SCENARIOS: dict[str, Scenario] = {
         followup_months=48.0,
         slow_fraction=0.3,
         slow_tgr_mean=2.0,
-        fast_tgr_median=7.0,
-        baseline_median_os_months=65.0,
+        fast_tgr_median=9.0,
+        baseline_median_os_months=57.0,
     ),
     "mixed": Scenario(
         name="mixed",
@@ -370,7 +370,7 @@ SCENARIOS: dict[str, Scenario] = {
         slow_tgr_mean=1.5,
         fdg_pet_rate=0.15,
         sst_pet_schedule="cycles",
-        baseline_median_os_months=110.0,
+        baseline_median_os_months=85.0,
     ),
 }
 

@@ -42,7 +42,8 @@ class LineDeath:
     cumhaz: np.ndarray
 
     def at(self, tau_days: np.ndarray) -> np.ndarray:
-        """Cumulative hazard ``tau_days`` after the line start (interpolated)."""
+        """Cumulative hazard of every row ``tau_days`` (one per row) after the line start,
+        interpolated linearly within a grid cell."""
         from netsurv.simulate.grid import GRID_DAYS
 
         pos = np.clip(tau_days / GRID_DAYS, 0.0, self.cumhaz.shape[1] - 1.0)
