@@ -141,8 +141,28 @@ def sweep_data(
     else:
         first = matrix.first("PD")
     read = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]]).isin(first.index)
+    # a line some variant sets aside cannot be compared across variants: leave it out
+    row_key = lines["patient_id"].astype(str) + " / " + lines["line_id"].astype(str)
+    aside = matrix.attrition.drop_duplicates("row_key")
+    set_aside = row_key.isin(aside["row_key"]).to_numpy()
+    if set_aside.any():
+        why = aside.set_index("row_key")
+        attrition.append(
+            pd.DataFrame(
+                {
+                    "table": "lines",
+                    "row_key": row_key[set_aside],
+                    "stage": "sweep",
+                    "reason": [
+                        f"set aside by variant {why.loc[k, 'criterion']}: {why.loc[k, 'reason']}"
+                        for k in row_key[set_aside]
+                    ],
+                }
+            )
+        )
+        read &= ~set_aside
     evaluable = np.isfinite(lines["days"].to_numpy(float))
-    drop = lines[~(read & evaluable)]
+    drop = lines[~(read & evaluable) & ~set_aside]
     if len(drop):
         attrition.append(
             pd.DataFrame(
@@ -151,7 +171,7 @@ def sweep_data(
                     "row_key": drop["patient_id"].astype(str) + " / " + drop["line_id"].astype(str),
                     "stage": "sweep",
                     "reason": np.where(
-                        read[~(read & evaluable)],
+                        read[~(read & evaluable) & ~set_aside],
                         f"no {outcome} time for this line",
                         "no scan of this line is read by the criteria",
                     ),

@@ -276,3 +276,20 @@ def test_all_lines_resample_patients() -> None:
     assert res.table["n"].iloc[0] == 4  # P002 has two lines
     w = unit_weights(np.random.default_rng(1), 4, np.array([0, 1, 1, 2]), 200)
     assert (w[:, 1] == w[:, 2]).all() and (w[:, [0, 1, 3]].sum(axis=1) == 3).all()
+
+
+def test_lines_a_variant_sets_aside_are_left_out_with_a_reason() -> None:
+    res = sweep(
+        ns.load_demo(),
+        "recist1.1",
+        ["recist1.1", "sstv"],
+        landmark_months=3,
+        n_boot=0,
+        n_perm=0,
+        metric="lr",
+    )
+    assert res.table["n"].tolist() == [1, 1]
+    att = res.attrition[res.attrition["stage"] == "sweep"]
+    assert set(att["row_key"]) == {"P001 / L1", "P002 / L1", "P002 / L2"}
+    assert att["reason"].str.startswith("set aside by variant sstv").all()
+    assert list(res.table.columns[:2]) == ["criterion", "analysis"]
