@@ -275,3 +275,20 @@ def test_property_matches_reference_on_small_tied_data(rows: list[tuple[int, boo
     conc = harrell_c(time, event, g.astype(float))
     assert rel(s.concordant[0, 0], conc.concordant) < 1e-12
     assert rel(s.discordant[0, 0], conc.discordant) < 1e-12
+
+
+def test_estimate_is_the_exact_root_of_the_score() -> None:
+    from netsurv.sweep.terms import evaluate
+
+    time, event, groups = data(14, n=200, v=8)
+    rng = np.random.default_rng(14)
+    w = rng.multinomial(200, np.full(200, 1 / 200), size=3).astype(float)
+    o = sort_outcome(time, event)
+    c = count_fixed(o, groups[:, o.order], weights=w[:, o.order])
+    s = fit_counts(c)
+    t = terms(c)
+    rows = np.arange(t.a.shape[0])
+    score, info, _ = evaluate(t.a, t.c, t.d1, None, s.beta.reshape(-1), with_loglik=False)
+    # |U(beta)| / sqrt(I) is the distance to the root in standard errors
+    assert np.max(np.abs(score) / np.sqrt(info)) < 1e-9
+    assert rows.size == 24
