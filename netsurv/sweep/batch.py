@@ -44,8 +44,9 @@ REASONS = (
     "monotone likelihood (coefficient +inf)",
     "flat likelihood (coefficient not identifiable)",
     "Newton-Raphson did not converge",
+    "no patient in the analysis (none at risk at the landmark)",
 )
-OK, EMPTY1, EMPTY0, NO_EVENTS, NOEV1, NOEV0, MONO_NEG, MONO_POS, FLAT, NOCONV = range(10)
+OK, EMPTY1, EMPTY0, NO_EVENTS, NOEV1, NOEV0, MONO_NEG, MONO_POS, FLAT, NOCONV, NOBODY = range(11)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
     reason[events == 0] = NO_EVENTS
     reason[size0 <= 0] = EMPTY0
     reason[size1 <= 0] = EMPTY1
+    reason[np.broadcast_to(counts.size <= 0, (r, v))] = NOBODY
 
     # where is the maximum?  score(+inf) = D1 - #terms with N1 > 0, score(-inf) = D1 - #N0 == 0
     up = events1 - _contract(n1 > 0, d)
@@ -243,14 +245,14 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
         if rows.size:
             beta[rows] = sign * np.inf
             loglik[rows] = limit_loglik(t, rows, sign)
-    nan_rows = np.isin(flat_reason, (EMPTY1, EMPTY0, NO_EVENTS, FLAT))
+    nan_rows = np.isin(flat_reason, (EMPTY1, EMPTY0, NO_EVENTS, FLAT, NOBODY))
     beta[nan_rows] = np.nan
     flat_rows = flat_reason == FLAT
     loglik[flat_rows] = ll0.reshape(-1)[flat_rows]
 
     beta2 = beta.reshape(r, v)
     loglik2 = loglik.reshape(r, v)
-    empty = np.isin(reason, (EMPTY1, EMPTY0, NO_EVENTS))
+    empty = np.isin(reason, (EMPTY1, EMPTY0, NO_EVENTS, NOBODY))
     with np.errstate(invalid="ignore", divide="ignore"):
         logrank = np.where(var > 0, oe * oe / var, np.nan)
         c_g = (conc + 0.5 * tied) / (conc + disc + tied)
@@ -293,7 +295,7 @@ def _closed_forms_only(
     events1: np.ndarray,
 ) -> BatchStats:
     r, v = reason.shape
-    empty = np.isin(reason, (EMPTY1, EMPTY0, NO_EVENTS))
+    empty = np.isin(reason, (EMPTY1, EMPTY0, NO_EVENTS, NOBODY))
     nan = np.full((r, v), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         logrank = np.where(var > 0, oe * oe / var, np.nan)

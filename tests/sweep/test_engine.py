@@ -293,3 +293,17 @@ def test_lines_a_variant_sets_aside_are_left_out_with_a_reason() -> None:
     assert set(att["row_key"]) == {"P001 / L1", "P002 / L1", "P002 / L2"}
     assert att["reason"].str.startswith("set aside by variant sstv").all()
     assert list(res.table.columns[:2]) == ["criterion", "analysis"]
+
+
+def test_landmark_beyond_follow_up_is_reported_not_fitted() -> None:
+    res = sweep(
+        ns.load_demo(),
+        "recist1.1",
+        {"response_threshold": [-0.3]},
+        landmark_months=[3, 500],
+        n_boot=5,
+        n_perm=5,
+    )
+    row = res.table.iloc[1]
+    assert row["n"] == 0 and row["reason"].startswith("no patient in the analysis")
+    assert np.isnan(row["hr"]) and np.isnan(row["logrank_chi2"])
