@@ -33,10 +33,12 @@ class SweepResult:
         ``c_index_boot_upper`` and ``metric_boot_lower`` / ``metric_boot_upper``
         (percentile intervals).
     best : pandas.Series
-        The apparent best row of ``table`` plus ``metric``, ``value``, ``p_search`` (the
-        permutation p-value of the whole search: the best's ``p_adjusted``, times the number
-        of analyses when several landmarks were searched, capped at 1) and ``corrected``
-        (optimism-corrected value of the metric).
+        The apparent best row of ``table`` (largest metric; variants with identical
+        statistics, e.g. cut-offs that group the patients the same way, go to the first in grid
+        order) plus ``metric``, ``value``, ``p_search`` (the permutation p-value of the whole
+        search: the best's ``p_adjusted``, times the number of analyses when several landmarks
+        were searched — each landmark is permuted within its own risk set — capped at 1) and
+        ``corrected`` (optimism-corrected value of the metric).
     optimism : Optimism
         Harrell's optimism for every metric (``summary``) and per resample (``resamples``).
     null_max : numpy.ndarray
