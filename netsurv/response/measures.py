@@ -388,7 +388,10 @@ def _aggregate(
     complete = (n_lesions > 0) & (n_measured == n_lesions)
 
     if crit.measure == "bidimensional":
-        pos = sub["long_axis_mm"].to_numpy(dtype=float) > 0
+        # a lesion is present when its long axis is > 0; without a long axis (too small to
+        # measure, valued at too_small_mm) its substituted value decides
+        la_raw = sub["long_axis_mm"].to_numpy(dtype=float)
+        pos = np.where(np.isnan(la_raw), v > 0, la_raw > 0)
     else:
         pos = v > 0
     n_pos_nonnodal = np.bincount(es_m, weights=(~node & pos)[el_m], minlength=n_s)
