@@ -68,13 +68,8 @@ censoring_date, cutoff_date
 
 from netsurv.simulate.calibration import calibration_table, kendall_tau_censored
 from netsurv.simulate.cohort import simulate_cohort, simulate_tables
-from netsurv.simulate.scenarios import (
-    SCENARIOS,
-    Scenario,
-    Therapy,
-    get_scenario,
-    list_scenarios,
-)
+from netsurv.simulate.presets import SCENARIOS, get_scenario, list_scenarios
+from netsurv.simulate.scenarios import Scenario, Therapy
 
 __all__ = [
     "SCENARIOS",

@@ -21,7 +21,7 @@ from netsurv.criteria.presets import IRECIST
 from netsurv.endpoints import derive_endpoints
 from netsurv.response import best_response, classify
 from netsurv.simulate.cohort import simulate_cohort
-from netsurv.simulate.scenarios import SCENARIOS
+from netsurv.simulate.presets import SCENARIOS
 from netsurv.survival import kaplan_meier
 
 COLUMNS = ["scenario", "quantity", "simulated", "published", "source", "low", "high", "in_range"]

@@ -16,7 +16,7 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
 from netsurv.schema.inputs import LESION_SITES
-from netsurv.simulate.course import END_NAMES, Records, run_course
+from netsurv.simulate.course import END_NAMES, run_course
 from netsurv.simulate.disease import (
     MAX_CT_LESIONS,
     MAX_PET_ONLY,
@@ -26,7 +26,9 @@ from netsurv.simulate.disease import (
 )
 from netsurv.simulate.imaging import MODALITY_NAMES, NTL, READS
 from netsurv.simulate.patients import draw_patients, ecog
-from netsurv.simulate.scenarios import THERAPY_CLASSES, Scenario, get_scenario
+from netsurv.simulate.presets import get_scenario
+from netsurv.simulate.records import Records
+from netsurv.simulate.scenarios import THERAPY_CLASSES, Scenario
 
 CHUNK = 1000
 ROLE_NAMES = np.array(["target", "non_target", "new"], dtype=object)

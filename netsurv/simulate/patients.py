@@ -8,12 +8,32 @@ status rises with the baseline tumour burden.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from netsurv.simulate.course import PatientDraws
 from netsurv.simulate.disease import DAYS_PER_MONTH, choice, draw_tgr0
 from netsurv.simulate.scenarios import Scenario
+
+
+@dataclass
+class PatientDraws:
+    """Per-patient latent values of a chunk (days are absolute day numbers)."""
+
+    tgr0: np.ndarray
+    dd: np.ndarray
+    s1: np.ndarray
+    cutoff: np.ndarray
+    censor: np.ndarray
+    exp_draw: np.ndarray
+    age: np.ndarray
+    frailty: np.ndarray
+    mri: np.ndarray
+    fdg: np.ndarray
+    lbm: np.ndarray
+    expression_loss_day: np.ndarray
+
 
 FUNCTIONAL = {"small_intestine": 0.35, "pancreas": 0.1}
 

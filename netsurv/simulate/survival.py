@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netsurv.simulate.disease import DAYS_PER_MONTH, LineContext, current_tgr
-from netsurv.simulate.grid import LineGrid
+from netsurv.simulate.grid import GRID_DAYS, LineGrid
 from netsurv.simulate.scenarios import Scenario
 
 
@@ -44,8 +44,6 @@ class LineDeath:
     def at(self, tau_days: np.ndarray) -> np.ndarray:
         """Cumulative hazard of every row ``tau_days`` (one per row) after the line start,
         interpolated linearly within a grid cell."""
-        from netsurv.simulate.grid import GRID_DAYS
-
         pos = np.clip(tau_days / GRID_DAYS, 0.0, self.cumhaz.shape[1] - 1.0)
         g = np.minimum(np.floor(pos).astype(np.int64), self.cumhaz.shape[1] - 2)
         g = np.maximum(g, 0)
@@ -77,8 +75,6 @@ def line_death(
         exponential draw, line-1 start day, age, log frailty, line-1 burden and intrinsic
         TGR.
     """
-    from netsurv.simulate.grid import GRID_DAYS
-
     k = sc.weibull_shape
     lam = weibull_scale(sc)
     tau = grid.tau_days
