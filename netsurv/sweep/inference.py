@@ -37,7 +37,9 @@ def permutation_pvalues(stat: np.ndarray, null_max: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``(1 + #{null_max >= stat}) / (1 + n_perm)``; NaN where ``stat`` is NaN.
+        ``(1 + #{null_max >= stat}) / (1 + n_perm)``; NaN where ``stat`` is NaN.  A null value
+        within 1e-12 (relative) below ``stat`` counts as equal (the same statistic computed
+        in another order differs by rounding).
 
     Examples
     --------
@@ -47,7 +49,7 @@ def permutation_pvalues(stat: np.ndarray, null_max: np.ndarray) -> np.ndarray:
     """
     stat = np.asarray(stat, dtype=float)
     null = np.sort(np.where(np.isnan(null_max), -np.inf, null_max))
-    ge = null.size - np.searchsorted(null, stat, side="left")
+    ge = null.size - np.searchsorted(null, stat - 1e-12 * np.abs(stat), side="left")
     p = (1.0 + ge) / (1.0 + null.size)
     return np.where(np.isnan(stat), np.nan, p)
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from netsurv.sweep.batch import BatchStats, fit_counts
 from netsurv.sweep.groups import Analysis
+from netsurv.sweep.permute import logrank_permutations
 from netsurv.sweep.terms import Ties
 
 #: Statistics a bootstrap block returns for every (resample, analysis × variant) column.
@@ -95,8 +96,11 @@ def permutation_block(shared: Shared, seed: np.random.SeedSequence, size: int) -
     out = np.full((size, len(shared.analyses)), np.nan)
     for j, a in enumerate(shared.analyses):
         perm = rng.permuted(np.broadcast_to(np.arange(a.n), (size, a.n)), axis=1)
-        st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox)
-        m = metric_values(st, shared.metric)
+        if shared.metric == "logrank" and a.groups is not None:
+            m = logrank_permutations(a.outcome, a.groups, perm)
+        else:
+            st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox)
+            m = metric_values(st, shared.metric)
         ok = ~np.all(np.isnan(m), axis=1)
         out[ok, j] = np.nanmax(m[ok], axis=1)
     return out

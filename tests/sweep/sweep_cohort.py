@@ -61,3 +61,10 @@ def cohort(n: int = 120, *, seed: int = 1, effect: float = 1.0) -> ns.Cohort:
         }
     )
     return ns.Cohort.from_frames(patients, lines, assessments, lesions)
+
+
+def tiny() -> ns.Cohort:
+    """The suite's hand-built three-patient cohort (tests/conftest.py)."""
+    from conftest import valid_tables
+
+    return ns.Cohort.from_frames(**valid_tables())

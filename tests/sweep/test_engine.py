@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_cohort import cohort
+from sweep_cohort import cohort, tiny
 
 import netsurv as ns
 from netsurv.survival import cox, logrank
@@ -264,7 +264,7 @@ def test_all_lines_resample_patients() -> None:
     from netsurv.sweep.replicates import unit_weights
 
     res = sweep(
-        ns.load_demo(),
+        tiny(),
         "recist1.1",
         {"response_threshold": [-0.3]},
         time_dependent=True,
@@ -280,7 +280,7 @@ def test_all_lines_resample_patients() -> None:
 
 def test_lines_a_variant_sets_aside_are_left_out_with_a_reason() -> None:
     res = sweep(
-        ns.load_demo(),
+        tiny(),
         "recist1.1",
         ["recist1.1", "sstv"],
         landmark_months=3,
@@ -297,7 +297,7 @@ def test_lines_a_variant_sets_aside_are_left_out_with_a_reason() -> None:
 
 def test_landmark_beyond_follow_up_is_reported_not_fitted() -> None:
     res = sweep(
-        ns.load_demo(),
+        tiny(),
         "recist1.1",
         {"response_threshold": [-0.3]},
         landmark_months=[3, 500],
