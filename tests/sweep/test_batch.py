@@ -292,3 +292,19 @@ def test_estimate_is_the_exact_root_of_the_score() -> None:
     # |U(beta)| / sqrt(I) is the distance to the root in standard errors
     assert np.max(np.abs(score) / np.sqrt(info)) < 1e-9
     assert rows.size == 24
+
+
+def test_fast_logrank_permutations_equal_the_general_path() -> None:
+    from netsurv.sweep.permute import logrank_permutations
+
+    time, event, groups = data(15, n=70, v=5)
+    groups[3] = False  # empty group 1
+    groups[4] = True  # empty group 0
+    o = sort_outcome(time, event)
+    rng = np.random.default_rng(15)
+    perm = np.stack([rng.permutation(70) for _ in range(12)])
+    gs = groups[:, o.order]
+    fast = logrank_permutations(o, gs, perm)
+    slow = fit_counts(count_fixed(o, gs, perm=perm), cox=False).logrank
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
+    assert np.isnan(fast[:, 3:]).all() and np.isfinite(fast[:, :3]).all()
