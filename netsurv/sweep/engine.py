@@ -19,6 +19,7 @@ from netsurv.endpoints.matrix import endpoint_matrix
 from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix
+from netsurv.survival.responders import GuaranteeTimeBiasWarning
 from netsurv.sweep.backends import Backend, check_backend
 from netsurv.sweep.groups import (
     Analysis,
@@ -237,7 +238,7 @@ def _check_design(
         warnings.warn(
             "sweep: naive 'ever responded' grouping; hazard ratios are biased by guarantee "
             "time (use landmark_months or time_dependent=True)",
-            UserWarning,
+            GuaranteeTimeBiasWarning,
             stacklevel=3,
         )
         return "naive"

@@ -182,7 +182,7 @@ def test_design_is_required_and_naive_warns() -> None:
         sweep(small(), "recist1.1", GRID)
     with pytest.raises(ns.ConfigError, match="choose one design"):
         sweep(small(), "recist1.1", GRID, landmark_months=6, time_dependent=True)
-    with pytest.warns(UserWarning, match="guarantee"):
+    with pytest.warns(ns.survival.GuaranteeTimeBiasWarning, match="guarantee"):
         res = sweep(
             small(), "recist1.1", {"response_threshold": [-0.3]}, naive=True, n_boot=0, n_perm=0
         )
