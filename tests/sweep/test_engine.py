@@ -307,3 +307,25 @@ def test_landmark_beyond_follow_up_is_reported_not_fitted() -> None:
     row = res.table.iloc[1]
     assert row["n"] == 0 and row["reason"].startswith("no patient in the analysis")
     assert np.isnan(row["hr"]) and np.isnan(row["logrank_chi2"])
+
+
+def test_rows_equal_compare_responders_for_one_criterion() -> None:
+    crit = ns.criteria.grid("recist1.1", response_threshold=[-0.2])[0]
+    ref = ns.survival.compare_responders(small(), criterion=crit, at_months=[6])
+    ref = ref.set_index("method")
+    lm = sweep(
+        small(), "recist1.1", {"response_threshold": [-0.2]}, landmark_months=6, n_boot=0, n_perm=0
+    ).table.iloc[0]
+    td = sweep(
+        small(),
+        "recist1.1",
+        {"response_threshold": [-0.2]},
+        time_dependent=True,
+        n_boot=0,
+        n_perm=0,
+    ).table.iloc[0]
+    for row, method in ((lm, "landmark"), (td, "time-dependent")):
+        assert row["n"] == ref.loc[method, "n"]
+        assert abs(row["hr"] - ref.loc[method, "hr"]) < 1e-9 * ref.loc[method, "hr"]
+        assert abs(row["hr_lower"] - ref.loc[method, "lower"]) < 1e-8
+        assert abs(row["p_wald"] - ref.loc[method, "p_value"]) < 1e-8
