@@ -322,6 +322,8 @@ def count_switch(
     n_dead = np.add.reduceat(w[:, dr], outcome.death_start, axis=1) if dr.size else np.zeros((r, 0))
     if perm is None:
         n_risk1, n_dead1, size1 = _switch_weighted(outcome, si, w)
+    elif weights is None:
+        n_risk1, n_dead1, size1 = _switch_permuted_unweighted(outcome, si, np.asarray(perm))
     else:
         n_risk1, n_dead1, size1 = _switch_permuted(outcome, si, w, perm)
     return Counts(
@@ -364,6 +366,42 @@ def _switch_weighted(
         n_dead1 = np.ascontiguousarray(
             _sparse_sums(dk, k, w[:, dr], src, g_dead).transpose(0, 2, 1)
         )
+    else:
+        n_dead1 = np.zeros((r, v, 0))
+    return n_risk1, n_dead1, size1
+
+
+def _switch_permuted_unweighted(
+    outcome: Outcome, si: np.ndarray, perm: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Group-1 counts of permutations (unit weights) without per-row masks.
+
+    Row i is in group 1 at event time k when ``s_i <= k < e_i`` (its switch index and the end
+    of the outcome it is paired with), so the count is #{s_i <= k} (the same for every
+    permutation) minus #{max(s_i, e_i) <= k}: one histogram of the row-wise maximum.
+    """
+    v, n = si.shape
+    k = outcome.k
+    r = perm.shape[0]
+    s32 = np.minimum(si, k).astype(np.int32)
+    e_rows = np.empty((r, n), dtype=np.int32)
+    np.put_along_axis(e_rows, perm, outcome.risk_end.astype(np.int32)[None, :], axis=1)
+    m = np.maximum(s32[None, :, :], e_rows[:, None, :])  # (r, v, n), values 0..k
+    m += (np.arange(r * v, dtype=np.int32) * (k + 1)).reshape(r, v, 1)
+    late = np.cumsum(np.bincount(m.ravel(), minlength=r * v * (k + 1)).reshape(r, v, k + 1), axis=2)
+    early = np.cumsum(
+        np.bincount(
+            (s32 + (np.arange(v, dtype=np.int32) * (k + 1))[:, None]).ravel(), minlength=v * (k + 1)
+        ).reshape(v, k + 1),
+        axis=1,
+    )
+    n_risk1 = (early[None, :, :k] - late[:, :, :k]).astype(float)
+    size1 = (s32[None, :, :] < e_rows[:, None, :]).sum(axis=2).astype(float)
+    dr = outcome.death_rows
+    if dr.size:
+        dk = (outcome.risk_end[dr] - 1).astype(np.int32)
+        s_dead = s32[:, perm[:, dr]].transpose(1, 0, 2)  # (r, v, deaths)
+        n_dead1 = np.add.reduceat((s_dead <= dk).astype(float), outcome.death_start, axis=2)
     else:
         n_dead1 = np.zeros((r, v, 0))
     return n_risk1, n_dead1, size1

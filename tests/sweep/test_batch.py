@@ -141,6 +141,9 @@ def test_switch_counts_under_permutation_equal_permuted_switch_times() -> None:
     si = o.switch_index(switch[:, o.order])
     perm = np.stack([rng.permutation(40) for _ in range(3)])
     together = count_switch(o, si, perm=perm)
+    weighted = count_switch(o, si, perm=perm, weights=np.ones((3, 40)))  # the masked path
+    for field in ("n_risk1", "n_dead1", "size1"):
+        np.testing.assert_array_equal(getattr(together, field), getattr(weighted, field))
     for p in range(3):
         alone = count_switch(o, si[:, perm[p]])
         for field in ("n_risk", "n_dead", "n_risk1", "n_dead1", "size1"):
