@@ -103,8 +103,8 @@ def _typed_text(df: pd.DataFrame) -> pd.DataFrame:
             continue
         low = s.dropna().astype(str).str.lower()
         if len(low) and low.isin(["true", "false"]).all():
-            out[col] = s.astype(str).str.lower().map({"true": True, "false": False}).astype(
-                "boolean"
+            out[col] = (
+                s.astype(str).str.lower().map({"true": True, "false": False}).astype("boolean")
             )
             continue
         num = pd.to_numeric(s, errors="coerce")
