@@ -145,7 +145,7 @@ def build_adrs(
     --------
     >>> import netsurv as ns
     >>> adrs = build_adrs(ns.classify(ns.load_demo(), "recist1.1"))
-    >>> adrs.query("USUBJID == 'P003' and PARAMCD in ['BOR', 'RSP']")[["PARAMCD", "AVALC"]].values.tolist()
+    >>> adrs.query("USUBJID == 'P0070' and PARAMCD in ['BOR', 'RSP']")[["PARAMCD", "AVALC"]].values.tolist()
     [['BOR', 'PR'], ['RSP', 'Y']]
     """
     if "confirm" in bor_options:
@@ -256,8 +256,8 @@ def build_adtr(
     --------
     >>> import netsurv as ns
     >>> adtr = build_adtr(ns.classify(ns.load_demo(), "recist1.1"))
-    >>> adtr.query("USUBJID == 'P003'")[["PARAMCD", "ABLFL", "AVAL", "PCHG"]].round(1).values.tolist()
-    [['SDIAM', 'Y', 57.0, 0.0], ['SDIAM', None, 45.0, -21.1], ['SDIAM', None, 36.0, -36.8]]
+    >>> adtr.query("USUBJID == 'P0070'")[["PARAMCD", "ABLFL", "AVAL", "PCHG"]].round(1).head(3).values.tolist()
+    [['SDIAM', 'Y', 71.1, 0.0], ['SDIAM', None, 65.0, -8.6], ['SDIAM', None, 54.3, -23.6]]
     """
     table = _table(timepoints)
     crits = timepoints.criteria if isinstance(timepoints, Timepoints) else ()

@@ -150,8 +150,8 @@ def best_response(
     >>> import netsurv as ns
     >>> tp = ns.classify(ns.load_demo(), "recist1.1")
     >>> bor = ns.best_response(tp)
-    >>> bor[["patient_id", "line_id", "bor", "first_pd_date"]].to_string(index=False)
-    'patient_id line_id bor first_pd_date\\n      P001      L1  SD           NaT\\n      P002      L1  SD    2020-05-27\\n      P002      L2  SD           NaT\\n      P003      L1  PR           NaT'
+    >>> bor[["patient_id", "line_id", "bor", "first_pd_date"]].head(4).to_string(index=False)
+    'patient_id line_id bor first_pd_date\\n     P0001      L1  SD    2013-12-18\\n     P0001      L2  SD    2015-06-18\\n     P0001      L3  SD    2017-05-28\\n     P0001      L4  SD           NaT'
     """
     table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
     missing = [c for c in (*REQUIRED, "days_from_start") if c not in table.columns]

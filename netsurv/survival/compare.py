@@ -181,9 +181,9 @@ def compare_criteria(
     >>> cmp = ns.survival.compare_criteria(ns.load_demo(), criteria=["recist1.1", "choi"],
     ...                                    at_months=3, horizons=[18], n_boot=0)
     >>> cmp.table[["criterion", "n", "n_status", "note"]]
-       criterion  n  n_status                                     note
-    0  recist1.1  3         0  all units in one group (non-responder)
-    1       choi  3         1
+       criterion    n  n_status                                    note
+    0  recist1.1  199         0  all units in one group (non-responder)
+    1       choi  199        33
     """
     check_status(status)
     check_lines(lines)

@@ -108,9 +108,9 @@ def compare_responders(
     >>> import netsurv as ns
     >>> res = ns.survival.compare_responders(ns.load_demo(), criterion="recist1.1", at_months=3)
     >>> res[["method", "landmark", "n", "n_responders"]]
-               method  landmark  n  n_responders
-    0        landmark       3.0  3             0
-    1  time-dependent       NaN  3             1
+               method  landmark    n  n_responders
+    0        landmark       3.0  199             0
+    1  time-dependent       NaN  200            21
     """
     check_lines(lines)
     (name,) = criterion_names(criterion)

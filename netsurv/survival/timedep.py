@@ -121,19 +121,16 @@ def time_dependent_cox(
 
     Examples
     --------
-    >>> import warnings
     >>> import netsurv as ns
-    >>> with warnings.catch_warnings():  # 4 lines: the Cox estimate diverges
-    ...     warnings.simplefilter("ignore", ns.survival.CoxConvergenceWarning)
-    ...     res = ns.survival.time_dependent_cox(ns.load_demo(), criterion="recist1.1",
-    ...                                          status="progression", lines="all")
-    >>> res.data[["patient_id", "line_id", "start", "stop", "event", "progressed"]].round(2)
+    >>> res = ns.survival.time_dependent_cox(ns.load_demo(), criterion="recist1.1",
+    ...                                      status="progression", lines="all")
+    >>> res.data[["patient_id", "line_id", "start", "stop", "event", "progressed"]].round(2).head(5)
       patient_id line_id  start   stop  event  progressed
-    0       P001      L1   0.00  20.53      0           0
-    1       P002      L1   0.00  10.91      0           0
-    2       P002      L1  10.91  25.07      1           1
-    3       P002      L2   0.00  13.73      1           0
-    4       P003      L1   0.00  21.49      0           0
+    0      P0001      L1   0.00  13.96      0           0
+    1      P0001      L1  13.96  87.00      1           1
+    2      P0001      L2   0.00  16.46      0           0
+    3      P0001      L2  16.46  71.52      1           1
+    4      P0001      L3   0.00  22.11      0           0
     """
     check_status(status)
     check_lines(lines)

@@ -16,7 +16,8 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def test_swimmer_on_given_axes_with_responses() -> None:
-    cohort = ns.load_demo()
+    demo = ns.load_demo()
+    cohort = demo.subset(demo.patients["patient_id"].iloc[:3])
     tp = cohort.assessment_lines.query("role == 'follow_up'").assign(
         criterion="reader", response="SD"
     )
@@ -37,4 +38,8 @@ def test_swimmer_subset_of_patients() -> None:
     cohort = ns.load_demo()
     ax = swimmer(cohort, patients=[cohort.patients["patient_id"].iloc[0]])
     assert len(ax.get_yticks()) == 1
+    plt.close(ax.figure)
+    # by default at most max_patients lanes
+    ax = swimmer(cohort, max_patients=25)
+    assert len(ax.get_yticks()) == 25 < cohort.n_patients
     plt.close(ax.figure)
