@@ -195,7 +195,14 @@ def logrank(
         else:
             idx = use[1:]
             oe = (observed - expected)[idx]
-            chi2 = float(oe @ np.linalg.solve(var[np.ix_(idx, idx)], oe))
+            try:
+                chi2 = float(oe @ np.linalg.solve(var[np.ix_(idx, idx)], oe))
+            except np.linalg.LinAlgError:
+                raise ConfigError(
+                    "log-rank test undefined: its variance matrix is singular (no event time "
+                    "at which the groups' members could have fared differently; R's survdiff "
+                    "fails too)"
+                ) from None
         test = "logrank"
     p = float(chi2_dist.sf(chi2, dof)) if dof >= 1 else float("nan")
 

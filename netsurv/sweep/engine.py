@@ -56,6 +56,7 @@ def sweep(
     seed: int = 0,
     ties: Ties = "efron",
     line: Literal["first", "all"] = "first",
+    lines: pd.DataFrame | None = None,
     censoring: str = "fda2018",
     level: float = 0.95,
     backend: Backend = None,
@@ -110,6 +111,11 @@ def sweep(
         ``"first"`` (each patient's first analysable line) or ``"all"`` (every line; the
         bootstrap then resamples patients with all their lines; the permutation and the Cox
         variance still treat lines as independent).
+    lines
+        Only these lines (``patient_id``, ``line_id``, e.g. from
+        :func:`netsurv.selection.select_lines`) are analysed; the others are listed in the
+        attrition.  Classification and endpoints still see the whole cohort, so a later line
+        still censors PFS at its start.
     censoring
         Censoring scheme of the PFS outcome and of the median PFS column.
     level
@@ -166,6 +172,7 @@ def sweep(
         outcome_criterion=out_crit,
         covariate=covariate,
         line=line,
+        lines=lines,
         censoring=censoring,
     )
     if len(data.units) == 0:

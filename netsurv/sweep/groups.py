@@ -70,6 +70,7 @@ def sweep_data(
     outcome_criterion: Criterion | None = None,
     covariate: Covariate = "response",
     line: Literal["first", "all"] = "first",
+    lines: pd.DataFrame | None = None,
     censoring: str = "fda2018",
 ) -> SweepData:
     """Collect the outcome and the first-response days of every analysed line.
@@ -88,6 +89,8 @@ def sweep_data(
         ``"response"`` (first PR or CR) or ``"progression"`` (first PD).
     line
         ``"first"``: each patient's earliest analysable line; ``"all"``: every line.
+    lines
+        Restrict the analysis to these ``patient_id``, ``line_id`` (None = all lines).
     censoring
         Censoring scheme of a PFS outcome.
 
@@ -125,10 +128,27 @@ def sweep_data(
             endpoint="PFS",
             censoring=censoring,
         )
+    selected = lines
     lines = em.lines[["patient_id", "line_id", "origin_date"]].copy()
     lines["days"] = em.days[:, 0]
     lines["event"] = em.event[:, 0].astype(bool)
     attrition = [em.attrition.reindex(columns=ATTRITION_COLUMNS)]
+    if selected is not None:
+        keep = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]]).isin(
+            pd.MultiIndex.from_frame(selected[["patient_id", "line_id"]])
+        )
+        out = lines[~keep]
+        attrition.append(
+            pd.DataFrame(
+                {
+                    "table": "lines",
+                    "row_key": out["patient_id"].astype(str) + " / " + out["line_id"].astype(str),
+                    "stage": "sweep",
+                    "reason": "not among the selected lines",
+                }
+            )
+        )
+        lines = lines[keep]
 
     if covariate == "response":
         pr = matrix.first("PR")

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from r_reference import assert_close, case, case_names, dataset, labels, num
 
+from netsurv.errors import ConfigError
 from netsurv.survival import logrank
 
 TOL = 1e-10
@@ -94,3 +95,10 @@ def test_one_group_is_an_error() -> None:
 def test_missing_column_is_named() -> None:
     with pytest.raises(ValueError, match="'arm'"):
         logrank(dataset("ties"), by="arm", duration_col="time", event_col="event")
+
+
+def test_singular_variance_is_a_clear_error() -> None:
+    # both at risk die together: the hypergeometric variance is 0 (R's survdiff: "singular")
+    df = pd.DataFrame({"t": [1, 1], "e": [1, 1], "g": ["a", "b"]})
+    with pytest.raises(ConfigError, match="variance matrix is singular"):
+        logrank(df, by="g", duration_col="t", event_col="e")

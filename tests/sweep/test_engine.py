@@ -278,6 +278,23 @@ def test_all_lines_resample_patients() -> None:
     assert (w[:, 1] == w[:, 2]).all() and (w[:, [0, 1, 3]].sum(axis=1) == 3).all()
 
 
+def test_only_the_selected_lines_are_analysed() -> None:
+    selected = pd.DataFrame({"patient_id": ["P002"], "line_id": ["L2"]})
+    res = sweep(
+        tiny(),
+        "recist1.1",
+        {"response_threshold": [-0.3]},
+        time_dependent=True,
+        line="all",
+        lines=selected,
+        n_boot=0,
+        n_perm=0,
+    )
+    assert res.table["n"].iloc[0] == 1
+    att = res.attrition[res.attrition["reason"] == "not among the selected lines"]
+    assert set(att["row_key"]) == {"P001 / L1", "P002 / L1", "P003 / L1"}
+
+
 def test_lines_a_variant_sets_aside_are_left_out_with_a_reason() -> None:
     res = sweep(
         tiny(),
