@@ -19,6 +19,7 @@ from netsurv.endpoints import derive_endpoints
 from netsurv.errors import ConfigError, NetsurvError, ValidationError
 from netsurv.io import read_cohort
 from netsurv.response import agreement, best_response, classify, classify_matrix
+from netsurv.sweep import sweep
 from netsurv.validation import ValidationOptions
 
 __version__ = "0.1.0"
@@ -42,4 +43,5 @@ __all__ = [
     "plots",
     "read_cohort",
     "survival",
+    "sweep",
 ]

@@ -17,11 +17,12 @@
 # %% [markdown]
 # # netsurv report
 #
-# This notebook is the report template of `netsurv run`: the run executes it with papermill on
-# its output folder and converts it to `report.html`. Run by hand, it shows the latest run of the
-# demo analysis (`make demo`).
+# Tables and figures of one run of `netsurv run`; every table is also in the run's `tables/`
+# folder (CSV and Parquet) and every figure in `figures/` (PNG and PDF).
 
 # %% tags=["parameters"]
+# The report template of `netsurv run`: the run executes this notebook with papermill on its
+# output folder and converts it to report.html. Run by hand, it shows the latest `make demo`.
 output_dir = "../outputs/demo"
 
 # %%

@@ -146,6 +146,16 @@ def run(
         if {"PFS", "OS"} <= set(config.endpoints.names):
             with step("PFS–OS correlation"):
                 writer.table("pfs_os_correlation", analyses.correlation_table(res, config))
+    swept = None
+    if config.sweep.enabled:
+        with step(
+            f"threshold sweep ({config.sweep.n_boot} bootstrap, {config.sweep.n_perm} permutations)"
+        ):
+            swept = analyses.sweep_result(res, config, progress=progress)
+            writer.table("sweep", swept.table)
+            writer.table("sweep_summary", analyses.sweep_summary(swept))
+            writer.table("sweep_optimism", swept.optimism.summary)
+            writer.table("sweep_attrition", swept.attrition)
     with step("figures"):
         figures.draw(
             writer,
@@ -154,6 +164,7 @@ def run(
             km_fits=km_fits,
             landmarks=landmarks,
             comparison=comparison,
+            swept=swept,
             notes=notes,
         )
 

@@ -5,7 +5,6 @@ figures); nothing here writes files."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -15,6 +14,7 @@ from netsurv.errors import ConfigError
 from netsurv.pipeline.stages import Analysed
 from netsurv.survival.compare import CriteriaComparison
 from netsurv.survival.landmark import LandmarkResult
+from netsurv.sweep.result import SweepResult
 
 
 def agreement_table(res: Analysed) -> pd.DataFrame:
@@ -92,24 +92,24 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame:
     )
 
 
-def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> Any:
+def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     """The threshold sweep of ``sweep.base`` over ``sweep.grid`` on the analysed lines."""
     s = cfg.sweep
     backend = None if cfg.run.backend == "none" else cfg.run.backend
     from netsurv.sweep import sweep
 
-    cohort = res.cohort.subset(res.lines["patient_id"].unique())
     return sweep(
-        cohort,
+        res.cohort,
         base=s.base,
         grid=s.grid,
         outcome=s.outcome,
         outcome_criterion=s.outcome_criterion,
-        landmark_months=s.landmark_months,
+        landmark_months=None if s.time_dependent else s.landmark_months,
         time_dependent=s.time_dependent,
         covariate=s.covariate,
         metric=s.metric,
         censoring=cfg.endpoints.censoring,
+        lines=res.lines,
         n_boot=s.n_boot,
         n_perm=s.n_perm,
         seed=cfg.run.seed,
@@ -117,6 +117,18 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> Any:
         n_jobs=cfg.run.n_jobs,
         progress=progress,
     )
+
+
+def sweep_summary(result: SweepResult) -> pd.DataFrame:
+    """The selected variant, its search-adjusted p-value and optimism-corrected metric."""
+    best = result.best
+    row = {
+        k: best.get(k)
+        for k in ("criterion", "analysis", "metric", "value", "p_search", "corrected")
+    }
+    row |= {"n_variants": int(result.table["criterion"].nunique())}
+    row |= {k: result.settings.get(k) for k in ("n_boot", "n_perm", "seed")}
+    return pd.DataFrame([row])
 
 
 def _criterion_first(df: pd.DataFrame) -> pd.DataFrame:

@@ -18,8 +18,17 @@ from netsurv.config import Config
 from netsurv.pipeline.analyses import LandmarkTables
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.stages import Analysed
-from netsurv.plots import forest_plot, km_plot, spider, swimmer, waterfall
+from netsurv.plots import (
+    forest_plot,
+    km_plot,
+    spider,
+    sweep_heatmap,
+    sweep_lines,
+    swimmer,
+    waterfall,
+)
 from netsurv.survival.compare import CriteriaComparison
+from netsurv.sweep.result import SweepResult
 
 
 @contextmanager
@@ -42,6 +51,7 @@ def draw(
     km_fits: dict[Any, Any],
     landmarks: LandmarkTables | None,
     comparison: CriteriaComparison | None,
+    swept: SweepResult | None,
     notes: list[str],
 ) -> None:
     """Draw and save every figure in ``figures.include``."""
@@ -61,6 +71,8 @@ def draw(
                     title=f"{cfg.compare.outcome}: {cfg.compare.status} status by criterion",
                 )
                 writer.figure(f"forest_{cfg.compare.outcome}", fig)
+        if "heatmap" in include:
+            _sweep(writer, cfg, swept, notes)
         if "waterfall" in include:
             for crit in res.criteria:
                 fig, ax = _figure(figsize=(8, 4))
@@ -123,6 +135,35 @@ def _km(
         for ax in axes[len(at) :]:
             ax.set_visible(False)
         writer.figure(f"km_landmark_{_safe(name)}", fig)
+
+
+def _sweep(writer: OutputWriter, cfg: Config, swept: SweepResult | None, notes: list[str]) -> None:
+    """Heatmap over the first two grid axes (or a line plot for a one-axis grid), per analysis."""
+    if swept is None:
+        notes.append("sweep figures skipped: the sweep is switched off")
+        return
+    axes = [a for a in cfg.sweep.grid if swept.table[a].nunique() > 1]
+    for analysis in swept.table["analysis"].unique():
+        tag = _safe(str(analysis))
+        if len(axes) >= 2:
+            fixed = {a: swept.best[a] for a in axes[2:]}
+            fig, ax = _figure((7, 5.5))
+            sweep_heatmap(
+                swept, x=axes[0], y=axes[1], analysis=analysis, fixed=fixed or None, ax=ax
+            )
+            writer.figure(f"sweep_heatmap_{tag}", fig)
+        if axes:
+            fixed = {a: swept.best[a] for a in axes[2:]}
+            fig, ax = _figure((7, 4.5))
+            sweep_lines(
+                swept,
+                x=axes[0],
+                by=axes[1] if len(axes) >= 2 else None,
+                analysis=analysis,
+                fixed=fixed or None,
+                ax=ax,
+            )
+            writer.figure(f"sweep_lines_{tag}", fig)
 
 
 def _safe(name: str) -> str:
