@@ -24,28 +24,7 @@ here <- if (length(file_arg)) dirname(normalizePath(file_arg)) else "tests/refer
 data_dir <- file.path(here, "data")
 out_dir <- file.path(here, "expected")
 
-num_json <- function(x) {
-  out <- sprintf("%.17g", x)
-  out[is.na(x)] <- '"NA"'
-  out[is.nan(x)] <- '"NaN"'
-  out[is.infinite(x) & x > 0] <- '"Inf"'
-  out[is.infinite(x) & x < 0] <- '"-Inf"'
-  out
-}
-to_json <- function(x) {
-  if (is.null(x)) return("null")
-  if (is.list(x)) {
-    items <- vapply(x, to_json, character(1))
-    nm <- names(x)
-    if (!is.null(nm)) return(paste0("{", paste0('"', nm, '":', items, collapse = ","), "}"))
-    return(paste0("[", paste(items, collapse = ","), "]"))
-  }
-  vals <- if (is.logical(x)) ifelse(is.na(x), "null", ifelse(x, "true", "false"))
-          else if (is.numeric(x)) num_json(as.double(x))
-          else paste0('"', gsub('"', '\\\\"', as.character(x)), '"')
-  if (length(vals) == 1 && !inherits(x, "AsIs")) return(vals)
-  paste0("[", paste(vals, collapse = ","), "]")
-}
+source(file.path(here, "json_writer.R"))
 
 fit_case <- function(name, d, formula, ties, with_logrank = TRUE) {
   warn <- character(0)

@@ -27,49 +27,7 @@ data_dir <- file.path(here, "data")
 out_dir <- file.path(here, "expected")
 dir.create(out_dir, showWarnings = FALSE)
 
-# ---------------------------------------------------------------------------------------------
-# JSON writer with full precision (the same conventions as make_reference.R)
-num_json <- function(x) {
-  out <- sprintf("%.17g", x)
-  out[is.na(x)] <- '"NA"'
-  out[is.nan(x)] <- '"NaN"'
-  out[is.infinite(x) & x > 0] <- '"Inf"'
-  out[is.infinite(x) & x < 0] <- '"-Inf"'
-  out
-}
-str_json <- function(x) {
-  if (length(x) == 0) return(character(0))
-  out <- paste0('"', gsub('"', '\\\\"', as.character(x)), '"')
-  out[is.na(x)] <- "null"
-  out
-}
-to_json <- function(x) {
-  if (is.null(x)) return("null")
-  if (is.data.frame(x)) x <- as.list(x)
-  if (is.list(x)) {
-    items <- vapply(x, to_json, character(1))
-    nm <- names(x)
-    if (!is.null(nm)) {
-      return(paste0("{", paste0(str_json(nm), ":", items, collapse = ","), "}"))
-    }
-    return(paste0("[", paste(items, collapse = ","), "]"))
-  }
-  if (is.matrix(x)) {
-    rows <- lapply(seq_len(nrow(x)), function(i) I(unname(x[i, ])))
-    return(to_json(rows))
-  }
-  keep_array <- inherits(x, "AsIs")
-  x <- unclass(x)
-  if (is.factor(x)) x <- as.character(x)
-  vals <- if (is.logical(x)) ifelse(is.na(x), "null", ifelse(x, "true", "false"))
-          else if (is.numeric(x)) num_json(as.double(x))
-          else str_json(x)
-  if (length(vals) == 1 && !keep_array) return(vals)
-  paste0("[", paste(vals, collapse = ","), "]")
-}
-read_data <- function(name) {
-  read.csv(file.path(data_dir, paste0(name, ".csv")), stringsAsFactors = FALSE)
-}
+source(file.path(here, "json_writer.R"))  # to_json, read_data
 
 # ---------------------------------------------------------------------------------------------
 cox_summary <- function(fit) {
