@@ -107,7 +107,26 @@ def kendall_tau_censored(x: np.ndarray, dx: np.ndarray, y: np.ndarray, dy: np.nd
 
 
 def cohort_figures(cohort: Cohort) -> dict[str, float]:
-    """The calibration figures of a cohort, on each patient's first line."""
+    """The calibration figures of a cohort, on each patient's first line.
+
+    Parameters
+    ----------
+    cohort
+        A cohort (simulated or not; the latent figures need ``cohort.truth``).
+
+    Returns
+    -------
+    dict of str to float
+        Medians (months), rates (%), the Choi / RECIST responder ratio and Kendall's tau of
+        (PFS, OS), keyed as in :data:`TARGETS`.
+
+    Examples
+    --------
+    >>> from netsurv.simulate import simulate_cohort
+    >>> figures = cohort_figures(simulate_cohort(40, seed=1, scenario="prrt"))
+    >>> 0 <= figures["ORR, RECIST 1.1 (%)"] <= 100
+    True
+    """
     first = cohort.lines.sort_values(["patient_id", "start_date"], kind="stable").drop_duplicates(
         "patient_id"
     )[["patient_id", "line_id"]]

@@ -28,6 +28,13 @@ class Therapy(BaseModel):
     Each lesion follows ``V(t) = V0 * (phi * exp(-kill_rate * t) + (1 - phi) * R(t))`` from the
     line's start: a sensitive fraction ``phi`` shrinks, the rest grows at the patient's rate
     slowed by ``growth_reduction`` until resistance (``R(t) = exp(g t - d min(t, T_res))``).
+
+    Examples
+    --------
+    >>> from netsurv.simulate import get_scenario
+    >>> prrt = get_scenario("prrt").therapies["PRRT"]
+    >>> prrt.n_cycles, prrt.cycle_weeks, prrt.sstr_directed
+    (4, 8, True)
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -124,7 +131,18 @@ def _therapies() -> dict[str, Therapy]:
 
 
 class Scenario(BaseModel):
-    """Every parameter of one simulated setting (see the field descriptions)."""
+    """Every parameter of one simulated setting (see the field descriptions).
+
+    Build one from a preset with :func:`netsurv.simulate.get_scenario` and keyword overrides;
+    the constructor validates every field and the consistency of the class weights.
+
+    Examples
+    --------
+    >>> from netsurv.simulate import get_scenario
+    >>> sc = get_scenario("mixed", followup_months=36)
+    >>> sc.max_lines, sc.followup_months, sorted(sc.next_lines)
+    (4, 36.0, ['PRRT', 'TKI', 'chemo', 'mTOR'])
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
