@@ -69,12 +69,27 @@ TARGETS: dict[str, dict[str, tuple[str, str, float, float]]] = {
         "median PFS, RECIST 1.1 (months)": ("11.0", "RADIANT-3, RADIANT-4", 9.0, 13.0),
         "median OS (months)": ("44.0", "RADIANT-3", 30.0, 60.0),
         "ORR, RECIST 1.1 (%)": ("5", "RADIANT-3", 0.0, 10.0),
-        "ORR, Choi (%)": ("far above RECIST", "van Treijen 2022 (Choi vs RECIST)", 10.0, 70.0),
-        "Choi / RECIST responders (ratio)": ("> 1", "van Treijen 2022", 2.0, np.inf),
+        "ORR, Choi (%)": (
+            "no NET figure",
+            "Choi: density drop without shrinkage counts as response",
+            10.0,
+            70.0,
+        ),
+        "Choi / RECIST responders (ratio)": (
+            "> 1 (expected, not published)",
+            "van Treijen 2022: Choi and RECIST disagree (kappa 0.41)",
+            2.0,
+            np.inf,
+        ),
     },
     "mixed": {
-        "median PFS, RECIST 1.1 (months)": ("15-30 (SSA first line)", "LITERATURE.md", 10.0, 35.0),
-        "median OS (months)": ("45-85", "LITERATURE.md [G]", 45.0, 90.0),
+        "median PFS, RECIST 1.1 (months)": (
+            "14-30 (as ssa: mostly SSA first)",
+            "Ter-Minassian 2017; PROMID",
+            10.0,
+            35.0,
+        ),
+        "median OS (months)": ("45-85", "LITERATURE.md simulator proposal [G]", 45.0, 90.0),
         "Kendall tau (PFS, OS)": ("0.31", "Ter-Minassian 2017", 0.15, 0.45),
     },
 }

@@ -224,7 +224,9 @@ class Scenario(BaseModel):
         description="Unrecorded therapy after the last recorded line (override as post__<field>).",
     )
     next_line_delay_days: tuple[int, int] = Field(
-        (28, 70), description="Days from the decision to the next line's start (uniform)."
+        (28, 70),
+        description="Days from the decision to the next line's start (uniform; at least 22 so "
+        "that the next line's baseline scans, 1-21 days before its start, follow the decision).",
     )
     # --- new lesions, pseudoprogression, dedifferentiation
     new_lesion_rate: float = Field(
