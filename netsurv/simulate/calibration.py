@@ -58,9 +58,9 @@ TARGETS: dict[str, dict[str, tuple[str, str, float, float]]] = {
             20.0,
         ),
         "pseudoprogression, iRECIST read (%)": (
-            "5 (18/354); 21 (7/34)",
-            "Brabander 2017; Zwirtz 2022",
-            2.0,
+            "5 (>= 10 % reversible rise); 21 (7/34)",
+            "Brabander 2017; Zwirtz 2022 (iRECIST needs +20 % and 5 mm)",
+            1.0,
             20.0,
         ),
         "Kendall tau (PFS, OS)": ("0.31 (SSA cohort)", "Ter-Minassian 2017", 0.15, 0.45),

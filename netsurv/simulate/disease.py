@@ -96,10 +96,9 @@ def baseline_lesions(
 ) -> LesionState:
     """Baseline CT and SST-PET-only lesions, plus empty slots for new lesions of each line."""
     n = len(dd_patient)
-    n_ct = np.minimum(1 + rng.poisson(sc.n_targets_mean, n), 6) + rng.poisson(
-        sc.n_nontargets_mean, n
-    )
-    n_ct = np.minimum(n_ct, MAX_CT_LESIONS)
+    # 1-6 large (measurable) lesions, then smaller ones; at most MAX_CT_LESIONS in all
+    n_big = np.minimum(1 + rng.poisson(sc.n_targets_mean, n), 6)
+    n_ct = np.minimum(n_big + rng.poisson(sc.n_nontargets_mean, n), MAX_CT_LESIONS)
     n_pet = np.minimum(rng.poisson(sc.n_pet_only_mean, n), MAX_PET_ONLY)
     n_new = NEW_PER_LINE * (n_lines + 1)
     L = MAX_CT_LESIONS + MAX_PET_ONLY + n_new
@@ -113,8 +112,7 @@ def baseline_lesions(
     pet_site = np.array([BONE, NODE, 0])[choice(rng, {"b": 0.6, "n": 0.25, "l": 0.15}, (n, L))]
     site = np.where(col < MAX_CT_LESIONS, ct_site, pet_site).astype(np.int8)
     # the first CT lesions are the large (measurable) ones; the rest are smaller
-    big = col < (1 + rng.poisson(sc.n_targets_mean, n)).clip(1, 6)[:, None]
-    big[:, 0] = True
+    big = col < n_big[:, None]
     node = site == NODE
     ratio = np.where(node, rng.uniform(0.6, 0.85, (n, L)), rng.uniform(0.55, 0.9, (n, L)))
     size = np.where(
