@@ -145,7 +145,7 @@ def build_adrs(
     --------
     >>> import netsurv as ns
     >>> adrs = build_adrs(ns.classify(ns.load_demo(), "recist1.1"))
-    >>> adrs.query("USUBJID == 'P0070' and PARAMCD in ['BOR', 'RSP']")[["PARAMCD", "AVALC"]].values.tolist()
+    >>> adrs.query("USUBJID == 'P0035' and PARAMCD in ['BOR', 'RSP']")[["PARAMCD", "AVALC"]].values.tolist()
     [['BOR', 'PR'], ['RSP', 'Y']]
     """
     if "confirm" in bor_options:
@@ -256,8 +256,8 @@ def build_adtr(
     --------
     >>> import netsurv as ns
     >>> adtr = build_adtr(ns.classify(ns.load_demo(), "recist1.1"))
-    >>> adtr.query("USUBJID == 'P0070'")[["PARAMCD", "ABLFL", "AVAL", "PCHG"]].round(1).head(3).values.tolist()
-    [['SDIAM', 'Y', 71.1, 0.0], ['SDIAM', None, 65.0, -8.6], ['SDIAM', None, 54.3, -23.6]]
+    >>> adtr.query("USUBJID == 'P0035'")[["PARAMCD", "ABLFL", "AVAL", "PCHG"]].round(1).head(3).values.tolist()
+    [['SDIAM', 'Y', 101.9, 0.0], ['SDIAM', None, 96.9, -4.9], ['SDIAM', None, 88.5, -13.2]]
     """
     table = _table(timepoints)
     crits = timepoints.criteria if isinstance(timepoints, Timepoints) else ()

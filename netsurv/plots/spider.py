@@ -57,7 +57,7 @@ def spider(
     >>> from netsurv.plots.spider import spider
     >>> ax = spider(ns.classify(ns.load_demo(), "recist1.1"))
     >>> len(ax.collections[0].get_segments()), ax.get_xlabel()
-    (559, 'Months from start of line')
+    (558, 'Months from start of line')
     """
     rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
     if ax is None:

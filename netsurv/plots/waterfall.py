@@ -35,7 +35,7 @@ def best_change(
     >>> import netsurv as ns
     >>> tp = ns.classify(ns.load_demo(), "recist1.1")
     >>> best_change(tp)["best_pct_change"].round(1).head(4).tolist()
-    [-11.4, -21.0, -1.4, -6.6]
+    [-2.8, -35.9, -6.9, -5.8]
     """
     rows, _, _ = pick(timepoints, criterion)
     fu = rows[(rows["role"] == "follow_up") & np.isfinite(rows["pct_change_baseline"])]
@@ -91,7 +91,7 @@ def waterfall(
     >>> from netsurv.plots.waterfall import waterfall
     >>> ax = waterfall(ns.classify(ns.load_demo(), "recist1.1"))
     >>> len(ax.patches), ax.get_ylabel()
-    (536, 'Best change from baseline (%)')
+    (530, 'Best change from baseline (%)')
     """
     rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
     data = best_change(rows) if len(rows) else pd.DataFrame()

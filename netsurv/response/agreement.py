@@ -146,7 +146,7 @@ def agreement(
     >>> tp = ns.classify(ns.load_demo(), ["recist1.1", "choi"])
     >>> res = ns.agreement(tp, criterion_a="recist1.1", criterion_b="choi")
     >>> res.summary[["level", "n", "n_agree"]].to_string(index=False)
-    'level    n  n_agree\\n scan 3243     1765\\n  bor  567      298\\n   pd  567      449'
+    'level    n  n_agree\\n scan 3220     1775\\n  bor  558      297\\n   pd  558      452'
     """
     b_source = timepoints_a if timepoints_b is None else timepoints_b
     ta, name_a = _one(timepoints_a, criterion_a, "a")

@@ -151,7 +151,7 @@ def best_response(
     >>> tp = ns.classify(ns.load_demo(), "recist1.1")
     >>> bor = ns.best_response(tp)
     >>> bor[["patient_id", "line_id", "bor", "first_pd_date"]].head(4).to_string(index=False)
-    'patient_id line_id bor first_pd_date\\n     P0001      L1  SD    2013-12-18\\n     P0001      L2  SD    2015-06-18\\n     P0001      L3  SD    2017-05-28\\n     P0001      L4  SD           NaT'
+    'patient_id line_id bor first_pd_date\\n     P0001      L1  SD    2015-02-11\\n     P0001      L2  PR    2020-05-15\\n     P0001      L3  SD           NaT\\n     P0002      L1  SD    2014-01-29'
     """
     table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
     missing = [c for c in (*REQUIRED, "days_from_start") if c not in table.columns]

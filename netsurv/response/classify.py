@@ -162,12 +162,12 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     --------
     >>> import netsurv as ns
     >>> tp = ns.classify(ns.load_demo(), ["recist1.1", "sstv"])
-    >>> q = "patient_id == 'P0070' and criterion == 'recist1.1' and response == 'PR'"
+    >>> q = "patient_id == 'P0035' and criterion == 'recist1.1' and response == 'PR'"
     >>> row = tp.table.query(q).iloc[0]
     >>> float(round(row["pct_change_baseline"], 1)), row["response"], row["reason"]
-    (-31.8, 'PR', 'size_pr')
+    (-35.6, 'PR', 'size_pr')
     >>> print(tp.attrition.loc[0, "row_key"], "|", tp.attrition.loc[0, "reason"])
-    P0073 / L2 | baseline volume is 0: relative change undefined
+    P0166 / L4 | baseline volume is 0: relative change undefined
     """
     crits = resolve_criteria(criteria)
     prep = prepare(cohort)

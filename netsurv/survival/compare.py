@@ -183,7 +183,7 @@ def compare_criteria(
     >>> cmp.table[["criterion", "n", "n_status", "note"]]
        criterion    n  n_status                                    note
     0  recist1.1  199         0  all units in one group (non-responder)
-    1       choi  199        33
+    1       choi  199        38
     """
     check_status(status)
     check_lines(lines)

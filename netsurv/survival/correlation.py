@@ -185,8 +185,8 @@ def pfs_os_correlation(
     >>> ns.survival.pfs_os_correlation(ns.load_demo(), criteria=["recist1.1", "choi"],
     ...                                n_boot=0)[["criterion", "n", "n_pairs", "tau"]]
        criterion    n  n_pairs       tau
-    0  recist1.1  200    10698  0.232754
-    1       choi  200    12311  0.168711
+    0  recist1.1  200    10743  0.259797
+    1       choi  200    12211  0.222504
     """
     check_lines(lines)
     if n_boot < 0:

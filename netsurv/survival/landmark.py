@@ -260,8 +260,8 @@ def landmark(
     >>> res = ns.survival.landmark(ns.load_demo(), criterion="recist1.1", at_months=3)
     >>> res.data[["landmark", "patient_id", "time", "event", "responder"]].round(2).head(3)
        landmark patient_id   time  event  responder
-    0       3.0      P0001  84.00      1          0
-    1       3.0      P0002  77.39      1          0
+    0       3.0      P0001  99.64      1          0
+    1       3.0      P0002  79.43      1          0
     2       3.0      P0003  38.13      0          0
     >>> res.summary.loc[0, "note"]
     'all units in one group (non-responder)'

@@ -110,7 +110,7 @@ def compare_responders(
     >>> res[["method", "landmark", "n", "n_responders"]]
                method  landmark    n  n_responders
     0        landmark       3.0  199             0
-    1  time-dependent       NaN  200            21
+    1  time-dependent       NaN  200            24
     """
     check_lines(lines)
     (name,) = criterion_names(criterion)

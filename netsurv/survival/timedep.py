@@ -125,12 +125,12 @@ def time_dependent_cox(
     >>> res = ns.survival.time_dependent_cox(ns.load_demo(), criterion="recist1.1",
     ...                                      status="progression", lines="all")
     >>> res.data[["patient_id", "line_id", "start", "stop", "event", "progressed"]].round(2).head(5)
-      patient_id line_id  start   stop  event  progressed
-    0      P0001      L1   0.00  13.96      0           0
-    1      P0001      L1  13.96  87.00      1           1
-    2      P0001      L2   0.00  16.46      0           0
-    3      P0001      L2  16.46  71.52      1           1
-    4      P0001      L3   0.00  22.11      0           0
+      patient_id line_id  start    stop  event  progressed
+    0      P0001      L1   0.00   27.76      0           0
+    1      P0001      L1  27.76  102.64      1           1
+    2      P0001      L2   0.00   60.94      0           0
+    3      P0001      L2  60.94   72.74      1           1
+    4      P0001      L3   0.00    4.93      1           0
     """
     check_status(status)
     check_lines(lines)
