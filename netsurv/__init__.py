@@ -12,13 +12,14 @@ Examples
 
 from __future__ import annotations
 
-from netsurv import criteria, endpoints, io, plots, survival
+from netsurv import criteria, endpoints, io, plots, simulate, survival
 from netsurv.cohort import Cohort
 from netsurv.datasets import load_demo
 from netsurv.endpoints import derive_endpoints
 from netsurv.errors import ConfigError, NetsurvError, ValidationError
 from netsurv.io import read_cohort
 from netsurv.response import agreement, best_response, classify, classify_matrix
+from netsurv.simulate import simulate_cohort
 from netsurv.sweep import sweep
 from netsurv.validation import ValidationOptions
 
@@ -42,6 +43,8 @@ __all__ = [
     "load_demo",
     "plots",
     "read_cohort",
+    "simulate",
+    "simulate_cohort",
     "survival",
     "sweep",
 ]
