@@ -34,6 +34,7 @@ Composite = Literal["size", "size_or_density", "size_and_density"]
 CRRule = Literal["recist", "zero", "none"]
 MissingRule = Literal["ne_unless_pd", "ne"]
 CRThenPR = Literal["data_issue", "pd", "pr"]
+UnresolvedPD = Literal["event", "censor"]
 
 #: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
 #: the RECIST complete-response rule (non-nodal 0 mm, nodes < 10 mm) apply to them.
@@ -179,6 +180,11 @@ class Criterion:
         4-8 weeks, ``(28, 56)``); ``max_days`` None = no upper limit.
     confirm_pd_min_abs
         Further growth of the sum that confirms progression (iRECIST: 5 mm).
+    unresolved_pd
+        An unconfirmed PD that no later evaluable scan of the line confirms or resolves
+        (``pd_status`` ``"unresolved"``: treatment stopped or changed, or follow-up ended):
+        ``"event"`` (default) counts it as progression at its date for PFS / TTP; ``"censor"``
+        treats it as an adequate assessment without progression (CRITERIA.md 2.6 CONFIG).
     sd_min_days
         Default minimum days from line start for SD (and NON-CR/NON-PD) to count in the best
         overall response (42).
@@ -242,6 +248,7 @@ class Criterion:
     confirm_pd: bool = False
     confirm_pd_window: tuple[int, int | None] = (28, 56)
     confirm_pd_min_abs: float = 5.0
+    unresolved_pd: UnresolvedPD = "event"
     sd_min_days: int = 42
     cr_then_pr: CRThenPR = "data_issue"
     follow_up_scans: int | None = None
@@ -355,6 +362,7 @@ class _Validator:
             ("cr_rule", CRRule),
             ("missing", MissingRule),
             ("cr_then_pr", CRThenPR),
+            ("unresolved_pd", UnresolvedPD),
         ):
             self.choice(f, get_args(lit))
         for f in (

@@ -30,9 +30,12 @@ def derive_endpoints(
     (:func:`netsurv.endpoints.derive_from_timepoints`).
 
     Progression under a criterion that confirms it (iRECIST, ``confirm_pd``) is the date of
-    the first unconfirmed PD that a later scan confirms (iUPD of the confirmed block); an
-    unconfirmed PD that is never confirmed (pseudoprogression, or no later scan) is an
-    adequate assessment, not an event.
+    the first unconfirmed PD that a later scan confirms (iUPD of the confirmed block), or an
+    unconfirmed PD that no later evaluable scan of the line resolves (``pd_status``
+    ``"unresolved"``: the patient stopped or changed treatment, or follow-up ended; not an
+    event when the criterion's ``unresolved_pd`` is ``"censor"``); an
+    unconfirmed PD that a later non-PD scan resolved (pseudoprogression) is an adequate
+    assessment, not an event.
 
     Parameters
     ----------
@@ -69,7 +72,8 @@ def derive_endpoints(
     True
     """
     tp = criteria if isinstance(criteria, Timepoints) else classify(cohort, criteria)
-    table = _progression_as_endpoint_event(tp.table)
+    censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
+    table = _progression_as_endpoint_event(tp.table, censor_unresolved)
     bor = best_response(tp)
     res = derive_from_timepoints(
         cohort,
@@ -86,10 +90,17 @@ def derive_endpoints(
     return EndpointResult(table=res.table, attrition=attrition, scheme=res.scheme)
 
 
-def _progression_as_endpoint_event(table: pd.DataFrame) -> pd.DataFrame:
-    """PD rows that never get confirmed count as adequate non-progression assessments."""
+def _progression_as_endpoint_event(
+    table: pd.DataFrame, censor_unresolved: list[str]
+) -> pd.DataFrame:
+    """PD rows a later scan showed to be pseudoprogression (and unresolved ones, when the
+    criterion says so) count as adequate non-PD scans."""
     follow = table[table["role"] == "follow_up"]
-    unconfirmed = (follow["response"] == "PD") & (follow["pd_status"] == "unconfirmed")
+    status = follow["pd_status"]
+    not_pd = (status == "unconfirmed") | (
+        (status == "unresolved") & follow["criterion"].isin(censor_unresolved)
+    )
+    unconfirmed = (follow["response"] == "PD") & not_pd
     if not unconfirmed.any():
         return follow
     return follow.assign(response=follow["response"].mask(unconfirmed, "NON-CR/NON-PD"))

@@ -30,7 +30,7 @@ from netsurv.endpoints.engine import (
 )
 from netsurv.endpoints.rules import CensoringScheme, Origin
 from netsurv.errors import ConfigError
-from netsurv.response.codes import CR, MR, NONCR, PD, PD_UNCONFIRMED, PR, SD
+from netsurv.response.codes import CR, MR, NONCR, PD, PD_UNCONFIRMED, PD_UNRESOLVED, PR, SD
 from netsurv.response.matrix import NOT_READ, ResponseMatrix
 
 MatrixEndpoint = Literal["PFS", "TTP", "OS"]
@@ -169,7 +169,12 @@ def endpoint_matrix(
     cnsr = np.empty((n_lines, n_crit), dtype=np.int16)
     for lo in range(0, n_crit, block):
         hi = min(lo + block, n_crit)
-        d, e, c = _derive_block(matrix.codes[rows.index, lo:hi], rows, day, scheme, endpoint)
+        censor_unresolved = np.array(
+            [c.unresolved_pd == "censor" for c in matrix.criteria[lo:hi]], dtype=bool
+        )
+        d, e, c = _derive_block(
+            matrix.codes[rows.index, lo:hi], rows, day, scheme, endpoint, censor_unresolved
+        )
         days[:, lo:hi], event[:, lo:hi], cnsr[:, lo:hi] = d, e, c
     return EndpointMatrix(
         lines=out_lines.reset_index(drop=True),
@@ -244,13 +249,20 @@ def _per_line(
 
 
 def _derive_block(
-    codes: np.ndarray, rows: _Rows, day: _Days, scheme: CensoringScheme, endpoint: str
+    codes: np.ndarray,
+    rows: _Rows,
+    day: _Days,
+    scheme: CensoringScheme,
+    endpoint: str,
+    censor_unresolved: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_lines = len(day.origin)
     read = codes != NOT_READ
     resp = codes & 15
     valid = read & rows.follow_up[:, None] & (resp != 0)
-    progression = valid & (resp == PD) & ((codes >> 4) != PD_UNCONFIRMED)
+    status = codes >> 4
+    not_event = (status == PD_UNCONFIRMED) | ((status == PD_UNRESOLVED) & censor_unresolved)
+    progression = valid & (resp == PD) & ~not_event
     adequate = valid & np.isin(resp, _ADEQUATE)
     rday = rows.day[:, None]
 

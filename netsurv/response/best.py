@@ -295,7 +295,7 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     sd_min = rows.sd_min[keep]
     m = len(g)
     gstart = group_starts(g)
-    code = np.array([_RANK.get(r, _NONE_RANK) for r in resp], dtype=np.int64)
+    code = pd.Series(resp, dtype=object).map(_RANK).fillna(_NONE_RANK).to_numpy(dtype=np.int64)
 
     late = dfs >= sd_min
     sd_like = np.isin(code, (_CR, _PR, _MR, _SD)) & late

@@ -147,7 +147,10 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         * ``response``: overall time-point response (CR, PR, MR, SD, NON-CR/NON-PD, PD, NE;
           empty on the baseline row);
         * ``pd_status``: for criteria with ``confirm_pd`` (iRECIST), on PD scans:
-          ``"unconfirmed"`` (iUPD never confirmed: pseudoprogression or no later scan),
+          ``"unconfirmed"`` (iUPD never confirmed and resolved by a later evaluable non-PD
+          scan: pseudoprogression), ``"unresolved"`` (iUPD neither confirmed nor resolved:
+          no later evaluable scan on the line; it is the iUPD category of the BOR and a
+          progression event for PFS),
           ``"confirmed"`` (iUPD confirmed later) or ``"iCPD"`` (the confirming scan and later
           PD scans of the block);
         * ``reason``: why, one of :data:`netsurv.response.codes.REASONS`, e.g. ``sum_pd``,

@@ -14,9 +14,13 @@ BEST_ORDER = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD", "NE")
 NTL_STATUSES = ("CR", "NON-CR/NON-PD", "PD", "NE")
 NTL_CODE = {"CR": CR, "NON-CR/NON-PD": NONCR, "PD": PD, "NE": NE}
 
-#: iRECIST progression status of a PD scan.
-PD_STATUSES = ("", "unconfirmed", "confirmed", "iCPD")
-PD_NA, PD_UNCONFIRMED, PD_CONFIRMED, PD_ICPD = range(4)
+#: iRECIST progression status of a PD scan: ``unconfirmed`` (an iUPD a later evaluable non-PD
+#: scan resolved: pseudoprogression), ``confirmed`` (the iUPD of a confirmed block), ``iCPD``
+#: (the confirming scan and later PD scans of the block), ``unresolved`` (an iUPD neither
+#: confirmed nor resolved: no later evaluable scan on the line; iRECIST's iUPD category, and a
+#: progression event for PFS).
+PD_STATUSES = ("", "unconfirmed", "confirmed", "iCPD", "unresolved")
+PD_NA, PD_UNCONFIRMED, PD_CONFIRMED, PD_ICPD, PD_UNRESOLVED = range(5)
 
 #: Why a scan got its response (the ``reason`` column).
 REASONS = (

@@ -28,6 +28,7 @@ from netsurv.response.codes import (
     PD_CONFIRMED,
     PD_ICPD,
     PD_UNCONFIRMED,
+    PD_UNRESOLVED,
     PR,
     SD,
     R,
@@ -301,7 +302,8 @@ def _confirm_pd(m: Measured, crit: Criterion, resp: np.ndarray) -> np.ndarray:
     scan is the iUPD.  A later PD scan of the block confirms it when it lies within
     ``confirm_pd_window`` days of the iUPD and shows further growth since the iUPD (sum up by
     ``confirm_pd_min_abs``, cumulative), new non-target progression, or more / larger new
-    lesions.  A non-PD scan ends the block (pseudoprogression if unconfirmed).
+    lesions.  A non-PD evaluable scan ends the block (pseudoprogression if unconfirmed); an
+    unconfirmed block that no later evaluable scan of the line ends is ``unresolved``.
     """
     n = len(resp)
     idx = np.arange(n)
@@ -334,7 +336,22 @@ def _confirm_pd(m: Measured, crit: Criterion, resp: np.ndarray) -> np.ndarray:
     status = np.zeros(n, dtype=np.int8)
     rows = np.flatnonzero(is_pd)
     fc = first[block[rows]]
+    resolved = _later_in_group(np.isin(resp, (CR, PR, MR, SD, NONCR)), m.gstart)
+    unconfirmed = np.where(resolved[rows], PD_UNCONFIRMED, PD_UNRESOLVED)
     status[rows] = np.where(
-        fc < n, np.where(rows >= fc, PD_ICPD, PD_CONFIRMED), PD_UNCONFIRMED
+        fc < n, np.where(rows >= fc, PD_ICPD, PD_CONFIRMED), unconfirmed
     ).astype(np.int8)
     return status
+
+
+def _later_in_group(flag: np.ndarray, gstart: np.ndarray) -> np.ndarray:
+    """Whether ``flag`` holds on a later row of the same group (rows sorted by group)."""
+    n = len(flag)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    idx = np.arange(n)
+    first_at_or_after = np.minimum.accumulate(np.where(flag, idx, n)[::-1])[::-1]
+    after = np.append(first_at_or_after[1:], n)
+    starts = np.unique(gstart)
+    group_end = np.append(starts[1:], n)[np.searchsorted(starts, gstart)]
+    return after < group_end

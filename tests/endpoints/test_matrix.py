@@ -3,6 +3,8 @@ by column, on random cohorts that exercise every censoring rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +19,7 @@ CRITERIA = [
         "recist1.1", progression_threshold=[0.1, 0.2, 0.4], response_threshold=[-0.1, -0.3]
     ),
     ns.criteria.get("irecist"),
+    replace(ns.criteria.IRECIST, name="irecist_censor_unresolved", unresolved_pd="censor"),
     ns.criteria.get("choi"),
     ns.criteria.get("sstv"),
 ]

@@ -6,6 +6,8 @@ confirmation), the recorded read."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from resp_build import Case, row
 
@@ -242,7 +244,8 @@ def test_irecist_pseudoprogression_and_confirmation() -> None:
     assert status("PSEUDO") == [("SD", None), ("PD", "unconfirmed"), ("SD", None)]
     assert status("CONF") == [("SD", None), ("PD", "confirmed"), ("PD", "iCPD")]
     assert status("CUM") == [("SD", None), ("PD", "confirmed"), ("PD", "confirmed"), ("PD", "iCPD")]
-    assert status("LATE") == [("SD", None), ("PD", "unconfirmed"), ("PD", "unconfirmed")]
+    # not confirmed (88 days later is outside the window) and not resolved by a non-PD scan
+    assert status("LATE") == [("SD", None), ("PD", "unresolved"), ("PD", "unresolved")]
     assert status("NTL") == [("SD", None), ("PD", "confirmed"), ("PD", "iCPD")]
     assert status("NEW") == [("SD", None), ("PD", "confirmed"), ("PD", "confirmed"), ("PD", "iCPD")]
     wide = ns.criteria.Criterion(name="irecist_wide", confirm_pd=True, confirm_pd_window=(28, None))
@@ -254,11 +257,24 @@ def test_irecist_pseudoprogression_and_confirmation() -> None:
     assert bor.loc["PSEUDO", "bor"] == "SD"
     assert bor.loc["CONF", "first_pd_date"] == row(tp, "CONF", 112)["date"]  # the iUPD date
     assert bor.loc["CONF", "pd_status"] == "confirmed"
-    assert bor.loc["LATE", "bor"] == "SD" and pd_isna(bor.loc["LATE", "first_pd_date"])
-    assert bor.loc["LATE", "pd_status"] == "unconfirmed"
+    assert bor.loc["LATE", "bor"] == "SD"  # iSD at day 56, then an iUPD never confirmed
+    assert bor.loc["LATE", "first_pd_date"] == row(tp, "LATE", 112)["date"]
+    assert bor.loc["LATE", "pd_status"] == "unresolved"
     # the same scans under RECIST 1.1: first PD at the first growth
     rec = best_response(classify(cohort, "recist1.1")).set_index("patient_id")
     assert rec.loc["PSEUDO", "first_pd_date"] == row(tp, "PSEUDO", 112)["date"]
+
+    # PFS: pseudoprogression is no event; a confirmed block counts from its iUPD; an unresolved
+    # iUPD counts (unresolved_pd="event", the default) or not ("censor")
+    censor = replace(ns.criteria.IRECIST, name="irecist_c", unresolved_pd="censor")
+    ep = ns.derive_endpoints(cohort, ["irecist", censor], endpoints=["PFS"]).table
+    pfs = ep.set_index(["criterion", "patient_id"])
+    assert pfs.loc[("irecist", "PSEUDO"), "event"] == 0
+    assert pfs.loc[("irecist", "CONF"), "date"] == row(tp, "CONF", 112)["date"]
+    assert pfs.loc[("irecist", "LATE"), "event"] == 1
+    assert pfs.loc[("irecist", "LATE"), "date"] == row(tp, "LATE", 112)["date"]
+    assert pfs.loc[("irecist_c", "LATE"), "event"] == 0
+    assert pfs.loc[("irecist_c", "CONF"), "event"] == 1
 
 
 def pd_isna(x: object) -> bool:
