@@ -308,8 +308,22 @@ RECIST_10 = replace(
 """RECIST with a 10 % response cut-off (Lamarca et al., Br J Cancer 2018;118:181-8).
 
 Response: sum of diameters <= -10 % vs baseline; everything else as RECIST 1.1 (CRITERIA.md
-section 2.8).  For a +10 % progression cut-off too:
-``replace(RECIST_10, name="recist_10_10", progression_threshold=0.10)``.
+section 2.8).  :data:`RECIST_10_10` lowers the progression cut-off too.
+"""
+
+RECIST_10_10 = replace(
+    RECIST_10,
+    name="recist_10_10",
+    label="RECIST, 10 % cut-offs",
+    source="Lower size cut-offs proposed for slowly growing NETs (Di Franco et al., Semin Nucl "
+    "Med 2025;55:754-65); response as Lamarca A et al. Br J Cancer 2018;118:181-8.",
+    progression_threshold=0.10,
+)
+"""RECIST with 10 % cut-offs for both response and progression.
+
+Response: sum of diameters <= -10 % vs baseline; progression: >= +10 % vs nadir and still
+>= 5 mm (the RECIST absolute minimum, kept so that measurement noise on small sums is not
+called progression); new lesions and non-target progression as RECIST 1.1.
 """
 
 READER = Criterion(
@@ -350,6 +364,7 @@ PRESETS: dict[str, Criterion] = {
         EARLY_SSTV,
         LIVER3,
         RECIST_10,
+        RECIST_10_10,
         READER,
     )
 }

@@ -214,6 +214,19 @@ def test_minor_response_and_ten_percent_cut_off() -> None:
     assert row(tp, "M13", 56, "recist1.1")["response"] == "SD"
 
 
+def test_ten_percent_progression_cut_off_keeps_the_5_mm_minimum() -> None:
+    c = Case()
+    for pid, after in (("G10", 55.0), ("G9", 54.9), ("SMALL", 26.4)):
+        base = 24.0 if pid == "SMALL" else 50.0
+        c.scan(pid, -7, T1=base)
+        c.scan(pid, 84, T1=after)
+    tp = classify(c.build(), ["recist_10_10", "recist1.1"])
+    assert row(tp, "G10", 84, "recist_10_10")["response"] == "PD"  # +10.0 %, +5.0 mm
+    assert row(tp, "G10", 84, "recist1.1")["response"] == "SD"
+    assert row(tp, "G9", 84, "recist_10_10")["response"] == "SD"  # +9.8 %
+    assert row(tp, "SMALL", 84, "recist_10_10")["response"] == "SD"  # +10 % but only 2.4 mm
+
+
 def test_irecist_pseudoprogression_and_confirmation() -> None:
     c = Case()
     for pid in ("PSEUDO", "CONF", "CUM", "LATE", "NTL", "NEW"):
@@ -297,7 +310,7 @@ def test_reader_response_is_taken_as_recorded() -> None:
 
 
 def test_every_preset_classifies_and_cites_a_source() -> None:
-    assert len(ns.criteria.PRESETS) == 17
+    assert len(ns.criteria.PRESETS) == 18
     for crit in ns.criteria.PRESETS.values():
         assert crit.source, crit.name
     c = Case()
