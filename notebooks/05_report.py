@@ -129,6 +129,7 @@ figures("sweep", "Threshold sweep")
 # ## Provenance
 
 # %%
+show("run_notes", "Notes of the run (warnings, skipped steps)")
 if manifest_path.exists():
     man = json.loads(manifest_path.read_text())
     display(Markdown(f"netsurv {man['netsurv']}, git commit `{man['git_commit']}`, seed {man['seed']}."))

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from rich.console import Console
 
 from netsurv.config import Config
@@ -96,8 +98,8 @@ def run(
     """
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     folder = Path(out) if out is not None else config.output_dir()
-    step = _stepper(progress, console or Console(stderr=True, highlight=False))
     notes: list[str] = []
+    step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
 
     with step("reading and validating the cohort"):
         cohort = stages.load_cohort(config)
@@ -168,6 +170,7 @@ def run(
             notes=notes,
         )
 
+    writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))
     report = None
     if config.report.enabled:
         with step("report"):
@@ -204,13 +207,22 @@ def run(
     )
 
 
-def _stepper(progress: bool, console: Console) -> Callable[[str], Any]:
+def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[str], Any]:
+    """A context manager per step: progress lines, and the step's warnings kept as notes
+    (each distinct message once) so that they reach the manifest and the report."""
+
     @contextmanager
     def step(label: str) -> Iterator[None]:
         t = time.perf_counter()
         if progress:
             console.print(f"[bold]•[/bold] {label} …")
-        yield
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+        for w in caught:
+            note = f"{label}: {w.category.__name__}: {w.message}"
+            if note not in notes:
+                notes.append(note)
         if progress:
             console.print(f"  done in {time.perf_counter() - t:.1f} s", style="dim")
 
