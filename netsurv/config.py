@@ -53,10 +53,25 @@ class RunConfig(_Section):
     n_jobs: int = Field(2, ge=1)
 
 
+class SimulationConfig(_Section):
+    """A simulated cohort as the data (``data.source = "simulate"``)."""
+
+    scenario: str = "mixed"
+    n_patients: int = Field(500, ge=1)
+    seed: int = Field(1, ge=0)
+    overrides: dict[str, Any] = {}
+
+
 class DataConfig(_Section):
-    """Where the cohort comes from and how it is validated."""
+    """Where the cohort comes from and how it is validated.
+
+    ``source`` is ``"demo"`` (the bundled cohort), ``"simulate"`` (a cohort made by
+    :func:`netsurv.simulate_cohort` with ``[data.simulation]``) or a path (a folder of tables,
+    an SDTM folder, a REDCap export), relative to the config file.
+    """
 
     source: str = "demo"
+    simulation: SimulationConfig = SimulationConfig()
     format: Literal["tables", "sdtm", "redcap"] = "tables"
     mapping: Path | None = None
     encoding: str = "utf-8"

@@ -177,16 +177,12 @@ def run(
             from netsurv.pipeline.report import build_report
 
             report = build_report(folder, config, notes=notes)
-    source = None if config.data.source == "demo" else config.resolve(config.data.source)
-    if source is None:
-        from netsurv.datasets import demo_folder
-
-        source = demo_folder()
+    source = _input_source(config)
     finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     man = manifest(
         config=config.model_dump(mode="json"),
-        inputs=input_files(source),
-        input_root=source if source.is_dir() else source.parent,
+        inputs=input_files(source) if source is not None else [],
+        input_root=Path(".") if source is None else source if source.is_dir() else source.parent,
         writer=writer,
         extra_outputs=[report] if report is not None else [],
         started=started,
@@ -205,6 +201,17 @@ def run(
         manifest=manifest_path,
         notes=notes,
     )
+
+
+def _input_source(config: Config) -> Path | None:
+    """The input files' folder (None for a simulated cohort: the config records its recipe)."""
+    if config.data.source == "simulate":
+        return None
+    if config.data.source == "demo":
+        from netsurv.datasets import demo_folder
+
+        return demo_folder()
+    return config.resolve(config.data.source)
 
 
 def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[str], Any]:

@@ -44,7 +44,8 @@ class Analysed:
 
 
 def load_cohort(cfg: Config) -> Cohort:
-    """The cohort the config names (``data.source``: ``"demo"`` or a path), validated."""
+    """The cohort the config names (``data.source``: ``"demo"``, ``"simulate"`` or a path),
+    validated."""
     severity = {r: "warning" for r in cfg.data.warn} | {r: "off" for r in cfg.data.off}
     kwargs: dict[str, object] = {"severity": severity}
     if cfg.data.baseline_window_days is not None:
@@ -56,6 +57,11 @@ def load_cohort(cfg: Config) -> Cohort:
         from netsurv.datasets import demo_folder
 
         return ns.read_cohort(demo_folder(), options=options)
+    if cfg.data.source == "simulate":
+        sim = cfg.data.simulation
+        return ns.simulate_cohort(
+            sim.n_patients, seed=sim.seed, scenario=sim.scenario, **sim.overrides
+        )
     path = cfg.resolve(cfg.data.source)
     if not path.exists():
         raise ConfigError(f"data.source: {path} does not exist")

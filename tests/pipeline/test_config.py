@@ -91,3 +91,22 @@ def test_criteria_presets_variants_and_grids() -> None:
         build_criteria(bad.criteria)
     with pytest.raises(ns.ConfigError, match="reference"):
         build_criteria(Config.model_validate({"criteria": {"reference": "choi"}}).criteria)
+
+
+ANALYSES = sorted((Path(__file__).resolve().parents[2] / "analyses").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", ANALYSES, ids=lambda p: p.stem)
+def test_every_analysis_config_is_valid(path: Path) -> None:
+    cfg = load_config(path)
+    assert cfg.build_criteria()
+    assert cfg.output_dir().name == cfg.run.name
+
+
+def test_the_four_analyses_exist() -> None:
+    assert {p.stem for p in ANALYSES} >= {
+        "demo",
+        "prrt_volumetric_vs_recist",
+        "threshold_sweep",
+        "subset_pancreatic_g2",
+    }

@@ -146,3 +146,24 @@ def test_report_has_its_sections(tmp_path: Path) -> None:
     assert outputs and not [
         o for o in outputs if o["output_type"] == "error" or o.get("name") == "stderr"
     ]
+
+
+def test_a_simulated_cohort_as_the_data(tmp_path: Path) -> None:
+    cfg = Config.model_validate(
+        FAST
+        | {
+            "data": {
+                "source": "simulate",
+                "simulation": {"scenario": "prrt", "n_patients": 60, "seed": 3},
+            },
+            "figures": {"include": [], "formats": ["png"], "style": "none"},
+            "compare": {"enabled": False},
+        }
+    )
+    res = run(cfg, out=tmp_path / "sim")
+    man = json.loads(res.manifest.read_text())
+    assert man["inputs"] == {} and man["config"]["data"]["simulation"]["scenario"] == "prrt"
+    import pandas as pd
+
+    lines = pd.read_csv(res.tables["lines_analysed"][0])
+    assert set(lines["regimen_class"]) == {"PRRT"} and len(lines) == 60
