@@ -282,6 +282,18 @@ class Criterion:
             self.follow_up_scans,
         )
 
+    @property
+    def defines_progression(self) -> bool:
+        """Whether the criterion can call progression (else it is an early-response
+        classification, like the early SST-TV change, and has no PFS / TTP / DoR)."""
+        return (
+            self.measure == "reader"
+            or self.progression_threshold is not None
+            or self.progression_abs_sufficient is not None
+            or self.new_lesion_pd
+            or self.nontarget_pd
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dictionary (for tables and manifests)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -29,6 +29,9 @@ def derive_endpoints(
     :func:`netsurv.best_response`) and runs the endpoint engine
     (:func:`netsurv.endpoints.derive_from_timepoints`).
 
+    A criterion that cannot call progression (an early-response classification such as
+    ``early_sstv``) gets no progression-based endpoint; the attrition table says so.
+
     Progression under a criterion that confirms it (iRECIST, ``confirm_pd``) is the date of
     the first unconfirmed PD that a later scan confirms (iUPD of the confirmed block), or an
     unconfirmed PD that no later evaluable scan of the line resolves (``pd_status``
@@ -75,6 +78,7 @@ def derive_endpoints(
     censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
     table = _progression_as_endpoint_event(tp.table, censor_unresolved)
     bor = best_response(tp)
+    progressing = [c.name for c in tp.criteria if c.defines_progression]
     res = derive_from_timepoints(
         cohort,
         table,
@@ -82,11 +86,20 @@ def derive_endpoints(
         censoring=censoring,
         cutoff_date=cutoff_date,
         origin=origin,
-        criteria=[c.name for c in tp.criteria],
+        criteria=progressing,
         first_response=bor[["patient_id", "line_id", "criterion", "first_response_date"]],
         baselines=tp.baselines,
     )
-    attrition = pd.concat([tp.attrition, res.attrition], ignore_index=True)
+    no_pd = pd.DataFrame(
+        {
+            "table": "criteria",
+            "row_key": [c.name for c in tp.criteria if not c.defines_progression],
+            "stage": "endpoints",
+            "reason": "the criterion defines no progression (an early-response classification): "
+            "no PFS, TTP, DoR or PFS2 under it",
+        }
+    )
+    attrition = pd.concat([tp.attrition, no_pd, res.attrition], ignore_index=True)
     return EndpointResult(table=res.table, attrition=attrition, scheme=res.scheme)
 
 

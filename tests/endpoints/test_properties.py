@@ -118,3 +118,12 @@ def test_row_order_does_not_matter(data: tuple[ns.Cohort, pd.DataFrame]) -> None
         cohort, tp.sample(frac=1, random_state=3), endpoints=["PFS", "OS"], criteria=["c0"]
     ).table
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_an_early_response_criterion_has_no_progression_endpoint() -> None:
+    cohort = ns.load_demo()
+    res = ns.derive_endpoints(cohort, ["recist1.1", "early_sstv"], endpoints=["PFS", "OS"])
+    assert set(res.table["criterion"].dropna()) == {"recist1.1"}
+    why = res.attrition[res.attrition["table"] == "criteria"]
+    assert why["row_key"].tolist() == ["early_sstv"]
+    assert not ns.criteria.EARLY_SSTV.defines_progression and ns.criteria.CHOI.defines_progression
