@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 import pandera.pandas as pa
 
 from netsurv.schema.inputs import KEYS
@@ -266,14 +268,25 @@ def _as_text(s: pd.Series) -> pd.Series:
     if is_null.all():
         return pd.Series(None, index=s.index, dtype=object)
     if pd.api.types.infer_dtype(obj, skipna=True) == "string":
-        # all text (CSV input): trim in Arrow, without a Python call per cell
-        arrow = obj.astype("string[pyarrow]").str.strip()
-        arrow = arrow.mask(arrow == "")
-        return arrow.astype(object).where(arrow.notna(), None)  # type: ignore[call-overload]
+        return _trimmed_strings(obj, is_null)
     text = obj.map(_cell_text, na_action="ignore")
     text = text.str.strip()
     text[is_null | (text == "").to_numpy()] = None
     return text.astype(object)
+
+
+def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
+    """All-text column: trim in Arrow, without a Python call per cell.  Clean text (the usual
+    case) is returned as given, so the string objects are not copied: on millions of lesion
+    rows a copy costs gigabytes."""
+    arr = pyarrow.array(obj.to_numpy(), type=pyarrow.string(), from_pandas=True)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    empty = pc.equal(trimmed, "")
+    if not pc.any(pc.not_equal(trimmed, arr)).as_py() and not pc.any(empty).as_py():
+        return obj if not is_null.any() else obj.where(~is_null, None)
+    out = trimmed.to_numpy(zero_copy_only=False)
+    out[empty.fill_null(False).to_numpy(zero_copy_only=False)] = None
+    return pd.Series(out, index=obj.index, dtype=object)
 
 
 def _cell_text(v: object) -> str:
