@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
-import pandera.pandas as pa
 
 from netsurv.schema.inputs import KEYS
 
