@@ -36,7 +36,8 @@ from netsurv.response.matrix import NOT_READ, ResponseMatrix
 MatrixEndpoint = Literal["PFS", "TTP", "OS"]
 
 _NEVER = np.iinfo(np.int64).max // 4  # a day number later than any date
-_ADEQUATE = np.array([CR, PR, MR, SD, NONCR, PD])
+_NEVER32 = np.int32(2**30)  # the same, for the per-scan arrays (int32 halves their traffic)
+_IS_ADEQUATE = np.isin(np.arange(16), [CR, PR, MR, SD, NONCR, PD])  # by response code
 _CNSR_LAST = CENSOR_CODES["last adequate assessment"]
 _CNSR_ORIGIN = CENSOR_CODES["no adequate assessment after origin"]
 _CNSR_NO_BASE = CENSOR_CODES["no baseline tumour assessment"]
@@ -131,6 +132,7 @@ def endpoint_matrix(
         ``"line_start"`` (default), ``"origin_date"`` or ``"baseline_scan"``.
     block
         Criteria handled per pass over the scans (memory: about 40 bytes × scans × block).
+        Each pass works on a criteria × scans array and reduces along its rows.
 
     Returns
     -------
@@ -172,10 +174,11 @@ def endpoint_matrix(
         censor_unresolved = np.array(
             [c.unresolved_pd == "censor" for c in matrix.criteria[lo:hi]], dtype=bool
         )
-        d, e, c = _derive_block(
-            matrix.codes[rows.index, lo:hi], rows, day, scheme, endpoint, censor_unresolved
-        )
-        days[:, lo:hi], event[:, lo:hi], cnsr[:, lo:hi] = d, e, c
+        # criteria × scans, C-contiguous (the codes are stored column-major): the per-line
+        # reductions run along the last axis, several times faster than down columns
+        codes = np.ascontiguousarray(matrix.codes[:, lo:hi].T[:, rows.index])
+        d, e, c = _derive_block(codes, rows, day, scheme, endpoint, censor_unresolved[:, None])
+        days[:, lo:hi], event[:, lo:hi], cnsr[:, lo:hi] = d.T, e.T, c.T
     return EndpointMatrix(
         lines=out_lines.reset_index(drop=True),
         criteria=matrix.criteria,
@@ -241,10 +244,19 @@ def _scan_rows(matrix: ResponseMatrix, lines: pd.DataFrame, day: _Days) -> _Rows
 def _per_line(
     values: np.ndarray, rows: _Rows, n_lines: int, fill: int, ufunc: np.ufunc
 ) -> np.ndarray:
-    """``ufunc``-reduction of ``values`` (rows × k) over each line's rows; ``fill`` elsewhere."""
-    out = np.full((n_lines, values.shape[1]), fill, dtype=values.dtype)
+    """``ufunc``-reduction of ``values`` (k × scan rows) over each line's rows: k × lines,
+    ``fill`` for lines without rows."""
+    out = np.full((values.shape[0], n_lines), fill, dtype=values.dtype)
     if len(rows.seg_start):
-        out[rows.seg_line] = ufunc.reduceat(values, rows.seg_start, axis=0)
+        out[:, rows.seg_line] = ufunc.reduceat(values, rows.seg_start, axis=1)
+    return out
+
+
+def _widen(day32: np.ndarray) -> np.ndarray:
+    """int32 day numbers with the int32 sentinels turned into the int64 ones."""
+    out = day32.astype(np.int64)
+    out[day32 == _NEVER32] = _NEVER
+    out[day32 == -_NEVER32] = -_NEVER
     return out
 
 
@@ -259,22 +271,26 @@ def _derive_block(
     n_lines = len(day.origin)
     read = codes != NOT_READ
     resp = codes & 15
-    valid = read & rows.follow_up[:, None] & (resp != 0)
+    valid = read & rows.follow_up[None, :] & (resp != 0)
     status = codes >> 4
     not_event = (status == PD_UNCONFIRMED) | ((status == PD_UNRESOLVED) & censor_unresolved)
     progression = valid & (resp == PD) & ~not_event
-    adequate = valid & np.isin(resp, _ADEQUATE)
-    rday = rows.day[:, None]
+    adequate = valid & _IS_ADEQUATE[resp]
+    rday = rows.day.astype(np.int32)[None, :]
 
-    has_base = _per_line(read & rows.baseline[:, None], rows, n_lines, False, np.logical_or)
-    first_pd = _per_line(np.where(progression, rday, _NEVER), rows, n_lines, _NEVER, np.minimum)
-    last_ad = _per_line(np.where(adequate, rday, -_NEVER), rows, n_lines, -_NEVER, np.maximum)
+    has_base = _per_line(read & rows.baseline[None, :], rows, n_lines, False, np.logical_or)
+    first_pd = _widen(
+        _per_line(np.where(progression, rday, _NEVER32), rows, n_lines, _NEVER32, np.minimum)
+    )
+    last_ad = _widen(
+        _per_line(np.where(adequate, rday, -_NEVER32), rows, n_lines, -_NEVER32, np.maximum)
+    )
 
-    origin, cut = day.origin[:, None], day.cut
+    origin, cut = day.origin[None, :], day.cut
     pd_ok = (first_pd <= cut) & (first_pd >= origin)
     event_day = np.where(pd_ok, first_pd, _NEVER)
     if endpoint == "PFS":
-        death = day.death[:, None]
+        death = day.death[None, :]
         death_ok = (death <= cut) & (death >= origin)
         # the earliest event wins; on the same day progression comes first (same date anyway)
         event_day = np.where(death_ok & (death < event_day), death, event_day)
@@ -285,12 +301,15 @@ def _derive_block(
     cnsr = np.where(last_ad >= origin, _CNSR_LAST, _CNSR_ORIGIN).astype(np.int16)
 
     if scheme.censor_at_new_therapy or scheme.missed_assessments:
-        before = adequate & (rday < event_day[rows.line])
-        laa = _per_line(np.where(before, rday, -_NEVER), rows, n_lines, -_NEVER, np.maximum)
+        ev32 = np.minimum(event_day, _NEVER32).astype(np.int32)
+        before = adequate & (rday < ev32[:, rows.line])
+        laa = _widen(
+            _per_line(np.where(before, rday, -_NEVER32), rows, n_lines, -_NEVER32, np.maximum)
+        )
         ref = np.where(laa >= origin, laa, origin)
         change = np.zeros_like(event)
         if scheme.censor_at_new_therapy:
-            new_tx = event & (event_day > day.next_start[:, None])
+            new_tx = event & (event_day > day.next_start[None, :])
             change |= new_tx
             cnsr = np.where(new_tx, _CNSR_NEW_TX, cnsr).astype(np.int16)
         if scheme.missed_assessments:
