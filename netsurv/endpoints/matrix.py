@@ -242,7 +242,7 @@ def _scan_rows(matrix: ResponseMatrix, lines: pd.DataFrame, day: _Days) -> _Rows
 
 
 def _per_line(
-    values: np.ndarray, rows: _Rows, n_lines: int, fill: int, ufunc: np.ufunc
+    values: np.ndarray, rows: _Rows, n_lines: int, fill: int | np.integer, ufunc: np.ufunc
 ) -> np.ndarray:
     """``ufunc``-reduction of ``values`` (k × scan rows) over each line's rows: k × lines,
     ``fill`` for lines without rows."""

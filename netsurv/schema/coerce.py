@@ -283,7 +283,7 @@ def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
     trimmed = pc.utf8_trim_whitespace(arr)
     empty = pc.equal(trimmed, "")
     if not pc.any(pc.not_equal(trimmed, arr)).as_py() and not pc.any(empty).as_py():
-        return obj if not is_null.any() else obj.where(~is_null, None)
+        return obj if not is_null.any() else obj.where(~is_null, None)  # type: ignore[call-overload]
     out = trimmed.to_numpy(zero_copy_only=False)
     out[empty.fill_null(False).to_numpy(zero_copy_only=False)] = None
     return pd.Series(out, index=obj.index, dtype=object)
