@@ -151,10 +151,12 @@ class EndpointsConfig(_Section):
 
 
 class KMConfig(_Section):
-    """Kaplan–Meier curves: by best overall response class, or of the whole set per criterion."""
+    """Kaplan–Meier curves of each endpoint (one per criterion when it depends on one), on each
+    patient's first analysed line (``lines = "first"``) or on every analysed line."""
 
     enabled: bool = True
     endpoints: list[str] = ["PFS", "OS"]
+    lines: Literal["first", "all"] = "first"
     conf_type: Literal["log", "log-log", "plain"] = "log"
     risk_times_months: list[float] = [0, 12, 24, 36, 48, 60]
 

@@ -74,7 +74,13 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     if cfg.km.enabled:
         parts.append(
             f"Survival curves are Kaplan–Meier estimates with {cfg.km.conf_type} confidence "
-            "intervals (R survfit conventions); medians are read off the curve as R does."
+            "intervals (R survfit conventions), "
+            + (
+                "on each patient's first analysed line"
+                if cfg.km.lines == "first"
+                else "on every analysed line"
+            )
+            + "; medians are read off the curve as R does."
         )
     if cfg.cox.enabled:
         parts.append(

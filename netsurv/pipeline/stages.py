@@ -127,6 +127,12 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
     )
 
 
+def first_lines(lines: pd.DataFrame) -> pd.DataFrame:
+    """Each patient's first line among ``lines`` (by start date)."""
+    ordered = lines.sort_values(["patient_id", "start_date", "line_id"], kind="stable")
+    return ordered.drop_duplicates("patient_id")[LINE_KEY]
+
+
 def _on_lines(df: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
     idx = pd.MultiIndex.from_frame(df[LINE_KEY]).isin(pd.MultiIndex.from_frame(keep))
     return df.loc[idx].reset_index(drop=True)
@@ -153,6 +159,8 @@ def km_tables(
 ) -> tuple[dict[tuple[str, str], ns.survival.KaplanMeierResult], pd.DataFrame, pd.DataFrame]:
     """Kaplan–Meier per endpoint and criterion: fits, medians and at-risk tables."""
     ep = res.endpoints.table
+    if cfg.km.lines == "first":
+        ep = _on_lines(ep, first_lines(res.lines))
     fits: dict[tuple[str, str], ns.survival.KaplanMeierResult] = {}
     medians, risk = [], []
     times = cfg.km.risk_times_months
