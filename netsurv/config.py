@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticError
 
 from netsurv.criteria import Criterion, get, grid
+from netsurv.endpoints.rules import SCHEMES, CensoringScheme, ScheduleStep
 from netsurv.errors import ConfigError
 
 FigureName = Literal["km", "forest", "heatmap", "waterfall", "spider", "swimmer"]
@@ -143,11 +144,36 @@ class EndpointsConfig(_Section):
 
     names: list[Literal["PFS", "OS", "TTP", "TTF", "DoR", "TTNT", "PFS2"]] = ["PFS", "OS"]
     censoring: Literal["fda2018", "ema_itt", "admiralonco"] = "fda2018"
+    modality_schedules: dict[str, list[ScheduleStep]] = {}
     cutoff_date: dt.date | None = None
     origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
     confirm_response: bool | None = None
 
     _lists = field_validator("names", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _valid_scheme(self) -> EndpointsConfig:
+        self.scheme()
+        return self
+
+    def scheme(self) -> CensoringScheme:
+        """The censoring scheme: the named one, with the modality schedules given here.
+
+        Examples
+        --------
+        >>> cfg = EndpointsConfig(
+        ...     modality_schedules={"SST-PET": [{"from_day": 0, "interval_days": 336}]}
+        ... )
+        >>> cfg.scheme().schedule_for(["SST-PET"])[0].interval_days
+        336
+        """
+        base = SCHEMES[self.censoring]
+        if not self.modality_schedules:
+            return base
+        own = {m: tuple(steps) for m, steps in self.modality_schedules.items()}
+        return CensoringScheme.model_validate(
+            base.model_dump() | {"modality_schedules": base.modality_schedules | own}
+        )
 
 
 class KMConfig(_Section):

@@ -1,7 +1,7 @@
 """Time-to-event endpoints (PFS, OS, TTP, TTF, DoR, TTNT, PFS2) with explicit censoring."""
 
 from netsurv.endpoints.adtte import to_adtte
-from netsurv.endpoints.derive import derive_endpoints
+from netsurv.endpoints.derive import ScheduleWarning, derive_endpoints
 from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
 from netsurv.endpoints.matrix import EndpointMatrix, endpoint_matrix
 from netsurv.endpoints.rules import (
@@ -31,6 +31,7 @@ __all__ = [
     "EndpointResult",
     "EventSource",
     "ScheduleStep",
+    "ScheduleWarning",
     "derive_endpoints",
     "derive_from_timepoints",
     "endpoint_matrix",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
@@ -89,6 +90,7 @@ def derive_endpoints(
         criteria=progressing,
         first_response=bor[["patient_id", "line_id", "criterion", "first_response_date"]],
         baselines=tp.baselines,
+        modalities={c.name: c.modality for c in tp.criteria},
     )
     no_pd = pd.DataFrame(
         {
@@ -100,7 +102,43 @@ def derive_endpoints(
         }
     )
     attrition = pd.concat([tp.attrition, no_pd, res.attrition], ignore_index=True)
+    _warn_if_schedule_censors(res.table, {c.name: c.modality for c in tp.criteria}, res.scheme)
     return EndpointResult(table=res.table, attrition=attrition, scheme=res.scheme)
+
+
+class ScheduleWarning(UserWarning):
+    """The missed-assessment rule censored many events: the schedule may not fit the data."""
+
+
+def _warn_if_schedule_censors(
+    table: pd.DataFrame, modalities: dict[str, tuple[str, ...]], scheme: CensoringScheme
+) -> None:
+    """Warn when the missed-assessment rule turned over a quarter of a criterion's PFS / TTP
+    events into censorings: usually a modality scanned less often than the scheme's schedule
+    (e.g. yearly SST-PET under the 12-weekly CT schedule)."""
+    rows = table[table["endpoint"].isin(["PFS", "TTP"])]
+    if rows.empty or not scheme.missed_assessments:
+        return
+    missed = rows["event_or_censor_reason"] == "event after missed assessments"
+    counts = (
+        pd.DataFrame({"criterion": rows["criterion"], "missed": missed, "event": rows["event"]})
+        .groupby("criterion", sort=True)[["missed", "event"]]
+        .sum()
+    )
+    for name, n_missed, n_event in counts.itertuples(name=None):
+        total = int(n_missed) + int(n_event)
+        if n_missed < 5 or n_missed <= 0.25 * total:
+            continue
+        mods = "/".join(modalities.get(str(name), ()))
+        warnings.warn(
+            f"PFS/TTP under {name}: {int(n_missed)} of {total} events "
+            f"({n_missed / total:.0%}) censored for missed assessments; if {mods} scans follow "
+            "another schedule than the scheme's, declare it in the censoring scheme's "
+            f"modality_schedules (config: [endpoints.modality_schedules] {mods.split('/')[0]} "
+            "= [{ from_day = 0, interval_days = ... }])",
+            ScheduleWarning,
+            stacklevel=3,
+        )
 
 
 def _progression_as_endpoint_event(

@@ -9,7 +9,7 @@ patient × line × criterion, then the censoring scheme's rules are applied.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,6 +105,7 @@ def derive_from_timepoints(
     first_response: pd.DataFrame | None = None,
     baselines: pd.DataFrame | None = None,
     failure_reasons: Sequence[str] = FAILURE_REASONS,
+    modalities: Mapping[str, Sequence[str]] | None = None,
 ) -> EndpointResult:
     """Derive endpoints from time-point responses.
 
@@ -136,6 +137,9 @@ def derive_from_timepoints(
         assessment for the criterion; default: lines with any baseline scan.
     failure_reasons
         ``lines.end_reason`` values that count as treatment failure for TTF.
+    modalities
+        Criterion name → the modalities it reads, for the scheme's ``modality_schedules``
+        (missed-assessment rule); criteria not listed use the scheme's ``schedule``.
 
     Returns
     -------
@@ -172,7 +176,9 @@ def derive_from_timepoints(
         if d.per_criterion and not d.responders_only:
             keys, att = _apply_baseline(keys, has_base, scheme, d.name)
             attrition.append(att)
-        parts.append(_derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons)))
+        parts.append(
+            _derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons), modalities or {})
+        )
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
     table = table.sort_values(
         ["patient_id", "line_id", "endpoint", "criterion"], kind="stable", na_position="first"
@@ -337,6 +343,7 @@ def _derive_one(
     scheme: CensoringScheme,
     cut: pd.Timestamp,
     failure_reasons: tuple[str, ...],
+    modalities: Mapping[str, Sequence[str]],
 ) -> pd.DataFrame:
     keys = keys.reset_index(drop=True)
     keys["_k"] = np.arange(len(keys))
@@ -381,7 +388,7 @@ def _derive_one(
         out.loc[no_event, col] = cens[col].reindex(out.index[no_event])
 
     if d.scheme_rules:
-        out = _apply_scheme(out, keys, tpk, scheme)
+        out = _apply_scheme(out, keys, tpk, scheme, modalities)
     if "no_baseline" in keys.columns:
         flag = keys.set_index("_k")["no_baseline"].fillna(False).astype(bool)
         nb = flag.reindex(out.index).to_numpy()
@@ -541,7 +548,11 @@ def _col(v: object, n: int) -> np.ndarray:
 
 
 def _apply_scheme(
-    out: pd.DataFrame, keys: pd.DataFrame, tpk: pd.DataFrame, scheme: CensoringScheme
+    out: pd.DataFrame,
+    keys: pd.DataFrame,
+    tpk: pd.DataFrame,
+    scheme: CensoringScheme,
+    modalities: Mapping[str, Sequence[str]],
 ) -> pd.DataFrame:
     """New-therapy and missed-assessment rules: an event may become a censoring."""
     kx = keys.set_index("_k")
@@ -568,8 +579,14 @@ def _apply_scheme(
     if scheme.missed_assessments:
         day = (laa_date - origin).dt.days
         gap = (out["date"] - laa_date).dt.days
-        allowed = scheme.allowed_gaps(day.fillna(0).astype(int))
-        missed = ev & ~change & (gap > allowed.to_numpy())
+        day = day.fillna(0).astype(int)
+        allowed = scheme.allowed_gaps(day).to_numpy()
+        crit = kx["criterion"].reindex(out.index).to_numpy()
+        for name, mods in modalities.items():
+            if scheme.schedule_for(mods) != scheme.schedule:
+                own = crit == name
+                allowed[own] = scheme.allowed_gaps(day[own], mods).to_numpy()
+        missed = ev & ~change & (gap > allowed)
         change |= missed
         reason[missed] = "event after missed assessments"
     out.loc[change, "event"] = 0

@@ -28,7 +28,7 @@ from netsurv.endpoints.engine import (
     _scheme,
     derive_from_timepoints,
 )
-from netsurv.endpoints.rules import CensoringScheme, Origin
+from netsurv.endpoints.rules import CensoringScheme, Origin, ScheduleStep
 from netsurv.errors import ConfigError
 from netsurv.response.codes import CR, MR, NONCR, PD, PD_UNCONFIRMED, PD_UNRESOLVED, PR, SD
 from netsurv.response.matrix import NOT_READ, ResponseMatrix
@@ -177,7 +177,10 @@ def endpoint_matrix(
         # criteria × scans, C-contiguous (the codes are stored column-major): the per-line
         # reductions run along the last axis, several times faster than down columns
         codes = np.ascontiguousarray(matrix.codes[:, lo:hi].T[:, rows.index])
-        d, e, c = _derive_block(codes, rows, day, scheme, endpoint, censor_unresolved[:, None])
+        schedules = [scheme.schedule_for(c.modality) for c in matrix.criteria[lo:hi]]
+        d, e, c = _derive_block(
+            codes, rows, day, scheme, endpoint, censor_unresolved[:, None], schedules
+        )
         days[:, lo:hi], event[:, lo:hi], cnsr[:, lo:hi] = d.T, e.T, c.T
     return EndpointMatrix(
         lines=out_lines.reset_index(drop=True),
@@ -267,6 +270,7 @@ def _derive_block(
     scheme: CensoringScheme,
     endpoint: str,
     censor_unresolved: np.ndarray,
+    schedules: list[tuple[ScheduleStep, ...]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_lines = len(day.origin)
     read = codes != NOT_READ
@@ -313,8 +317,8 @@ def _derive_block(
             change |= new_tx
             cnsr = np.where(new_tx, _CNSR_NEW_TX, cnsr).astype(np.int16)
         if scheme.missed_assessments:
-            allowed = scheme.allowed_gaps(pd.Series((ref - origin).ravel())).to_numpy()
-            missed = event & ~change & (event_day - ref > allowed.reshape(ref.shape))
+            allowed = _allowed_gaps(scheme, schedules, ref - origin)
+            missed = event & ~change & (event_day - ref > allowed)
             change |= missed
             cnsr = np.where(missed, _CNSR_MISSED, cnsr).astype(np.int16)
         censor_day = np.where(change, ref, censor_day)
@@ -331,6 +335,18 @@ def _derive_block(
         days[no_base] = np.nan
         cnsr[no_base] = -1
     return days, event, cnsr
+
+
+def _allowed_gaps(
+    scheme: CensoringScheme, schedules: list[tuple[ScheduleStep, ...]], since: np.ndarray
+) -> np.ndarray:
+    """Allowed gaps (criteria × lines) after assessments ``since`` days in, each criterion
+    (row) with its own schedule; rows sharing a schedule are looked up together."""
+    out = np.empty(since.shape, dtype=np.int64)
+    for schedule in dict.fromkeys(schedules):
+        own = np.array([s == schedule for s in schedules])
+        out[own] = scheme.gap_days(since[own], schedule)
+    return out
 
 
 def _overall_survival(

@@ -10,11 +10,14 @@ users build their own with the same classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from netsurv.schema.inputs import MODALITIES
 
 EventKind = Literal["progression", "death", "discontinuation", "next_line", "next_line_progression"]
 CensorKind = Literal["last_adequate_assessment", "last_alive", "origin", "next_line_last_adequate"]
@@ -139,6 +142,12 @@ class CensoringScheme(BaseModel):
     schedule
         The assessment schedule in force, as steps; the interval used is the one in force at
         the last adequate assessment.  Default: every 12 weeks for 2 years, then every 24.
+    modality_schedules
+        Schedules of modalities scanned on another rhythm, e.g. ``{"SST-PET": (ScheduleStep(
+        from_day=0, interval_days=336),)}`` when SST-PET is repeated yearly.  A criterion's
+        missed-assessment rule uses the schedule of the first of its modalities listed here,
+        else ``schedule``.  Without it, a criterion read on yearly scans would have nearly
+        every event censored for "missed" 12-weekly assessments.
     window_days
         Tolerance added to the allowed gap.
     no_baseline
@@ -166,29 +175,63 @@ class CensoringScheme(BaseModel):
         ScheduleStep(from_day=0, interval_days=84),
         ScheduleStep(from_day=730, interval_days=168),
     )
+    modality_schedules: dict[str, tuple[ScheduleStep, ...]] = Field(default_factory=dict)
     window_days: int = Field(14, ge=0)
     no_baseline: Literal["censor_at_origin", "exclude", "as_observed"] = "censor_at_origin"
     add_one_day: bool = True
 
     @model_validator(mode="after")
     def _schedule_sorted(self) -> CensoringScheme:
-        days = [s.from_day for s in self.schedule]
-        if not days or days[0] != 0 or days != sorted(set(days)):
-            raise ValueError("schedule must start at from_day=0 with increasing from_day values")
+        for name, schedule in [("schedule", self.schedule)] + [
+            (f"modality_schedules[{m!r}]", s) for m, s in self.modality_schedules.items()
+        ]:
+            days = [s.from_day for s in schedule]
+            if not days or days[0] != 0 or days != sorted(set(days)):
+                raise ValueError(f"{name} must start at from_day=0 with increasing from_day values")
+        unknown = sorted(set(self.modality_schedules) - set(MODALITIES))
+        if unknown:
+            raise ValueError(
+                f"modality_schedules: unknown modality {unknown}; use one of {list(MODALITIES)}"
+            )
         return self
 
-    def allowed_gap_days(self, day: int) -> int:
-        """Longest allowed gap (days) after an adequate assessment made ``day`` days in."""
-        return int(self.allowed_gaps(pd.Series([day])).iloc[0])
+    def schedule_for(self, modalities: Sequence[str] = ()) -> tuple[ScheduleStep, ...]:
+        """The schedule in force for a criterion reading ``modalities``.
 
-    def allowed_gaps(self, days: pd.Series) -> pd.Series:
+        Examples
+        --------
+        >>> yearly = (ScheduleStep(from_day=0, interval_days=336),)
+        >>> scheme = FDA2018.model_copy(update={"modality_schedules": {"SST-PET": yearly}})
+        >>> scheme.schedule_for(("SST-PET",))[0].interval_days
+        336
+        >>> scheme.schedule_for(("CT", "MRI"))[0].interval_days
+        84
+        """
+        for m in modalities:
+            if m in self.modality_schedules:
+                return self.modality_schedules[m]
+        return self.schedule
+
+    def allowed_gap_days(self, day: int, modalities: Sequence[str] = ()) -> int:
+        """Longest allowed gap (days) after an adequate assessment made ``day`` days in."""
+        return int(self.allowed_gaps(pd.Series([day]), modalities).iloc[0])
+
+    def allowed_gaps(self, days: pd.Series, modalities: Sequence[str] = ()) -> pd.Series:
         """Vectorised :meth:`allowed_gap_days` (``missed_assessments`` × interval + window)."""
-        starts = np.array([s.from_day for s in self.schedule])
-        intervals = np.array([s.interval_days for s in self.schedule])
         d = pd.Series(days)
-        idx = np.searchsorted(starts, d.clip(lower=0).to_numpy(), side="right") - 1
-        n = self.missed_assessments or 0
-        return pd.Series(intervals[idx] * n + self.window_days, index=d.index)
+        gaps = self.gap_days(d.to_numpy(), self.schedule_for(modalities))
+        return pd.Series(gaps, index=d.index)
+
+    def gap_days(
+        self, since: np.ndarray, schedule: tuple[ScheduleStep, ...] | None = None
+    ) -> np.ndarray:
+        """Allowed gaps (any-shaped array) after assessments ``since`` days from the origin,
+        under ``schedule`` (default: the scheme's ``schedule``)."""
+        schedule = self.schedule if schedule is None else schedule
+        starts = np.array([s.from_day for s in schedule])
+        intervals = np.array([s.interval_days for s in schedule])
+        idx = np.searchsorted(starts, np.clip(since, 0, None), side="right") - 1
+        return intervals[idx] * (self.missed_assessments or 0) + self.window_days
 
     def rules_table(self) -> pd.DataFrame:
         """The scheme as a table of situations, dates and outcomes (for reports)."""

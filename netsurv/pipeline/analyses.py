@@ -108,7 +108,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         time_dependent=s.time_dependent,
         covariate=s.covariate,
         metric=s.metric,
-        censoring=cfg.endpoints.censoring,
+        censoring=cfg.endpoints.scheme(),
         lines=res.lines,
         n_boot=s.n_boot,
         n_perm=s.n_perm,

@@ -9,7 +9,7 @@ import pandas as pd
 from netsurv.config import Config
 from netsurv.criteria import Criterion
 from netsurv.criteria.registry import describe_progression, describe_response
-from netsurv.endpoints import SCHEMES
+from netsurv.endpoints import CensoringScheme, ScheduleStep
 
 
 def criteria_table(criteria: list[Criterion]) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     True
     """
     crits = cfg.build_criteria()
-    scheme = SCHEMES[cfg.endpoints.censoring]
+    scheme = cfg.endpoints.scheme()
     names = ", ".join(c.label or c.name for c in crits)
     parts = [
         f"Tumour response was classified per scan under {len(crits)} criteria ({names}); "
@@ -60,7 +60,7 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         f"{_origin(cfg.endpoints.origin)}; durations are date − origin + "
         f"{1 if scheme.add_one_day else 0} day(s), months = days / 30.4375."
     ]
-    parts.append(_censoring_text(cfg.endpoints.censoring))
+    parts.append(_censoring_text(scheme))
     if cfg.endpoints.cutoff_date is not None:
         parts.append(f"Data cut-off: {cfg.endpoints.cutoff_date}.")
     if cfg.landmark.enabled:
@@ -106,9 +106,9 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     return " ".join(parts)
 
 
-def _censoring_text(name: str) -> str:
+def _censoring_text(scheme: CensoringScheme) -> str:
     """The censoring scheme's rules in words, from its fields."""
-    scheme = SCHEMES[name]
+    name = scheme.name
     title = {"fda2018": "the FDA 2018 rules", "ema_itt": "the EMA treatment-policy (ITT) rules"}
     text = [
         f"Progression-free survival followed {title.get(name, f'the {name} rules')}: without "
@@ -129,9 +129,9 @@ def _censoring_text(name: str) -> str:
     else:
         text.append("events after a new anticancer therapy counted")
     if scheme.missed_assessments:
-        steps = ", then ".join(
-            f"every {s.interval_days} days from day {s.from_day}" for s in scheme.schedule
-        )
+        steps = _steps(scheme.schedule)
+        for modality, schedule in scheme.modality_schedules.items():
+            steps += f"; {modality} {_steps(schedule)}"
         text.append(
             f"events after {scheme.missed_assessments} or more missed scheduled assessments "
             f"({steps}; + {scheme.window_days} days tolerance) censored at the last adequate "
@@ -140,6 +140,10 @@ def _censoring_text(name: str) -> str:
     else:
         text.append("events after missed assessments counted at their observed date")
     return "; ".join(text) + "."
+
+
+def _steps(schedule: tuple[ScheduleStep, ...]) -> str:
+    return ", then ".join(f"every {s.interval_days} days from day {s.from_day}" for s in schedule)
 
 
 def _origin(origin: str) -> str:

@@ -94,7 +94,7 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         cohort,
         tp,
         endpoints=cfg.endpoints.names,
-        censoring=cfg.endpoints.censoring,
+        censoring=cfg.endpoints.scheme(),
         cutoff_date=None
         if cfg.endpoints.cutoff_date is None
         else pd.Timestamp(cfg.endpoints.cutoff_date),

@@ -16,6 +16,7 @@ from netsurv.criteria.registry import get
 from netsurv.criteria.registry import grid as make_grid
 from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.endpoints.matrix import endpoint_matrix
+from netsurv.endpoints.rules import CensoringScheme
 from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix
@@ -57,7 +58,7 @@ def sweep(
     ties: Ties = "efron",
     line: Literal["first", "all"] = "first",
     lines: pd.DataFrame | None = None,
-    censoring: str = "fda2018",
+    censoring: str | CensoringScheme = "fda2018",
     level: float = 0.95,
     backend: Backend = None,
     n_jobs: int | None = None,
@@ -213,7 +214,7 @@ def sweep(
         "seed": seed,
         "ties": ties,
         "line": line,
-        "censoring": censoring,
+        "censoring": censoring if isinstance(censoring, str) else censoring.name,
         "level": level,
     }
     return SweepResult(
@@ -271,7 +272,9 @@ def _analyses(
     return [landmark_analysis(data, float(m)) for m in marks]
 
 
-def _median_pfs(cohort: Cohort, mat: Any, data: SweepData, censoring: str) -> np.ndarray:
+def _median_pfs(
+    cohort: Cohort, mat: Any, data: SweepData, censoring: str | CensoringScheme
+) -> np.ndarray:
     em = endpoint_matrix(cohort, mat, endpoint="PFS", censoring=censoring)
     pos = pd.MultiIndex.from_frame(em.lines[["patient_id", "line_id"]]).get_indexer(
         pd.MultiIndex.from_frame(data.units[["patient_id", "line_id"]])

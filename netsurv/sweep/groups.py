@@ -26,6 +26,7 @@ from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.endpoints.matrix import endpoint_matrix
+from netsurv.endpoints.rules import CensoringScheme
 from netsurv.errors import ConfigError
 from netsurv.response.matrix import ResponseMatrix, classify_matrix
 from netsurv.sweep.counts import Counts, Outcome, count_fixed, count_switch, sort_outcome
@@ -71,7 +72,7 @@ def sweep_data(
     covariate: Covariate = "response",
     line: Literal["first", "all"] = "first",
     lines: pd.DataFrame | None = None,
-    censoring: str = "fda2018",
+    censoring: str | CensoringScheme = "fda2018",
 ) -> SweepData:
     """Collect the outcome and the first-response days of every analysed line.
 

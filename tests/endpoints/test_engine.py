@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 import netsurv as ns
-from netsurv.endpoints import CensoringScheme, derive_from_timepoints, to_adtte
+from netsurv.endpoints import (
+    FDA2018,
+    CensoringScheme,
+    ScheduleStep,
+    derive_from_timepoints,
+    to_adtte,
+)
 
 START = pd.Timestamp("2020-01-01")
 
@@ -174,6 +180,23 @@ def test_event_after_two_missed_assessments_is_censored_at_last_adequate() -> No
     assert on_time["event"] == 1
     ema = one(cohort, tp, censoring="ema_itt")
     assert (ema["event"], ema["date"]) == (1, pd.Timestamp(day(267)))
+
+
+def test_missed_assessments_follow_the_schedule_of_the_criterion_modality() -> None:
+    # SST-PET yearly (336 days): 2 x 336 + 14 = 686 days allowed after the last scan
+    yearly = (ScheduleStep(from_day=0, interval_days=336),)
+    scheme = FDA2018.model_copy(update={"modality_schedules": {"SST-PET": yearly}})
+    cohort, tp = build({336: "SD", 336 + 336: "PD"})
+    assert one(cohort, tp, censoring=scheme)["event"] == 0  # read on CT: the CT schedule
+    sst = one(cohort, tp, censoring=scheme, modalities={"recist": ("SST-PET",)})
+    assert (sst["event"], sst["date"]) == (1, pd.Timestamp(day(672)))
+    late = build({336: "SD", 336 + 687: "PD"}, alive=1100)
+    r = one(*late, censoring=scheme, modalities={"recist": ("SST-PET",)})
+    assert (r["event"], r["date"], r["cnsr"]) == (0, pd.Timestamp(day(336)), 5)
+    # the first listed modality with its own schedule decides
+    assert scheme.schedule_for(("CT", "SST-PET")) == yearly
+    with pytest.raises(ValueError, match="unknown modality"):
+        CensoringScheme(name="x", modality_schedules={"PET": yearly})
 
 
 def test_death_long_after_origin_without_scans_is_censored_at_origin() -> None:

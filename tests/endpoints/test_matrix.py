@@ -11,7 +11,7 @@ import pytest
 from random_cohort import random_cohort
 
 import netsurv as ns
-from netsurv.endpoints import CensoringScheme
+from netsurv.endpoints import CensoringScheme, ScheduleStep
 from netsurv.endpoints.matrix import endpoint_matrix
 
 CRITERIA = [
@@ -23,7 +23,14 @@ CRITERIA = [
     ns.criteria.get("choi"),
     ns.criteria.get("sstv"),
 ]
+# the random cohort misses scans on purpose (the rule must be exercised): its warning is expected
+pytestmark = pytest.mark.filterwarnings("ignore::netsurv.endpoints.ScheduleWarning")
+
 EXCLUDE = CensoringScheme(name="exclude_no_baseline", no_baseline="exclude", add_one_day=False)
+SST_YEARLY = CensoringScheme(
+    name="sst_yearly",
+    modality_schedules={"SST-PET": (ScheduleStep(from_day=0, interval_days=336),)},
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +59,13 @@ def _compare(em: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("endpoint", ["PFS", "TTP", "OS"])
 @pytest.mark.parametrize(
     ("censoring", "cutoff"),
-    [("fda2018", None), ("ema_itt", None), ("fda2018", "2021-06-30"), (EXCLUDE, None)],
+    [
+        ("fda2018", None),
+        ("ema_itt", None),
+        ("fda2018", "2021-06-30"),
+        (EXCLUDE, None),
+        (SST_YEARLY, None),
+    ],
 )
 def test_matrix_equals_long_engine(cohort, matrix, endpoint, censoring, cutoff):
     em = endpoint_matrix(cohort, matrix, endpoint=endpoint, censoring=censoring, cutoff_date=cutoff)
@@ -77,6 +90,15 @@ def test_the_random_cohort_exercises_every_rule(cohort, matrix):
         4,
         5,
     } <= codes  # event, last adequate, no assessment, no baseline, new therapy, missed
+
+
+def test_sst_pet_schedule_changes_only_the_sst_pet_criterion(cohort, matrix):
+    fda = endpoint_matrix(cohort, matrix, endpoint="PFS")
+    own = endpoint_matrix(cohort, matrix, endpoint="PFS", censoring=SST_YEARLY)
+    sst = [c.name for c in CRITERIA].index("sstv")
+    changed = (fda.cnsr != own.cnsr).any(axis=0)
+    assert changed[sst] and changed.sum() == 1
+    assert own.event[:, sst].sum() > fda.event[:, sst].sum()
 
 
 def test_other_origins(cohort, matrix):
