@@ -66,6 +66,8 @@ def build_report(folder: Path, cfg: Config, *, notes: list[str]) -> Path | None:
             kernel_name="python3",
             progress_bar=False,
             cwd=str(folder),
+            # the kernel's start-up chatter (a TCP transport warning) is not for the user
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     finally:
         source.unlink(missing_ok=True)
