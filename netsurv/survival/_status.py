@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -367,6 +367,37 @@ def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataF
         if fu.empty:
             break
     return pd.concat(found, ignore_index=True) if found else out
+
+
+def analysis_units(
+    data: Any,
+    criterion: Criterion | str,
+    *,
+    outcome: str,
+    status: StatusKind,
+    confirm: bool,
+    lines: LinesArg,
+    covariates: Sequence[str],
+    endpoints: EndpointsArg,
+    stage: str,
+) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """The criterion's name, its analysed units (:func:`unit_table`) with the adjustment
+    covariates (:func:`merge_covariates`), and the attrition of the lines set aside."""
+    (name,) = criterion_names(criterion)
+    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
+    units, att = unit_table(
+        inputs,
+        criterion=name,
+        outcome=outcome,
+        status=status,
+        confirm=confirm,
+        lines=lines,
+        stage=stage,
+    )
+    units = merge_covariates(
+        units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
+    )
+    return name, units, att
 
 
 def merge_covariates(

@@ -28,14 +28,11 @@ from netsurv.survival._status import (
     EndpointsArg,
     LinesArg,
     StatusKind,
+    analysis_units,
     attrition_frame,
     check_lines,
     check_status,
-    criterion_names,
-    merge_covariates,
-    resolve_inputs,
     status_groups,
-    unit_table,
 )
 from netsurv.survival.cox import CoxResult, Ties, cox
 from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
@@ -268,19 +265,16 @@ def landmark(
     """
     check_status(status)
     check_lines(lines)
-    (name,) = criterion_names(criterion)
-    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
-    units, att = unit_table(
-        inputs,
-        criterion=name,
+    name, units, att = analysis_units(
+        data,
+        criterion,
         outcome=outcome,
         status=status,
         confirm=confirm,
         lines=lines,
+        covariates=covariates,
+        endpoints=endpoints,
         stage="landmark",
-    )
-    units = merge_covariates(
-        units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
     return landmark_from_units(
         units,

@@ -24,11 +24,8 @@ from netsurv.survival._status import (
     DataArg,
     EndpointsArg,
     LinesArg,
+    analysis_units,
     check_lines,
-    criterion_names,
-    merge_covariates,
-    resolve_inputs,
-    unit_table,
 )
 from netsurv.survival.cox import Ties, cox
 from netsurv.survival.landmark import landmark_from_units
@@ -113,19 +110,16 @@ def compare_responders(
     1  time-dependent       NaN  200            24
     """
     check_lines(lines)
-    (name,) = criterion_names(criterion)
-    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
-    units, att = unit_table(
-        inputs,
-        criterion=name,
+    name, units, att = analysis_units(
+        data,
+        criterion,
         outcome=outcome,
         status="response",
         confirm=confirm,
         lines=lines,
+        covariates=covariates,
+        endpoints=endpoints,
         stage="responders",
-    )
-    units = merge_covariates(
-        units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
     lm = landmark_from_units(
         units,

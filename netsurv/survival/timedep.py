@@ -23,13 +23,10 @@ from netsurv.survival._status import (
     EndpointsArg,
     LinesArg,
     StatusKind,
+    analysis_units,
     check_lines,
     check_status,
-    criterion_names,
-    merge_covariates,
-    resolve_inputs,
     status_groups,
-    unit_table,
 )
 from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
 from netsurv.survival.cox import CoxResult, Ties, cox
@@ -134,19 +131,16 @@ def time_dependent_cox(
     """
     check_status(status)
     check_lines(lines)
-    (name,) = criterion_names(criterion)
-    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
-    units, att = unit_table(
-        inputs,
-        criterion=name,
+    name, units, att = analysis_units(
+        data,
+        criterion,
         outcome=outcome,
         status=status,
         confirm=confirm,
         lines=lines,
+        covariates=covariates,
+        endpoints=endpoints,
         stage="time-dependent",
-    )
-    units = merge_covariates(
-        units, covariates, endpoints=inputs.endpoints, patients=inputs.patients
     )
     return time_dependent_from_units(
         units,
