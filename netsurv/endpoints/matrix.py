@@ -342,8 +342,11 @@ def _allowed_gaps(
 ) -> np.ndarray:
     """Allowed gaps (criteria × lines) after assessments ``since`` days in, each criterion
     (row) with its own schedule; rows sharing a schedule are looked up together."""
+    distinct = list(dict.fromkeys(schedules))
+    if len(distinct) == 1:  # the usual case: a grid of one criterion family
+        return scheme.gap_days(since, distinct[0])
     out = np.empty(since.shape, dtype=np.int64)
-    for schedule in dict.fromkeys(schedules):
+    for schedule in distinct:
         own = np.array([s == schedule for s in schedules])
         out[own] = scheme.gap_days(since[own], schedule)
     return out
