@@ -171,7 +171,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         n_pos_nonnodal=agg["n_pos_nonnodal"],
         n_big_node=agg["n_big_node"],
         density=density,
-        density_base=density[gstart] if len(gstart) else density,
+        density_base=agg["density_base"],
         has_targets=n_lesions > 0,
         new_any=prep.new_any[ak],
         new_count=prep.new_count[ak],
@@ -266,6 +266,7 @@ def _empty_aggregates(n: int) -> dict[str, np.ndarray]:
         "n_pos_nonnodal": zero,
         "n_big_node": zero,
         "density": nan.copy(),
+        "density_base": nan.copy(),
     }
 
 
@@ -398,14 +399,9 @@ def _aggregate(
     big = node & ~(sa < crit.node_cr_mm)
     n_big_node = np.bincount(es_m, weights=big[el_m], minlength=n_s)
 
-    density = np.full(n_s, np.nan)
-    if crit.composite != "size":
-        d = sub["density_hu"].to_numpy(dtype=float)[e_l]
-        has_d = ~np.isnan(d)
-        dn = np.bincount(e_s[has_d], minlength=n_s)
-        ds = np.bincount(e_s[has_d], weights=d[has_d], minlength=n_s)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            density = np.where(dn > 0, ds / dn, np.nan)
+    density, density_base = _paired_density(
+        sub, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
+    )
     out = {
         "n_measured": n_measured.astype(np.int64),
         "complete": complete,
@@ -413,8 +409,42 @@ def _aggregate(
         "n_pos_nonnodal": n_pos_nonnodal.astype(np.int64),
         "n_big_node": n_big_node.astype(np.int64),
         "density": density,
+        "density_base": density_base,
     }
     return out, n_tracked_line, has_ntl_line
+
+
+def _paired_density(
+    sub: pd.DataFrame,
+    crit: Criterion,
+    e_s: np.ndarray,
+    e_l: np.ndarray,
+    e_key: np.ndarray,
+    is_base: np.ndarray,
+    n_s: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean CT density of each scan and of the same lesions on the baseline scan.
+
+    Only followed lesions with a density reading on both the scan and the line's baseline scan
+    enter either mean, so a lesion whose reading is missing (too small, not contrast-enhanced,
+    gone) cannot masquerade as a density change.  A scan with no such pair has no density.
+    """
+    nan = np.full(n_s, np.nan)
+    if crit.composite == "size":
+        return nan, nan.copy()
+    d = sub["density_hu"].to_numpy(dtype=float)[e_l]
+    on_base = is_base[e_s] & ~np.isnan(d)
+    if not on_base.any():
+        return nan, nan.copy()
+    base_index = pd.Index(e_key[on_base])
+    pos = base_index.get_indexer(e_key)
+    d_base = np.where(pos >= 0, d[on_base][np.maximum(pos, 0)], np.nan)
+    paired = ~np.isnan(d) & ~np.isnan(d_base)
+    n = np.bincount(e_s[paired], minlength=n_s)
+    now = np.bincount(e_s[paired], weights=d[paired], minlength=n_s)
+    then = np.bincount(e_s[paired], weights=d_base[paired], minlength=n_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, now / n, np.nan), np.where(n > 0, then / n, np.nan)
 
 
 def _select(cand: pd.DataFrame, crit: Criterion) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from resp_build import Case, row
 
@@ -45,6 +46,27 @@ def test_choi_density_only_response_and_modified_choi() -> None:
     assert row(tp, "PDD", 56, "choi")[["response", "reason"]].tolist() == ["PR", "density_pr"]
     assert row(tp, "PDD", 56, "mchoi")["response"] == "SD"
     assert row(tp, "B10", 56, "choi")["response"] == "PR"
+
+
+def test_choi_density_compares_the_same_lesions() -> None:
+    """A lesion without a density reading on a scan drops out of both means (scan and baseline),
+    so a missing HU cannot pass for a density response."""
+    c = Case()
+    c.scan("MISS", -7, T1=d(30, 100), T2=d(20, 10))
+    c.scan("MISS", 56, T1={"long_axis_mm": 30}, T2=d(20, 10))  # nothing changed; T1 lost its HU
+    c.scan("PAIR", -7, T1=d(30, 100), T2=d(20, 60))
+    c.scan("PAIR", 56, T1={"long_axis_mm": 30}, T2=d(20, 48))  # T2 alone: -20 %
+    c.scan("NONE", -7, T1=d(30, 100))
+    c.scan("NONE", 56, T1={"long_axis_mm": 30})  # no pair: no density, size decides
+    tp = classify(c.build(), "choi")
+    r = row(tp, "MISS", 56)
+    assert r["pct_change_density"] == pytest.approx(0.0)
+    assert r["response"] == "SD"
+    r = row(tp, "PAIR", 56)
+    assert r["pct_change_density"] == pytest.approx(-20.0)
+    assert (r["response"], r["reason"]) == ("PR", "density_pr")
+    r = row(tp, "NONE", 56)
+    assert pd.isna(r["pct_change_density"]) and r["response"] == "SD"
 
 
 def sul(x: float) -> dict[str, float]:
