@@ -52,8 +52,13 @@ def num(value: Any) -> np.ndarray:
     return np.array(value, dtype=float)
 
 
-def rel_dev(actual: Any, expected: Any) -> float:
-    """Largest relative deviation (absolute where |expected| < 1); NaN positions must agree."""
+def rel_dev(actual: Any, expected: Any, *, scale: float = 0.0) -> float:
+    """Largest relative deviation ``|a - e| / max(|e|, scale)``; NaN positions must agree.
+
+    Purely relative by default (an expected 0 is compared absolutely).  ``scale`` gives a
+    floor for quantities that scatter around zero, such as residuals, whose deviation is only
+    meaningful on the scale of the whole vector.
+    """
     a = np.asarray(actual, dtype=float).ravel()
     e = np.asarray(expected, dtype=float).ravel()
     if a.shape != e.shape:
@@ -67,12 +72,16 @@ def rel_dev(actual: Any, expected: Any) -> float:
     ok = ~nan_e & ~inf
     if not ok.any():
         return 0.0
-    return float(np.max(np.abs(a[ok] - e[ok]) / np.maximum(np.abs(e[ok]), 1.0)))
+    denom = np.maximum(np.abs(e[ok]), scale)
+    denom[denom == 0] = 1.0
+    return float(np.max(np.abs(a[ok] - e[ok]) / denom))
 
 
-def assert_close(actual: Any, expected: Any, tol: float, what: str = "") -> float:
+def assert_close(
+    actual: Any, expected: Any, tol: float, what: str = "", *, scale: float = 0.0
+) -> float:
     """Assert :func:`rel_dev` <= tol and return the deviation."""
-    dev = rel_dev(actual, expected)
+    dev = rel_dev(actual, expected, scale=scale)
     if not dev <= tol:
         raise AssertionError(f"{what}: relative deviation {dev:.3g} > {tol:.1g}")
     return dev

