@@ -28,7 +28,7 @@ class SweepResult:
         ``logrank_chi2``, ``p_logrank``, ``score_chi2``, ``c_index`` (Harrell's C), ``aic``,
         ``converged``, ``reason`` (why an estimate is infinite or missing; empty when fine),
         ``p_adjusted`` (permutation max-statistic p-value of the selection metric within the
-        analysis), ``selection_frequency`` (share of bootstrap resamples the variant won),
+        analysis; NaN when ``n_perm=0``), ``selection_frequency`` (share of bootstrap resamples the variant won),
         ``hr_boot_lower`` / ``hr_boot_upper``, ``c_index_boot_lower`` /
         ``c_index_boot_upper`` and ``metric_boot_lower`` / ``metric_boot_upper``
         (percentile intervals).
@@ -37,8 +37,10 @@ class SweepResult:
         statistics, e.g. cut-offs that group the patients the same way, go to the first in grid
         order) plus ``metric``, ``value``, ``p_search`` (the permutation p-value of the whole
         search: the best's ``p_adjusted``, times the number of analyses when several landmarks
-        were searched — each landmark is permuted within its own risk set — capped at 1) and
-        ``corrected`` (optimism-corrected value of the metric).
+        were searched — each landmark is permuted within its own risk set — capped at 1; NaN
+        when no permutations were run, ``n_perm=0``), ``p_search_reason`` (why ``p_search`` is
+        NaN; empty when it is defined) and ``corrected`` (optimism-corrected value of the
+        metric).
     optimism : Optimism
         Harrell's optimism for every metric (``summary``) and per resample (``resamples``).
     null_max : numpy.ndarray

@@ -38,6 +38,10 @@ from netsurv.sweep.terms import Ties, loglik_rows, terms
 #: Table column of each selection metric.
 COLUMN = {"logrank": "logrank_chi2", "lr": "lr_chi2", "score": "score_chi2", "c_index": "c_index"}
 
+#: Why ``best["p_search"]`` is NaN (``best["p_search_reason"]``; empty when it is defined).
+NO_PERMUTATIONS = "no permutations were run (n_perm=0): the search has no p-value"
+NO_WINNER = "the selection metric is undefined for every variant"
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -275,12 +279,21 @@ def _best(
 ) -> pd.Series:
     if best_row < 0:
         return pd.Series(
-            {"metric": metric, "value": np.nan, "p_search": np.nan, "corrected": np.nan}
+            {
+                "metric": metric,
+                "value": np.nan,
+                "p_search": np.nan,
+                "p_search_reason": NO_WINNER,
+                "corrected": np.nan,
+            }
         )
     row = table.iloc[best_row].copy()
     row["metric"] = metric
     row["value"] = row[COLUMN[metric]]
-    row["p_search"] = min(1.0, float(row["p_adjusted"]) * n_analyses)
+    p = float(row["p_adjusted"])
+    # min(1.0, nan) would be 1.0: without permutations there is no p-value of the search
+    row["p_search"] = min(1.0, p * n_analyses) if np.isfinite(p) else np.nan
+    row["p_search_reason"] = "" if np.isfinite(p) else NO_PERMUTATIONS
     row["corrected"] = opt.summary.loc[metric, "corrected"]
     row["row"] = best_row
     return row

@@ -18,6 +18,7 @@ from netsurv.sweep.inference import (
     selection_frequency,
     winners,
 )
+from netsurv.sweep.select import NO_PERMUTATIONS
 
 VETERAN = Path(__file__).resolve().parents[1] / "reference" / "data" / "veteran.csv"
 CUTS = [30, 40, 50, 60, 70, 75]
@@ -42,6 +43,18 @@ def test_veteran_maximally_selected_logrank() -> None:
     # nothing in 2,000 permutations comes near 44.5: p = 1 / 2001
     assert best["p_search"] == pytest.approx(1 / 2001)
     assert (res.table["p_adjusted"] >= 1 / 2001).all()
+
+
+def test_without_permutations_the_search_has_no_p_value() -> None:
+    # min(1.0, nan) is 1.0 in Python: p_search must not turn "not computed" into "p = 1"
+    _, res = veteran_result(n_boot=0, n_perm=0)
+    best = res.best
+    assert best["criterion"] == "karno<=40" and round(best["value"], 2) == 44.50
+    assert np.isnan(best["p_search"]) and res.table["p_adjusted"].isna().all()
+    assert best["p_search_reason"] == NO_PERMUTATIONS
+    assert best["p_logrank"] < 1e-10  # the naive p-value is still reported
+    _, res = veteran_result(n_boot=0, n_perm=20, seed=1)
+    assert res.best["p_search"] == pytest.approx(1 / 21) and res.best["p_search_reason"] == ""
 
 
 def test_optimism_by_hand_on_veteran() -> None:

@@ -124,6 +124,17 @@ def test_table_best_and_inference_are_consistent() -> None:
     np.testing.assert_array_equal(a, b)
 
 
+def test_several_landmarks_without_permutations_have_no_search_p_value() -> None:
+    res = sweep(small(), "recist1.1", GRID, landmark_months=[6, 12], n_boot=0, n_perm=0, seed=5)
+    best = res.best
+    assert np.isnan(best["p_search"]) and best["p_search_reason"].startswith("no permutations")
+    assert res.null_max.shape == (0, 2) and res.table["p_adjusted"].isna().all()
+    # the apparent best is still chosen: the same table as with permutations
+    full = result_landmark()
+    assert best["value"] == full.best["value"] == full.table["logrank_chi2"].max()
+    assert best["criterion"] == full.best["criterion"]
+
+
 def frames_equal(a, b) -> None:
     pd.testing.assert_frame_equal(a.table, b.table)
     np.testing.assert_array_equal(a.null_max, b.null_max)
