@@ -14,6 +14,8 @@ Rules (CRITERIA.md section 1.9 and 4, admiralonco's event objects):
   (CR then SD / PD / NE gives SD when the SD minimum is met, else PD / NE);
 * CR followed by PR (``cr_then_pr``): ``"data_issue"`` (admiralonco: no special handling,
   flagged in ``data_issue``), ``"pr"`` (the CR is re-labelled PR) or ``"pd"`` (the PR is PD).
+  Only a PR inside the window counts: a PR after the first PD neither re-labels the CR nor
+  raises the data issue (assessments after PD are ignored for the BOR).
 
 Every step is a whole-column operation on the rows sorted by line and date: the confirming
 scan of each candidate is found with one ``searchsorted`` and a "next flagged row" array, and
@@ -265,9 +267,12 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     resp = rows.resp.copy()
     gstart = group_starts(rows.g)
 
-    # CR followed by PR: flag, and apply the chosen handling
-    is_cr = resp == "CR"
-    is_pr = resp == "PR"
+    # CR followed by PR: flag, and apply the chosen handling.  Only scans up to and including
+    # the first PD count (CRITERIA.md 1.9: assessments after PD are ignored for the BOR), so a
+    # PR after the PD neither re-labels an earlier CR nor raises a data issue.
+    before_pd = ~prior_any((resp == "PD") & (rows.pd_status != "unconfirmed"), gstart)
+    is_cr = (resp == "CR") & before_pd
+    is_pr = (resp == "PR") & before_pd
     pr_after_cr = is_pr & prior_any(is_cr, gstart)
     issue = np.zeros(n_keys, dtype=bool)
     issue[rows.g[pr_after_cr]] = True
@@ -284,7 +289,7 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     pseudo = np.zeros(n_keys, dtype=bool)
     unconf = is_pd & (rows.pd_status == "unconfirmed")
     later_eval = _later_any(np.isin(resp, ("CR", "PR", "MR", "SD", "NON-CR/NON-PD")), rows.g)
-    pseudo[rows.g[unconf & later_eval]] = True
+    pseudo[rows.g[unconf & later_eval & keep]] = True
 
     g = rows.g[keep]
     resp = resp[keep]

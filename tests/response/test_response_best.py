@@ -90,6 +90,34 @@ def test_cr_then_pr_three_ways() -> None:
     assert bor(early, confirm=True, cr_then_pr="pr")["bor"] == "PR"
 
 
+def test_pr_after_the_first_pd_is_ignored_by_cr_then_pr() -> None:
+    """CR, CR, PD, then PR after the PD: the PR lies outside the BOR window (CRITERIA.md 1.9),
+    so it neither re-labels the CRs nor raises the CR-followed-by-PR data issue."""
+    seq = [(56, "CR"), (112, "CR"), (168, "PD"), (224, "PR")]
+    for how in ("data_issue", "pr", "pd"):
+        r = bor(seq, confirm=True, cr_then_pr=how)
+        assert (r["bor"], r["bor_unconfirmed"], r["bor_date"]) == ("CR", "CR", day(56)), how
+        assert r["data_issue"] is None, how
+        assert (r["first_response_date"], r["first_pd_date"]) == (day(56), day(168)), how
+        assert r["n_assessments"] == 3, how
+    # the same PR before the PD is inside the window: re-label / data issue as documented
+    inside = [(56, "CR"), (112, "CR"), (168, "PR"), (224, "PD")]
+    r = bor(inside, confirm=True, cr_then_pr="pr")
+    assert (r["bor"], r["data_issue"]) == ("PR", "CR followed by PR")
+    r = bor(inside, confirm=True)
+    assert (r["bor"], r["data_issue"]) == ("CR", "CR followed by PR")
+
+
+def test_pseudoprogression_after_the_window_is_not_reported() -> None:
+    """iRECIST: a confirmed progression ends the window; an iUPD resolved later (after the
+    window) is not the line's pseudoprogression."""
+    t = tp_of([(56, "SD"), (112, "PD"), (154, "PD"), (200, "SD"), (250, "PD"), (300, "SD")])
+    t["pd_status"] = [None, None, "confirmed", "iCPD", None, "unconfirmed", None]
+    r = best_response(t).iloc[0]
+    assert (r["bor"], r["first_pd_date"], r["pd_status"]) == ("SD", day(112), "confirmed")
+    assert not r["pseudoprogression"]
+
+
 def test_ne_between_response_and_confirmation() -> None:
     assert bor([(56, "CR"), (84, "NE"), (112, "CR")], confirm=True)["bor"] == "CR"
     two = [(56, "CR"), (70, "NE"), (84, "NE"), (112, "CR")]  # admiralonco issue 245
