@@ -1,6 +1,6 @@
 """Synthetic NET cohorts with a known latent truth.
 
-``simulate_cohort(n_patients, seed=..., scenario=...)`` returns a validated
+``simulate_cohort(n_patients, seed, scenario=...)`` returns a validated
 :class:`netsurv.Cohort` in the input format; ``cohort.truth`` records what the data were
 generated from, so a method can be scored on how well it recovers it.  ``netsurv simulate``
 writes the same tables (and ``truth.csv``) to a folder that :func:`netsurv.read_cohort` reads.

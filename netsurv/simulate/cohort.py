@@ -40,7 +40,7 @@ if SITES != LESION_SITES:  # pragma: no cover - guards the code order of lesion 
 
 
 def simulate_tables(
-    n_patients: int, *, seed: int, scenario: str | Scenario = "ssa", **overrides: Any
+    n_patients: int, seed: int, *, scenario: str | Scenario = "ssa", **overrides: Any
 ) -> dict[str, pd.DataFrame]:
     """The five tables of a simulated cohort, not yet validated.
 
@@ -76,7 +76,7 @@ def simulate_tables(
 
 
 def simulate_cohort(
-    n_patients: int, *, seed: int, scenario: str | Scenario = "ssa", **overrides: Any
+    n_patients: int, seed: int, *, scenario: str | Scenario = "ssa", **overrides: Any
 ) -> Cohort:
     """Simulate a validated NET cohort with its latent ground truth.
 
@@ -118,6 +118,11 @@ def simulate_cohort(
     >>> cohort.n_patients, sorted(cohort.lines["regimen_class"].unique())
     (20, ['PRRT'])
     >>> bool((cohort.truth["line_id"] == "L1").all())
+    True
+
+    The seed may also be given by position:
+
+    >>> simulate_cohort(20, 3, scenario="prrt").lesions.equals(cohort.lesions)
     True
     """
     t = simulate_tables(n_patients, seed=seed, scenario=scenario, **overrides)

@@ -56,6 +56,15 @@ def test_same_seed_same_bytes_different_seed_different(tmp_path: Path) -> None:
         _same(getattr(back, t), getattr(a, t))
 
 
+def test_seed_by_position_as_in_the_issue() -> None:
+    # ns.simulate_cohort(n_patients, seed, scenario=..., **overrides)
+    by_position = ns.simulate_cohort(30, 4, scenario="prrt", noise_cv=0.05)
+    by_name = simulate_cohort(30, seed=4, scenario="prrt", noise_cv=0.05)
+    for t in ("patients", "lines", "assessments", "lesions", "truth"):
+        pd.testing.assert_frame_equal(getattr(by_position, t), getattr(by_name, t))
+    assert simulate_tables(5, 4)["patients"].shape[0] == 5
+
+
 def test_chunks_are_independent_streams() -> None:
     # more patients than one chunk: the first chunk's patients do not depend on the total
     small = simulate_tables(1000, seed=3, scenario="targeted")["patients"]
