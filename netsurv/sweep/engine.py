@@ -89,7 +89,9 @@ def sweep(
     landmark_months
         One or more landmarks: lines alive and at risk at L, clock reset at L, responders =
         responded on or before L.  Several landmarks are analysed side by side and searched
-        together.
+        together: the best is the largest ``metric`` over every landmark × variant, and its
+        permutation p-value is that of one maximum over the whole search (each landmark
+        permuted within its own risk set; see :mod:`netsurv.sweep.inference`).
     time_dependent
         Response under each variant as a time-dependent covariate (Mantel–Byar log-rank).
     covariate

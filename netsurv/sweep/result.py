@@ -27,8 +27,10 @@ class SweepResult:
         ``hr_upper`` (Wald), ``beta``, ``se``, ``p_wald``, ``lr_chi2``, ``p_lr``,
         ``logrank_chi2``, ``p_logrank``, ``score_chi2``, ``c_index`` (Harrell's C), ``aic``,
         ``converged``, ``reason`` (why an estimate is infinite or missing; empty when fine),
-        ``p_adjusted`` (permutation max-statistic p-value of the selection metric within the
-        analysis; NaN when ``n_perm=0``), ``selection_frequency`` (share of bootstrap resamples the variant won),
+        ``p_adjusted`` (single-step permutation max-statistic p-value of the selection metric
+        over the whole search, every analysis × variant; NaN when ``n_perm=0``),
+        ``p_adjusted_analysis`` (the same within the row's analysis only, as if that landmark
+        alone had been searched), ``selection_frequency`` (share of bootstrap resamples the variant won),
         ``hr_boot_lower`` / ``hr_boot_upper``, ``c_index_boot_lower`` /
         ``c_index_boot_upper`` and ``metric_boot_lower`` / ``metric_boot_upper``
         (percentile intervals).
@@ -36,15 +38,18 @@ class SweepResult:
         The apparent best row of ``table`` (largest metric; variants with identical
         statistics, e.g. cut-offs that group the patients the same way, go to the first in grid
         order) plus ``metric``, ``value``, ``p_search`` (the permutation p-value of the whole
-        search: the best's ``p_adjusted``, times the number of analyses when several landmarks
-        were searched — each landmark is permuted within its own risk set — capped at 1; NaN
-        when no permutations were run, ``n_perm=0``), ``p_search_reason`` (why ``p_search`` is
+        search, the best's ``p_adjusted``: the share of permutations whose largest statistic
+        over every analysis × variant reaches the best's; each landmark is permuted within its
+        own risk set, independently of the others, which makes the p-value conservative — see
+        :mod:`netsurv.sweep.inference`; NaN when no permutations were run, ``n_perm=0``), ``p_search_reason`` (why ``p_search`` is
         NaN; empty when it is defined) and ``corrected`` (optimism-corrected value of the
         metric).
     optimism : Optimism
         Harrell's optimism for every metric (``summary``) and per resample (``resamples``).
     null_max : numpy.ndarray
-        (n_perm, analyses) maximum statistic over the variants under each permutation.
+        (n_perm, analyses) maximum statistic over the variants of each analysis under each
+        permutation; the null of ``p_search`` is its maximum over the analyses
+        (:func:`netsurv.sweep.inference.search_maximum`).
     boot : dict
         Bootstrap values per field (``beta``, ``logrank``, ``lr``, ``score``, ``c_index``):
         (n_boot, rows of ``table``) arrays.

@@ -28,6 +28,7 @@ from netsurv.sweep.inference import (
     optimism,
     percentile_interval,
     permutation_pvalues,
+    search_maximum,
     selection_frequency,
     winners,
 )
@@ -140,16 +141,20 @@ def run_selection(
     v = len(variants)
     stat = table[COLUMN[metric]].to_numpy(float)
     p_adj = np.full(len(table), np.nan)
+    p_within = np.full(len(table), np.nan)
     if n_perm:
+        # one maximum over the whole search (every analysis × variant), see inference.py
+        p_adj = permutation_pvalues(stat, search_maximum(null_max))
         for j in range(len(analyses)):
             sl = slice(j * v, (j + 1) * v)
-            p_adj[sl] = permutation_pvalues(stat[sl], null_max[:, j])
+            p_within[sl] = permutation_pvalues(stat[sl], null_max[:, j])
     table["p_adjusted"] = p_adj
+    table["p_adjusted_analysis"] = p_within
 
     best_row = int(winners(stat[None, :])[0])
     opt = _optimism(boot, analyses, originals, table, metric, best_row, ties)
     _bootstrap_columns(table, boot, metric, level)
-    best = _best(table, best_row, metric, opt, len(analyses))
+    best = _best(table, best_row, metric, opt)
     return Selection(table=table, best=best, optimism=opt, null_max=null_max, boot=boot)
 
 
@@ -274,9 +279,7 @@ def _bootstrap_columns(
     table["metric_boot_lower"], table["metric_boot_upper"] = lo, hi
 
 
-def _best(
-    table: pd.DataFrame, best_row: int, metric: str, opt: Optimism, n_analyses: int
-) -> pd.Series:
+def _best(table: pd.DataFrame, best_row: int, metric: str, opt: Optimism) -> pd.Series:
     if best_row < 0:
         return pd.Series(
             {
@@ -290,9 +293,9 @@ def _best(
     row = table.iloc[best_row].copy()
     row["metric"] = metric
     row["value"] = row[COLUMN[metric]]
+    # p_adjusted is the maximum over the whole search (every analysis); NaN without permutations
     p = float(row["p_adjusted"])
-    # min(1.0, nan) would be 1.0: without permutations there is no p-value of the search
-    row["p_search"] = min(1.0, p * n_analyses) if np.isfinite(p) else np.nan
+    row["p_search"] = p
     row["p_search_reason"] = "" if np.isfinite(p) else NO_PERMUTATIONS
     row["corrected"] = opt.summary.loc[metric, "corrected"]
     row["row"] = best_row
