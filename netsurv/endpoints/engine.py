@@ -371,7 +371,12 @@ def _derive_one(
     )
 
     censors = pd.concat(
-        [_censor_candidates(c.kind, c.description, keys, tpk, tp, cut, obs_end) for c in d.censors],
+        [
+            _censor_candidates(c.kind, c.description, keys, tpk, tp, cut, obs_end).assign(
+                kind=c.kind
+            )
+            for c in d.censors
+        ],
         ignore_index=True,
     )
     censors = censors[censors["date"].notna()]
@@ -384,8 +389,10 @@ def _derive_one(
     out = out.set_index("_k")
     cens = last_censor.set_index("_k")
     no_event = out["event"] == 0
+    out["censor_kind"] = None
     for col in ("date", "reason", "source_table", "source_column", "source_key"):
         out.loc[no_event, col] = cens[col].reindex(out.index[no_event])
+    out.loc[no_event, "censor_kind"] = cens["kind"].reindex(out.index[no_event])
 
     if d.scheme_rules:
         out = _apply_scheme(out, keys, tpk, scheme, modalities)
@@ -554,28 +561,32 @@ def _apply_scheme(
     scheme: CensoringScheme,
     modalities: Mapping[str, Sequence[str]],
 ) -> pd.DataFrame:
-    """New-therapy and missed-assessment rules: an event may become a censoring."""
+    """New-therapy and missed-assessment rules: an event may become a censoring.
+
+    New therapy (FDA): an event after the next line's start, and a censoring at an assessment
+    made after it (scans the data assign to this line with ``line_id``), move to the last
+    adequate assessment on or before that start (the origin if none).
+    """
     kx = keys.set_index("_k")
     ev = out["event"] == 1
     origin = kx["origin"].reindex(out.index)
-    # last adequate assessment strictly before the event date (origin if none)
     ad = tpk[tpk["adequate"]][["_k", "date", "source_key"]]
-    ev_dates = out.loc[ev, "date"].rename("ev_date")
-    before = ad.merge(ev_dates, left_on="_k", right_index=True)
-    before = before[before["date"] < before["ev_date"]].drop_duplicates("_k", keep="last")
-    before = before.set_index("_k")
-    laa = before["date"].reindex(out.index)
-    laa_key = before["source_key"].reindex(out.index)
-    has_laa = laa.notna()
-    laa_date = laa.fillna(origin)
+    # last adequate assessment strictly before the event date (origin if none)
+    laa, laa_key = _last_before(ad, out.loc[ev, "date"], out.index, inclusive=False)
 
     change = pd.Series(False, index=out.index)
     reason = pd.Series("", index=out.index, dtype=object)
     if scheme.censor_at_new_therapy:
         nxt = kx["next_start"].reindex(out.index)
-        new_tx = ev & (out["date"] > nxt).fillna(False)
+        late_censor = ~ev & (out["censor_kind"] == "last_adequate_assessment")
+        new_tx = (ev | late_censor) & (out["date"] > nxt).fillna(False)
+        # the last adequate assessment on or before the start of the new therapy
+        tx, tx_key = _last_before(ad, nxt[new_tx], out.index, inclusive=True)
+        laa, laa_key = laa.where(~new_tx, tx), laa_key.where(~new_tx, tx_key)
         change |= new_tx
         reason[new_tx] = "new anticancer therapy started"
+    has_laa = laa.notna()
+    laa_date = laa.fillna(origin)
     if scheme.missed_assessments:
         day = (laa_date - origin).dt.days
         gap = (out["date"] - laa_date).dt.days
@@ -602,6 +613,18 @@ def _apply_scheme(
         has_laa[change], laa_key[change], kx["origin_key"].reindex(out.index)[change]
     )
     return out
+
+
+def _last_before(
+    ad: pd.DataFrame, limit: pd.Series, index: pd.Index, *, inclusive: bool
+) -> tuple[pd.Series, pd.Series]:
+    """Date and source key of the last assessment of ``ad`` (``_k``, ``date``, ``source_key``,
+    sorted by date within ``_k``) before each key's ``limit`` (on or before it when
+    ``inclusive``), aligned on ``index``; NaT / NaN where there is none."""
+    rows = ad.merge(limit.rename("_limit"), left_on="_k", right_index=True)
+    ok = rows["date"] <= rows["_limit"] if inclusive else rows["date"] < rows["_limit"]
+    last = rows[ok].drop_duplicates("_k", keep="last").set_index("_k")
+    return last["date"].reindex(index), last["source_key"].reindex(index)
 
 
 def _finish(

@@ -310,12 +310,23 @@ def _derive_block(
         laa = _widen(
             _per_line(np.where(before, rday, -_NEVER32), rows, n_lines, -_NEVER32, np.maximum)
         )
-        ref = np.where(laa >= origin, laa, origin)
         change = np.zeros_like(event)
         if scheme.censor_at_new_therapy:
-            new_tx = event & (event_day > day.next_start[None, :])
+            # an event after the next line's start, or a last adequate assessment after it
+            # (scans assigned to this line by line_id): back to the last adequate assessment
+            # on or before that start
+            next_start = day.next_start[None, :]
+            new_tx = np.where(event, event_day, last_ad) > next_start
+            late = rows.day > day.next_start[rows.line]  # usually none: scans linked by date
+            if late.any():
+                on_time = np.where(adequate & ~late[None, :], rday, -_NEVER32)
+                laa_tx = _widen(_per_line(on_time, rows, n_lines, -_NEVER32, np.maximum))
+            else:
+                laa_tx = last_ad
+            laa = np.where(new_tx, laa_tx, laa)
             change |= new_tx
             cnsr = np.where(new_tx, _CNSR_NEW_TX, cnsr).astype(np.int16)
+        ref = np.where(laa >= origin, laa, origin)
         if scheme.missed_assessments:
             allowed = _allowed_gaps(scheme, schedules, ref - origin)
             missed = event & ~change & (event_day - ref > allowed)

@@ -132,9 +132,11 @@ class CensoringScheme(BaseModel):
         Scheme name.
     censor_at_new_therapy
         An event after the start of a new anticancer therapy (the patient's next line) is
-        censored at the last adequate assessment before it (FDA); ``False`` counts it (EMA
-        ITT).  Follow-up scans of a line end at the next line's start unless the data assign
-        later scans to the line with ``line_id``.
+        censored at the last adequate assessment on or before that start (FDA); ``False``
+        counts it (EMA ITT).  Follow-up scans of a line end at the next line's start unless
+        the data assign later scans to the line with ``line_id``; with this rule such scans
+        never give the censoring date either (censored at the last adequate assessment
+        before the new therapy, CNSR 4).
     missed_assessments
         An event more than ``missed_assessments`` scheduled intervals (+ ``window_days``)
         after the last adequate assessment is censored at that assessment; ``None`` switches
