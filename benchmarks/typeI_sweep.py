@@ -20,7 +20,9 @@ import numpy as np
 from scipy.stats import binomtest
 
 from netsurv.sweep import simulation_study
+from netsurv.sweep.inference import rejection_rate, rejects
 
+ALPHA = 0.05
 GRID = {"response_threshold": [-0.1, -0.15, -0.2, -0.25, -0.3, -0.35, -0.4, -0.45, -0.5]}
 
 
@@ -39,6 +41,7 @@ def main(
         seeds=n_cohorts,
         n_patients=n_patients,
         truth="(no signal)",
+        alpha=ALPHA,
         simulate_kwargs={"death_link": 0.0},
         landmark_months=landmark,
         metric="logrank",
@@ -48,8 +51,9 @@ def main(
         n_jobs=2,
     )
     runs = st.runs
-    ok = runs["p_search"].notna()
-    k = int((runs.loc[ok, "p_search"] <= 0.05).sum())
+    p_search = runs["p_search"].to_numpy(float)
+    ok = ~np.isnan(p_search)
+    k = int(rejects(p_search, ALPHA).sum())  # the definition simulation_study uses
     n = int(ok.sum())
     ci = binomtest(k, n).proportion_ci(0.95)
     print(
@@ -58,15 +62,16 @@ def main(
         f"{time.perf_counter() - t0:.0f} s"
     )
     print(
-        f"permutation p of the search <= 0.05: {k}/{n} = {k / n:.3f} (95% CI {ci.low:.3f}-{ci.high:.3f})"
+        f"permutation p of the search <= {ALPHA:g}: {k}/{n} = {k / n:.3f} "
+        f"(95% CI {ci.low:.3f}-{ci.high:.3f})"
     )
     print(f"mean analysed lines per cohort: {runs['n'].mean():.0f}")
-    print(f"cohorts without any defined statistic: {int((~ok).sum())}")
+    print(f"cohorts without any defined statistic (left out of the rate): {int((~ok).sum())}")
     print("selected cut-off frequencies:")
     print(st.selection[["criterion", "rate"]].to_string(index=False))
     naive_p = np.asarray(runs.get("p_naive", []))
     if naive_p.size:
-        print(f"naive p of the apparent best <= 0.05: {np.mean(naive_p <= 0.05):.3f}")
+        print(f"naive p of the apparent best <= {ALPHA:g}: {rejection_rate(naive_p, ALPHA):.3f}")
 
 
 if __name__ == "__main__":

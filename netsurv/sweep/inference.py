@@ -95,6 +95,41 @@ def search_maximum(null_max: np.ndarray) -> np.ndarray:
     return np.fmax.reduce(null_max, axis=1)
 
 
+def rejects(p: np.ndarray, alpha: float = 0.05) -> np.ndarray:
+    """Whether each p-value rejects at level ``alpha``: ``p <= alpha`` (NaN never rejects).
+
+    ``<=`` because a permutation p-value ``(1 + k) / (1 + n_perm)`` has
+    ``P(p <= alpha) <= alpha`` under the null (e.g. 10 / 200 = 0.05 with 199 permutations is
+    a rejection at 5 %).  The one definition used by :func:`netsurv.sweep.simulation_study`
+    and the type-I benchmark.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rejects(np.array([0.01, 0.05, 0.2, np.nan])).tolist()
+    [True, True, False, False]
+    """
+    p = np.asarray(p, dtype=float)
+    return np.where(np.isnan(p), False, p <= alpha)
+
+
+def rejection_rate(p: np.ndarray, alpha: float = 0.05) -> float:
+    """Share of the defined p-values that reject (:func:`rejects`); NaN if none is defined.
+
+    Runs without a p-value (e.g. every variant's statistic undefined) are left out of the
+    denominator rather than counted as non-rejections; report how many there were.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rejection_rate(np.array([0.01, 0.05, 0.2, np.nan]))
+    0.6666666666666666
+    """
+    p = np.asarray(p, dtype=float)
+    ok = ~np.isnan(p)
+    return float(rejects(p[ok], alpha).mean()) if ok.any() else float("nan")
+
+
 def winners(metric: np.ndarray) -> np.ndarray:
     """Index of the best (largest, NaN ignored) column of every row; -1 if all are NaN.
 

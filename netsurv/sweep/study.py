@@ -19,6 +19,7 @@ from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
 from netsurv.sweep.backends import Backend, check_backend, run_tasks
+from netsurv.sweep.inference import rejection_rate
 
 Simulator = Callable[..., Cohort]
 
@@ -40,8 +41,10 @@ class StudyResult:
         the variant was selected) and ``is_truth``.
     summary : pandas.DataFrame
         One row per scenario: ``cohorts``, ``recovery_rate`` (share selecting the true best),
-        ``rejection_rate`` (share with ``p_search < alpha``: the type-I error when no variant
-        carries signal, the power otherwise), ``mean_optimism`` (apparent − corrected).
+        ``cohorts_with_p`` (cohorts with a defined ``p_search``), ``rejection_rate`` (share of
+        those with ``p_search <= alpha``, :func:`netsurv.sweep.inference.rejects`: the type-I
+        error when no variant carries signal, the power otherwise), ``mean_optimism``
+        (apparent − corrected).
     truth : dict
         Scenario -> true best variant.
     settings : dict
@@ -132,7 +135,7 @@ def simulation_study(
     truth_patients, truth_seed
         Size and seed of the oracle cohort.
     alpha
-        Level of the rejection rate.
+        Level of the rejection rate (a run rejects when ``p_search <= alpha``).
     simulate
         ``simulate(n_patients, seed=..., scenario=..., **simulate_kwargs) -> Cohort``; default
         :func:`netsurv.simulate.simulate_cohort`.
@@ -205,7 +208,8 @@ def simulation_study(
     summary = runs.groupby("scenario").agg(
         cohorts=("seed", "size"),
         recovery_rate=("recovered", "mean"),
-        rejection_rate=("p_search", lambda p: float(np.mean(p < alpha))),
+        cohorts_with_p=("p_search", "count"),
+        rejection_rate=("p_search", lambda p: rejection_rate(p.to_numpy(float), alpha)),
         mean_optimism=("value", "mean"),
     )
     summary["mean_optimism"] = (
