@@ -15,7 +15,16 @@ Rules (CRITERIA.md section 1.9 and 4, admiralonco's event objects):
 * CR followed by PR (``cr_then_pr``): ``"data_issue"`` (admiralonco: no special handling,
   flagged in ``data_issue``), ``"pr"`` (the CR is re-labelled PR) or ``"pd"`` (the PR is PD).
   Only a PR inside the window counts: a PR after the first PD neither re-labels the CR nor
-  raises the data issue (assessments after PD are ignored for the BOR).
+  raises the data issue (assessments after PD are ignored for the BOR);
+* iRECIST (criteria with ``confirm_pd``): the progression category of the iBOR is iCPD when
+  the iUPD was confirmed and iUPD when it never was (CRITERIA.md 2.6), both labelled PD and
+  told apart by ``pd_status``.  An iUPD that a later iSD / iPR / iCR resolved
+  (pseudoprogression) does not end the window and is no progression event, but it is still
+  the iUPD category when nothing better qualifies: iUPD then an iSD before ``sd_min_days``
+  gives BOR PD dated to the iUPD with ``pd_status`` "unconfirmed" and no ``first_pd_date``
+  (iRECIST's own table: iUPD followed only by non-qualifying assessments is iBOR iUPD; the
+  early iSD is worth NE, section 1.9).  A PD that counts outranks a resolved iUPD, so a BOR
+  PD with a ``first_pd_date`` is always dated to it.
 
 Every step is a whole-column operation on the rows sorted by line and date: the confirming
 scan of each candidate is found with one ``searchsorted`` and a "next flagged row" array, and
@@ -77,7 +86,11 @@ _FROM_CRITERION = {
 }
 _RANK = {r: i for i, r in enumerate(BEST_ORDER)}
 _CR, _PR, _MR, _SD, _NONCR, _PD, _NE = range(7)
-_NONE_RANK = 7
+#: Ranks of the best response (lower = better): the codes above up to PD, then an iUPD that a
+#: later non-PD scan resolved (iRECIST pseudoprogression; still the "iUPD" category, labelled
+#: PD, but below a PD that counts so that the BOR date is the counted PD's), NE, nothing.
+_B_PD, _B_UPD, _B_NE, _B_NONE = 5, 6, 7, 8
+_BOR_LABELS = np.array([*BEST_ORDER[:_PD], "PD", "PD", "NE", "MISSING"], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -143,9 +156,15 @@ def best_response(
         (``bor`` is CR or PR), ``first_response_date`` (first CR/PR; first of a confirmed
         pair when ``confirm``), ``first_pd_date``, ``last_adequate_date`` (last evaluable
         scan in the window), ``start_date`` of the line, ``n_assessments`` in the window,
-        ``pd_status`` of the PD ending the window (iRECIST), ``pseudoprogression`` (an
-        unconfirmed PD followed by a non-PD evaluable scan) and ``data_issue`` (``"CR
-        followed by PR"``).
+        ``pd_status`` of the window's last PD scan (iRECIST: the PD ending the window, else
+        ``"unconfirmed"`` for a resolved iUPD), ``pseudoprogression`` (an unconfirmed PD
+        followed by a non-PD evaluable scan) and ``data_issue`` (``"CR followed by PR"``).
+
+        ``first_pd_date`` is the date of the progression event (RECIST PD; iRECIST: the iUPD
+        of a confirmed block, or an unresolved iUPD); when ``bor`` is PD and ``pd_status`` is
+        not ``"unconfirmed"``, ``bor_date`` equals it.  ``bor`` PD with ``pd_status``
+        ``"unconfirmed"`` is the iUPD category from a pseudoprogression: ``bor_date`` is the
+        iUPD, ``first_pd_date`` is empty (no progression event; PFS does not count it).
 
     Examples
     --------
@@ -298,23 +317,31 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     date = rows.date[keep]
     status = rows.pd_status[keep]
     sd_min = rows.sd_min[keep]
-    m = len(g)
-    gstart = group_starts(g)
-    code = pd.Series(resp, dtype=object).map(_RANK).fillna(_NONE_RANK).to_numpy(dtype=np.int64)
+    code = pd.Series(resp, dtype=object).map(_RANK).to_numpy(dtype=np.int64)
 
     late = dfs >= sd_min
     sd_like = np.isin(code, (_CR, _PR, _MR, _SD)) & late
     noncr = (code == _NONCR) & late
+    # an iUPD resolved by a later non-PD scan (pseudoprogression) is still the iUPD category
+    # of the iBOR (CRITERIA.md 2.6: progression category > NE), e.g. iUPD then an iSD before
+    # sd_min_days; a PD that counts (RECIST PD, confirmed or unresolved iUPD) ranks above it
+    resolved_upd = (code == _PD) & (status == "unconfirmed")
     base_rank = np.select(
-        [sd_like, noncr, code == _PD, np.isin(code, (_CR, _PR, _MR, _SD, _NONCR, _NE))],
-        [_SD, _NONCR, _PD, _NE],
-        _NONE_RANK,
+        [
+            sd_like,
+            noncr,
+            resolved_upd,
+            code == _PD,
+            np.isin(code, (_CR, _PR, _MR, _SD, _NONCR, _NE)),
+        ],
+        [_SD, _NONCR, _B_UPD, _B_PD, _B_NE],
+        _B_NONE,
     )
-    unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _NONE_RANK), base_rank)
+    unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _B_NONE), base_rank)
     confirmed = _confirmed(
         g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.accept_sd[keep]
     )
-    conf_rank = np.minimum(np.where(confirmed, code, _NONE_RANK), base_rank)
+    conf_rank = np.minimum(np.where(confirmed, code, _B_NONE), base_rank)
 
     out: dict[str, Any] = {}
     for label, rank in (("unconfirmed", unconf_rank), ("confirmed", conf_rank)):
@@ -327,14 +354,13 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     out["first_pd_date"] = _first_date(g, (code == _PD) & (status != "unconfirmed"), date, n_keys)
     out["last_adequate_date"] = _last_date(g, np.isin(resp, ADEQUATE), date, n_keys)
     out["n_assessments"] = np.bincount(g, minlength=n_keys)
-    last = np.full(n_keys, -1, dtype=np.int64)
-    if m:
-        np.maximum.at(last, g, np.arange(m))
+    # status of the window's last PD scan: the PD ending the window, else a resolved iUPD
+    last_pd = np.full(n_keys, -1, dtype=np.int64)
+    pd_rows = np.flatnonzero(code == _PD)
+    np.maximum.at(last_pd, g[pd_rows], pd_rows)
     pd_stat = np.full(n_keys, None, dtype=object)
-    has = last >= 0
-    last_pd = has.copy()
-    last_pd[has] = code[last[has]] == _PD
-    pd_stat[last_pd] = status[last[last_pd]]
+    has = last_pd >= 0
+    pd_stat[has] = status[last_pd[has]]
     out["pd_status"] = pd_stat
     out["pseudoprogression"] = pseudo
     data_issue = np.full(n_keys, None, dtype=object)
@@ -404,14 +430,11 @@ def _confirmed(
 def _group_best(
     g: np.ndarray, rank: np.ndarray, date: np.ndarray, n_keys: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    best = np.full(n_keys, _NONE_RANK, dtype=np.int64)
+    best = np.full(n_keys, _B_NONE, dtype=np.int64)
     if len(g):
         np.minimum.at(best, g, rank)
-    hit = (rank == best[g]) & (rank < _NONE_RANK)
-    labels = np.array([*BEST_ORDER, "MISSING"], dtype=object)
-    had_rows = np.bincount(g, minlength=n_keys) > 0
-    bor = np.where(had_rows | (best < _NONE_RANK), labels[best], "MISSING")
-    return bor, _first_date(g, hit, date, n_keys)
+    hit = (rank == best[g]) & (rank < _B_NONE)
+    return _BOR_LABELS[best], _first_date(g, hit, date, n_keys)
 
 
 def _first_date(g: np.ndarray, flag: np.ndarray, date: np.ndarray, n_keys: int) -> np.ndarray:

@@ -118,6 +118,61 @@ def test_pseudoprogression_after_the_window_is_not_reported() -> None:
     assert not r["pseudoprogression"]
 
 
+def irecist_tp(seq: list[tuple[int, str, str | None]]) -> pd.DataFrame:
+    t = tp_of([(d, r) for d, r, _ in seq])
+    t["pd_status"] = [None] + [st for _, _, st in seq]
+    return t
+
+
+def test_irecist_iupd_resolved_by_an_early_isd() -> None:
+    """iUPD, then an iSD before ``sd_min_days`` and nothing more: the iSD is worth NE, the iUPD
+    is never confirmed, so the iBOR is the iUPD category (CRITERIA.md 2.6: progression category
+    > NE; iRECIST table 3) -- PD dated to the iUPD, ``pd_status`` "unconfirmed" -- but it is a
+    pseudoprogression, not a progression event: no ``first_pd_date``."""
+    r = best_response(irecist_tp([(14, "PD", "unconfirmed"), (35, "SD", None)])).iloc[0]
+    assert (r["bor"], r["bor_date"], r["pd_status"]) == ("PD", day(14), "unconfirmed")
+    assert (r["bor_unconfirmed"], r["bor_confirmed"]) == ("PD", "PD")
+    assert pd.isna(r["first_pd_date"]) and bool(r["pseudoprogression"])
+    assert r["last_adequate_date"] == day(35) and not r["responder"]
+    # the iSD meets the minimum: iBOR iSD, the resolved iUPD still reported
+    r = best_response(irecist_tp([(14, "PD", "unconfirmed"), (42, "SD", None)])).iloc[0]
+    assert (r["bor"], r["bor_date"], r["pd_status"]) == ("SD", day(42), "unconfirmed")
+    assert pd.isna(r["first_pd_date"])
+
+
+def test_irecist_bor_pd_is_dated_to_the_progression_that_counts() -> None:
+    """A resolved iUPD, then a new iUPD confirmed later: BOR PD (iCPD) dated to the confirmed
+    block's iUPD, the same date as ``first_pd_date`` (it used to take the resolved iUPD's)."""
+    seq = [(14, "PD", "unconfirmed"), (35, "SD", None), (70, "PD", "confirmed")]
+    r = best_response(irecist_tp([*seq, (112, "PD", "iCPD")]), confirm=True).iloc[0]
+    assert (r["bor"], r["bor_date"], r["first_pd_date"]) == ("PD", day(70), day(70))
+    assert (r["pd_status"], r["n_assessments"]) == ("confirmed", 3)
+    assert bool(r["pseudoprogression"])
+    # unresolved (no later scan): the iUPD category, an event at its date
+    r = best_response(
+        irecist_tp([(14, "PD", "unconfirmed"), (35, "SD", None), (70, "PD", "unresolved")])
+    ).iloc[0]
+    assert (r["bor"], r["bor_date"], r["first_pd_date"]) == ("PD", day(70), day(70))
+    assert r["pd_status"] == "unresolved"
+
+
+def test_irecist_early_pseudoprogression_end_to_end() -> None:
+    c = Case()
+    c.scan("P1", -7, T1=30, T2=20)  # 50
+    c.scan("P1", 28, T1=36, T2=25)  # 61: +22 %, +11 mm: iUPD
+    c.scan("P1", 35, T1=31, T2=21)  # 52: +4 % vs nadir 50: iSD, before day 42
+    cohort = c.build()
+    tp = classify(cohort, "irecist")
+    r = best_response(tp).iloc[0]
+    assert (r["bor"], r["bor_date"], r["pd_status"]) == ("PD", day(28), "unconfirmed")
+    assert pd.isna(r["first_pd_date"])
+    pfs = ns.derive_endpoints(cohort, "irecist", endpoints=["PFS"]).table.iloc[0]
+    assert pfs["event"] == 0  # pseudoprogression is no PFS event
+    # RECIST 1.1 on the same scans: PD at day 28 ends the window, a real event
+    r = best_response(classify(cohort, "recist1.1")).iloc[0]
+    assert (r["bor"], r["first_pd_date"], r["pd_status"]) == ("PD", day(28), None)
+
+
 def test_ne_between_response_and_confirmation() -> None:
     assert bor([(56, "CR"), (84, "NE"), (112, "CR")], confirm=True)["bor"] == "CR"
     two = [(56, "CR"), (70, "NE"), (84, "NE"), (112, "CR")]  # admiralonco issue 245
