@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
 from netsurv.errors import ConfigError
+from netsurv.sweep.inference import rejects
 from netsurv.sweep.result import SweepResult
 from netsurv.sweep.select import COLUMN as _COLUMN
+
+#: Unadjusted p-value column of each metric (1-df chi-square); Harrell's C has none.
+_NAIVE_P = {"logrank": "p_logrank", "lr": "p_lr", "score": "p_score"}
 
 _LABELS = {
     "logrank": "log-rank χ²",
@@ -52,6 +58,28 @@ def _metric(result: SweepResult, metric: str | None) -> tuple[str, str]:
     return m, _COLUMN[m]
 
 
+def _p_column(result: SweepResult, rows: pd.DataFrame, metric: str) -> tuple[str | None, str]:
+    """The p-value column that decides the hatching of ``metric``'s cells, and its label."""
+    selected = metric == result.settings.get("metric", "logrank")
+    if selected and "p_adjusted" in rows and rows["p_adjusted"].notna().any():
+        return "p_adjusted", "search-adjusted p"
+    col = _NAIVE_P.get(metric)
+    if col is not None and col in rows:
+        return col, "unadjusted p"
+    why = (
+        "no permutations were run (n_perm=0)"
+        if selected
+        else f"the permutations were of the selection metric {result.settings.get('metric')!r}"
+    )
+    warnings.warn(
+        f"sweep_heatmap: {_LABELS[metric]} has no p-value here ({why}, and Harrell's C has no "
+        "unadjusted test in the table): no cell is hatched as non-significant",
+        UserWarning,
+        stacklevel=3,
+    )
+    return None, ""
+
+
 def sweep_heatmap(
     result: SweepResult,
     *,
@@ -65,8 +93,12 @@ def sweep_heatmap(
 ) -> Axes:
     """Heatmap of a metric over two grid axes, the apparent best outlined.
 
-    Cells whose permutation-adjusted p-value (``p_adjusted``; the naive p-value of the
-    metric when no permutations were run) is >= ``alpha`` are hatched and greyed.
+    Cells whose p-value does not reject at ``alpha`` (``p > alpha`` or missing, as
+    :func:`netsurv.sweep.inference.rejects`) are hatched and greyed: the search-adjusted
+    ``p_adjusted`` when ``metric`` is the selection metric and permutations were run,
+    otherwise the metric's unadjusted 1-df p-value (``p_logrank``, ``p_lr``, ``p_score``).
+    Harrell's C has no unadjusted test: without its permutations nothing is hatched and a
+    ``UserWarning`` says so.  The title names the p-value used.
 
     Parameters
     ----------
@@ -112,11 +144,17 @@ def sweep_heatmap(
     xs = sorted(rows[x].unique())
     ys = sorted(rows[y].unique())
     grid = rows.pivot(index=y, columns=x, values=col).reindex(index=ys, columns=xs)
-    p_col = "p_adjusted" if rows["p_adjusted"].notna().any() else f"p_{col.split('_')[0]}"
-    p = (
-        rows.pivot(index=y, columns=x, values=p_col).reindex(index=ys, columns=xs)
-        if p_col in rows
-        else None
+    p_col, p_label = _p_column(result, rows, m)
+    # significant = rejected as in simulation studies (p <= alpha); NaN is not significant
+    insignificant = (
+        np.zeros((len(ys), len(xs)), dtype=bool)
+        if p_col is None
+        else ~rejects(
+            rows.pivot(index=y, columns=x, values=p_col)
+            .reindex(index=ys, columns=xs)
+            .to_numpy(float),
+            alpha,
+        )
     )
     if ax is None:
         import matplotlib.pyplot as plt
@@ -139,7 +177,7 @@ def sweep_heatmap(
                     )
                 )
                 continue
-            insig = p is not None and not (p.to_numpy(float)[i, j] < alpha)
+            insig = bool(insignificant[i, j])
             if insig:
                 ax.add_patch(
                     Rectangle(
@@ -165,9 +203,8 @@ def sweep_heatmap(
     if best is not None:
         j, i = xs.index(best[x]), ys.index(best[y])
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", lw=2.5))
-    ax.set_title(
-        f"{rows['analysis'].iloc[0]}: {_LABELS[m]} (hatched: p ≥ {alpha:g}; red: best)", fontsize=9
-    )
+    hatch = f"hatched: {p_label} > {alpha:g}" if p_col is not None else "no p-value"
+    ax.set_title(f"{rows['analysis'].iloc[0]}: {_LABELS[m]} ({hatch}; red: best)", fontsize=9)
     return ax
 
 

@@ -25,7 +25,8 @@ class SweepResult:
         ``events_group1`` / ``events_group0``, ``median_pfs_months`` (Kaplan–Meier median PFS
         of the analysed lines under the variant, from the line origin), ``hr``, ``hr_lower``,
         ``hr_upper`` (Wald), ``beta``, ``se``, ``p_wald``, ``lr_chi2``, ``p_lr``,
-        ``logrank_chi2``, ``p_logrank``, ``score_chi2``, ``c_index`` (Harrell's C), ``aic``,
+        ``logrank_chi2``, ``p_logrank``, ``score_chi2``, ``p_score`` (each p-value on 1 df, not
+        adjusted for the search), ``c_index`` (Harrell's C), ``aic``,
         ``converged``, ``reason`` (why an estimate is infinite or missing; empty when fine),
         ``p_adjusted`` (single-step permutation max-statistic p-value of the selection metric
         over the whole search, every analysis × variant; NaN when ``n_perm=0``),

@@ -186,6 +186,7 @@ def _table(
                     "logrank_chi2": s.logrank[0],
                     "p_logrank": chi2_dist.sf(s.logrank[0], 1),
                     "score_chi2": s.score[0],
+                    "p_score": chi2_dist.sf(s.score[0], 1),
                     "c_index": s.c_index[0],
                     "aic": s.aic[0],
                     "converged": s.converged[0],
