@@ -285,6 +285,8 @@ def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
     )
     keys["origin_source"] = "lines"
     keys["origin_key"] = keys["line_key"]
+    # the assessment schedule counts from the line's origin, whatever the endpoint's origin
+    keys["schedule_origin"] = keys["origin"]
     return keys
 
 
@@ -588,7 +590,9 @@ def _apply_scheme(
     has_laa = laa.notna()
     laa_date = laa.fillna(origin)
     if scheme.missed_assessments:
-        day = (laa_date - origin).dt.days
+        # the schedule in force at the last adequate assessment, counted from the line's
+        # origin (not from the first response, for duration of response)
+        day = (laa_date - kx["schedule_origin"].reindex(out.index)).dt.days
         gap = (out["date"] - laa_date).dt.days
         day = day.fillna(0).astype(int)
         allowed = scheme.allowed_gaps(day).to_numpy()

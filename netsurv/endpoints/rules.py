@@ -115,7 +115,9 @@ class EndpointDefinition(BaseModel):
 
 
 class ScheduleStep(BaseModel):
-    """From ``from_day`` (days since origin) on, scans are due every ``interval_days``."""
+    """From ``from_day`` (days since the line's origin: line start by default) on, scans are
+    due every ``interval_days``.  The schedule counts from the line's origin for every
+    endpoint, duration of response included (not from the first response)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -142,8 +144,9 @@ class CensoringScheme(BaseModel):
         after the last adequate assessment is censored at that assessment; ``None`` switches
         the rule off (EMA primary analysis counts the event at its observed date).
     schedule
-        The assessment schedule in force, as steps; the interval used is the one in force at
-        the last adequate assessment.  Default: every 12 weeks for 2 years, then every 24.
+        The assessment schedule in force, as steps counted from the line's origin; the
+        interval used is the one in force at the last adequate assessment.  Default: every
+        12 weeks for 2 years, then every 24.
     modality_schedules
         Schedules of modalities scanned on another rhythm, e.g. ``{"SST-PET": (ScheduleStep(
         from_day=0, interval_days=336),)}`` when SST-PET is repeated yearly.  A criterion's
