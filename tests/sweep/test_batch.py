@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netsurv.survival import cox, logrank
+from netsurv.survival import cox, logrank, mantel_byar
 from netsurv.survival._concordance import harrell_c
 from netsurv.sweep.batch import REASONS, fit_counts
 from netsurv.sweep.counts import count_fixed, count_switch, sort_outcome
@@ -131,6 +131,87 @@ def test_time_dependent_equals_start_stop_cox(weighted: bool) -> None:
             assert rel(s.loglik[b, v], c.loglik) < TOL
             assert rel(s.score[b, v], c.tests.loc["score", "statistic"]) < TOL
             assert rel(s.c_index[b, v], c.concordance) < TOL
+
+
+def true_rel(a: float, b: float) -> float:
+    """Relative deviation of ``a`` from ``b`` (not floored at 1, unlike :func:`rel`)."""
+    return abs(a - b) / abs(b)
+
+
+def check_time_dependent(s, b: int, v: int, df: pd.DataFrame, ties: str) -> None:
+    """Row (b, v) of a batch against netsurv.survival on the (start, stop] rows ``df``."""
+    c = cox(df, covariates=["g"], duration_col="stop", event_col="e", start_col="start", ties=ties)
+    mb = mantel_byar(df, status_col="g", event_col="e")
+    assert s.reason[b, v] == 0 and s.converged[b, v]
+    # beta and SE: 1e-8 relative (both solve the score to its root)
+    assert true_rel(s.beta[b, v], c.coefficients["coef"].iloc[0]) < 1e-8
+    assert true_rel(s.se[b, v], c.coefficients["se"].iloc[0]) < 1e-8
+    # statistics: 1e-10 relative
+    assert true_rel(s.loglik[b, v], c.loglik) < TOL
+    assert true_rel(s.loglik0[b, v], c.loglik_null) < TOL
+    assert true_rel(s.lr[b, v], c.tests.loc["likelihood_ratio", "statistic"]) < TOL
+    assert true_rel(s.score[b, v], c.tests.loc["score", "statistic"]) < TOL
+    # the sweep's default selection statistic: log-rank with time-dependent groups
+    assert true_rel(s.logrank[b, v], mb.chi2) < TOL
+    o1, e1 = mb.table.loc[1, "observed"], mb.table.loc[1, "expected"]
+    assert true_rel(s.logrank_oe[b, v], o1 - e1) < TOL
+    assert true_rel(s.logrank_var[b, v], mb.variance.loc[1, 1]) < TOL
+    assert s.events1[b, v] == df.loc[df["g"] == 1, "e"].sum()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_time_dependent_beta_se_and_mantel_byar_equal_netsurv_survival(
+    ties: str, weighted: bool
+) -> None:
+    time, event, _ = data(16, n=70, v=1)
+    rng = np.random.default_rng(16)
+    switch = np.where(rng.random((4, 70)) < 0.6, np.round(rng.uniform(0, 14, (4, 70))), np.inf)
+    switch[0, :5] = time[:5]  # a switch on the day of the event does not count
+    switch[1, 5:8] = 0.0  # in group 1 from the start
+    switch[2, 8:12] = time[8:12] - 1  # one day in group 1, ending in the event or censoring
+    o = sort_outcome(time, event)
+    # tied deaths (Efron and Breslow differ) and switches tied with event times
+    assert np.bincount(o.risk_end[o.event]).max() >= 3
+    assert np.isin(switch[np.isfinite(switch)], o.event_times).any()
+    w = (
+        rng.multinomial(70, np.full(70, 1 / 70), size=2).astype(float)
+        if weighted
+        else np.ones((1, 70))
+    )
+    s = fit_counts(
+        count_switch(o, o.switch_index(switch[:, o.order]), weights=w[:, o.order]), ties=ties
+    )
+    for b in range(w.shape[0]):
+        for v in range(4):
+            check_time_dependent(s, b, v, split_rows(time, event, switch[v], w[b]), ties)
+    other = fit_counts(
+        count_switch(o, o.switch_index(switch[:, o.order]), weights=w[:, o.order]),
+        ties="breslow" if ties == "efron" else "efron",
+    )
+    assert np.all(np.abs(other.beta - s.beta) > 1e-4)  # the ties method matters here
+    np.testing.assert_array_equal(other.logrank, s.logrank)  # ... not to the log-rank
+
+
+@pytest.mark.parametrize("weights", ["none", "w1", "w2"])
+def test_time_dependent_reference_data_mantel_byar(weights: str) -> None:
+    # tests/reference/data/sweep.csv's switch times s1..s3: expected/sweep.json has R's coxph
+    # for them but no log-rank (R's survdiff takes no (start, stop] data); netsurv's
+    # mantel_byar is itself checked against R (coxph(ties = "exact") score test)
+    from pathlib import Path
+
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "data" / "sweep.csv")
+    time, event = d["time"].to_numpy(float), d["event"].to_numpy(bool)
+    w = np.ones(time.size) if weights == "none" else d[weights].to_numpy(float)
+    switch = d[["s1", "s2", "s3"]].to_numpy(float).T
+    o = sort_outcome(time, event)
+    for ties in ("efron", "breslow"):
+        s = fit_counts(
+            count_switch(o, o.switch_index(switch[:, o.order]), weights=w[None, o.order]),
+            ties=ties,
+        )
+        for v in range(3):
+            check_time_dependent(s, 0, v, split_rows(time, event, switch[v], w), ties)
 
 
 def test_switch_counts_under_permutation_equal_permuted_switch_times() -> None:

@@ -12,7 +12,7 @@ import pytest
 from sweep_cohort import cohort, tiny
 
 import netsurv as ns
-from netsurv.survival import cox, logrank
+from netsurv.survival import cox, logrank, mantel_byar
 from netsurv.sweep import sweep
 
 GRID = {"response_threshold": [-0.1, -0.2, -0.3], "progression_threshold": [0.1, 0.2]}
@@ -60,20 +60,11 @@ def test_landmark_row_equals_a_hand_built_landmark_cox() -> None:
     assert abs(row["hr_lower"] - c.coefficients["lower"].iloc[0]) < 1e-8
 
 
-def test_time_dependent_row_equals_a_start_stop_cox() -> None:
-    res = sweep(
-        small(),
-        "recist1.1",
-        {"response_threshold": [-0.2, -0.3]},
-        time_dependent=True,
-        n_boot=0,
-        n_perm=0,
-    )
-    crit = ns.criteria.grid("recist1.1", response_threshold=[-0.2, -0.3])[0]
-    d = first_response_days(small(), crit)
+def start_stop(d: pd.DataFrame) -> pd.DataFrame:
+    """(start, stop] rows: group 1 from the first response day (``resp_day``) on."""
     s = d["resp_day"].to_numpy(float)
     pre = np.isfinite(s) & (s < d["days"].to_numpy())
-    rows = pd.concat(
+    return pd.concat(
         [
             pd.DataFrame(
                 {
@@ -93,6 +84,57 @@ def test_time_dependent_row_equals_a_start_stop_cox() -> None:
             ),
         ]
     )
+
+
+def true_rel(a: float, b: float) -> float:
+    return abs(a - b) / abs(b)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_time_dependent_sweep_selects_on_mantel_byar_with_either_ties(ties: str) -> None:
+    grid = {"response_threshold": [-0.1, -0.2, -0.3, -0.4]}
+    res = sweep(small(), "recist1.1", grid, time_dependent=True, ties=ties, n_boot=0, n_perm=0)
+    assert res.settings["metric"] == "logrank" and res.best["metric"] == "logrank"
+    t = res.table
+    assert (t["analysis"] == "time-dependent").all()
+    mb_chi2 = []
+    for v, crit in enumerate(ns.criteria.grid("recist1.1", **grid)):
+        rows = start_stop(first_response_days(small(), crit))
+        c = cox(
+            rows,
+            covariates=["g"],
+            duration_col="stop",
+            event_col="event",
+            start_col="start",
+            ties=ties,
+        )
+        mb = mantel_byar(rows, status_col="g")
+        row = t.iloc[v]
+        assert true_rel(row["beta"], c.coefficients["coef"].iloc[0]) < 1e-8
+        assert true_rel(row["se"], c.coefficients["se"].iloc[0]) < 1e-8
+        assert true_rel(row["hr_upper"], c.coefficients["upper"].iloc[0]) < 1e-8
+        assert true_rel(row["lr_chi2"], c.tests.loc["likelihood_ratio", "statistic"]) < 1e-10
+        assert true_rel(row["score_chi2"], c.tests.loc["score", "statistic"]) < 1e-10
+        assert true_rel(row["logrank_chi2"], mb.chi2) < 1e-10
+        assert true_rel(row["p_logrank"], mb.p_value) < 1e-10
+        mb_chi2.append(mb.chi2)
+    # the default selection: the largest Mantel-Byar statistic
+    assert res.best["criterion"] == t["criterion"].iloc[int(np.argmax(mb_chi2))]
+    assert true_rel(res.best["value"], max(mb_chi2)) < 1e-10
+
+
+def test_time_dependent_row_equals_a_start_stop_cox() -> None:
+    res = sweep(
+        small(),
+        "recist1.1",
+        {"response_threshold": [-0.2, -0.3]},
+        time_dependent=True,
+        n_boot=0,
+        n_perm=0,
+    )
+    crit = ns.criteria.grid("recist1.1", response_threshold=[-0.2, -0.3])[0]
+    d = first_response_days(small(), crit)
+    rows = start_stop(d)
     c = cox(rows, covariates=["g"], duration_col="stop", event_col="event", start_col="start")
     row = res.table.iloc[0]
     assert row["analysis"] == "time-dependent" and row["n"] == len(d)
