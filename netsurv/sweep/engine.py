@@ -101,8 +101,13 @@ def sweep(
         Allow the "ever responded" comparison without landmark or time dependence (biased
         by guarantee time; a warning is issued).
     metric
-        Selection statistic: ``"logrank"`` (default), ``"lr"`` (Cox likelihood ratio),
-        ``"score"`` or ``"c_index"`` (Harrell's C).
+        Selection statistic: ``"logrank"`` (default; Mantel–Byar in a time-dependent
+        analysis), ``"lr"`` (Cox likelihood ratio), ``"score"`` or ``"c_index"`` (Harrell's
+        C).  One metric, not a list: every metric is reported for every variant anyway (the
+        table's chi-squares with their p-values, Harrell's C and AIC; the optimism summary
+        for each metric), so only the choice of the best, its permutation p-value, the
+        selection frequencies and the ``metric_boot_*`` bands depend on it.  To compare
+        selections under several metrics, run the sweep once per metric.
     n_boot, n_perm
         Bootstrap resamples (optimism, selection frequency, intervals) and permutations
         (adjusted p-values); 0 skips them.
