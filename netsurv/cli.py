@@ -185,8 +185,10 @@ def run(
 
 @app.command()
 def simulate(
-    patients: Annotated[int, typer.Option("--patients", "-n", help="Number of patients.")],
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")],
+    patients: Annotated[int, typer.Option("--patients", "-n", min=1, help="Number of patients.")],
+    seed: Annotated[
+        int, typer.Option(min=0, help="Random seed: the same seed gives the same files.")
+    ],
     out: Annotated[Path, typer.Option(help="Folder to write the tables (and truth.csv) to.")],
     scenario: Annotated[
         str, typer.Option(help="ssa, prrt, targeted or mixed (see netsurv.simulate).")
@@ -202,28 +204,30 @@ def simulate(
     format: Annotated[str, typer.Option(help="csv, parquet or xlsx.")] = "csv",
 ) -> None:
     """Simulate a NET cohort with its latent truth and write it as input tables."""
-    from netsurv.config import _set as parse_setting
+    from netsurv.errors import ConfigError
     from netsurv.io import write_cohort
-    from netsurv.simulate import simulate_cohort
+    from netsurv.simulate import get_scenario, parse_overrides, simulate_cohort
 
-    raw: dict[str, object] = {}
-    overrides: dict[str, object] = {}
     try:
-        for item in set_ or []:
-            parse_setting(raw, item)
-        for key, value in raw.items():
-            if isinstance(value, dict):
-                overrides.update({f"{key}__{k}": v for k, v in value.items()})
-            else:
-                overrides[key] = value
+        # every parameter is checked before the folder is made and the simulation runs
+        sc = get_scenario(scenario, **parse_overrides(set_ or []))
         if format not in ("csv", "parquet", "xlsx"):
-            raise NetsurvError(f"--format must be csv, parquet or xlsx, got {format!r}")
+            raise ConfigError(f"--format must be csv, parquet or xlsx, got {format!r}")
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is an existing file, not a folder")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
         with err_console.status(f"Simulating {patients} patients ({scenario})..."):
-            cohort = simulate_cohort(patients, seed=seed, scenario=scenario, **overrides)
+            cohort = simulate_cohort(patients, seed, scenario=sc)
+        try:
+            written = write_cohort(cohort, out, format=format)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise ConfigError(f"--out {out}: cannot write the tables ({exc})") from None
     except NetsurvError as exc:
         err_console.print(str(exc), markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID) from None
-    written = write_cohort(cohort, out, format=format)  # type: ignore[arg-type]
     console.print(f"Wrote {cohort!r} to {out} ({', '.join(p.name for p in written)})", markup=False)
 
 

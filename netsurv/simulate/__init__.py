@@ -68,7 +68,7 @@ censoring_date, cutoff_date
 
 from netsurv.simulate.calibration import calibration_table, kendall_tau_censored
 from netsurv.simulate.cohort import simulate_cohort, simulate_tables
-from netsurv.simulate.presets import SCENARIOS, get_scenario, list_scenarios
+from netsurv.simulate.presets import SCENARIOS, get_scenario, list_scenarios, parse_overrides
 from netsurv.simulate.scenarios import Scenario, Therapy
 from netsurv.simulate.scoring import score_progression
 
@@ -80,6 +80,7 @@ __all__ = [
     "get_scenario",
     "kendall_tau_censored",
     "list_scenarios",
+    "parse_overrides",
     "score_progression",
     "simulate_cohort",
     "simulate_tables",

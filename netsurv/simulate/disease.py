@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsurv.simulate.scenarios import Scenario, Therapy
+from netsurv.simulate.scenarios import DAYS_PER_MONTH, Scenario, Therapy
 
-DAYS_PER_MONTH = 30.4375
 #: Lesion sites in code order (``netsurv.schema.inputs.LESION_SITES``).
 SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
 NODE = SITES.index("lymph_node")
@@ -308,8 +307,12 @@ def draw_new_onsets(
     G = max(int(np.ceil(float(span.max(initial=0.0)) / step)), 1)
     tau_d = np.arange(G) * step
     tgr_now = current_tgr(tau_d[None, :] / DAYS_PER_MONTH, eff, tgr_patient[rows])
-    rate = sc.new_lesion_rate * np.exp(sc.new_lesion_growth_link * np.clip(tgr_now, -5.0, 25.0))
-    lam = rate * (step / DAYS_PER_MONTH) * (tau_d[None, :] < span[:, None])
+    with np.errstate(over="ignore"):
+        rate = sc.new_lesion_rate * np.exp(sc.new_lesion_growth_link * np.clip(tgr_now, -5.0, 25.0))
+    # capped far above what the NEW_PER_LINE slots can take (extreme overrides overflow)
+    lam = np.where(
+        tau_d[None, :] < span[:, None], np.minimum(rate * (step / DAYS_PER_MONTH), 1e3), 0.0
+    )
     counts = np.cumsum(rng.poisson(lam), axis=1)
     offset = rng.uniform(0.0, step, (n, NEW_PER_LINE))
     sl = new_lesion_slots(j)

@@ -8,6 +8,8 @@ a published number, the field description of :class:`~netsurv.simulate.Scenario`
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import ValidationError
@@ -94,6 +96,56 @@ def list_scenarios() -> list[str]:
     return list(SCENARIOS)
 
 
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """Scenario overrides from ``key=value`` text, as ``netsurv simulate --set`` takes them.
+
+    The value is read as a TOML value (``0.1``, ``true``, ``[28, 56]``,
+    ``{liver = 0.7, lymph_node = 0.3}``, ``2020-01-01``), else kept as text (``fixed``);
+    ``<class>.<field>`` sets a therapy field.  The result goes to :func:`get_scenario`, which
+    checks every key and value.
+
+    Parameters
+    ----------
+    items
+        ``key=value`` strings; a later one replaces an earlier one with the same key.
+
+    Returns
+    -------
+    dict of str to object
+
+    Raises
+    ------
+    netsurv.ConfigError
+        For an item without ``=`` or without a key.
+
+    Examples
+    --------
+    >>> parse_overrides(["death_link=0", "prrt.kill_rate=0.2", "start_date=2020-01-01"])
+    {'death_link': 0, 'prrt.kill_rate': 0.2, 'start_date': datetime.date(2020, 1, 1)}
+    >>> get_scenario("ssa", **parse_overrides(["start_date=2020-01-01"])).start_date
+    '2020-01-01'
+    """
+    classes = {c.lower() for c in THERAPY_CLASSES} | {"post"}
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(
+                f"--set expects key=value (e.g. death_link=0 or prrt.kill_rate=0.2), got {item!r}"
+            )
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()
+        if isinstance(value, dict) and key.lower() in classes:
+            # prrt={kill_rate = 0.2} is prrt.kill_rate=0.2
+            out.update({f"{key}__{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
 def get_scenario(scenario: str | Scenario = "ssa", **overrides: Any) -> Scenario:
     """A scenario with keyword overrides applied and checked.
 
@@ -161,8 +213,18 @@ def get_scenario(scenario: str | Scenario = "ssa", **overrides: Any) -> Scenario
     try:
         return Scenario(**data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "scenario"
-        raise ConfigError(
-            f"invalid simulation parameter {where} = {err.get('input')!r}: {err['msg']}"
-        ) from None
+        raise ConfigError(_message(exc)) from None
+
+
+def _message(exc: ValidationError) -> str:
+    """The first problem of a failed Scenario, naming the parameter and the value given."""
+    err = exc.errors()[0]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    loc = [str(p) for p in err["loc"]]
+    if not loc:  # a rule across several parameters: the message names them
+        return f"invalid simulation parameters: {msg}"
+    if loc[0] == "therapies" and len(loc) > 2:
+        loc = [f"{loc[1].lower()}__{loc[2]}", *loc[3:]]
+    elif loc[0] == "post_progression" and len(loc) > 1:
+        loc = [f"post__{loc[1]}", *loc[2:]]
+    return f"invalid simulation parameter {'.'.join(loc)} = {err.get('input')!r}: {msg}"

@@ -14,12 +14,20 @@ response rates and PFS-OS correlation (:mod:`netsurv.simulate.calibration`).
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from netsurv.schema.inputs import LESION_SITES, PRIMARY_SITES
 
 TherapyClass = Literal["SSA", "PRRT", "mTOR", "TKI", "chemo"]
 THERAPY_CLASSES: tuple[TherapyClass, ...] = ("SSA", "PRRT", "mTOR", "TKI", "chemo")
+#: Dates netsurv accepts (``netsurv.schema.inputs``): patients (aged up to 88 at the start)
+#: must be born after the first, the data cut-off must fall before the last.
+EARLIEST_START = dt.date(1990, 1, 1)
+LATEST_CUTOFF = dt.date(2100, 12, 31)
+DAYS_PER_MONTH = 30.4375
 
 
 class Therapy(BaseModel):
@@ -149,7 +157,11 @@ class Scenario(BaseModel):
     name: str = Field(min_length=1, description="Scenario name.")
     description: str = Field("", description="What the scenario represents.")
     # --- calendar and follow-up
-    start_date: str = Field("2012-01-01", description="First possible line-1 start (ISO date).")
+    start_date: str = Field(
+        "2012-01-01",
+        description="First possible line-1 start: an ISO date (YYYY-MM-DD) on or after "
+        "1990-01-01 (a date object is accepted and stored as its ISO text).",
+    )
     accrual_months: float = Field(
         48.0, gt=0.0, description="Line-1 starts spread uniformly over this."
     )
@@ -300,28 +312,89 @@ class Scenario(BaseModel):
         0.5, ge=0.0, description="SD of a log-normal frailty unrelated to the disease."
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
-        for fld in ("first_line", "next_lines"):
-            probs: dict[str, float] = getattr(self, fld)
-            bad = sorted(set(probs) - set(THERAPY_CLASSES))
-            if bad:
-                raise ValueError(f"{fld}: unknown therapy class {bad}; valid: {THERAPY_CLASSES}")
-            if any(p < 0 for p in probs.values()):
-                raise ValueError(f"{fld}: weights must be >= 0")
-        if not self.first_line or sum(self.first_line.values()) <= 0:
-            raise ValueError("first_line needs at least one class with a positive weight")
-        missing = sorted(set(THERAPY_CLASSES) - set(self.therapies))
-        if missing:
-            raise ValueError(f"therapies: missing class(es) {missing}")
-        for fld in ("primary_sites", "lesion_sites"):
-            probs = getattr(self, fld)
-            if not probs or sum(probs.values()) <= 0 or any(p < 0 for p in probs.values()):
-                raise ValueError(f"{fld}: weights must be >= 0 with a positive sum")
-        lo, hi = self.next_line_delay_days
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None or value.time() != dt.time(0):
+                raise ValueError("must be a date without a time of day")
+            value = value.date()
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            return value  # pydantic reports the wrong type
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError("must be an ISO date YYYY-MM-DD") from None
+        if day < EARLIEST_START:
+            raise ValueError(
+                f"must be on or after {EARLIEST_START} (patients aged up to 88 must be "
+                "born after 1900, the earliest date netsurv accepts)"
+            )
+        return day.isoformat()
+
+    @field_validator("primary_sites", "lesion_sites")
+    @classmethod
+    def _site_weights(cls, probs: dict[str, float], info: Any) -> dict[str, float]:
+        valid = PRIMARY_SITES if info.field_name == "primary_sites" else LESION_SITES
+        bad = sorted(set(probs) - set(valid))
+        if bad:
+            raise ValueError(f"unknown site(s) {bad}; valid: {list(valid)}")
+        _check_weights(probs, positive=True)
+        return probs
+
+    @field_validator("first_line", "next_lines")
+    @classmethod
+    def _class_weights(cls, probs: dict[str, float], info: Any) -> dict[str, float]:
+        bad = sorted(set(probs) - set(THERAPY_CLASSES))
+        if bad:
+            raise ValueError(f"unknown therapy class(es) {bad}; valid: {list(THERAPY_CLASSES)}")
+        _check_weights(probs, positive=info.field_name == "first_line")
+        return probs
+
+    @field_validator("therapies")
+    @classmethod
+    def _all_classes(cls, therapies: dict[str, Therapy]) -> dict[str, Therapy]:
+        missing = sorted(set(THERAPY_CLASSES) - set(therapies))
+        unknown = sorted(set(therapies) - set(THERAPY_CLASSES))
+        if missing or unknown:
+            raise ValueError(
+                f"needs exactly the classes {list(THERAPY_CLASSES)} (missing {missing}, "
+                f"unknown {unknown})"
+            )
+        return therapies
+
+    @field_validator("next_line_delay_days")
+    @classmethod
+    def _delay(cls, value: tuple[int, int]) -> tuple[int, int]:
+        lo, hi = value
         if not 22 <= lo <= hi:
-            raise ValueError("next_line_delay_days must satisfy 22 <= low <= high")
-        a, b = self.pseudoprogression_amplitude
+            raise ValueError("must satisfy 22 <= low <= high")
+        return value
+
+    @field_validator("pseudoprogression_amplitude")
+    @classmethod
+    def _amplitude(cls, value: tuple[float, float]) -> tuple[float, float]:
+        a, b = value
         if not 0 <= a <= b:
-            raise ValueError("pseudoprogression_amplitude must satisfy 0 <= low <= high")
+            raise ValueError("must satisfy 0 <= low <= high")
+        return value
+
+    @model_validator(mode="after")
+    def _calendar(self) -> Scenario:
+        start = dt.date.fromisoformat(self.start_date)
+        months = self.accrual_months + self.followup_months
+        if months * DAYS_PER_MONTH > (LATEST_CUTOFF - start).days:
+            raise ValueError(
+                f"the data cut-off (start_date {start} + accrual_months + followup_months = "
+                f"{months:g} months) falls after {LATEST_CUTOFF}, the latest date netsurv accepts"
+            )
         return self
+
+
+def _check_weights(probs: dict[str, float], *, positive: bool) -> None:
+    if any(not p >= 0 for p in probs.values()):
+        raise ValueError("weights must be >= 0")
+    if positive and not sum(probs.values()) > 0:
+        raise ValueError("needs at least one positive weight")
