@@ -135,17 +135,19 @@ def run(
     if config.landmark.enabled:
         with step("landmark analyses"):
             landmarks = analyses.landmark_tables(res, config)
-            writer.table("landmark", landmarks.summary)
-            writer.table("landmark_attrition", landmarks.attrition)
+            if landmarks is not None:
+                writer.table("landmark", landmarks.summary)
+                writer.table("landmark_attrition", landmarks.attrition)
     comparison = None
     if config.compare.enabled:
         with step(f"criteria comparison ({config.compare.n_boot} bootstrap resamples)"):
             comparison = analyses.comparison(res, config)
-            writer.table("comparison", comparison.table)
-            writer.table("comparison_intervals", comparison.intervals)
-            writer.table("comparison_differences", comparison.differences)
-            writer.table("comparison_attrition", comparison.attrition)
-        if {"PFS", "OS"} <= set(config.endpoints.names):
+            if comparison is not None:
+                writer.table("comparison", comparison.table)
+                writer.table("comparison_intervals", comparison.intervals)
+                writer.table("comparison_differences", comparison.differences)
+                writer.table("comparison_attrition", comparison.attrition)
+        if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
             with step("PFS–OS correlation"):
                 writer.table("pfs_os_correlation", analyses.correlation_table(res, config))
     swept = None

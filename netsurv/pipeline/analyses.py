@@ -4,6 +4,7 @@ figures); nothing here writes files."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pandas as pd
@@ -20,7 +21,10 @@ from netsurv.sweep.result import SweepResult
 def agreement_table(res: Analysed) -> pd.DataFrame:
     """Per-scan, BOR and PD agreement (kappa) of every criterion with the reference one."""
     parts = []
+    classified = res.classified
     for crit in res.criteria[1:]:
+        if res.reference not in classified or crit.name not in classified:
+            continue
         agr = ns.agreement(res.timepoints, criterion_a=res.reference, criterion_b=crit.name)
         parts.append(agr.summary.assign(criterion_a=res.reference, criterion_b=crit.name))
     if not parts:
@@ -40,13 +44,17 @@ class LandmarkTables:
     attrition: pd.DataFrame
 
 
-def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables:
-    """Landmark analysis (status at each landmark -> outcome from it) under every criterion."""
+def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
+    """Landmark analysis (status at each landmark -> outcome from it) under every criterion
+    that classifies a line (None, with a warning, when none does)."""
+    if not res.classified:
+        warnings.warn("landmark analyses skipped: no criterion classifies a line", stacklevel=2)
+        return None
     results = {}
-    for crit in res.criteria:
-        results[crit.name] = ns.survival.landmark(
+    for name in res.classified:
+        results[name] = ns.survival.landmark(
             res.timepoints,
-            criterion=crit.name,
+            criterion=name,
             at_months=cfg.landmark.months,
             outcome=cfg.landmark.outcome,
             status=cfg.landmark.status,
@@ -61,13 +69,21 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables:
     return LandmarkTables(results, _criterion_first(summary), attrition)
 
 
-def comparison(res: Analysed, cfg: Config) -> CriteriaComparison:
-    """Criteria ranked as predictors of the outcome, with paired bootstrap CIs."""
+def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
+    """Criteria ranked as predictors of the outcome, with paired bootstrap CIs (None, with a
+    warning, when the reference criterion classifies no line)."""
     c = cfg.compare
+    if res.reference not in res.classified:
+        warnings.warn(
+            f"criteria comparison skipped: the reference criterion {res.reference!r} "
+            "classifies no line",
+            stacklevel=2,
+        )
+        return None
     try:
         return ns.survival.compare_criteria(
             res.timepoints,
-            criteria=[x.name for x in res.criteria],
+            criteria=res.classified,
             outcome=c.outcome,
             method="time_dependent" if c.time_dependent else "landmark",
             at_months=c.landmark_months if c.landmark_months is not None else 6.0,
@@ -86,7 +102,7 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame:
     """Kendall's τ (censoring-aware, Oakes) between PFS under each criterion and OS."""
     return ns.survival.pfs_os_correlation(
         res.endpoints,
-        criteria=[c.name for c in res.criteria],
+        criteria=res.classified,
         n_boot=cfg.compare.n_boot,
         seed=cfg.run.seed,
     )

@@ -62,7 +62,9 @@ def draw(
             _km(writer, cfg, km_fits, landmarks, notes)
         if "forest" in include:
             if comparison is None:
-                notes.append("forest plot skipped: the criteria comparison is switched off")
+                notes.append(
+                    "forest plot skipped: no criteria comparison (switched off or skipped)"
+                )
             else:
                 fig, ax = _figure((7, 0.5 * len(comparison.table) + 1.8))
                 forest_plot(
@@ -73,11 +75,16 @@ def draw(
                 writer.figure(f"forest_{cfg.compare.outcome}", fig)
         if "heatmap" in include:
             _sweep(writer, cfg, swept, notes)
+        missing = [c.name for c in res.criteria if c.name not in res.classified]
+        if missing and include & {"waterfall", "spider", "swimmer"}:
+            notes.append(f"response figures skipped for {missing}: no line classified")
         if "waterfall" in include:
-            for crit in res.criteria:
+            for name in res.classified:
                 fig, ax = _figure(figsize=(8, 4))
-                waterfall(res.timepoints, criterion=crit.name, ax=ax)
-                writer.figure(f"waterfall_{_safe(crit.name)}", fig)
+                waterfall(res.timepoints, criterion=name, ax=ax)
+                writer.figure(f"waterfall_{_safe(name)}", fig)
+        if ref not in res.classified:
+            return
         if "spider" in include:
             fig, ax = _figure(figsize=(7, 4.5))
             spider(res.timepoints, criterion=ref, ax=ax)

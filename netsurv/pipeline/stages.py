@@ -6,6 +6,7 @@ DataFrames (or a figure), so a notebook can call a single stage.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from netsurv.errors import ConfigError
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
 from netsurv.tables import baseline_frame, table_one
-from netsurv.validation import ValidationOptions
+from netsurv.validation import Severity, ValidationOptions
 
 LINE_KEY = ["patient_id", "line_id"]
 
@@ -42,42 +43,79 @@ class Analysed:
         """Name of the first criterion (the one others are compared with)."""
         return self.criteria[0].name
 
+    @property
+    def classified(self) -> list[str]:
+        """Names of the criteria that classify at least one analysed line (a criterion whose
+        measurement the data lack classifies none; the attrition table says why)."""
+        present = set(self.timepoints.table["criterion"])
+        return [c.name for c in self.criteria if c.name in present]
+
 
 def load_cohort(cfg: Config) -> Cohort:
-    """The cohort the config names (``data.source``: ``"demo"``, ``"simulate"`` or a path),
-    validated."""
-    severity = {r: "warning" for r in cfg.data.warn} | {r: "off" for r in cfg.data.off}
-    kwargs: dict[str, object] = {"severity": severity}
-    if cfg.data.baseline_window_days is not None:
-        kwargs["baseline_window_days"] = cfg.data.baseline_window_days
-    options = ValidationOptions(**kwargs)
-    if cfg.data.source == "demo":
-        if cfg.data.format != "tables":
-            raise ConfigError("data.source = 'demo' is a folder of tables (data.format = 'tables')")
-        from netsurv.datasets import demo_folder
+    """The cohort the config names, read and validated.
 
-        return ns.read_cohort(demo_folder(), options=options)
-    if cfg.data.source == "simulate":
-        sim = cfg.data.simulation
+    ``data.source`` is ``"demo"``, ``"simulate"`` or a path read as ``data.format``: a folder
+    of tables (:func:`netsurv.read_cohort`), an SDTM folder (:func:`netsurv.io.read_sdtm` with
+    ``[data.sdtm]``) or a REDCap export (:func:`netsurv.io.read_redcap` with ``data.mapping``
+    and ``data.data_dictionary``).  ``data.warn``, ``data.off`` and
+    ``data.baseline_window_days`` apply to each of them.
+    """
+    data = cfg.data
+    if data.source == "simulate":
+        sim = data.simulation
         return ns.simulate_cohort(
             sim.n_patients, seed=sim.seed, scenario=sim.scenario, **sim.overrides
         )
-    path = cfg.resolve(cfg.data.source)
+    if data.source == "demo":
+        from netsurv.datasets import demo_folder
+
+        return ns.read_cohort(demo_folder(), options=validation_options(cfg))
+    path = cfg.resolve(data.source)
     if not path.exists():
         raise ConfigError(f"data.source: {path} does not exist")
-    if cfg.data.format == "tables":
-        return ns.read_cohort(path, options=options, encoding=cfg.data.encoding)
-    if cfg.data.format == "sdtm":
-        reader = getattr(ns.io, "read_sdtm", None)
-        if reader is None:
-            raise ConfigError("data.format = 'sdtm' needs netsurv.io.read_sdtm")
-        return reader(path)
-    redcap = getattr(ns.io, "read_redcap", None)
-    if redcap is None:
-        raise ConfigError("data.format = 'redcap' needs netsurv.io.read_redcap")
-    if cfg.data.mapping is None:
+    if data.format == "tables":
+        return ns.read_cohort(path, options=validation_options(cfg), encoding=data.encoding)
+    if data.format == "sdtm":
+        from netsurv.io.sdtm import SDTM_VALIDATION
+
+        sd = data.sdtm
+        return ns.io.read_sdtm(
+            path,
+            evaluator=sd.evaluator,
+            maps={name: cfg.resolve(p) for name, p in sd.maps.items()} or None,
+            visit_date=sd.visit_date,
+            response_date_imputation=sd.response_date_imputation,
+            measurement_date_imputation=sd.measurement_date_imputation,
+            new_therapy_categories=tuple(sd.new_therapy_categories),
+            default_modality=sd.default_modality,
+            options=validation_options(cfg, defaults=SDTM_VALIDATION),
+        )
+    if data.mapping is None:  # the config model requires it; kept for a hand-built config
         raise ConfigError("data.format = 'redcap' needs data.mapping (the field mapping file)")
-    return redcap(path, mapping=cfg.resolve(cfg.data.mapping))
+    return ns.io.read_redcap(
+        path,
+        mapping=cfg.resolve(data.mapping),
+        data_dictionary=None if data.data_dictionary is None else cfg.resolve(data.data_dictionary),
+        options=validation_options(cfg),
+    )
+
+
+def validation_options(
+    cfg: Config, *, defaults: ValidationOptions | None = None
+) -> ValidationOptions:
+    """Validation settings from ``data.warn``, ``data.off`` and ``data.baseline_window_days``,
+    on top of a reader's own ``defaults`` (e.g. the SDTM reader's warnings)."""
+    base = defaults or ValidationOptions()
+    severity: dict[str, Severity] = (
+        dict(base.severity)
+        | {r: "warning" for r in cfg.data.warn}
+        | {r: "off" for r in cfg.data.off}
+    )
+    window = cfg.data.baseline_window_days
+    return ValidationOptions(
+        baseline_window_days=base.baseline_window_days if window is None else window,
+        severity=severity,
+    )
 
 
 def analyse(cfg: Config, cohort: Cohort) -> Analysed:
@@ -116,6 +154,15 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         ignore_index=True,
     )
     attrition = _only_selected(attrition, keep)
+    present = set(tp_sel.table["criterion"])
+    for crit in criteria:
+        if crit.name not in present:
+            warnings.warn(
+                f"criterion {crit.name!r} classifies no analysed line (reasons in the attrition "
+                "table): it has no response tables, figures or comparisons",
+                UserWarning,
+                stacklevel=2,
+            )
     return Analysed(
         cohort=cohort,
         criteria=criteria,
@@ -219,7 +266,10 @@ def best_change_table(res: Analysed) -> pd.DataFrame:
     """Best % change from baseline per line and criterion, with the best overall response."""
     from netsurv.plots.waterfall import best_change
 
-    parts = [best_change(res.timepoints, criterion=c.name) for c in res.criteria]
+    parts = [best_change(res.timepoints, criterion=name) for name in res.classified]
+    if not parts:
+        cols = [*LINE_KEY, "criterion", "best_pct_change", "bor"]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     change = pd.concat(parts, ignore_index=True)
     return change.merge(
         res.best[[*LINE_KEY, "criterion", "bor"]], on=[*LINE_KEY, "criterion"], how="left"
