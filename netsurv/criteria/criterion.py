@@ -8,8 +8,11 @@ new code.  Rules and sources are in ``CRITERIA.md`` (RECIST 1.1 and the criteria
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NoReturn, get_args
+
+import numpy as np
 
 from netsurv.errors import ConfigError
 from netsurv.schema.inputs import LESION_SITES, MODALITIES
@@ -48,7 +51,10 @@ class Criterion:
     Build one from a preset with ``dataclasses.replace(netsurv.criteria.RECIST_1_1, ...)``
     (give it a new ``name``), with :func:`netsurv.criteria.grid`, or with the constructor.
     Invalid values and combinations raise :class:`netsurv.ConfigError` naming the field.
-    Fractions are changes relative to the reference: ``-0.30`` is a 30 % decrease.
+    Fractions are changes relative to the reference: ``-0.30`` is a 30 % decrease (a
+    percentage such as ``-30`` or ``20`` is rejected, and the message suggests the fraction).
+    Numpy numbers (e.g. from ``np.array([21, 28])`` in a grid) are stored as the equivalent
+    Python ``int`` / ``float``.
 
     Parameters
     ----------
@@ -71,8 +77,11 @@ class Criterion:
         ``"bidimensional"`` (long × short axis product, mm²: WHO / SWOG), ``"volume"`` (mL),
         ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
         (total lesion activity, volume × SUVmean) or ``"reader"`` (take the recorded
-        ``assessments.reader_response`` instead of computing a response; every other
-        measurement field is then ignored).
+        ``assessments.reader_response`` instead of computing a response; the fields a
+        recorded read does not use, :data:`READER_IGNORES` -- lesion set, cut-offs, rules,
+        ``confirm_pd`` ... -- must keep their defaults (or None), else the criterion is
+        rejected rather than silently ignoring them; ``modality``, ``follow_up_scans`` and
+        the best-response settings apply).
     lesion_set
         Lesions followed from the line's baseline scan: ``"targets"`` (lesions with role
         ``target`` on the baseline scan; when the scan marks none, the largest measurable ones
@@ -96,7 +105,7 @@ class Criterion:
     response_threshold
         Change at or below which (``<=``; ``<`` if ``response_inclusive`` is False) the
         target response is PR, e.g. ``-0.30``.  None = no response class.  Must lie in
-        [-1, 0).
+        [-1, 0) (a fraction, not a percentage).
     response_reference
         Reference of the response change: ``"baseline"`` (RECIST) or ``"nadir"``.
     response_inclusive
@@ -111,8 +120,9 @@ class Criterion:
         ``response_threshold`` and 0.  None = no MR class.
     progression_threshold
         Increase at or above which (``>=``; ``>`` if ``progression_inclusive`` is False) the
-        target response is PD, e.g. ``0.20``.  None = no progression by measurement.  Must be
-        > 0.
+        target response is PD, e.g. ``0.20``.  None = no progression by measurement.  Must lie
+        in (0, :data:`MAX_INCREASE`] = (0, 2] (a fraction: ``20`` is rejected as a percentage
+        typed by mistake).
     progression_reference
         Reference of the progression change: ``"nadir"`` (RECIST: smallest value on study,
         baseline included, over evaluable scans) or ``"baseline"``.
@@ -127,8 +137,8 @@ class Criterion:
         products, "whichever is smaller").  None = none.
     density_response_threshold
         Relative density change at or below which the density component responds (Choi:
-        ``-0.15``); required when ``composite`` is not ``"size"``.  Density is the mean of the
-        followed lesions' ``density_hu``.
+        ``-0.15``; in [-1, 0)); required when ``composite`` is not ``"size"``.  Density is
+        the mean of the followed lesions' ``density_hu``.
     composite
         ``"size"`` (measure only), ``"size_or_density"`` (Choi: PR if size or density
         responds; PD needs size growth and no density response) or ``"size_and_density"``
@@ -204,10 +214,10 @@ class Criterion:
     ...                         progression_threshold=0.10)
     >>> c.progression_threshold, c.progression_min_abs
     (0.1, 5.0)
-    >>> ns.criteria.Criterion(name="bad", progression_threshold=-0.2)
+    >>> ns.criteria.Criterion(name="bad", progression_threshold=20)
     Traceback (most recent call last):
     ...
-    netsurv.errors.ConfigError: criterion 'bad': progression_threshold must be > 0 (an increase), got -0.2
+    netsurv.errors.ConfigError: criterion 'bad': progression_threshold must be an increase given as a fraction, 0 < x <= 2 (0.20 = +20 %), got 20; did you mean 0.20 (20 %)?
     """
 
     name: str
@@ -299,13 +309,67 @@ class Criterion:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+#: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
+#: published criterion; volumetric RECIST uses +73 %).  A larger value is almost certainly a
+#: percentage typed where a fraction is expected (``20`` for ``0.20``).
+MAX_INCREASE = 2.0
+
+#: Fields that a recorded read (``measure="reader"``) does not use: the recorded response is
+#: taken as is.  Each must keep its default (or None, "no such rule").
+READER_IGNORES = (
+    "lesion_set",
+    "sites",
+    "max_lesions",
+    "max_per_organ",
+    "aggregation",
+    "response_threshold",
+    "response_reference",
+    "response_inclusive",
+    "response_min_abs",
+    "minor_response_threshold",
+    "progression_threshold",
+    "progression_reference",
+    "progression_inclusive",
+    "progression_min_abs",
+    "progression_abs_sufficient",
+    "density_response_threshold",
+    "composite",
+    "new_lesion_pd",
+    "nontarget_pd",
+    "cr_rule",
+    "node_cr_mm",
+    "missing",
+    "too_small_mm",
+    "rounding_mm",
+    "sticky_pr",
+    "reappearance_after_cr_pd",
+    "confirm_pd",
+    "confirm_pd_window",
+    "confirm_pd_min_abs",
+    "unresolved_pd",
+)
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def _fmt_fraction(x: float) -> str:
+    return f"{x:.2f}" if round(x, 2) == x else f"{x:g}"
+
+
 class _Validator:
-    """Checks of one criterion; each failure names the field."""
+    """Checks of one criterion; each failure names the field.
+
+    Numbers are normalised on the way: numpy integers and floats (e.g. the values of a
+    ``np.array`` handed to :func:`netsurv.criteria.grid`) become the equivalent Python ``int``
+    / ``float``, numpy booleans become ``bool``.
+    """
 
     def __init__(self, c: Criterion) -> None:
         self.c = c
 
-    def fail(self, field: str, message: str) -> None:
+    def fail(self, field: str, message: str) -> NoReturn:
         raise ConfigError(f"criterion {self.c.name!r}: {field} {message}")
 
     def set(self, field: str, value: Any) -> None:
@@ -324,25 +388,40 @@ class _Validator:
             if not none:
                 self.fail(field, "is required")
             return
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if _is_bool(value) or not isinstance(value, numbers.Real):
             self.fail(field, f"must be a number, got {value!r}")
-        if lo is not None and value < lo:
+        # a float32 (or float16) is read as the decimal it prints as: np.float32(0.1) -> 0.1
+        x = float(str(value)) if isinstance(value, np.floating) else float(value)
+        if not math.isfinite(x):
+            self.fail(field, f"must be a finite number, got {value!r}")
+        if lo is not None and x < lo:
             self.fail(field, f"must be >= {lo}, got {value!r}")
-        if hi is not None and value > hi:
+        if hi is not None and x > hi:
             self.fail(field, f"must be <= {hi}, got {value!r}")
+        self.set(field, x)
 
     def integer(self, field: str, *, lo: int, none: bool = True) -> None:
         value = getattr(self.c, field)
         if value is None and none:
             return
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(field, f"must be a whole number, got {value!r}")
-        if value < lo:
-            self.fail(field, f"must be >= {lo}, got {value!r}")
+        self.set(field, self.whole(field, value, lo=lo))
+
+    def whole(self, field: str, value: Any, *, lo: int, what: str = "") -> int:
+        """``value`` as a Python int (numpy integers and integral floats accepted)."""
+        ok = not _is_bool(value) and isinstance(value, numbers.Real)
+        if ok and not isinstance(value, numbers.Integral):
+            ok = math.isfinite(float(value)) and float(value).is_integer()
+        if not ok:
+            self.fail(field, f"{what}must be a whole number, got {value!r}")
+        if int(value) < lo:
+            self.fail(field, f"{what}must be >= {lo}, got {value!r}")
+        return int(value)
 
     def flag(self, field: str) -> None:
-        if not isinstance(getattr(self.c, field), bool):
-            self.fail(field, f"must be True or False, got {getattr(self.c, field)!r}")
+        value = getattr(self.c, field)
+        if not _is_bool(value):
+            self.fail(field, f"must be True or False, got {value!r}")
+        self.set(field, bool(value))
 
     def tuple_of(self, field: str, allowed: tuple[str, ...], *, none: bool) -> None:
         value = getattr(self.c, field)
@@ -354,6 +433,36 @@ class _Validator:
         if bad:
             self.fail(field, f"has unknown value(s) {bad}; allowed: {list(allowed)}")
         self.set(field, tuple(dict.fromkeys(value)))
+
+    def fraction(self, field: str, *, increase: bool) -> None:
+        """A relative change: a decrease in [-1, 0) or an increase in (0, MAX_INCREASE].
+
+        Out of range, the message suggests the fraction the user probably meant: the value
+        with the other sign, or the value / 100 (a percentage typed as a fraction).
+        """
+        value = getattr(self.c, field)
+        if value is None:
+            return
+
+        def fits(x: float) -> bool:
+            return 0 < x <= MAX_INCREASE if increase else -1 <= x < 0
+
+        if fits(value):
+            return
+        if increase:
+            rule = (
+                f"must be an increase given as a fraction, 0 < x <= {MAX_INCREASE:g} (0.20 = +20 %)"
+            )
+        else:
+            rule = "must be a decrease given as a fraction, -1 <= x < 0 (-0.30 = -30 %)"
+        guess = next((g for g in (-value, value / 100, -value / 100) if fits(g)), None)
+        hint = ""
+        if guess is not None:
+            hint = f"; did you mean {_fmt_fraction(guess)}"
+            if abs(value) > 1:
+                hint += f" ({abs(value):g} %)"
+            hint += "?"
+        self.fail(field, f"{rule}, got {value:g}{hint}")
 
     def run(self) -> None:
         c = self.c
@@ -395,16 +504,16 @@ class _Validator:
         self.integer("confirm_max_ne", lo=0, none=False)
         self.integer("sd_min_days", lo=0, none=False)
         self.integer("follow_up_scans", lo=1)
-        self.number("response_threshold", lo=-1.0)
-        if c.response_threshold is not None and c.response_threshold >= 0:
-            self.fail("response_threshold", f"must be < 0 (a decrease), got {c.response_threshold}")
-        self.number("progression_threshold")
-        if c.progression_threshold is not None and c.progression_threshold <= 0:
-            self.fail(
-                "progression_threshold",
-                f"must be > 0 (an increase), got {c.progression_threshold}",
-            )
-        self.number("minor_response_threshold", lo=-1.0)
+        for f in (
+            "response_threshold",
+            "minor_response_threshold",
+            "density_response_threshold",
+            "progression_threshold",
+        ):
+            self.number(f)
+        for f in ("response_threshold", "minor_response_threshold", "density_response_threshold"):
+            self.fraction(f, increase=False)
+        self.fraction("progression_threshold", increase=True)
         mr = c.minor_response_threshold
         if mr is not None:
             if c.response_threshold is None:
@@ -426,7 +535,6 @@ class _Validator:
         self.number("rounding_mm", lo=0.0)
         if c.rounding_mm == 0:
             self.fail("rounding_mm", "must be > 0 or None")
-        self.number("density_response_threshold", lo=-1.0)
         d = c.density_response_threshold
         if c.composite == "size":
             if d is not None:
@@ -436,10 +544,10 @@ class _Validator:
                     "or 'size_and_density' (modified Choi)",
                 )
         else:
-            if d is None or d >= 0:
+            if d is None:
                 self.fail(
                     "density_response_threshold",
-                    f"must be a decrease (< 0) when composite is {c.composite!r}, got {d!r}",
+                    f"is required (a decrease, e.g. -0.15) when composite is {c.composite!r}",
                 )
             if c.response_threshold is None:
                 self.fail("composite", f"{c.composite!r} needs a response_threshold")
@@ -456,7 +564,9 @@ class _Validator:
         if c.reappearance_after_cr_pd and c.cr_rule == "none":
             self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
         self._window()
-        if c.measure != "reader" and (
+        if c.measure == "reader":
+            self._reader()
+        elif (
             c.response_threshold is None
             and c.progression_threshold is None
             and c.progression_abs_sufficient is None
@@ -470,11 +580,38 @@ class _Validator:
 
     def _window(self) -> None:
         w = self.c.confirm_pd_window
+        if isinstance(w, np.ndarray):
+            w = tuple(w.tolist())
         if not isinstance(w, list | tuple) or len(w) != 2:
             self.fail("confirm_pd_window", f"must be (min_days, max_days or None), got {w!r}")
-        lo, hi = w
-        if isinstance(lo, bool) or not isinstance(lo, int) or lo < 0:
-            self.fail("confirm_pd_window", f"min_days must be a whole number >= 0, got {lo!r}")
-        if hi is not None and (isinstance(hi, bool) or not isinstance(hi, int) or hi < lo):
-            self.fail("confirm_pd_window", f"max_days must be None or >= min_days, got {hi!r}")
+        lo = self.whole("confirm_pd_window", w[0], lo=0, what="min_days ")
+        hi = w[1]
+        if hi is not None:
+            hi = self.whole("confirm_pd_window", hi, lo=0, what="max_days ")
+            if hi < lo:
+                self.fail(
+                    "confirm_pd_window",
+                    f"max_days must be None or >= min_days ({lo}), got {w[1]!r}",
+                )
         self.set("confirm_pd_window", (lo, hi))
+
+    def _reader(self) -> None:
+        """A recorded read is taken as is: reject options it would silently ignore."""
+        defaults = {f.name: f.default for f in fields(Criterion)}
+        set_ = [f for f in READER_IGNORES if getattr(self.c, f) not in (defaults[f], None)]
+        if not set_:
+            return
+        what = ", ".join(f"{f}={getattr(self.c, f)!r}" for f in set_)
+        extra = ""
+        if "confirm_pd" in set_:
+            extra = (
+                " (iRECIST confirmation needs measurements: a recorded read is taken as "
+                "recorded, so record the confirmed read, or compute the response instead)"
+            )
+        self.fail(
+            ", ".join(set_),
+            f"{'is' if len(set_) == 1 else 'are'} ignored by measure='reader', which takes the "
+            f"recorded assessments.reader_response as the time-point response; got {what}{extra}. "
+            f"Leave {'it at its default' if len(set_) == 1 else 'them at their defaults'}, or "
+            "choose a computed measure",
+        )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import numbers
 from collections.abc import Iterable
 from dataclasses import fields, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
@@ -180,6 +182,12 @@ def grid(base: Criterion | str, **axes: Iterable[Any]) -> builtins.list[Criterio
 
 
 def _fmt(v: Any) -> str:
+    if isinstance(v, np.ndarray):
+        v = tuple(v.tolist())
     if isinstance(v, tuple):
         return "(" + ",".join(_fmt(x) for x in v) + ")"
-    return str(v) if not isinstance(v, float) else f"{v:g}"
+    if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+        return str(v)
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    return f"{float(str(v)) if isinstance(v, np.floating) else float(v):g}"
