@@ -2,7 +2,9 @@
 (0.8 SUL rule, hottest lesion), EORTC 1999, WHO / SWOG / modified SWOG (products), mRECIST
 (viable tumour), volume criteria on the same patients (volumetric RECIST, SST-TV, early
 SST-TV), three hepatic lesions, RECIST with minor response, iRECIST (pseudoprogression,
-confirmation), the recorded read."""
+confirmation), the recorded read; exact SST-TV / early SST-TV boundaries, new and missing
+lesions on volumes, EORTC PET CR and new lesion, and the nadir response reference, mean
+aggregation and total lesion activity options."""
 
 from __future__ import annotations
 
@@ -340,3 +342,174 @@ def test_every_preset_classifies_and_cites_a_source() -> None:
     c.scan("P1", 56, T1={"long_axis_mm": 25.0, "volume_ml": 8.0, "density_hu": 80.0})
     tp = classify(c.build(), list(ns.criteria.PRESETS))
     assert set(tp.table["criterion"]) | set(tp.attrition["criterion"]) == set(ns.criteria.PRESETS)
+
+
+def pet(ml: float, **extra: float) -> dict[str, float]:
+    return {"volume_ml": ml, **extra}
+
+
+def test_sstv_exact_boundaries_and_nadir_reference() -> None:
+    """SST-TV (Chaban): response <= -40 % vs baseline, progression >= +20 % vs nadir, both
+    inclusive (CRITERIA.md 2.8)."""
+    c = Case()
+    for pid, t1, t2 in (
+        ("R40", 18.0, 12.0),  # 50 -> 30 mL: -40.0 % exactly
+        ("R39", 18.0, 12.1),  # 30.1: -39.8 %
+        ("P20", 36.0, 24.0),  # 60: +20.0 % exactly
+        ("P19", 36.0, 23.9),  # 59.9: +19.8 %
+    ):
+        c.scan(pid, -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+        c.scan(pid, 84, modality="SST-PET", T1=pet(t1), T2=pet(t2))
+    c.scan("NADIR", -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+    c.scan("NADIR", 84, modality="SST-PET", T1=pet(24.0), T2=pet(16.0))  # 40: -20 %
+    c.scan("NADIR", 168, modality="SST-PET", T1=pet(28.8), T2=pet(19.2))  # 48: +20 % vs 40
+    tp = classify(c.build(), "sstv")
+    r = row(tp, "R40", 84)
+    assert (r["value"], r["pct_change_baseline"]) == (30.0, pytest.approx(-40.0))
+    assert (r["response"], r["reason"]) == ("PR", "size_pr")
+    assert row(tp, "R39", 84)["response"] == "SD"
+    r = row(tp, "P20", 84)
+    assert (r["value"], r["nadir_value"], r["pct_change_nadir"]) == (
+        60.0,
+        50.0,
+        pytest.approx(20.0),
+    )
+    assert (r["response"], r["reason"]) == ("PD", "sum_pd")
+    assert row(tp, "P19", 84)["response"] == "SD"
+    r = row(tp, "NADIR", 168)  # -4 % vs baseline, +20 % vs the nadir of 40 mL
+    assert r["pct_change_baseline"] == pytest.approx(-4.0)
+    assert (r["nadir_value"], r["response"]) == (40.0, "PD")
+
+
+def test_early_sstv_ten_percent_decrease_is_a_responder() -> None:
+    c = Case()
+    for pid, t1 in (("D10", 27.0), ("D9", 27.1)):  # 50 -> 45 (-10.0 %) / 45.1 (-9.8 %)
+        c.scan(pid, -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+        c.scan(pid, 42, modality="SST-PET", T1=pet(t1), T2=pet(18.0))
+        c.scan(pid, 120, modality="SST-PET", T1=pet(10.0), T2=pet(5.0))  # not read
+    tp = classify(c.build(), "early_sstv")
+    r = row(tp, "D10", 42)
+    assert r["pct_change_baseline"] == pytest.approx(-10.0)
+    assert (r["response"], r["reason"]) == ("PR", "size_pr")
+    assert row(tp, "D9", 42)["response"] == "SD"
+    fu = tp.table[tp.table["role"] == "follow_up"]
+    assert fu["date"].nunique() == 1  # only the scan after cycle 1
+    b = best_response(tp, sd_min_days=0).set_index("patient_id")
+    assert b["responder"].to_dict() == {"D10": True, "D9": False}
+
+
+def test_volume_criterion_new_lesion_and_missing_lesion() -> None:
+    c = Case()
+    c.scan("NEW", -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+    c.scan("NEW", 84, modality="SST-PET", T1=pet(20.0), T2=pet(10.0), X1=pet(0.5))  # -40 %
+    c.scan("MISS", -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+    c.scan("MISS", 84, modality="SST-PET", T1=pet(20.0), T2=None)  # T2 not measured
+    c.scan("CERT", -5, modality="SST-PET", T1=pet(30.0), T2=pet(20.0))
+    c.scan("CERT", 84, modality="SST-PET", T1=pet(60.0), T2=None)  # T1 alone: +20 % vs 50
+    c.scan("FLAG", -7, T1={"long_axis_mm": 30.0, "volume_ml": 14.0})
+    c.scan("FLAG", 84, new=True, T1={"long_axis_mm": 30.0, "volume_ml": 14.0})
+    tp = classify(c.build(), ["sstv", "volumetric_recist"])
+    r = row(tp, "NEW", 84, "sstv")
+    assert r["value"] == 30.0  # the new lesion is not added to the followed sum
+    assert (r["target_response"], r["response"], r["reason"]) == ("PR", "PD", "new_lesion")
+    r = row(tp, "MISS", 84, "sstv")
+    assert (r["n_measured"], r["n_lesions"]) == (1, 2) and pd.isna(r["value"])
+    assert (r["response"], r["reason"]) == ("NE", "missing_lesion")
+    r = row(tp, "CERT", 84, "sstv")
+    assert (r["response"], r["reason"]) == ("PD", "sum_pd_despite_missing")
+    r = row(tp, "FLAG", 84, "volumetric_recist")
+    assert (r["target_response"], r["response"], r["reason"]) == ("SD", "PD", "new_lesion")
+
+
+def test_eortc_pet_complete_response_and_new_lesion() -> None:
+    def suv(x: float) -> dict[str, float]:
+        return {"suv_max": x}
+
+    c = Case()
+    c.scan("CMR", -5, modality="FDG-PET", T1=suv(6.0), T2=suv(4.0))
+    c.scan("CMR", 60, modality="FDG-PET", T1=suv(0.0), T2=suv(0.0))
+    c.scan("NEW", -5, modality="FDG-PET", T1=suv(6.0), T2=suv(4.0))
+    c.scan("NEW", 60, modality="FDG-PET", T1=suv(3.0), T2=suv(2.0), X1=suv(3.5))  # -50 %
+    c.scan("PMR", -5, modality="FDG-PET", T1=suv(6.0), T2=suv(4.0))
+    c.scan("PMR", 60, modality="FDG-PET", T1=suv(5.0), T2=suv(2.4))  # 7.4: -26 %
+    tp = classify(c.build(), "eortc_pet1999")
+    r = row(tp, "CMR", 60)
+    assert (r["value"], r["response"], r["reason"]) == (0.0, "CR", "cr")
+    r = row(tp, "NEW", 60)
+    assert (r["target_response"], r["response"], r["reason"]) == ("PR", "PD", "new_lesion")
+    assert row(tp, "PMR", 60)["response"] == "PR"
+    b = best_response(tp).set_index("patient_id")
+    assert (
+        b.loc["CMR", "bor"] == "CR" and b.loc["NEW", "first_pd_date"] == row(tp, "NEW", 60)["date"]
+    )
+
+
+def test_response_reference_nadir() -> None:
+    """With response_reference="nadir" a decrease is judged against the smallest earlier value,
+    which is never above baseline: PR is harder than against baseline."""
+    nadir_ref = replace(ns.criteria.RECIST_1_1, name="recist_nadir_pr", response_reference="nadir")
+    c = Case()
+    c.scan("P1", -7, T1=30, T2=20)  # 50
+    c.scan("P1", 56, T1=24, T2=16)  # 40: -20 %
+    c.scan("P1", 112, T1=18, T2=12)  # 30: -40 % vs baseline, -25 % vs nadir 40
+    c.scan("P1", 168, T1=12.6, T2=8.4)  # 21: -30 % vs nadir 30
+    tp = classify(c.build(), [nadir_ref, "recist1.1"])
+    assert [row(tp, "P1", d, "recist1.1")["response"] for d in (56, 112, 168)] == [
+        "SD",
+        "PR",
+        "PR",
+    ]
+    assert [row(tp, "P1", d, "recist_nadir_pr")["response"] for d in (56, 112, 168)] == [
+        "SD",
+        "SD",
+        "PR",
+    ]
+    r = row(tp, "P1", 168, "recist_nadir_pr")
+    assert (r["nadir_value"], r["pct_change_nadir"]) == (30.0, pytest.approx(-30.0))
+
+
+def test_mean_aggregation_scales_the_absolute_minimum() -> None:
+    """aggregation="mean": the same relative change as the sum, but the 5 mm minimum applies to
+    the mean diameter (2.5 mm here), so +10 % is PD on the sum and SD on the mean."""
+    mean10 = replace(ns.criteria.RECIST_10_10, name="recist_10_10_mean", aggregation="mean")
+    c = Case()
+    c.scan("P1", -7, T1=30, T2=20)  # sum 50, mean 25
+    c.scan("P1", 84, T1=33, T2=22)  # sum 55, mean 27.5: +10 %
+    c.scan("P1", 168, T1=21, T2=14)  # sum 35, mean 17.5: -30 %
+    tp = classify(c.build(), [mean10, "recist_10_10"])
+    r = row(tp, "P1", 84, "recist_10_10_mean")
+    assert (r["baseline_value"], r["value"], r["abs_change_nadir"]) == (25.0, 27.5, 2.5)
+    assert r["pct_change_nadir"] == pytest.approx(10.0)
+    assert r["response"] == "SD"
+    assert row(tp, "P1", 84, "recist_10_10")["response"] == "PD"
+    r = row(tp, "P1", 168, "recist_10_10_mean")
+    assert (r["value"], r["response"]) == (17.5, "PR")
+
+
+def test_total_lesion_activity() -> None:
+    """measure="tla": sum over lesions of volume x SUVmean; it can respond or progress while
+    the volume alone does not."""
+    tla = ns.criteria.Criterion(
+        name="tla",
+        modality=("SST-PET",),
+        measure="tla",
+        lesion_set="all",
+        response_threshold=-0.40,
+        progression_threshold=0.20,
+        progression_min_abs=None,
+        nontarget_pd=False,
+        cr_rule="zero",
+        too_small_mm=None,
+    )
+    c = Case()
+    c.scan("P1", -5, modality="SST-PET", T1=pet(20.0, suv_mean=10.0), T2=pet(10.0, suv_mean=5.0))
+    c.scan("P1", 84, modality="SST-PET", T1=pet(15.0, suv_mean=8.0), T2=pet(10.0, suv_mean=3.0))
+    c.scan("P1", 168, modality="SST-PET", T1=pet(15.0, suv_mean=10.0), T2=pet(10.0, suv_mean=3.0))
+    tp = classify(c.build(), [tla, "sstv"])
+    r = row(tp, "P1", 84, "tla")  # 200 + 50 = 250 -> 120 + 30 = 150: -40 %
+    assert (r["baseline_value"], r["value"]) == (250.0, 150.0)
+    assert (r["response"], r["reason"]) == ("PR", "size_pr")
+    assert row(tp, "P1", 84, "sstv")["response"] == "SD"  # volume 30 -> 25 mL: -16.7 %
+    r = row(tp, "P1", 168, "tla")  # 150 + 30 = 180: +20 % vs nadir 150
+    assert (r["value"], r["nadir_value"], r["response"]) == (180.0, 150.0, "PD")
+    assert row(tp, "P1", 168, "sstv")["response"] == "SD"  # volume unchanged
