@@ -64,7 +64,9 @@ def derive_endpoints(
     EndpointResult
         ``.table``: one row per patient × line × criterion × endpoint (criterion empty for
         endpoints that do not depend on it: OS, TTF, TTNT); ``.attrition``: lines set aside
-        by classification or by the endpoint rules, with the reason.
+        by classification or by the endpoint rules, with the reason (lines without a
+        baseline or without an evaluable follow-up scan are censored at the origin, or
+        excluded, and listed either way).
 
     Examples
     --------

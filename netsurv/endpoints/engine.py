@@ -77,7 +77,9 @@ class EndpointResult:
         ``event_or_censor_reason`` and the source of the date (table, column, row key).
     attrition : pandas.DataFrame
         Lines that could not contribute fully, with the reason (``table``, ``row_key``,
-        ``stage``, ``reason``).
+        ``stage``, ``reason``): no origin, start after the cut-off, no baseline tumour
+        assessment, and, for PFS / TTP, no (evaluable) follow-up scan (censored at the
+        origin), per criterion and endpoint.
     scheme : CensoringScheme
         The censoring rules used.
     """
@@ -176,9 +178,10 @@ def derive_from_timepoints(
         if d.per_criterion and not d.responders_only:
             keys, att = _apply_baseline(keys, has_base, scheme, d.name)
             attrition.append(att)
-        parts.append(
-            _derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons), modalities or {})
-        )
+        part = _derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons), modalities or {})
+        if d.per_criterion and not d.responders_only:
+            attrition.append(_no_follow_up(d, part, tp, has_base, cutoff_date is not None))
+        parts.append(part)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
     table = table.sort_values(
         ["patient_id", "line_id", "endpoint", "criterion"], kind="stable", na_position="first"
@@ -248,9 +251,10 @@ def _lines_frame(
     return ln[~no_origin & ~late].reset_index(drop=True), attrition
 
 
-def _att(keys: pd.Series, reason: str) -> pd.DataFrame:
+def _att(keys: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
+    why = reason.to_numpy() if isinstance(reason, pd.Series) else reason
     return pd.DataFrame(
-        {"table": "lines", "row_key": keys.to_numpy(), "stage": "endpoints", "reason": reason},
+        {"table": "lines", "row_key": keys.to_numpy(), "stage": "endpoints", "reason": why},
         columns=["table", "row_key", "stage", "reason"],
     )
 
@@ -314,6 +318,34 @@ def _apply_baseline(
         columns=["table", "row_key", "stage", "reason"],
     )
     return keys.reset_index(drop=True), att
+
+
+def _no_follow_up(
+    d: EndpointDefinition,
+    part: pd.DataFrame,
+    tp: pd.DataFrame,
+    has_base: pd.DataFrame,
+    cutoff: bool,
+) -> pd.DataFrame:
+    """Lines (with a baseline) censored at the origin for want of an adequate follow-up
+    assessment: no follow-up scan at all, or none evaluable."""
+    if not any(e.kind == "progression" for e in d.events):
+        return _att(pd.Series([], dtype=object), "")
+    k = pd.MultiIndex.from_frame(part[KEY])
+    scanned = k.isin(pd.MultiIndex.from_frame(tp[KEY]))
+    adequate = k.isin(pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]))
+    based = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    sel = (part["event"] == 0).to_numpy() & ~adequate & based
+    rows = part[sel]
+    why = pd.Series(
+        np.where(scanned[sel], "no evaluable follow-up scan (", "no follow-up scan ("),
+        index=rows.index,
+    )
+    when = " up to the cut-off" if cutoff else ""
+    return _att(
+        rows["patient_id"] + " / " + rows["line_id"],
+        why + rows["criterion"] + f"){when}: {d.name} censored at origin",
+    )
 
 
 def _response_origin(
