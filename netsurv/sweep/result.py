@@ -21,7 +21,9 @@ class SweepResult:
         One row per analysis × variant: ``criterion`` (variant name), one column per grid
         axis, ``analysis`` (``"landmark 6 mo"``, ``"time-dependent"``, ``"naive"``),
         ``landmark_months``, ``n``, ``n_group1`` / ``n_group0`` (responders or progressors
-        and the others; for a time-dependent analysis, lines that switch while at risk),
+        and the others; for a time-dependent analysis, lines in group 1 at one event time or
+        more: a line that switches after the last event time it is at risk for is not
+        counted),
         ``events_group1`` / ``events_group0``, ``median_pfs_months`` (Kaplan–Meier median PFS
         of the analysed lines under the variant, from the line origin), ``hr``, ``hr_lower``,
         ``hr_upper`` (Wald), ``beta``, ``se``, ``p_wald``, ``lr_chi2``, ``p_lr``,
