@@ -103,6 +103,10 @@ def read_sdtm(
     ``"reader"``) included: TR records at or before the treatment start give it.  Subjects with
     no tumour records keep their line (OS, and PFS from death under
     ``CensoringScheme(no_baseline="as_observed")``) and are listed in the attrition table.
+    A visit whose TR rows measure the same lesion on different dates holds several scans: it
+    becomes one assessment per date (``assessment_id`` ``"<VISIT> (<date>)"``, ``visit``
+    unchanged), its RS reads going to the scan of the nearest date, and a warning (rule
+    ``visit_split_by_date``) lists it.
 
     Returns
     -------

@@ -26,6 +26,7 @@ from netsurv.io.sdtm_visits import (
     require,
     rs_visits,
     select_evaluator,
+    split_rescans,
     tr_rows,
 )
 from netsurv.schema.coerce import Problems
@@ -61,7 +62,8 @@ def build_tumour(
     att: list[pd.DataFrame] = []
     meta = _lesion_meta(tu, maps, evaluator, problems)
     units = tr_rows(tr, maps, evaluator, tr_impute, default_modality, problems, notes, att)
-    visits = rs_visits(rs, maps, evaluator, rs_impute, problems, notes, att)
+    units, scans = split_rescans(units, notes)
+    visits = rs_visits(rs, maps, evaluator, rs_impute, problems, notes, att, scans)
     ass = assessments(units, visits, visit_date, default_modality)
     lesions = _lesions(units, ass, meta, maps, problems, att)
     ntl = _nontarget_from_tr(units, ass, maps)

@@ -4,8 +4,11 @@ An *assessment* is one imaging visit of one modality: the TR rows of a subject's
 (``VISITNUM``, else ``VISIT``, else the date) measured with one method.  The RS records of the
 visit (overall response ``OVRLRESP``, non-target response ``NTRGRESP``, new-lesion progression
 ``NEWLPROG``) are attached to its CT/MRI assessment (or, without TR rows, form an assessment of
-their own).  Rows that cannot be used are returned as attrition rows with the reason, values
-that break a rule as problems naming domain, variable and ``USUBJID / ...``.
+their own).  A visit whose TR rows measure the same lesion (and test) on different dates holds
+more than one scan: it is split into one assessment per date (:func:`split_rescans`), its RS
+records going to the scan of the nearest date.  Rows that cannot be used are returned as
+attrition rows with the reason, values that break a rule as problems naming domain, variable and
+``USUBJID / ...``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ ANATOMICAL = ("CT", "MRI")
 _WORST = {"PD": 0, "NON-CR/NON-PD": 1, "SD": 2, "PR": 3, "CR": 4, "NE": 5}
 _ATT = ["table", "row_key", "stage", "reason"]
 STAGE = "SDTM import"
+#: Visit keys of a visit split by scan date end with this marker and the date (YYYY-MM-DD).
+SCAN_MARK = "|scan:"
 
 
 def select_evaluator(df: pd.DataFrame, domain: str, evaluator: str) -> pd.DataFrame:
@@ -233,6 +238,83 @@ def tr_rows(
     return out[keep].reset_index(drop=True)
 
 
+def split_rescans(units: pd.DataFrame, notes: Problems) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split the visits that hold several scans: one assessment per TR date.
+
+    A visit (one visit key and modality of a subject) in which the same lesion and test are
+    recorded on two or more dates holds more than one scan (e.g. two unscheduled scans filed
+    under one ``VISITNUM``).  Its TR rows get the visit key ``<key>|scan:<date>``; other visits
+    keep theirs (lesions of one scan measured on different days stay one assessment).  Each split
+    visit is noted as a warning (rule ``visit_split_by_date``).
+
+    Returns
+    -------
+    units, scans
+        The TR rows with the new keys, and one row per scan of a split visit (``patient_id``,
+        ``vkey`` the visit's key, ``scan_date``, ``scan_vkey``) for :func:`rs_visits`.
+
+    Examples
+    --------
+    >>> d = pd.to_datetime(["2013-06-22", "2013-09-22", "2013-06-22"])
+    >>> u = pd.DataFrame({"patient_id": "S1", "vkey": "N:9.2", "modality": "CT",
+    ...                   "lesion_id": ["T01", "T01", "T02"], "test": "LDIAM", "date": d,
+    ...                   "visit": "UNSCHEDULED 9.2"})
+    >>> units, scans = split_rescans(u, Problems())
+    >>> units["vkey"].tolist()
+    ['N:9.2|scan:2013-06-22', 'N:9.2|scan:2013-09-22', 'N:9.2|scan:2013-06-22']
+    """
+    scan_cols = ["patient_id", "vkey", "scan_date", "scan_vkey"]
+    if units.empty:
+        return units, pd.DataFrame(columns=scan_cols)
+    visit = ["patient_id", "vkey", "modality"]
+    n_dates = units.groupby([*visit, "lesion_id", "test"], sort=False, dropna=False)[
+        "date"
+    ].transform("nunique")
+    split_visits = units.loc[n_dates > 1, visit].drop_duplicates()
+    if split_visits.empty:
+        return units, pd.DataFrame(columns=scan_cols)
+    hit = pd.MultiIndex.from_frame(units[visit]).isin(pd.MultiIndex.from_frame(split_visits))
+    units = units.copy()
+    day = units["date"].dt.strftime("%Y-%m-%d")
+    units.loc[hit, "vkey"] = units.loc[hit, "vkey"] + SCAN_MARK + day[hit]
+    scans = (
+        units.loc[hit, ["patient_id", "vkey", "date", "visit"]]
+        .assign(vkey=lambda f: f["vkey"].str.split(SCAN_MARK, regex=False).str[0])
+        .assign(scan_vkey=units.loc[hit, "vkey"])
+        .drop_duplicates(["patient_id", "scan_vkey"])
+        .rename(columns={"date": "scan_date"})
+        .sort_values(["patient_id", "vkey", "scan_date"], kind="stable")
+    )
+    for (pid, label), g in scans.groupby(["patient_id", "visit"], sort=False):
+        notes.add(
+            "TR",
+            "VISITNUM",
+            f"{pid} / {label}",
+            "visit_split_by_date",
+            None,
+            "the visit holds repeated measurements of the same lesion on "
+            + ", ".join(g["scan_date"].dt.strftime("%Y-%m-%d"))
+            + ": read as one scan per date",
+            severity="warning",
+        )
+    return units, scans[scan_cols].reset_index(drop=True)
+
+
+def _rescan_keys(frame: pd.DataFrame, scans: pd.DataFrame | None) -> pd.Series:
+    """Visit keys of RS rows, those of a split visit going to the scan of the nearest date."""
+    if scans is None or scans.empty or frame.empty:
+        return frame["vkey"]
+    rows = frame[["patient_id", "vkey", "date"]].reset_index(drop=True)
+    m = rows.assign(_pos=np.arange(len(rows))).merge(scans, on=["patient_id", "vkey"])
+    if m.empty:
+        return frame["vkey"]
+    m["_gap"] = (m["date"] - m["scan_date"]).abs()
+    best = m.sort_values(["_gap", "scan_date"], kind="stable").drop_duplicates("_pos")
+    out = frame["vkey"].to_numpy(dtype=object, copy=True)
+    out[best["_pos"].to_numpy()] = best["scan_vkey"].to_numpy()
+    return pd.Series(out, index=frame.index)
+
+
 def note_imputed(
     notes: Problems, table: str, column: str, key: pd.Series, imputed: pd.Series, impute: str
 ) -> None:
@@ -260,7 +342,9 @@ def rs_visits(
     problems: Problems,
     notes: Problems,
     att: list[pd.DataFrame],
+    scans: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """One row per visit of the RS reads (``scans``: the split visits of :func:`split_rescans`)."""
     cols = [
         "patient_id",
         "vkey",
@@ -320,6 +404,7 @@ def rs_visits(
         )
         att.append(attrition_rows("RS", key[bad], reason))
     frame = frame[frame["date"].notna()]
+    frame = frame.assign(vkey=_rescan_keys(frame, scans))
     ovr = frame[frame["test"] == "OVRLRESP"].assign(_w=lambda f: f["resp"].map(_WORST).fillna(9))
     ovr = ovr.sort_values(["_w"], kind="stable").drop_duplicates(["patient_id", "vkey"])
     ntl = frame[frame["test"] == "NTRGRESP"].dropna(subset=["resp"])
@@ -378,6 +463,8 @@ def assessments(
     use_rs = ass["rs_date"].notna() & (visit_date == "response" or ass["tr_date"].isna())
     ass["date"] = pd.to_datetime(ass["rs_date"].where(use_rs, ass["tr_date"]))
     aid = ass["visit"].astype(str)
+    scan_day = ass["vkey"].astype(str).str.split(SCAN_MARK, regex=False).str[1]
+    aid = aid.where(scan_day.isna(), aid + " (" + scan_day + ")")
     dup = aid.groupby(ass["patient_id"]).transform(lambda s: s.duplicated(keep=False))
     aid = aid.where(~dup, aid + " / " + ass["modality"].astype(str))
     dup = (ass["patient_id"] + "\0" + aid).duplicated(keep=False)

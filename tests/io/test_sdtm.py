@@ -130,6 +130,66 @@ def test_missing_variable_and_unknown_domain() -> None:
         read_sdtm({"TR": TR})
 
 
+def test_two_scans_under_one_visitnum_are_split_by_date() -> None:
+    """Two scans filed under one VISITNUM (pharmaverse tr_onco, 01-711-1143 'UNSCHEDULED 9.2').
+
+    S1 is rescanned twice under VISITNUM 5: on 2021-08-02 (liver 24, node SA 7: sum 31, PR
+    against 60) and on 2021-10-04 (liver 40, node SA 14: sum 54, +74 % and 23 mm over the nadir
+    31: PD); the RS reads (PR dated on the scan, PD a day after it) go to the nearest scan.
+    Before, the visit was one assessment with the first scan's sizes under the PD read's date.
+    """
+    first = TR[(TR["USUBJID"] == "S1") & (TR["VISITNUM"] == 1) & (TR["TREVAL"] == "INVESTIGATOR")]
+    sizes = {"2021-08-02": (24, 16, 7), "2021-10-04": (40, 20, 14)}  # liver LD, node LD / SA
+    extra = []
+    for dtc, (liver, node_ld, node_sa) in sizes.items():
+        scan = first.assign(VISITNUM=5, VISIT="UNSCHEDULED 5.1", TRDTC=dtc)
+        value = scan["TRLNKID"] + "/" + scan["TRTESTCD"]
+        val = value.map({"T01/LDIAM": liver, "T02/LDIAM": node_ld, "T02/LPERP": node_sa})
+        scan["TRSTRESN"] = val.where(val.notna(), scan["TRSTRESN"])
+        scan["TRSTRESC"] = scan["TRSTRESN"].map(lambda v: None if pd.isna(v) else str(v))
+        scan.loc[scan["TRTESTCD"] == "TUMSTATE", "TRSTRESC"] = "PRESENT"
+        extra.append(scan)
+    tr = pd.concat([TR, *extra], ignore_index=True)
+    tr["TRSEQ"] = range(1, len(tr) + 1)
+    rs_extra = pd.DataFrame(
+        {
+            "USUBJID": "S1",
+            "RSTESTCD": "OVRLRESP",
+            "RSSTRESC": ["PR", "PD"],
+            "RSEVAL": "INVESTIGATOR",
+            "VISITNUM": 5,
+            "VISIT": "UNSCHEDULED 5.1",
+            "RSDTC": ["2021-08-02", "2021-10-05"],
+            "RSSEQ": [5, 6],
+        }
+    )
+    rs = pd.concat([RS, rs_extra], ignore_index=True)
+    c = read_sdtm(domains(TR=tr, RS=rs))
+    a = c.assessments[c.assessments["patient_id"] == "S1"].set_index("assessment_id")
+    one, two = "UNSCHEDULED 5.1 (2021-08-02)", "UNSCHEDULED 5.1 (2021-10-04)"
+    assert a.loc[[one, two], "date"].tolist() == [
+        pd.Timestamp("2021-08-02"),
+        pd.Timestamp("2021-10-05"),  # the RS date (visit_date="response")
+    ]
+    assert a.loc[[one, two], "reader_response"].tolist() == ["PR", "PD"]
+    assert a.loc[[one, two], "visit"].tolist() == ["UNSCHEDULED 5.1"] * 2  # ADaM AVISIT
+    les = c.lesions.set_index(["patient_id", "assessment_id", "lesion_id"])
+    assert les.loc[("S1", one, "T01"), "long_axis_mm"] == 24.0
+    assert les.loc[("S1", two, "T01"), "long_axis_mm"] == 40.0
+    tp = ns.classify(c, "recist1.1").table.set_index(["patient_id", "assessment_id"])
+    assert tp.loc[("S1", one), ["value", "response"]].tolist() == [31.0, "PR"]
+    assert tp.loc[("S1", two), ["value", "nadir_value", "response"]].tolist() == [54.0, 31.0, "PD"]
+    w = c.warnings[c.warnings["rule"] == "visit_split_by_date"]
+    assert w["row_key"].tolist() == ["S1 / UNSCHEDULED 5.1"]
+    assert "2021-08-02, 2021-10-04" in w["message"].iloc[0]
+    # lesions of one scan measured on different days stay one assessment
+    spread = TR.copy()
+    spread.loc[(spread["TRLNKID"] == "T02") & (spread["VISITNUM"] == 3), "TRDTC"] = "2021-05-05"
+    c2 = read_sdtm(domains(TR=spread))
+    assert "WEEK 16" in set(c2.assessments["assessment_id"])
+    assert not (c2.warnings["rule"] == "visit_split_by_date").any()
+
+
 def test_unmapped_codes_go_to_attrition() -> None:
     tr = pd.concat([TR, TR.iloc[[0]].assign(TRTESTCD="WIDTH", TRSEQ=999)], ignore_index=True)
     c = read_sdtm(domains(TR=tr))
