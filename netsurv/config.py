@@ -24,7 +24,14 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 
 from netsurv.criteria import Criterion, get, grid
@@ -394,6 +401,12 @@ class Config(_Section):
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     base_dir: Path = Path(".")
+    _file: Path | None = PrivateAttr(None)
+
+    @property
+    def file(self) -> Path | None:
+        """The TOML file the config was read from (None for a config made in code)."""
+        return self._file
 
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -499,7 +512,9 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
     for item in overrides:
         _set(raw, item)
-    return _validate(raw | {"base_dir": p.resolve().parent}, source=str(p))
+    cfg = _validate(raw | {"base_dir": p.resolve().parent}, source=str(p))
+    cfg._file = p.resolve()
+    return cfg
 
 
 def apply_overrides(cfg: Config, overrides: Sequence[str]) -> Config:
@@ -507,7 +522,10 @@ def apply_overrides(cfg: Config, overrides: Sequence[str]) -> Config:
     raw = cfg.model_dump(exclude_unset=True)
     for item in overrides:
         _set(raw, item)
-    return _validate(raw, source="--set")
+    source = "--set" if cfg.file is None else f"{cfg.file} with --set"
+    out = _validate(raw, source=source)
+    out._file = cfg.file
+    return out
 
 
 def _set(raw: dict[str, Any], item: str) -> None:

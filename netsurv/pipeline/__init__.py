@@ -32,7 +32,14 @@ from rich.console import Console
 
 from netsurv.config import Config
 from netsurv.pipeline import analyses, figures, stages
-from netsurv.pipeline.outputs import OutputWriter, input_files, manifest, write_json
+from netsurv.pipeline.outputs import (
+    OutputWriter,
+    files_read,
+    input_hashes,
+    manifest,
+    write_json,
+)
+from netsurv.pipeline.report import build_report, template_path
 
 __all__ = ["RunResult", "run"]
 
@@ -100,13 +107,16 @@ def run(
     folder = Path(out) if out is not None else config.output_dir()
     notes: list[str] = []
     step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
+    template = template_path(config) if config.report.enabled else None
+    input_root, inputs = input_hashes(files_read(config, template=template))
 
     with step("reading and validating the cohort"):
         cohort = stages.load_cohort(config)
-    writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
-    write_json(folder / "config.json", config.model_dump(mode="json"))
     with step("classifying responses and deriving endpoints"):
         res = stages.analyse(config, cohort)
+    # the output folder is made once the data and the config have proved usable
+    writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
+    writer.json("config.json", config.model_dump(mode="json"))
     with step("writing tables"):
         writer.table("validation_warnings", cohort.warnings)
         writer.table("attrition", res.attrition)
@@ -174,19 +184,18 @@ def run(
 
     writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))
     report = None
-    if config.report.enabled:
+    if template is not None:
         with step("report"):
-            from netsurv.pipeline.report import build_report
-
-            report = build_report(folder, config, notes=notes)
-    source = _input_source(config)
+            report = build_report(folder, template, notes=notes)
+        if report is not None:
+            writer.record(report)
+            writer.record(folder / "report.ipynb")
     finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     man = manifest(
         config=config.model_dump(mode="json"),
-        inputs=input_files(source) if source is not None else [],
-        input_root=Path(".") if source is None else source if source.is_dir() else source.parent,
+        inputs=inputs,
+        input_root=input_root,
         writer=writer,
-        extra_outputs=[report] if report is not None else [],
         started=started,
         finished=finished,
         seed=config.run.seed,
@@ -203,17 +212,6 @@ def run(
         manifest=manifest_path,
         notes=notes,
     )
-
-
-def _input_source(config: Config) -> Path | None:
-    """The input files' folder (None for a simulated cohort: the config records its recipe)."""
-    if config.data.source == "simulate":
-        return None
-    if config.data.source == "demo":
-        from netsurv.datasets import demo_folder
-
-        return demo_folder()
-    return config.resolve(config.data.source)
 
 
 def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[str], Any]:

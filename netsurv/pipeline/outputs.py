@@ -1,13 +1,15 @@
 """Writing a run's outputs: tables (CSV + Parquet), figures, and ``manifest.json``.
 
 Tables are written so that the same data and config give byte-identical files: rows and
-columns in a fixed order, dates as ISO text in CSV, no time stamps inside table files.
+columns in a fixed order, dates as ISO text in CSV, no time stamps inside table files.  The
+manifest hashes every file the run read (:func:`files_read`) and every file it wrote.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+
+from netsurv.config import Config
 
 #: Packages whose versions the manifest records.
 RECORDED_PACKAGES = (
@@ -48,6 +52,7 @@ class OutputWriter:
     dpi: int = 150
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for sub in ("tables", "figures"):
@@ -72,11 +77,17 @@ class OutputWriter:
             paths.append(p)
         self.figures[name] = paths
 
-    def text(self, name: str, content: str) -> Path:
-        """A text file in the output folder."""
+    def json(self, name: str, content: dict[str, Any]) -> Path:
+        """A JSON file in the output folder (pretty, sorted keys), listed among the outputs."""
         p = self.folder / name
-        p.write_text(content, encoding="utf-8", newline="\n")
-        return p
+        write_json(p, content)
+        return self.record(p)
+
+    def record(self, path: Path) -> Path:
+        """List a file written into the output folder by someone else (the report)."""
+        if path not in self.files:
+            self.files.append(path)
+        return path
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,6 +116,40 @@ def input_files(source: Path) -> list[Path]:
     if source.is_file():
         return [source]
     return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def files_read(config: Config, *, template: Path | None = None) -> list[Path]:
+    """Every file a run of ``config`` reads: the config file, the data (the demo cohort's
+    files, a folder of tables or SDTM domains, a REDCap export), the REDCap mapping and data
+    dictionary, the study's own SDTM code maps, and the report ``template``.  A simulated
+    cohort has no data file (the config records its recipe)."""
+    data = config.data
+    found: list[Path] = [] if config.file is None else [config.file]
+    if data.source == "demo":
+        from netsurv.datasets import demo_folder
+
+        found += input_files(demo_folder())
+    elif data.source != "simulate":
+        source = config.resolve(data.source)
+        found += input_files(source) if source.exists() else []
+    extra = [data.mapping, data.data_dictionary, *data.sdtm.maps.values()]
+    found += [config.resolve(p) for p in extra if p is not None]
+    if template is not None:
+        found.append(template)
+    out: list[Path] = []
+    for p in found:
+        p = p.resolve()
+        if p.is_file() and p not in out:
+            out.append(p)
+    return out
+
+
+def input_hashes(paths: list[Path]) -> tuple[Path | None, dict[str, str]]:
+    """The folder the inputs share and the SHA-256 of each, keyed by its path from there."""
+    if not paths:
+        return None, {}
+    root = Path(os.path.commonpath([p.parent for p in paths]))
+    return root, {p.relative_to(root).as_posix(): sha256(p) for p in sorted(paths)}
 
 
 def versions() -> dict[str, str | None]:
@@ -143,19 +188,20 @@ def git_commit(where: Path) -> str | None:
 def manifest(
     *,
     config: dict[str, Any],
-    inputs: list[Path],
-    input_root: Path,
+    inputs: dict[str, str],
+    input_root: Path | None,
     writer: OutputWriter,
-    extra_outputs: list[Path],
     started: str,
     finished: str,
     seed: int,
     notes: list[str],
     code_dir: Path,
 ) -> dict[str, Any]:
-    """The run's manifest: versions, commit, input and output hashes, config, seed, times."""
+    """The run's manifest: versions, commit, the hash of every file read (``inputs``, keyed by
+    the path from ``input_root``; :func:`input_hashes`) and written (``outputs``), config,
+    seed, times."""
     out_files = [p for paths in (*writer.tables.values(), *writer.figures.values()) for p in paths]
-    out_files += extra_outputs
+    out_files += writer.files
     return {
         "netsurv": versions().get("netsurv"),
         "versions": versions(),
@@ -164,11 +210,11 @@ def manifest(
         "started": started,
         "finished": finished,
         "config": config,
-        "inputs": {
-            str(p.relative_to(input_root) if p.is_relative_to(input_root) else p): sha256(p)
-            for p in inputs
+        "input_root": None if input_root is None else str(input_root),
+        "inputs": inputs,
+        "outputs": {
+            p.relative_to(writer.folder).as_posix(): sha256(p) for p in sorted(set(out_files))
         },
-        "outputs": {str(p.relative_to(writer.folder)): sha256(p) for p in sorted(out_files)},
         "notes": notes,
     }
 

@@ -32,8 +32,9 @@ def template_path(cfg: Config) -> Path:
     raise ConfigError(f"the report template {TEMPLATE_NAME} is not installed; set report.notebook")
 
 
-def build_report(folder: Path, cfg: Config, *, notes: list[str]) -> Path | None:
-    """Execute the report notebook on ``folder`` and write ``report.html`` (and the notebook).
+def build_report(folder: Path, template: Path, *, notes: list[str]) -> Path | None:
+    """Execute the report notebook ``template`` (:func:`template_path`) on ``folder`` and write
+    ``report.html`` (and the executed ``report.ipynb``).
 
     Returns None (with a note) when the notebook tools are not installed
     (``pip install netsurv[notebooks]``).
@@ -48,7 +49,6 @@ def build_report(folder: Path, cfg: Config, *, notes: list[str]) -> Path | None:
             f"report skipped: {exc.name} is not installed (pip install 'netsurv[notebooks]')"
         )
         return None
-    template = template_path(cfg)
     nb = jupytext.read(template)
     nb.metadata["kernelspec"] = {
         "name": "python3",

@@ -36,7 +36,10 @@ def test_rerun_gives_byte_identical_tables(tmp_path: Path) -> None:
         "sstv",
     ]
     assert all(len(h) == 64 for h in man["inputs"].values()) and man["inputs"]
-    assert {"tables/endpoints.csv", "figures/swimmer_recist1.1.png"} <= set(man["outputs"])
+    assert set(man["inputs"]) >= {"patients.csv", "lines.csv", "assessments.csv", "lesions.csv"}
+    assert {"tables/endpoints.csv", "figures/swimmer_recist1.1.png", "config.json"} <= set(
+        man["outputs"]
+    )
     assert man["versions"]["pandas"]
 
 
@@ -139,6 +142,9 @@ def test_report_has_its_sections(tmp_path: Path) -> None:
         assert section in html, section
     assert "data:image/png;base64" in html  # figures embedded
     assert "Traceback" not in html
+    man = json.loads(res.manifest.read_text())
+    assert {"report.html", "report.ipynb", "config.json"} <= set(man["outputs"])
+    assert any(k.endswith("05_report.py") for k in man["inputs"])  # the template is read
     import nbformat
 
     nb = nbformat.read(tmp_path / "r" / "report.ipynb", as_version=4)

@@ -57,6 +57,15 @@ def test_the_redcap_example_runs_end_to_end(tmp_path: Path) -> None:
     assert pfs["event"].tolist() == [0, 1, 0, 1]
     man = json.loads((out / "manifest.json").read_text())
     assert man["config"]["data"]["format"] == "redcap"
+    # every file the run read is hashed: config, export, mapping and data dictionary
+    assert set(man["inputs"]) == {
+        "redcap_example.toml",
+        "redcap_example/export.csv",
+        "redcap_example/mapping.toml",
+        "redcap_example/data_dictionary.csv",
+    }
+    assert Path(man["input_root"]) == REDCAP.parent
+    assert {"config.json", "tables/endpoints.csv"} <= set(man["outputs"])
 
 
 def test_redcap_validation_settings_reach_the_reader(tmp_path: Path) -> None:
@@ -105,6 +114,12 @@ def test_an_sdtm_folder_with_reader_settings(tmp_path: Path) -> None:
     att = pd.read_csv(res.tables["attrition"][0])
     assert not att["reason"].str.contains("CHECK").any()  # decoded by the study's own map
     assert "S3" in set(att["row_key"])  # the screen failure, set aside by the reader
+    man = json.loads(res.manifest.read_text())
+    assert set(man["inputs"]) == {
+        "study.toml",
+        "responses.csv",
+        *(f"sdtm/{d}.csv" for d in ("adsl", "tu", "tr", "rs")),
+    }
 
     default = run(load_config(_sdtm_study(tmp_path / "d", "")), out=tmp_path / "d" / "out")
     tp = pd.read_csv(default.tables["timepoints"][0], dtype=str)
