@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
 from netsurv.cohort import Cohort
+from netsurv.endpoints.arguments import (
+    call_origin,
+    censoring_scheme,
+    check_cohort,
+    endpoint_definitions,
+    parse_cutoff,
+)
 from netsurv.endpoints.engine import EndpointResult, derive_from_timepoints
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
 from netsurv.response.best import best_response
@@ -18,9 +26,9 @@ def derive_endpoints(
     cohort: Cohort,
     criteria: CriteriaArg | Timepoints = "recist1.1",
     *,
-    endpoints: Sequence[str | EndpointDefinition] = ("PFS", "OS"),
+    endpoints: str | EndpointDefinition | Sequence[str | EndpointDefinition] = ("PFS", "OS"),
     censoring: str | CensoringScheme = "fda2018",
-    cutoff_date: str | pd.Timestamp | None = None,
+    cutoff_date: str | dt.date | None = None,
     origin: Origin = "line_start",
 ) -> EndpointResult:
     """Time-to-event endpoints of every line under one or more response criteria.
@@ -50,14 +58,22 @@ def derive_endpoints(
         :func:`netsurv.classify` (to reuse a classification).
     endpoints
         Names (``"PFS"``, ``"OS"``, ``"TTP"``, ``"TTF"``, ``"DoR"``, ``"TTNT"``, ``"PFS2"``) or
-        :class:`~netsurv.endpoints.EndpointDefinition` objects.
+        :class:`~netsurv.endpoints.EndpointDefinition` objects, each at most once (a single
+        one need not be in a list).
     censoring
         ``"fda2018"`` (default), ``"ema_itt"`` or a :class:`~netsurv.endpoints.CensoringScheme`.
     cutoff_date
-        Data cut-off date: later events are ignored and censoring dates capped.
+        Data cut-off date (``"YYYY-MM-DD"``, a date or a Timestamp): later events are ignored
+        and censoring dates capped.
     origin
         ``"line_start"`` (default), ``"origin_date"`` (randomisation, from the lines table) or
         ``"baseline_scan"``.
+
+    Raises
+    ------
+    netsurv.ConfigError
+        For an unknown endpoint or censoring scheme, a ``cutoff_date`` that is not a date,
+        an unknown ``origin`` or criterion.
 
     Returns
     -------
@@ -77,6 +93,12 @@ def derive_endpoints(
     >>> bool((ep.table["days"] >= 1).all())
     True
     """
+    # check the arguments before the classification, which can take a while
+    check_cohort(cohort)
+    censoring_scheme(censoring)
+    endpoint_definitions(endpoints)
+    parse_cutoff(cutoff_date)
+    call_origin(origin)
     tp = criteria if isinstance(criteria, Timepoints) else classify(cohort, criteria)
     censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
     table = _progression_as_endpoint_event(tp.table, censor_unresolved)

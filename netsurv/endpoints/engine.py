@@ -9,6 +9,7 @@ patient × line × criterion, then the censoring scheme's rules are applied.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,10 +17,15 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
+from netsurv.endpoints.arguments import (
+    call_origin,
+    censoring_scheme,
+    check_cohort,
+    endpoint_definitions,
+    parse_cutoff,
+)
 from netsurv.endpoints.rules import (
-    ENDPOINTS,
     FAILURE_REASONS,
-    SCHEMES,
     CensoringScheme,
     EndpointDefinition,
     Origin,
@@ -99,9 +105,9 @@ def derive_from_timepoints(
     cohort: Cohort,
     timepoints: pd.DataFrame,
     *,
-    endpoints: Sequence[str | EndpointDefinition] = ("PFS", "OS"),
+    endpoints: str | EndpointDefinition | Sequence[str | EndpointDefinition] = ("PFS", "OS"),
     censoring: str | CensoringScheme = "fda2018",
-    cutoff_date: str | pd.Timestamp | None = None,
+    cutoff_date: str | dt.date | None = None,
     origin: Origin = "line_start",
     criteria: Sequence[str] | None = None,
     first_response: pd.DataFrame | None = None,
@@ -120,11 +126,13 @@ def derive_from_timepoints(
         ``response`` (CR, PR, MR, SD, NON-CR/NON-PD, PD, NE) for the follow-up scans of each
         line.  Baseline rows, if present, are ignored (``date`` ≤ line start).
     endpoints
-        Names from :data:`netsurv.endpoints.rules.ENDPOINTS` or own definitions.
+        Names from :data:`netsurv.endpoints.rules.ENDPOINTS` or own definitions (one or a
+        sequence).
     censoring
         ``"fda2018"`` (default), ``"ema_itt"`` or a :class:`CensoringScheme`.
     cutoff_date
-        Data cut-off: later events are ignored and censoring dates capped.
+        Data cut-off (``"YYYY-MM-DD"``, a date or a Timestamp): later events are ignored and
+        censoring dates capped.
     origin
         ``"line_start"`` (default), ``"origin_date"`` (e.g. randomisation, from the lines
         table) or ``"baseline_scan"``.
@@ -158,12 +166,14 @@ def derive_from_timepoints(
     >>> sorted(res.table["endpoint"].unique())
     ['OS', 'PFS']
     """
-    scheme = _scheme(censoring)
-    defs = [_definition(e) for e in endpoints]
+    check_cohort(cohort)
+    scheme = censoring_scheme(censoring)
+    defs = endpoint_definitions(endpoints)
+    cut = parse_cutoff(cutoff_date)
+    call_origin(origin)
     missing = [c for c in TIMEPOINT_COLUMNS if c not in timepoints.columns]
     if missing:
         raise ConfigError(f"timepoints lacks column(s) {missing}; needs {list(TIMEPOINT_COLUMNS)}")
-    cut = pd.Timestamp(cutoff_date) if cutoff_date is not None else pd.Timestamp.max.normalize()
     crit = list(criteria) if criteria is not None else sorted(timepoints["criterion"].unique())
 
     lines, attrition = _lines_frame(cohort, origin=origin, cutoff=cut)
@@ -191,27 +201,6 @@ def derive_from_timepoints(
 
 
 # --------------------------------------------------------------------------- preparation
-def _scheme(censoring: str | CensoringScheme) -> CensoringScheme:
-    if isinstance(censoring, CensoringScheme):
-        return censoring
-    if censoring not in SCHEMES:
-        raise ConfigError(
-            f"unknown censoring scheme {censoring!r}; use one of {sorted(SCHEMES)} "
-            "or a CensoringScheme"
-        )
-    return SCHEMES[censoring]
-
-
-def _definition(e: str | EndpointDefinition) -> EndpointDefinition:
-    if isinstance(e, EndpointDefinition):
-        return e
-    if e not in ENDPOINTS:
-        raise ConfigError(
-            f"unknown endpoint {e!r}; use one of {sorted(ENDPOINTS)} or an EndpointDefinition"
-        )
-    return ENDPOINTS[e]
-
-
 def _lines_frame(
     cohort: Cohort, *, origin: Origin, cutoff: pd.Timestamp
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:

@@ -13,6 +13,7 @@ maxima by ``reduceat`` over the scans sorted by line.  The results equal the lon
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,11 +22,11 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
+from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
 from netsurv.endpoints.engine import (
     CENSOR_CODES,
     DAYS_PER_MONTH,
     _lines_frame,
-    _scheme,
     derive_from_timepoints,
 )
 from netsurv.endpoints.rules import CensoringScheme, Origin, ScheduleStep
@@ -110,7 +111,7 @@ def endpoint_matrix(
     *,
     endpoint: MatrixEndpoint = "PFS",
     censoring: str | CensoringScheme = "fda2018",
-    cutoff_date: str | pd.Timestamp | None = None,
+    cutoff_date: str | dt.date | None = None,
     origin: Origin = "line_start",
     block: int = 32,
 ) -> EndpointMatrix:
@@ -154,8 +155,9 @@ def endpoint_matrix(
         raise ConfigError(f"endpoint_matrix derives 'PFS', 'TTP' or 'OS', got {endpoint!r}")
     if block < 1:
         raise ConfigError(f"block must be >= 1, got {block}")
-    scheme = _scheme(censoring)
-    cut = pd.Timestamp(cutoff_date) if cutoff_date is not None else pd.Timestamp.max.normalize()
+    scheme = censoring_scheme(censoring)
+    cut = parse_cutoff(cutoff_date)
+    call_origin(origin)
     lines, att = _lines_frame(cohort, origin=origin, cutoff=cut)
     attrition = pd.concat(att, ignore_index=True)
     out_lines = lines[["patient_id", "line_id", "origin"]].rename(columns={"origin": "origin_date"})
@@ -389,7 +391,7 @@ def _overall_survival(
         empty,
         endpoints=["OS"],
         censoring=scheme,
-        cutoff_date=None if cut == pd.Timestamp.max.normalize() else cut,
+        cutoff_date=None if cut == NO_CUTOFF else cut,
         origin=origin,
         criteria=[],
     )
