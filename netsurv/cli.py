@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from netsurv.errors import NetsurvError, ValidationError, format_failures
+from netsurv.errors import ConfigError, NetsurvError, ValidationError, format_failures
 
 app = typer.Typer(
     name="netsurv",
@@ -162,15 +162,28 @@ def run(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
 ) -> None:
-    """Run an analysis: tables, figures, report.html and manifest.json in the output folder."""
+    """Run an analysis: tables, figures, report.html and manifest.json in the output folder.
+
+    A config error (unknown key, bad value, unknown criterion, bad sweep grid) is reported
+    before anything is read or written; every config or data error gives one message naming
+    the config file, and exit code 2.
+    """
     from netsurv.config import load_config
     from netsurv.pipeline import run as run_pipeline
 
-    cfg = load_config(config, set_ or [])
     try:
+        cfg = load_config(config, set_ or [])
         res = run_pipeline(cfg, out=out, progress=not quiet, console=err_console)
     except ValidationError as exc:
+        err_console.print(f"{config}: the data break validation rules:", markup=False)
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except ConfigError as exc:
+        text = str(exc)
+        prefix = str(config)
+        err_console.print(
+            text if prefix in text else f"{prefix}: {text}", markup=False, soft_wrap=True
+        )
         raise typer.Exit(EXIT_INVALID) from None
     for note in res.notes:
         err_console.print(f"note: {note}", markup=False)

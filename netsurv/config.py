@@ -363,7 +363,37 @@ class SweepConfig(_Section):
             raise ValueError(
                 "sweep.enabled needs sweep.grid, e.g. {progression_threshold = [0.1, 0.2]}"
             )
+        if self.enabled and self.landmark_months is None and not self.time_dependent:
+            raise ValueError(
+                "sweep needs a design: sweep.landmark_months or sweep.time_dependent = true"
+            )
         return self
+
+    def axes(self) -> dict[str, list[Any]]:
+        """``grid`` with list values of tuple fields as tuples (as the criterion stores them)."""
+        return {k: [_tuple(x) for x in _as_list(v)] for k, v in self.grid.items()}
+
+    def variants(self) -> list[Criterion]:
+        """The variants the sweep evaluates; invalid ones raise ConfigError naming the key.
+
+        Examples
+        --------
+        >>> len(SweepConfig(grid={"progression_threshold": [0.1, 0.2]}).variants())
+        2
+        """
+        try:
+            base = get(self.base)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep.base: {exc}") from None
+        if self.outcome_criterion is not None:
+            try:
+                get(self.outcome_criterion)
+            except ConfigError as exc:
+                raise ConfigError(f"sweep.outcome_criterion: {exc}") from None
+        try:
+            return grid(base, **self.axes())
+        except ConfigError as exc:
+            raise ConfigError(f"sweep.grid: {str(exc).removeprefix('grid: ')}") from None
 
 
 class FiguresConfig(_Section):
@@ -423,17 +453,58 @@ class Config(_Section):
         """The criteria the config names: presets, then variants, then grids."""
         return build_criteria(self.criteria)
 
+    @model_validator(mode="after")
+    def _criteria_and_references(self) -> Config:
+        """Criteria, variants and grids are built (and the sweep's), and the endpoints the
+        analyses name are derived, when the config is read: a run fails before it reads data."""
+        problems = []
+        try:
+            if not build_criteria(self.criteria):
+                problems.append("criteria: none given (criteria.presets, variants or grids)")
+        except ConfigError as exc:
+            problems.append(str(exc))
+        if self.sweep.enabled or self.sweep.grid:
+            try:
+                self.sweep.variants()
+            except ConfigError as exc:
+                problems.append(str(exc))
+        names = set(self.endpoints.names)
+        wanted = {
+            "km.endpoints": self.km.endpoints if self.km.enabled else [],
+            "cox.outcome": [self.cox.outcome] if self.cox.enabled else [],
+            "landmark.outcome": [self.landmark.outcome] if self.landmark.enabled else [],
+            "compare.outcome": [self.compare.outcome] if self.compare.enabled else [],
+        }
+        for key, endpoints in wanted.items():
+            missing = [e for e in endpoints if e not in names]
+            if missing:
+                problems.append(
+                    f"{key}: {missing} not among endpoints.names {self.endpoints.names}"
+                )
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return self
+
 
 def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
     """Criteria from a :class:`CriteriaConfig`; invalid fields raise ConfigError naming them."""
-    out = [get(name) for name in cfg.presets]
+    out = []
+    for i, name in enumerate(cfg.presets):
+        try:
+            out.append(get(name))
+        except ConfigError as exc:
+            raise ConfigError(f"criteria.presets[{i}]: {exc}") from None
     for i, v in enumerate(cfg.variants):
         where = f"criteria.variants[{i}]"
         spec = dict(v)
         base = spec.pop("base", None)
         if base is None or "name" not in spec:
             raise ConfigError(f"{where}: needs 'base' (a preset) and a new 'name'")
-        out.append(_replace(get(base), where, spec))
+        try:
+            preset = get(base)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        out.append(_replace(preset, where, spec))
     for i, g in enumerate(cfg.grids):
         where = f"criteria.grids[{i}]"
         unknown = sorted(set(g) - {"base", "axes"})
@@ -554,7 +625,7 @@ def _validate(raw: dict[str, Any], *, source: str) -> Config:
 
 
 def _message(exc: PydanticError, source: str) -> str:
-    lines = [f"{source}: {exc.error_count()} problem(s) in the config:"]
+    lines = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
         if err["type"] == "extra_forbidden":
@@ -567,8 +638,11 @@ def _message(exc: PydanticError, source: str) -> str:
             got = err.get("input")
             shown = "" if isinstance(got, dict) else f" (got {got!r})"
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"  {path}: {msg}{shown}")
-    return "\n".join(lines)
+            if path:
+                lines.append(f"  {path}: {msg}{shown}")
+            else:  # problems of the whole config (criteria, references) name their own keys
+                lines.extend(f"  {m}" for m in msg.split("\n  "))
+    return "\n".join([f"{source}: {len(lines)} problem(s) in the config:", *lines])
 
 
 def _section_of(loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -117,7 +117,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     return sweep(
         res.cohort,
         base=s.base,
-        grid=s.grid,
+        grid=s.axes(),
         outcome=s.outcome,
         outcome_criterion=s.outcome_criterion,
         landmark_months=None if s.time_dependent else s.landmark_months,

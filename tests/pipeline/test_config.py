@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import netsurv as ns
-from netsurv.config import Config, apply_overrides, build_criteria, load_config
+from netsurv.config import Config, CriteriaConfig, apply_overrides, build_criteria, load_config
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -75,22 +75,82 @@ def test_criteria_presets_variants_and_grids() -> None:
     crits = build_criteria(cfg.criteria)
     assert [c.name for c in crits][:3] == ["recist1.1", "choi", "recist_pd10"]
     assert crits[2].progression_threshold == 0.1 and len(crits) == 5
-    bad = Config.model_validate(
-        {"criteria": {"variants": [{"base": "recist1.1", "name": "v", "progresion": 0.1}]}}
+    bad = CriteriaConfig.model_validate(
+        {"variants": [{"base": "recist1.1", "name": "v", "progresion": 0.1}]}
     )
     with pytest.raises(ns.ConfigError, match=r"criteria.variants\[0\]: unknown criterion field"):
-        build_criteria(bad.criteria)
-    bad = Config.model_validate(
-        {
-            "criteria": {
-                "variants": [{"base": "recist1.1", "name": "v", "progression_threshold": -1}]
-            }
-        }
+        build_criteria(bad)
+    bad = CriteriaConfig.model_validate(
+        {"variants": [{"base": "recist1.1", "name": "v", "progression_threshold": -1}]}
     )
     with pytest.raises(ns.ConfigError, match=r"criteria.variants\[0\]: .*progression_threshold"):
-        build_criteria(bad.criteria)
+        build_criteria(bad)
     with pytest.raises(ns.ConfigError, match="reference"):
-        build_criteria(Config.model_validate({"criteria": {"reference": "choi"}}).criteria)
+        build_criteria(CriteriaConfig(reference="choi"))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[criteria]\npresets = ['recist1.1', 'recist2']\n", r"criteria\.presets\[1\]: unknown"),
+        (
+            "[[criteria.variants]]\nbase = 'recist1.1'\nname = 'v'\nprogresion = 0.1\n",
+            r"criteria\.variants\[0\]: unknown criterion field\(s\) \['progresion'\]",
+        ),
+        (
+            "[[criteria.grids]]\nbase = 'sstv'\naxes = { progression_threshold = [-0.1] }\n",
+            r"criteria\.grids\[0\]: .*progression_threshold",
+        ),
+        ("[criteria]\nreference = 'choi'\n", "criteria.reference 'choi' is not among"),
+        ("[criteria]\npresets = []\n", "criteria: none given"),
+        (
+            "[sweep]\nenabled = true\ngrid = { progression_threshold = [0.1, 'x'] }\n",
+            r"sweep\.grid: .*progression_threshold",
+        ),
+        (
+            "[sweep]\ngrid = { progresion_threshold = [0.1] }\n",
+            r"sweep\.grid: unknown .*progresion",
+        ),
+        ("[sweep]\nbase = 'recist'\ngrid = { progression_threshold = [0.1] }\n", "sweep.base"),
+        (
+            "[sweep]\nenabled = true\nlandmark_months = false\n",
+            "sweep.enabled needs sweep.grid",
+        ),
+        ("[km]\nendpoints = ['TTP']\n", r"km\.endpoints: \['TTP'\] not among endpoints\.names"),
+        ("[cox]\nenabled = true\ncovariates = ['grade']\noutcome = 'TTP'\n", "cox.outcome"),
+        (
+            "[compare]\noutcome = 'PFS'\n[endpoints]\nnames = ['OS']\n[km]\nendpoints = 'OS'\n",
+            "compare.outcome",
+        ),
+    ],
+)
+def test_criteria_grids_and_references_are_checked_when_the_config_is_read(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    p = write(tmp_path, text)
+    with pytest.raises(ns.ConfigError, match=message) as err:
+        load_config(p)
+    assert str(err.value).startswith(f"{p}: ")  # the message names the config file
+
+
+def test_several_problems_in_one_message(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        "[criteria]\npresets = ['recist2']\n[sweep]\ngrid = { progression_threshold = [-1] }\n",
+    )
+    with pytest.raises(ns.ConfigError) as err:
+        load_config(p)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{p}: 2 problem(s) in the config:"
+    assert lines[1].startswith("  criteria.presets[0]: ") and lines[2].startswith("  sweep.grid: ")
+
+
+def test_the_sweep_grid_keeps_tuples() -> None:
+    cfg = Config.model_validate(
+        {"sweep": {"grid": {"sites": [["liver"], ["liver", "lymph_node"]]}}}
+    )
+    assert cfg.sweep.axes() == {"sites": [("liver",), ("liver", "lymph_node")]}
+    assert [c.sites for c in cfg.sweep.variants()] == [("liver",), ("liver", "lymph_node")]
 
 
 ANALYSES = sorted((Path(__file__).resolve().parents[2] / "analyses").glob("*.toml"))

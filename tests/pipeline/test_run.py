@@ -93,6 +93,13 @@ def test_cli_run_and_set_override_changes_the_cohort(tmp_path: Path) -> None:
         ),
         ("[data]\nsource = 'no/such/folder'\n", [], "does not exist"),
         ("", ["cohort.grade=G9"], "leave no line"),
+        # criteria and grids are checked before the data are read (the folder does not exist)
+        ("[data]\nsource = 'no/such/folder'\n", ["criteria.presets=recist2"], "presets[0]"),
+        (
+            "[sweep]\nenabled = true\n",
+            ["sweep.grid={progression_threshold = [0.1, -0.2]}"],
+            "sweep.grid: ",
+        ),
     ],
 )
 def test_config_errors_give_one_message_and_exit_2(
@@ -114,13 +121,15 @@ def test_config_errors_give_one_message_and_exit_2(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert err.startswith(f"{cfg}: ")  # one message, naming the config file
+    assert not (tmp_path / "out").exists()  # nothing written
 
 
 def test_config_error_messages(tmp_path: Path) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["run", str(tmp_path / "missing.toml")])
-    assert res.exit_code != 0
-    assert "config file not found" in str(res.exception)
+    assert res.exit_code == 2
+    assert "config file not found" in res.output
 
 
 @pytest.mark.slow
