@@ -22,7 +22,8 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -600,21 +601,53 @@ def apply_overrides(cfg: Config, overrides: Sequence[str]) -> Config:
 
 
 def _set(raw: dict[str, Any], item: str) -> None:
+    """Apply one ``section.key=value`` to the raw config.
+
+    The value is read as TOML, and kept as the text given when it is not valid TOML or when
+    the field is text and the TOML value is not (``run.name=2024``, ``cohort.grade=2``,
+    ``data.source=2024-01-01``).
+    """
     key, sep, text = item.partition("=")
     if not sep or not key.strip():
         raise ConfigError(f"--set expects section.key=value, got {item!r}")
+    parts = key.strip().split(".")
     try:
         value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         value = text
+    if not isinstance(value, str | list | dict) and _is_text(parts):
+        value = text.strip()
     node = raw
-    parts = key.strip().split(".")
     for part in parts[:-1]:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             raise ConfigError(f"--set {key}: {part!r} is not a section")
         node = child
     node[parts[-1]] = value
+
+
+def _is_text(parts: list[str]) -> bool:
+    """Whether the config field at ``parts`` holds text (str, a path, a choice of words, or a
+    list of them); False for unknown keys and free-form tables."""
+    model: type[BaseModel] = Config
+    for part in parts[:-1]:
+        field = model.model_fields.get(part)
+        ann = field.annotation if field else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return False
+        model = ann
+    field = model.model_fields.get(parts[-1])
+    if field is None:
+        return False
+    kind: Any = field.annotation
+    args = [a for a in get_args(kind) if a is not type(None)]
+    if get_origin(kind) in (Union, UnionType) and len(args) == 1:
+        kind = args[0]  # X | None
+    if get_origin(kind) is list:
+        kind = get_args(kind)[0]
+    if get_origin(kind) is Literal:
+        return all(isinstance(a, str) for a in get_args(kind))
+    return kind in (str, Path)
 
 
 def _validate(raw: dict[str, Any], *, source: str) -> Config:

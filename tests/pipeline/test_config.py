@@ -170,3 +170,28 @@ def test_the_four_analyses_exist() -> None:
         "threshold_sweep",
         "subset_pancreatic_g2",
     }
+
+
+def test_set_keeps_numeric_looking_text_for_text_fields(tmp_path: Path) -> None:
+    p = write(tmp_path, '[run]\nname = "x"\n')
+    cfg = load_config(
+        p,
+        [
+            "run.name=2024",
+            "cohort.grade=2",
+            "data.source=2024-01-01",
+            "run.output=007",
+            "run.seed=2024",
+            "cohort.line_number=1",
+        ],
+    )
+    assert cfg.run.name == "2024" and cfg.cohort.grade == ["2"]
+    assert cfg.data.source == "2024-01-01" and cfg.run.output == Path("007")
+    assert cfg.run.seed == 2024 and cfg.cohort.line_number == [1]  # numbers stay numbers
+    assert apply_overrides(cfg, ["run.name=1.5"]).run.name == "1.5"
+    # a number where a number is expected is still checked
+    with pytest.raises(ns.ConfigError, match=r"run\.seed"):
+        load_config(p, ["run.seed=abc"])
+    # free-form tables keep the TOML value
+    sim = load_config(p, ["data.source=simulate", "data.simulation.overrides.noise_cv=0.1"])
+    assert sim.data.simulation.overrides == {"noise_cv": 0.1}
