@@ -24,6 +24,9 @@
 # The report template of `netsurv run`: the run executes this notebook with papermill on its
 # output folder and converts it to report.html. Run by hand, it shows the latest `make demo`.
 output_dir = "../outputs/demo"
+# What the run starts from (versions, git commit, seed, SHA-256 of every file it reads), given
+# by `netsurv run`, which writes manifest.json only after the report; None: read manifest.json.
+provenance = None
 
 # %%
 import json
@@ -38,7 +41,10 @@ from netsurv.pipeline.methods import criteria_table, methods_paragraph
 out = Path(output_dir)
 manifest_path = out / "manifest.json"
 cfg = Config.model_validate(json.loads((out / "config.json").read_text()))
-versions = json.loads(manifest_path.read_text())["versions"] if manifest_path.exists() else {}
+prov = provenance
+if prov is None and manifest_path.exists():
+    prov = json.loads(manifest_path.read_text())
+versions = (prov or {}).get("versions") or {}
 if not versions:
     from netsurv.pipeline.outputs import versions as installed_versions
 
@@ -130,10 +136,25 @@ figures("sweep", "Threshold sweep")
 
 # %%
 show("run_notes", "Notes of the run (warnings, skipped steps)")
-if manifest_path.exists():
-    man = json.loads(manifest_path.read_text())
-    display(Markdown(f"netsurv {man['netsurv']}, git commit `{man['git_commit']}`, seed {man['seed']}."))
-    inputs = pd.DataFrame(sorted(man["inputs"].items()), columns=["input file", "SHA-256"])
-    display(HTML(inputs.to_html(index=False)))
+if prov:
+    facts = [
+        f"netsurv {prov['netsurv']}",
+        f"git commit `{prov['git_commit']}`",
+        f"seed {prov['seed']}",
+        f"started {prov['started']}",
+    ]
+    if prov.get("config_file"):
+        facts.append(f"config file `{prov['config_file']}`")
+    display(Markdown(", ".join(facts) + "; the resolved config is `config.json`."))
+    if prov["inputs"]:
+        display(Markdown(f"### Input files (SHA-256; paths from `{prov['input_root']}`)"))
+        inputs = pd.DataFrame(sorted(prov["inputs"].items()), columns=["input file", "SHA-256"])
+        display(HTML(inputs.to_html(index=False)))
+    else:
+        display(Markdown("No input file: the cohort is simulated from the config's recipe."))
+    display(Markdown("### Software versions"))
+    found = pd.DataFrame(sorted(prov["versions"].items()), columns=["software", "version"])
+    display(HTML(found.to_html(index=False, na_rep="not installed")))
+    display(Markdown("`manifest.json` adds the SHA-256 of every output and the finish time."))
 else:
-    display(Markdown("The manifest is written when the run finishes: see `manifest.json`."))
+    display(Markdown("No provenance given and no `manifest.json` in the output folder."))

@@ -35,8 +35,8 @@ from netsurv.pipeline import analyses, figures, stages
 from netsurv.pipeline.outputs import (
     OutputWriter,
     files_read,
-    input_hashes,
     manifest,
+    provenance,
     write_json,
 )
 from netsurv.pipeline.report import build_report, template_path
@@ -108,7 +108,13 @@ def run(
     notes: list[str] = []
     step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
     template = template_path(config) if config.report.enabled else None
-    input_root, inputs = input_hashes(files_read(config, template=template))
+    prov = provenance(
+        inputs=files_read(config, template=template),
+        seed=config.run.seed,
+        started=started,
+        config_file=config.file,
+        code_dir=Path(__file__).parent,
+    )
 
     with step("reading and validating the cohort"):
         cohort = stages.load_cohort(config)
@@ -186,21 +192,17 @@ def run(
     report = None
     if template is not None:
         with step("report"):
-            report = build_report(folder, template, notes=notes)
+            report = build_report(folder, template, notes=notes, provenance=prov)
         if report is not None:
             writer.record(report)
             writer.record(folder / "report.ipynb")
     finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     man = manifest(
+        prov,
         config=config.model_dump(mode="json"),
-        inputs=inputs,
-        input_root=input_root,
         writer=writer,
-        started=started,
         finished=finished,
-        seed=config.run.seed,
         notes=notes,
-        code_dir=Path(__file__).parent,
     )
     manifest_path = folder / "manifest.json"
     write_json(manifest_path, man)

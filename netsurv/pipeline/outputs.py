@@ -185,33 +185,54 @@ def git_commit(where: Path) -> str | None:
     return head + ("+dirty" if dirty else "")
 
 
-def manifest(
+def provenance(
     *,
-    config: dict[str, Any],
-    inputs: dict[str, str],
-    input_root: Path | None,
-    writer: OutputWriter,
-    started: str,
-    finished: str,
+    inputs: list[Path],
     seed: int,
-    notes: list[str],
+    started: str,
+    config_file: Path | None,
     code_dir: Path,
 ) -> dict[str, Any]:
-    """The run's manifest: versions, commit, the hash of every file read (``inputs``, keyed by
-    the path from ``input_root``; :func:`input_hashes`) and written (``outputs``), config,
-    seed, times."""
-    out_files = [p for paths in (*writer.tables.values(), *writer.figures.values()) for p in paths]
-    out_files += writer.files
+    """What a run starts from: versions, git commit, seed, start time, config file, and the
+    SHA-256 of every file read (``inputs``, keyed by the path from ``input_root``; see
+    :func:`input_hashes`).  The report shows it; the manifest adds the outputs.
+
+    Examples
+    --------
+    >>> prov = provenance(inputs=[], seed=1, started="2026-01-01T00:00:00+00:00",
+    ...                   config_file=None, code_dir=Path("."))
+    >>> prov["inputs"], prov["seed"], sorted(prov)[:3]
+    ({}, 1, ['config_file', 'git_commit', 'input_root'])
+    """
+    root, hashes = input_hashes(inputs)
+    found = versions()
     return {
-        "netsurv": versions().get("netsurv"),
-        "versions": versions(),
+        "netsurv": found.get("netsurv"),
+        "versions": found,
         "git_commit": git_commit(code_dir),
         "seed": seed,
         "started": started,
+        "config_file": None if config_file is None else str(config_file),
+        "input_root": None if root is None else str(root),
+        "inputs": hashes,
+    }
+
+
+def manifest(
+    provenance: dict[str, Any],
+    *,
+    config: dict[str, Any],
+    writer: OutputWriter,
+    finished: str,
+    notes: list[str],
+) -> dict[str, Any]:
+    """The run's manifest: its :func:`provenance`, the resolved config, the hash of every file
+    written (``outputs``), the finish time and the run's notes."""
+    out_files = [p for paths in (*writer.tables.values(), *writer.figures.values()) for p in paths]
+    out_files += writer.files
+    return provenance | {
         "finished": finished,
         "config": config,
-        "input_root": None if input_root is None else str(input_root),
-        "inputs": inputs,
         "outputs": {
             p.relative_to(writer.folder).as_posix(): sha256(p) for p in sorted(set(out_files))
         },

@@ -2,12 +2,14 @@
 
 The template is ``notebooks/05_report.py`` (a jupytext ``py:percent`` file); a wheel carries a
 copy inside the package.  It is turned into a notebook with jupytext, executed with papermill
-(parameters: the output folder) and converted to HTML with nbconvert, images embedded.
+(parameters: the output folder and the run's provenance, since the manifest is written after
+the report) and converted to HTML with nbconvert, images embedded.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from netsurv.config import Config
 from netsurv.errors import ConfigError
@@ -32,9 +34,14 @@ def template_path(cfg: Config) -> Path:
     raise ConfigError(f"the report template {TEMPLATE_NAME} is not installed; set report.notebook")
 
 
-def build_report(folder: Path, template: Path, *, notes: list[str]) -> Path | None:
+def build_report(
+    folder: Path, template: Path, *, notes: list[str], provenance: dict[str, Any] | None = None
+) -> Path | None:
     """Execute the report notebook ``template`` (:func:`template_path`) on ``folder`` and write
     ``report.html`` (and the executed ``report.ipynb``).
+
+    ``provenance`` (:func:`netsurv.pipeline.outputs.provenance`: versions, git commit, seed,
+    input hashes) is passed to the notebook, which is executed before the manifest exists.
 
     Returns None (with a note) when the notebook tools are not installed
     (``pip install netsurv[notebooks]``).
@@ -62,7 +69,7 @@ def build_report(folder: Path, template: Path, *, notes: list[str]) -> Path | No
         papermill.execute_notebook(
             str(source),
             str(executed),
-            parameters={"output_dir": str(folder.resolve())},
+            parameters={"output_dir": str(folder.resolve()), "provenance": provenance},
             kernel_name="python3",
             progress_bar=False,
             cwd=str(folder),

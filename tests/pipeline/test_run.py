@@ -154,6 +154,14 @@ def test_report_has_its_sections(tmp_path: Path) -> None:
     man = json.loads(res.manifest.read_text())
     assert {"report.html", "report.ipynb", "config.json"} <= set(man["outputs"])
     assert any(k.endswith("05_report.py") for k in man["inputs"])  # the template is read
+    # the Provenance section shows what the manifest records, though it is written later
+    provenance = html[html.index("Provenance") :]
+    assert "Input files (SHA-256" in provenance
+    for name, digest in man["inputs"].items():
+        assert name in provenance and digest in provenance
+    assert man["git_commit"] is None or man["git_commit"] in provenance
+    assert f"seed {man['seed']}" in provenance and "Software versions" in provenance
+    assert "The manifest is written when the run finishes" not in html
     import nbformat
 
     nb = nbformat.read(tmp_path / "r" / "report.ipynb", as_version=4)
