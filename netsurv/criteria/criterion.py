@@ -187,7 +187,10 @@ class Criterion:
         is not PD ends the unconfirmed PD (pseudoprogression) and the bar resets.
     confirm_pd_window
         ``(min_days, max_days)`` after the iUPD within which a scan can confirm it (iRECIST:
-        4-8 weeks, ``(28, 56)``); ``max_days`` None = no upper limit.
+        4-8 weeks, ``(28, 56)``); ``max_days`` None = no upper limit.  With an upper limit,
+        a lower progression cut-off may start the iUPD earlier and so move the window past
+        the growth that would confirm it: the first confirmed PD is then not monotone in
+        ``progression_threshold`` (it is with ``max_days`` None).
     confirm_pd_min_abs
         Further growth of the sum that confirms progression (iRECIST: 5 mm).
     unresolved_pd

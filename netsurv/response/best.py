@@ -166,6 +166,17 @@ def best_response(
         ``"unconfirmed"`` is the iUPD category from a pseudoprogression: ``bor_date`` is the
         iUPD, ``first_pd_date`` is empty (no progression event; PFS does not count it).
 
+    Notes
+    -----
+    Lowering (loosening) the response cut-off never removes a response from the time-point
+    responses or the unconfirmed BOR, nor from the confirmed BOR with ``accept_sd=False``.
+    With ``accept_sd=True`` it can, through admiralonco's "no PR after a CR" rule: the time
+    points PR, CR, SD, CR (days 56, 70, 84, 98) give confirmed BOR PR (the CR of day 98
+    confirms the PR across the accepted SD), while the looser cut-off reads them PR, CR, PR,
+    CR: the PR of day 84 now follows the CR, blocks both confirmations and has no scan 28
+    days later itself, so the confirmed BOR is SD (``tests/response/test_response_properties``
+    pins the example).
+
     Examples
     --------
     >>> import netsurv as ns
