@@ -33,6 +33,30 @@ def _ticks(t_max: float) -> np.ndarray:
     return ticks[keep]
 
 
+def _cover(ticks: np.ndarray, t_max: float) -> np.ndarray:
+    """``ticks`` continued at their last spacing (widened when many would be needed) up to the
+    end of the data, so that the axis and the at-risk table span every curve.
+
+    Examples
+    --------
+    >>> _cover(np.array([0.0, 12, 24, 36, 48, 60]), 110.0).tolist()
+    [0.0, 12.0, 24.0, 36.0, 48.0, 60.0, 72.0, 84.0, 96.0, 108.0]
+    >>> _cover(np.array([0.0, 12, 24]), 20.0).tolist()
+    [0.0, 12.0, 24.0]
+    """
+    last = float(ticks[-1])
+    if last >= t_max:
+        return ticks
+    if ticks.size > 1:
+        step = float(ticks[-1] - ticks[-2])
+    else:  # one time given: the spacing of the default ticks
+        auto = np.diff(_ticks(t_max))
+        step = float(auto[0]) if auto.size else t_max - last
+    step *= max(1, int(np.ceil((t_max - last) / step / max(6, ticks.size))))
+    n = int(np.floor((t_max - last) / step * (1 + 1e-9)))
+    return np.concatenate([ticks, last + step * np.arange(1, n + 1)])
+
+
 def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
@@ -114,7 +138,8 @@ def km_plot(
         A new figure is made if None.
     times
         Times of the x ticks and of the at-risk columns (default: up to 7 round values from 0
-        to the last time).
+        to the last time).  When the curves run past the last of them, the ticks and columns
+        continue at the same spacing to the end of the curves.
     at_risk
         Draw the at-risk table (numbers with follow-up >= t, as
         :meth:`KaplanMeierResult.risk_table`).
@@ -172,6 +197,7 @@ def km_plot(
     ticks = np.asarray(times, dtype=float) if times is not None else _ticks(t_max)
     if ticks.size == 0 or not np.isfinite(ticks).all() or np.any(np.diff(ticks) <= 0):
         raise ConfigError(f"times must be increasing finite values, got {list(ticks)}")
+    ticks = _cover(ticks, t_max)
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     cols = list(colors) if colors is not None else [cycle[i % len(cycle)] for i in range(k)]
     if len(cols) < k:

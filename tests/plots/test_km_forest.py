@@ -2,7 +2,8 @@
 
 The tests check structure (the table's columns sit on the curve's x ticks, its numbers are the
 risk-table DataFrame, nothing touches rcParams) and write PNGs to tests/artifacts/ for a look:
-km_1group.png, km_2groups.png, km_4groups.png, km_grid.png, km_simon_makuch.png, forest.png.
+km_1group.png, km_2groups.png, km_4groups.png, km_grid.png, km_simon_makuch.png,
+km_long_follow_up.png, forest.png.
 """
 
 from __future__ import annotations
@@ -171,3 +172,25 @@ def test_paper_style_is_packaged_and_used_only_in_a_context(lm) -> None:
     assert dict(matplotlib.rcParams) == before
     with pytest.raises(ns.ConfigError, match="unknown style"):
         netsurv.styles.style_path("poster")
+
+
+def test_ticks_and_at_risk_columns_cover_curves_longer_than_the_times_given() -> None:
+    """The demo's OS curves run to about 110 months; ticks asked for stop at 60 (the run's
+    km.risk_times_months): the axis goes on at the same spacing to the end of the curves."""
+    ep = ns.derive_endpoints(ns.load_demo(), endpoints=["OS"]).table
+    km = kaplan_meier(ep, duration_col="months", event_col="event")
+    t_max = float(km.table["time"].max())
+    assert t_max > 100
+    ax = km_plot(km, times=[0, 12, 24, 36, 48, 60])
+    ticks = ax.get_xticks()
+    np.testing.assert_array_equal(ticks, np.arange(0, t_max, 12))
+    assert ticks[-1] > t_max - 12 and ax.get_xlim()[1] >= t_max
+    check_table(ax, km)  # an at-risk column under every tick
+    save(ax.figure, "km_long_follow_up.png")
+    # times that already reach the end of the curves are kept as given
+    ax = km_plot(km, times=[0, 50, 100, 150])
+    np.testing.assert_array_equal(ax.get_xticks(), [0, 50, 100, 150])
+    # a fine spacing is widened rather than crowding the axis
+    ax = km_plot(km, times=[0, 1, 2])
+    assert len(ax.get_xticks()) <= 10 and ax.get_xticks()[-1] > t_max - 20
+    plt.close("all")
