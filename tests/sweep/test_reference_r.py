@@ -87,10 +87,12 @@ def test_fixed_groupings_match_r(name: str) -> None:
 @pytest.mark.parametrize("name", TD)
 def test_time_dependent_groupings_match_r(name: str) -> None:
     c = expected()[name]
-    s = fitted("td", "efron", c["weights"])
+    s = fitted("td", c["ties"], c["weights"])
     v = int(c["grouping"][1:]) - 1
     # R's coxph stops ~1e-9 short of the root (absolute); the exact root is checked elsewhere
     assert rel(s.beta[0, v], num(c["coef"])) < 1e-6
+    assert rel(s.se[0, v], num(c["se"])) < 1e-6
+    assert rel(s.logrank[0, v], num(c["logrank"])) < TOL  # Mantel-Byar
     assert rel(s.loglik[0, v], num(c["loglik"])) < TOL
     assert rel(s.loglik0[0, v], num(c["loglik0"])) < TOL
     assert rel(s.score[0, v], num(c["score"])) < TOL
