@@ -102,7 +102,9 @@ def line_scans(
     """Anatomical, SST-PET and FDG-PET scans of the line, the baseline scan first.
 
     Baselines: up to 28 days (PET 35) before line 1; 1-21 days before a later line (after the
-    previous line's last scan).  The schedules run to the cut-off; the caller truncates them
+    previous line's last scan).  With ``sst_pet_schedule = "cycles"`` an SST-PET comes 1-7 days
+    before each later cycle (always after the line's start) and the fixed-time SST-PETs only
+    after the last cycle's start.  The schedules run to the cut-off; the caller truncates them
     at death and at the end of the line.
     """
     n = len(ctx.rows)
@@ -125,10 +127,15 @@ def line_scans(
     s_days, s_ok = _jittered(rng, sc, ctx, fixed)
     if sc.sst_pet_schedule == "cycles":
         k = np.arange(1, max(int(n_cycles.max(initial=0)), 1))
-        pre = ctx.t0[:, None] + k[None, :] * cycle_days[:, None] - rng.integers(1, 8, (n, len(k)))
+        # 1-7 days before cycles 2..n, but after the line's start (short cycles)
+        before = np.minimum(rng.integers(1, 8, (n, len(k))), cycle_days[:, None] - 1)
+        pre = ctx.t0[:, None] + k[None, :] * cycle_days[:, None] - before
         pre_ok = (k[None, :] < n_cycles[:, None]) & (
             rng.random((n, len(k))) >= sc.missed_visit_rate
         )
+        # the fixed times take over after the last cycle's start (no two scans on one day)
+        last_cycle = np.where(n_cycles > 1, ctx.t0 + (n_cycles - 1) * cycle_days, -np.inf)
+        s_ok &= s_days > last_cycle[:, None]
         s_days = np.concatenate([pre.astype(float), s_days], axis=1)
         s_ok = np.concatenate([pre_ok, s_ok], axis=1)
     s_days = np.concatenate([base[:, 1:2], s_days], axis=1)
