@@ -38,6 +38,7 @@ CRRule = Literal["recist", "zero", "none"]
 MissingRule = Literal["ne_unless_pd", "ne"]
 CRThenPR = Literal["data_issue", "pd", "pr"]
 UnresolvedPD = Literal["event", "censor"]
+Reappearance = bool | Literal["confirmed"]
 
 #: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
 #: the RECIST complete-response rule (non-nodal 0 mm, nodes < 10 mm) apply to them.
@@ -169,8 +170,17 @@ class Criterion:
         EORTC FAQ convention: once PR is reached, later scans stay PR while PD is not met even
         if the decrease falls below the cut-off.  Default False (strict recomputation).
     reappearance_after_cr_pd
-        After a CR, any reappearing lesion (non-nodal > 0 mm or node >= ``node_cr_mm``) is PD
-        (EORTC FAQ).  Default False: the sum rule decides.
+        Whether a followed lesion reappearing after a complete response (non-nodal > 0 mm or
+        node >= ``node_cr_mm``; for ``cr_rule="zero"`` a value > 0) is PD whatever its size
+        (RECIST 1.1 appendix and EORTC RECIST FAQ; CRITERIA.md 1.4 CONFIG
+        ``reappearance_after_cr_is_pd``).  The complete response is the overall one: followed
+        lesions in CR, non-target disease gone or absent (when ``nontarget_pd``), no new
+        lesion; after a CR of the followed lesions alone (overall PR) the reappearing lesion
+        is added back to the sum, as RECIST says.  ``"confirmed"`` (default): after a
+        confirmed CR -- CR on two scans at least ``confirm_min_days`` apart with only CR or NE
+        scans between (at most ``confirm_max_ne`` NE), the second one before the
+        reappearance; ``True``: after any CR, confirmed or not; ``False``: never.  Otherwise
+        the sum rule decides (after a nadir of 0, an increase >= ``progression_min_abs``).
     confirm_response
         Default of :func:`netsurv.best_response`'s ``confirm``: CR/PR must be repeated.
     confirm_min_days
@@ -253,7 +263,7 @@ class Criterion:
     too_small_mm: float | None = 5.0
     rounding_mm: float | None = None
     sticky_pr: bool = False
-    reappearance_after_cr_pd: bool = False
+    reappearance_after_cr_pd: Reappearance = "confirmed"
     confirm_response: bool = False
     confirm_min_days: int = 28
     confirm_max_ne: int = 1
@@ -495,7 +505,6 @@ class _Validator:
             "new_lesion_pd",
             "nontarget_pd",
             "sticky_pr",
-            "reappearance_after_cr_pd",
             "confirm_response",
             "confirm_accept_sd",
             "confirm_pd",
@@ -564,7 +573,14 @@ class _Validator:
                 f"'recist' (non-nodal 0 mm, nodes < {c.node_cr_mm:g} mm) needs a diameter "
                 f"measure; use cr_rule='zero' or 'none' with measure {c.measure!r}",
             )
-        if c.reappearance_after_cr_pd and c.cr_rule == "none":
+        reap = c.reappearance_after_cr_pd
+        if _is_bool(reap):
+            self.set("reappearance_after_cr_pd", bool(reap))
+        elif reap != "confirmed":
+            self.fail(
+                "reappearance_after_cr_pd", f"must be True, False or 'confirmed', got {reap!r}"
+            )
+        if c.reappearance_after_cr_pd is True and c.cr_rule == "none":
             self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
         self._window()
         if c.measure == "reader":

@@ -24,7 +24,9 @@ RECIST_1_1 = Criterion(
 Up to 5 target lesions (2 per organ) on CT/MRI, long axis (short axis for nodes), sum of
 diameters.  PR: <= -30 % vs baseline; PD: >= +20 % and >= 5 mm vs nadir, new lesion or
 unequivocal non-target progression; CR: non-nodal targets gone and nodes < 10 mm.  Too small to
-measure = 5 mm; a missing target makes the scan NE unless PD is certain.
+measure = 5 mm; a missing target makes the scan NE unless PD is certain.  A lesion reappearing
+after a confirmed CR is PD whatever its size (``reappearance_after_cr_pd="confirmed"``, the
+default of every criterion with a CR class).
 """
 
 RECIST_MR = replace(

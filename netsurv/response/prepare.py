@@ -155,3 +155,11 @@ def last_before(flag: np.ndarray, gstart: np.ndarray) -> np.ndarray:
     last = np.maximum.accumulate(np.where(flag, np.arange(n), -1))
     prev = np.concatenate(([-1], last[:-1]))
     return np.where(prev >= gstart, prev, -1)
+
+
+def next_at_or_after(flag: np.ndarray) -> np.ndarray:
+    """For each index k, the smallest index >= k where ``flag`` holds (``len(flag)`` if none);
+    one extra entry at the end (``len(flag)``) so that ``len(flag)`` is a valid lookup."""
+    n = len(flag)
+    idx = np.where(flag, np.arange(n), n)
+    return np.append(np.minimum.accumulate(idx[::-1])[::-1], n).astype(np.int64)

@@ -3,7 +3,8 @@
 Target response (RECIST 1.1 section 1.4 order): NE when a followed lesion is missing unless
 progression is certain, then CR, PD, PR, MR, SD.  Overall response follows the RECIST
 overall-response table (targets with non-targets and new lesions; non-target-only disease).
-Optional steps: ``sticky_pr``, ``reappearance_after_cr_pd`` and iRECIST confirmation of PD.
+Optional steps: ``sticky_pr``, ``reappearance_after_cr_pd`` (by default after a confirmed
+overall CR) and iRECIST confirmation of PD.
 Each step is a handful of numpy operations on whole columns; running quantities within a line
 use segmented accumulations (``prior_any``, ``last_before``), never a loop over patients.
 """
@@ -34,7 +35,7 @@ from netsurv.response.codes import (
     R,
 )
 from netsurv.response.measures import Measured
-from netsurv.response.prepare import last_before, prior_any
+from netsurv.response.prepare import last_before, next_at_or_after, prior_any
 
 #: Relative tolerance of cut-off comparisons: absorbs binary rounding of decimal inputs
 #: (31.1 + 20.2 mm) without moving any boundary a reader could measure.
@@ -193,8 +194,18 @@ def _target(m: Measured, crit: Criterion, memo: _Memo) -> tuple[np.ndarray, np.n
         cr = np.zeros(n, dtype=bool)
         present = np.zeros(n, dtype=bool)
     reap = np.zeros(n, dtype=bool)
-    if crit.reappearance_after_cr_pd:
-        reap = prior_any(cr & ~m.is_base, m.gstart) & present
+    if crit.reappearance_after_cr_pd is not False and crit.cr_rule != "none":
+        # after an overall CR (RECIST 1.1: "if the tumour had reached a CR status and the
+        # lesion reappeared" -- not a CR of the targets alone while non-target disease
+        # persists, where the reappearing lesion is added back to the sum)
+        fu = ~m.is_base
+        blocked = (fu & m.new_any & crit.new_lesion_pd) | (crit.nontarget_pd & (m.ntl == PD))
+        ntl_gone = np.isin(m.ntl, (CR, NONE)) | (not crit.nontarget_pd)
+        overall_cr = cr & fu & ntl_gone & ~blocked
+        if crit.reappearance_after_cr_pd == "confirmed":
+            ne = ~m.complete & ~certain & ~blocked
+            overall_cr = _cr_confirmed_at(m, crit, overall_cr, ne)
+        reap = prior_any(overall_cr, m.gstart) & present
 
     mr = np.zeros(n, dtype=bool)
     if crit.minor_response_threshold is not None:
@@ -238,6 +249,35 @@ def _target(m: Measured, crit: Criterion, memo: _Memo) -> tuple[np.ndarray, np.n
         tl = np.where(stick, PR, tl).astype(np.int8)
         reason = np.where(stick, R["sticky_pr"], reason).astype(np.int8)
     return tl, reason
+
+
+def _cr_confirmed_at(m: Measured, crit: Criterion, cr: np.ndarray, ne: np.ndarray) -> np.ndarray:
+    """Scans that confirm an earlier complete response (``cr``: overall CR scans).
+
+    A CR is confirmed by the first CR at least ``confirm_min_days`` later on the same line,
+    when only CR or NE scans (at most ``confirm_max_ne`` NE) lie between -- the rule
+    :func:`netsurv.best_response` applies to the overall response.  Vectorised: one
+    ``searchsorted`` finds each CR's first possible confirming day, a "next CR" array the
+    confirming scan, prefix sums the scans between.
+    """
+    n = len(cr)
+    out = np.zeros(n, dtype=bool)
+    cand = np.flatnonzero(cr)
+    if len(cand) == 0:
+        return out
+    day = m.days - m.days.min()
+    span = np.int64(day.max()) + crit.confirm_min_days + 1
+    key = m.gstart.astype(np.int64) * span + day
+    k0 = np.searchsorted(key, key[cand] + crit.confirm_min_days, side="left")
+    j = next_at_or_after(cr)[np.minimum(k0, n)]
+    jc = np.minimum(j, n - 1)
+    ok = (j < n) & (m.gstart[jc] == m.gstart[cand])
+    other = np.cumsum(~(cr | ne))
+    n_ne = np.cumsum(ne)
+    ok &= other[jc] == other[cand]
+    ok &= n_ne[jc] - n_ne[cand] <= crit.confirm_max_ne
+    out[jc[ok]] = True
+    return out
 
 
 # --------------------------------------------------------------------------- overall

@@ -34,7 +34,6 @@ FLAGS = (
     "new_lesion_pd",
     "nontarget_pd",
     "sticky_pr",
-    "reappearance_after_cr_pd",
     "confirm_response",
     "confirm_accept_sd",
     "confirm_pd",
@@ -153,6 +152,12 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("largest without k", {"lesion_set": "largest"}, "max_lesions", "is required"),
     ("recist cr on volumes", {"measure": "volume"}, "cr_rule", "needs a diameter measure"),
     (
+        "reappearance value",
+        {"reappearance_after_cr_pd": "always"},
+        "reappearance_after_cr_pd",
+        "True, False or 'confirmed'",
+    ),
+    (
         "reappearance without cr",
         {"reappearance_after_cr_pd": True, "cr_rule": "none"},
         "reappearance_after_cr_pd",
@@ -205,6 +210,7 @@ def test_every_choice_and_flag_field_is_covered() -> None:
     )
     assert sorted(f for f, t in hints.items() if t in literal_types) == sorted(CHOICES)
     assert sorted(f for f, t in hints.items() if t == "bool") == sorted(FLAGS)
+    assert [f for f, t in hints.items() if t == "Reappearance"] == ["reappearance_after_cr_pd"]
 
 
 def test_percentages_are_rejected_with_the_fraction_suggested() -> None:
@@ -253,12 +259,13 @@ def test_numpy_numbers_are_stored_as_python_numbers() -> None:
         response_threshold=np.float64(-0.3),
         progression_min_abs=np.int64(5),
         sticky_pr=np.bool_(True),
+        reappearance_after_cr_pd=np.bool_(False),
         confirm_pd_window=np.array([28, 56]),
     )
     assert (c.max_lesions, c.sd_min_days, c.progression_min_abs) == (3, 42, 5.0)
     assert type(c.max_lesions) is int and type(c.sd_min_days) is int
     assert type(c.response_threshold) is float and type(c.progression_min_abs) is float
-    assert c.sticky_pr is True
+    assert c.sticky_pr is True and c.reappearance_after_cr_pd is False
     assert c.confirm_pd_window == (28, 56) and type(c.confirm_pd_window[0]) is int
     # equal to the same criterion built from Python numbers
     assert c == Criterion(
@@ -269,6 +276,7 @@ def test_numpy_numbers_are_stored_as_python_numbers() -> None:
         response_threshold=-0.3,
         progression_min_abs=5.0,
         sticky_pr=True,
+        reappearance_after_cr_pd=False,
         confirm_pd_window=(28, 56),
     )
 

@@ -5,14 +5,15 @@ automatic target selection and attrition."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from resp_build import Case, node, not_eval, row, small
+from resp_build import Case, date, node, not_eval, row, small
 
 import netsurv as ns
-from netsurv.response import classify
+from netsurv.response import best_response, classify
 
 NN = "NON-CR/NON-PD"
 
@@ -295,6 +296,72 @@ def test_reappearance_after_cr_and_sticky_pr_options() -> None:
     assert (r["response"], r["reason"]) == ("PD", "reappearance_after_cr")
     r = row(tp2, "P2", 112)
     assert (r["response"], r["reason"]) == ("PR", "sticky_pr")
+
+
+def test_reappearance_after_a_confirmed_cr_is_pd_by_default() -> None:
+    """CRITERIA.md 1.4: a lesion reappearing after a confirmed CR is PD (default
+    ``reappearance_after_cr_pd="confirmed"``); after an unconfirmed CR, or a CR of the targets
+    alone (non-target disease persists: overall PR), the reappearing lesion is added back to
+    the sum and the sum rule decides (here +3 mm over the nadir: not PD)."""
+    nn = "NON-CR/NON-PD"
+    c = Case()
+    for pid in ("CONF", "UNCONF", "NTL", "NE1"):
+        ntl = nn if pid == "NTL" else None
+        c.scan(pid, -7, T1=30, T2=node(20, 16), ntl=ntl, **({"N1": 15} if ntl else {}))
+        c.scan(pid, 56, T1=0, T2=node(12, 8), ntl=ntl, **({"N1": 12} if ntl else {}))  # CR
+    c.scan("CONF", 112, T1=0, T2=node(12, 8))  # CR again 56 days later: confirmed
+    c.scan("CONF", 168, T1=3, T2=node(12, 8))  # reappears: sum 11, +3 mm over the nadir 8
+    c.scan("UNCONF", 112, T1=3, T2=node(12, 8))  # reappears before any confirmation
+    c.scan("NTL", 112, T1=0, T2=node(12, 8), ntl=nn, N1=12)  # targets CR again (overall PR)
+    c.scan("NTL", 168, T1=3, T2=node(12, 8), ntl=nn, N1=12)
+    c.scan("NE1", 84, T1=None, T2=node(12, 8))  # NE between the CR and its confirmation
+    c.scan("NE1", 112, T1=0, T2=node(12, 8))
+    c.scan("NE1", 168, T1=3, T2=node(12, 8))
+    cohort = c.build()
+    default = ns.criteria.RECIST_1_1
+    assert default.reappearance_after_cr_pd == "confirmed"
+    never = replace(default, name="never", reappearance_after_cr_pd=False)
+    anycr = replace(default, name="any_cr", reappearance_after_cr_pd=True)
+    no_ne = replace(default, name="no_ne", confirm_max_ne=0)
+    tp = classify(cohort, [default, never, anycr, no_ne])
+
+    def resp(pid: str, day: int, crit: str) -> tuple[str, str]:
+        r = row(tp, pid, day, crit)
+        return r["response"], r["reason"]
+
+    pd_reap = ("PD", "reappearance_after_cr")
+    back_in_sum = ("PR", "size_pr")  # 11 mm vs 46 at baseline: -76 %
+    assert resp("CONF", 168, "recist1.1") == pd_reap
+    assert resp("CONF", 168, "never") == back_in_sum
+    assert resp("UNCONF", 112, "recist1.1") == back_in_sum
+    assert resp("UNCONF", 112, "any_cr") == pd_reap
+    assert row(tp, "NTL", 112, "recist1.1")[["target_response", "response"]].tolist() == [
+        "CR",
+        "PR",
+    ]
+    assert resp("NTL", 168, "recist1.1") == back_in_sum
+    assert resp("NTL", 168, "any_cr") == back_in_sum
+    assert resp("NE1", 168, "recist1.1") == pd_reap  # one NE between is allowed (max 1)
+    assert resp("NE1", 168, "no_ne") == back_in_sum
+    # the PD dates the progression: BOR CR (confirmed), first PD at the reappearance
+    b = best_response(tp, confirm=True).set_index(["criterion", "patient_id"])
+    assert b.loc[("recist1.1", "CONF"), ["bor", "first_pd_date"]].tolist() == ["CR", date(168)]
+    assert pd.isna(b.loc[("never", "CONF"), "first_pd_date"])
+
+
+def test_reappearance_confirmation_interval() -> None:
+    c = Case()
+    c.scan("P1", -7, T1=30, T2=20)
+    c.scan("P1", 56, T1=0, T2=0)  # CR
+    c.scan("P1", 70, T1=0, T2=0)  # CR 14 days later: too soon to confirm (28)
+    c.scan("P1", 112, T1=4, T2=0)  # reappears at 4 mm: < 5 mm over the nadir of 0
+    cohort = c.build()
+    short = replace(ns.criteria.RECIST_1_1, name="c14", confirm_min_days=14)
+    tp = classify(cohort, ["recist1.1", short])
+    # +inf % over the nadir of 0 but only +4 mm: not PD by the sum; -92 % vs baseline: PR
+    assert row(tp, "P1", 112, "recist1.1")["response"] == "PR"
+    r = row(tp, "P1", 112, "c14")
+    assert (r["response"], r["reason"]) == ("PD", "reappearance_after_cr")
 
 
 def test_rounding_option() -> None:
