@@ -165,7 +165,9 @@ def run(
                 writer.table("comparison_attrition", comparison.attrition)
         if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
             with step("PFS–OS correlation"):
-                writer.table("pfs_os_correlation", analyses.correlation_table(res, config))
+                correlation = analyses.correlation_table(res, config)
+                if correlation is not None:
+                    writer.table("pfs_os_correlation", correlation)
     swept = None
     if config.sweep.enabled:
         with step(

@@ -98,11 +98,26 @@ def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
         raise ConfigError(f"[compare] {exc}") from None
 
 
-def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame:
-    """Kendall's τ (censoring-aware, Oakes) between PFS under each criterion and OS."""
+def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:
+    """Kendall's τ (censoring-aware, Oakes) between PFS under each criterion and OS.
+
+    Criteria without PFS (those that cannot call progression, as early SST-TV change) are
+    left out with a warning; None when no criterion has PFS.
+    """
+    ep = res.endpoints.table
+    with_pfs = set(ep.loc[ep["endpoint"] == "PFS", "criterion"].dropna())
+    criteria = [c for c in res.classified if c in with_pfs]
+    without = [c.name for c in res.criteria if c.name not in with_pfs]
+    if without:
+        warnings.warn(
+            f"PFS–OS correlation: no PFS under {without} (see the attrition table)",
+            stacklevel=2,
+        )
+    if not criteria:
+        return None
     return ns.survival.pfs_os_correlation(
         res.endpoints,
-        criteria=res.classified,
+        criteria=criteria,
         n_boot=cfg.compare.n_boot,
         seed=cfg.run.seed,
     )

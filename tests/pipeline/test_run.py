@@ -16,6 +16,7 @@ from netsurv.pipeline import run
 FAST = {
     "run": {"name": "t"},
     "criteria": {"presets": ["recist1.1", "choi", "sstv"]},
+    "compare": {"n_boot": 20},
     "figures": {"include": ["waterfall", "swimmer"], "formats": ["png"], "style": "none"},
     "report": {"enabled": False},
 }
