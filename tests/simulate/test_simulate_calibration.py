@@ -22,6 +22,23 @@ def test_calibration_in_plausible_ranges(scenario: str) -> None:
     assert out.empty, out.to_string()
 
 
+@pytest.mark.parametrize("scenario", ["ssa", "prrt", "targeted", "mixed"])
+def test_every_scenario_reports_the_issue_figures(scenario: str) -> None:
+    # the issue: medians (PFS by RECIST, OS), ORR and pseudoprogression rate next to the
+    # published figures, for every scenario
+    required = [
+        "median PFS, RECIST 1.1 (months)",
+        "median OS (months)",
+        "ORR, RECIST 1.1 (%)",
+        "pseudoprogression, latent (%)",
+        "pseudoprogression, iRECIST read (%)",
+        "Kendall tau (PFS, OS)",
+    ]
+    assert set(required) <= set(TARGETS[scenario])
+    for published, source, low, high in TARGETS[scenario].values():
+        assert published and source and low <= high
+
+
 def test_kendall_tau_censored_hand_worked() -> None:
     # 4 subjects; (x, y): concordant pairs 12, 13, 14, 34, discordant 23, 24 -> tau = 2/6
     x = np.array([1.0, 2.0, 3.0, 4.0])
