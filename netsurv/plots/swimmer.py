@@ -11,6 +11,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from netsurv.cohort import Cohort
+from netsurv.criteria.criterion import Criterion
+from netsurv.endpoints.engine import EndpointResult
+from netsurv.errors import ConfigError
+from netsurv.plots._response import pick
+from netsurv.response.classify import Timepoints
 
 RESPONSE_STYLE = {
     "CR": ("#1a9850", "o"),
@@ -22,14 +27,16 @@ RESPONSE_STYLE = {
     "NE": ("#bdbdbd", "."),
 }
 LINE_COLOURS = ("#4575b4", "#74add1", "#abd9e9", "#313695", "#8073ac", "#b2abd2")
+PFS_EVENT_STYLE = ("#762a83", "v")
 DAYS_PER_MONTH = 30.4375
 
 
 def swimmer(
     cohort: Cohort,
-    timepoints: pd.DataFrame | None = None,
+    timepoints: Timepoints | pd.DataFrame | None = None,
     *,
-    criterion: str | None = None,
+    criterion: str | Criterion | None = None,
+    endpoints: EndpointResult | pd.DataFrame | None = None,
     patients: Sequence[str] | None = None,
     max_patients: int = 40,
     ax: Axes | None = None,
@@ -38,18 +45,24 @@ def swimmer(
 
     Each patient is a lane starting at the first line's start (month 0): one bar per treatment
     line (to its end date, else to death or last contact), a marker per follow-up scan coloured
-    by its response (when ``timepoints`` are given), and at the end of follow-up a black
-    cross for death or an arrow for a patient alive at last contact.
+    by its response (when ``timepoints`` are given), a triangle above the lane at each line's
+    PFS event (when ``endpoints`` are given), and at the end of follow-up a black cross for
+    death or an arrow for a patient alive at last contact.
 
     Parameters
     ----------
     cohort
         The cohort.
     timepoints
-        Optional time-point responses (columns ``patient_id``, ``date``, ``response`` and
-        ``criterion``), e.g. from :func:`netsurv.classify`.
+        Optional time-point responses: the :class:`~netsurv.response.Timepoints` returned by
+        :func:`netsurv.classify`, or a table with columns ``patient_id``, ``date``,
+        ``response`` and ``criterion`` (e.g. its ``.table``).
     criterion
-        Which criterion's responses to show when ``timepoints`` hold several.
+        Which criterion's responses (and PFS) to show when ``timepoints`` or ``endpoints``
+        hold several.
+    endpoints
+        Optional derived endpoints (:func:`netsurv.derive_endpoints` or its ``.table``): each
+        line's PFS event (progression or death, ``event == 1``) under the criterion is marked.
     patients
         Patients to show (default: the first ``max_patients`` by longest follow-up).
     max_patients
@@ -70,7 +83,14 @@ def swimmer(
     >>> ax = swimmer(ns.load_demo())
     >>> ax.get_xlabel()
     'Months from start of first line'
+    >>> cohort = ns.load_demo()
+    >>> tp = ns.classify(cohort, "recist1.1")
+    >>> ax = swimmer(cohort, tp, endpoints=ns.derive_endpoints(cohort, tp, endpoints="PFS"))
+    >>> "PFS event" in [t.get_text() for t in ax.get_legend().get_texts()]
+    True
     """
+    tp, name = _timepoints(timepoints, criterion)
+    pfs = _pfs_events(endpoints, name if name is not None else criterion)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -109,10 +129,7 @@ def swimmer(
         Patch(color=LINE_COLOURS[i], label=f"line {i + 1}")
         for i in range(int(ln["number"].max()) + 1 if len(ln) else 0)
     ]
-    if timepoints is not None:
-        tp = timepoints
-        if criterion is not None:
-            tp = tp[tp["criterion"] == criterion]
+    if tp is not None:
         tp = tp[tp["patient_id"].isin(order)]
         for resp, (colour, marker) in RESPONSE_STYLE.items():
             sel = tp[tp["response"] == resp]
@@ -139,6 +156,18 @@ def swimmer(
                     label=resp,
                 )
             )
+    if pfs is not None:
+        pfs = pfs[pfs["patient_id"].isin(order)]
+        colour, marker = PFS_EVENT_STYLE
+        ax.scatter(
+            months(pfs["date"], pfs["patient_id"]),
+            lane.reindex(pfs["patient_id"]).to_numpy() + 0.42,
+            c=colour,
+            marker=marker,
+            s=30,
+            zorder=4,
+        )
+        handles.append(Line2D([], [], color=colour, marker=marker, linestyle="", label="PFS event"))
     dead = pts["death_date"].reindex(order).notna().to_numpy()
     x_end = months(end.reindex(order), pd.Series(order))
     y = lane.to_numpy()
@@ -160,3 +189,47 @@ def swimmer(
         frameon=False,
     )
     return ax
+
+
+def _timepoints(
+    timepoints: Timepoints | pd.DataFrame | None, criterion: str | Criterion | None
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The chosen criterion's time-point rows and its name (None without timepoints)."""
+    if timepoints is None:
+        return None, None
+    if isinstance(timepoints, pd.DataFrame) and "criterion" not in timepoints.columns:
+        return timepoints, None  # one reader's responses: nothing to choose
+    if not isinstance(timepoints, (Timepoints, pd.DataFrame)):
+        raise ConfigError(
+            "timepoints must be the Timepoints of netsurv.classify or its .table, "
+            f"got {type(timepoints).__name__}"
+        )
+    rows, name, _ = pick(timepoints, criterion)
+    return rows, name
+
+
+def _pfs_events(
+    endpoints: EndpointResult | pd.DataFrame | None, criterion: str | Criterion | None
+) -> pd.DataFrame | None:
+    """PFS events (patient_id, date) under the criterion, from derived endpoints."""
+    if endpoints is None:
+        return None
+    table = endpoints.table if isinstance(endpoints, EndpointResult) else endpoints
+    if not isinstance(table, pd.DataFrame):
+        raise ConfigError(
+            "endpoints must be the EndpointResult of netsurv.derive_endpoints or its .table, "
+            f"got {type(endpoints).__name__}"
+        )
+    pfs = table[table["endpoint"] == "PFS"]
+    if pfs.empty and not table.empty:
+        have = sorted(pd.unique(table["endpoint"]))
+        raise ConfigError(f"endpoints hold no PFS (have {have}); derive it with endpoints=['PFS']")
+    names = list(pd.unique(pfs["criterion"]))
+    name = criterion.name if isinstance(criterion, Criterion) else criterion
+    if name is None:
+        if len(names) > 1:
+            raise ConfigError(f"endpoints hold PFS under {names}: choose one with criterion=")
+        name = names[0] if names else None
+    elif name not in names:
+        raise ConfigError(f"no PFS under {name!r} in the endpoints (have {names})")
+    return pfs[(pfs["criterion"] == name) & (pfs["event"] == 1)]

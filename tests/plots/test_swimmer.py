@@ -8,6 +8,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
 
 import netsurv as ns
 from netsurv.plots import swimmer
@@ -43,3 +45,91 @@ def test_swimmer_subset_of_patients() -> None:
     ax = swimmer(cohort, max_patients=25)
     assert len(ax.get_yticks()) == 25 < cohort.n_patients
     plt.close(ax.figure)
+
+
+# ---------------------------------------------------------------- Timepoints and PFS events
+def _one_patient() -> ns.Cohort:
+    """L1 from 2020-01-01: CT baseline 30 mm, 30 mm on day 84 (SD), 40 mm on day 168 (PD);
+    L2 from day 200; death on day 300."""
+    patients = pd.DataFrame(
+        {"patient_id": ["P1"], "last_alive_date": ["2020-10-27"], "death_date": ["2020-10-27"]}
+    )
+    lines = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1"],
+            "line_id": ["L1", "L2"],
+            "regimen": ["lanreotide", "everolimus"],
+            "start_date": ["2020-01-01", "2020-07-19"],
+        }
+    )
+    scans = pd.DataFrame(
+        {
+            "patient_id": "P1",
+            "assessment_id": ["A0", "A1", "A2"],
+            "date": ["2019-12-25", "2020-03-25", "2020-06-17"],
+            "modality": "CT",
+        }
+    )
+    lesions = scans[["patient_id", "assessment_id"]].assign(
+        lesion_id="T1", site="liver", role="target", long_axis_mm=[30.0, 30.0, 40.0]
+    )
+    return ns.Cohort.from_frames(
+        patients,
+        lines,
+        scans,
+        lesions,
+        options=ns.ValidationOptions(severity={"no_baseline": "off"}),
+    )
+
+
+def _points(ax: plt.Axes) -> list[list[tuple[float, float]]]:
+    return [[(round(x, 3), round(y, 3)) for x, y in c.get_offsets()] for c in ax.collections]
+
+
+def test_swimmer_takes_the_timepoints_of_classify_and_marks_pfs_events() -> None:
+    cohort = _one_patient()
+    tp = ns.classify(cohort, "recist1.1")
+    ep = ns.derive_endpoints(cohort, tp, endpoints=["PFS", "OS"])
+    before = dict(matplotlib.rcParams)
+    fig, ax = plt.subplots()
+    out = swimmer(cohort, tp, endpoints=ep, ax=ax)
+    assert out is ax
+    assert dict(matplotlib.rcParams) == before
+    # months = days / 30.4375: SD on day 84, PD on day 168, death on day 300; PFS events
+    # above the lane (y + 0.42): L1's progression on day 168, L2's death on day 300 (before
+    # any scan of L2, whose baseline is the day-168 scan)
+    assert _points(ax) == [
+        [(2.760, 0.0)],  # SD
+        [(5.520, 0.0)],  # PD
+        [(5.520, 0.42), (9.856, 0.42)],  # PFS events
+        [(9.856, 0.0)],  # death
+        [],  # alive
+    ]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["line 1", "line 2", "SD", "PD", "PFS event", "death", "alive"]
+    plt.close(fig)
+    # the .table, and the endpoints' table, draw the same
+    fig, ax = plt.subplots()
+    swimmer(cohort, tp.table, endpoints=ep.table, ax=ax)
+    assert _points(ax)[:3] == [[(2.760, 0.0)], [(5.520, 0.0)], [(5.520, 0.42), (9.856, 0.42)]]
+    plt.close(fig)
+
+
+def test_swimmer_chooses_a_criterion() -> None:
+    cohort = _one_patient()
+    tp = ns.classify(cohort, ["recist1.1", "recist_mr"])
+    with pytest.raises(ns.ConfigError, match="choose one with criterion="):
+        swimmer(cohort, tp)
+    fig, ax = plt.subplots()
+    swimmer(cohort, tp, criterion=ns.criteria.get("recist_mr"), ax=ax)
+    assert len(ax.collections) == 4  # SD, PD, death, alive: one criterion's markers
+    plt.close(fig)
+    ep = ns.derive_endpoints(cohort, tp, endpoints=["PFS"])
+    with pytest.raises(ns.ConfigError, match="endpoints hold PFS under"):
+        swimmer(cohort, endpoints=ep)
+    with pytest.raises(ns.ConfigError, match="criterion 'choi' is not in the timepoints"):
+        swimmer(cohort, tp, criterion="choi")
+    with pytest.raises(ns.ConfigError, match="endpoints hold no PFS"):
+        swimmer(cohort, endpoints=ns.derive_endpoints(cohort, tp, endpoints=["OS"]))
+    with pytest.raises(ns.ConfigError, match="timepoints must be the Timepoints"):
+        swimmer(cohort, [1, 2])  # type: ignore[arg-type]
