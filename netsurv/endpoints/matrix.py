@@ -6,9 +6,9 @@ a large cohort that table is too big and too slow; this module applies the same 
 earliest event wins, PD before death on the same day; otherwise the last adequate assessment,
 or the origin; the censoring scheme's new-therapy and missed-assessment rules; lines without a
 baseline scan censored at the origin or excluded) to a :class:`~netsurv.response.ResponseMatrix`
-with whole-array operations: one pass over the scans per block of criteria, per-line minima and
-maxima by ``reduceat`` over the scans sorted by line.  The results equal the long engine's
-``days``, ``event`` and ``cnsr`` column for column (tested).
+with whole-array operations (the kernel, scans laid out position-major and worked in
+cache-sized tiles, is :mod:`netsurv.endpoints.matrix_kernel`).  The results equal the long
+engine's ``days``, ``event`` and ``cnsr`` column for column (tested).
 """
 
 from __future__ import annotations
@@ -23,27 +23,16 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
-from netsurv.endpoints.engine import (
-    CENSOR_CODES,
-    DAYS_PER_MONTH,
-    _lines_frame,
-    derive_from_timepoints,
-)
-from netsurv.endpoints.rules import CensoringScheme, Origin, ScheduleStep
+from netsurv.endpoints.engine import DAYS_PER_MONTH, _lines_frame, derive_from_timepoints
+from netsurv.endpoints.matrix_kernel import ScanLayout, derive_tile
+from netsurv.endpoints.rules import CensoringScheme, Origin
 from netsurv.errors import ConfigError
-from netsurv.response.codes import CR, MR, NONCR, PD, PD_UNCONFIRMED, PD_UNRESOLVED, PR, SD
-from netsurv.response.matrix import NOT_READ, ResponseMatrix
+from netsurv.response.matrix import ResponseMatrix
 
 MatrixEndpoint = Literal["PFS", "TTP", "OS"]
 
-_NEVER = np.iinfo(np.int64).max // 4  # a day number later than any date
-_NEVER32 = np.int32(2**30)  # the same, for the per-scan arrays (int32 halves their traffic)
-_IS_ADEQUATE = np.isin(np.arange(16), [CR, PR, MR, SD, NONCR, PD])  # by response code
-_CNSR_LAST = CENSOR_CODES["last adequate assessment"]
-_CNSR_ORIGIN = CENSOR_CODES["no adequate assessment after origin"]
-_CNSR_NO_BASE = CENSOR_CODES["no baseline tumour assessment"]
-_CNSR_NEW_TX = CENSOR_CODES["new anticancer therapy started"]
-_CNSR_MISSED = CENSOR_CODES["event after missed assessments"]
+_TILE = 1 << 16  # criteria × lines per tile: the tile's int32 arrays fit in a 1 MB L2 cache
+_MIN_RANKS = 256  # lines per tile at least (bounds the numpy calls per criterion)
 
 
 @dataclass(frozen=True)
@@ -132,8 +121,8 @@ def endpoint_matrix(
     origin
         ``"line_start"`` (default), ``"origin_date"`` or ``"baseline_scan"``.
     block
-        Criteria handled per pass over the scans (memory: about 40 bytes × scans × block).
-        Each pass works on a criteria × scans array and reduces along its rows.
+        Criteria handled per pass over the scans (memory: about 2 bytes × scans × block).
+        Each pass works on tiles of ``block`` criteria × lines sized to stay in cache.
 
     Returns
     -------
@@ -165,25 +154,37 @@ def endpoint_matrix(
     if endpoint == "OS":
         return _overall_survival(cohort, lines, out_lines, matrix, scheme, cut, origin, attrition)
 
-    day = _Days(lines, cut)
-    rows = _scan_rows(matrix, lines, day)
+    lay = ScanLayout.build(matrix, lines, cut)
     n_lines = len(lines)
     days = np.empty((n_lines, n_crit), dtype=np.float64)
     event = np.empty((n_lines, n_crit), dtype=bool)
     cnsr = np.empty((n_lines, n_crit), dtype=np.int16)
     for lo in range(0, n_crit, block):
         hi = min(lo + block, n_crit)
-        censor_unresolved = np.array(
-            [c.unresolved_pd == "censor" for c in matrix.criteria[lo:hi]], dtype=bool
-        )
-        # criteria × scans, C-contiguous (the codes are stored column-major): the per-line
-        # reductions run along the last axis, several times faster than down columns
-        codes = np.ascontiguousarray(matrix.codes[:, lo:hi].T[:, rows.index])
-        schedules = [scheme.schedule_for(c.modality) for c in matrix.criteria[lo:hi]]
-        d, e, c = _derive_block(
-            codes, rows, day, scheme, endpoint, censor_unresolved[:, None], schedules
-        )
-        days[:, lo:hi], event[:, lo:hi], cnsr[:, lo:hi] = d.T, e.T, c.T
+        crits = matrix.criteria[lo:hi]
+        censor_unresolved = np.array([c.unresolved_pd == "censor" for c in crits], dtype=bool)
+        schedules = [scheme.schedule_for(c.modality) for c in crits]
+        # criteria × scans, C-contiguous (the codes are stored column-major), the follow-up
+        # scans in the layout's order
+        columns = matrix.codes[:, lo:hi].T
+        codes = np.take(columns, lay.follow_rows, axis=1)  # twice as fast as [:, rows]
+        has_base = lay.has_baseline(columns) if scheme.no_baseline != "as_observed" else None
+        # tiles of criteria × line ranks whose arrays stay in cache
+        step = max(_TILE // (hi - lo), _MIN_RANKS)
+        for r0 in range(0, n_lines, step):
+            r1 = min(r0 + step, n_lines)
+            d, e, c = derive_tile(
+                codes,
+                None if has_base is None else has_base[:, r0:r1],
+                lay,
+                (r0, r1),
+                scheme,
+                endpoint,
+                censor_unresolved,
+                schedules,
+            )
+            at = lay.follow.lines[r0:r1]
+            days[at, lo:hi], event[at, lo:hi], cnsr[at, lo:hi] = d.T, e.T, c.T
     return EndpointMatrix(
         lines=out_lines.reset_index(drop=True),
         criteria=matrix.criteria,
@@ -193,176 +194,6 @@ def endpoint_matrix(
         cnsr=cnsr,
         attrition=attrition,
     )
-
-
-class _Days:
-    """Per-line day numbers (days since 1970) of the dates the rules use."""
-
-    def __init__(self, lines: pd.DataFrame, cut: pd.Timestamp) -> None:
-        def num(col: str) -> np.ndarray:
-            v = lines[col].to_numpy(dtype="datetime64[D]").astype(np.int64)
-            return np.where(lines[col].isna().to_numpy(), _NEVER, v)
-
-        self.origin = num("origin")
-        self.start = num("start_date")
-        self.next_start = num("next_start")
-        self.death = num("death_date")
-        self.cut = min(int(np.datetime64(cut, "D").astype(np.int64)), _NEVER)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """Scan rows of the matrix that matter, sorted by line, with their line segments."""
-
-    index: np.ndarray  # rows of the matrix
-    line: np.ndarray  # line (row of ``lines``) of each scan row
-    day: np.ndarray  # scan date as a day number
-    follow_up: np.ndarray  # counts as a follow-up assessment of its line
-    baseline: np.ndarray
-    seg_start: np.ndarray  # first row of each line segment
-    seg_line: np.ndarray  # line of each segment
-
-
-def _scan_rows(matrix: ResponseMatrix, lines: pd.DataFrame, day: _Days) -> _Rows:
-    scans = matrix.scans
-    key = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
-    li = key.get_indexer(pd.MultiIndex.from_frame(scans[["patient_id", "line_id"]]))
-    keep = np.flatnonzero(li >= 0)
-    li = li[keep]
-    d = scans["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)[keep]
-    order = np.lexsort((d, li))
-    keep, li, d = keep[order], li[order], d[order]
-    role = scans["role"].to_numpy()[keep]
-    follow = (role == "follow_up") & (d > day.start[li]) & (d >= day.origin[li]) & (d <= day.cut)
-    seg_start = np.flatnonzero(np.r_[True, li[1:] != li[:-1]]) if len(li) else np.empty(0, int)
-    return _Rows(
-        index=keep,
-        line=li,
-        day=d,
-        follow_up=follow,
-        baseline=role == "baseline",
-        seg_start=seg_start,
-        seg_line=li[seg_start],
-    )
-
-
-def _per_line(
-    values: np.ndarray, rows: _Rows, n_lines: int, fill: int | np.integer, ufunc: np.ufunc
-) -> np.ndarray:
-    """``ufunc``-reduction of ``values`` (k × scan rows) over each line's rows: k × lines,
-    ``fill`` for lines without rows."""
-    out = np.full((values.shape[0], n_lines), fill, dtype=values.dtype)
-    if len(rows.seg_start):
-        out[:, rows.seg_line] = ufunc.reduceat(values, rows.seg_start, axis=1)
-    return out
-
-
-def _widen(day32: np.ndarray) -> np.ndarray:
-    """int32 day numbers with the int32 sentinels turned into the int64 ones."""
-    out = day32.astype(np.int64)
-    out[day32 == _NEVER32] = _NEVER
-    out[day32 == -_NEVER32] = -_NEVER
-    return out
-
-
-def _derive_block(
-    codes: np.ndarray,
-    rows: _Rows,
-    day: _Days,
-    scheme: CensoringScheme,
-    endpoint: str,
-    censor_unresolved: np.ndarray,
-    schedules: list[tuple[ScheduleStep, ...]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n_lines = len(day.origin)
-    read = codes != NOT_READ
-    resp = codes & 15
-    valid = read & rows.follow_up[None, :] & (resp != 0)
-    status = codes >> 4
-    not_event = (status == PD_UNCONFIRMED) | ((status == PD_UNRESOLVED) & censor_unresolved)
-    progression = valid & (resp == PD) & ~not_event
-    adequate = valid & _IS_ADEQUATE[resp]
-    rday = rows.day.astype(np.int32)[None, :]
-
-    has_base = _per_line(read & rows.baseline[None, :], rows, n_lines, False, np.logical_or)
-    first_pd = _widen(
-        _per_line(np.where(progression, rday, _NEVER32), rows, n_lines, _NEVER32, np.minimum)
-    )
-    last_ad = _widen(
-        _per_line(np.where(adequate, rday, -_NEVER32), rows, n_lines, -_NEVER32, np.maximum)
-    )
-
-    origin, cut = day.origin[None, :], day.cut
-    pd_ok = (first_pd <= cut) & (first_pd >= origin)
-    event_day = np.where(pd_ok, first_pd, _NEVER)
-    if endpoint == "PFS":
-        death = day.death[None, :]
-        death_ok = (death <= cut) & (death >= origin)
-        # the earliest event wins; on the same day progression comes first (same date anyway)
-        event_day = np.where(death_ok & (death < event_day), death, event_day)
-    event = event_day < _NEVER
-
-    # censoring date: the last adequate assessment, or the origin when there is none
-    censor_day = np.maximum(last_ad, origin)
-    cnsr = np.where(last_ad >= origin, _CNSR_LAST, _CNSR_ORIGIN).astype(np.int16)
-
-    if scheme.censor_at_new_therapy or scheme.missed_assessments:
-        ev32 = np.minimum(event_day, _NEVER32).astype(np.int32)
-        before = adequate & (rday < ev32[:, rows.line])
-        laa = _widen(
-            _per_line(np.where(before, rday, -_NEVER32), rows, n_lines, -_NEVER32, np.maximum)
-        )
-        change = np.zeros_like(event)
-        if scheme.censor_at_new_therapy:
-            # an event after the next line's start, or a last adequate assessment after it
-            # (scans assigned to this line by line_id): back to the last adequate assessment
-            # on or before that start
-            next_start = day.next_start[None, :]
-            new_tx = np.where(event, event_day, last_ad) > next_start
-            late = rows.day > day.next_start[rows.line]  # usually none: scans linked by date
-            if late.any():
-                on_time = np.where(adequate & ~late[None, :], rday, -_NEVER32)
-                laa_tx = _widen(_per_line(on_time, rows, n_lines, -_NEVER32, np.maximum))
-            else:
-                laa_tx = last_ad
-            laa = np.where(new_tx, laa_tx, laa)
-            change |= new_tx
-            cnsr = np.where(new_tx, _CNSR_NEW_TX, cnsr).astype(np.int16)
-        ref = np.where(laa >= origin, laa, origin)
-        if scheme.missed_assessments:
-            allowed = _allowed_gaps(scheme, schedules, ref - origin)
-            missed = event & ~change & (event_day - ref > allowed)
-            change |= missed
-            cnsr = np.where(missed, _CNSR_MISSED, cnsr).astype(np.int16)
-        censor_day = np.where(change, ref, censor_day)
-        event &= ~change
-
-    date = np.where(event, event_day, censor_day)
-    cnsr = np.where(event, 0, cnsr).astype(np.int16)
-    no_base = ~has_base if scheme.no_baseline != "as_observed" else np.zeros_like(has_base)
-    date = np.where(no_base, origin, date)
-    event &= ~no_base
-    cnsr = np.where(no_base, _CNSR_NO_BASE, cnsr).astype(np.int16)
-    days = (np.maximum(date, origin) - origin + int(scheme.add_one_day)).astype(np.float64)
-    if scheme.no_baseline == "exclude":
-        days[no_base] = np.nan
-        cnsr[no_base] = -1
-    return days, event, cnsr
-
-
-def _allowed_gaps(
-    scheme: CensoringScheme, schedules: list[tuple[ScheduleStep, ...]], since: np.ndarray
-) -> np.ndarray:
-    """Allowed gaps (criteria × lines) after assessments ``since`` days in, each criterion
-    (row) with its own schedule; rows sharing a schedule are looked up together."""
-    distinct = list(dict.fromkeys(schedules))
-    if len(distinct) == 1:  # the usual case: a grid of one criterion family
-        return scheme.gap_days(since, distinct[0])
-    out = np.empty(since.shape, dtype=np.int64)
-    for schedule in distinct:
-        own = np.array([s == schedule for s in schedules])
-        out[own] = scheme.gap_days(since[own], schedule)
-    return out
 
 
 def _overall_survival(

@@ -11,7 +11,8 @@ import pytest
 from random_cohort import random_cohort
 
 import netsurv as ns
-from netsurv.endpoints import CensoringScheme, ScheduleStep
+import netsurv.endpoints.matrix as matrix_module
+from netsurv.endpoints import ADMIRALONCO, CensoringScheme, ScheduleStep
 from netsurv.endpoints.matrix import endpoint_matrix
 
 CRITERIA = [
@@ -77,6 +78,22 @@ def test_matrix_equals_long_engine(cohort, matrix, endpoint, censoring, cutoff):
         sub = long if endpoint == "OS" else long[long["criterion"] == crit.name]
         diff = _compare(col, sub)
         assert diff.empty, f"{crit.name}: {diff.head().to_dict('records')}"
+
+
+@pytest.mark.parametrize("censoring", ["fda2018", "ema_itt", ADMIRALONCO, EXCLUDE, SST_YEARLY])
+def test_blocks_and_tiles_do_not_change_the_result(cohort, matrix, monkeypatch, censoring):
+    # the kernel works on tiles of criteria × lines: split the work every way it can be split
+    # (one criterion per block, tiles of three lines) and compare with the default
+    args = {"censoring": censoring, "cutoff_date": "2021-06-30"}
+    whole = {ep: endpoint_matrix(cohort, matrix, endpoint=ep, **args) for ep in ("PFS", "TTP")}
+    monkeypatch.setattr(matrix_module, "_TILE", 1)
+    monkeypatch.setattr(matrix_module, "_MIN_RANKS", 3)
+    for block in (1, 4):
+        for ep, ref in whole.items():
+            split = endpoint_matrix(cohort, matrix, endpoint=ep, block=block, **args)
+            np.testing.assert_array_equal(split.days, ref.days)
+            np.testing.assert_array_equal(split.event, ref.event)
+            np.testing.assert_array_equal(split.cnsr, ref.cnsr)
 
 
 def test_the_random_cohort_exercises_every_rule(cohort, matrix):
