@@ -19,9 +19,10 @@ from netsurv.response.codes import (
     RESPONSES,
     decode,
 )
+from netsurv.response.cutoffs import rel
 from netsurv.response.measures import ATTRITION_COLUMNS, Measured, measure
 from netsurv.response.prepare import Prepared, prepare
-from netsurv.response.timepoint import Codes, _Memo, classify_codes, rel
+from netsurv.response.timepoint import Codes, _Memo, classify_codes
 
 CriteriaArg = Criterion | str | Sequence[Criterion | str]
 

@@ -19,7 +19,7 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
 from netsurv.response.classify import CriteriaArg, _measure_groups, resolve_criteria
 from netsurv.response.codes import PD, PD_STATUSES, PD_UNCONFIRMED, RESPONSES, decode
-from netsurv.response.measures import ATTRITION_COLUMNS, SCAN_COLUMNS
+from netsurv.response.measures import ATTRITION_COLUMNS, SCAN_COLUMNS, Measured
 from netsurv.response.prepare import prepare
 from netsurv.response.timepoint import _Memo, classify_codes
 
@@ -118,7 +118,9 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
 
     The same engine as :func:`netsurv.classify`; criteria sharing a measurement key (e.g. a
     grid of cut-offs) share one measurement pass, and masks that depend on a subset of the
-    fields (the progression rule, the response rule) are computed once per distinct subset.
+    fields (the progression rule, the response rule) are computed once per distinct subset; a
+    variant of a response × progression grid then costs one OR of two cached ``uint16``
+    rule-state masks and one lookup in the rule table (:mod:`netsurv.response.rules`).
 
     Parameters
     ----------
@@ -174,19 +176,35 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
     position[order] = np.arange(len(uniq))
 
     codes = np.full((len(uniq), len(crits)), NOT_READ, dtype=np.uint8, order="F")
-    atts = []
     col = {c.name: j for j, c in enumerate(crits)}
     for (m, group), k in zip(groups, keys, strict=True):
         rows = position[np.searchsorted(uniq, k)]
+        # a single measurement group usually covers every row in order: write whole columns
+        every = len(rows) == len(uniq) and bool(np.array_equal(rows, np.arange(len(rows))))
+        at = slice(None) if every else rows
         memo = _Memo()
         for crit in group:
             c = classify_codes(m, crit, memo)
-            codes[rows, col[crit.name]] = c.response.astype(np.uint8) | (
-                c.pd_status.astype(np.uint8) << 4
-            )
-            atts.append((col[crit.name], m.attrition.assign(criterion=crit.name)))
-    att = [a for _, a in sorted(atts, key=lambda p: p[0])]
-    attrition = (
-        pd.concat(att, ignore_index=True) if att else pd.DataFrame(columns=ATTRITION_COLUMNS)
-    )
+            code: np.ndarray = c.response.view(np.uint8)
+            if crit.confirm_pd:
+                code = code | (c.pd_status.view(np.uint8) << 4)
+            codes[at, col[crit.name]] = code
+    attrition = _attrition(groups, crits)
     return ResponseMatrix(scans=scans, criteria=crits, codes=codes, attrition=attrition)
+
+
+def _attrition(
+    groups: list[tuple[Measured, list[Criterion]]], crits: tuple[Criterion, ...]
+) -> pd.DataFrame:
+    """Lines each criterion set aside: its measurement group's attrition, in criterion order."""
+    if not groups:
+        return pd.DataFrame(columns=ATTRITION_COLUMNS)
+    group_of = {c.name: g for g, (_, group) in enumerate(groups) for c in group}
+    frames = [m.attrition for m, _ in groups]
+    bounds = np.cumsum([0] + [len(f) for f in frames])
+    which = [group_of[c.name] for c in crits]
+    rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in which])
+    out = pd.concat(frames, ignore_index=True).iloc[rows].reset_index(drop=True)
+    names = np.array([c.name for c in crits], dtype=object)
+    out["criterion"] = np.repeat(names, np.diff(bounds)[which])
+    return out
