@@ -303,6 +303,7 @@ class Criterion:
             self.node_cr_mm,
             self.composite != "size",
             self.follow_up_scans,
+            self.nontarget_pd,  # decides whether non-target-only lines are kept
         )
 
     @property

@@ -129,13 +129,9 @@ def test_matrix_does_not_depend_on_criterion_order(cohort: ns.Cohort) -> None:
     assert mat.codes.flags.f_contiguous
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: Criterion.measurement_key() lacks nontarget_pd, which decides whether "
-    "non-target-only lines are kept, so a nontarget_pd=False criterion measured with a "
-    "nontarget_pd=True one of the same key keeps that criterion's non-target-only lines",
-)
 def test_nontarget_pd_false_alone_equals_together() -> None:
+    """nontarget_pd decides which non-target-only lines are kept: it is part of the
+    measurement key, so classifying with a nontarget_pd=True criterion changes nothing."""
     cohort = ns.simulate_cohort(n_patients=120, seed=1, scenario="mixed")
     off = replace(C.get("recist1.1"), name="recist[no ntl]", nontarget_pd=False)
     together = ns.classify(cohort, ["recist1.1", off]).table
