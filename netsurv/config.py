@@ -357,6 +357,7 @@ class SweepConfig(_Section):
     metric: Literal["logrank", "lr", "score", "c_index"] = "logrank"
     n_boot: int = Field(200, ge=0)
     n_perm: int = Field(1000, ge=0)
+    min_group: float = Field(0.1, ge=0, lt=0.5)
 
     @model_validator(mode="after")
     def _needs_grid(self) -> SweepConfig:

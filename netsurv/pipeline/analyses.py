@@ -147,6 +147,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         backend=backend,
         n_jobs=cfg.run.n_jobs,
         progress=progress,
+        min_group=s.min_group,
     )
 
 
@@ -155,10 +156,20 @@ def sweep_summary(result: SweepResult) -> pd.DataFrame:
     best = result.best
     row = {
         k: best.get(k)
-        for k in ("criterion", "analysis", "metric", "value", "p_search", "corrected")
+        for k in (
+            "criterion",
+            "analysis",
+            "metric",
+            "value",
+            "p_search",
+            "p_search_reason",
+            "corrected",
+        )
     }
     row |= {"n_variants": int(result.table["criterion"].nunique())}
-    row |= {k: result.settings.get(k) for k in ("n_boot", "n_perm", "seed")}
+    if "eligible" in result.table:
+        row |= {"n_selectable": int(result.table["eligible"].sum())}
+    row |= {k: result.settings.get(k) for k in ("n_boot", "n_perm", "seed", "min_group")}
     return pd.DataFrame([row])
 
 

@@ -92,8 +92,10 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     if cfg.sweep.enabled:
         parts.append(
             f"A threshold sweep over {', '.join(cfg.sweep.grid)} of {cfg.sweep.base} selected the "
-            f"variant with the largest {cfg.sweep.metric}; its p-value was adjusted for the search "
-            f"by {cfg.sweep.n_perm} permutations (maximum statistic over the grid) and its "
+            f"variant with the largest {cfg.sweep.metric} among those whose smaller group held "
+            f"at least {cfg.sweep.min_group:.0%} of the analysed lines; its p-value was adjusted "
+            f"for the search by {cfg.sweep.n_perm} permutations (maximum statistic over every "
+            "selectable variant and landmark) and its "
             f"performance corrected for optimism by {cfg.sweep.n_boot} bootstrap resamples "
             "repeating the whole selection."
         )

@@ -98,7 +98,9 @@ def sweep_heatmap(
     ``p_adjusted`` when ``metric`` is the selection metric and permutations were run,
     otherwise the metric's unadjusted 1-df p-value (``p_logrank``, ``p_lr``, ``p_score``).
     Harrell's C has no unadjusted test: without its permutations nothing is hatched and a
-    ``UserWarning`` says so.  The title names the p-value used.
+    ``UserWarning`` says so.  The title names the p-value used.  Variants the search could not
+    select (a group smaller than ``min_group``; ``eligible`` False) are dotted instead, and
+    the outlined best is the selected one.
 
     Parameters
     ----------
@@ -161,6 +163,14 @@ def sweep_heatmap(
 
         _, ax = plt.subplots(figsize=(1.1 * len(xs) + 2.5, 0.8 * len(ys) + 1.8))
     values = grid.to_numpy(float)
+    small = (
+        ~rows.pivot(index=y, columns=x, values="eligible")
+        .reindex(index=ys, columns=xs)
+        .fillna(True)
+        .to_numpy(bool)
+        if "eligible" in rows
+        else np.zeros(values.shape, dtype=bool)
+    )
     im = ax.imshow(values, origin="lower", aspect="auto", cmap="viridis")
     ax.figure.colorbar(im, ax=ax, label=_LABELS[m])
     ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xs])
@@ -176,6 +186,20 @@ def sweep_heatmap(
                         (j - 0.5, i - 0.5), 1, 1, facecolor="white", hatch="xx", edgecolor="0.6"
                     )
                 )
+                continue
+            if small[i, j]:
+                ax.add_patch(
+                    Rectangle(
+                        (j - 0.5, i - 0.5),
+                        1,
+                        1,
+                        facecolor=(1, 1, 1, 0.6),
+                        hatch="..",
+                        edgecolor="0.5",
+                        lw=0,
+                    )
+                )
+                ax.text(j, i, f"{val:.3g}", ha="center", va="center", fontsize=8, color="0.4")
                 continue
             insig = bool(insignificant[i, j])
             if insig:
@@ -199,11 +223,14 @@ def sweep_heatmap(
                 fontsize=8,
                 color="white" if not insig else "0.2",
             )
-    best = rows.loc[rows[col].idxmax()] if rows[col].notna().any() else None
+    selectable = rows[col].where(rows["eligible"]) if "eligible" in rows else rows[col]
+    best = rows.loc[selectable.idxmax()] if selectable.notna().any() else None
     if best is not None:
         j, i = xs.index(best[x]), ys.index(best[y])
         ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red", lw=2.5))
     hatch = f"hatched: {p_label} > {alpha:g}" if p_col is not None else "no p-value"
+    if small.any():
+        hatch += "; dotted: a group below min_group"
     ax.set_title(f"{rows['analysis'].iloc[0]}: {_LABELS[m]} ({hatch}; red: best)", fontsize=9)
     return ax
 

@@ -63,6 +63,7 @@ def sweep(
     backend: Backend = None,
     n_jobs: int | None = None,
     progress: bool = False,
+    min_group: float = 0.1,
 ) -> SweepResult:
     """Which cut-off variant of a criterion best predicts outcome, searched honestly.
 
@@ -135,6 +136,14 @@ def sweep(
         Workers of the joblib backends (default all cores).
     progress
         Show progress bars.
+    min_group
+        Smallest group (responders or non-responders; at a landmark, among the lines at
+        risk there) a variant may have to be selected, as a fraction of the analysis's units
+        (default 0.1, as ``maxstat``'s ``minprop``; 0 admits any non-empty group).  Smaller
+        groups give unstable, heavy-tailed statistics that would dominate the search; such
+        variants stay in the table (``eligible`` False) with their statistics, but are
+        never the best, never count in the permutation maximum, and are not selected in
+        bootstrap resamples.
 
     Returns
     -------
@@ -207,6 +216,7 @@ def sweep(
         backend=backend,
         n_jobs=n_jobs,
         progress=progress,
+        min_group=min_group,
     )
     settings = {
         "outcome": outcome,
@@ -223,6 +233,7 @@ def sweep(
         "line": line,
         "censoring": censoring if isinstance(censoring, str) else censoring.name,
         "level": level,
+        "min_group": min_group,
     }
     return SweepResult(
         table=sel.table,

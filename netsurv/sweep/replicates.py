@@ -30,6 +30,7 @@ class Shared:
     ties: Ties
     start: tuple[np.ndarray, ...]  # original estimates per analysis (Newton starting points)
     cluster: np.ndarray | None = None  # resampling cluster (patient) of each unit; None = unit
+    eligible: tuple[np.ndarray, ...] | None = None  # per analysis: variants that may be selected
 
 
 def metric_values(stats: BatchStats, metric: str) -> np.ndarray:
@@ -84,7 +85,8 @@ def permutation_block(shared: Shared, seed: np.random.SeedSequence, size: int) -
     """Maximum statistic over the variants of each analysis under ``size`` permutations.
 
     Within each analysis the outcomes are permuted against the groupings (the groupings'
-    columns are permuted; the sorted outcome is reused).
+    columns are permuted; the sorted outcome is reused).  Only the eligible variants
+    (``shared.eligible``; group sizes do not change under permutation) enter the maximum.
 
     Returns
     -------
@@ -96,11 +98,17 @@ def permutation_block(shared: Shared, seed: np.random.SeedSequence, size: int) -
     out = np.full((size, len(shared.analyses)), np.nan)
     for j, a in enumerate(shared.analyses):
         perm = rng.permuted(np.broadcast_to(np.arange(a.n), (size, a.n)), axis=1)
+        keep = None if shared.eligible is None else shared.eligible[j]
         if shared.metric == "logrank" and a.groups is not None:
-            m = logrank_permutations(a.outcome, a.groups, perm)
+            groups = a.groups if keep is None else a.groups[keep]
+            m = logrank_permutations(a.outcome, groups, perm)
         else:
             st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox)
             m = metric_values(st, shared.metric)
+            if keep is not None:
+                m = m[:, keep]
+        if m.shape[1] == 0:
+            continue
         ok = ~np.all(np.isnan(m), axis=1)
         out[ok, j] = np.nanmax(m[ok], axis=1)
     return out

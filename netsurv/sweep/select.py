@@ -41,7 +41,33 @@ COLUMN = {"logrank": "logrank_chi2", "lr": "lr_chi2", "score": "score_chi2", "c_
 
 #: Why ``best["p_search"]`` is NaN (``best["p_search_reason"]``; empty when it is defined).
 NO_PERMUTATIONS = "no permutations were run (n_perm=0): the search has no p-value"
-NO_WINNER = "the selection metric is undefined for every variant"
+NO_WINNER = "the selection metric is undefined for every eligible variant"
+
+
+def check_min_group(min_group: float) -> float:
+    """``min_group`` as a fraction in [0, 0.5), else a :class:`~netsurv.ConfigError`."""
+    ok = isinstance(min_group, int | float | np.integer | np.floating) and not isinstance(
+        min_group, bool
+    )
+    if not ok or not 0 <= float(min_group) < 0.5:
+        raise ConfigError(
+            "sweep: min_group is the smallest group a selected variant may have, as a fraction "
+            f"of the analysed units in [0, 0.5) (e.g. 0.1), got {min_group!r}"
+        )
+    return float(min_group)
+
+
+def eligible_variants(table: pd.DataFrame, min_group: float) -> np.ndarray:
+    """Rows whose smaller group holds at least ``min_group`` of the analysis's units.
+
+    Tiny groups give unstable, heavy-tailed statistics (two early deaths in a group of two
+    make a large log-rank chi-square), so a search that may pick them is dominated by
+    chance; like ``maxstat``'s ``minprop`` (Lausen & Schumacher 1992), such variants are
+    reported but neither selected nor counted in the permutation maximum.
+    """
+    smaller = np.minimum(table["n_group1"].to_numpy(float), table["n_group0"].to_numpy(float))
+    need = min_group * table["n"].to_numpy(float)
+    return (smaller >= need) & (smaller > 0)
 
 
 @dataclass(frozen=True)
@@ -70,6 +96,7 @@ def run_selection(
     backend: Backend,
     n_jobs: int | None,
     progress: bool,
+    min_group: float = 0.1,
 ) -> Selection:
     """Fit, permute, resample and select over analyses × variants.
 
@@ -85,7 +112,7 @@ def run_selection(
         Number of units (lines) the analyses' ``units`` index.
     cluster
         Resampling cluster (patient code 0..m-1) of each unit; None: units are resampled.
-    metric, ties, n_boot, n_perm, seed, level, backend, n_jobs, progress
+    metric, ties, n_boot, n_perm, seed, level, backend, n_jobs, progress, min_group
         As in :func:`netsurv.sweep.sweep`.
 
     Returns
@@ -100,8 +127,12 @@ def run_selection(
     if not 0 < level < 1:
         raise ConfigError(f"sweep: level must lie in (0, 1), got {level!r}")
     check_backend(backend, n_jobs)
+    min_group = check_min_group(min_group)
     analyses = list(analyses)
     originals = [fit_counts(a.counts(), ties=ties) for a in analyses]
+    table = _table(analyses, originals, variants, level)
+    v = len(variants)
+    eligible = eligible_variants(table, min_group)
     shared = Shared(
         analyses=tuple(analyses),
         n_units=n_units,
@@ -109,6 +140,7 @@ def run_selection(
         ties=ties,
         start=tuple(o.beta[0] for o in originals),
         cluster=cluster,
+        eligible=tuple(eligible[j * v : (j + 1) * v] for j in range(len(analyses))),
     )
     ss_boot, ss_perm = np.random.SeedSequence(seed).spawn(2)
 
@@ -137,9 +169,8 @@ def run_selection(
         )
         boot = {k: np.concatenate([r[k] for r in res], axis=0) for k in res[0]}
 
-    table = _table(analyses, originals, variants, level)
-    v = len(variants)
-    stat = table[COLUMN[metric]].to_numpy(float)
+    table["eligible"] = eligible
+    stat = np.where(eligible, table[COLUMN[metric]].to_numpy(float), np.nan)
     p_adj = np.full(len(table), np.nan)
     p_within = np.full(len(table), np.nan)
     if n_perm:
@@ -152,8 +183,8 @@ def run_selection(
     table["p_adjusted_analysis"] = p_within
 
     best_row = int(winners(stat[None, :])[0])
-    opt = _optimism(boot, analyses, originals, table, metric, best_row, ties)
-    _bootstrap_columns(table, boot, metric, level)
+    opt = _optimism(boot, analyses, originals, table, metric, best_row, ties, eligible)
+    _bootstrap_columns(table, boot, metric, level, eligible)
     best = _best(table, best_row, metric, opt)
     return Selection(table=table, best=best, optimism=opt, null_max=null_max, boot=boot)
 
@@ -213,6 +244,7 @@ def _optimism(
     metric: str,
     best_row: int,
     ties: Ties,
+    eligible: np.ndarray,
 ) -> Optimism:
     apparent = {
         m: float(table[COLUMN[m]].iloc[best_row]) if best_row >= 0 else np.nan for m in METRICS
@@ -225,7 +257,7 @@ def _optimism(
         return Optimism(summary=empty, resamples=pd.DataFrame())
     v = originals[0].beta.shape[1]
     vals = {m: boot[m] for m in METRICS}
-    win = winners(vals[metric])
+    win = winners(np.where(eligible, vals[metric], np.nan))
     b = win.size
     rows = np.arange(b)
     ok = win >= 0
@@ -255,7 +287,11 @@ def _optimism(
 
 
 def _bootstrap_columns(
-    table: pd.DataFrame, boot: dict[str, np.ndarray], metric: str, level: float
+    table: pd.DataFrame,
+    boot: dict[str, np.ndarray],
+    metric: str,
+    level: float,
+    eligible: np.ndarray,
 ) -> None:
     n = len(table)
     if not boot:
@@ -270,7 +306,8 @@ def _bootstrap_columns(
         ):
             table[col] = np.nan
         return
-    table["selection_frequency"] = selection_frequency(winners(boot[metric]), n)
+    win = winners(np.where(eligible, boot[metric], np.nan))
+    table["selection_frequency"] = selection_frequency(win, n)
     with np.errstate(over="ignore"):
         lo, hi = percentile_interval(np.exp(boot["beta"]), level=level)
     table["hr_boot_lower"], table["hr_boot_upper"] = lo, hi
@@ -318,6 +355,7 @@ def sweep_groups(
     backend: Backend = None,
     n_jobs: int | None = None,
     progress: bool = False,
+    min_group: float = 0.1,
 ) -> SweepResult:
     """Select the best of many binary groupings of one outcome, with honest inference.
 
@@ -332,7 +370,7 @@ def sweep_groups(
         (V, n) bool: group 1 membership of each unit under each grouping.
     names
         Names of the groupings (default ``g0``, ``g1``, ...).
-    metric, n_boot, n_perm, seed, ties, level, backend, n_jobs, progress
+    metric, n_boot, n_perm, seed, ties, level, backend, n_jobs, progress, min_group
         As in :func:`netsurv.sweep.sweep`.
 
     Returns
@@ -384,6 +422,7 @@ def sweep_groups(
         backend=backend,
         n_jobs=n_jobs,
         progress=progress,
+        min_group=min_group,
     )
     return SweepResult(
         table=sel.table,
@@ -399,5 +438,6 @@ def sweep_groups(
             "seed": seed,
             "ties": ties,
             "level": level,
+            "min_group": min_group,
         },
     )

@@ -33,6 +33,7 @@ def result():
         n_boot=30,
         n_perm=100,
         seed=1,
+        min_group=0,  # every variant selectable: these tests are about the p-value hatching
     )
 
 
@@ -60,13 +61,41 @@ def test_heatmap_marks_best_and_hatches_non_significant(tmp_path) -> None:
     plt.close(fig)
 
 
+def test_heatmap_dots_variants_below_min_group() -> None:
+    res = sweep(cohort(200, seed=4), "recist1.1", GRID, landmark_months=4, n_boot=0, n_perm=50)
+    rows = res.table
+    fig, ax = plt.subplots()
+    sweep_heatmap(res, x="response_threshold", y="progression_threshold", ax=ax)
+    small = ~rows["eligible"] & rows["logrank_chi2"].notna()
+    assert small.sum() == 4  # -20 % and -30 %: fewer than 10 % of the lines respond by 4 months
+    assert sum(p.get_hatch() == ".." for p in ax.patches) == 4
+    assert sum(p.get_hatch() == "//" for p in ax.patches) == int(
+        (rows["eligible"] & ~(rows["p_adjusted"] <= 0.05)).sum()
+    )
+    assert rows.loc[~rows["eligible"], "p_adjusted"].isna().all()
+    assert "dotted: a group below min_group" in ax.get_title()
+    red = [p for p in ax.patches if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)]
+    assert (
+        red[0].get_xy()[0] == 3 - 0.5
+    )  # the best is a -10 % variant (x axis ascending), the only eligible ones
+    plt.close(fig)
+
+
 def hatched(ax) -> int:
     return sum(isinstance(p, Rectangle) and p.get_hatch() == "//" for p in ax.patches)
 
 
 @cache
 def result_without_permutations():
-    return sweep(cohort(200, seed=4), "recist1.1", GRID, landmark_months=[4, 8], n_boot=0, n_perm=0)
+    return sweep(
+        cohort(200, seed=4),
+        "recist1.1",
+        GRID,
+        landmark_months=[4, 8],
+        n_boot=0,
+        n_perm=0,
+        min_group=0,
+    )
 
 
 def test_heatmap_of_score_without_permutations_hatches_by_its_own_p_value() -> None:

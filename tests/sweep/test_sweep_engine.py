@@ -169,7 +169,9 @@ def test_table_best_and_inference_are_consistent() -> None:
 def test_search_p_value_is_one_maximum_over_every_landmark_and_variant() -> None:
     c = cohort(150, seed=2, effect=0.3)
     grid = {"response_threshold": [-0.1, -0.2, -0.3]}
-    res = sweep(c, "recist1.1", grid, landmark_months=[3, 6, 12], n_boot=0, n_perm=200, seed=1)
+    res = sweep(
+        c, "recist1.1", grid, landmark_months=[3, 6, 12], n_boot=0, n_perm=200, seed=1, min_group=0
+    )
     t, best = res.table, res.best
     assert best["analysis"] == "landmark 3 mo" and best["value"] == t["logrank_chi2"].max()
     # by hand: the share of permutations whose largest statistic over all 9 rows reaches it
@@ -189,14 +191,18 @@ def test_search_p_value_is_one_maximum_over_every_landmark_and_variant() -> None
     assert (t["p_adjusted"][defined] >= within[defined]).all()
     # ... and the single landmark's search is the within-landmark one: the first landmark's
     # permutations come first from each block's stream, so a run on 3 months alone repeats them
-    alone = sweep(c, "recist1.1", grid, landmark_months=3, n_boot=0, n_perm=200, seed=1)
+    alone = sweep(
+        c, "recist1.1", grid, landmark_months=3, n_boot=0, n_perm=200, seed=1, min_group=0
+    )
     np.testing.assert_array_equal(alone.null_max[:, 0], res.null_max[:, 0])
     rows3 = t[t["analysis"] == "landmark 3 mo"]
     np.testing.assert_array_equal(alone.table["p_adjusted"], rows3["p_adjusted_analysis"])
     np.testing.assert_array_equal(alone.table["p_adjusted"], alone.table["p_adjusted_analysis"])
     assert alone.best["p_search"] == best["p_adjusted_analysis"]
     # deterministic for a seed
-    again = sweep(c, "recist1.1", grid, landmark_months=[3, 6, 12], n_boot=0, n_perm=200, seed=1)
+    again = sweep(
+        c, "recist1.1", grid, landmark_months=[3, 6, 12], n_boot=0, n_perm=200, seed=1, min_group=0
+    )
     assert again.best["p_search"] == best["p_search"]
     pd.testing.assert_frame_equal(again.table, t)
 
@@ -434,3 +440,41 @@ def test_rows_equal_compare_responders_for_one_criterion() -> None:
         assert abs(row["hr"] - ref.loc[method, "hr"]) < 1e-9 * ref.loc[method, "hr"]
         assert abs(row["hr_lower"] - ref.loc[method, "lower"]) < 1e-8
         assert abs(row["p_wald"] - ref.loc[method, "p_value"]) < 1e-8
+
+
+def test_min_group_variants_are_reported_but_never_selected() -> None:
+    """A variant whose smaller group holds < min_group of the units keeps its statistics but is
+    not the best, not in the permutation maximum and never wins a bootstrap resample."""
+    c = cohort(150, seed=2, effect=0.3)
+    grid = {"response_threshold": [-0.05, -0.1, -0.2, -0.3]}
+    kw = {"landmark_months": 6, "n_boot": 40, "n_perm": 100, "seed": 3}
+    free = sweep(c, "recist1.1", grid, min_group=0, **kw)
+    res = sweep(c, "recist1.1", grid, min_group=0.2, **kw)
+    t = res.table
+    smaller = np.minimum(t["n_group1"], t["n_group0"])
+    np.testing.assert_array_equal(t["eligible"], smaller >= 0.2 * t["n"])
+    assert t["eligible"].any() and not t["eligible"].all()
+    # statistics are those of the unrestricted run
+    cols = ["n_group1", "hr", "logrank_chi2", "lr_chi2", "c_index"]
+    pd.testing.assert_frame_equal(t[cols], free.table[cols])
+    assert res.best["eligible"]
+    assert res.best["value"] == t.loc[t["eligible"], "logrank_chi2"].max()
+    assert t.loc[~t["eligible"], "p_adjusted"].isna().all()
+    assert (t.loc[~t["eligible"], "selection_frequency"] == 0).all()
+    # the null maximum runs over the eligible variants only (same seed: same permutations)
+    assert (res.null_max[:, 0] <= free.null_max[:, 0] * (1 + 1e-12)).all()
+    assert res.settings["min_group"] == 0.2
+
+
+@pytest.mark.parametrize("bad", [-0.1, 0.5, 2, "0.1", True])
+def test_min_group_must_be_a_fraction_below_one_half(bad: object) -> None:
+    with pytest.raises(ns.ConfigError, match="min_group"):
+        sweep(
+            ns.load_demo(),
+            "recist1.1",
+            {"response_threshold": [-0.3]},
+            landmark_months=6,
+            n_boot=0,
+            n_perm=0,
+            min_group=bad,
+        )
