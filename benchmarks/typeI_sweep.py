@@ -65,6 +65,8 @@ def main(
         f"permutation p of the search <= {ALPHA:g}: {k}/{n} = {k / n:.3f} "
         f"(95% CI {ci.low:.3f}-{ci.high:.3f})"
     )
+    deciles = np.quantile(p_search[ok], np.linspace(0.1, 0.9, 9))
+    print("deciles of the search p-value (uniform under a valid test):", np.round(deciles, 3))
     print(f"mean analysed lines per cohort: {runs['n'].mean():.0f}")
     print(f"cohorts without any defined statistic (left out of the rate): {int((~ok).sum())}")
     print("selected cut-off frequencies:")
