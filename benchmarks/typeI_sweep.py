@@ -7,7 +7,8 @@ valid test rejects at 5 % in about 5 % of cohorts; the naive p-value of the appa
 (``p_logrank``) shows what ignoring the search would give.
 
 Run: ``.venv/bin/python benchmarks/typeI_sweep.py [n_cohorts] [n_patients] [n_perm]
-[scenario] [landmark_months]`` (defaults 200, 300, 199, prrt, 6), on 2 local processes.
+[scenario] [landmark_months] [first_seed]`` (defaults 200, 300, 199, prrt, 6, 0: cohorts
+seeded first_seed, first_seed + 1, ...), on 2 local processes.
 Needs ``netsurv.simulate``.  Not part of the test suite.
 """
 
@@ -32,13 +33,14 @@ def main(
     n_perm: int = 199,
     scenario: str = "prrt",
     landmark: float = 6.0,
+    first_seed: int = 0,
 ) -> None:
     t0 = time.perf_counter()
     st = simulation_study(
         "recist1.1",
         GRID,
         scenarios=[scenario],
-        seeds=n_cohorts,
+        seeds=range(first_seed, first_seed + n_cohorts),
         n_patients=n_patients,
         truth="(no signal)",
         alpha=ALPHA,
@@ -82,4 +84,5 @@ if __name__ == "__main__":
         *(int(a) for a in args[:3]),
         *(args[3:4]),
         *(float(a) for a in args[4:5]),
+        *(int(a) for a in args[5:6]),
     )
