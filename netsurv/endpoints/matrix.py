@@ -23,7 +23,12 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
-from netsurv.endpoints.engine import DAYS_PER_MONTH, _lines_frame, derive_from_timepoints
+from netsurv.endpoints.engine import (
+    CENSOR_CODES,
+    DAYS_PER_MONTH,
+    _lines_frame,
+    derive_from_timepoints,
+)
 from netsurv.endpoints.matrix_kernel import ScanLayout, derive_tile
 from netsurv.endpoints.rules import CensoringScheme, Origin
 from netsurv.errors import ConfigError
@@ -33,6 +38,83 @@ MatrixEndpoint = Literal["PFS", "TTP", "OS"]
 
 _TILE = 1 << 16  # criteria × lines per tile: the tile's int32 arrays fit in a 1 MB L2 cache
 _MIN_RANKS = 256  # lines per tile at least (bounds the numpy calls per criterion)
+
+#: Attrition reason for a line without a baseline scan, by ``CensoringScheme.no_baseline``.
+_NO_BASELINE = {
+    "exclude": "no baseline tumour assessment@: excluded from {}",
+    "censor_at_origin": "no baseline tumour assessment@: {} censored at origin",
+    "as_observed": "no baseline tumour assessment@: {} from death, else origin",
+}
+
+
+#: Attrition reason for a line censored at its origin, by CNSR code ({endpoint}, {when}).
+_AT_ORIGIN = {
+    CENSOR_CODES["no adequate assessment after origin"]: (
+        "no adequate follow-up assessment@{1}: {0} censored at origin"
+    ),
+    CENSOR_CODES["new anticancer therapy started"]: (
+        "new anticancer therapy before any adequate follow-up assessment@: {0} censored at origin"
+    ),
+    CENSOR_CODES["event after missed assessments"]: (
+        "event after missed assessments, none adequate before@: {0} censored at origin"
+    ),
+}
+
+
+def _attrition_rows(
+    lines: pd.DataFrame,
+    criteria: tuple[Criterion, ...],
+    count: np.ndarray,
+    first: np.ndarray,
+    reason: str,
+) -> pd.DataFrame:
+    """One attrition row per line with ``count > 0``: ``@`` in ``reason`` becomes the number
+    of criteria concerned and the first of them (``first``, an index into ``criteria``)."""
+    at = np.flatnonzero(count)
+    names = [c.name for c in criteria]
+    n = len(criteria)
+    which = [
+        f" ({names[f]})" if n == 1 else f" ({k} of {n} criteria, e.g. {names[f]})"
+        for k, f in zip(count[at].tolist(), first[at].tolist(), strict=True)
+    ]
+    sub = lines.iloc[at]
+    return pd.DataFrame(
+        {
+            "table": "lines",
+            "row_key": (
+                sub["patient_id"].astype(str) + " / " + sub["line_id"].astype(str)
+            ).to_numpy(),
+            "stage": "endpoints",
+            "reason": [reason.replace("@", w) for w in which],
+        },
+        columns=["table", "row_key", "stage", "reason"],
+    )
+
+
+def _lines_at_origin(
+    lines: pd.DataFrame,
+    criteria: tuple[Criterion, ...],
+    days: np.ndarray,
+    event: np.ndarray,
+    cnsr: np.ndarray,
+    origin_days: float,
+    endpoint: str,
+    when: str,
+) -> list[pd.DataFrame]:
+    """Attrition rows of the lines censored at their origin, one reason per CNSR code (lines
+    without a baseline scan carry their own code and are listed apart)."""
+    at_origin = days == origin_days
+    at_origin &= ~event
+    some = np.flatnonzero(at_origin.any(axis=1))  # usually few lines: work on those only
+    at_origin, code = at_origin[some], cnsr[some]
+    out = []
+    for c, reason in _AT_ORIGIN.items():
+        hit = at_origin & (code == c)
+        count = np.zeros(len(lines), dtype=np.int64)
+        first = np.zeros(len(lines), dtype=np.int64)
+        count[some], first[some] = hit.sum(axis=1), hit.argmax(axis=1)
+        out.append(_attrition_rows(lines, criteria, count, first, reason.format(endpoint, when)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -58,7 +140,14 @@ class EndpointMatrix:
         ``int16`` (lines × criteria): CDISC censoring code (0 = event, else
         :data:`netsurv.endpoints.CENSOR_CODES`; -1 where excluded).
     attrition : pandas.DataFrame
-        Lines set aside before the derivation (no origin, start after the cut-off).
+        Lines set aside before the derivation (no origin, start after the cut-off) and, for
+        PFS / TTP, lines that could not contribute fully under some criteria: no baseline
+        scan (excluded, censored at the origin or counted from death, as the scheme says) or
+        censored at the origin (no adequate follow-up assessment; new therapy or missed
+        assessments before any adequate one).  One row per line and reason, naming how
+        many criteria it concerns and the first of them.  Under ``no_baseline="as_observed"``
+        a line without a baseline scan that is censored at its origin appears under both
+        reasons.  (:func:`netsurv.derive_endpoints` lists one row per criterion instead.)
     """
 
     lines: pd.DataFrame
@@ -159,6 +248,9 @@ def endpoint_matrix(
     days = np.empty((n_lines, n_crit), dtype=np.float64)
     event = np.empty((n_lines, n_crit), dtype=bool)
     cnsr = np.empty((n_lines, n_crit), dtype=np.int16)
+    # per line rank: criteria without a baseline scan, and the first of them
+    no_base_count = np.zeros(n_lines, dtype=np.int64)
+    no_base_first = np.full(n_lines, n_crit, dtype=np.int64)
     for lo in range(0, n_crit, block):
         hi = min(lo + block, n_crit)
         crits = matrix.criteria[lo:hi]
@@ -168,7 +260,15 @@ def endpoint_matrix(
         # scans in the layout's order
         columns = matrix.codes[:, lo:hi].T
         codes = np.take(columns, lay.follow_rows, axis=1)  # twice as fast as [:, rows]
-        has_base = lay.has_baseline(columns) if scheme.no_baseline != "as_observed" else None
+        seen = lay.has_baseline(columns)  # criteria × line ranks
+        lacks = ~seen
+        no_base_count += lacks.sum(axis=0)
+        np.minimum(
+            no_base_first,
+            np.where(lacks.any(axis=0), lo + lacks.argmax(axis=0), n_crit),
+            out=no_base_first,
+        )
+        has_base = seen if scheme.no_baseline != "as_observed" else None
         # tiles of criteria × line ranks whose arrays stay in cache
         step = max(_TILE // (hi - lo), _MIN_RANKS)
         for r0 in range(0, n_lines, step):
@@ -185,6 +285,30 @@ def endpoint_matrix(
             )
             at = lay.follow.lines[r0:r1]
             days[at, lo:hi], event[at, lo:hi], cnsr[at, lo:hi] = d.T, e.T, c.T
+    rank = lay.follow.rank()
+    attrition = pd.concat(
+        [
+            attrition,
+            _attrition_rows(
+                lines,
+                matrix.criteria,
+                no_base_count[rank],
+                no_base_first[rank],
+                _NO_BASELINE[scheme.no_baseline].format(endpoint),
+            ),
+            *_lines_at_origin(
+                lines,
+                matrix.criteria,
+                days,
+                event,
+                cnsr,
+                1.0 if scheme.add_one_day else 0.0,
+                endpoint,
+                " up to the cut-off" if cut != NO_CUTOFF else "",
+            ),
+        ],
+        ignore_index=True,
+    )
     return EndpointMatrix(
         lines=out_lines.reset_index(drop=True),
         criteria=matrix.criteria,

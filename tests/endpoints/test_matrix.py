@@ -13,6 +13,7 @@ from random_cohort import random_cohort
 import netsurv as ns
 import netsurv.endpoints.matrix as matrix_module
 from netsurv.endpoints import ADMIRALONCO, CensoringScheme, ScheduleStep
+from netsurv.endpoints.arguments import censoring_scheme
 from netsurv.endpoints.matrix import endpoint_matrix
 
 CRITERIA = [
@@ -94,6 +95,47 @@ def test_blocks_and_tiles_do_not_change_the_result(cohort, matrix, monkeypatch, 
             np.testing.assert_array_equal(split.days, ref.days)
             np.testing.assert_array_equal(split.event, ref.event)
             np.testing.assert_array_equal(split.cnsr, ref.cnsr)
+            pd.testing.assert_frame_equal(split.attrition, ref.attrition)
+
+
+@pytest.mark.parametrize("censoring", ["fda2018", "ema_itt", EXCLUDE, SST_YEARLY])
+def test_attrition_lists_every_line_without_baseline_or_censored_at_origin(
+    cohort, matrix, censoring
+):
+    # nothing is lost: a line × criterion without a baseline scan, or censored at its origin,
+    # is counted in the line's attrition row; the long engine's lines are all there
+    em = endpoint_matrix(cohort, matrix, censoring=censoring, cutoff_date="2021-06-30")
+    att = em.attrition[em.attrition["stage"] == "endpoints"]
+    n = len(CRITERIA)
+    known = (
+        "line starts after the data cut-off",
+        "no baseline tumour assessment (",
+        "no adequate follow-up assessment (",
+        "new anticancer therapy before any adequate follow-up assessment (",
+        "event after missed assessments, none adequate before (",
+    )
+    assert att["reason"].str.startswith(known).all(), set(att["reason"])
+
+    def counted(prefix: str) -> pd.Series:
+        rows = att[att["reason"].str.startswith(prefix)]
+        k = rows["reason"].str.extract(rf"\((\d+) of {n} criteria")[0].astype(int)
+        return k.groupby(rows["row_key"]).sum()
+
+    key = em.lines["patient_id"] + " / " + em.lines["line_id"]
+    no_base = np.isin(em.cnsr, [3, -1])
+    expected = pd.Series(no_base.sum(axis=1), index=key)
+    assert counted(known[1]).to_dict() == expected[expected > 0].to_dict()
+    origin_days = 1.0 if censoring_scheme(censoring).add_one_day else 0.0
+    at_origin = ~em.event & (em.days == origin_days) & ~no_base
+    expected = pd.Series(at_origin.sum(axis=1), index=key)
+    got = pd.concat([counted(p) for p in known[2:]]).groupby(level=0).sum()
+    assert got.to_dict() == expected[expected > 0].to_dict()
+
+    long = ns.derive_endpoints(
+        cohort, CRITERIA, endpoints=["PFS"], censoring=censoring, cutoff_date="2021-06-30"
+    ).attrition
+    long = long[long["stage"] == "endpoints"]
+    assert set(long["row_key"]) <= set(att["row_key"])
 
 
 def test_the_random_cohort_exercises_every_rule(cohort, matrix):
