@@ -18,6 +18,7 @@ from netsurv.config import Config
 from netsurv.criteria import Criterion
 from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
+from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
 from netsurv.tables import baseline_frame, table_one
@@ -222,7 +223,8 @@ def km_tables(
         )
         fits[(endpoint, "criterion" if per_criterion else "all")] = fit
         medians.append(fit.medians.assign(endpoint=endpoint))
-        risk.append(fit.risk_table(times).assign(endpoint=endpoint))
+        # the columns of the figure's at-risk table (the times, continued to the curves' end)
+        risk.append(fit.risk_table(km_times(fit, times)).assign(endpoint=endpoint))
     med = pd.concat(medians, ignore_index=True)
     return fits, _first(med, "endpoint"), _first(pd.concat(risk, ignore_index=True), "endpoint")
 

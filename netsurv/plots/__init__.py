@@ -1,7 +1,7 @@
 """Figures: functions that take ``ax=`` (or make their own figure), draw, and return the Axes."""
 
 from netsurv.plots.forest import forest_plot
-from netsurv.plots.km import at_risk_axes, km_plot
+from netsurv.plots.km import at_risk_axes, km_plot, km_times
 from netsurv.plots.spider import spider
 from netsurv.plots.sweep import sweep_heatmap, sweep_lines
 from netsurv.plots.swimmer import swimmer
@@ -11,6 +11,7 @@ __all__ = [
     "at_risk_axes",
     "forest_plot",
     "km_plot",
+    "km_times",
     "spider",
     "sweep_heatmap",
     "sweep_lines",

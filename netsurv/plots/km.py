@@ -57,6 +57,29 @@ def _cover(ticks: np.ndarray, t_max: float) -> np.ndarray:
     return np.concatenate([ticks, last + step * np.arange(1, n + 1)])
 
 
+def km_times(km: KaplanMeierResult, times: Sequence[float] | None = None) -> np.ndarray:
+    """The x ticks and at-risk columns :func:`km_plot` uses for ``km`` and ``times``.
+
+    ``times`` (default: up to 7 round values from 0 to the last time), continued at the same
+    spacing to the end of the curves.  Pass the result to
+    :meth:`KaplanMeierResult.risk_table` to get the numbers the figure shows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> df = pd.DataFrame({"months": [5.0, 20, 31, 44, 70], "event": [1, 0, 1, 1, 0]})
+    >>> km = ns.survival.kaplan_meier(df, duration_col="months", event_col="event")
+    >>> km_times(km, [0, 12, 24]).tolist()
+    [0.0, 12.0, 24.0, 36.0, 48.0, 60.0]
+    """
+    t_max = float(km.table["time"].max())
+    ticks = np.asarray(times, dtype=float) if times is not None else _ticks(t_max)
+    if ticks.size == 0 or not np.isfinite(ticks).all() or np.any(np.diff(ticks) <= 0):
+        raise ConfigError(f"times must be increasing finite values, got {list(ticks)}")
+    return _cover(ticks, t_max)
+
+
 def _fmt_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
@@ -194,10 +217,7 @@ def km_plot(
         raise ConfigError("ax is not part of a figure")
     table = km.table
     t_max = float(table["time"].max())
-    ticks = np.asarray(times, dtype=float) if times is not None else _ticks(t_max)
-    if ticks.size == 0 or not np.isfinite(ticks).all() or np.any(np.diff(ticks) <= 0):
-        raise ConfigError(f"times must be increasing finite values, got {list(ticks)}")
-    ticks = _cover(ticks, t_max)
+    ticks = km_times(km, times)
     cycle = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
     cols = list(colors) if colors is not None else [cycle[i % len(cycle)] for i in range(k)]
     if len(cols) < k:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -42,6 +44,15 @@ def test_rerun_gives_byte_identical_tables(tmp_path: Path) -> None:
         man["outputs"]
     )
     assert man["versions"]["pandas"]
+
+    # the at-risk table holds the figure's columns: the configured times continued at the same
+    # spacing to the end of the curves (demo follow-up runs past the default 60 months)
+    risk = pd.read_csv(tmp_path / "a" / "tables" / "km_at_risk.csv")
+    ends = pd.read_csv(tmp_path / "a" / "tables" / "endpoints.csv").groupby("endpoint")["months"]
+    for endpoint, times in risk.groupby("endpoint")["time"]:
+        steps = sorted(times.unique())
+        assert steps[:6] == [0, 12, 24, 36, 48, 60] and np.allclose(np.diff(steps), 12)
+        assert len(steps) > 6 and steps[-1] <= ends.max()[endpoint]
 
 
 def _write_config(tmp_path: Path, extra: str = "") -> Path:
