@@ -5,6 +5,10 @@ Input is a cohort (patients, lines, scan-to-line links) and a table of time-poin
 step is a vectorised table operation: candidate dates from each source are stacked, the
 earliest event (ties broken by the endpoint's source order) or the latest censoring wins per
 patient × line × criterion, then the censoring scheme's rules are applied.
+
+Which lines and keys enter (and the attrition of the others) is :mod:`netsurv.endpoints.lines`;
+the candidate dates of each source are :mod:`netsurv.endpoints.candidates`; column names,
+response classes and CNSR codes are :mod:`netsurv.endpoints.vocabulary`.
 """
 
 from __future__ import annotations
@@ -24,49 +28,42 @@ from netsurv.endpoints.arguments import (
     endpoint_definitions,
     parse_cutoff,
 )
+from netsurv.endpoints.candidates import (
+    _censor_candidates,
+    _event_candidates,
+)
+from netsurv.endpoints.lines import (
+    _apply_baseline,
+    _baseline_keys,
+    _keys,
+    _lines_frame,
+    _no_follow_up,
+    _prepare_timepoints,
+    _response_origin,
+)
 from netsurv.endpoints.rules import (
     FAILURE_REASONS,
     CensoringScheme,
     EndpointDefinition,
     Origin,
 )
+from netsurv.endpoints.vocabulary import (
+    CENSOR_CODES,
+    DAYS_PER_MONTH,
+    KEY,
+    OUTPUT_COLUMNS,
+    TIMEPOINT_COLUMNS,
+)
 from netsurv.errors import ConfigError
 
-KEY = ["patient_id", "line_id", "criterion"]
-ADEQUATE = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD")
-RESPONSE = ("CR", "PR")
-DAYS_PER_MONTH = 30.4375
-TIMEPOINT_COLUMNS = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
-OUTPUT_COLUMNS = [
-    "patient_id",
-    "line_id",
-    "criterion",
-    "endpoint",
-    "origin_date",
-    "date",
-    "days",
-    "months",
-    "event",
-    "cnsr",
-    "event_or_censor_reason",
-    "source_table",
-    "source_column",
-    "source_key",
+__all__ = [
+    "CENSOR_CODES",
+    "DAYS_PER_MONTH",
+    "OUTPUT_COLUMNS",
+    "TIMEPOINT_COLUMNS",
+    "EndpointResult",
+    "derive_from_timepoints",
 ]
-#: CNSR codes (CDISC: 0 = event, positive = censoring reason).
-CENSOR_CODES = {
-    "last adequate assessment": 1,
-    "no adequate assessment after origin": 2,
-    "no baseline tumour assessment": 3,
-    "new anticancer therapy started": 4,
-    "event after missed assessments": 5,
-    "last known alive": 6,
-    "data cut-off": 7,
-    "on treatment at last contact": 8,
-    "treatment completed as planned": 9,
-    "last adequate assessment on next line": 10,
-}
-_CAND = ["_k", "date", "reason", "source_table", "source_column", "source_key", "priority"]
 
 
 @dataclass(frozen=True)
@@ -201,164 +198,6 @@ def derive_from_timepoints(
 
 
 # --------------------------------------------------------------------------- preparation
-def _lines_frame(
-    cohort: Cohort, *, origin: Origin, cutoff: pd.Timestamp
-) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    ln = cohort.lines.sort_values(["patient_id", "start_date", "line_id"], kind="stable")
-    ln = ln[["patient_id", "line_id", "start_date", "end_date", "end_reason", "origin_date"]]
-    grp = ln.groupby("patient_id", sort=False)
-    ln = ln.assign(next_start=grp["start_date"].shift(-1), next_line_id=grp["line_id"].shift(-1))
-    pts = cohort.patients[["patient_id", "death_date", "last_alive_date"]]
-    ln = ln.merge(pts, on="patient_id", how="left")
-    ln["line_key"] = ln["patient_id"] + " / " + ln["line_id"]
-    if origin == "line_start":
-        ln["origin"], ln["origin_column"] = ln["start_date"], "start_date"
-    elif origin == "origin_date":
-        ln["origin"], ln["origin_column"] = ln["origin_date"], "origin_date"
-    elif origin == "baseline_scan":
-        base = (
-            cohort.assessment_lines.query("role == 'baseline'")
-            .groupby(["patient_id", "line_id"])["date"]
-            .min()
-            .rename("origin")
-            .reset_index()
-        )
-        ln = ln.merge(base, on=["patient_id", "line_id"], how="left")
-        ln["origin_column"] = "baseline scan date"
-    else:
-        raise ConfigError(
-            f"origin must be 'line_start', 'origin_date' or 'baseline_scan', got {origin!r}"
-        )
-    attrition = []
-    no_origin = ln["origin"].isna()
-    late = ln["origin"] > cutoff
-    for mask, reason in (
-        (no_origin, f"no {origin} to measure time from"),
-        (late, "line starts after the data cut-off"),
-    ):
-        attrition.append(_att(ln.loc[mask, "line_key"], reason))
-    return ln[~no_origin & ~late].reset_index(drop=True), attrition
-
-
-def _att(keys: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
-    why = reason.to_numpy() if isinstance(reason, pd.Series) else reason
-    return pd.DataFrame(
-        {"table": "lines", "row_key": keys.to_numpy(), "stage": "endpoints", "reason": why},
-        columns=["table", "row_key", "stage", "reason"],
-    )
-
-
-def _prepare_timepoints(tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
-    tp = tp[list(TIMEPOINT_COLUMNS)].merge(
-        lines[["patient_id", "line_id", "origin", "start_date"]], on=["patient_id", "line_id"]
-    )
-    tp = tp[(tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)]
-    tp = tp.assign(
-        adequate=tp["response"].isin(ADEQUATE),
-        source_key=tp["patient_id"] + " / " + tp["assessment_id"],
-    )
-    return tp.sort_values(
-        ["patient_id", "line_id", "criterion", "date", "assessment_id"], kind="stable"
-    )
-
-
-def _baseline_keys(
-    cohort: Cohort, baselines: pd.DataFrame | None, criteria: list[str]
-) -> pd.DataFrame:
-    if baselines is not None:
-        return baselines[KEY].drop_duplicates()
-    base = cohort.assessment_lines.query("role == 'baseline'")[["patient_id", "line_id"]]
-    base = base.drop_duplicates()
-    return base.merge(pd.DataFrame({"criterion": criteria}), how="cross")
-
-
-def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
-    keys = lines.merge(
-        pd.DataFrame({"criterion": np.array(list(criteria), dtype=object)}), how="cross"
-    )
-    keys["origin_source"] = "lines"
-    keys["origin_key"] = keys["line_key"]
-    # the assessment schedule counts from the line's origin, whatever the endpoint's origin
-    keys["schedule_origin"] = keys["origin"]
-    return keys
-
-
-def _apply_baseline(
-    keys: pd.DataFrame, has_base: pd.DataFrame, scheme: CensoringScheme, endpoint: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    k = pd.MultiIndex.from_frame(keys[KEY])
-    ok = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
-    lacking = keys.loc[~ok]
-    if scheme.no_baseline == "exclude":
-        reason = f"no baseline tumour assessment ({{c}}): excluded from {endpoint}"
-        keys = keys.loc[ok]
-    elif scheme.no_baseline == "as_observed":
-        reason = f"no baseline tumour assessment ({{c}}): {endpoint} from death, else origin"
-    else:
-        reason = f"no baseline tumour assessment ({{c}}): {endpoint} censored at origin"
-        keys = keys.assign(no_baseline=~ok)
-    att = pd.DataFrame(
-        {
-            "table": "lines",
-            "row_key": lacking["line_key"].to_numpy(),
-            "stage": "endpoints",
-            "reason": [reason.format(c=c) for c in lacking["criterion"]],
-        },
-        columns=["table", "row_key", "stage", "reason"],
-    )
-    return keys.reset_index(drop=True), att
-
-
-def _no_follow_up(
-    d: EndpointDefinition,
-    part: pd.DataFrame,
-    tp: pd.DataFrame,
-    has_base: pd.DataFrame,
-    cutoff: bool,
-) -> pd.DataFrame:
-    """Lines (with a baseline) censored at the origin for want of an adequate follow-up
-    assessment: no follow-up scan at all, or none evaluable."""
-    if not any(e.kind == "progression" for e in d.events):
-        return _att(pd.Series([], dtype=object), "")
-    k = pd.MultiIndex.from_frame(part[KEY])
-    scanned = k.isin(pd.MultiIndex.from_frame(tp[KEY]))
-    adequate = k.isin(pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]))
-    based = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
-    sel = (part["event"] == 0).to_numpy() & ~adequate & based
-    rows = part[sel]
-    why = pd.Series(
-        np.where(scanned[sel], "no evaluable follow-up scan (", "no follow-up scan ("),
-        index=rows.index,
-    )
-    when = " up to the cut-off" if cutoff else ""
-    return _att(
-        rows["patient_id"] + " / " + rows["line_id"],
-        why + rows["criterion"] + f"){when}: {d.name} censored at origin",
-    )
-
-
-def _response_origin(
-    keys: pd.DataFrame, tp: pd.DataFrame, first_response: pd.DataFrame | None
-) -> pd.DataFrame:
-    if first_response is None:
-        resp = tp[tp["response"].isin(RESPONSE)].drop_duplicates(KEY)
-        first = resp[[*KEY, "date", "source_key"]].rename(columns={"date": "first_response"})
-    else:
-        first = (
-            first_response[[*KEY, "first_response_date"]]
-            .dropna()
-            .rename(columns={"first_response_date": "first_response"})
-        )
-        first["source_key"] = first["patient_id"] + " / " + first["line_id"]
-    keys = keys.merge(first, on=KEY, how="inner")
-    keys["origin"] = keys["first_response"]
-    keys["origin_column"] = "date"
-    keys["origin_source"] = "assessments" if first_response is None else "responses"
-    keys["origin_key"] = keys["source_key"]
-    return keys.drop(columns=["first_response", "source_key"])
-
-
-# --------------------------------------------------------------------------- the engine
 def _derive_one(
     d: EndpointDefinition,
     keys: pd.DataFrame,
@@ -431,150 +270,6 @@ def _derive_one(
         out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
         out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
     return _finish(out, keys, d, crit, scheme)
-
-
-def _event_candidates(
-    kind: str,
-    desc: str,
-    priority: int,
-    keys: pd.DataFrame,
-    tpk: pd.DataFrame,
-    tp: pd.DataFrame,
-    crit: pd.Series,
-    failure_reasons: tuple[str, ...],
-) -> pd.DataFrame:
-    k = keys["_k"]
-    if kind == "progression":
-        pd_rows = tpk[tpk["response"] == "PD"].drop_duplicates("_k")
-        c = crit.to_numpy()[pd_rows["_k"].to_numpy()]
-        return _cand(
-            pd_rows["_k"],
-            pd_rows["date"],
-            [desc.format(criterion=x) for x in c],
-            "assessments",
-            "date",
-            pd_rows["source_key"],
-            priority,
-        )
-    if kind == "death":
-        return _cand(
-            k, keys["death_date"], desc, "patients", "death_date", keys["patient_id"], priority
-        )
-    if kind == "discontinuation":
-        ok = keys["end_reason"].isin(failure_reasons) & keys["end_date"].notna()
-        reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
-        return _cand(
-            k[ok],
-            keys.loc[ok, "end_date"],
-            reasons,
-            "lines",
-            "end_date",
-            keys.loc[ok, "line_key"],
-            priority,
-        )
-    if kind == "next_line":
-        nxt = keys["patient_id"] + " / " + keys["next_line_id"].fillna("")
-        return _cand(k, keys["next_start"], desc, "lines", "start_date", nxt, priority)
-    if kind == "next_line_progression":
-        nx = _on_next_line(keys, tp, first_pd=True)
-        c = crit.to_numpy()[nx["_k"].to_numpy()]
-        return _cand(
-            nx["_k"],
-            nx["date"],
-            [desc.format(criterion=x) for x in c],
-            "assessments",
-            "date",
-            nx["source_key"],
-            priority,
-        )
-    raise ConfigError(f"unknown event source kind {kind!r}")
-
-
-def _on_next_line(keys: pd.DataFrame, tp: pd.DataFrame, *, first_pd: bool) -> pd.DataFrame:
-    """First PD (or last adequate assessment) of each key's next line, same criterion."""
-    rows = tp[tp["response"] == "PD"] if first_pd else tp[tp["adequate"]]
-    rows = rows.drop_duplicates(KEY, keep="first" if first_pd else "last")
-    nxt = keys[["_k", "patient_id", "next_line_id", "criterion"]].dropna(subset=["next_line_id"])
-    return nxt.merge(
-        rows[[*KEY, "date", "source_key"]],
-        left_on=["patient_id", "next_line_id", "criterion"],
-        right_on=KEY,
-    )
-
-
-def _censor_candidates(
-    kind: str,
-    desc: str,
-    keys: pd.DataFrame,
-    tpk: pd.DataFrame,
-    tp: pd.DataFrame,
-    cut: pd.Timestamp,
-    obs_end: pd.Series,
-) -> pd.DataFrame:
-    k = keys["_k"]
-    if kind == "last_adequate_assessment":
-        ad = tpk[tpk["adequate"]].drop_duplicates("_k", keep="last")
-        return _cand(ad["_k"], ad["date"], desc, "assessments", "date", ad["source_key"], 0)
-    if kind == "origin":
-        return _cand(
-            k,
-            keys["origin"],
-            desc,
-            keys["origin_source"],
-            keys["origin_column"],
-            keys["origin_key"],
-            1,
-        )
-    if kind == "last_alive":
-        alive = keys["last_alive_date"]
-        capped = alive > obs_end
-        date = alive.where(~capped, obs_end)
-        completed = capped & (obs_end < cut)
-        reason = np.where(
-            completed, "treatment completed as planned", np.where(capped, "data cut-off", desc)
-        )
-        table = np.where(completed, "lines", np.where(capped, "(cut-off)", "patients"))
-        column = (
-            pd.Series("last_alive_date", index=keys.index, dtype=object)
-            .mask(capped, None)
-            .mask(completed, "end_date")
-        )
-        key = np.where(completed, keys["line_key"], keys["patient_id"])
-        return _cand(k, date, reason, table, column, key, 0)
-    if kind == "next_line_last_adequate":
-        nx = _on_next_line(keys, tp, first_pd=False)
-        return _cand(nx["_k"], nx["date"], desc, "assessments", "date", nx["source_key"], 0)
-    raise ConfigError(f"unknown censoring source kind {kind!r}")
-
-
-def _cand(
-    k: pd.Series,
-    date: pd.Series,
-    reason: object,
-    table: object,
-    column: object,
-    key: object,
-    priority: int,
-) -> pd.DataFrame:
-    n = len(k)
-    return pd.DataFrame(
-        {
-            "_k": np.asarray(k),
-            "date": np.asarray(date, dtype="datetime64[ns]"),
-            "reason": _col(reason, n),
-            "source_table": _col(table, n),
-            "source_column": _col(column, n),
-            "source_key": _col(key, n),
-            "priority": priority,
-        },
-        columns=_CAND,
-    )
-
-
-def _col(v: object, n: int) -> np.ndarray:
-    if isinstance(v, (pd.Series, np.ndarray, list)):
-        return np.asarray(v, dtype=object)
-    return np.full(n, v, dtype=object)
 
 
 def _apply_scheme(

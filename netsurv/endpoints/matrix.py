@@ -23,14 +23,11 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
-from netsurv.endpoints.engine import (
-    CENSOR_CODES,
-    DAYS_PER_MONTH,
-    _lines_frame,
-    derive_from_timepoints,
-)
+from netsurv.endpoints.engine import derive_from_timepoints
+from netsurv.endpoints.lines import _lines_frame
 from netsurv.endpoints.matrix_kernel import ScanLayout, derive_tile
 from netsurv.endpoints.rules import CensoringScheme, Origin
+from netsurv.endpoints.vocabulary import CENSOR_CODES, DAYS_PER_MONTH
 from netsurv.errors import ConfigError
 from netsurv.response.matrix import ResponseMatrix
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from netsurv.endpoints.engine import CENSOR_CODES
 from netsurv.endpoints.rules import CensoringScheme, ScheduleStep
+from netsurv.endpoints.vocabulary import CENSOR_CODES
 from netsurv.response.codes import CR, MR, NONCR, PD, PD_UNCONFIRMED, PD_UNRESOLVED, PR, SD
 from netsurv.response.matrix import NOT_READ, ResponseMatrix
 

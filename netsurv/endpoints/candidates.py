@@ -1,0 +1,154 @@
+"""Candidate event and censoring dates of every line × criterion key, one table per source,
+each row naming the table, column and row key that gave the date."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netsurv.endpoints.vocabulary import CANDIDATE_COLUMNS, KEY
+from netsurv.errors import ConfigError
+
+
+def _event_candidates(
+    kind: str,
+    desc: str,
+    priority: int,
+    keys: pd.DataFrame,
+    tpk: pd.DataFrame,
+    tp: pd.DataFrame,
+    crit: pd.Series,
+    failure_reasons: tuple[str, ...],
+) -> pd.DataFrame:
+    k = keys["_k"]
+    if kind == "progression":
+        pd_rows = tpk[tpk["response"] == "PD"].drop_duplicates("_k")
+        c = crit.to_numpy()[pd_rows["_k"].to_numpy()]
+        return _cand(
+            pd_rows["_k"],
+            pd_rows["date"],
+            [desc.format(criterion=x) for x in c],
+            "assessments",
+            "date",
+            pd_rows["source_key"],
+            priority,
+        )
+    if kind == "death":
+        return _cand(
+            k, keys["death_date"], desc, "patients", "death_date", keys["patient_id"], priority
+        )
+    if kind == "discontinuation":
+        ok = keys["end_reason"].isin(failure_reasons) & keys["end_date"].notna()
+        reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
+        return _cand(
+            k[ok],
+            keys.loc[ok, "end_date"],
+            reasons,
+            "lines",
+            "end_date",
+            keys.loc[ok, "line_key"],
+            priority,
+        )
+    if kind == "next_line":
+        nxt = keys["patient_id"] + " / " + keys["next_line_id"].fillna("")
+        return _cand(k, keys["next_start"], desc, "lines", "start_date", nxt, priority)
+    if kind == "next_line_progression":
+        nx = _on_next_line(keys, tp, first_pd=True)
+        c = crit.to_numpy()[nx["_k"].to_numpy()]
+        return _cand(
+            nx["_k"],
+            nx["date"],
+            [desc.format(criterion=x) for x in c],
+            "assessments",
+            "date",
+            nx["source_key"],
+            priority,
+        )
+    raise ConfigError(f"unknown event source kind {kind!r}")
+
+
+def _on_next_line(keys: pd.DataFrame, tp: pd.DataFrame, *, first_pd: bool) -> pd.DataFrame:
+    """First PD (or last adequate assessment) of each key's next line, same criterion."""
+    rows = tp[tp["response"] == "PD"] if first_pd else tp[tp["adequate"]]
+    rows = rows.drop_duplicates(KEY, keep="first" if first_pd else "last")
+    nxt = keys[["_k", "patient_id", "next_line_id", "criterion"]].dropna(subset=["next_line_id"])
+    return nxt.merge(
+        rows[[*KEY, "date", "source_key"]],
+        left_on=["patient_id", "next_line_id", "criterion"],
+        right_on=KEY,
+    )
+
+
+def _censor_candidates(
+    kind: str,
+    desc: str,
+    keys: pd.DataFrame,
+    tpk: pd.DataFrame,
+    tp: pd.DataFrame,
+    cut: pd.Timestamp,
+    obs_end: pd.Series,
+) -> pd.DataFrame:
+    k = keys["_k"]
+    if kind == "last_adequate_assessment":
+        ad = tpk[tpk["adequate"]].drop_duplicates("_k", keep="last")
+        return _cand(ad["_k"], ad["date"], desc, "assessments", "date", ad["source_key"], 0)
+    if kind == "origin":
+        return _cand(
+            k,
+            keys["origin"],
+            desc,
+            keys["origin_source"],
+            keys["origin_column"],
+            keys["origin_key"],
+            1,
+        )
+    if kind == "last_alive":
+        alive = keys["last_alive_date"]
+        capped = alive > obs_end
+        date = alive.where(~capped, obs_end)
+        completed = capped & (obs_end < cut)
+        reason = np.where(
+            completed, "treatment completed as planned", np.where(capped, "data cut-off", desc)
+        )
+        table = np.where(completed, "lines", np.where(capped, "(cut-off)", "patients"))
+        column = (
+            pd.Series("last_alive_date", index=keys.index, dtype=object)
+            .mask(capped, None)
+            .mask(completed, "end_date")
+        )
+        key = np.where(completed, keys["line_key"], keys["patient_id"])
+        return _cand(k, date, reason, table, column, key, 0)
+    if kind == "next_line_last_adequate":
+        nx = _on_next_line(keys, tp, first_pd=False)
+        return _cand(nx["_k"], nx["date"], desc, "assessments", "date", nx["source_key"], 0)
+    raise ConfigError(f"unknown censoring source kind {kind!r}")
+
+
+def _cand(
+    k: pd.Series,
+    date: pd.Series,
+    reason: object,
+    table: object,
+    column: object,
+    key: object,
+    priority: int,
+) -> pd.DataFrame:
+    n = len(k)
+    return pd.DataFrame(
+        {
+            "_k": np.asarray(k),
+            "date": np.asarray(date, dtype="datetime64[ns]"),
+            "reason": _col(reason, n),
+            "source_table": _col(table, n),
+            "source_column": _col(column, n),
+            "source_key": _col(key, n),
+            "priority": priority,
+        },
+        columns=CANDIDATE_COLUMNS,
+    )
+
+
+def _col(v: object, n: int) -> np.ndarray:
+    if isinstance(v, (pd.Series, np.ndarray, list)):
+        return np.asarray(v, dtype=object)
+    return np.full(n, v, dtype=object)

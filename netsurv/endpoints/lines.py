@@ -1,0 +1,175 @@
+"""Which lines and line × criterion keys enter an endpoint derivation, and the attrition rows
+for those that cannot contribute fully (no origin, after the cut-off, no baseline scan, no
+adequate follow-up)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from netsurv.cohort import Cohort
+from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
+from netsurv.endpoints.vocabulary import ADEQUATE, KEY, RESPONSE, TIMEPOINT_COLUMNS
+from netsurv.errors import ConfigError
+
+
+def _lines_frame(
+    cohort: Cohort, *, origin: Origin, cutoff: pd.Timestamp
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    ln = cohort.lines.sort_values(["patient_id", "start_date", "line_id"], kind="stable")
+    ln = ln[["patient_id", "line_id", "start_date", "end_date", "end_reason", "origin_date"]]
+    grp = ln.groupby("patient_id", sort=False)
+    ln = ln.assign(next_start=grp["start_date"].shift(-1), next_line_id=grp["line_id"].shift(-1))
+    pts = cohort.patients[["patient_id", "death_date", "last_alive_date"]]
+    ln = ln.merge(pts, on="patient_id", how="left")
+    ln["line_key"] = ln["patient_id"] + " / " + ln["line_id"]
+    if origin == "line_start":
+        ln["origin"], ln["origin_column"] = ln["start_date"], "start_date"
+    elif origin == "origin_date":
+        ln["origin"], ln["origin_column"] = ln["origin_date"], "origin_date"
+    elif origin == "baseline_scan":
+        base = (
+            cohort.assessment_lines.query("role == 'baseline'")
+            .groupby(["patient_id", "line_id"])["date"]
+            .min()
+            .rename("origin")
+            .reset_index()
+        )
+        ln = ln.merge(base, on=["patient_id", "line_id"], how="left")
+        ln["origin_column"] = "baseline scan date"
+    else:
+        raise ConfigError(
+            f"origin must be 'line_start', 'origin_date' or 'baseline_scan', got {origin!r}"
+        )
+    attrition = []
+    no_origin = ln["origin"].isna()
+    late = ln["origin"] > cutoff
+    for mask, reason in (
+        (no_origin, f"no {origin} to measure time from"),
+        (late, "line starts after the data cut-off"),
+    ):
+        attrition.append(_att(ln.loc[mask, "line_key"], reason))
+    return ln[~no_origin & ~late].reset_index(drop=True), attrition
+
+
+def _att(keys: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
+    why = reason.to_numpy() if isinstance(reason, pd.Series) else reason
+    return pd.DataFrame(
+        {"table": "lines", "row_key": keys.to_numpy(), "stage": "endpoints", "reason": why},
+        columns=["table", "row_key", "stage", "reason"],
+    )
+
+
+def _prepare_timepoints(tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    tp = tp[list(TIMEPOINT_COLUMNS)].merge(
+        lines[["patient_id", "line_id", "origin", "start_date"]], on=["patient_id", "line_id"]
+    )
+    tp = tp[(tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)]
+    tp = tp.assign(
+        adequate=tp["response"].isin(ADEQUATE),
+        source_key=tp["patient_id"] + " / " + tp["assessment_id"],
+    )
+    return tp.sort_values(
+        ["patient_id", "line_id", "criterion", "date", "assessment_id"], kind="stable"
+    )
+
+
+def _baseline_keys(
+    cohort: Cohort, baselines: pd.DataFrame | None, criteria: list[str]
+) -> pd.DataFrame:
+    if baselines is not None:
+        return baselines[KEY].drop_duplicates()
+    base = cohort.assessment_lines.query("role == 'baseline'")[["patient_id", "line_id"]]
+    base = base.drop_duplicates()
+    return base.merge(pd.DataFrame({"criterion": criteria}), how="cross")
+
+
+def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
+    keys = lines.merge(
+        pd.DataFrame({"criterion": np.array(list(criteria), dtype=object)}), how="cross"
+    )
+    keys["origin_source"] = "lines"
+    keys["origin_key"] = keys["line_key"]
+    # the assessment schedule counts from the line's origin, whatever the endpoint's origin
+    keys["schedule_origin"] = keys["origin"]
+    return keys
+
+
+def _apply_baseline(
+    keys: pd.DataFrame, has_base: pd.DataFrame, scheme: CensoringScheme, endpoint: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    k = pd.MultiIndex.from_frame(keys[KEY])
+    ok = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    lacking = keys.loc[~ok]
+    if scheme.no_baseline == "exclude":
+        reason = f"no baseline tumour assessment ({{c}}): excluded from {endpoint}"
+        keys = keys.loc[ok]
+    elif scheme.no_baseline == "as_observed":
+        reason = f"no baseline tumour assessment ({{c}}): {endpoint} from death, else origin"
+    else:
+        reason = f"no baseline tumour assessment ({{c}}): {endpoint} censored at origin"
+        keys = keys.assign(no_baseline=~ok)
+    att = pd.DataFrame(
+        {
+            "table": "lines",
+            "row_key": lacking["line_key"].to_numpy(),
+            "stage": "endpoints",
+            "reason": [reason.format(c=c) for c in lacking["criterion"]],
+        },
+        columns=["table", "row_key", "stage", "reason"],
+    )
+    return keys.reset_index(drop=True), att
+
+
+def _no_follow_up(
+    d: EndpointDefinition,
+    part: pd.DataFrame,
+    tp: pd.DataFrame,
+    has_base: pd.DataFrame,
+    cutoff: bool,
+) -> pd.DataFrame:
+    """Lines (with a baseline) censored at the origin for want of an adequate follow-up
+    assessment: no follow-up scan at all, or none evaluable."""
+    if not any(e.kind == "progression" for e in d.events):
+        return _att(pd.Series([], dtype=object), "")
+    k = pd.MultiIndex.from_frame(part[KEY])
+    scanned = k.isin(pd.MultiIndex.from_frame(tp[KEY]))
+    adequate = k.isin(pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]))
+    based = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    sel = (part["event"] == 0).to_numpy() & ~adequate & based
+    rows = part[sel]
+    why = pd.Series(
+        np.where(scanned[sel], "no evaluable follow-up scan (", "no follow-up scan ("),
+        index=rows.index,
+    )
+    when = " up to the cut-off" if cutoff else ""
+    return _att(
+        rows["patient_id"] + " / " + rows["line_id"],
+        why + rows["criterion"] + f"){when}: {d.name} censored at origin",
+    )
+
+
+def _response_origin(
+    keys: pd.DataFrame, tp: pd.DataFrame, first_response: pd.DataFrame | None
+) -> pd.DataFrame:
+    if first_response is None:
+        resp = tp[tp["response"].isin(RESPONSE)].drop_duplicates(KEY)
+        first = resp[[*KEY, "date", "source_key"]].rename(columns={"date": "first_response"})
+    else:
+        first = (
+            first_response[[*KEY, "first_response_date"]]
+            .dropna()
+            .rename(columns={"first_response_date": "first_response"})
+        )
+        first["source_key"] = first["patient_id"] + " / " + first["line_id"]
+    keys = keys.merge(first, on=KEY, how="inner")
+    keys["origin"] = keys["first_response"]
+    keys["origin_column"] = "date"
+    keys["origin_source"] = "assessments" if first_response is None else "responses"
+    keys["origin_key"] = keys["source_key"]
+    return keys.drop(columns=["first_response", "source_key"])
+
+
+# --------------------------------------------------------------------------- the engine
