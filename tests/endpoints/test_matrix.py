@@ -138,6 +138,22 @@ def test_attrition_lists_every_line_without_baseline_or_censored_at_origin(
     assert set(long["row_key"]) <= set(att["row_key"])
 
 
+def test_attrition_under_as_observed_names_the_same_lines_without_baseline(cohort, matrix):
+    # ADMIRALONCO counts deaths of lines without a baseline scan: they are still listed
+    em = endpoint_matrix(cohort, matrix, censoring=ADMIRALONCO)
+    long = ns.derive_endpoints(cohort, CRITERIA, endpoints=["PFS"], censoring=ADMIRALONCO)
+    reason = "no baseline tumour assessment"
+    mine = em.attrition[em.attrition["reason"].str.startswith(reason)]
+    theirs = long.attrition[long.attrition["reason"].str.startswith(reason)]
+    assert not mine.empty
+    assert mine["reason"].str.endswith("PFS from death, else origin").all()
+    counts = mine["reason"].str.extract(rf"\((\d+) of {len(CRITERIA)} criteria")[0].astype(int)
+    assert (
+        dict(zip(mine["row_key"], counts, strict=True))
+        == theirs.groupby("row_key").size().to_dict()
+    )
+
+
 def test_the_random_cohort_exercises_every_rule(cohort, matrix):
     em = endpoint_matrix(cohort, matrix, endpoint="PFS")
     codes = set(np.unique(em.cnsr).tolist())
