@@ -97,6 +97,15 @@ def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
     return keys
 
 
+#: Attrition reason of a line without a baseline scan, by ``CensoringScheme.no_baseline``
+#: (``which``: the criterion, or how many criteria).
+NO_BASELINE_REASON = {
+    "exclude": "no baseline tumour assessment ({which}): excluded from {endpoint}",
+    "censor_at_origin": "no baseline tumour assessment ({which}): {endpoint} censored at origin",
+    "as_observed": "no baseline tumour assessment ({which}): {endpoint} from death, else origin",
+}
+
+
 def _apply_baseline(
     keys: pd.DataFrame, has_base: pd.DataFrame, scheme: CensoringScheme, endpoint: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -104,23 +113,12 @@ def _apply_baseline(
     ok = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
     lacking = keys.loc[~ok]
     if scheme.no_baseline == "exclude":
-        reason = f"no baseline tumour assessment ({{c}}): excluded from {endpoint}"
         keys = keys.loc[ok]
-    elif scheme.no_baseline == "as_observed":
-        reason = f"no baseline tumour assessment ({{c}}): {endpoint} from death, else origin"
-    else:
-        reason = f"no baseline tumour assessment ({{c}}): {endpoint} censored at origin"
+    elif scheme.no_baseline == "censor_at_origin":
         keys = keys.assign(no_baseline=~ok)
-    att = pd.DataFrame(
-        {
-            "table": "lines",
-            "row_key": lacking["line_key"].to_numpy(),
-            "stage": "endpoints",
-            "reason": [reason.format(c=c) for c in lacking["criterion"]],
-        },
-        columns=["table", "row_key", "stage", "reason"],
-    )
-    return keys.reset_index(drop=True), att
+    reason = NO_BASELINE_REASON[scheme.no_baseline]
+    why = [reason.format(which=c, endpoint=endpoint) for c in lacking["criterion"]]
+    return keys.reset_index(drop=True), _att(lacking["line_key"], pd.Series(why))
 
 
 def _no_follow_up(

@@ -24,7 +24,7 @@ from netsurv.cohort import Cohort
 from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
 from netsurv.endpoints.engine import derive_from_timepoints
-from netsurv.endpoints.lines import _lines_frame
+from netsurv.endpoints.lines import NO_BASELINE_REASON, _att, _lines_frame
 from netsurv.endpoints.matrix_kernel import ScanLayout, derive_tile
 from netsurv.endpoints.rules import CensoringScheme, Origin
 from netsurv.endpoints.vocabulary import CENSOR_CODES, DAYS_PER_MONTH
@@ -36,24 +36,18 @@ MatrixEndpoint = Literal["PFS", "TTP", "OS"]
 _TILE = 1 << 16  # criteria × lines per tile: the tile's int32 arrays fit in a 1 MB L2 cache
 _MIN_RANKS = 256  # lines per tile at least (bounds the numpy calls per criterion)
 
-#: Attrition reason for a line without a baseline scan, by ``CensoringScheme.no_baseline``.
-_NO_BASELINE = {
-    "exclude": "no baseline tumour assessment@: excluded from {}",
-    "censor_at_origin": "no baseline tumour assessment@: {} censored at origin",
-    "as_observed": "no baseline tumour assessment@: {} from death, else origin",
-}
-
-
-#: Attrition reason for a line censored at its origin, by CNSR code ({endpoint}, {when}).
+#: Attrition reason of a line censored at its origin, by CNSR code.
 _AT_ORIGIN = {
     CENSOR_CODES["no adequate assessment after origin"]: (
-        "no adequate follow-up assessment@{1}: {0} censored at origin"
+        "no adequate follow-up assessment ({which}){when}: {endpoint} censored at origin"
     ),
     CENSOR_CODES["new anticancer therapy started"]: (
-        "new anticancer therapy before any adequate follow-up assessment@: {0} censored at origin"
+        "new anticancer therapy before any adequate follow-up assessment ({which}): "
+        "{endpoint} censored at origin"
     ),
     CENSOR_CODES["event after missed assessments"]: (
-        "event after missed assessments, none adequate before@: {0} censored at origin"
+        "event after missed assessments, none adequate before ({which}): "
+        "{endpoint} censored at origin"
     ),
 }
 
@@ -64,28 +58,21 @@ def _attrition_rows(
     count: np.ndarray,
     first: np.ndarray,
     reason: str,
+    **fields: str,
 ) -> pd.DataFrame:
-    """One attrition row per line with ``count > 0``: ``@`` in ``reason`` becomes the number
-    of criteria concerned and the first of them (``first``, an index into ``criteria``)."""
+    """One attrition row per line with ``count > 0``; ``{which}`` in ``reason`` becomes the
+    number of criteria concerned and the first of them (``first``, an index into
+    ``criteria``), the other fields are ``fields``."""
     at = np.flatnonzero(count)
     names = [c.name for c in criteria]
     n = len(criteria)
-    which = [
-        f" ({names[f]})" if n == 1 else f" ({k} of {n} criteria, e.g. {names[f]})"
+    why = [
+        reason.format(
+            which=names[f] if n == 1 else f"{k} of {n} criteria, e.g. {names[f]}", **fields
+        )
         for k, f in zip(count[at].tolist(), first[at].tolist(), strict=True)
     ]
-    sub = lines.iloc[at]
-    return pd.DataFrame(
-        {
-            "table": "lines",
-            "row_key": (
-                sub["patient_id"].astype(str) + " / " + sub["line_id"].astype(str)
-            ).to_numpy(),
-            "stage": "endpoints",
-            "reason": [reason.replace("@", w) for w in which],
-        },
-        columns=["table", "row_key", "stage", "reason"],
-    )
+    return _att(lines["line_key"].iloc[at], pd.Series(why))
 
 
 def _lines_at_origin(
@@ -110,7 +97,9 @@ def _lines_at_origin(
         count = np.zeros(len(lines), dtype=np.int64)
         first = np.zeros(len(lines), dtype=np.int64)
         count[some], first[some] = hit.sum(axis=1), hit.argmax(axis=1)
-        out.append(_attrition_rows(lines, criteria, count, first, reason.format(endpoint, when)))
+        out.append(
+            _attrition_rows(lines, criteria, count, first, reason, endpoint=endpoint, when=when)
+        )
     return out
 
 
@@ -291,7 +280,8 @@ def endpoint_matrix(
                 matrix.criteria,
                 no_base_count[rank],
                 no_base_first[rank],
-                _NO_BASELINE[scheme.no_baseline].format(endpoint),
+                NO_BASELINE_REASON[scheme.no_baseline],
+                endpoint=endpoint,
             ),
             *_lines_at_origin(
                 lines,
