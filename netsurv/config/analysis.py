@@ -1,0 +1,242 @@
+"""Config sections of the analyses: ``[criteria]``, ``[endpoints]``, ``[km]``, ``[cox]``,
+``[landmark]``, ``[compare]`` and ``[sweep]``, and :func:`build_criteria`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import fields, replace
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from netsurv.config._base import _as_list, _Section, _tuple
+from netsurv.criteria import Criterion, get, grid
+from netsurv.endpoints.rules import SCHEMES, CensoringScheme, ScheduleStep
+from netsurv.errors import ConfigError
+
+
+class CriteriaConfig(_Section):
+    """Criteria: presets by name, single variants, and grids of variants.
+
+    ``variants`` items are tables ``{base = "recist1.1", name = "recist_pd10",
+    progression_threshold = 0.1}``; ``grids`` items ``{base = "recist1.1", axes =
+    {progression_threshold = [0.1, 0.2]}}``.  ``reference`` is the criterion others are
+    compared with (default: the first).
+    """
+
+    presets: list[str] = ["recist1.1"]
+    variants: list[dict[str, Any]] = []
+    grids: list[dict[str, Any]] = []
+    reference: str | None = None
+
+    _lists = field_validator("presets", mode="before")(_as_list)
+
+
+class EndpointsConfig(_Section):
+    """Endpoints, censoring scheme, cut-off and time origin; BOR confirmation."""
+
+    names: list[Literal["PFS", "OS", "TTP", "TTF", "DoR", "TTNT", "PFS2"]] = ["PFS", "OS"]
+    censoring: Literal["fda2018", "ema_itt", "admiralonco"] = "fda2018"
+    modality_schedules: dict[str, list[ScheduleStep]] = {}
+    cutoff_date: dt.date | None = None
+    origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
+    confirm_response: bool | None = None
+
+    _lists = field_validator("names", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _valid_scheme(self) -> EndpointsConfig:
+        self.scheme()
+        return self
+
+    def scheme(self) -> CensoringScheme:
+        """The censoring scheme: the named one, with the modality schedules given here.
+
+        Examples
+        --------
+        >>> cfg = EndpointsConfig(
+        ...     modality_schedules={"SST-PET": [{"from_day": 0, "interval_days": 336}]}
+        ... )
+        >>> cfg.scheme().schedule_for(["SST-PET"])[0].interval_days
+        336
+        """
+        base = SCHEMES[self.censoring]
+        if not self.modality_schedules:
+            return base
+        own = {m: tuple(steps) for m, steps in self.modality_schedules.items()}
+        return CensoringScheme.model_validate(
+            base.model_dump() | {"modality_schedules": base.modality_schedules | own}
+        )
+
+
+class KMConfig(_Section):
+    """Kaplan–Meier curves of each endpoint (one per criterion when it depends on one), on each
+    patient's first analysed line (``lines = "first"``) or on every analysed line."""
+
+    enabled: bool = True
+    endpoints: list[str] = ["PFS", "OS"]
+    lines: Literal["first", "all"] = "first"
+    conf_type: Literal["log", "log-log", "plain"] = "log"
+    risk_times_months: list[float] = [0, 12, 24, 36, 48, 60]
+
+    _lists = field_validator("endpoints", "risk_times_months", mode="before")(_as_list)
+
+
+class CoxConfig(_Section):
+    """Cox model of an outcome on baseline covariates (patient columns)."""
+
+    enabled: bool = False
+    outcome: str = "OS"
+    covariates: list[str] = []
+    strata: list[str] = []
+    ties: Literal["efron", "breslow"] = "efron"
+
+    _lists = field_validator("covariates", "strata", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _needs_covariates(self) -> CoxConfig:
+        if self.enabled and not self.covariates:
+            raise ValueError("cox.enabled needs at least one covariate in cox.covariates")
+        return self
+
+
+class LandmarkConfig(_Section):
+    """Landmark analyses: status by a criterion at L months, outcome from L."""
+
+    enabled: bool = True
+    months: list[float] = [6.0]
+    outcome: str = "OS"
+    status: Literal["response", "progression"] = "response"
+
+    _lists = field_validator("months", mode="before")(_as_list)
+
+    @field_validator("months")
+    @classmethod
+    def _positive(cls, v: list[float]) -> list[float]:
+        if any(m <= 0 for m in v):
+            raise ValueError(f"landmark months must be > 0, got {v}")
+        return v
+
+
+class CompareConfig(_Section):
+    """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs."""
+
+    enabled: bool = True
+    outcome: str = "OS"
+    landmark_months: float | None = 6.0
+    time_dependent: bool = False
+    status: Literal["response", "progression"] = "response"
+    horizons_months: list[float] = [24.0, 48.0]
+    n_boot: int = Field(200, ge=0)
+
+    _lists = field_validator("horizons_months", mode="before")(_as_list)
+
+
+class SweepConfig(_Section):
+    """Threshold sweep over a grid of one criterion's fields, with honest inference."""
+
+    enabled: bool = False
+    base: str = "recist1.1"
+    grid: dict[str, list[Any]] = {}
+    outcome: Literal["OS", "PFS"] = "OS"
+    outcome_criterion: str | None = None
+    landmark_months: float | None = 6.0
+    time_dependent: bool = False
+    covariate: Literal["response", "progression"] = "response"
+    metric: Literal["logrank", "lr", "score", "c_index"] = "logrank"
+    n_boot: int = Field(200, ge=0)
+    n_perm: int = Field(1000, ge=0)
+    min_group: float = Field(0.1, ge=0, lt=0.5)
+
+    @model_validator(mode="after")
+    def _needs_grid(self) -> SweepConfig:
+        if self.enabled and not self.grid:
+            raise ValueError(
+                "sweep.enabled needs sweep.grid, e.g. {progression_threshold = [0.1, 0.2]}"
+            )
+        if self.enabled and self.landmark_months is None and not self.time_dependent:
+            raise ValueError(
+                "sweep needs a design: sweep.landmark_months or sweep.time_dependent = true"
+            )
+        return self
+
+    def axes(self) -> dict[str, list[Any]]:
+        """``grid`` with list values of tuple fields as tuples (as the criterion stores them)."""
+        return {k: [_tuple(x) for x in _as_list(v)] for k, v in self.grid.items()}
+
+    def variants(self) -> list[Criterion]:
+        """The variants the sweep evaluates; invalid ones raise ConfigError naming the key.
+
+        Examples
+        --------
+        >>> len(SweepConfig(grid={"progression_threshold": [0.1, 0.2]}).variants())
+        2
+        """
+        try:
+            base = get(self.base)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep.base: {exc}") from None
+        if self.outcome_criterion is not None:
+            try:
+                get(self.outcome_criterion)
+            except ConfigError as exc:
+                raise ConfigError(f"sweep.outcome_criterion: {exc}") from None
+        try:
+            return grid(base, **self.axes())
+        except ConfigError as exc:
+            raise ConfigError(f"sweep.grid: {str(exc).removeprefix('grid: ')}") from None
+
+
+def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
+    """Criteria from a :class:`CriteriaConfig`; invalid fields raise ConfigError naming them."""
+    out = []
+    for i, name in enumerate(cfg.presets):
+        try:
+            out.append(get(name))
+        except ConfigError as exc:
+            raise ConfigError(f"criteria.presets[{i}]: {exc}") from None
+    for i, v in enumerate(cfg.variants):
+        where = f"criteria.variants[{i}]"
+        spec = dict(v)
+        base = spec.pop("base", None)
+        if base is None or "name" not in spec:
+            raise ConfigError(f"{where}: needs 'base' (a preset) and a new 'name'")
+        try:
+            preset = get(base)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        out.append(_replace(preset, where, spec))
+    for i, g in enumerate(cfg.grids):
+        where = f"criteria.grids[{i}]"
+        unknown = sorted(set(g) - {"base", "axes"})
+        if unknown or "base" not in g or not isinstance(g.get("axes"), dict):
+            raise ConfigError(
+                f"{where}: needs 'base' and 'axes' (a table of lists); got keys {sorted(g)}"
+            )
+        axes = {k: [_tuple(x) for x in _as_list(vals)] for k, vals in g["axes"].items()}
+        try:
+            out.extend(grid(g["base"], **axes))
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    names = [c.name for c in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ConfigError(f"criteria: names repeated {dup}; give each variant its own name")
+    if cfg.reference is not None and cfg.reference not in names:
+        raise ConfigError(f"criteria.reference {cfg.reference!r} is not among the criteria {names}")
+    return out
+
+
+_FIELDS = {f.name for f in fields(Criterion)}
+
+
+def _replace(base: Criterion, where: str, spec: dict[str, Any]) -> Criterion:
+    unknown = sorted(set(spec) - _FIELDS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown criterion field(s) {unknown}")
+    try:
+        return replace(base, **{k: _tuple(v) for k, v in spec.items()})
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

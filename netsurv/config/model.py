@@ -1,0 +1,94 @@
+"""The whole analysis config: :class:`Config`, one field per section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import PrivateAttr, model_validator
+
+from netsurv.config._base import _Section
+from netsurv.config.analysis import (
+    CompareConfig,
+    CoxConfig,
+    CriteriaConfig,
+    EndpointsConfig,
+    KMConfig,
+    LandmarkConfig,
+    SweepConfig,
+    build_criteria,
+)
+from netsurv.config.data import CohortFilter, DataConfig
+from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
+from netsurv.criteria import Criterion
+from netsurv.errors import ConfigError
+
+
+class Config(_Section):
+    """A whole analysis.  Every section is optional; see ``analyses/*.toml`` for examples."""
+
+    run: RunConfig = RunConfig()
+    data: DataConfig = DataConfig()
+    cohort: CohortFilter = CohortFilter()
+    criteria: CriteriaConfig = CriteriaConfig()
+    endpoints: EndpointsConfig = EndpointsConfig()
+    km: KMConfig = KMConfig()
+    cox: CoxConfig = CoxConfig()
+    landmark: LandmarkConfig = LandmarkConfig()
+    compare: CompareConfig = CompareConfig()
+    sweep: SweepConfig = SweepConfig()
+    figures: FiguresConfig = FiguresConfig()
+    report: ReportConfig = ReportConfig()
+    base_dir: Path = Path(".")
+    _file: Path | None = PrivateAttr(None)
+
+    @property
+    def file(self) -> Path | None:
+        """The TOML file the config was read from (None for a config made in code)."""
+        return self._file
+
+    def resolve(self, path: Path | str) -> Path:
+        """A path from the config, relative to the config file's folder."""
+        p = Path(path)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def output_dir(self) -> Path:
+        """``run.output`` (relative to the config file), default ``outputs/<name>`` here."""
+        if self.run.output is None:
+            return Path("outputs") / self.run.name
+        return self.resolve(self.run.output)
+
+    def build_criteria(self) -> list[Criterion]:
+        """The criteria the config names: presets, then variants, then grids."""
+        return build_criteria(self.criteria)
+
+    @model_validator(mode="after")
+    def _criteria_and_references(self) -> Config:
+        """Criteria, variants and grids are built (and the sweep's), and the endpoints the
+        analyses name are derived, when the config is read: a run fails before it reads data."""
+        problems = []
+        try:
+            if not build_criteria(self.criteria):
+                problems.append("criteria: none given (criteria.presets, variants or grids)")
+        except ConfigError as exc:
+            problems.append(str(exc))
+        if self.sweep.enabled or self.sweep.grid:
+            try:
+                self.sweep.variants()
+            except ConfigError as exc:
+                problems.append(str(exc))
+        names = set(self.endpoints.names)
+        wanted = {
+            "km.endpoints": self.km.endpoints if self.km.enabled else [],
+            "cox.outcome": [self.cox.outcome] if self.cox.enabled else [],
+            "landmark.outcome": [self.landmark.outcome] if self.landmark.enabled else [],
+            "compare.outcome": [self.compare.outcome] if self.compare.enabled else [],
+        }
+        for key, endpoints in wanted.items():
+            missing = [e for e in endpoints if e not in names]
+            if missing:
+                problems.append(
+                    f"{key}: {missing} not among endpoints.names {self.endpoints.names}"
+                )
+        if problems:
+            raise ValueError("\n  ".join(problems))
+        return self

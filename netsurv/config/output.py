@@ -1,0 +1,42 @@
+"""Config sections of what a run writes and where: ``[run]``, ``[figures]`` and ``[report]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from netsurv.config._base import _as_list, _Section
+
+FigureName = Literal["km", "forest", "heatmap", "waterfall", "spider", "swimmer"]
+ALL_FIGURES: tuple[FigureName, ...] = ("km", "forest", "heatmap", "waterfall", "spider", "swimmer")
+
+
+class RunConfig(_Section):
+    """Name, seed, output folder and parallel backend of a run."""
+
+    name: str = Field("analysis", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    seed: int = Field(1, ge=0)
+    output: Path | None = None
+    backend: Literal["none", "processes"] = "none"
+    n_jobs: int = Field(2, ge=1)
+
+
+class FiguresConfig(_Section):
+    """Which figures, in which formats and style."""
+
+    include: list[FigureName] = list(ALL_FIGURES)
+    formats: list[Literal["png", "pdf", "svg"]] = ["png", "pdf"]
+    style: Literal["paper", "none"] = "paper"
+    dpi: int = Field(150, ge=50, le=1200)
+    max_patients: int = Field(40, ge=1)
+
+    _lists = field_validator("include", "formats", mode="before")(_as_list)
+
+
+class ReportConfig(_Section):
+    """The HTML report built by executing the report notebook with the run's parameters."""
+
+    enabled: bool = True
+    notebook: Path | None = None
