@@ -245,7 +245,13 @@ def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def newton_raphson(
-    rs: RiskSets, x: np.ndarray, *, efron: bool, names: list[str], max_iter: int = MAX_ITER
+    rs: RiskSets,
+    x: np.ndarray,
+    *,
+    efron: bool,
+    names: list[str],
+    max_iter: int = MAX_ITER,
+    warn: bool = True,
 ) -> NewtonResult:
     """Maximise the partial likelihood from beta = 0 to the exact root of the score.
 
@@ -296,11 +302,14 @@ def newton_raphson(
     infinite = np.zeros(p, dtype=bool)
     if not converged:
         infinite = np.abs(step) > 1e-6 * (1 + np.abs(beta))
+    if not converged and warn:
         which = [nm for nm, inf in zip(names, infinite, strict=True) if inf] or names
         warnings.warn(
             f"Cox model: the log-likelihood converged before the coefficient(s) {which} "
-            f"(after {it} iterations); the coefficient(s) may be infinite "
-            "(e.g. a covariate level with no events)",
+            f"(after {it} iterations); the coefficient(s) may be infinite (monotone "
+            "likelihood, e.g. a covariate level with no events), so their hazard ratios are "
+            "not estimable by ordinary maximum likelihood: use penalty='firth' (Firth's "
+            "penalised likelihood) for finite estimates with profile-likelihood CIs",
             CoxConvergenceWarning,
             stacklevel=3,
         )

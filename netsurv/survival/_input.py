@@ -156,11 +156,21 @@ def prepare(
     )
 
 
-def group_codes(values: pd.Series | pd.DataFrame) -> tuple[np.ndarray, list[Any]]:
+def group_codes(
+    values: pd.Series | pd.DataFrame, *, r_labels: bool = False
+) -> tuple[np.ndarray, list[Any]]:
     """Integer codes 0..k-1 for the groups (one column, or combinations of several columns).
 
     Groups are ordered as a categorical column's categories, else sorted (R's factor order);
-    a combination of several columns is labelled ``"a, b"`` in the order of the columns.
+    a combination of several columns is labelled ``"a, b"`` in the order of the columns, or
+    with ``r_labels`` as R's strata ``"col1=a, col2=b"`` (first column varying slowest).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": [1, 2, 1], "grade": ["G2", "G1", "G1"]})
+    >>> group_codes(df, r_labels=True)
+    (array([1, 2, 0]), ['sex=1, grade=G1', 'sex=1, grade=G2', 'sex=2, grade=G1'])
     """
     if isinstance(values, pd.DataFrame):
         if values.shape[1] == 1:
@@ -174,8 +184,9 @@ def group_codes(values: pd.Series | pd.DataFrame) -> tuple[np.ndarray, list[Any]
         for u in uniq:
             pieces = []
             rem = int(u)
-            for _, levels in reversed(parts):
-                pieces.append(str(levels[rem % len(levels)]))
+            for col, (_, levels) in zip(reversed(values.columns), reversed(parts), strict=True):
+                text = _r_text(levels[rem % len(levels)])
+                pieces.append(f"{col}={text}" if r_labels else text)
                 rem //= len(levels)
             labels.append(", ".join(reversed(pieces)))
         return inv.astype(np.int64), labels
@@ -188,6 +199,13 @@ def group_codes(values: pd.Series | pd.DataFrame) -> tuple[np.ndarray, list[Any]
         levels = sorted(pd.unique(values), key=str)
     lookup = {v: i for i, v in enumerate(levels)}
     return values.map(lookup).to_numpy(dtype=np.int64), [_plain(v) for v in levels]
+
+
+def _r_text(value: Any) -> str:
+    """A level as R prints it in a label (whole floats without ``.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _plain(value: Any) -> Any:

@@ -2,7 +2,9 @@
 
 The fit is netsurv's own Newton–Raphson (see :mod:`netsurv.survival._coxfit`): Efron or
 Breslow ties, strata, case weights, counting-process (start, stop] rows, and the robust
-(sandwich) variance, iterated to the exact root of the score equations.  lifelines' default
+(sandwich) variance, iterated to the exact root of the score equations; Firth's penalised
+likelihood (:mod:`netsurv.survival._firth`) and model formulas with categorical terms
+(:mod:`netsurv.survival.formula`) on the same core.  lifelines' default
 tolerance stops earlier (on the reference datasets in ``tests/reference`` its coefficients differ
 from R's by up to ~4e-6 relative; R's own by ~2e-9 from the root) and it has no Breslow option.
 """
@@ -23,15 +25,20 @@ from netsurv.survival._concordance import harrell_c
 from netsurv.survival._coxfit import (
     RiskSets,
     build_risk_sets,
+    derivatives,
     newton_raphson,
     score_residuals,
 )
+from netsurv.survival._firth import firth_inference
 from netsurv.survival._input import as_list, group_codes, numeric_column, prepare
+from netsurv.survival.formula import design_matrix, empty_levels, formula_variables
 
 if TYPE_CHECKING:
     from netsurv.survival.zph import CoxZphResult
 
 Ties = Literal["efron", "breslow"]
+Penalty = Literal["none", "firth"]
+ConfInt = Literal["wald", "profile"]
 COEF_COLUMNS = ["coef", "exp_coef", "se", "robust_se", "z", "p", "lower", "upper"]
 
 
@@ -43,6 +50,7 @@ class CoxDesign:
     risk_sets: RiskSets
     efron: bool
     stratum_labels: list[object]
+    terms: dict[str, list[int]] = field(default_factory=dict)  # term -> its columns of x
 
 
 @dataclass(frozen=True)
@@ -52,23 +60,31 @@ class CoxResult:
     Attributes
     ----------
     coefficients : pandas.DataFrame
-        One row per covariate (index = covariate name): ``coef`` (log hazard ratio),
-        ``exp_coef`` (hazard ratio), ``se`` (model-based, from the inverse information),
-        ``robust_se`` (sandwich; NaN unless ``robust=True``), ``z``, ``p`` (two-sided Wald) and
-        ``lower`` / ``upper``, the CI of the hazard ratio.  With ``robust=True``, z, p and the
-        CI use ``robust_se``, as R's ``summary(coxph(...))``.
+        One row per covariate (index = covariate name, or a formula's column such as
+        ``C(grade)[T.G2]``): ``coef`` (log hazard ratio), ``exp_coef`` (hazard ratio), ``se``
+        (model-based, from the inverse information), ``robust_se`` (sandwich; NaN unless
+        robust), ``z``, ``p`` (two-sided Wald) and ``lower`` / ``upper``, the CI of the hazard
+        ratio.  When robust, z, p and the CI use ``robust_se``, as R's
+        ``summary(coxph(...))``.  With ``penalty="firth"`` and ``conf_int="profile"`` (the
+        default), ``p`` is the penalised likelihood-ratio test of the coefficient and
+        ``lower`` / ``upper`` the profile penalised-likelihood interval (R
+        ``coxphf(pl = TRUE)``'s ``prob``, ``ci.lower``, ``ci.upper``); ``se`` is then
+        ``sqrt(diag(I(β̂)⁻¹))`` at the penalised estimate (coxphf's ``var``).
     variance : pandas.DataFrame
         Variance matrix of the coefficients used for inference (robust when requested).
     variance_model : pandas.DataFrame
         Inverse of the information matrix (R's ``naive.var`` when robust).
     loglik_null, loglik : float
-        Log partial likelihood at beta = 0 and at the estimate.
+        Log partial likelihood at beta = 0 and at the estimate; with ``penalty="firth"`` the
+        penalised ``l(β) + ½ log|I(β)|`` (coxphf reports it for covariates divided by their
+        SDs, which shifts both values by ``Σ log sd``; differences are the same).
     tests : pandas.DataFrame
         Index ``likelihood_ratio``, ``wald``, ``score`` (the log-rank test for one binary
-        covariate) and ``robust_score`` (NaN unless robust), columns ``statistic``, ``df``,
-        ``p_value`` — R's ``summary`` lines.
+        covariate; always the ordinary score test at beta = 0) and ``robust_score`` (NaN
+        unless robust), columns ``statistic``, ``df``, ``p_value`` — R's ``summary`` lines.
+        With Firth the likelihood ratio is penalised (coxphf's global test).
     aic : float
-        ``-2 loglik + 2 p``.
+        ``-2 loglik + 2 p`` (penalised log-likelihood with Firth).
     concordance, concordance_se : float
         Harrell's C of the linear predictor and its standard error as R's ``coxph`` reports
         them (``fit$concordance``: pairs within strata, tied predictors count one half, events
@@ -89,6 +105,12 @@ class CoxResult:
         Stratification columns.
     robust : bool
         Whether the sandwich variance is used.
+    penalty : str
+        ``"none"`` or ``"firth"``.
+    conf_int : str
+        How ``lower`` / ``upper`` (and ``p``) were computed: ``"wald"`` or ``"profile"``.
+    formula : str or None
+        The formula, when the model was given one.
     """
 
     coefficients: pd.DataFrame
@@ -111,6 +133,9 @@ class CoxResult:
     strata: list[str]
     robust: bool
     design: CoxDesign = field(repr=False, compare=False)
+    penalty: str = "none"
+    conf_int: str = "wald"
+    formula: str | None = None
 
     @property
     def hazard_ratios(self) -> pd.Series:
@@ -123,10 +148,22 @@ class CoxResult:
 
         return cox_zph(self, transform=transform)
 
+    def term_tests(self) -> pd.DataFrame:
+        """Joint tests of each term's columns; see :func:`netsurv.survival.term_tests`."""
+        from netsurv.survival.anova import term_tests
+
+        return term_tests(self)
+
+    def anova(self) -> pd.DataFrame:
+        """Terms added sequentially (R ``anova(fit)``); see :func:`netsurv.survival.anova`."""
+        from netsurv.survival.anova import anova
+
+        return anova(self)
+
 
 def _check_covariates(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:
     if not covariates:
-        raise ConfigError("covariates must name at least one column")
+        raise ConfigError("covariates must name at least one column (or give formula='1')")
     dup = sorted({c for c in covariates if covariates.count(c) > 1})
     if dup:
         raise ConfigError(f"covariate(s) {dup} listed more than once")
@@ -135,50 +172,63 @@ def _check_covariates(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:
     bad = ~np.isfinite(x).all(axis=0)
     if bad.any():
         raise ConfigError(f"covariate(s) {np.array(covariates)[bad].tolist()} have infinite values")
-    const = np.ptp(x, axis=0) == 0
+    return x
+
+
+def _check_constant(x: np.ndarray, names: list[str]) -> None:
+    const = np.ptp(x, axis=0) == 0 if x.size else np.zeros(x.shape[1], dtype=bool)
     if const.any():
         raise ConfigError(
-            f"covariate(s) {np.array(covariates)[const].tolist()} are constant in the rows used"
+            f"covariate(s) {np.array(names)[const].tolist()} are constant in the rows used"
         )
-    return x
 
 
 def cox(
     df: pd.DataFrame,
     *,
-    covariates: Sequence[str],
+    covariates: Sequence[str] | None = None,
     duration_col: str,
     event_col: str,
+    formula: str | None = None,
     strata: str | Sequence[str] | None = None,
     ties: Ties = "efron",
     weights_col: str | None = None,
-    robust: bool = False,
+    robust: bool | None = None,
     start_col: str | None = None,
     cluster_col: str | None = None,
     conf_level: float = 0.95,
+    penalty: Penalty = "none",
+    conf_int: ConfInt | None = None,
 ) -> CoxResult:
-    """Fit a Cox proportional-hazards model (R ``coxph``).
+    """Fit a Cox proportional-hazards model (R ``coxph``; with Firth's penalty R ``coxphf``).
 
     Parameters
     ----------
     df
         One row per subject, or per (start, stop] interval with ``start_col``.
     covariates
-        Numeric covariate columns (0/1 indicators for categories; non-numeric columns raise a
-        ``ValueError`` naming the column).
+        Numeric covariate columns (0/1 indicators for categories); or give ``formula``.
     duration_col
         Follow-up (stop) time.
     event_col
         0/1 event indicator.
+    formula
+        Right-hand side of a model formula instead of ``covariates``, e.g.
+        ``"age + C(grade) + np.log(ki67_pct)"`` (formulaic; categorical terms get treatment
+        contrasts against their first level, R's default; ``C(grade, contr.treatment("G2"))``
+        sets another reference; ``"1"`` is the null model).  See
+        :mod:`netsurv.survival.formula`.
     strata
         Column(s) whose combinations get separate baseline hazards (R ``strata()``).
     ties
-        ``"efron"`` (R's default) or ``"breslow"``.
+        ``"efron"`` (R's default) or ``"breslow"`` (coxphf's only method).
     weights_col
         Optional case weights (> 0).
     robust
         Use the robust sandwich variance (R ``robust = TRUE``; clusters of one row unless
-        ``cluster_col`` is given).
+        ``cluster_col`` is given).  Default (None): robust when ``cluster_col`` is given or a
+        case weight is not an integer, as R's survival 3.x decides (sampling weights need the
+        sandwich; integer weights are taken as frequencies).  Not available with Firth.
     start_col
         Entry time for counting-process rows (R ``Surv(start, stop, event)``), e.g. for
         time-dependent covariates.
@@ -187,11 +237,19 @@ def cox(
         ``cluster(id)``); implies ``robust=True``.
     conf_level
         Level of the hazard-ratio CIs.
+    penalty
+        ``"none"`` (maximum partial likelihood) or ``"firth"``: Firth's penalised likelihood
+        ``l(β) + ½ log|I(β)|`` (Heinze & Schemper 2001), finite when the ordinary estimate
+        runs off to infinity (a group without events: monotone likelihood).
+    conf_int
+        ``"wald"`` or ``"profile"`` (penalised profile likelihood, with penalised
+        likelihood-ratio p-values; Firth only).  Default: profile with Firth, else Wald.
 
     Returns
     -------
     CoxResult
-        Coefficients, tests, log-likelihoods, AIC, concordance; ``.zph()`` for the PH check.
+        Coefficients, tests, log-likelihoods, AIC, concordance; ``.zph()`` for the PH check,
+        ``.term_tests()`` and ``.anova()`` for per-term tests.
 
     Notes
     -----
@@ -201,8 +259,12 @@ def cox(
     in log-likelihood of 1e-9, typically 1e-7–1e-9 short of the root in beta, which is why
     coefficients are compared with R at 1e-6 while log-likelihoods agree to ~1e-12.  If the
     maximum is at infinity (e.g. a group without events) ``converged`` is False, a
-    :class:`CoxConvergenceWarning` is issued (R: "coefficient may be infinite") and the
-    likelihood-ratio test is still valid.
+    :class:`CoxConvergenceWarning` names the coefficient(s) and suggests ``penalty="firth"``
+    (R: "coefficient may be infinite"); the likelihood-ratio test is still valid.  With a
+    formula, a categorical level without events is refused (``ConfigError``) unless
+    ``penalty="firth"``.  Firth with Efron ties, strata, weights or (start, stop] rows
+    penalises that likelihood the same way (coxphf itself has Breslow ties only and no
+    strata or weights).
 
     Examples
     --------
@@ -214,14 +276,36 @@ def cox(
     np.float64(-1.604667)
     >>> fit.tests.loc["likelihood_ratio", "df"]
     np.int64(1)
+    >>> firth = cox(df, covariates=["resp"], duration_col="t", event_col="e", penalty="firth")
+    >>> firth.conf_int, bool(firth.coefficients.loc["resp", "coef"] > -1.604667)
+    ('profile', True)
     """
     if ties not in ("efron", "breslow"):
         raise ConfigError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-    cov = list(covariates) if not isinstance(covariates, str) else [covariates]
+    if penalty not in ("none", "firth"):
+        raise ConfigError(f"penalty must be 'none' or 'firth', got {penalty!r}")
+    firth = penalty == "firth"
+    ci = conf_int or ("profile" if firth else "wald")
+    if ci not in ("wald", "profile") or (ci == "profile" and not firth):
+        raise ConfigError(
+            f"conf_int must be 'wald' (or 'profile' with penalty='firth'), got {conf_int!r}"
+        )
+    if firth and (robust or cluster_col is not None):
+        raise ConfigError(
+            "penalty='firth' has no robust (sandwich) variance: drop robust / cluster_col"
+        )
+    if (covariates is None) == (formula is None):
+        raise ConfigError("give either covariates (a list of columns) or formula, not both")
     strata_cols = as_list(strata)
-    clash = [c for c in strata_cols if c in cov]
+    if formula is not None:
+        if not isinstance(df, pd.DataFrame):
+            raise ConfigError(f"expected a pandas DataFrame, got {type(df).__name__}")
+        used = formula_variables(formula, df.columns)
+    else:
+        used = list(covariates) if not isinstance(covariates, str) else [covariates]
+    clash = [c for c in strata_cols if c in used]
     if clash:
         raise ConfigError(f"column(s) {clash} are both covariates and strata")
     prep = prepare(
@@ -230,29 +314,58 @@ def cox(
         event_col=event_col,
         weights_col=weights_col,
         start_col=start_col,
-        other_cols=[*cov, *strata_cols, *([cluster_col] if cluster_col else [])],
+        other_cols=[*used, *strata_cols, *([cluster_col] if cluster_col else [])],
     )
-    x_raw = _check_covariates(prep.frame, cov)
     if not prep.event.any():
         raise ConfigError(f"event column {event_col!r} has no events in the rows used")
+    if formula is not None:
+        design = design_matrix(prep.frame, formula)
+        x_raw, cov, terms = design.x, design.columns, design.terms
+        empty = [] if firth else empty_levels(design, prep.event)
+        if empty:
+            raise ConfigError(
+                f"formula {formula!r}: level(s) {empty} have no events, so their hazard "
+                "ratios are 0 or infinite (monotone likelihood); use penalty='firth', or merge "
+                "the level with another"
+            )
+    else:
+        x_raw, cov = _check_covariates(prep.frame, used), used
+        terms = {c: [i] for i, c in enumerate(cov)}
+    _check_constant(x_raw, cov)
     if strata_cols:
         s_codes, s_labels = group_codes(prep.frame[strata_cols])
     else:
         s_codes, s_labels = np.zeros(prep.time.size, dtype=np.int64), ["all"]
+    if robust is None:
+        robust = cluster_col is not None or (
+            not firth and bool(np.any(prep.weights != np.floor(prep.weights)))
+        )
     robust = robust or cluster_col is not None
-    x = x_raw - x_raw.mean(axis=0)
+    p = len(cov)
+    x = x_raw - x_raw.mean(axis=0) if p else x_raw
     efron = ties == "efron"
     rs = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, start=prep.start)
-    fit = newton_raphson(rs, x, efron=efron, names=cov)
-    p = len(cov)
-    beta = fit.beta
-    var_model = _inv(fit.information)
+    lower = upper = p_values = None
+    if firth and p:
+        ff = firth_inference(rs, x, efron=efron, conf_level=conf_level, profile=ci == "profile")
+        beta, information, loglik, loglik_null = ff.beta, ff.information, ff.loglik, ff.loglik_null
+        converged, iterations, score_now = ff.converged, ff.iterations, ff.score
+        lower, upper, p_values = ff.lower, ff.upper, ff.p_values
+        null_d = derivatives(rs, x, np.zeros(p), efron=efron)
+        score_null, information_null = null_d.score, null_d.information
+    else:
+        fit = newton_raphson(rs, x, efron=efron, names=cov)
+        beta, information = fit.beta, fit.information
+        loglik, loglik_null = fit.loglik, fit.loglik_null
+        converged, iterations, score_now = fit.converged, fit.iterations, fit.score
+        score_null, information_null = fit.score_null, fit.information_null
+    var_model = _inv(information)
     var = var_model
     robust_score = float("nan")
     cluster = None
     if cluster_col is not None:
         _, cluster = np.unique(prep.frame[cluster_col].to_numpy(), return_inverse=True)
-    if robust:
+    if robust and p:
         w = prep.weights[:, None]
         dfbeta = w * score_residuals(rs, x, beta, efron=efron) @ var_model
         resid0 = w * score_residuals(rs, x, np.zeros(p), efron=efron)
@@ -275,21 +388,21 @@ def cox(
                 "se": se_model,
                 "robust_se": se_used if robust else np.full(p, np.nan),
                 "z": z,
-                "p": 2 * norm.sf(np.abs(z)),
-                "lower": np.exp(beta - z_crit * se_used),
-                "upper": np.exp(beta + z_crit * se_used),
+                "p": 2 * norm.sf(np.abs(z)) if p_values is None else p_values,
+                "lower": np.exp(beta - z_crit * se_used if lower is None else lower),
+                "upper": np.exp(beta + z_crit * se_used if upper is None else upper),
             },
             index=pd.Index(cov, name="covariate"),
         )
-    lr = 2 * (fit.loglik - fit.loglik_null)
-    wald = float(beta @ _solve_psd(var, beta))
-    score = float(fit.score_null @ _solve_psd(fit.information_null, fit.score_null))
+    lr = 2 * (loglik - loglik_null)
+    wald = float(beta @ _solve_psd(var, beta)) if p else 0.0
+    score = float(score_null @ _solve_psd(information_null, score_null)) if p else 0.0
     stats = {"likelihood_ratio": lr, "wald": wald, "score": score, "robust_score": robust_score}
     tests = pd.DataFrame(
         {
             "statistic": list(stats.values()),
             "df": np.full(4, p, dtype=np.int64),
-            "p_value": [float(chi2_dist.sf(s, p)) for s in stats.values()],
+            "p_value": [float(chi2_dist.sf(s, p)) if p else float("nan") for s in stats.values()],
         },
         index=pd.Index(list(stats), name="test"),
     )
@@ -316,10 +429,10 @@ def cox(
         coefficients=coefficients[COEF_COLUMNS],
         variance=pd.DataFrame(var, index=cov, columns=cov),
         variance_model=pd.DataFrame(var_model, index=cov, columns=cov),
-        loglik_null=fit.loglik_null,
-        loglik=fit.loglik,
+        loglik_null=loglik_null,
+        loglik=loglik,
         tests=tests,
-        aic=-2 * fit.loglik + 2 * p,
+        aic=-2 * loglik + 2 * p,
         concordance=conc.concordance,
         concordance_se=conc.std,
         concordance_counts=counts,
@@ -327,12 +440,17 @@ def cox(
         events=int(prep.event.sum()),
         n_dropped=prep.n_dropped,
         ties=ties,
-        converged=fit.converged,
-        iterations=fit.iterations,
-        max_abs_score=float(np.max(np.abs(fit.score))),
+        converged=converged,
+        iterations=iterations,
+        max_abs_score=float(np.max(np.abs(score_now))) if p else 0.0,
         strata=strata_cols,
         robust=robust,
-        design=CoxDesign(x=x, risk_sets=rs, efron=efron, stratum_labels=list(s_labels)),
+        design=CoxDesign(
+            x=x, risk_sets=rs, efron=efron, stratum_labels=list(s_labels), terms=terms
+        ),
+        penalty=penalty,
+        conf_int=ci,
+        formula=formula,
     )
 
 

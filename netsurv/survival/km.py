@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from netsurv.errors import ConfigError
-from netsurv.survival._input import group_codes, prepare
+from netsurv.survival._input import as_list, group_codes, prepare
 
 ConfType = Literal["log", "log-log", "plain"]
 CONF_TYPES = ("log", "log-log", "plain")
@@ -119,18 +119,23 @@ class KaplanMeierResult:
         ``"log"``, ``"log-log"`` or ``"plain"``.
     conf_level : float
         Confidence level of all intervals.
-    by : str or None
-        The grouping column, ``None`` for a single curve (``group`` is then ``"all"``).
+    by : str, list of str or None
+        The grouping column(s), ``None`` for a single curve (``group`` is then ``"all"``).
+        With several columns the groups are their combinations present in the data, labelled
+        as R's ``names(fit$strata)`` (``"sex=1, grade=G2"``; first column varying slowest).
     n_dropped : int
         Rows dropped because a used column was missing.
+    robust : bool
+        Whether ``std_err`` and the limits use the robust (infinitesimal jackknife) variance.
     """
 
     table: pd.DataFrame
     medians: pd.DataFrame
     conf_type: str
     conf_level: float
-    by: str | None
+    by: str | list[str] | None
     n_dropped: int
+    robust: bool = False
 
     @property
     def groups(self) -> list[object]:
@@ -308,10 +313,11 @@ def kaplan_meier(
     *,
     duration_col: str,
     event_col: str,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     conf_type: ConfType = "log",
     conf_level: float = 0.95,
     weights_col: str | None = None,
+    robust: bool | None = None,
 ) -> KaplanMeierResult:
     """Kaplan–Meier survival curves with R ``survfit``'s confidence intervals and medians.
 
@@ -324,7 +330,9 @@ def kaplan_meier(
     event_col
         1 (or True) for an event, 0 for censoring.
     by
-        Optional grouping column: one curve per value (sorted, or in category order).
+        Optional grouping column(s): one curve per value (sorted, or in category order), or
+        per combination of several columns present in the data, labelled as R's
+        ``survfit(Surv(t, e) ~ a + b)`` strata (``"a=1, b=x"``).
     conf_type
         Transform for the pointwise confidence interval: ``"log"`` (R's default,
         ``exp(log S ± z·se)``), ``"log-log"`` or ``"plain"`` (``S ± z·se·S``, clipped to [0, 1]).
@@ -334,9 +342,15 @@ def kaplan_meier(
     conf_level
         Confidence level (0.95).
     weights_col
-        Optional case weights: weighted counts, and Greenwood's variance on the weighted
-        counts (R ``survfit(..., weights = w, robust = FALSE)``; R's default for non-integer
-        weights is a robust (infinitesimal jackknife) variance instead).
+        Optional case weights: weighted counts.
+    robust
+        Variance of the curve: Greenwood's on the (weighted) counts (False), or the robust
+        infinitesimal-jackknife variance ``Σ_i (w_i ∂S(t)/∂w_i)²`` (True; R
+        ``survfit(..., robust = TRUE)``, ``std.err`` then on the survival scale).  Default
+        (None): robust when some case weight is not an integer, as R's survival 3.x decides
+        (integer weights are taken as frequencies, others as sampling weights).  Medians'
+        CIs follow from the bands; the RMST's standard error stays Greenwood's, as R's
+        ``print(fit, rmean = )``.
 
     Returns
     -------
@@ -367,19 +381,22 @@ def kaplan_meier(
         raise ConfigError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    by_cols = as_list(by)
     prep = prepare(
         df,
         duration_col=duration_col,
         event_col=event_col,
         weights_col=weights_col,
-        other_cols=[by] if by is not None else [],
+        other_cols=by_cols,
     )
-    if by is None:
+    if not by_cols:
         codes = np.zeros(len(prep.time), dtype=np.int64)
         labels: list[object] = ["all"]
     else:
-        codes, labels = group_codes(prep.frame[by])
+        codes, labels = group_codes(prep.frame[by_cols], r_labels=True)
     weighted = weights_col is not None
+    if robust is None:
+        robust = bool(np.any(prep.weights != np.floor(prep.weights)))
     tables = []
     medians = []
     for k, label in enumerate(labels):
@@ -392,7 +409,8 @@ def kaplan_meier(
         with np.errstate(invalid="ignore", divide="ignore"):
             surv = np.cumprod(1.0 - n_event / n_risk)
             term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-            se_log = np.sqrt(np.cumsum(term))
+            cum = np.cumsum(term)
+            se_log = np.sqrt(_jackknife_var(cum, inv, event, w, n_risk - n_event) if robust else cum)
             std_err = surv * se_log
         lower, upper = confidence_limits(surv, se_log, conf_type=conf_type, conf_level=conf_level)
         counts = {"n_risk": n_risk, "n_event": n_event, "n_censor": n_censor}
@@ -427,6 +445,27 @@ def kaplan_meier(
         medians=pd.DataFrame(medians),
         conf_type=conf_type,
         conf_level=float(conf_level),
-        by=by,
+        by=by if by is None or isinstance(by, str) else by_cols,
         n_dropped=prep.n_dropped,
+        robust=robust,
     )
+
+
+def _jackknife_var(
+    cum: np.ndarray, inv: np.ndarray, event: np.ndarray, w: np.ndarray, survivors: np.ndarray
+) -> np.ndarray:
+    """Infinitesimal-jackknife variance of log S at each distinct time (R ``robust = TRUE``).
+
+    Subject i's influence on log S(t) is ``H(min(t_i, t)) − δ_i [t_i <= t] / (n_i − d_i)``,
+    ``H(t) = Σ_{t_k <= t} d_k / (n_k (n_k − d_k))``; the variance is ``Σ_i w_i² influence²``,
+    a cumulative sum over the subjects already out plus ``H(t)² Σ w_i²`` over those still at
+    risk after t.
+    """
+    nt = cum.size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = cum[inv] - np.where(event, 1.0 / survivors[inv], 0.0)
+    w2 = w * w
+    out = np.cumsum(np.bincount(inv, weights=w2 * b * b, minlength=nt))
+    later = np.cumsum(np.bincount(inv, weights=w2, minlength=nt)[::-1])[::-1]
+    later = np.append(later[1:], 0.0)
+    return out + cum**2 * later

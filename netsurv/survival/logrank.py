@@ -83,7 +83,7 @@ def _observed_expected(
 def logrank(
     df: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     duration_col: str,
     event_col: str,
     strata: str | Sequence[str] | None = None,
@@ -98,7 +98,9 @@ def logrank(
     df
         One row per subject.
     by
-        Grouping column (two or more groups).
+        Grouping column (two or more groups), or several columns whose combinations present
+        in the data are the groups, labelled as R's ``survdiff(Surv(t, e) ~ a + b)``
+        (``"a=1, b=x"``).
     duration_col, event_col
         Follow-up time and 0/1 event indicator.
     strata
@@ -143,17 +145,20 @@ def logrank(
     1     b  4       3.0
     """
     strata_cols = as_list(strata)
+    by_cols = as_list(by)
+    if not by_cols:
+        raise ConfigError("by must name at least one grouping column")
     prep = prepare(
         df,
         duration_col=duration_col,
         event_col=event_col,
         weights_col=weights_col,
-        other_cols=[by, *strata_cols],
+        other_cols=[*by_cols, *strata_cols],
     )
-    codes, labels = group_codes(prep.frame[by])
+    codes, labels = group_codes(prep.frame[by_cols], r_labels=True)
     k = len(labels)
     if k < 2:
-        raise ConfigError(f"column {by!r} has {k} group after dropping missing values; need >= 2")
+        raise ConfigError(f"by {by!r} has {k} group after dropping missing values; need >= 2")
     if strata_cols:
         s_codes, s_labels = group_codes(prep.frame[strata_cols])
     else:
@@ -178,7 +183,7 @@ def logrank(
             if missing:
                 raise ConfigError(f"scores has no value for group(s) {missing} of column {by!r}")
             score_arr = np.array([float(scores[g]) for g in labels])
-        elif pd.api.types.is_numeric_dtype(prep.frame[by]):
+        elif len(by_cols) == 1 and pd.api.types.is_numeric_dtype(prep.frame[by_cols[0]]):
             score_arr = np.array(labels, dtype=float)
         else:
             score_arr = np.arange(1.0, k + 1)

@@ -23,7 +23,8 @@ class CoxZphResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        Index: the covariates and ``GLOBAL``; columns ``chisq``, ``df``, ``p`` (R's
+        Index: the terms (each covariate, or each formula term with all its columns tested
+        jointly, R's ``terms = TRUE``) and ``GLOBAL``; columns ``chisq``, ``df``, ``p`` (R's
         ``cox.zph(fit)$table``).
     residuals : pandas.DataFrame
         One row per event: ``time``, ``transformed_time`` (R's ``x``), ``stratum``, and the
@@ -113,15 +114,16 @@ def cox_zph(fit: CoxResult, *, transform: str = "km") -> CoxZphResult:
     imat = np.block([[i11, i12], [i12.T, i22]])
     u2 = g_t @ d.group_score
     u = np.concatenate([np.zeros(p), u2])
-    chisq = np.empty(p + 1)
-    for j in range(p):
-        kk = np.r_[np.arange(p), p + j]
-        chisq[j] = u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk])
-    chisq[p] = u @ np.linalg.solve(imat, u)
-    df = np.append(np.ones(p, dtype=np.int64), p)
+    terms = des.terms or {nm: [j] for j, nm in enumerate(names)}
+    chisq = np.empty(len(terms) + 1)
+    for k_term, cols in enumerate(terms.values()):
+        kk = np.r_[np.arange(p), p + np.asarray(cols)]
+        chisq[k_term] = u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk])
+    chisq[-1] = u @ np.linalg.solve(imat, u)
+    df = np.array([*(len(c) for c in terms.values()), p], dtype=np.int64)
     table = pd.DataFrame(
         {"chisq": chisq, "df": df, "p": chi2_dist.sf(chisq, df)},
-        index=pd.Index([*names, "GLOBAL"], name="term"),
+        index=pd.Index([*terms, "GLOBAL"], name="term"),
     )
 
     # scaled Schoenfeld residuals, R's algorithm (per-stratum "used" counts)

@@ -35,26 +35,34 @@ bq <- function(x) paste0("`", x, "`")
 
 # ---------------------------------------------------------------------------------------------
 # Kaplan-Meier: survfit (three conf.types), print table with rmean, summary at given times
+# robust = NA: R's default (robust for non-integer weights; the args record what R chose)
 km_case <- function(name, data, duration, event, by = NULL, weights = NULL, conf_type = "log",
-                    tau, times) {
+                    tau, times, robust = FALSE) {
   d <- datasets[[data]]
-  rhs <- if (is.null(by)) "1" else bq(by)
+  rhs <- if (is.null(by)) "1" else paste(bq(by), collapse = " + ")
   used <- c(duration, event, by, weights)
   d <- d[complete.cases(d[, used, drop = FALSE]), , drop = FALSE]
   f <- surv_formula(duration, event, rhs)
   fit <- if (is.null(weights)) {
     survfit(f, data = d, conf.type = conf_type)
+  } else if (is.na(robust)) {
+    d$.w <- d[[weights]]
+    survfit(f, data = d, weights = .w, conf.type = conf_type)
   } else {
     d$.w <- d[[weights]]
-    survfit(f, data = d, weights = .w, conf.type = conf_type, robust = FALSE)
+    survfit(f, data = d, weights = .w, conf.type = conf_type, robust = robust)
   }
-  groups <- if (is.null(fit$strata)) "all" else sub("^[^=]*=", "", names(fit$strata))
+  if (is.na(robust)) robust <- any(d[[weights]] != floor(d[[weights]]))
+  groups <- if (is.null(fit$strata)) "all"
+            else if (length(by) > 1) names(fit$strata) else sub("^[^=]*=", "", names(fit$strata))
+  # fit$std.err is on the cumulative-hazard (log) scale unless robust (fit$logse = FALSE)
+  se_log <- if (isFALSE(fit$logse)) fit$std.err / fit$surv else fit$std.err
   strata_id <- if (is.null(fit$strata)) rep(1L, length(fit$time)) else rep(seq_along(fit$strata), fit$strata)
   curves <- lapply(seq_along(groups), function(k) {
     i <- strata_id == k
     list(group = groups[k], time = I(fit$time[i]), n_risk = I(fit$n.risk[i]),
          n_event = I(fit$n.event[i]), n_censor = I(fit$n.censor[i]), surv = I(fit$surv[i]),
-         std_err_log = I(fit$std.err[i]), lower = I(fit$lower[i]), upper = I(fit$upper[i]))
+         std_err_log = I(se_log[i]), lower = I(fit$lower[i]), upper = I(fit$upper[i]))
   })
   tab <- summary(fit, rmean = tau)$table
   if (!is.matrix(tab)) tab <- t(as.matrix(tab))
@@ -64,13 +72,17 @@ km_case <- function(name, data, duration, event, by = NULL, weights = NULL, conf
                   lower = I(tab[, grep("LCL$", colnames(tab))]),
                   upper = I(tab[, grep("UCL$", colnames(tab))]))
   s <- summary(fit, times = times, extend = TRUE)
-  sgroups <- if (is.null(s$strata)) rep("all", length(s$time)) else sub("^[^=]*=", "", as.character(s$strata))
+  sgroups <- if (is.null(s$strata)) rep("all", length(s$time))
+             else if (length(by) > 1) as.character(s$strata)
+             else sub("^[^=]*=", "", as.character(s$strata))
   at <- list(group = I(sgroups), time = I(s$time), n_risk = I(s$n.risk), n_event = I(s$n.event),
              n_censor = I(s$n.censor), surv = I(s$surv), std_err = I(s$std.err),
              lower = I(s$lower), upper = I(s$upper))
   list(name = name,
-       args = list(data = data, duration_col = duration, event_col = event, by = by,
-                   weights_col = weights, conf_type = conf_type, conf_level = 0.95),
+       args = list(data = data, duration_col = duration, event_col = event,
+                   by = if (length(by) > 1) I(by) else by,
+                   weights_col = weights, conf_type = conf_type, conf_level = 0.95,
+                   robust = robust),
        tau = tau, times = I(times), curves = curves, medians = medians, at = at)
 }
 
@@ -112,6 +124,18 @@ km_cases[[length(km_cases)]] <- within(km_cases[[length(km_cases)]], {
   at$upper <- I(s$upper)
   rm(d, fit, tab, s)
 })
+# R's default variance for non-integer case weights (robust, infinitesimal jackknife), and
+# curves by several columns (R's "a=1, b=x" strata labels)
+km_cases[[length(km_cases) + 1]] <- km_case("ties_weighted_robust_log", "ties", "time", "event",
+  by = "group", weights = "w", conf_type = "log", tau = 11, times = c(0, 3, 8, 12.5), robust = NA)
+km_cases[[length(km_cases) + 1]] <- km_case("ties_weighted_robust_loglog_all", "ties", "time",
+  "event", weights = "w", conf_type = "log-log", tau = 11, times = c(2, 9), robust = NA)
+km_cases[[length(km_cases) + 1]] <- km_case("lung_weighted_robust_sex", "lung", "time", "status",
+  by = "sex", weights = "w", conf_type = "log", tau = 500, times = c(100, 365), robust = NA)
+km_cases[[length(km_cases) + 1]] <- km_case("lung_sex_ecog", "lung", "time", "status",
+  by = c("sex", "ph.ecog"), conf_type = "log", tau = 500, times = c(100, 365))
+km_cases[[length(km_cases) + 1]] <- km_case("ties_group_stratum", "ties", "time", "event",
+  by = c("group", "stratum"), conf_type = "plain", tau = 10, times = c(2, 6))
 write_json_file(km_cases, "km.json")
 
 # ---------------------------------------------------------------------------------------------
@@ -120,17 +144,17 @@ logrank_case <- function(name, data, duration, event, by, strata = NULL, scores 
   d <- datasets[[data]]
   used <- c(duration, event, by, strata)
   d <- d[complete.cases(d[, used, drop = FALSE]), , drop = FALSE]
-  rhs <- bq(by)
+  rhs <- paste(bq(by), collapse = " + ")
   if (!is.null(strata)) rhs <- paste0(rhs, " + strata(", bq(strata), ")")
   sd <- survdiff(surv_formula(duration, event, rhs), data = d)
   obs <- if (is.matrix(sd$obs)) rowSums(sd$obs) else sd$obs
   expd <- if (is.matrix(sd$exp)) rowSums(sd$exp) else sd$exp
-  groups <- sub("^[^=]*=", "", names(sd$n))
+  groups <- if (length(by) > 1) names(sd$n) else sub("^[^=]*=", "", names(sd$n))
   keep <- expd > 0
   df <- sum(keep) - 1
   out <- list(name = name,
-              args = list(data = data, duration_col = duration, event_col = event, by = by,
-                          strata = strata),
+              args = list(data = data, duration_col = duration, event_col = event,
+                          by = if (length(by) > 1) I(by) else by, strata = strata),
               group = I(groups), n = I(as.numeric(sd$n)), observed = I(obs), expected = I(expd),
               var = sd$var, chisq = sd$chisq, df = df,
               p = pchisq(sd$chisq, df, lower.tail = FALSE))
@@ -158,12 +182,16 @@ logrank_cases <- list(
                scores = c(1, 2, 3)),
   logrank_case("rossi_fin_by_race", "rossi", "week", "arrest", "fin", strata = "race"),
   logrank_case("ties_group", "ties", "time", "event", "group", scores = c(1, 2, 3)),
-  logrank_case("ties_group_by_stratum", "ties", "time", "event", "group", strata = "stratum")
+  logrank_case("ties_group_by_stratum", "ties", "time", "event", "group", strata = "stratum"),
+  logrank_case("lung_sex_ecog", "lung", "time", "status", c("sex", "ph.ecog")),
+  logrank_case("ties_group_x2_by_stratum", "ties", "time", "event", c("group", "x2"),
+               strata = "stratum")
 )
 write_json_file(logrank_cases, "logrank.json")
 
 # ---------------------------------------------------------------------------------------------
 # Cox: coxph (efron / breslow, strata, weights, robust, start-stop), tests, concordance, cox.zph
+# robust = NA: R's default (robust for non-integer weights); the args then carry robust = null
 cox_case <- function(name, data, duration, event, covariates, ties = "efron", strata = NULL,
                      weights = NULL, robust = FALSE, cluster = NULL, start = NULL,
                      zph_transforms = c("km"), zph_residuals = FALSE) {
@@ -180,6 +208,7 @@ cox_case <- function(name, data, duration, event, covariates, ties = "efron", st
   if (!is.null(cluster)) d$.cl <- d[[cluster]]
   do_fit <- function() {
     if (!is.null(cluster)) coxph(f, data = d, ties = ties, weights = .w, cluster = .cl)
+    else if (is.na(robust)) coxph(f, data = d, ties = ties, weights = .w)
     else coxph(f, data = d, ties = ties, weights = .w, robust = robust)
   }
   fit <- withCallingHandlers(do_fit(),
@@ -204,7 +233,9 @@ cox_case <- function(name, data, duration, event, covariates, ties = "efron", st
     name = name,
     args = list(data = data, duration_col = duration, event_col = event,
                 covariates = I(covariates), ties = ties, strata = if (is.null(strata)) NULL else I(strata),
-                weights_col = weights, robust = robust || !is.null(cluster), cluster_col = cluster,
+                weights_col = weights,
+                robust = if (is.na(robust)) NULL else robust || !is.null(cluster),
+                cluster_col = cluster,
                 start_col = start),
     n = fit$n, events = fit$nevent, n_dropped = n_all - fit$n,
     coef = I(unname(coef(fit))), var = unname(fit$var),
@@ -256,6 +287,10 @@ cox_cases <- list(
            start = "start", cluster = "id"),
   cox_case("stanford_strata_surgery", "stanford", "stop", "event", c("age", "year", "transplant"),
            start = "start", strata = "surgery"),
-  cox_case("monotone", "monotone", "time", "event", c("x", "z"), zph_transforms = character(0))
+  cox_case("monotone", "monotone", "time", "event", c("x", "z"), zph_transforms = character(0)),
+  cox_case("ties_weighted_default", "ties", "time", "event", c("x1", "x2"), weights = "w",
+           robust = NA),
+  cox_case("lung_weighted_default", "lung", "time", "status", c("age", "sex"), weights = "w",
+           robust = NA, strata = "inst_known")
 )
 write_json_file(cox_cases, "cox.json")

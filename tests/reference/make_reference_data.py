@@ -76,6 +76,9 @@ def main() -> None:
     rossi = datasets.load_rossi()
     waltons = datasets.load_waltons()
     lung = datasets.load_lung()  # status already 0/1 (R's survival::lung codes it 1/2)
+    # non-integer case weights (R's default variance is then robust) and a binary stratum
+    lung["w"] = 0.5 + (np.arange(len(lung)) % 4) / 2.0
+    lung["inst_known"] = lung["inst"].notna().astype(int)
     larynx = datasets.load_larynx()
     larynx["stage"] = 1 + larynx["Stage_II"] + 2 * larynx["Stage_III"] + 3 * larynx["Stage_IV"]
     gbsg2 = datasets.load_gbsg2()
