@@ -34,7 +34,7 @@ from netsurv.survival._coxfit import (
 
 #: Newton steps stop below this (relative to ``1 + |beta|``) or when the penalised score is
 #: below ``SCORE_TOL`` (relative to the information's scale).
-STEP_TOL = 1e-11
+STEP_TOL = 1e-12
 SCORE_TOL = 1e-12
 MAX_ITER = 200
 #: Largest change of one coefficient in one Newton step (log hazard ratio units).

@@ -9,10 +9,13 @@ penalty the restricted fits keep the full model's penalty ``½ log|I(β)|``, as 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
+from netsurv.errors import ConfigError
 from netsurv.survival._coxfit import newton_raphson
 from netsurv.survival._firth import firth_newton
 from netsurv.survival.cox import CoxResult
@@ -135,3 +138,39 @@ def anova(fit: CoxResult) -> pd.DataFrame:
         )
         prev = ll
     return pd.DataFrame(rows).set_index("term")
+
+
+def lr_test(fit: CoxResult, columns: Sequence[str]) -> pd.Series:
+    """Likelihood-ratio test that some coefficients are all 0, the others re-maximised.
+
+    Parameters
+    ----------
+    fit
+        A result of :func:`netsurv.survival.cox`.
+    columns
+        Names of the coefficients tested (rows of ``fit.coefficients``).
+
+    Returns
+    -------
+    pandas.Series
+        ``statistic``, ``df``, ``p_value``.  With Firth the penalised test of R's
+        ``coxphftest(fit, test = ~ a + b)``; otherwise the nested models' LR test.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from netsurv.survival import cox
+    >>> df = pd.DataFrame({"t": [5, 8, 3, 9, 12, 2, 7, 11], "e": [1, 1, 1, 0, 1, 1, 0, 1],
+    ...                    "x": [1, 0, 0, 1, 1, 0, 1, 0], "z": [3, 1, 4, 1, 5, 9, 2, 6]})
+    >>> fit = cox(df, covariates=["x", "z"], duration_col="t", event_col="e", penalty="firth")
+    >>> int(lr_test(fit, ["x", "z"])["df"])
+    2
+    """
+    names = list(fit.coefficients.index)
+    unknown = [c for c in columns if c not in names]
+    if unknown or not columns:
+        raise ConfigError(f"columns must name coefficients of the model {names}, got {unknown}")
+    free = ~np.isin(names, list(columns))
+    stat = max(2.0 * (fit.loglik - _restricted_loglik(fit, free)), 0.0)
+    k = int((~free).sum())
+    return pd.Series({"statistic": stat, "df": k, "p_value": float(chi2_dist.sf(stat, k))})

@@ -77,14 +77,25 @@ def formula_variables(formula: str, columns: pd.Index) -> list[str]:
         needed = Formula(rhs).required_variables
     except FormulaicError as exc:
         raise ConfigError(f"formula {formula!r} cannot be parsed: {exc}") from None
-    names = [str(v) for v in needed]
-    unknown = sorted(v for v in names if v not in columns and v not in ("np", "C", "pd"))
+    names = set()
+    unknown = []
+    for var in sorted(str(v) for v in needed):
+        # formulaic reports a backticked `ph.ecog` as "ph": find the quoted column
+        quoted = [c for c in columns if f"`{c}`" in rhs and str(c).startswith(f"{var}.")]
+        if var in columns:
+            names.add(var)
+        elif quoted:
+            names.update(quoted)
+        elif var not in ("np", "C", "pd"):
+            unknown.append(var)
     if unknown:
+        dotted = [c for c in columns if any(str(c).startswith(f"{u}.") for u in unknown)]
+        hint = f"; quote names with dots in backticks, e.g. `{dotted[0]}`" if dotted else ""
         raise ConfigError(
             f"formula {formula!r} names {unknown}, which are not columns of the data "
-            f"(columns: {list(columns)}); fix the spelling or add the column"
+            f"(columns: {list(columns)}); fix the spelling or add the column{hint}"
         )
-    return [c for c in columns if c in set(names)]
+    return [c for c in columns if c in names]
 
 
 def design_matrix(frame: pd.DataFrame, formula: str) -> Design:

@@ -34,7 +34,7 @@ from netsurv.survival._status import (
     check_status,
     status_groups,
 )
-from netsurv.survival.cox import CoxResult, Ties, cox
+from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
 from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
 from netsurv.survival.logrank import LogrankResult, logrank
 
@@ -151,7 +151,8 @@ class LandmarkResult:
     summary : pandas.DataFrame
         One row per landmark: ``n``, ``events``, ``n_status`` / ``events_status`` (units with
         the status and their events), Cox ``hr`` with ``lower`` / ``upper`` and Wald
-        ``p_value`` (status 1 vs 0, adjusted for the covariates), ``logrank_chi2`` /
+        ``p_value`` (status 1 vs 0, adjusted for the covariates; with ``penalty="firth"`` the
+        Firth estimate, its profile penalised-likelihood CI and penalised LR p), ``logrank_chi2`` /
         ``logrank_p``, KM medians of both groups and a ``note`` when a model could not be fitted
         (e.g. nobody had responded yet).
     km, logrank, cox : dict
@@ -172,6 +173,8 @@ class LandmarkResult:
         Whether responses had to be confirmed.
     horizon_months : float or None
         Follow-up kept after each landmark.
+    penalty : str
+        ``"none"`` or ``"firth"`` (the per-landmark Cox models).
     """
 
     data: pd.DataFrame
@@ -188,6 +191,7 @@ class LandmarkResult:
     status_column: str
     confirm: bool
     horizon_months: float | None
+    penalty: str = "none"
 
 
 def landmark(
@@ -204,6 +208,7 @@ def landmark(
     lines: LinesArg = "first",
     conf_type: ConfType = "log",
     ties: Ties = "efron",
+    penalty: Penalty = "none",
 ) -> LandmarkResult:
     """Landmark analysis of response (or progression) under a criterion and an outcome.
 
@@ -239,6 +244,11 @@ def landmark(
         KM confidence-interval transform (see :func:`kaplan_meier`).
     ties
         Cox tie handling.
+    penalty
+        ``"firth"``: the per-landmark Cox models use Firth's penalised likelihood (finite
+        hazard ratios with profile CIs when responders are few or have no events; needs
+        ``lines="first"``).  The stacked super-landmark model stays an ordinary Cox model with
+        its clustered robust variance.
 
     Returns
     -------
@@ -265,6 +275,7 @@ def landmark(
     """
     check_status(status)
     check_lines(lines)
+    check_penalty(penalty, lines)
     name, units, att = analysis_units(
         data,
         criterion,
@@ -289,7 +300,19 @@ def landmark(
         lines=lines,
         conf_type=conf_type,
         ties=ties,
+        penalty=penalty,
     )
+
+
+def check_penalty(penalty: str, lines: str) -> None:
+    """Firth's penalty has no clustered (robust) variance, which ``lines="all"`` needs."""
+    if penalty not in ("none", "firth"):
+        raise ConfigError(f"penalty must be 'none' or 'firth', got {penalty!r}")
+    if penalty == "firth" and lines == "all":
+        raise ConfigError(
+            "penalty='firth' needs lines='first': with every line a unit the Cox variance is "
+            "clustered by patient (robust), which the penalised fit does not provide"
+        )
 
 
 def landmark_from_units(
@@ -306,6 +329,7 @@ def landmark_from_units(
     lines: LinesArg,
     conf_type: ConfType,
     ties: Ties,
+    penalty: Penalty = "none",
 ) -> LandmarkResult:
     """:func:`landmark` on a unit table already built (see :mod:`netsurv.survival._status`)."""
     name, att = criterion, attrition
@@ -333,7 +357,9 @@ def landmark_from_units(
     cluster = "patient_id" if lines == "all" else None
     for lm in marks:
         s = sets[sets["landmark"] == lm]
-        row, km, lr, fit = _analyse(s, lm, scol, list(covariates), conf_type, ties, cluster)
+        row, km, lr, fit = _analyse(
+            s, lm, scol, list(covariates), conf_type, ties, cluster, penalty
+        )
         rows.append(row)
         if km is not None:
             kms[float(lm)] = km
@@ -368,6 +394,7 @@ def landmark_from_units(
         status_column=scol,
         confirm=confirm,
         horizon_months=horizon_months,
+        penalty=penalty,
     )
 
 
@@ -391,6 +418,7 @@ def _analyse(
     conf_type: ConfType,
     ties: Ties,
     cluster: str | None,
+    penalty: Penalty,
 ) -> tuple[dict[str, Any], KaplanMeierResult | None, LogrankResult | None, CoxResult | None]:
     """KM, log-rank and Cox on one landmark set; what cannot be computed is noted."""
     n_status = int(s[scol].sum())
@@ -426,6 +454,7 @@ def _analyse(
             event_col="event",
             ties=ties,
             cluster_col=cluster,
+            penalty=penalty,
         )
     except ConfigError as err:
         row["note"] = f"Cox model not fitted: {err}"
@@ -433,5 +462,11 @@ def _analyse(
     coef = fit.coefficients.loc[scol]
     row.update(hr=coef["exp_coef"], lower=coef["lower"], upper=coef["upper"], p_value=coef["p"])
     if not fit.converged:
-        row["note"] = "Cox estimate diverges (no events in one group)"
+        row["note"] = (
+            "Firth estimate did not converge"
+            if penalty == "firth"
+            else "Cox estimate diverges (no events in one group); try penalty='firth'"
+        )
+    elif penalty == "firth":
+        row["note"] = "Firth-penalised Cox, profile-likelihood CI"
     return row, km, lr, fit
