@@ -143,3 +143,24 @@ def test_integer_weights_are_repeated_rows() -> None:
 def test_bad_options(kwargs: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         cox(dataset("ties"), covariates=["x1"], duration_col="time", event_col="event", **kwargs)
+
+
+def test_second_opinion_firthmodels() -> None:
+    """The firthmodels package (make_reference_firth_firthmodels.py) on the coxphf cases."""
+    import json
+
+    from r_reference import REFERENCE
+
+    cases = json.loads((REFERENCE / "expected" / "firth_firthmodels.json").read_text())
+    assert len(cases) == 4
+    for fm in cases:
+        _, res = fit_case(fm["name"])
+        coef = res.coefficients
+        assert_close(coef["coef"], num(fm["coef"]), BETA_TOL, f"{fm['name']} beta")
+        assert_close(coef["se"], num(fm["se"]), BETA_TOL, f"{fm['name']} se")
+        assert_close(res.loglik, fm["loglik"], LIK_TOL, f"{fm['name']} penalised loglik")
+        assert_close(np.log(coef["lower"]), num(fm["lower"]), BETA_TOL, f"{fm['name']} lower")
+        assert_close(np.log(coef["upper"]), num(fm["upper"]), BETA_TOL, f"{fm['name']} upper")
+        p = num(fm["lrt_p"])
+        ok = ~np.isnan(p)  # firthmodels' own constrained fits do not always converge
+        assert_close(coef["p"].to_numpy()[ok], p[ok], BETA_TOL, f"{fm['name']} LR p")
