@@ -82,31 +82,46 @@ class KMConfig(_Section):
     _lists = field_validator("endpoints", "risk_times_months", mode="before")(_as_list)
 
 
+Penalty = Literal["none", "firth"]
+
+
 class CoxConfig(_Section):
-    """Cox model of an outcome on baseline covariates (patient columns)."""
+    """Cox model of an outcome on baseline covariates (patient columns): ``covariates`` (a
+    category becomes indicator columns) or ``formula``, the same text as
+    ``ns.survival.cox(formula=...)`` (``"age + C(grade) + np.log(ki67_pct)"``); ``penalty =
+    "firth"`` for Firth's penalised likelihood with profile CIs."""
 
     enabled: bool = False
     outcome: str = "OS"
     covariates: list[str] = []
+    formula: str | None = None
     strata: list[str] = []
     ties: Literal["efron", "breslow"] = "efron"
+    penalty: Penalty = "none"
 
     _lists = field_validator("covariates", "strata", mode="before")(_as_list)
 
     @model_validator(mode="after")
     def _needs_covariates(self) -> CoxConfig:
-        if self.enabled and not self.covariates:
-            raise ValueError("cox.enabled needs at least one covariate in cox.covariates")
+        if self.covariates and self.formula is not None:
+            raise ValueError("give cox.covariates or cox.formula, not both")
+        if self.enabled and not self.covariates and self.formula is None:
+            raise ValueError(
+                "cox.enabled needs cox.covariates (a list of columns) or cox.formula "
+                '(e.g. "age + C(grade)")'
+            )
         return self
 
 
 class LandmarkConfig(_Section):
-    """Landmark analyses: status by a criterion at L months, outcome from L."""
+    """Landmark analyses: status by a criterion at L months, outcome from L; ``penalty =
+    "firth"`` when responders are few (finite hazard ratios, profile CIs)."""
 
     enabled: bool = True
     months: list[float] = [6.0]
     outcome: str = "OS"
     status: Literal["response", "progression"] = "response"
+    penalty: Penalty = "none"
 
     _lists = field_validator("months", mode="before")(_as_list)
 
@@ -119,7 +134,8 @@ class LandmarkConfig(_Section):
 
 
 class CompareConfig(_Section):
-    """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs."""
+    """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs;
+    ``penalty = "firth"`` for Firth-penalised Cox models."""
 
     enabled: bool = True
     outcome: str = "OS"
@@ -128,12 +144,14 @@ class CompareConfig(_Section):
     status: Literal["response", "progression"] = "response"
     horizons_months: list[float] = [24.0, 48.0]
     n_boot: int = Field(200, ge=0)
+    penalty: Penalty = "none"
 
     _lists = field_validator("horizons_months", mode="before")(_as_list)
 
 
 class SweepConfig(_Section):
-    """Threshold sweep over a grid of one criterion's fields, with honest inference."""
+    """Threshold sweep over a grid of one criterion's fields, with honest inference;
+    ``penalty = "firth"`` for Firth-penalised Cox fits (finite HRs for rare responders)."""
 
     enabled: bool = False
     base: str = "recist1.1"
@@ -147,6 +165,7 @@ class SweepConfig(_Section):
     n_boot: int = Field(200, ge=0)
     n_perm: int = Field(1000, ge=0)
     min_group: float = Field(0.1, ge=0, lt=0.5)
+    penalty: Penalty = "none"
 
     @model_validator(mode="after")
     def _needs_grid(self) -> SweepConfig:

@@ -59,6 +59,7 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
             outcome=cfg.landmark.outcome,
             status=cfg.landmark.status,
             endpoints=res.endpoints,
+            penalty=cfg.landmark.penalty,
         )
     summary = pd.concat(
         [r.summary.assign(criterion=name) for name, r in results.items()], ignore_index=True
@@ -93,6 +94,7 @@ def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
             seed=cfg.run.seed,
             reference=res.reference,
             endpoints=res.endpoints,
+            penalty=c.penalty,
         )
     except ConfigError as exc:
         raise ConfigError(f"[compare] {exc}") from None
@@ -148,6 +150,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         n_jobs=cfg.run.n_jobs,
         progress=progress,
         min_group=s.min_group,
+        penalty=s.penalty,
     )
 
 

@@ -11,6 +11,12 @@ from netsurv.criteria import Criterion
 from netsurv.criteria.registry import describe_progression, describe_response
 from netsurv.endpoints import CensoringScheme, ScheduleStep
 
+FIRTH_TEXT = (
+    "Hazard ratios were estimated with Firth's penalised partial likelihood (Heinze & Schemper "
+    "2001), which stays finite when a group has few or no events, with profile "
+    "penalised-likelihood confidence intervals and penalised likelihood-ratio tests."
+)
+
 
 def criteria_table(criteria: list[Criterion]) -> pd.DataFrame:
     """One row per criterion: measurement, lesions, response and progression rules, source.
@@ -71,6 +77,8 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
             "measured from the landmark among patients alive and at risk then), avoiding "
             "guarantee-time bias."
         )
+        if cfg.landmark.penalty == "firth":
+            parts.append(f"In the landmark analyses: {FIRTH_TEXT[0].lower()}{FIRTH_TEXT[1:]}")
     if cfg.km.enabled:
         parts.append(
             f"Survival curves are Kaplan–Meier estimates with {cfg.km.conf_type} confidence "
@@ -83,12 +91,16 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
             + "; medians are read off the curve as R does."
         )
     if cfg.cox.enabled:
+        on = cfg.cox.formula if cfg.cox.formula is not None else ", ".join(cfg.cox.covariates)
         parts.append(
-            f"Cox regression of {cfg.cox.outcome} on {', '.join(cfg.cox.covariates)} "
+            f"Cox regression of {cfg.cox.outcome} on {on} "
             f"({cfg.cox.ties} ties"
             + (f", stratified by {', '.join(cfg.cox.strata)}" if cfg.cox.strata else "")
+            + (", Firth-penalised" if cfg.cox.penalty == "firth" else "")
             + ")."
         )
+    if cfg.compare.enabled and cfg.compare.penalty == "firth":
+        parts.append(f"In the criteria comparison: {FIRTH_TEXT[0].lower()}{FIRTH_TEXT[1:]}")
     if cfg.sweep.enabled:
         parts.append(
             f"A threshold sweep over {', '.join(cfg.sweep.grid)} of {cfg.sweep.base} selected the "

@@ -21,6 +21,7 @@ from netsurv.errors import ConfigError
 from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
+from netsurv.survival.formula import formula_variables
 from netsurv.tables import baseline_frame, table_one
 from netsurv.validation import Severity, ValidationOptions
 
@@ -234,33 +235,62 @@ def _first(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 
 def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
-    """Cox model of ``cox.outcome`` on baseline covariates; categories as indicator columns."""
+    """Cox model of ``cox.outcome`` on baseline covariates: ``cox.covariates`` (categories as
+    indicator columns) or ``cox.formula``; Firth-penalised with ``cox.penalty = "firth"``."""
+    c = cfg.cox
     ep = res.endpoints.table
-    rows = ep[ep["endpoint"] == cfg.cox.outcome]
+    rows = ep[ep["endpoint"] == c.outcome]
     if rows.empty:
-        raise ConfigError(f"cox.outcome {cfg.cox.outcome!r} is not among endpoints.names")
+        raise ConfigError(f"cox.outcome {c.outcome!r} is not among endpoints.names")
     if rows["criterion"].notna().any():
         rows = rows[rows["criterion"] == res.reference]
     frame = baseline_frame(res.cohort, res.lines)
-    missing = [c for c in (*cfg.cox.covariates, *cfg.cox.strata) if c not in frame.columns]
+    if c.formula is not None:
+        try:
+            used = formula_variables(c.formula, frame.columns)
+        except ConfigError as exc:
+            raise ConfigError(f"cox.formula: {exc}") from None
+    else:
+        used = list(c.covariates)
+    missing = [col for col in (*used, *c.strata) if col not in frame.columns]
     if missing:
         raise ConfigError(
             f"cox: no patient or line column(s) {missing}; have {sorted(frame.columns)}"
         )
-    df = rows.merge(frame[[*LINE_KEY, *cfg.cox.covariates, *cfg.cox.strata]], on=LINE_KEY)
-    x = pd.get_dummies(df[cfg.cox.covariates], drop_first=True, dtype=float)
-    data = pd.concat([df[["months", "event", *cfg.cox.strata]], x], axis=1)
-    fit = ns.survival.cox(
-        data,
-        covariates=list(x.columns),
-        duration_col="months",
-        event_col="event",
-        strata=cfg.cox.strata or None,
-        ties=cfg.cox.ties,
-    )
+    df = rows.merge(frame[[*LINE_KEY, *used, *c.strata]], on=LINE_KEY)
+    try:
+        if c.formula is not None:
+            fit = ns.survival.cox(
+                df,
+                formula=c.formula,
+                duration_col="months",
+                event_col="event",
+                strata=c.strata or None,
+                ties=c.ties,
+                penalty=c.penalty,
+            )
+        else:
+            x = pd.get_dummies(df[c.covariates], drop_first=True, dtype=float)
+            data = pd.concat([df[["months", "event", *c.strata]], x], axis=1)
+            fit = ns.survival.cox(
+                data,
+                covariates=list(x.columns),
+                duration_col="months",
+                event_col="event",
+                strata=c.strata or None,
+                ties=c.ties,
+                penalty=c.penalty,
+            )
+    except ConfigError as exc:
+        raise ConfigError(f"[cox] {exc}") from None
     coefs = fit.coefficients.reset_index(names="covariate")
     return coefs.assign(
-        outcome=cfg.cox.outcome, n=fit.n, events=fit.events, concordance=fit.concordance
+        outcome=c.outcome,
+        n=fit.n,
+        events=fit.events,
+        concordance=fit.concordance,
+        penalty=c.penalty,
+        conf_int=fit.conf_int,
     )
 
 

@@ -32,7 +32,9 @@ def forest_plot(
     table
         One row per item, e.g. :attr:`CriteriaComparison.table
         <netsurv.survival.CriteriaComparison>` or a landmark ``summary``; rows are drawn top to
-        bottom in table order.
+        bottom in table order.  With ``penalty="firth"`` those tables hold Firth estimates
+        and profile-likelihood intervals, so a criterion with few responders gets a finite
+        row instead of ``"not estimable"`` (say so in ``xlabel``).
     ax
         Axes to draw on (a new figure if None).
     label, estimate, lower, upper
@@ -97,7 +99,26 @@ def forest_plot(
     finite = np.concatenate([lo[ok], hi[ok], [reference]])
     left, right = float(finite.min()), float(finite.max())
     ax.set_xlim(left / 1.25, right * 1.25)
-    nice = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20, 50)
+    # wide enough for Firth's profile intervals of a group with very few events
+    nice: tuple[float, ...] = (
+        0.001,
+        0.002,
+        0.005,
+        0.01,
+        0.02,
+        0.05,
+        0.1,
+        0.2,
+        0.3,
+        0.5,
+        0.7,
+        1,
+        1.5,
+        2,
+        3,
+        5,
+    )
+    nice += (10, 20, 50, 100, 200, 500, 1000)
     ticks = [v for v in nice if left / 1.25 <= v <= right * 1.25]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:g}")

@@ -81,7 +81,8 @@ def penalised(rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool) -> 
         n1 = s1[g] - f[:, None] * death_sums(rs, r[:, None] * x)[g]
         n2 = (
             s2[g]
-            - f[:, None, None] * death_sums(rs, r[:, None, None] * (x[:, :, None] * x[:, None, :]))[g]
+            - f[:, None, None]
+            * death_sums(rs, r[:, None, None] * (x[:, :, None] * x[:, None, :]))[g]
         )
         n3 = s3[g] - f[:, None, None, None] * death_sums(rs, r[:, None, None, None] * xxx)[g]
     else:
@@ -277,9 +278,7 @@ def firth_inference(
     if profile:
         lower, upper, p_values = np.empty(p), np.empty(p), np.empty(p)
         for j in range(p):
-            lower[j], upper[j] = profile_interval(
-                rs, x, fit, j, efron=efron, conf_level=conf_level
-            )
+            lower[j], upper[j] = profile_interval(rs, x, fit, j, efron=efron, conf_level=conf_level)
             test = np.zeros(p, dtype=bool)
             test[j] = True
             p_values[j] = penalised_lr(rs, x, fit, efron=efron, test=test)[2]

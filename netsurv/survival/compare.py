@@ -43,8 +43,8 @@ from netsurv.survival._status import (
     unit_table,
 )
 from netsurv.survival.counting import to_start_stop
-from netsurv.survival.cox import Ties, cox
-from netsurv.survival.landmark import landmark_data
+from netsurv.survival.cox import Penalty, Ties, cox
+from netsurv.survival.landmark import check_penalty, landmark_data
 
 Method = Literal["landmark", "time_dependent"]
 #: Metrics where a smaller value is better.
@@ -77,7 +77,8 @@ class CriteriaComparison:
         Lines left out, with the reason (not evaluable under every criterion, ...).
     settings : dict
         ``outcome``, ``method``, ``at_months``, ``status``, ``confirm``, ``horizons``,
-        ``tau``, ``n_boot``, ``seed``, ``reference``, ``rank_by``, ``conf_level``.
+        ``tau``, ``n_boot``, ``seed``, ``reference``, ``rank_by``, ``conf_level``,
+        ``penalty``.
     """
 
     table: pd.DataFrame
@@ -108,6 +109,7 @@ def compare_criteria(
     lines: LinesArg = "first",
     conf_level: float = 0.95,
     ties: Ties = "efron",
+    penalty: Penalty = "none",
 ) -> CriteriaComparison:
     """Rank criteria by how well their status predicts an outcome, with paired bootstrap CIs.
 
@@ -160,6 +162,11 @@ def compare_criteria(
         Level of the hazard-ratio and bootstrap intervals.
     ties
         Cox tie handling.
+    penalty
+        ``"firth"``: Firth-penalised Cox models (finite hazard ratios when a criterion has
+        few responders or none with events); ``hr`` then has its profile penalised-likelihood
+        CI and penalised LR ``p_value``, and ``lr_chi2`` / ``aic`` are penalised (bootstrap
+        replicates skip the profile CIs they do not use).  Needs ``lines="first"``.
 
     Returns
     -------
@@ -187,6 +194,7 @@ def compare_criteria(
     """
     check_status(status)
     check_lines(lines)
+    check_penalty(penalty, lines)
     if method not in ("landmark", "time_dependent"):
         raise ConfigError(f"method must be 'landmark' or 'time_dependent', got {method!r}")
     names = criterion_names(criteria)
@@ -250,6 +258,7 @@ def compare_criteria(
         ties=ties,
         cluster=lines == "all",
         conf_level=conf_level,
+        penalty=penalty,
     )
     rows = [{"criterion": n, **ev(frames[n], record_errors=True)} for n in names]
     table = pd.DataFrame(rows)
@@ -290,6 +299,7 @@ def compare_criteria(
             "reference": ref,
             "rank_by": rank_by,
             "conf_level": conf_level,
+            "penalty": penalty,
         },
     )
 
@@ -375,6 +385,7 @@ class _Evaluator:
     ties: Ties
     cluster: bool
     conf_level: float
+    penalty: Penalty = "none"
 
     def __call__(self, f: pd.DataFrame, *, record_errors: bool = False) -> dict[str, Any]:
         x = f[self.scol].to_numpy()
@@ -403,6 +414,9 @@ class _Evaluator:
                     ties=self.ties,
                     cluster_col="patient_id" if self.cluster else None,
                     conf_level=self.conf_level,
+                    penalty=self.penalty,
+                    # replicates use only the estimate: no profile CIs there
+                    conf_int=None if record_errors or self.penalty == "none" else "wald",
                 )
         except ConfigError as err:
             out["note"] = f"Cox model not fitted: {err}"
@@ -412,7 +426,7 @@ class _Evaluator:
         out |= {"lr_chi2": fit.tests.loc["likelihood_ratio", "statistic"], "aic": fit.aic}
         out["harrell_c"] = fit.concordance
         if not fit.converged:
-            out["note"] = "Cox estimate diverges (no events in one group)"
+            out["note"] = "Cox estimate diverges (no events in one group); try penalty='firth'"
         if self.method == "landmark":
             cols = [self.scol, *self.covariates]
             lp = f[cols].to_numpy(dtype=float) @ fit.coefficients["coef"].to_numpy()

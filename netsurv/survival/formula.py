@@ -19,11 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from netsurv.errors import ConfigError
-
 from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
+
+from netsurv.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,8 @@ def design_matrix(frame: pd.DataFrame, formula: str) -> Design:
     """
     rhs = _rhs(formula)
     try:
-        mm = model_matrix(rhs, frame, na_action="raise")
+        with np.errstate(divide="ignore", invalid="ignore"):  # non-finite values refused below
+            mm = model_matrix(rhs, frame, na_action="raise")
     except FormulaicError as exc:
         raise ConfigError(f"formula {formula!r} cannot be evaluated on the data: {exc}") from None
     spec = mm.model_spec
@@ -134,9 +134,9 @@ def design_matrix(frame: pd.DataFrame, formula: str) -> Design:
             levels[str(factor)] = [lv for lv in all_levels if lv not in coded] + coded
     bad = ~np.isfinite(x).all(axis=0)
     if bad.any():
-        cols = [names[keep[i]] for i in np.flatnonzero(bad)]
+        bad_cols = [names[keep[i]] for i in np.flatnonzero(bad)]
         raise ConfigError(
-            f"formula {formula!r}: column(s) {cols} have non-finite values in the rows used "
+            f"formula {formula!r}: column(s) {bad_cols} have non-finite values in the rows used "
             "(e.g. the log of 0); transform or filter the data first"
         )
     return Design(x=x, columns=[names[i] for i in keep], terms=terms, levels=levels)

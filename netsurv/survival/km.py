@@ -410,7 +410,9 @@ def kaplan_meier(
             surv = np.cumprod(1.0 - n_event / n_risk)
             term = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
             cum = np.cumsum(term)
-            se_log = np.sqrt(_jackknife_var(cum, inv, event, w, n_risk - n_event) if robust else cum)
+            se_log = np.sqrt(
+                _jackknife_var(cum, inv, event, w, n_risk - n_event) if robust else cum
+            )
             std_err = surv * se_log
         lower, upper = confidence_limits(surv, se_log, conf_type=conf_type, conf_level=conf_level)
         counts = {"n_risk": n_risk, "n_event": n_event, "n_censor": n_censor}

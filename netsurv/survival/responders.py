@@ -191,7 +191,9 @@ def _ever(units: pd.DataFrame) -> np.ndarray:
 
 def _hr(coefficients: pd.DataFrame, name: str, *, converged: bool) -> dict[str, Any]:
     coef = coefficients.loc[name]
-    note = "" if converged else "Cox estimate diverges (no events in one group)"
+    note = (
+        "" if converged else "Cox estimate diverges (no events in one group); try penalty='firth'"
+    )
     return {
         "hr": coef["exp_coef"],
         "lower": coef["lower"],

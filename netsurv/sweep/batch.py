@@ -22,6 +22,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from netsurv.errors import ConfigError
 from netsurv.sweep.counts import Counts
 from netsurv.sweep.terms import (
     Ties,
@@ -114,6 +115,7 @@ def fit_counts(
     start: np.ndarray | None = None,
     cox: bool = True,
     chunk: int = 2,
+    penalty: str = "none",
 ) -> BatchStats:
     """Cox (one binary covariate), log-rank and Harrell's C of every replicate × grouping.
 
@@ -132,6 +134,11 @@ def fit_counts(
         Fit the Cox model.  False computes only the closed forms (log-rank, Harrell's C
         oriented by the sign of O − E, group sizes and reasons) and leaves the Cox columns NaN:
         what a permutation test of the log-rank or C statistic needs.
+    penalty
+        ``"firth"``: Firth's penalised likelihood (see :mod:`netsurv.sweep.terms`): ``beta``
+        finite also where the ordinary maximum is at infinity (such pairs keep their reason
+        code, 0 meaning a finite ML estimate exists), ``loglik0`` / ``loglik`` / ``lr``
+        penalised; the score test stays the ordinary one.
 
     Returns
     -------
@@ -148,10 +155,15 @@ def fit_counts(
     (0.273948, 0.073903)
     """
     r = counts.n_risk.shape[0]
+    if penalty not in ("none", "firth"):
+        raise ConfigError(f"sweep: penalty must be 'none' or 'firth', got {penalty!r}")
+    firth = penalty == "firth"
     if r <= chunk:
-        return _fit_counts(counts, ties=ties, start=start, cox=cox)
+        return _fit_counts(counts, ties=ties, start=start, cox=cox, firth=firth)
     parts = [
-        _fit_counts(counts.replicates(slice(lo, lo + chunk)), ties=ties, start=start, cox=cox)
+        _fit_counts(
+            counts.replicates(slice(lo, lo + chunk)), ties=ties, start=start, cox=cox, firth=firth
+        )
         for lo in range(0, r, chunk)
     ]
     return BatchStats(
@@ -159,7 +171,9 @@ def fit_counts(
     )
 
 
-def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bool) -> BatchStats:
+def _fit_counts(
+    counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bool, firth: bool = False
+) -> BatchStats:
     n, d = counts.n_risk, counts.n_dead
     n1, d1 = counts.n_risk1, counts.n_dead1
     r, v, _ = n1.shape
@@ -205,8 +219,9 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
 
     if not cox:
         return _closed_forms_only(counts, reason, oe, var, conc, disc, tied, events, events1)
-    t = terms(counts, ties=ties)
+    t = terms(counts, ties=ties, firth=firth)
     flat_reason = reason.reshape(-1)
+    infinite = (NOEV0, NOEV1, MONO_POS, MONO_NEG)
     beta = np.zeros(r * v)
     se = np.full(r * v, np.nan)
     loglik = np.full(r * v, np.nan)
@@ -215,7 +230,8 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
     converged = np.zeros(r * v, dtype=bool)
     ll0 = loglik0_rows(t)
 
-    act = np.flatnonzero(flat_reason == OK)
+    # Firth's maximum is finite where the ordinary one is at infinity
+    act = np.flatnonzero(np.isin(flat_reason, (OK, *infinite)) if firth else flat_reason == OK)
     if act.size:
         b0 = np.zeros(act.size)
         if start is not None:
@@ -228,8 +244,8 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
         loglik[act] = res.loglik
         with np.errstate(invalid="ignore", divide="ignore"):
             se[act] = 1.0 / np.sqrt(res.information)
-    inf_rows = np.flatnonzero(np.isin(flat_reason, (NOEV0, NOEV1, MONO_POS, MONO_NEG)))
-    if inf_rows.size:
+    inf_rows = np.flatnonzero(np.isin(flat_reason, infinite))
+    if inf_rows.size and not firth:
         s0, i0, _ = evaluate(
             t.a[inf_rows],
             t.c[inf_rows],
@@ -242,7 +258,7 @@ def _fit_counts(counts: Counts, *, ties: Ties, start: np.ndarray | None, cox: bo
             score_stat[inf_rows] = np.where(i0 > 0, s0 * s0 / i0, np.nan)
     for code, sign in ((NOEV0, 1), (MONO_POS, 1), (NOEV1, -1), (MONO_NEG, -1)):
         rows = np.flatnonzero(flat_reason == code)
-        if rows.size:
+        if rows.size and not firth:
             beta[rows] = sign * np.inf
             loglik[rows] = limit_loglik(t, rows, sign)
     nan_rows = np.isin(flat_reason, (EMPTY1, EMPTY0, NO_EVENTS, FLAT, NOBODY))

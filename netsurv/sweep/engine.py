@@ -64,6 +64,7 @@ def sweep(
     n_jobs: int | None = None,
     progress: bool = False,
     min_group: float = 0.1,
+    penalty: Literal["none", "firth"] = "none",
 ) -> SweepResult:
     """Which cut-off variant of a criterion best predicts outcome, searched honestly.
 
@@ -144,6 +145,11 @@ def sweep(
         variants stay in the table (``eligible`` False) with their statistics, but are
         never the best, never count in the permutation maximum, and are not selected in
         bootstrap resamples.
+    penalty
+        ``"firth"``: the Cox fits use Firth's penalised likelihood (vectorised as the
+        ordinary fits, :mod:`netsurv.sweep.terms`), so variants with few responders, or none
+        with events, get finite hazard ratios; ``lr`` is then the penalised LR statistic.  The
+        default (ordinary maximum likelihood) is the fast path.
 
     Returns
     -------
@@ -217,6 +223,7 @@ def sweep(
         n_jobs=n_jobs,
         progress=progress,
         min_group=min_group,
+        penalty=penalty,
     )
     settings = {
         "outcome": outcome,
@@ -230,6 +237,7 @@ def sweep(
         "n_perm": n_perm,
         "seed": seed,
         "ties": ties,
+        "penalty": penalty,
         "line": line,
         "censoring": censoring if isinstance(censoring, str) else censoring.name,
         "level": level,

@@ -31,6 +31,7 @@ class Shared:
     start: tuple[np.ndarray, ...]  # original estimates per analysis (Newton starting points)
     cluster: np.ndarray | None = None  # resampling cluster (patient) of each unit; None = unit
     eligible: tuple[np.ndarray, ...] | None = None  # per analysis: variants that may be selected
+    penalty: str = "none"  # "firth": Firth-penalised Cox fits
 
 
 def metric_values(stats: BatchStats, metric: str) -> np.ndarray:
@@ -75,7 +76,12 @@ def bootstrap_block(
     w_units = unit_weights(rng, shared.n_units, shared.cluster, size)
     parts: dict[str, list[np.ndarray]] = {f: [] for f in BOOT_FIELDS}
     for a, start in zip(shared.analyses, shared.start, strict=True):
-        st = fit_counts(a.counts(weights=w_units[:, a.units]), ties=shared.ties, start=start)
+        st = fit_counts(
+            a.counts(weights=w_units[:, a.units]),
+            ties=shared.ties,
+            start=start,
+            penalty=shared.penalty,
+        )
         for f in BOOT_FIELDS:
             parts[f].append(np.asarray(getattr(st, f), dtype=float))
     return {f: np.concatenate(v, axis=1) for f, v in parts.items()}
@@ -103,7 +109,7 @@ def permutation_block(shared: Shared, seed: np.random.SeedSequence, size: int) -
             groups = a.groups if keep is None else a.groups[keep]
             m = logrank_permutations(a.outcome, groups, perm)
         else:
-            st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox)
+            st = fit_counts(a.counts(perm=perm), ties=shared.ties, cox=cox, penalty=shared.penalty)
             m = metric_values(st, shared.metric)
             if keep is not None:
                 m = m[:, keep]

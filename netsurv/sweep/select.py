@@ -97,6 +97,7 @@ def run_selection(
     n_jobs: int | None,
     progress: bool,
     min_group: float = 0.1,
+    penalty: str = "none",
 ) -> Selection:
     """Fit, permute, resample and select over analyses × variants.
 
@@ -112,7 +113,7 @@ def run_selection(
         Number of units (lines) the analyses' ``units`` index.
     cluster
         Resampling cluster (patient code 0..m-1) of each unit; None: units are resampled.
-    metric, ties, n_boot, n_perm, seed, level, backend, n_jobs, progress, min_group
+    metric, ties, n_boot, n_perm, seed, level, backend, n_jobs, progress, min_group, penalty
         As in :func:`netsurv.sweep.sweep`.
 
     Returns
@@ -129,8 +130,8 @@ def run_selection(
     check_backend(backend, n_jobs)
     min_group = check_min_group(min_group)
     analyses = list(analyses)
-    originals = [fit_counts(a.counts(), ties=ties) for a in analyses]
-    table = _table(analyses, originals, variants, level)
+    originals = [fit_counts(a.counts(), ties=ties, penalty=penalty) for a in analyses]
+    table = _table(analyses, originals, variants, level, penalty == "firth")
     v = len(variants)
     eligible = eligible_variants(table, min_group)
     shared = Shared(
@@ -141,6 +142,7 @@ def run_selection(
         start=tuple(o.beta[0] for o in originals),
         cluster=cluster,
         eligible=tuple(eligible[j * v : (j + 1) * v] for j in range(len(analyses))),
+        penalty=penalty,
     )
     ss_boot, ss_perm = np.random.SeedSequence(seed).spawn(2)
 
@@ -183,19 +185,31 @@ def run_selection(
     table["p_adjusted_analysis"] = p_within
 
     best_row = int(winners(stat[None, :])[0])
-    opt = _optimism(boot, analyses, originals, table, metric, best_row, ties, eligible)
+    opt = _optimism(
+        boot, analyses, originals, table, metric, best_row, ties, eligible, penalty == "firth"
+    )
     _bootstrap_columns(table, boot, metric, level, eligible)
     best = _best(table, best_row, metric, opt)
     return Selection(table=table, best=best, optimism=opt, null_max=null_max, boot=boot)
 
 
 def _table(
-    analyses: list[Analysis], originals: list[BatchStats], variants: pd.DataFrame, level: float
+    analyses: list[Analysis],
+    originals: list[BatchStats],
+    variants: pd.DataFrame,
+    level: float,
+    firth: bool = False,
 ) -> pd.DataFrame:
     z = float(norm.ppf(0.5 + level / 2))
     frames = []
     for a, s in zip(analyses, originals, strict=True):
         beta, se = s.beta[0], s.se[0]
+        reasons = [REASONS[i] for i in s.reason[0]]
+        if firth:  # the ordinary maximum's situation, and what is shown instead
+            reasons = [
+                f"{r}; Firth-penalised estimate (Wald CI)" if r and ok else r
+                for r, ok in zip(reasons, s.converged[0], strict=True)
+            ]
         with np.errstate(over="ignore", invalid="ignore"):
             stats = pd.DataFrame(
                 {
@@ -221,7 +235,7 @@ def _table(
                     "c_index": s.c_index[0],
                     "aic": s.aic[0],
                     "converged": s.converged[0],
-                    "reason": [REASONS[i] for i in s.reason[0]],
+                    "reason": reasons,
                 }
             )
         name_cols = [c for c in variants.columns if c != "median_pfs_months"]
@@ -245,6 +259,7 @@ def _optimism(
     best_row: int,
     ties: Ties,
     eligible: np.ndarray,
+    firth: bool = False,
 ) -> Optimism:
     apparent = {
         m: float(table[COLUMN[m]].iloc[best_row]) if best_row >= 0 else np.nan for m in METRICS
@@ -279,7 +294,7 @@ def _optimism(
     for j, (a, s) in enumerate(zip(analyses, originals, strict=True)):
         sel = np.flatnonzero(ok & (a_idx == j))
         if sel.size:
-            t = terms(a.counts(), ties=ties)
+            t = terms(a.counts(), ties=ties, firth=firth)
             ll = loglik_rows(t, v_idx[sel], beta_b[sel])
             lr_test[sel] = 2.0 * (ll - s.loglik0[0, v_idx[sel]])
     test["lr"] = np.where(np.isfinite(lr_test), lr_test, np.nan)

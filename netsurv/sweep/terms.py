@@ -5,6 +5,12 @@ sum is ``A + C·e^β`` with ``A = N0 - (l/m) D0`` and ``C = N1 - (l/m) D1`` (Bre
 counted m times).  :func:`terms` lays these out as one row per (replicate, grouping), and a
 safeguarded Newton–Raphson runs on all rows together: the score is monotone in β, so the signs
 of earlier scores bracket the root and every step stays inside the bracket.
+
+With ``firth=True`` (an option of :func:`netsurv.sweep.sweep`) the same terms give Firth's
+penalised likelihood ``l(β) + ½ log I(β)``: for one binary covariate the third moment of each
+term is its ``p = C e^β / (A + C e^β)``, so ``I'(β) = Σ p (1 − p)(1 − 2p)`` and the penalised
+score is ``U + ½ I'/I``, finite at both ends, so every estimate is finite (as
+:func:`netsurv.survival.cox` with ``penalty="firth"``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class Terms:
     wt: np.ndarray | None  # (R, 1, E) multiplicities (Breslow), None = 1 (Efron)
     d1: np.ndarray  # (rows,) weighted deaths in group 1
     shape: tuple[int, int]
+    firth: bool = False  # Firth's penalised likelihood
 
     def _wt(self, rows: np.ndarray) -> np.ndarray | None:
         if self.wt is None:
@@ -43,7 +50,7 @@ class Terms:
         return np.broadcast_to(self.wt, (r, v, self.wt.shape[-1])).reshape(r * v, -1)[rows]
 
 
-def terms(counts: Counts, *, ties: Ties = "efron") -> Terms:
+def terms(counts: Counts, *, ties: Ties = "efron", firth: bool = False) -> Terms:
     """Expand counts into the (A, C) terms of the partial likelihood.
 
     Efron: one term per (weighted) death, ``l/m`` of the tied deaths removed; Breslow: one term
@@ -75,9 +82,17 @@ def terms(counts: Counts, *, ties: Ties = "efron") -> Terms:
             wt=d[:, None, :],
             d1=d1tot,
             shape=(r, v),
+            firth=firth,
         )
     if k == 0:
-        return Terms(a=np.ones((r * v, 1)), c=np.zeros((r * v, 1)), wt=None, d1=d1tot, shape=(r, v))
+        return Terms(
+            a=np.ones((r * v, 1)),
+            c=np.zeros((r * v, 1)),
+            wt=None,
+            d1=d1tot,
+            shape=(r, v),
+            firth=firth,
+        )
     m = np.rint(d).astype(np.int64)
     if np.any(np.abs(d - m) > 1e-9):
         raise ConfigError("Efron ties need integer case weights (bootstrap counts)")
@@ -109,7 +124,14 @@ def terms(counts: Counts, *, ties: Ties = "efron") -> Terms:
         tot = n[j, term_k[j]] - term_f[j] * d[j, term_k[j]]
         tot[~valid[j]] = 1.0
         np.subtract(tot, cj, out=a[j])
-    return Terms(a=a.reshape(r * v, e), c=c.reshape(r * v, e), wt=None, d1=d1tot, shape=(r, v))
+    return Terms(
+        a=a.reshape(r * v, e),
+        c=c.reshape(r * v, e),
+        wt=None,
+        d1=d1tot,
+        shape=(r, v),
+        firth=firth,
+    )
 
 
 def evaluate(
@@ -120,8 +142,13 @@ def evaluate(
     beta: np.ndarray,
     *,
     with_loglik: bool,
+    firth: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Score, information (and log-likelihood) of term rows ``a``, ``c`` at ``beta``."""
+    """Score, information (and log-likelihood) of term rows ``a``, ``c`` at ``beta``.
+
+    With ``firth`` the score and log-likelihood are Firth's penalised ones; the information
+    is the ordinary one.
+    """
     x = np.exp(beta)[:, None]
     p = c * x
     den = a + p
@@ -132,6 +159,17 @@ def evaluate(
             lg *= wt
         ll = d1 * beta - lg.sum(axis=1)
     p /= den
+    if firth:
+        q = p * (1.0 - p)
+        dq = q * (1.0 - 2.0 * p)
+        info = q.sum(axis=1) if wt is None else np.einsum("ij,ij->i", q, wt)
+        dinfo = dq.sum(axis=1) if wt is None else np.einsum("ij,ij->i", dq, wt)
+        sp = p.sum(axis=1) if wt is None else np.einsum("ij,ij->i", p, wt)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = d1 - sp + 0.5 * dinfo / info
+            if ll is not None:
+                ll = ll + 0.5 * np.log(info)
+        return score, info, ll
     if wt is None:
         sp = p.sum(axis=1)
         spp = np.einsum("ij,ij->i", p, p)
@@ -148,7 +186,9 @@ def loglik_at(t: Terms, beta: np.ndarray) -> np.ndarray:
     out = np.full(beta.size, np.nan)
     fin = np.flatnonzero(np.isfinite(beta))
     if fin.size:
-        ll = evaluate(t.a[fin], t.c[fin], t.d1[fin], t._wt(fin), beta[fin], with_loglik=True)[2]
+        ll = evaluate(
+            t.a[fin], t.c[fin], t.d1[fin], t._wt(fin), beta[fin], with_loglik=True, firth=t.firth
+        )[2]
         out[fin] = ll
     for sign in (1, -1):
         rows = np.flatnonzero(beta == sign * np.inf)
@@ -197,7 +237,9 @@ def loglik_rows(t: Terms, rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
     fin = np.isfinite(beta)
     if fin.any():
         rr = rows[fin]
-        out[fin] = evaluate(t.a[rr], t.c[rr], t.d1[rr], t._wt(rr), beta[fin], with_loglik=True)[2]
+        out[fin] = evaluate(
+            t.a[rr], t.c[rr], t.d1[rr], t._wt(rr), beta[fin], with_loglik=True, firth=t.firth
+        )[2]
     for sign in (1, -1):
         sel = beta == sign * np.inf
         if sel.any():
@@ -206,8 +248,16 @@ def loglik_rows(t: Terms, rows: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def loglik0_rows(t: Terms) -> np.ndarray:
-    """Log-likelihood at beta = 0 (the same for every grouping of a replicate): (R, V)."""
+    """Log-likelihood at beta = 0 (the same for every grouping of a replicate): (R, V).
+
+    Firth's penalty ``½ log I(0)`` depends on the grouping, so it is evaluated per row.
+    """
     r, v = t.shape
+    if t.firth:
+        ll = evaluate(
+            t.a, t.c, t.d1, t._wt(np.arange(r * v)), np.zeros(r * v), with_loglik=True, firth=True
+        )[2]
+        return np.asarray(ll).reshape(r, v)
     e = t.a.shape[1]
     lg = np.log((t.a + t.c).reshape(r, v, e)[:, 0, :])
     if t.wt is not None:
@@ -243,7 +293,7 @@ def newton(t: Terms, rows: np.ndarray, beta0: np.ndarray) -> NewtonResult:
     c = t.c if all_rows else t.c[rows]
     d1 = t.d1[rows]
     wt = t._wt(rows)
-    if np.any(beta != 0):
+    if np.any(beta != 0) or t.firth:  # the score test is the ordinary one at beta = 0
         s0, i0, _ = evaluate(a, c, d1, wt, np.zeros(nr), with_loglik=False)
         score_stat = _ratio(s0 * s0, i0)
         first = False
@@ -254,7 +304,7 @@ def newton(t: Terms, rows: np.ndarray, beta0: np.ndarray) -> NewtonResult:
     live = np.ones(nr, dtype=bool)  # which held positions still iterate
     for it in range(1, MAX_ITER + 1):
         b = beta[held]
-        score, info, _ = evaluate(a, c, d1, wt, b, with_loglik=False)
+        score, info, _ = evaluate(a, c, d1, wt, b, with_loglik=False, firth=t.firth)
         if first:
             score_stat = _ratio(score * score, info)
             first = False
@@ -283,7 +333,7 @@ def newton(t: Terms, rows: np.ndarray, beta0: np.ndarray) -> NewtonResult:
             live = np.ones(held.size, dtype=bool)
     a = t.a if all_rows else t.a[rows]
     c = t.c if all_rows else t.c[rows]
-    _, info, ll = evaluate(a, c, t.d1[rows], t._wt(rows), beta, with_loglik=True)
+    _, info, ll = evaluate(a, c, t.d1[rows], t._wt(rows), beta, with_loglik=True, firth=t.firth)
     return NewtonResult(
         beta=beta,
         iterations=iters,

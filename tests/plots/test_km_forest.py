@@ -194,3 +194,21 @@ def test_ticks_and_at_risk_columns_cover_curves_longer_than_the_times_given() ->
     ax = km_plot(km, times=[0, 1, 2])
     assert len(ax.get_xticks()) <= 10 and ax.get_xticks()[-1] > t_max - 20
     plt.close("all")
+
+
+def test_forest_plot_of_firth_landmarks_on_the_demo() -> None:
+    """One RECIST 1.1 responder without events: not estimable by ML, finite with Firth."""
+    demo = ns.load_demo()
+    with pytest.warns(ns.survival.CoxConvergenceWarning, match="penalty='firth'"):
+        plain = landmark(demo, criterion="recist1.1", at_months=[6, 12])
+    firth = landmark(demo, criterion="recist1.1", at_months=[6, 12], penalty="firth")
+    assert plain.summary.loc[0, "hr"] < 1e-10 and np.isinf(plain.summary.loc[0, "upper"])
+    row = firth.summary.iloc[0]
+    assert 0 < row["lower"] < row["hr"] < row["upper"] < np.inf
+    table = firth.summary.assign(label=[f"{m:g} months" for m in firth.summary["landmark"]])
+    ax = forest_plot(table, label="label", xlabel="HR, Firth-penalised (profile 95% CI)")
+    notes = [t.get_text() for t in ax.texts]
+    assert notes[0] == f"{row['hr']:.2f} ({row['lower']:.2f}–{row['upper']:.2f})"
+    assert "not estimable" not in notes
+    save(ax.figure, "forest_firth.png")
+    plt.close("all")

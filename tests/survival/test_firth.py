@@ -108,10 +108,23 @@ def test_monotone_likelihood_warns_and_firth_is_finite() -> None:
 
 def test_firth_shrinks_towards_zero_and_wald_option() -> None:
     df = dataset("breast")
-    plain = cox(df, covariates=["T", "N", "G", "CD"], duration_col="TIME", event_col="CENS",
-                ties="breslow")
-    firth = cox(df, covariates=["T", "N", "G", "CD"], duration_col="TIME", event_col="CENS",
-                ties="breslow", penalty="firth", conf_int="wald")
+    with pytest.warns(CoxConvergenceWarning, match=r"\['G'\]"):  # G: monotone likelihood
+        plain = cox(
+            df,
+            covariates=["T", "N", "G", "CD"],
+            duration_col="TIME",
+            event_col="CENS",
+            ties="breslow",
+        )
+    firth = cox(
+        df,
+        covariates=["T", "N", "G", "CD"],
+        duration_col="TIME",
+        event_col="CENS",
+        ties="breslow",
+        penalty="firth",
+        conf_int="wald",
+    )
     assert (firth.coefficients["coef"].abs() < plain.coefficients["coef"].abs()).all()
     assert firth.conf_int == "wald"
     z = firth.coefficients["coef"] / firth.coefficients["se"]
@@ -121,13 +134,28 @@ def test_firth_shrinks_towards_zero_and_wald_option() -> None:
 def test_integer_weights_are_repeated_rows() -> None:
     df = dataset("ties")
     w = pd.Series(np.arange(len(df)) % 3 + 1, index=df.index)
-    weighted = cox(df.assign(k=w), covariates=["x1", "x2"], duration_col="time",
-                   event_col="event", weights_col="k", penalty="firth", conf_int="wald",
-                   ties="breslow")
-    repeated = cox(df.loc[df.index.repeat(w)], covariates=["x1", "x2"], duration_col="time",
-                   event_col="event", penalty="firth", conf_int="wald", ties="breslow")
-    np.testing.assert_allclose(weighted.coefficients["coef"], repeated.coefficients["coef"],
-                               rtol=1e-10)
+    weighted = cox(
+        df.assign(k=w),
+        covariates=["x1", "x2"],
+        duration_col="time",
+        event_col="event",
+        weights_col="k",
+        penalty="firth",
+        conf_int="wald",
+        ties="breslow",
+    )
+    repeated = cox(
+        df.loc[df.index.repeat(w)],
+        covariates=["x1", "x2"],
+        duration_col="time",
+        event_col="event",
+        penalty="firth",
+        conf_int="wald",
+        ties="breslow",
+    )
+    np.testing.assert_allclose(
+        weighted.coefficients["coef"], repeated.coefficients["coef"], rtol=1e-10
+    )
     assert weighted.loglik == pytest.approx(repeated.loglik, rel=1e-12)
 
 

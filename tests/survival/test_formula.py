@@ -125,8 +125,11 @@ def test_bad_formulas(formula: str, message: str) -> None:
 
 def test_level_without_events_is_fitted_by_firth() -> None:
     df = pd.DataFrame(
-        {"t": [1.0, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 1, 0, 1, 0],
-         "level": ["a", "b", "c", "a", "b", "c", "a", "c"]}
+        {
+            "t": [1.0, 2, 3, 4, 5, 6, 7, 8],
+            "e": [1, 1, 0, 1, 1, 0, 1, 0],
+            "level": ["a", "b", "c", "a", "b", "c", "a", "c"],
+        }
     )
     fit = cox(df, formula="C(level)", duration_col="t", event_col="e", penalty="firth")
     hr = fit.coefficients.loc["C(level)[T.c]"]

@@ -392,3 +392,48 @@ def test_fast_logrank_permutations_equal_the_general_path() -> None:
     slow = fit_counts(count_fixed(o, gs, perm=perm), cox=False).logrank
     np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
     assert np.isnan(fast[:, 3:]).all() and np.isfinite(fast[:, :3]).all()
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_firth_equals_netsurv_firth_cox(ties: str) -> None:
+    """The batched Firth fit of each grouping equals ``cox(penalty="firth")`` (itself checked
+    against R's coxphf in tests/survival/test_firth.py), also for the grouping without events
+    in one group (``g7``), whose ordinary estimate is infinite; bootstrap weights too."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "survival"))
+    from r_reference import dataset
+
+    from netsurv.survival import cox
+
+    df = dataset("sweep")
+    cols = ["g1", "g3", "g5", "g7"]
+    time, event = df["time"].to_numpy(float), df["event"].to_numpy()
+    o = sort_outcome(time, event)
+    groups = df[cols].to_numpy().T.astype(bool)
+    for wcol in (None, "w2"):
+        w = None if wcol is None else df[wcol].to_numpy(float)[None, o.order]
+        s = fit_counts(count_fixed(o, groups[:, o.order], weights=w), ties=ties, penalty="firth")
+        plain = fit_counts(count_fixed(o, groups[:, o.order], weights=w), ties=ties)
+        used = cols if wcol is None else cols[:-1]  # g7 is empty under the w2 resample
+        if wcol is None:
+            assert np.isinf(plain.beta[0, -1]) and np.isfinite(s.beta[0, -1])
+        assert s.converged[0, : len(used)].all()
+        # bootstrap counts are repeated rows (Efron's ties then differ from R's case weights)
+        rows = df if wcol is None else df.loc[df.index.repeat(df[wcol].astype(int))]
+        for j, g in enumerate(used):
+            fit = cox(
+                rows,
+                covariates=[g],
+                duration_col="time",
+                event_col="event",
+                ties=ties,
+                penalty="firth",
+                conf_int="wald",
+            )
+            assert rel(s.beta[0, j], fit.coefficients.loc[g, "coef"]) < 1e-8
+            assert rel(s.se[0, j], fit.coefficients.loc[g, "se"]) < 1e-8
+            assert rel(s.loglik[0, j], fit.loglik) < 1e-10
+            assert rel(s.loglik0[0, j], fit.loglik_null) < 1e-10
+            assert rel(s.lr[0, j], fit.tests.loc["likelihood_ratio", "statistic"]) < 1e-8

@@ -478,3 +478,35 @@ def test_min_group_must_be_a_fraction_below_one_half(bad: object) -> None:
             n_perm=0,
             min_group=bad,
         )
+
+
+def test_firth_option_equals_a_hand_built_firth_landmark_cox() -> None:
+    """``penalty="firth"``: every variant has a finite hazard ratio, equal to
+    ``cox(penalty="firth")`` on the hand-built landmark set; the default path is unchanged."""
+    res = sweep(
+        small(), "recist1.1", GRID, landmark_months=6, n_boot=10, n_perm=20, seed=5, penalty="firth"
+    )
+    assert res.settings["penalty"] == "firth"
+    assert np.isfinite(res.table["beta"]).all() and res.table["converged"].all()
+    for j in (0, 2, 4):
+        row = res.table.iloc[j]
+        crit = ns.criteria.grid("recist1.1", **GRID)[j]
+        d = first_response_days(small(), crit)
+        cut = 6 * 30.4375
+        lm = d[d["days"] > cut]
+        lm = lm.assign(t=lm["days"] - cut, g=(lm["resp_day"] <= cut).astype(int))
+        c = cox(
+            lm,
+            covariates=["g"],
+            duration_col="t",
+            event_col="event",
+            penalty="firth",
+            conf_int="wald",
+        )
+        assert abs(row["beta"] - c.coefficients["coef"].iloc[0]) < 1e-9
+        assert abs(row["se"] - c.coefficients["se"].iloc[0]) < 1e-9
+        assert abs(row["lr_chi2"] - c.tests.loc["likelihood_ratio", "statistic"]) < 1e-8
+    plain = sweep(small(), "recist1.1", GRID, landmark_months=6, n_boot=10, n_perm=20, seed=5)
+    assert plain.settings["penalty"] == "none"
+    with pytest.raises(ns.ConfigError, match="penalty"):
+        sweep(small(), "recist1.1", GRID, landmark_months=6, n_boot=0, n_perm=0, penalty="l2")
