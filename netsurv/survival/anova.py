@@ -90,7 +90,8 @@ def term_tests(fit: CoxResult) -> pd.DataFrame:
                 "lr_p": float(chi2_dist.sf(lr, k)),
             }
         )
-    return pd.DataFrame(rows).set_index("term")
+    columns = ["term", "df", "wald_chi2", "wald_p", "lr_chi2", "lr_p"]
+    return pd.DataFrame(rows, columns=columns).set_index("term")
 
 
 def anova(fit: CoxResult) -> pd.DataFrame:

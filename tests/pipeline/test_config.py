@@ -195,3 +195,31 @@ def test_set_keeps_numeric_looking_text_for_text_fields(tmp_path: Path) -> None:
     # free-form tables keep the TOML value
     sim = load_config(p, ["data.source=simulate", "data.simulation.overrides.noise_cv=0.1"])
     assert sim.data.simulation.overrides == {"noise_cv": 0.1}
+
+
+def test_cox_formula_and_penalties_are_read(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        '[cox]\nenabled = true\nformula = "C(grade) + np.log(ki67_pct)"\npenalty = "firth"\n'
+        '[landmark]\npenalty = "firth"\n[compare]\npenalty = "firth"\n'
+        '[sweep]\npenalty = "firth"\n',
+    )
+    cfg = load_config(p)
+    assert cfg.cox.formula == "C(grade) + np.log(ki67_pct)" and cfg.cox.penalty == "firth"
+    assert cfg.landmark.penalty == cfg.compare.penalty == cfg.sweep.penalty == "firth"
+    assert load_config(p, ["landmark.penalty=none"]).landmark.penalty == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[cox]\nenabled = true\n", "cox.covariates .* or cox.formula"),
+        ("[cox]\ncovariates = ['age']\nformula = 'age'\n", "not both"),
+        ("[landmark]\npenalty = 'ridge'\n", "landmark.penalty"),
+    ],
+)
+def test_cox_formula_and_penalty_mistakes_name_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ns.ConfigError, match=message):
+        load_config(write(tmp_path, text))

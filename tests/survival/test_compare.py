@@ -231,3 +231,18 @@ def test_hazard_ratio_agrees_with_a_cox_fit_of_resampled_rows(tables: tuple) -> 
     rep = res.replicates.set_index("criterion").loc["recist1.1"]
     assert rep["lr_chi2"] == pytest.approx(fit.tests.loc["likelihood_ratio", "statistic"])
     assert rep["harrell_c"] == pytest.approx(fit.concordance)
+
+
+def test_firth_comparison_has_finite_hazard_ratios_for_rare_responders() -> None:
+    """On the demo cohort RECIST 1.1 has one responder at 6 months, who does not die: the
+    ordinary hazard ratio is not estimable, Firth's is finite with a profile CI."""
+    import netsurv as ns
+
+    demo = ns.load_demo()
+    kw = {"criteria": ["recist1.1", "choi"], "at_months": 6, "horizons": [18], "n_boot": 3}
+    firth = ns.survival.compare_criteria(demo, penalty="firth", **kw)
+    row = firth.table.set_index("criterion").loc["recist1.1"]
+    assert row["n_status"] == 1 and 0 < row["lower"] < row["hr"] < row["upper"] < np.inf
+    assert firth.settings["penalty"] == "firth"
+    with pytest.raises(ns.ConfigError, match="lines='first'"):
+        ns.survival.compare_criteria(demo, penalty="firth", lines="all", **kw)

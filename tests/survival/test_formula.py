@@ -142,3 +142,19 @@ def test_covariates_or_formula() -> None:
         cox(df, covariates=["x1"], formula="x1", duration_col="time", event_col="event")
     with pytest.raises(ConfigError, match="either covariates"):
         cox(df, duration_col="time", event_col="event")
+
+
+def test_null_model_with_a_tilde_and_multi_column_km_labels() -> None:
+    df = dataset("ties")
+    a = cox(df, formula="~ 1", duration_col="time", event_col="event", strata="stratum")
+    b = cox(df, formula="1", duration_col="time", event_col="event", strata="stratum")
+    assert a.loglik == b.loglik == a.loglik_null and a.coefficients.empty
+    assert a.term_tests().empty and list(a.anova().index) == ["NULL"]
+    from netsurv.survival import kaplan_meier, logrank
+
+    km = kaplan_meier(df, duration_col="time", event_col="event", by=["group", "x2"])
+    assert km.groups[:2] == ["group=A, x2=0", "group=A, x2=1"] and km.by == ["group", "x2"]
+    with pytest.raises(ConfigError, match="'grp2' is not a column"):
+        kaplan_meier(df, duration_col="time", event_col="event", by=["group", "grp2"])
+    lr = logrank(df, by=["group", "x2"], duration_col="time", event_col="event")
+    assert lr.df == len(km.groups) - 1
