@@ -218,6 +218,8 @@ def profile_interval(
         start = warm[side].copy()
         start[j] = b
         res = firth_newton(rs, x, efron=efron, beta0=start, free=free)
+        if not np.isfinite(res.at.penalised):  # information singular that far out: below
+            return -1e10
         warm[side] = res.beta
         return res.at.penalised - target
 
