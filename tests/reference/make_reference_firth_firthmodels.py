@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from firthmodels import FirthCoxPH
 
 HERE = Path(__file__).resolve().parent
 CASES = {  # name: (data, duration, event, covariate columns or a factor to expand)
@@ -44,6 +43,10 @@ def design(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
 
 
 def main() -> None:
+    # imported here: pytest's --doctest-modules imports this file, and firthmodels is not a
+    # netsurv dependency (a clean clone's `make test` must not need it)
+    from firthmodels import FirthCoxPH
+
     out = []
     for name, (data, duration, event, cols) in CASES.items():
         df = pd.read_csv(HERE / "data" / f"{data}.csv")
