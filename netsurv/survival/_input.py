@@ -68,6 +68,8 @@ class Prepared:
     weights: np.ndarray
     start: np.ndarray | None
     n_dropped: int
+    #: Event codes (0 = censored, 1..k = cause) when prepared with ``causes=True``.
+    cause: np.ndarray | None = None
 
 
 def prepare(
@@ -78,6 +80,7 @@ def prepare(
     weights_col: str | None = None,
     start_col: str | None = None,
     other_cols: Sequence[str] = (),
+    causes: bool = False,
 ) -> Prepared:
     """Check the survival columns, drop rows with missing values in any used column.
 
@@ -94,6 +97,9 @@ def prepare(
     other_cols
         Further columns the analysis uses (groups, strata, covariates); rows missing any are
         dropped too.
+    causes
+        Competing risks: the event column holds 0 (censored) or a cause code 1, 2, ..., k
+        (whole numbers); ``event`` is then "any cause" and ``cause`` the codes.
 
     Returns
     -------
@@ -125,13 +131,25 @@ def prepare(
             f"offending rows: {_rows(frame.index, bad)}"
         )
     event_raw = numeric_column(frame, event_col, role="event column")
-    bad = (event_raw != 0) & (event_raw != 1)
-    if bad.any():
-        raise ConfigError(
-            f"event column {event_col!r} must be 0/1 (or boolean); got "
-            f"{sorted(set(event_raw[bad].tolist()))[:_SHOW]} in rows {_rows(frame.index, bad)}"
-        )
-    event = event_raw == 1
+    cause = None
+    if causes:
+        bad = (event_raw < 0) | (event_raw != np.round(event_raw))
+        if bad.any():
+            raise ConfigError(
+                f"event column {event_col!r} must hold 0 (censored) or a cause code 1, 2, ..., k "
+                f"(whole numbers); got {sorted(set(event_raw[bad].tolist()))[:_SHOW]} in rows "
+                f"{_rows(frame.index, bad)}; recode the causes as 1..k and censoring as 0"
+            )
+        cause = event_raw.astype(np.int64)
+        event = cause > 0
+    else:
+        bad = (event_raw != 0) & (event_raw != 1)
+        if bad.any():
+            raise ConfigError(
+                f"event column {event_col!r} must be 0/1 (or boolean); got "
+                f"{sorted(set(event_raw[bad].tolist()))[:_SHOW]} in rows {_rows(frame.index, bad)}"
+            )
+        event = event_raw == 1
     if weights_col is None:
         weights = np.ones(len(frame))
     else:
@@ -152,7 +170,13 @@ def prepare(
                 f"offending rows: {_rows(frame.index, bad)}"
             )
     return Prepared(
-        frame=frame, time=time, event=event, weights=weights, start=start, n_dropped=n_dropped
+        frame=frame,
+        time=time,
+        event=event,
+        weights=weights,
+        start=start,
+        n_dropped=n_dropped,
+        cause=cause,
     )
 
 

@@ -1,4 +1,5 @@
-"""Log-rank test for two or more groups, stratified and for trend, as R ``survdiff`` (rho = 0)."""
+"""Log-rank test for two or more groups, stratified and for trend, as R ``survdiff``; weighted
+Fleming–Harrington G(ρ, γ) tests (Peto–Peto for ρ = 1)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class LogrankResult:
     variance : pandas.DataFrame
         The hypergeometric variance–covariance matrix of O − E (groups × groups).
     test : str
-        ``"logrank"`` or ``"logrank trend"``.
+        ``"logrank"`` or ``"logrank trend"``; ``"G(ρ, γ)"`` / ``"G(ρ, γ) trend"`` for weighted
+        tests (e.g. ``"G(1, 0)"``).
     n_dropped : int
         Rows dropped because a used column was missing.
     """
@@ -55,8 +57,11 @@ def _observed_expected(
     weights: np.ndarray,
     group: np.ndarray,
     n_groups: int,
+    rho: float = 0.0,
+    gamma: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """O, E and the hypergeometric variance of O − E within one stratum."""
+    """O, E and the hypergeometric variance of O − E within one stratum, each event time
+    weighted by ``S(t−)^ρ (1 − S(t−))^γ`` (S the stratum's pooled Kaplan–Meier curve)."""
     ut, inv = np.unique(time, return_inverse=True)
     nt = ut.size
     # weighted counts per distinct time × group: at risk (time >= t) and events (time == t)
@@ -68,11 +73,16 @@ def _observed_expected(
     n = n_tg.sum(axis=1)
     keep = d > 0
     d_tg, n_tg, d, n = d_tg[keep], n_tg[keep], d[keep], n[keep]
+    wt = np.ones(d.size)
+    if rho != 0 or gamma != 0:
+        s_before = np.concatenate([[1.0], np.cumprod(1.0 - d / n)[:-1]])  # KM at t−
+        wt = s_before**rho * (1.0 - s_before) ** gamma
+        d_tg = d_tg * wt[:, None]
     frac = n_tg / n[:, None]
     observed = d_tg.sum(axis=0)
-    expected = (d[:, None] * frac).sum(axis=0)
+    expected = ((wt * d)[:, None] * frac).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        factor = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+        factor = wt**2 * np.where(n > 1, d * (n - d) / (n - 1), 0.0)
     # V_gh = Σ_t factor_t · frac_tg (δ_gh − frac_th)
     var = np.diag((factor[:, None] * frac).sum(axis=0)) - np.einsum(
         "t,tg,th->gh", factor, frac, frac
@@ -90,8 +100,10 @@ def logrank(
     trend: bool = False,
     scores: Mapping[Any, float] | None = None,
     weights_col: str | None = None,
+    rho: float = 0.0,
+    gamma: float = 0.0,
 ) -> LogrankResult:
-    """Log-rank test of equal survival across groups (R ``survdiff``, rho = 0).
+    """Log-rank test of equal survival across groups (R ``survdiff``); G(ρ, γ) weighted tests.
 
     Parameters
     ----------
@@ -144,6 +156,13 @@ def logrank(
     0     a  4       3.0
     1     b  4       3.0
     """
+    for name, value in (("rho", rho), ("gamma", gamma)):
+        if not (isinstance(value, int | float) and np.isfinite(value) and value >= 0):
+            raise ConfigError(
+                f"{name} must be a finite number >= 0 (the Fleming-Harrington weight "
+                f"S(t-)^rho (1 - S(t-))^gamma), got {value!r}; use rho=0, gamma=0 for the "
+                "log-rank test"
+            )
     strata_cols = as_list(strata)
     by_cols = as_list(by)
     if not by_cols:
@@ -169,7 +188,7 @@ def logrank(
     for s in range(len(s_labels)):
         sel = s_codes == s
         o, e, v = _observed_expected(
-            prep.time[sel], prep.event[sel], prep.weights[sel], codes[sel], k
+            prep.time[sel], prep.event[sel], prep.weights[sel], codes[sel], k, rho, gamma
         )
         observed += o
         expected += e
@@ -191,7 +210,7 @@ def logrank(
         v_trend = float(score_arr @ var @ score_arr)
         chi2 = u * u / v_trend if v_trend > 0 else 0.0
         dof = 1
-        test = "logrank trend"
+        test = "logrank trend" if rho == 0 and gamma == 0 else f"G({rho:g}, {gamma:g}) trend"
     else:
         use = np.flatnonzero(expected > 0)
         dof = use.size - 1
@@ -208,7 +227,7 @@ def logrank(
                     "at which the groups' members could have fared differently; R's survdiff "
                     "fails too)"
                 ) from None
-        test = "logrank"
+        test = "logrank" if rho == 0 and gamma == 0 else f"G({rho:g}, {gamma:g})"
     p = float(chi2_dist.sf(chi2, dof)) if dof >= 1 else float("nan")
 
     weighted = weights_col is not None

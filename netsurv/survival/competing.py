@@ -1,0 +1,491 @@
+"""Cumulative incidence under competing risks: the Aalen–Johansen estimator, per group and cause.
+
+With causes 1..k competing (progression and death without progression, say), the probability
+of having failed from cause j by time t is the cumulative incidence function (CIF)
+
+    F_j(t) = Σ_{u <= t} S(u−) d_j(u) / n(u),
+
+S the all-cause Kaplan–Meier curve, d_j(u) the cause-j events and n(u) the number at risk at
+u.  ``1 − KM`` of cause j with the other causes censored overstates it (it estimates the
+probability in a world without the competing cause).  The estimates are those of R's
+``survfit(Surv(time, factor(status)) ~ group)`` (multi-state) and ``cmprsk::cuminc``; the
+variance is either R survfit's infinitesimal jackknife or cmprsk's delta-method (Aalen)
+estimator, both in closed form with cumulative sums (no loop over subjects or times).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from netsurv.errors import ConfigError
+from netsurv.survival._input import Prepared, group_codes, prepare
+from netsurv.survival.km import CONF_TYPES, ConfType, confidence_limits
+
+CifVariance = Literal["ij", "delta"]
+TABLE_COLUMNS = [
+    "group",
+    "cause",
+    "time",
+    "n_risk",
+    "n_event",
+    "n_censor",
+    "cif",
+    "std_err",
+    "lower",
+    "upper",
+]
+
+
+def prepare_competing(
+    df: pd.DataFrame,
+    *,
+    duration_col: str,
+    event_col: str,
+    weights_col: str | None = None,
+    other_cols: Sequence[str] = (),
+) -> Prepared:
+    """Rows of a competing-risks analysis: ``event_col`` is 0 (censored) or a cause code 1..k.
+
+    Raises :class:`ConfigError` naming the column and the offending rows for codes that are
+    negative or not whole numbers, and when no row has an event.
+    """
+    prep = prepare(
+        df,
+        duration_col=duration_col,
+        event_col=event_col,
+        weights_col=weights_col,
+        other_cols=other_cols,
+        causes=True,
+    )
+    if not prep.event.any():
+        raise ConfigError(f"event column {event_col!r} has no event (cause code >= 1) to analyse")
+    return prep
+
+
+def cause_codes(prep: Prepared) -> np.ndarray:
+    """The cause codes of rows prepared by :func:`prepare_competing` (0 = censored)."""
+    if prep.cause is None:
+        return prep.event.astype(np.int64)
+    return prep.cause
+
+
+def check_causes(
+    codes: np.ndarray,
+    causes: int | Sequence[int] | None,
+    *,
+    event_col: str,
+    argument: str = "causes",
+) -> list[int]:
+    """The requested cause codes (default: every code >= 1 present), each present in the data."""
+    present = sorted(int(c) for c in np.unique(codes[codes > 0]))
+    if causes is None:
+        return present
+    wanted = [causes] if isinstance(causes, int | np.integer) else list(causes)
+    missing = [c for c in wanted if c not in present]
+    if missing or not wanted:
+        raise ConfigError(
+            f"{argument}={causes!r}: not cause code(s) of event column {event_col!r}, whose "
+            f"events have codes {present}; pass one of them"
+        )
+    return [int(c) for c in wanted]
+
+
+@dataclass(frozen=True)
+class CumulativeIncidenceResult:
+    """Aalen–Johansen cumulative incidence curves, one per group × cause.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per group × cause × distinct time (event of any cause or censoring):
+        ``group``, ``cause`` (the code), ``time``, ``n_risk`` (weighted number with time >= t),
+        ``n_event`` (events of this cause at t), ``n_censor``, ``cif`` (R's ``pstate`` of the
+        cause), ``std_err`` (on the probability scale: R ``survfit``'s ``std.err``, or
+        ``sqrt`` of ``cmprsk::cuminc``'s ``var``) and the pointwise limits ``lower`` /
+        ``upper`` (R ``survfit``'s, for ``conf_type``; NaN where the CIF is 0 on the log
+        scale, as R's ``NA``).
+    summary : pandas.DataFrame
+        One row per group × cause: ``group``, ``cause``, ``label``, ``records`` (rows used),
+        ``n`` (weighted), ``events`` (of this cause, weighted), ``cif`` (at the group's last
+        time).
+    causes : list of int
+        Cause codes reported.
+    cause_labels : dict
+        Display label per cause code.
+    variance : str
+        ``"ij"`` (infinitesimal jackknife, R ``survfit``) or ``"delta"`` (``cmprsk::cuminc``).
+    conf_type, conf_level : str, float
+        Confidence intervals.
+    by : str or None
+        Grouping column (``group`` is ``"all"`` without one).
+    n_dropped : int
+        Rows dropped because a used column was missing.
+    """
+
+    table: pd.DataFrame
+    summary: pd.DataFrame
+    causes: list[int]
+    cause_labels: dict[int, str]
+    variance: str
+    conf_type: str
+    conf_level: float
+    by: str | None
+    n_dropped: int
+
+    @property
+    def groups(self) -> list[object]:
+        """Group labels in table order."""
+        return list(dict.fromkeys(self.summary["group"]))
+
+    def cif_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Cumulative incidence and its limits at chosen times (R ``summary(fit, times)``).
+
+        Before a curve's first time the CIF is 0 with standard error 0 (limits NaN on the log
+        scale, as R); after its last time the last value is carried forward.
+
+        Parameters
+        ----------
+        times
+            Times at which to read the curves.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group``, ``cause``, ``time``, ``n_risk`` (number with time >= t), ``cif``,
+            ``std_err``, ``lower``, ``upper``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [1, 2, 3, 4], "status": [1, 2, 0, 1]})
+        >>> res = cumulative_incidence(df, duration_col="t", event_col="status")
+        >>> res.cif_at([2.5])[["cause", "cif"]]
+           cause   cif
+        0      1  0.25
+        1      2  0.25
+        """
+        t = np.asarray(times, dtype=float)
+        out = []
+        for (g, c), cur in self.table.groupby(["group", "cause"], sort=False):
+            ct = cur["time"].to_numpy(dtype=float)
+            idx = np.searchsorted(ct, t, side="right") - 1
+            nxt = np.searchsorted(ct, t, side="left")
+            before = idx < 0
+            ii = np.clip(idx, 0, None)
+            lo0, hi0 = confidence_limits(
+                np.zeros(1), np.zeros(1), conf_type=self.conf_type, conf_level=self.conf_level
+            )
+            start = {"cif": 0.0, "std_err": 0.0, "lower": float(lo0[0]), "upper": float(hi0[0])}
+            read = {
+                col: np.where(before, v0, cur[col].to_numpy(dtype=float)[ii])
+                for col, v0 in start.items()
+            }
+            out.append(
+                pd.DataFrame(
+                    {
+                        "group": g,
+                        "cause": c,
+                        "time": t,
+                        "n_risk": np.append(cur["n_risk"].to_numpy(), 0)[nxt],
+                        **read,
+                    }
+                )
+            )
+        return pd.concat(out, ignore_index=True)
+
+    def risk_table(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
+        """Numbers at risk and cumulative events by cause at chosen times, per group.
+
+        Parameters
+        ----------
+        times
+            Times of the table's columns (e.g. the x ticks of a CIF plot).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group``, ``time``, ``n_risk`` (subjects with time >= t), ``n_censored``
+            (censorings at times <= t) and one column ``n_events_<cause>`` per cause (events
+            at times <= t).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"t": [1, 2, 3, 4], "status": [1, 2, 0, 1]})
+        >>> cumulative_incidence(df, duration_col="t", event_col="status").risk_table([0, 2, 5])
+          group  time  n_risk  n_censored  n_events_1  n_events_2
+        0   all   0.0       4           0           0           0
+        1   all   2.0       3           0           1           1
+        2   all   5.0       0           1           2           1
+        """
+        t = np.asarray(times, dtype=float)
+        out = []
+        for g in self.groups:
+            cur = self.table[self.table["group"] == g]
+            first = cur[cur["cause"] == self.causes[0]]
+            ct = first["time"].to_numpy(dtype=float)
+            nxt = np.searchsorted(ct, t, side="left")
+            upto = np.searchsorted(ct, t, side="right")
+            weighted = not pd.api.types.is_integer_dtype(first["n_risk"])
+            dtype = np.float64 if weighted else np.int64
+            # cumulative censorings, then events of each cause, up to each time
+            counts = np.column_stack(
+                [first["n_censor"].to_numpy()]
+                + [cur.loc[cur["cause"] == c, "n_event"].to_numpy() for c in self.causes]
+            )
+            upto_t = np.vstack([np.zeros((1, counts.shape[1])), np.cumsum(counts, axis=0)])[upto]
+            cols = {
+                "group": g,
+                "time": t,
+                "n_risk": np.append(first["n_risk"].to_numpy(), 0)[nxt].astype(dtype),
+                "n_censored": upto_t[:, 0].astype(dtype),
+            }
+            for j, c in enumerate(self.causes, start=1):
+                cols[f"n_events_{c}"] = upto_t[:, j].astype(dtype)
+            out.append(pd.DataFrame(cols))
+        return pd.concat(out, ignore_index=True)
+
+
+def _ij_se(
+    idx: np.ndarray,
+    cause: np.ndarray,
+    w: np.ndarray,
+    k: int,
+    n: np.ndarray,
+    d_all: np.ndarray,
+    s_before: np.ndarray,
+    cif: np.ndarray,
+) -> np.ndarray:
+    """Infinitesimal-jackknife standard error of one cause's CIF at every distinct time.
+
+    With dΛ = d / n, the derivative of F_k(t_j) with respect to the weight of a subject whose
+    time is t_m is closed-form: for m >= j it is ``H_j − B_j`` (+ ``S(t_j−) / n_j`` for a
+    cause-k event at t_j), for m < j it is linear in F_k(t_j), ``α + β F_k(t_j)``.  The
+    variance ``Σ_i (w_i D_i)²`` is then a handful of cumulative sums (R ``survfit``'s
+    multi-state ``std.err``, which sums the squared weighted influence).
+    """
+    m = n.size
+    a = np.diff(np.concatenate([[0.0], cif]))  # CIF increments S(t−) d_k / n
+    nd = n - d_all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(nd > 0, d_all / (n * nd), 0.0)
+        inv_nd = np.where(nd > 0, 1.0 / nd, 0.0)
+    big_g = np.cumsum(g)
+    big_b = np.cumsum(a / n)
+    big_h = np.cumsum(a * np.concatenate([[0.0], big_g[:-1]]))
+    delta = (cause > 0).astype(float)
+    is_k = (cause == k).astype(float)
+    nxt = np.minimum(idx + 1, m - 1)
+    beta = big_g[idx] - delta * inv_nd[idx]
+    alpha = (
+        delta * cif[idx] * inv_nd[idx]
+        + big_h[nxt]
+        - big_g[idx] * cif[nxt]
+        + is_k * s_before[idx] / n[idx]
+        - big_b[idx]
+    )
+    w2 = w * w
+
+    def before(values: np.ndarray) -> np.ndarray:
+        per_time = np.bincount(idx, weights=values, minlength=m)
+        return np.concatenate([[0.0], np.cumsum(per_time)[:-1]])
+
+    past = before(w2 * alpha * alpha) + 2 * cif * before(w2 * alpha * beta)
+    past += cif * cif * before(w2 * beta * beta)
+    at_risk_w2 = np.cumsum(np.bincount(idx, weights=w2, minlength=m)[::-1])[::-1]
+    base = big_h - big_b
+    jump = s_before / n
+    k_w2 = np.bincount(idx, weights=w2 * is_k, minlength=m)
+    var = past + at_risk_w2 * base**2 + k_w2 * ((base + jump) ** 2 - base**2)
+    return np.sqrt(np.clip(var, 0.0, None))
+
+
+def _delta_se(
+    d_k: np.ndarray, d_all: np.ndarray, n: np.ndarray, surv: np.ndarray, cif: np.ndarray
+) -> np.ndarray:
+    """``cmprsk::cuminc``'s delta-method (Aalen) standard error, with its tie correction
+    ``1 − (d − 1)/(n − 1)``; it changes only at the cause's own event times."""
+    s_before = np.concatenate([[1.0], surv[:-1]])
+    d_other = d_all - d_k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv_s = np.where(surv > 0, 1.0 / surv, 0.0)
+
+        def ties(d: np.ndarray) -> np.ndarray:
+            return np.where(d > 1, 1.0 - (d - 1.0) / (n - 1.0), 1.0)
+
+        t6 = np.where((d_other > 0) & (surv > 0), s_before**2 * ties(d_other) * d_other / n**2, 0.0)
+        t4 = cif * inv_s
+        v1, v2, v3 = t4 * t4 * t6, inv_s * t4 * t6, inv_s * inv_s * t6
+        t6 = np.where(d_k > 0, s_before**2 * ties(d_k) * d_k / n**2, 0.0)
+        t4 = 1.0 + inv_s * cif
+        v1, v2, v3 = v1 + t4 * t4 * t6, v2 + inv_s * t4 * t6, v3 + inv_s * inv_s * t6
+    var = np.cumsum(v1) + cif * cif * np.cumsum(v3) - 2 * cif * np.cumsum(v2)
+    last = np.maximum.accumulate(np.where(d_k > 0, np.arange(d_k.size), -1))
+    var = np.where(last >= 0, var[np.clip(last, 0, None)], 0.0)
+    return np.sqrt(np.clip(var, 0.0, None))
+
+
+def cumulative_incidence(
+    df: pd.DataFrame,
+    *,
+    duration_col: str,
+    event_col: str,
+    by: str | None = None,
+    causes: int | Sequence[int] | None = None,
+    cause_labels: Mapping[int, str] | None = None,
+    variance: CifVariance = "ij",
+    conf_type: ConfType = "log",
+    conf_level: float = 0.95,
+    weights_col: str | None = None,
+) -> CumulativeIncidenceResult:
+    """Aalen–Johansen cumulative incidence of each cause, per group, with confidence intervals.
+
+    Parameters
+    ----------
+    df
+        One row per subject.
+    duration_col
+        Time to the first event of any cause, or to censoring.
+    event_col
+        0 for censored, else the cause code 1, 2, ..., k (e.g. 1 = progression, 2 = death
+        without progression; :func:`netsurv.endpoints.competing_events` makes it from an
+        endpoint table).
+    by
+        Optional grouping column.
+    causes
+        Cause code(s) to report (default: every code present).
+    cause_labels
+        Display labels by code (default the codes as text), used by
+        :func:`netsurv.plots.cif_plot`.
+    variance
+        ``"ij"`` (default): the infinitesimal jackknife of R ``survfit``'s multi-state curves
+        (case weights allowed); ``"delta"``: the delta-method (Aalen-type) variance of
+        ``cmprsk::cuminc``, with its correction for tied events (no case weights).
+    conf_type
+        Transform of the pointwise interval, as R ``survfit`` applies it to a state
+        probability: ``"log"`` (R's default, ``F·exp(±z·se/F)``, capped at 1), ``"log-log"``
+        or ``"plain"``.
+    conf_level
+        Confidence level (0.95).
+    weights_col
+        Optional case weights (R ``survfit(..., weights = w)``).
+
+    Returns
+    -------
+    CumulativeIncidenceResult
+        ``table`` (the curves), ``summary`` and methods ``cif_at`` and ``risk_table``.
+
+    Notes
+    -----
+    The CIFs and the all-cause Kaplan–Meier curve add up to one at every time.  Events of
+    any cause at a time count before censorings at that time.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"months": [2, 3, 3, 5, 8, 9, 11, 12],
+    ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1]})
+    >>> res = cumulative_incidence(df, duration_col="months", event_col="status",
+    ...                            cause_labels={1: "progression", 2: "death"})
+    >>> res.summary[["cause", "label", "events", "cif"]]
+       cause        label  events   cif
+    0      1  progression       4  0.65
+    1      2        death       2  0.35
+    """
+    if conf_type not in CONF_TYPES:
+        raise ConfigError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
+    if not 0 < conf_level < 1:
+        raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    if variance not in ("ij", "delta"):
+        raise ConfigError(
+            f"variance must be 'ij' (R survfit) or 'delta' (cmprsk::cuminc), got {variance!r}"
+        )
+    if variance == "delta" and weights_col is not None:
+        raise ConfigError(
+            "variance='delta' (cmprsk::cuminc) takes no case weights; use variance='ij' "
+            "with weights_col"
+        )
+    prep = prepare_competing(
+        df,
+        duration_col=duration_col,
+        event_col=event_col,
+        weights_col=weights_col,
+        other_cols=[by] if by is not None else [],
+    )
+    all_causes = cause_codes(prep)
+    wanted = check_causes(all_causes, causes, event_col=event_col)
+    labels_by_code = {c: str(c) for c in wanted} | {
+        int(c): str(v) for c, v in (cause_labels or {}).items() if int(c) in wanted
+    }
+    if by is None:
+        codes = np.zeros(prep.time.size, dtype=np.int64)
+        groups: list[object] = ["all"]
+    else:
+        codes, groups = group_codes(prep.frame[by])
+    weighted = weights_col is not None
+    tables, summary = [], []
+    for gi, label in enumerate(groups):
+        sel = codes == gi
+        time, cause, w = prep.time[sel], all_causes[sel], prep.weights[sel]
+        ut, idx = np.unique(time, return_inverse=True)
+        n_event_all = np.bincount(idx, weights=w * (cause > 0), minlength=ut.size)
+        n_censor = np.bincount(idx, weights=w * (cause == 0), minlength=ut.size)
+        n_risk = np.cumsum(np.bincount(idx, weights=w, minlength=ut.size)[::-1])[::-1]
+        surv = np.cumprod(1.0 - n_event_all / n_risk)
+        s_before = np.concatenate([[1.0], surv[:-1]])
+        for k in wanted:
+            d_k = np.bincount(idx, weights=w * (cause == k), minlength=ut.size)
+            cif = np.cumsum(s_before * d_k / n_risk)
+            if variance == "ij":
+                se = _ij_se(idx, cause, w, k, n_risk, n_event_all, s_before, cif)
+            else:
+                se = _delta_se(d_k, n_event_all, n_risk, surv, cif)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                se_rel = np.where(cif > 0, se / cif, 0.0)
+            lower, upper = confidence_limits(
+                cif, se_rel, conf_type=conf_type, conf_level=conf_level
+            )
+            counts = {"n_risk": n_risk, "n_event": d_k, "n_censor": n_censor}
+            if not weighted:
+                counts = {key: np.rint(v).astype(np.int64) for key, v in counts.items()}
+            tables.append(
+                pd.DataFrame(
+                    {
+                        "group": [label] * ut.size,
+                        "cause": k,
+                        "time": ut,
+                        **counts,
+                        "cif": cif,
+                        "std_err": se,
+                        "lower": lower,
+                        "upper": upper,
+                    }
+                )
+            )
+            summary.append(
+                {
+                    "group": label,
+                    "cause": k,
+                    "label": labels_by_code[k],
+                    "records": int(sel.sum()),
+                    "n": counts["n_risk"][0],
+                    "events": counts["n_event"].sum(),
+                    "cif": float(cif[-1]),
+                }
+            )
+    return CumulativeIncidenceResult(
+        table=pd.concat(tables, ignore_index=True)[TABLE_COLUMNS],
+        summary=pd.DataFrame(summary),
+        causes=wanted,
+        cause_labels=labels_by_code,
+        variance=variance,
+        conf_type=conf_type,
+        conf_level=float(conf_level),
+        by=by,
+        n_dropped=prep.n_dropped,
+    )

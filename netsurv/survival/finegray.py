@@ -1,0 +1,382 @@
+"""Regression under competing risks: Fine–Gray subdistribution hazards and cause-specific Cox.
+
+Fine and Gray (1999) model the subdistribution hazard of a cause, whose risk set keeps the
+subjects who failed from a competing cause, down-weighted by the probability of still being
+uncensored: a subject with a competing event at ``T_i`` counts at a later event time ``t``
+with weight ``G(t−) / G(T_i−)``, G the Kaplan–Meier curve of the censoring times.  As in R
+(``survival::finegray``), the data are expanded into weighted (start, stop] rows — one more
+row per competing-event subject for every stretch of constant weight that holds an event of
+the cause — and fitted by netsurv's one Cox engine (:func:`netsurv.survival.cox`), with the
+robust variance clustered on the subject (R ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x +
+cluster(id), weights = fgwt)``).
+
+A cause-specific Cox model (:func:`cause_specific_cox`) is the ordinary Cox model of one cause
+with the other causes censored: it describes the cause's hazard among subjects still free of
+every event, not its cumulative incidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from netsurv.errors import ConfigError
+from netsurv.survival._input import Prepared, as_list, group_codes
+from netsurv.survival.competing import cause_codes, check_causes, prepare_competing
+from netsurv.survival.cox import CoxResult, Ties, cox
+
+#: Columns added by :func:`finegray_data` (R ``finegray``'s names, ``fg`` prefix).
+FG_COLUMNS = ["fgstart", "fgstop", "fgstatus", "fgwt", "fgid"]
+
+
+def _censoring_before(time: np.ndarray, cause: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct censoring times and ``G`` just after each (index 0 = 1, before any).
+
+    Events of any cause at a time count before the censorings at that time, so they are not
+    at risk of being censored then (R ``finegray``'s shift of event times by −0.2 ranks).
+    """
+    ct, c_idx = np.unique(time[cause == 0], return_inverse=True)
+    if ct.size == 0:
+        return ct, np.ones(1)
+    n_cens = np.bincount(c_idx, minlength=ct.size).astype(float)
+    # at risk for censoring at u: time > u, plus those censored at u
+    later = time.size - np.searchsorted(np.sort(time), ct, side="right")
+    at_risk = later + n_cens
+    return ct, np.concatenate([[1.0], np.cumprod(1.0 - n_cens / at_risk)])
+
+
+def finegray_data(
+    df: pd.DataFrame,
+    *,
+    duration_col: str,
+    event_col: str,
+    cause: int,
+    censoring_groups: str | Sequence[str] | None = None,
+    weights_col: str | None = None,
+) -> pd.DataFrame:
+    """Expand competing-risks data into Fine–Gray weighted rows (R ``survival::finegray``).
+
+    Parameters
+    ----------
+    df
+        One row per subject.
+    duration_col
+        Time to the first event of any cause, or to censoring.
+    event_col
+        0 for censored, else the cause code 1..k.
+    cause
+        The cause modelled; the other codes are competing events.
+    censoring_groups
+        Column(s) within whose values the censoring distribution is estimated separately
+        (R ``finegray``'s ``strata()``, ``cmprsk::crr``'s ``cengroup``).
+    weights_col
+        Optional case weights, multiplied into ``fgwt`` (the censoring curve itself is
+        unweighted, as in R).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``df`` used (all columns), repeated as needed, with ``fgstart``,
+        ``fgstop``, ``fgstatus`` (1 for an event of ``cause``), ``fgwt`` (the weight) and
+        ``fgid`` (the position of the subject's row in ``df``, for clustering).  Rows with a
+        missing time, code, weight or censoring group are dropped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [1.0, 2, 3, 4, 5], "status": [2, 0, 1, 0, 1]})
+    >>> finegray_data(df, duration_col="t", event_col="status", cause=1)[FG_COLUMNS]
+       fgstart  fgstop  fgstatus   fgwt  fgid
+    0      0.0     1.0         0  1.000     0
+    1      1.0     3.0         0  0.750     0
+    2      3.0     5.0         0  0.375     0
+    3      0.0     2.0         0  1.000     1
+    4      0.0     3.0         1  1.000     2
+    5      0.0     4.0         0  1.000     3
+    6      0.0     5.0         1  1.000     4
+    """
+    groups = as_list(censoring_groups)
+    prep = prepare_competing(
+        df,
+        duration_col=duration_col,
+        event_col=event_col,
+        weights_col=weights_col,
+        other_cols=groups,
+    )
+    return _expand(df, prep, cause=cause, groups=groups, event_col=event_col)
+
+
+def _expand(
+    df: pd.DataFrame, prep: Prepared, *, cause: int, groups: list[str], event_col: str
+) -> pd.DataFrame:
+    """The Fine–Gray rows of the subjects ``prep`` kept (see :func:`finegray_data`)."""
+    codes = cause_codes(prep)
+    (cause,) = check_causes(codes, cause, event_col=event_col, argument="cause")
+    time = prep.time
+    n = time.size
+    positions = np.flatnonzero(df.index.isin(prep.frame.index))
+    g_codes = group_codes(prep.frame[groups])[0] if groups else np.zeros(n, dtype=np.int64)
+    zero = 0.0 if time.min() > 0 else 2 * float(time.min()) - 1
+    ev = np.unique(time[codes == cause])  # event times of the cause, all groups
+    extra_row, extra_start, extra_stop, extra_wt = [], [], [], []
+    for g in range(int(g_codes.max()) + 1):
+        rows = np.flatnonzero(g_codes == g)
+        t, c = time[rows], codes[rows]
+        ct, g_after = _censoring_before(t, c)  # the group's own censoring curve
+        seg = np.searchsorted(ct, ev, side="left")  # censorings strictly before each event time
+        # stretches of event times with the same weight G(t−): (s_lo, s_hi]
+        first = np.concatenate([[True], seg[1:] != seg[:-1]])
+        s_seg = seg[first]
+        s_hi = ev[np.concatenate([np.flatnonzero(first)[1:] - 1, [ev.size - 1]])]
+        s_lo = np.concatenate([[-np.inf], s_hi[:-1]])
+        comp = np.flatnonzero((c != 0) & (c != cause))
+        t_c = t[comp]
+        # one row per competing subject × stretch holding an event time after its own
+        after = np.searchsorted(s_hi, t_c, side="right")
+        n_add = s_seg.size - after
+        who = np.repeat(np.arange(comp.size), n_add)
+        which = after[who] + np.arange(who.size) - np.repeat(np.cumsum(n_add) - n_add, n_add)
+        base = np.searchsorted(ct, t_c, side="left")  # censorings strictly before T_i
+        extra_row.append(rows[comp[who]])
+        extra_start.append(np.maximum(t_c[who], s_lo[which]))
+        extra_stop.append(s_hi[which])
+        extra_wt.append(g_after[s_seg[which]] / g_after[base[who]])
+    add_row = np.concatenate(extra_row) if extra_row else np.zeros(0, dtype=np.int64)
+    row = np.concatenate([np.arange(n), add_row])
+    start = np.concatenate([np.full(n, zero), *extra_start])
+    stop = np.concatenate([time, *extra_stop])
+    wt = np.concatenate([np.ones(n), *extra_wt])
+    order = np.lexsort((start, row))
+    row, start, stop, wt = row[order], start[order], stop[order], wt[order]
+    out = df.iloc[positions[row]].reset_index(drop=True)
+    return out.assign(
+        fgstart=start,
+        fgstop=stop,
+        fgstatus=((codes[row] == cause) & (start == zero)).astype(np.int64),
+        fgwt=wt * prep.weights[row],
+        fgid=positions[row],
+    )
+
+
+@dataclass(frozen=True)
+class FineGrayResult:
+    """A Fine–Gray subdistribution-hazards model.
+
+    Attributes
+    ----------
+    coefficients : pandas.DataFrame
+        One row per covariate: ``coef`` (log subdistribution hazard ratio), ``exp_coef``
+        (SHR), ``se`` (model-based), ``robust_se`` (sandwich clustered on the subject, used
+        for ``z``, ``p`` and the CI ``lower`` / ``upper`` of the SHR).
+    variance : pandas.DataFrame
+        Robust variance matrix of the coefficients.
+    loglik_null, loglik : float
+        Weighted log partial likelihood at 0 and at the estimate (R ``fit$loglik``).
+    tests : pandas.DataFrame
+        ``wald`` (robust) and ``robust_score`` are the valid tests; ``likelihood_ratio`` and
+        ``score`` are R's printed model-based ones, which ignore the weights' dependence.
+    cause : int
+        Cause modelled.
+    n : int
+        Subjects used.
+    events : int
+        Events of the cause.
+    n_rows : int
+        Rows of the expanded data.
+    n_dropped : int
+        Subjects dropped for missing values.
+    ties : str
+        ``"efron"`` (R ``coxph``'s default) or ``"breslow"`` (``cmprsk::crr``).
+    model : CoxResult
+        The Cox fit of the expanded rows.
+    data : pandas.DataFrame
+        The expanded rows (:func:`finegray_data`).
+    """
+
+    coefficients: pd.DataFrame
+    variance: pd.DataFrame
+    loglik_null: float
+    loglik: float
+    tests: pd.DataFrame
+    cause: int
+    n: int
+    events: int
+    n_rows: int
+    n_dropped: int
+    ties: str
+    model: CoxResult = field(repr=False)
+    data: pd.DataFrame = field(repr=False)
+
+
+def fine_gray(
+    df: pd.DataFrame,
+    *,
+    covariates: Sequence[str],
+    duration_col: str,
+    event_col: str,
+    cause: int = 1,
+    strata: str | Sequence[str] | None = None,
+    censoring_groups: str | Sequence[str] | None = None,
+    ties: Ties = "efron",
+    weights_col: str | None = None,
+    conf_level: float = 0.95,
+) -> FineGrayResult:
+    """Fine–Gray regression of the subdistribution hazard of one cause.
+
+    Parameters
+    ----------
+    df
+        One row per subject.
+    covariates
+        Numeric covariate columns.
+    duration_col
+        Time to the first event of any cause, or to censoring.
+    event_col
+        0 for censored, else the cause code 1..k.
+    cause
+        The cause modelled (default 1); every other code is a competing event.
+    strata
+        Column(s) with separate baseline subdistribution hazards (R ``strata()`` in the
+        ``coxph`` call).
+    censoring_groups
+        Column(s) within which the censoring distribution is estimated (R ``finegray``'s
+        ``strata()``, ``crr``'s ``cengroup``).
+    ties
+        ``"efron"`` (R ``coxph``'s default) or ``"breslow"``.
+    weights_col
+        Optional case weights.
+    conf_level
+        Level of the SHR confidence intervals.
+
+    Returns
+    -------
+    FineGrayResult
+        Coefficients with robust standard errors, tests, the expanded data and the Cox fit.
+
+    Notes
+    -----
+    Equal to R's ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(id), weights = fgwt,
+    data = finegray(Surv(time, factor(status)) ~ ., data, etype = cause))``.  With
+    ``ties="breslow"`` and no tied times the coefficients equal ``cmprsk::crr``'s; with ties
+    the two differ slightly because ``crr``'s censoring curve counts subjects failing at a
+    censoring time as still at risk of censoring.  ``crr``'s standard error adds a term for
+    the estimation of the censoring curve (Fine and Gray 1999, eq. (9)); the clustered robust
+    one here omits it, and is close to it (e.g. 2e-4 relative on 200 subjects).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 11, 12, 14, 15],
+    ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1, 0, 1],
+    ...                    "x": [1, 0, 1, 1, 0, 0, 1, 0, 1, 0]})
+    >>> fit = fine_gray(df, covariates=["x"], duration_col="t", event_col="status", cause=1)
+    >>> fit.coefficients[["coef", "robust_se"]].round(4)
+                 coef  robust_se
+    covariate
+    x          0.1152     0.8683
+    """
+    cov = [covariates] if isinstance(covariates, str) else list(covariates)
+    strata_cols = as_list(strata)
+    groups = as_list(censoring_groups)
+    prep = prepare_competing(
+        df,
+        duration_col=duration_col,
+        event_col=event_col,
+        weights_col=weights_col,
+        other_cols=list(dict.fromkeys([*cov, *strata_cols, *groups])),
+    )
+    data = _expand(df, prep, cause=cause, groups=groups, event_col=event_col)
+    model = cox(
+        data,
+        covariates=cov,
+        duration_col="fgstop",
+        event_col="fgstatus",
+        start_col="fgstart",
+        weights_col="fgwt",
+        cluster_col="fgid",
+        strata=strata_cols or None,
+        ties=ties,
+        conf_level=conf_level,
+    )
+    return FineGrayResult(
+        coefficients=model.coefficients,
+        variance=model.variance,
+        loglik_null=model.loglik_null,
+        loglik=model.loglik,
+        tests=model.tests,
+        cause=int(cause),
+        n=int(prep.time.size),
+        events=int(data["fgstatus"].sum()),
+        n_rows=len(data),
+        n_dropped=prep.n_dropped,
+        ties=ties,
+        model=model,
+        data=data,
+    )
+
+
+def cause_specific_cox(
+    df: pd.DataFrame,
+    *,
+    covariates: Sequence[str],
+    duration_col: str,
+    event_col: str,
+    cause: int = 1,
+    strata: str | Sequence[str] | None = None,
+    ties: Ties = "efron",
+    weights_col: str | None = None,
+    robust: bool = False,
+    conf_level: float = 0.95,
+) -> CoxResult:
+    """Cox model of the cause-specific hazard of one cause, the other causes censored.
+
+    Parameters
+    ----------
+    df
+        One row per subject.
+    covariates
+        Numeric covariate columns.
+    duration_col
+        Time to the first event of any cause, or to censoring.
+    event_col
+        0 for censored, else the cause code 1..k.
+    cause
+        The cause modelled (default 1).
+    strata, ties, weights_col, robust, conf_level
+        As for :func:`netsurv.survival.cox`.
+
+    Returns
+    -------
+    CoxResult
+        The fit of R ``coxph(Surv(time, status == cause) ~ covariates)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 11, 12, 14, 15],
+    ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1, 0, 1],
+    ...                    "x": [1, 0, 1, 1, 0, 0, 1, 0, 1, 0]})
+    >>> fit = cause_specific_cox(df, covariates=["x"], duration_col="t", event_col="status")
+    >>> fit.events
+    5
+    """
+    prep = prepare_competing(df, duration_col=duration_col, event_col=event_col)
+    (cause,) = check_causes(cause_codes(prep), cause, event_col=event_col, argument="cause")
+    column = "_cause_event"
+    if column in df.columns:
+        raise ConfigError(f"column {column!r} is reserved by cause_specific_cox; rename it")
+    event = (df[event_col] == cause).astype(float).where(df[event_col].notna())
+    return cox(
+        df.assign(**{column: event}),
+        covariates=covariates,
+        duration_col=duration_col,
+        event_col=column,
+        strata=strata,
+        ties=ties,
+        weights_col=weights_col,
+        robust=robust,
+        conf_level=conf_level,
+    )
