@@ -1,6 +1,7 @@
 """Time-to-event endpoints (PFS, OS, TTP, TTF, DoR, TTNT, PFS2) with explicit censoring."""
 
 from netsurv.endpoints.adtte import to_adtte
+from netsurv.endpoints.competing import competing_events
 from netsurv.endpoints.derive import ScheduleWarning, derive_endpoints
 from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
 from netsurv.endpoints.matrix import EndpointMatrix, endpoint_matrix
@@ -32,6 +33,7 @@ __all__ = [
     "EventSource",
     "ScheduleStep",
     "ScheduleWarning",
+    "competing_events",
     "derive_endpoints",
     "derive_from_timepoints",
     "endpoint_matrix",

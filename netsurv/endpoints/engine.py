@@ -77,7 +77,11 @@ class EndpointResult:
         that do not depend on it: OS, TTF, TTNT) with origin and event/censoring dates,
         ``days`` (date − origin, + 1 by default), ``months`` (days / 30.4375), ``event``
         (1/0), ``cnsr`` (0 = event, else the reason code of :data:`CENSOR_CODES`),
-        ``event_or_censor_reason`` and the source of the date (table, column, row key).
+        ``event_cause`` (for an event, the kind of the event source that gave it:
+        ``"progression"``, ``"death"``, ``"discontinuation"``, ``"next_line"`` or
+        ``"next_line_progression"``; empty for a censoring — the cause of a competing-risks
+        analysis, :func:`netsurv.endpoints.competing_events`), ``event_or_censor_reason``
+        and the source of the date (table, column, row key).
     attrition : pandas.DataFrame
         Lines that could not contribute fully, with the reason (``table``, ``row_key``,
         ``stage``, ``reason``): no origin, start after the cut-off, no baseline tumour
@@ -258,11 +262,18 @@ def _derive_one(
 
     if d.scheme_rules:
         out = _apply_scheme(out, keys, tpk, scheme, modalities)
+    # the kind of the event source that won (its position in d.events is the priority)
+    kinds = np.array([e.kind for e in d.events], dtype=object)
+    won = out["priority"].to_numpy(dtype=float)
+    out["event_cause"] = None
+    ev = (out["event"] == 1).to_numpy() & ~np.isnan(won)
+    out.loc[ev, "event_cause"] = kinds[won[ev].astype(int)]
     if "no_baseline" in keys.columns:
         flag = keys.set_index("_k")["no_baseline"].fillna(False).astype(bool)
         nb = flag.reindex(out.index).to_numpy()
-        out.loc[nb, ["event", "reason", "source_table", "source_column"]] = [
+        out.loc[nb, ["event", "event_cause", "reason", "source_table", "source_column"]] = [
             0,
+            None,
             "no baseline tumour assessment",
             "lines",
             None,
@@ -373,6 +384,7 @@ def _finish(
             "months": (days / DAYS_PER_MONTH).to_numpy(),
             "event": event.to_numpy(),
             "cnsr": cnsr,
+            "event_cause": out["event_cause"].where(event == 1, None).to_numpy(dtype=object),
             "event_or_censor_reason": reason.to_numpy(),
             "source_table": out["source_table"].to_numpy(),
             "source_column": out["source_column"].to_numpy(),

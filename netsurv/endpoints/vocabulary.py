@@ -19,6 +19,7 @@ OUTPUT_COLUMNS = [
     "months",
     "event",
     "cnsr",
+    "event_cause",
     "event_or_censor_reason",
     "source_table",
     "source_column",

@@ -13,6 +13,13 @@ from netsurv.endpoints.rules import ENDPOINTS
 from netsurv.errors import ConfigError
 
 _SRCTAB = {"ADSL": "patients", "ADRS": "assessments", "EX": "lines"}
+#: The event cause (the engine's event-source kind) of an event dated from each source.
+_CAUSE = {
+    "patients|death_date": "death",
+    "assessments|date": "progression",
+    "lines|end_date": "discontinuation",
+    "lines|start_date": "next_line",
+}
 _SRCCOL = {v: c for (_, c), v in SRCVAR.items()}
 #: PARAMCD (upper case; admiralonco's RSD for duration of response) -> netsurv endpoint name
 _ENDPOINT = {**{name.upper(): name for name in ENDPOINTS}, "RSD": "DoR"}
@@ -89,7 +96,10 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
     The inverse of :func:`build_adtte` / :func:`netsurv.endpoints.to_adtte`: ``event`` = CNSR
     0, the reason from EVNTDESC (events) or CNSDTDSC, ``months`` = AVAL / 30.4375, the source
-    table and column from SRCDOM / SRCVAR, the endpoint from PARAMCD (``DOR`` and
+    table and column from SRCDOM / SRCVAR, the event cause from the source of the event date
+    (death date: ``"death"``, an assessment: ``"progression"``, a line's end: ``"discontinuation"``,
+    a line's start: ``"next_line"``; empty when the source is not given), the endpoint from
+    PARAMCD (``DOR`` and
     admiralonco's ``RSD`` are ``DoR``).  ADTTE written by other tools work too (without LINEID
     / CRITERION those columns are empty).
 
@@ -159,6 +169,10 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             "months": aval / DAYS_PER_MONTH,
             "event": event,
             "cnsr": cnsr.astype(int),
+            "event_cause": (table.astype("string") + "|" + column.astype("string"))
+            .map(_CAUSE)
+            .astype(object)
+            .where(event == 1, None),
             "event_or_censor_reason": evdesc.where(event == 1, cndesc).astype(object),
             "source_table": table.astype(object),
             "source_column": _none_unless(column, dom.notna()),

@@ -1,5 +1,6 @@
 """Figures: functions that take ``ax=`` (or make their own figure), draw, and return the Axes."""
 
+from netsurv.plots.cif import cif_plot, cif_times
 from netsurv.plots.forest import forest_plot
 from netsurv.plots.km import at_risk_axes, km_plot, km_times
 from netsurv.plots.spider import spider
@@ -9,6 +10,8 @@ from netsurv.plots.waterfall import waterfall
 
 __all__ = [
     "at_risk_axes",
+    "cif_plot",
+    "cif_times",
     "forest_plot",
     "km_plot",
     "km_times",

@@ -73,7 +73,11 @@ def km_times(km: KaplanMeierResult, times: Sequence[float] | None = None) -> np.
     >>> km_times(km, [0, 12, 24]).tolist()
     [0.0, 12.0, 24.0, 36.0, 48.0, 60.0]
     """
-    t_max = float(km.table["time"].max())
+    return axis_times(float(km.table["time"].max()), times)
+
+
+def axis_times(t_max: float, times: Sequence[float] | None = None) -> np.ndarray:
+    """x ticks and at-risk columns for curves ending at ``t_max`` (see :func:`km_times`)."""
     ticks = np.asarray(times, dtype=float) if times is not None else _ticks(t_max)
     if ticks.size == 0 or not np.isfinite(ticks).all() or np.any(np.diff(ticks) <= 0):
         raise ConfigError(f"times must be increasing finite values, got {list(ticks)}")
@@ -224,18 +228,7 @@ def km_plot(
         raise ConfigError(f"{k} groups need {k} colors, got {len(cols)}")
     names = [str(labels.get(g, g)) if labels is not None else str(g) for g in groups]
 
-    tab = None
-    if at_risk:
-        spec = ax.get_subplotspec()
-        if spec is None:
-            raise ConfigError(
-                "ax must come from a grid (plt.subplots or fig.add_subplot) to hold the "
-                "at-risk table; or pass at_risk=False"
-            )
-        share = table_height if table_height is not None else min(0.45, 0.1 + 0.055 * k)
-        gs = spec.subgridspec(2, 1, height_ratios=[1 - share, share], hspace=_gap(ax, share))
-        ax.set_subplotspec(gs[0])
-        tab = fig.add_subplot(gs[1], sharex=ax, label=AT_RISK_LABEL)
+    tab = table_axes(ax, k, table_height) if at_risk else None
 
     for g, name, col in zip(groups, names, cols, strict=True):
         cur = table[table["group"] == g]
@@ -269,8 +262,24 @@ def km_plot(
     if text:
         ax.text(0.02, 0.04, text, transform=ax.transAxes, ha="left", va="bottom", fontsize="small")
     if tab is not None:
-        _draw_table(tab, km.risk_table(ticks), groups, names, cols)
+        draw_table(tab, km.risk_table(ticks), groups, names, cols)
     return ax
+
+
+def table_axes(ax: Axes, n_rows: int, table_height: float | None = None) -> Axes:
+    """Split ``ax``'s grid cell into the curve (``ax``) and an at-risk table row below it that
+    shares its x axis; the table Axes is returned (found again by :func:`at_risk_axes`)."""
+    fig = ax.get_figure()
+    spec = ax.get_subplotspec()
+    if fig is None or spec is None:
+        raise ConfigError(
+            "ax must come from a grid (plt.subplots or fig.add_subplot) to hold the "
+            "at-risk table; or pass at_risk=False"
+        )
+    share = table_height if table_height is not None else min(0.45, 0.1 + 0.055 * n_rows)
+    gs = spec.subgridspec(2, 1, height_ratios=[1 - share, share], hspace=_gap(ax, share))
+    ax.set_subplotspec(gs[0])
+    return fig.add_subplot(gs[1], sharex=ax, label=AT_RISK_LABEL)
 
 
 def _gap(ax: Axes, share: float) -> float:
@@ -295,7 +304,7 @@ def _gap(ax: Axes, share: float) -> float:
     return 2 * gap / max(cell - gap, 1e-6)
 
 
-def _draw_table(
+def draw_table(
     tab: Axes, risk: pd.DataFrame, groups: list[object], names: list[str], cols: list[str]
 ) -> None:
     """Numbers at risk as text at (tick, row) of the shared-x table Axes."""

@@ -145,8 +145,8 @@ class CumulativeIncidenceResult:
     def cif_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Cumulative incidence and its limits at chosen times (R ``summary(fit, times)``).
 
-        Before a curve's first time the CIF is 0 with standard error 0 (limits NaN on the log
-        scale, as R); after its last time the last value is carried forward.
+        Before a curve's first time the CIF, its standard error and its limits are 0 (R fills
+        in the initial state); after its last time the last value is carried forward.
 
         Parameters
         ----------
@@ -177,13 +177,9 @@ class CumulativeIncidenceResult:
             nxt = np.searchsorted(ct, t, side="left")
             before = idx < 0
             ii = np.clip(idx, 0, None)
-            lo0, hi0 = confidence_limits(
-                np.zeros(1), np.zeros(1), conf_type=self.conf_type, conf_level=self.conf_level
-            )
-            start = {"cif": 0.0, "std_err": 0.0, "lower": float(lo0[0]), "upper": float(hi0[0])}
             read = {
-                col: np.where(before, v0, cur[col].to_numpy(dtype=float)[ii])
-                for col, v0 in start.items()
+                col: np.where(before, 0.0, cur[col].to_numpy(dtype=float)[ii])
+                for col in ("cif", "std_err", "lower", "upper")
             }
             out.append(
                 pd.DataFrame(

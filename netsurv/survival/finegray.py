@@ -71,7 +71,9 @@ def finegray_data(
         The cause modelled; the other codes are competing events.
     censoring_groups
         Column(s) within whose values the censoring distribution is estimated separately
-        (R ``finegray``'s ``strata()``, ``cmprsk::crr``'s ``cengroup``).
+        (R ``finegray``'s ``strata()``, ``cmprsk::crr``'s ``cengroup``).  Past a group's last
+        follow-up time its censoring curve is unknown and taken as 0, so its competing-event
+        subjects leave the risk sets there (as ``crr``).
     weights_col
         Optional case weights, multiplied into ``fgwt`` (the censoring curve itself is
         unweighted, as in R).
@@ -127,11 +129,15 @@ def _expand(
         t, c = time[rows], codes[rows]
         ct, g_after = _censoring_before(t, c)  # the group's own censoring curve
         seg = np.searchsorted(ct, ev, side="left")  # censorings strictly before each event time
+        # past the group's last follow-up its censoring curve is unknown: G = 0 there (crr)
+        beyond = ev > t.max()
+        key = seg + (ct.size + 1) * beyond
         # stretches of event times with the same weight G(t−): (s_lo, s_hi]
-        first = np.concatenate([[True], seg[1:] != seg[:-1]])
+        first = np.concatenate([[True], key[1:] != key[:-1]])
         s_seg = seg[first]
         s_hi = ev[np.concatenate([np.flatnonzero(first)[1:] - 1, [ev.size - 1]])]
         s_lo = np.concatenate([[-np.inf], s_hi[:-1]])
+        s_g = np.where(beyond[first], 0.0, g_after[s_seg])
         comp = np.flatnonzero((c != 0) & (c != cause))
         t_c = t[comp]
         # one row per competing subject × stretch holding an event time after its own
@@ -143,12 +149,14 @@ def _expand(
         extra_row.append(rows[comp[who]])
         extra_start.append(np.maximum(t_c[who], s_lo[which]))
         extra_stop.append(s_hi[which])
-        extra_wt.append(g_after[s_seg[which]] / g_after[base[who]])
+        extra_wt.append(s_g[which] / g_after[base[who]])
     add_row = np.concatenate(extra_row) if extra_row else np.zeros(0, dtype=np.int64)
     row = np.concatenate([np.arange(n), add_row])
     start = np.concatenate([np.full(n, zero), *extra_start])
     stop = np.concatenate([time, *extra_stop])
     wt = np.concatenate([np.ones(n), *extra_wt])
+    keep = wt > 0
+    row, start, stop, wt = row[keep], start[keep], stop[keep], wt[keep]
     order = np.lexsort((start, row))
     row, start, stop, wt = row[order], start[order], stop[order], wt[order]
     out = df.iloc[positions[row]].reset_index(drop=True)
