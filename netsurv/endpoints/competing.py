@@ -98,6 +98,6 @@ def competing_events(
         )
     code = {name: k for k, name in enumerate(names, start=1)}
     status = np.where(event, cause.map(code).fillna(0).to_numpy(), 0).astype(np.int64)
-    return rows.assign(status=status, cause=cause.where(event, None).astype(object)).reset_index(
-        drop=True
-    )
+    names_out = cause.to_numpy(dtype=object).copy()
+    names_out[~event] = None
+    return rows.assign(status=status, cause=names_out).reset_index(drop=True)

@@ -372,6 +372,8 @@ def _finish(
     event = out["event"].astype(int)
     reason = out["reason"].astype(object)
     cnsr = np.where(event == 1, 0, reason.map(CENSOR_CODES).fillna(99).astype(int))
+    cause = out["event_cause"].to_numpy(dtype=object).copy()
+    cause[event.to_numpy() != 1] = None
     return pd.DataFrame(
         {
             "patient_id": kx["patient_id"].to_numpy(),
@@ -384,7 +386,7 @@ def _finish(
             "months": (days / DAYS_PER_MONTH).to_numpy(),
             "event": event.to_numpy(),
             "cnsr": cnsr,
-            "event_cause": out["event_cause"].where(event == 1, None).to_numpy(dtype=object),
+            "event_cause": cause,
             "event_or_censor_reason": reason.to_numpy(),
             "source_table": out["source_table"].to_numpy(),
             "source_column": out["source_column"].to_numpy(),

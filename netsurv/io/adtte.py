@@ -169,10 +169,9 @@ def read_adtte(source: str | Path | pd.DataFrame) -> pd.DataFrame:
             "months": aval / DAYS_PER_MONTH,
             "event": event,
             "cnsr": cnsr.astype(int),
-            "event_cause": (table.astype("string") + "|" + column.astype("string"))
-            .map(_CAUSE)
-            .astype(object)
-            .where(event == 1, None),
+            "event_cause": _none_unless(
+                (table.astype("string") + "|" + column.astype("string")).map(_CAUSE), event == 1
+            ),
             "event_or_censor_reason": evdesc.where(event == 1, cndesc).astype(object),
             "source_table": table.astype(object),
             "source_column": _none_unless(column, dom.notna()),

@@ -233,19 +233,17 @@ def rmst_test(
     z_crit = float(norm.ppf(1 - (1 - conf_level) / 2))
     groups = km.rmst(tau).rename(columns={"tau": "time"})
     groups["rmtl"] = float(tau) - groups["estimate"]
-    ref = groups[groups["group"] == reference].iloc[0]
+    est, se, rmtl = (groups[c].to_numpy(dtype=float) for c in ("estimate", "se", "rmtl"))
+    r = km.groups.index(reference)
     rows = []
-    for _, row in groups[groups["group"] != reference].iterrows():
-        g = row["group"]
-        v, v0 = float(row["se"]) ** 2, float(ref["se"]) ** 2
-        rows.append(
-            _difference_row(
-                g, reference, float(row["estimate"] - ref["estimate"]), np.sqrt(v + v0), z_crit
-            )
-        )
+    for i, g in enumerate(km.groups):
+        if i == r:
+            continue
+        v, v0 = se[i] ** 2, se[r] ** 2
+        rows.append(_difference_row(g, reference, est[i] - est[r], np.sqrt(v + v0), z_crit))
         for contrast, value, value0 in (
-            ("ratio", float(row["estimate"]), float(ref["estimate"])),
-            ("rmtl_ratio", float(row["rmtl"]), float(ref["rmtl"])),
+            ("ratio", est[i], est[r]),
+            ("rmtl_ratio", rmtl[i], rmtl[r]),
         ):
             with np.errstate(divide="ignore", invalid="ignore"):
                 se_log = float(np.sqrt(v / value**2 + v0 / value0**2))
@@ -339,12 +337,14 @@ def milestone_test(
             "upper": at["upper"],
         }
     )
-    ref = groups[groups["group"] == reference].iloc[0]
-    s0, se0 = float(ref["estimate"]), float(ref["se"])
+    surv, std = groups["estimate"].to_numpy(dtype=float), groups["se"].to_numpy(dtype=float)
+    r = km.groups.index(reference)
+    s0, se0 = surv[r], std[r]
     rows = []
-    for _, row in groups[groups["group"] != reference].iterrows():
-        g = row["group"]
-        s, se = float(row["estimate"]), float(row["se"])
+    for i, g in enumerate(km.groups):
+        if i == r:
+            continue
+        s, se = surv[i], std[i]
         rows.append(_difference_row(g, reference, s - s0, float(np.hypot(se, se0)), z_crit))
         with np.errstate(divide="ignore", invalid="ignore"):
             sigma = se / (s * abs(np.log(s)))
