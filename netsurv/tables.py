@@ -1,4 +1,5 @@
-"""Publication tables as DataFrames: Table 1 (baseline characteristics by group)."""
+"""Publication tables as DataFrames: Table 1 (baseline characteristics by group, median
+follow-up by reverse Kaplan–Meier)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
+from netsurv.survival.followup import median_follow_up
 
 #: Patient and line fields summarised by default (when present and not empty).
 DEFAULT_CATEGORICAL = (
@@ -63,6 +65,7 @@ def table_one(
     categorical: Sequence[str] | None = None,
     continuous: Sequence[str] | None = None,
     digits: int = 1,
+    follow_up: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
     """Baseline characteristics: n (%) for categories, median [IQR] for numbers, by group.
 
@@ -77,6 +80,12 @@ def table_one(
         :data:`DEFAULT_CONTINUOUS` present with at least one value.
     digits
         Decimals of medians, quartiles and percentages.
+    follow_up
+        ``(duration column, event column)`` of overall survival in ``frame`` (e.g. OS months
+        and death): adds a row ``follow-up`` / ``median (95% CI), reverse KM`` with the
+        median follow-up by the reverse Kaplan–Meier method
+        (:func:`netsurv.survival.median_follow_up`; ``NR`` for a limit not reached), over
+        the rows with both values, in the duration column's unit.
 
     Returns
     -------
@@ -107,6 +116,8 @@ def table_one(
     rows: list[dict[str, str]] = [
         {"variable": "n", "level": ""} | {g: str(len(d)) for g, d in groups}
     ]
+    if follow_up is not None:
+        rows.append(_follow_up_row(frame, follow_up, groups, digits))
     for col in num:
         rows.append(
             {"variable": col, "level": "median [IQR]"}
@@ -122,6 +133,33 @@ def table_one(
             )
         rows += _missing_row(col, groups)
     return pd.DataFrame(rows, columns=["variable", "level", *[g for g, _ in groups]]).fillna("")
+
+
+def _follow_up_row(
+    frame: pd.DataFrame,
+    cols: tuple[str, str],
+    groups: list[tuple[str, pd.DataFrame]],
+    digits: int,
+) -> dict[str, str]:
+    """Median follow-up (reverse Kaplan–Meier) with its 95 % CI, overall and per group."""
+    duration, event = cols
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ConfigError(f"table_one: follow_up column(s) {missing} are not in the frame")
+
+    def cell(df: pd.DataFrame) -> str:
+        rows = df.dropna(subset=[duration, event])
+        if rows.empty:
+            return ""
+        m = median_follow_up(rows, duration_col=duration, event_col=event).iloc[0]
+        text = [
+            f"{v:.{digits}f}" if np.isfinite(v) else "NR" for v in m[["median", "lower", "upper"]]
+        ]
+        return f"{text[0]} ({text[1]}–{text[2]})"
+
+    return {"variable": "follow-up", "level": "median (95% CI), reverse KM"} | {
+        g: cell(d) for g, d in groups
+    }
 
 
 def _present(frame: pd.DataFrame, cols: Sequence[str]) -> list[str]:

@@ -7,7 +7,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -93,6 +93,10 @@ show("censoring_rules", "Censoring rules")
 
 # %%
 show("table1", "Table 1: baseline characteristics of the analysed lines", rows=80)
+t1 = table("table1")
+if t1 is not None and (t1["variable"] == "follow-up").any():
+    fu = t1.loc[t1["variable"] == "follow-up", "Overall"].iloc[0]
+    display(Markdown(f"Median follow-up (reverse Kaplan–Meier of OS): {fu} months (95% CI)."))
 att = table("attrition")
 if att is not None and len(att):
     display(Markdown("### Attrition (rows set aside, by reason)"))
@@ -108,6 +112,9 @@ figures("swimmer", "Swimmer plot")
 
 # %%
 show("bor_summary", "Best overall response by criterion")
+show("response_rates", "ORR and DCR with exact (Clopper–Pearson) 95% CIs")
+show("response_rate_comparison", "ORR / DCR against the reference criterion (paired lines: "
+     "Newcombe 95% CI of the difference, McNemar's asymptotic and exact p)")
 figures("waterfall", "Waterfall plots")
 figures("spider", "Spider plot")
 show("agreement", "Agreement between criteria")

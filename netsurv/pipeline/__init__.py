@@ -131,6 +131,10 @@ def run(
         writer.table("timepoints", res.timepoints.table)
         writer.table("best_response", res.best)
         writer.table("bor_summary", stages.bor_summary(res))
+        rates, rate_pairs = stages.response_rate_tables(res)
+        writer.table("response_rates", rates)
+        if rate_pairs is not None:
+            writer.table("response_rate_comparison", rate_pairs)
         writer.table("best_change", stages.best_change_table(res))
         writer.table("endpoints", res.endpoints.table)
         writer.table("endpoints_adtte", res.endpoints.adtte())

@@ -22,6 +22,7 @@ from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
 from netsurv.survival.formula import formula_variables
+from netsurv.survival.proportions import RATES, compare_response_rates, response_rates
 from netsurv.tables import baseline_frame, table_one
 from netsurv.validation import Severity, ValidationOptions
 
@@ -197,10 +198,19 @@ def _only_selected(att: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
 
 
 def table1(res: Analysed, *, by: str | None = "regimen_class") -> pd.DataFrame:
-    """Table 1 of the analysed lines (by regimen class when there are several)."""
+    """Table 1 of the analysed lines (by regimen class when there are several), with the
+    median follow-up (months, reverse Kaplan–Meier of OS) when OS is derived."""
     frame = baseline_frame(res.cohort, res.lines)
     group = by if by in frame.columns and frame[by].nunique(dropna=True) > 1 else None
-    return table_one(frame, by=group)
+    ep = res.endpoints.table
+    os_rows = ep[ep["endpoint"] == "OS"]
+    if os_rows.empty:
+        return table_one(frame, by=group)
+    follow = os_rows[[*LINE_KEY, "months", "event"]].rename(
+        columns={"months": "_os_months", "event": "_os_event"}
+    )
+    frame = frame.merge(follow, on=LINE_KEY, how="left")
+    return table_one(frame, by=group, follow_up=("_os_months", "_os_event"))
 
 
 def km_tables(
@@ -309,15 +319,34 @@ def best_change_table(res: Analysed) -> pd.DataFrame:
 
 
 def bor_summary(res: Analysed) -> pd.DataFrame:
-    """Best overall response counts and ORR / DCR per criterion."""
+    """Best overall response counts and ORR / DCR per criterion (MR counts as disease
+    control; :data:`netsurv.survival.proportions.RATES`)."""
     b = res.best
     counts = pd.crosstab(b["criterion"], b["bor"]).reindex(
         [c.name for c in res.criteria], fill_value=0
     )
     n = counts.sum(axis=1)
-    resp = counts.reindex(columns=["CR", "PR"], fill_value=0).sum(axis=1)
-    control = counts.reindex(columns=["CR", "PR", "SD", "NON-CR/NON-PD"], fill_value=0).sum(axis=1)
+    resp = counts.reindex(columns=list(RATES["ORR"]), fill_value=0).sum(axis=1)
+    control = counts.reindex(columns=list(RATES["DCR"]), fill_value=0).sum(axis=1)
     out = counts.assign(
         n=n, orr_pct=np.round(100 * resp / n, 1), dcr_pct=np.round(100 * control / n, 1)
     )
     return out.reset_index().rename_axis(columns=None)
+
+
+def response_rate_tables(res: Analysed) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """ORR / DCR per criterion with exact (Clopper–Pearson) 95 % CIs, and each criterion's
+    rates against the reference criterion's, paired on the lines (Newcombe's interval,
+    McNemar's tests); the comparison is None with a single classified criterion."""
+    rates = response_rates(res.best)
+    order = {name: i for i, name in enumerate(c.name for c in res.criteria)}
+    rates = rates.sort_values("criterion", key=lambda c: c.map(order), kind="stable")
+    classified = res.classified
+    if res.reference not in classified or len(classified) < 2:
+        return rates.reset_index(drop=True), None
+    paired = compare_response_rates(
+        res.best,
+        reference=res.reference,
+        criteria=[c for c in classified if c != res.reference],
+    )
+    return rates.reset_index(drop=True), paired

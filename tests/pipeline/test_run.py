@@ -162,6 +162,8 @@ def test_report_has_its_sections(tmp_path: Path) -> None:
     ):
         assert section in html, section
     assert "data:image/png;base64" in html  # figures embedded
+    assert "Median follow-up (reverse Kaplan–Meier of OS)" in html
+    assert "ORR and DCR with exact (Clopper–Pearson) 95% CIs" in html
     assert "Traceback" not in html
     man = json.loads(res.manifest.read_text())
     assert {"report.html", "report.ipynb", "config.json"} <= set(man["outputs"])
