@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
+from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._input import Prepared, as_list, group_codes
-from netsurv.survival.competing import cause_codes, check_causes, prepare_competing
 from netsurv.survival.cox import CoxResult, Ties, cox
 
 #: Columns added by :func:`finegray_data` (R ``finegray``'s names, ``fg`` prefix).

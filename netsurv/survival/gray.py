@@ -18,8 +18,8 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
 from netsurv.errors import ConfigError
+from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._input import as_list, group_codes
-from netsurv.survival.competing import cause_codes, check_causes, prepare_competing
 
 
 @dataclass(frozen=True)
