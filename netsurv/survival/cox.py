@@ -20,7 +20,7 @@ from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
 
 from netsurv.errors import ConfigError
-from netsurv.survival._concordance import harrell_c
+from netsurv.survival._concordance import Concordance, harrell_c
 from netsurv.survival._coxfit import (
     build_risk_sets,
     derivatives,
@@ -76,6 +76,7 @@ def cox(
     conf_level: float = 0.95,
     penalty: Penalty = "none",
     conf_int: ConfInt | None = None,
+    concordance: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model (R ``coxph``; with Firth's penalty R ``coxphf``).
 
@@ -121,6 +122,9 @@ def cox(
     conf_int
         ``"wald"`` or ``"profile"`` (penalised profile likelihood, with penalised
         likelihood-ratio p-values; Firth only).  Default: profile with Firth, else Wald.
+    concordance
+        Compute Harrell's C (default); ``False`` leaves it NaN, for rows on which it means
+        nothing and costs most of the time (Fine–Gray's expanded rows).
 
     Returns
     -------
@@ -284,14 +288,18 @@ def cox(
         index=pd.Index(list(stats), name="test"),
     )
     lp = x @ beta
-    conc = harrell_c(
-        prep.time,
-        prep.event,
-        lp,
-        weights=prep.weights,
-        stratum=s_codes,
-        start=prep.start,
-        cluster=cluster,
+    conc = (
+        harrell_c(
+            prep.time,
+            prep.event,
+            lp,
+            weights=prep.weights,
+            stratum=s_codes,
+            start=prep.start,
+            cluster=cluster,
+        )
+        if concordance
+        else Concordance(*[float("nan")] * 7)
     )
     counts = pd.Series(
         {
