@@ -83,7 +83,8 @@ def finegray_data(
     pandas.DataFrame
         The rows of ``df`` used (all columns), repeated as needed, with ``fgstart``,
         ``fgstop``, ``fgstatus`` (1 for an event of ``cause``), ``fgwt`` (the weight) and
-        ``fgid`` (the position of the subject's row in ``df``, for clustering).  Rows with a
+        ``fgid`` (the position of the subject's row in ``df``, for clustering); the index is
+        a default one.  Rows with a
         missing time, code, weight or censoring group are dropped.
 
     Examples
@@ -101,6 +102,7 @@ def finegray_data(
     6      0.0     5.0         1  1.000     4
     """
     groups = as_list(censoring_groups)
+    df = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else df
     prep = prepare_competing(
         df,
         duration_col=duration_col,
@@ -114,12 +116,13 @@ def finegray_data(
 def _expand(
     df: pd.DataFrame, prep: Prepared, *, cause: int, groups: list[str], event_col: str
 ) -> pd.DataFrame:
-    """The Fine–Gray rows of the subjects ``prep`` kept (see :func:`finegray_data`)."""
+    """The Fine–Gray rows of the subjects ``prep`` kept (see :func:`finegray_data`); ``df``
+    has a default (0..n−1) index, so the kept rows' labels are their positions."""
     codes = cause_codes(prep)
     (cause,) = check_causes(codes, cause, event_col=event_col, argument="cause")
     time = prep.time
     n = time.size
-    positions = np.flatnonzero(df.index.isin(prep.frame.index))
+    positions = prep.frame.index.to_numpy(dtype=np.int64)
     g_codes = group_codes(prep.frame[groups])[0] if groups else np.zeros(n, dtype=np.int64)
     zero = 0.0 if time.min() > 0 else 2 * float(time.min()) - 1
     ev = np.unique(time[codes == cause])  # event times of the cause, all groups
@@ -292,6 +295,7 @@ def fine_gray(
     cov = [covariates] if isinstance(covariates, str) else list(covariates)
     strata_cols = as_list(strata)
     groups = as_list(censoring_groups)
+    df = df.reset_index(drop=True) if isinstance(df, pd.DataFrame) else df
     prep = prepare_competing(
         df,
         duration_col=duration_col,
