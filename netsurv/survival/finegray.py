@@ -344,7 +344,7 @@ def cause_specific_cox(
     strata: str | Sequence[str] | None = None,
     ties: Ties = "efron",
     weights_col: str | None = None,
-    robust: bool = False,
+    robust: bool | None = None,
     conf_level: float = 0.95,
 ) -> CoxResult:
     """Cox model of the cause-specific hazard of one cause, the other causes censored.

@@ -301,8 +301,9 @@ def milestone_test(
 
     Notes
     -----
-    S(t) and its Greenwood standard error are R's ``summary(survfit(...), times = t)``
-    (``surv``, ``std.err``).
+    S(t) and its standard error are R's ``summary(survfit(...), times = t)`` (``surv``,
+    ``std.err``): Greenwood's, or with a non-integer case weight the robust (infinitesimal
+    jackknife) one, as :func:`netsurv.survival.kaplan_meier` and R decide.
 
     Examples
     --------

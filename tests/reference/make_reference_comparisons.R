@@ -122,10 +122,12 @@ write_json_file(wlr_cases, "weighted_logrank.json")
 
 # ---------------------------------------------------------------------------------------------
 # RMST per group (survfit) and survRM2's unadjusted contrasts against the first group
+# R's default variance: robust (infinitesimal jackknife) when a case weight is not an integer,
+# as netsurv's kaplan_meier; se(rmean) is the same either way
 km_fit <- function(d, duration, event, by, weights) {
   f <- as.formula(paste0("Surv(`", duration, "`, `", event, "`) ~ `", by, "`"))
   if (is.null(weights)) survfit(f, data = d)
-  else { d$.w <- d[[weights]]; survfit(f, data = d, weights = .w, robust = FALSE) }
+  else { d$.w <- d[[weights]]; survfit(f, data = d, weights = .w) }
 }
 contrast_rows <- function(groups, est, se, z, extra = NULL) {
   rows <- list()
