@@ -107,7 +107,7 @@ def prepare(
         The kept rows and their time, event, weight and start arrays.
     """
     used = [c for c in [start_col, duration_col, event_col, weights_col] if c is not None]
-    used += [c for c in other_cols if c not in used]
+    used += [c for c in dict.fromkeys(other_cols) if c not in used]
     require_columns(df, used)
     for col, role in [
         (duration_col, "duration column"),
@@ -197,6 +197,8 @@ def group_codes(
     (array([1, 2, 0]), ['sex=1, grade=G1', 'sex=1, grade=G2', 'sex=2, grade=G1'])
     """
     if isinstance(values, pd.DataFrame):
+        # a column named twice (by=["g", "g"], or by and strata the same) is one column
+        values = values.loc[:, ~values.columns.duplicated()]
         if values.shape[1] == 1:
             return group_codes(values.iloc[:, 0])
         parts = [group_codes(values[c]) for c in values.columns]

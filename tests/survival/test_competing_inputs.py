@@ -161,3 +161,16 @@ def test_cif_plot_at_risk_table_is_the_risk_table_on_the_shared_axis() -> None:
     with pytest.raises(ConfigError, match="pass group="):
         cif_plot(cif, ax=axes[1], stacked=True)
     plt.close(fig)
+
+
+def test_a_column_named_twice_is_one_grouping_column() -> None:
+    """by=["g", "g"] (or by = strata) used to end in a RecursionError in group_codes."""
+    df = CR.assign(event=(CR["status"] > 0).astype(int))
+    km = ns.survival.kaplan_meier(df, duration_col="t", event_col="event", by=["arm", "arm"])
+    assert (
+        km.groups
+        == ns.survival.kaplan_meier(df, duration_col="t", event_col="event", by="arm").groups
+    )
+    # stratified by its own groups there is nothing to compare: a clear error, no recursion
+    with pytest.raises(ConfigError, match="variance matrix is singular"):
+        logrank(df, by="arm", strata="arm", duration_col="t", event_col="event")
