@@ -92,7 +92,14 @@ def spider(
     present = {str(c) for c in bor["bor"]} if len(bor) else set()
     handles = [Line2D([], [], color=c, label=b) for b, c in BOR_COLOURS.items() if b in present]
     handles.append(Line2D([], [], color="black", marker="x", linestyle="", label="first PD"))
-    ax.legend(handles=handles, title="BOR", fontsize="small", frameon=False, loc="best")
+    ax.legend(
+        handles=handles,
+        title="BOR",
+        fontsize="small",
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),  # outside the axes: a fixed place, not loc="best"
+    )
     ax.set_xlabel("Months from start of line")
     ax.set_ylabel("Change from baseline (%)")
     name = str(rows["criterion"].iloc[0]) if len(rows) else ""

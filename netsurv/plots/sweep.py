@@ -317,5 +317,5 @@ def sweep_lines(
         )
     ax.set_xlabel(x)
     ax.set_ylabel(_LABELS[m])
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax

@@ -114,7 +114,14 @@ def waterfall(
     present = set(data["bor"].fillna("NE")) if not data.empty else set()
     handles = [Patch(color=c, label=b) for b, c in BOR_COLOURS.items() if b in present]
     if handles:
-        ax.legend(handles=handles, title="BOR", fontsize="small", frameon=False)
+        ax.legend(
+            handles=handles,
+            title="BOR",
+            fontsize="small",
+            frameon=False,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),  # a fixed place outside the bars
+        )
     ax.set_xticks([])
     ax.set_xlabel(f"Patients × lines (n = {len(data)})")
     ax.set_ylabel("Best change from baseline (%)")
