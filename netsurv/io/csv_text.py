@@ -1,0 +1,419 @@
+"""Read a CSV file into text cells, reporting what clinic exports get wrong.
+
+A spreadsheet saved "as CSV" can differ from what netsurv expects in ways that pandas reads
+without complaint: another encoding (UTF-16, Windows-1252), another delimiter (``;`` or tab)
+and decimal mark (``,``), rows cut short, a header named twice, NUL bytes from a damaged copy.
+:func:`read_csv_file` finds each of them and records it in a
+:class:`~netsurv.schema.coerce.Problems` accumulator, naming the file, the line and the
+setting that fixes it.  A guessed encoding, delimiter or decimal mark is never applied
+silently: either the caller set it, or the file is reported (an error, which stops loading)
+and read on with the guess only so that its other problems are reported in the same run.
+
+Reading stays vectorised: pandas' C parser reads the cells; the structure checks are C string
+operations (``str.count``), and the ``csv`` module (also C) counts the fields of every record
+only when the file has quoted values, blank lines, or a count that does not add up.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import zlib
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import TypedDict
+
+import numpy as np
+import pandas as pd
+
+from netsurv.errors import ConfigError
+from netsurv.io.decoding import decode_text
+from netsurv.schema.coerce import Problems, normalise_header
+
+#: Cells read as missing (in every column but a numeric one, where ``nan`` is an error).
+NA_VALUES = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", ".", "-"})
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+#: A number written with a decimal comma: ``12,5``, ``-0,25``, ``,5``.
+_COMMA_NUMBER = r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?"
+_PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+
+
+class TextFormat(TypedDict):
+    """How a source's text files are written (the keyword arguments of the readers)."""
+
+    encoding: str
+    delimiter: str | None
+    decimal: str
+
+
+def check_text_format(
+    encoding: str = "utf-8", delimiter: str | None = None, decimal: str = "."
+) -> tuple[str, str | None, str]:
+    """Check and normalise the text-format settings of a CSV reader.
+
+    Parameters
+    ----------
+    encoding
+        A codec name Python knows (``"utf-8"``, ``"cp1252"``, ``"latin-1"``, ``"utf-16"``).
+    delimiter
+        One character, ``"tab"`` or ``"\\t"`` for a tab; ``None`` = ``","`` (tab for ``.tsv``).
+    decimal
+        ``"."`` or ``","``.
+
+    Returns
+    -------
+    tuple
+        The codec's canonical name, the delimiter (a tab as ``"\\t"``) and the decimal mark.
+
+    Raises
+    ------
+    netsurv.ConfigError
+        An unknown encoding, a delimiter that is not one character, a decimal mark other than
+        ``.`` or ``,``, or the same character for both.
+
+    Examples
+    --------
+    >>> check_text_format("Latin-1", "tab", ",")
+    ('iso8859-1', '\\t', ',')
+    """
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(
+            f"encoding {encoding!r} is not a known text encoding "
+            "(e.g. 'utf-8', 'cp1252', 'latin-1', 'utf-16')"
+        ) from None
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1 or delimiter in '\r\n"' or delimiter.isalnum():
+            raise ConfigError(
+                f"delimiter {delimiter!r} must be one character such as ',', ';', '|' or 'tab'"
+            )
+    if decimal not in (".", ","):
+        raise ConfigError(f"decimal mark {decimal!r} must be '.' or ','")
+    if delimiter == decimal:
+        raise ConfigError(f"the delimiter and the decimal mark are both {decimal!r}")
+    return codec, delimiter, decimal
+
+
+def read_csv_file(
+    path: Path,
+    *,
+    table: str,
+    problems: Problems,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
+    numeric: Collection[str] = (),
+    missing: Collection[str] = NA_VALUES,
+) -> pd.DataFrame | None:
+    """Read a CSV file (``.csv``, ``.tsv``, ``.csv.gz``) as text cells.
+
+    Parameters
+    ----------
+    path
+        The file.
+    table
+        Name of the table it holds, for problem reports.
+    problems
+        Where problems are recorded (rules ``unreadable_file``, ``empty_file``, ``encoding``,
+        ``nul_bytes``, ``delimiter``, ``decimal_mark``, ``ragged_row``); each names the file.
+    encoding, delimiter, decimal
+        How the file is written (see :func:`check_text_format`); a UTF-8 byte-order mark is
+        accepted.
+    numeric
+        Columns that hold numbers: there ``nan`` is a value (reported later as not finite),
+        not a missing cell, and decimal commas are looked for.
+    missing
+        Cells read as missing (default :data:`NA_VALUES`).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Text cells (missing cells as ``None``; headers as written, duplicates kept) and a
+        ``_line`` column with each row's line in the file; ``None`` when the file cannot be
+        read as a whole (it is damaged, or its rows have different numbers of fields).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = Problems()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = pathlib.Path(tmp) / "lines.csv"
+    ...     _ = path.write_bytes(b"patient_id;n\\nP1;1,5\\n")
+    ...     df = read_csv_file(path, table="lines", problems=p, numeric=["n"])
+    >>> p.rows[0]["rule"], df["n"].tolist()
+    ('delimiter', ['1.5'])
+    >>> print(p.rows[0]["message"])
+    file uses ';' as delimiter and ',' as decimal mark (n '1,5' on line 2): set data.delimiter = ';' and data.decimal = ',' (--delimiter ';' --decimal ',')
+    """
+    codec, delimiter, decimal = check_text_format(encoding, delimiter, decimal)
+    name = path.name
+    try:
+        raw = path.read_bytes()
+        if name.lower().endswith(".gz"):
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        problems.add(
+            table, "", "", "unreadable_file", name, f"file could not be read: {exc}", file=name
+        )
+        return None
+    if not raw.strip():
+        problems.add(
+            table,
+            "",
+            "",
+            "empty_file",
+            name,
+            "file is empty (expected a header line and data rows)",
+            file=name,
+        )
+        return None
+    text = decode_text(
+        raw, codec=codec, encoding=encoding, table=table, file=name, problems=problems
+    )
+    if text is None:
+        return None
+    chosen = delimiter or ("\t" if name.lower().endswith((".tsv", ".tsv.gz")) else ",")
+    header = _first_line(text)
+    found = _sniff_delimiter(header, chosen)
+    sep = found or chosen
+    names = next(csv.reader([header], delimiter=sep, skipinitialspace=True))
+    na = {
+        i: sorted(set(missing) - {"NaN", "nan"} if normalise_header(h) in numeric else missing)
+        for i, h in enumerate(names)
+    }
+    try:
+        cells = pd.read_csv(  # type: ignore[call-overload]  # na_values keyed by position
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_values=na,
+            skip_blank_lines=True,
+            skipinitialspace=True,
+            engine="c",
+        )
+        lines = _record_lines(text, sep, cells, table, name, problems)
+    except pd.errors.ParserError as exc:
+        cells, lines = _damaged(text, sep, na, str(exc), table, name, problems)
+    if cells is None or lines is None:
+        return None
+    header_cells = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
+    frame = cells.iloc[1:].set_axis(header_cells, axis=1)
+    frame.insert(len(header_cells), "_line", lines[1:])
+    frame = frame[frame.iloc[:, :-1].notna().any(axis=1)].reset_index(drop=True)
+    example = _comma_decimals(text, sep, frame, numeric) if decimal == "." else None
+    guess = "," if example else None
+    if found or example:
+        _report_format(found, example, table, name, problems)
+    if decimal == "," or guess:
+        frame = _comma_to_point(frame, numeric, table, name, problems, check=decimal == ",")
+    return frame
+
+
+def _first_line(text: str) -> str:
+    return next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
+
+
+def _sniff_delimiter(header: str, chosen: str) -> str | None:
+    """Another delimiter when the header has one field under ``chosen`` and more under it."""
+    fields = {d: len(next(csv.reader([header], delimiter=d))) for d in (chosen, *DELIMITERS)}
+    if fields[chosen] > 1:
+        return None
+    best = max(DELIMITERS, key=lambda d: fields[d])
+    return best if fields[best] > 1 and best != chosen else None
+
+
+def _records(text: str, sep: str) -> Iterator[tuple[list[str], int]]:
+    """Each non-blank record of the file with the line it starts on (``csv`` module)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+    end = 0
+    for row in reader:
+        if len(row) > 1 or (row and row[0].strip()):
+            yield row, end + 1
+        end = reader.line_num
+
+
+def _record_lines(
+    text: str, sep: str, cells: pd.DataFrame, table: str, name: str, problems: Problems
+) -> np.ndarray | None:
+    """Line of each record in the file, or ``None`` after reporting rows cut short.
+
+    pandas pads a short row with empty cells without a word; here the fields are counted.
+    Without quotes, a file whose delimiters add up to (fields - 1) per row has no short row
+    and one record per line, so C string counts decide; otherwise the ``csv`` module counts
+    the fields of every record."""
+    width = cells.shape[1]
+    n = len(cells)
+    newlines = text.count("\n") or text.count("\r")
+    tail = text[-4096:]
+    trailing = len(tail) - len(tail.rstrip())
+    n_lines = newlines + 1 - tail[len(tail) - trailing :].count("\n" if "\n" in text else "\r")
+    if '"' not in text and n_lines == n and text.count(sep) == (width - 1) * n:
+        return np.arange(1, n + 1)
+    counted = [(len(row), start) for row, start in _records(text, sep)]
+    if len(counted) != n:  # the two parsers disagree: never guess which row is which
+        problems.add(
+            table,
+            "",
+            "",
+            "unreadable_file",
+            name,
+            "file could not be read: its rows cannot be told apart (check its quotes)",
+            file=name,
+        )
+        return None
+    lengths = np.array([c for c, _ in counted], dtype=np.intp)
+    starts = np.array([s for _, s in counted], dtype=np.intp)
+    short = np.flatnonzero(lengths < width)
+    for i in short:
+        _ragged(int(lengths[i]), int(starts[i]), width, i == n - 1, table, name, problems)
+    return None if len(short) else starts
+
+
+def _ragged(
+    n_fields: int, line: int, width: int, last: bool, table: str, name: str, problems: Problems
+) -> None:
+    cut = " (the last row: is the file truncated?)" if last and n_fields < width else ""
+    problems.add(
+        table,
+        "",
+        f"line {line}",
+        "ragged_row",
+        name,
+        f"line {line} has {n_fields} field(s), the header has {width}{cut}",
+        file=name,
+    )
+
+
+def _damaged(
+    text: str,
+    sep: str,
+    na: dict[int, list[str]],
+    error: str,
+    table: str,
+    name: str,
+    problems: Problems,
+) -> tuple[pd.DataFrame | None, np.ndarray | None]:
+    """After pandas refused the file: report an unmatched quote, or every row with a number
+    of fields other than the header's.  Extra fields that are all empty (a delimiter at the
+    end of each data row) are not a problem: those rows are read."""
+    if "EOF inside string" in error:
+        problems.add(
+            table,
+            "",
+            "",
+            "unreadable_file",
+            name,
+            "file ends inside a quoted value (an unmatched '\"'): it is truncated or a quote "
+            "is not closed",
+            file=name,
+        )
+        return None, None
+    rows = list(_records(text, sep))
+    width = len(rows[0][0])
+    bad = [
+        (i, len(r), start)
+        for i, (r, start) in enumerate(rows)
+        if len(r) < width or any(v.strip() for v in r[width:])
+    ]
+    for i, n_fields, start in bad:
+        _ragged(n_fields, start, width, i == len(rows) - 1, table, name, problems)
+    if bad:
+        return None, None
+    cells = pd.DataFrame([r[:width] for r, _ in rows], dtype=object)
+    for i, markers in na.items():
+        if i < width:
+            keep = ~cells[i].isin(markers) | (cells.index == 0)
+            cells[i] = cells[i].where(keep, None)  # type: ignore[call-overload]
+    return cells, np.array([start for _, start in rows], dtype=np.intp)
+
+
+def _comma_decimals(
+    text: str, sep: str, frame: pd.DataFrame, numeric: Collection[str]
+) -> str | None:
+    """Where a numeric column of a file not delimited by commas first holds a number written
+    with a decimal comma (``"long_axis_mm '12,5' on line 2"``); ``None`` if nowhere.  In a
+    comma-delimited file such a value is a quoted exception, reported as not a number."""
+    if sep == "," or "," not in text:
+        return None
+    for i, col in enumerate(frame.columns):
+        if normalise_header(col) in numeric:
+            s = frame.iloc[:, i].dropna().astype(str)
+            hit = s.str.fullmatch(_COMMA_NUMBER)
+            if hit.any():
+                at = hit.idxmax()
+                return f"{col} {s[at]!r} on line {frame['_line'].loc[at]}"
+    return None
+
+
+def _report_format(
+    delimiter: str | None, comma_example: str | None, table: str, name: str, problems: Problems
+) -> None:
+    found = []
+    settings = []
+    flags = []
+    if delimiter:
+        found.append(f"{_DELIMITER_NAMES[delimiter]} as delimiter")
+        shown = "tab" if delimiter == "\t" else delimiter
+        settings.append(f"data.delimiter = '{shown}'")
+        flags.append(f"--delimiter '{shown}'")
+    if comma_example:
+        found.append(f"',' as decimal mark ({comma_example})")
+        settings.append("data.decimal = ','")
+        flags.append("--decimal ','")
+    problems.add(
+        table,
+        "",
+        "",
+        "delimiter" if delimiter else "decimal_mark",
+        name,
+        f"file uses {' and '.join(found)}: set {' and '.join(settings)} ({' '.join(flags)})",
+        file=name,
+    )
+
+
+def _comma_to_point(
+    frame: pd.DataFrame,
+    numeric: Collection[str],
+    table: str,
+    name: str,
+    problems: Problems,
+    *,
+    check: bool,
+) -> pd.DataFrame:
+    """Read decimal commas: in numeric columns, and in other columns whose every value is a
+    number.  With ``check``, a decimal point in a numeric column is reported (``1.500`` may
+    be 1.5 or a thousands-separated 1500)."""
+    out = frame.copy()
+    for i, col in enumerate(frame.columns):
+        if col == "_line":
+            continue
+        s = frame.iloc[:, i]
+        text = s.dropna().astype(str).str.strip()
+        comma = text.str.fullmatch(_COMMA_NUMBER)
+        declared = normalise_header(col) in numeric
+        if not declared and not (comma | text.str.fullmatch(r"[+-]?\d+")).all():
+            continue
+        if declared and check:
+            point = text.str.fullmatch(_PLAIN_NUMBER) & text.str.contains(".", regex=False)
+            for idx in point[point].index:
+                problems.add(
+                    table,
+                    str(col),
+                    f"line {frame.at[idx, '_line']}",
+                    "decimal_mark",
+                    s[idx],
+                    "has a decimal point but the decimal mark is set to ',' (data.decimal)",
+                    file=name,
+                )
+        fixed = text[comma].str.replace(",", ".", regex=False)
+        col_values = s.copy()
+        col_values[fixed.index] = fixed
+        out.iloc[:, i] = col_values
+    return out
