@@ -101,6 +101,21 @@ class DataConfig(_Section):
 
     _lists = field_validator("warn", "off", mode="before")(_as_list)
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        from netsurv.io.csv_text import check_text_format
+
+        check_text_format(encoding=v)
+        return v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, v: str | None) -> str | None:
+        from netsurv.io.csv_text import check_text_format
+
+        return check_text_format(delimiter=v)[1]
+
     @field_validator("warn", "off")
     @classmethod
     def _known_rules(cls, v: list[str]) -> list[str]:
@@ -140,12 +155,8 @@ class DataConfig(_Section):
                 raise ValueError(f"{', '.join(given)} are for data.format = 'redcap'")
         if self.format != "sdtm" and self.sdtm != SdtmConfig():
             raise ValueError("[data.sdtm] is for data.format = 'sdtm'")
-        from netsurv.io.csv_text import check_text_format
-
-        try:
-            check_text_format(self.encoding, self.delimiter, self.decimal)
-        except ValueError as exc:
-            raise ValueError(f"data.encoding / data.delimiter / data.decimal: {exc}") from None
+        if self.delimiter is not None and self.delimiter == self.decimal:
+            raise ValueError(f"data.delimiter and data.decimal are both {self.decimal!r}")
         builtin_text = [
             f"data.{k}"
             for k, default in (("encoding", "utf-8"), ("delimiter", None), ("decimal", "."))
@@ -153,8 +164,8 @@ class DataConfig(_Section):
         ]
         if builtin and builtin_text:
             raise ValueError(
-                f"{', '.join(builtin_text)} are for a data.source that is a path (the "
-                f"{self.source} cohort is not read from text files)"
+                f"{', '.join(builtin_text)} {'is' if len(builtin_text) == 1 else 'are'} for a "
+                f"data.source that is a path (the {self.source} cohort is not read from files)"
             )
         return self
 

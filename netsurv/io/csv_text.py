@@ -27,6 +27,8 @@ from typing import TypedDict
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from netsurv.errors import ConfigError
 from netsurv.io.decoding import decode_text
@@ -245,19 +247,28 @@ def _record_lines(
     """Line of each record in the file, or ``None`` after reporting rows cut short.
 
     pandas pads a short row with empty cells without a word; here the fields are counted.
-    Without quotes, a file whose delimiters add up to (fields - 1) per row has no short row
-    and one record per line, so C string counts decide; otherwise the ``csv`` module counts
-    the fields of every record."""
+    When the file has one record per line (no blank line, no line break inside a quoted
+    value), C code decides: without quotes, the delimiters must add up to (fields - 1) per
+    row; with quotes, the ``csv`` module counts each record's fields (``map(len, reader)``).
+    Otherwise a record-by-record pass finds the line each record starts on."""
     width = cells.shape[1]
     n = len(cells)
-    newlines = text.count("\n") or text.count("\r")
+    newlines = "\n" if "\n" in text else "\r"
     tail = text[-4096:]
-    trailing = len(tail) - len(tail.rstrip())
-    n_lines = newlines + 1 - tail[len(tail) - trailing :].count("\n" if "\n" in text else "\r")
-    if '"' not in text and n_lines == n and text.count(sep) == (width - 1) * n:
+    trailing = tail[len(tail.rstrip()) :].count(newlines)
+    one_per_line = text.count(newlines) + 1 - trailing == n
+    if one_per_line and '"' not in text and text.count(sep) == (width - 1) * n:
         return np.arange(1, n + 1)
-    counted = [(len(row), start) for row, start in _records(text, sep)]
-    if len(counted) != n:  # the two parsers disagree: never guess which row is which
+    lengths = np.zeros(0, dtype=np.intp)
+    if one_per_line:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+        lengths = np.fromiter(map(len, reader), dtype=np.intp)
+        starts = np.arange(1, n + 1)
+    if len(lengths) != n:
+        counted = [(len(row), start) for row, start in _records(text, sep)]
+        lengths = np.array([c for c, _ in counted], dtype=np.intp)
+        starts = np.array([s for _, s in counted], dtype=np.intp)
+    if len(lengths) != n:  # the two parsers disagree: never guess which row is which
         problems.add(
             table,
             "",
@@ -268,8 +279,6 @@ def _record_lines(
             file=name,
         )
         return None
-    lengths = np.array([c for c, _ in counted], dtype=np.intp)
-    starts = np.array([s for _, s in counted], dtype=np.intp)
     short = np.flatnonzero(lengths < width)
     for i in short:
         _ragged(int(lengths[i]), int(starts[i]), width, i == n - 1, table, name, problems)
@@ -344,12 +353,18 @@ def _comma_decimals(
         return None
     for i, col in enumerate(frame.columns):
         if normalise_header(col) in numeric:
-            s = frame.iloc[:, i].dropna().astype(str)
-            hit = s.str.fullmatch(_COMMA_NUMBER)
+            hit = _fullmatch(frame.iloc[:, i], _COMMA_NUMBER)
             if hit.any():
-                at = hit.idxmax()
-                return f"{col} {s[at]!r} on line {frame['_line'].loc[at]}"
+                at = int(np.argmax(hit))
+                return f"{col} {frame.iat[at, i]!r} on line {frame['_line'].iat[at]}"
     return None
+
+
+def _fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
+    """Where the text cells of ``s`` match ``pattern`` in full (Arrow, no Python loop)."""
+    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    hit = pc.match_substring_regex(arr, f"^(?:{pattern})$")
+    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _report_format(
@@ -391,29 +406,27 @@ def _comma_to_point(
     number.  With ``check``, a decimal point in a numeric column is reported (``1.500`` may
     be 1.5 or a thousands-separated 1500)."""
     out = frame.copy()
-    for i, col in enumerate(frame.columns):
-        if col == "_line":
-            continue
+    for i, col in enumerate(frame.columns[:-1]):  # the last column is _line
         s = frame.iloc[:, i]
-        text = s.dropna().astype(str).str.strip()
-        comma = text.str.fullmatch(_COMMA_NUMBER)
+        comma = _fullmatch(s, _COMMA_NUMBER)
         declared = normalise_header(col) in numeric
-        if not declared and not (comma | text.str.fullmatch(r"[+-]?\d+")).all():
+        if not declared and not (comma | _fullmatch(s, r"[+-]?\d+") | s.isna().to_numpy()).all():
             continue
         if declared and check:
-            point = text.str.fullmatch(_PLAIN_NUMBER) & text.str.contains(".", regex=False)
-            for idx in point[point].index:
+            point = _fullmatch(s, _PLAIN_NUMBER) & _fullmatch(s, r".*\..*")
+            for at in np.flatnonzero(point):
                 problems.add(
                     table,
                     str(col),
-                    f"line {frame.at[idx, '_line']}",
+                    f"line {frame['_line'].iat[at]}",
                     "decimal_mark",
-                    s[idx],
+                    s.iat[at],
                     "has a decimal point but the decimal mark is set to ',' (data.decimal)",
                     file=name,
                 )
-        fixed = text[comma].str.replace(",", ".", regex=False)
-        col_values = s.copy()
-        col_values[fixed.index] = fixed
-        out.iloc[:, i] = col_values
+        if comma.any():
+            cells = s.to_numpy(dtype=object)
+            arr = pa.array(cells, type=pa.string(), from_pandas=True)
+            point = pc.replace_substring(arr, ",", ".").to_numpy(zero_copy_only=False)
+            out.isetitem(i, pd.Series(np.where(comma, point, cells), index=s.index))
     return out
