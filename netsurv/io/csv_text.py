@@ -414,7 +414,7 @@ def _comma_to_point(
             continue
         if declared and check:
             point = _fullmatch(s, _PLAIN_NUMBER) & _fullmatch(s, r".*\..*")
-            for at in np.flatnonzero(point):
+            for at in np.flatnonzero(point).tolist():
                 problems.add(
                     table,
                     str(col),
@@ -427,6 +427,6 @@ def _comma_to_point(
         if comma.any():
             cells = s.to_numpy(dtype=object)
             arr = pa.array(cells, type=pa.string(), from_pandas=True)
-            point = pc.replace_substring(arr, ",", ".").to_numpy(zero_copy_only=False)
-            out.isetitem(i, pd.Series(np.where(comma, point, cells), index=s.index))
+            points = pc.replace_substring(arr, ",", ".").to_numpy(zero_copy_only=False)
+            out.isetitem(i, np.where(comma, points, cells))
     return out
