@@ -55,9 +55,9 @@ RULES: dict[str, tuple[str, str]] = {
         "error",
         "A workbook named after a table has one sheet, or one sheet named after the table.",
     ),
-    "excel_header_row": (
+    "header_row": (
         "warning",
-        "A sheet's header is its first row (rows above the header are skipped).",
+        "A table's header is its first line or row (a title above it is skipped).",
     ),
     "excel_merged_cells": ("error", "No merged cells in a sheet's header or data."),
     "excel_formula": ("error", "Every formula cell has a result saved by Excel."),

@@ -110,6 +110,7 @@ def read_csv_file(
     delimiter: str | None = None,
     decimal: str = ".",
     numeric: Collection[str] = (),
+    keys: Collection[str] = (),
     missing: Collection[str] = NA_VALUES,
 ) -> pd.DataFrame | None:
     """Read a CSV file (``.csv``, ``.tsv``, ``.csv.gz``) as text cells.
@@ -129,6 +130,10 @@ def read_csv_file(
     numeric
         Columns that hold numbers: there ``nan`` is a value (reported later as not finite),
         not a missing cell, and decimal commas are looked for.
+    keys
+        Key columns of the table: the header is the first of the top 30 lines that names
+        them all (lines above it, a title or an export note, are skipped with a warning,
+        rule ``header_row``); without keys, the first non-blank line.
     missing
         Cells read as missing (default :data:`NA_VALUES`).
 
@@ -180,7 +185,11 @@ def read_csv_file(
     if text is None:
         return None
     chosen = delimiter or ("\t" if name.lower().endswith((".tsv", ".tsv.gz")) else ",")
-    header = _first_line(text)
+    offset, above, header, skipped = _find_header(text, chosen, keys)
+    if offset:
+        text = text[offset:]
+    if skipped:
+        _report_skipped(skipped, above + 1, table, name, problems)
     found = _sniff_delimiter(header, chosen)
     sep = found or chosen
     names = next(csv.reader([header], delimiter=sep, skipinitialspace=True))
@@ -200,9 +209,9 @@ def read_csv_file(
             skipinitialspace=True,
             engine="c",
         )
-        lines = _record_lines(text, sep, cells, table, name, problems)
+        lines = _record_lines(text, sep, cells, above, table, name, problems)
     except pd.errors.ParserError as exc:
-        cells, lines = _damaged(text, sep, na, str(exc), table, name, problems)
+        cells, lines = _damaged(text, sep, na, str(exc), above, table, name, problems)
     if cells is None or lines is None:
         return None
     header_cells = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
@@ -218,8 +227,46 @@ def read_csv_file(
     return frame
 
 
-def _first_line(text: str) -> str:
-    return next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
+def _find_header(
+    text: str, chosen: str, keys: Collection[str]
+) -> tuple[int, int, str, list[tuple[int, str]]]:
+    """The header line: the first of the top 30 that names every key column (under any
+    delimiter), else the first non-blank line.  Returns its offset in ``text``, the number
+    of lines above it, its text, and the non-blank lines above it (line number, text): a
+    title or export note, skipped with a warning."""
+    seen: list[tuple[int, int, str]] = []
+    pos = 0
+    for i, line in enumerate(text[:65536].splitlines(keepends=True)[:30]):
+        if line.strip():
+            seen.append((pos, i, line.strip()))
+            if keys and any(
+                set(keys) <= {normalise_header(f) for f in next(csv.reader([line], delimiter=d))}
+                for d in (chosen, *DELIMITERS)
+            ):
+                return pos, i, line.strip(), [(j + 1, t) for _, j, t in seen[:-1]]
+        pos += len(line)
+    if not seen:
+        return 0, 0, "", []
+    pos, i, first = seen[0]
+    return pos, i, first, []
+
+
+def _report_skipped(
+    skipped: list[tuple[int, str]], header_line: int, table: str, name: str, problems: Problems
+) -> None:
+    first, last = skipped[0][0], skipped[-1][0]
+    span = f"line {first}" if first == last else f"lines {first}-{last}"
+    problems.add(
+        table,
+        "",
+        span,
+        "header_row",
+        "; ".join(t for _, t in skipped[:3]),
+        f"the header is on line {header_line}; {span} above it "
+        f"{'is' if first == last else 'are'} not read as data",
+        severity="warning",
+        file=name,
+    )
 
 
 def _sniff_delimiter(header: str, chosen: str) -> str | None:
@@ -242,7 +289,13 @@ def _records(text: str, sep: str) -> Iterator[tuple[list[str], int]]:
 
 
 def _record_lines(
-    text: str, sep: str, cells: pd.DataFrame, table: str, name: str, problems: Problems
+    text: str,
+    sep: str,
+    cells: pd.DataFrame,
+    above: int,
+    table: str,
+    name: str,
+    problems: Problems,
 ) -> np.ndarray | None:
     """Line of each record in the file, or ``None`` after reporting rows cut short.
 
@@ -258,7 +311,7 @@ def _record_lines(
     trailing = tail[len(tail.rstrip()) :].count(newlines)
     one_per_line = text.count(newlines) + 1 - trailing == n
     if one_per_line and '"' not in text and text.count(sep) == (width - 1) * n:
-        return np.arange(1, n + 1)
+        return np.arange(1, n + 1) + above
     lengths = np.zeros(0, dtype=np.intp)
     if one_per_line:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
@@ -279,6 +332,7 @@ def _record_lines(
             file=name,
         )
         return None
+    starts = starts + above
     short = np.flatnonzero(lengths < width)
     for i in short:
         _ragged(int(lengths[i]), int(starts[i]), width, i == n - 1, table, name, problems)
@@ -305,6 +359,7 @@ def _damaged(
     sep: str,
     na: dict[int, list[str]],
     error: str,
+    above: int,
     table: str,
     name: str,
     problems: Problems,
@@ -324,7 +379,7 @@ def _damaged(
             file=name,
         )
         return None, None
-    rows = list(_records(text, sep))
+    rows = [(r, start + above) for r, start in _records(text, sep)]
     width = len(rows[0][0])
     bad = [
         (i, len(r), start)

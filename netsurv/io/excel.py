@@ -10,7 +10,7 @@ openpyxl and records each of these in a :class:`~netsurv.schema.coerce.Problems`
 with the sheet, the cell and what to do:
 
 * the header row is the first of the top 30 rows that names the table's key columns; rows
-  above it holding anything are skipped with a warning (``excel_header_row``) that quotes
+  above it holding anything are skipped with a warning (``header_row``) that quotes
   them, so a title or a group-header row does not stop the reading;
 * merged cells below the header, formulas without a saved value and error values are errors
   (``excel_merged_cells``, ``excel_formula``, ``excel_error_value``): the cells they would
@@ -120,7 +120,7 @@ class Workbook:
         table
             Table name for problem reports.
         problems
-            Where problems are recorded (rules ``excel_header_row``, ``excel_merged_cells``,
+            Where problems are recorded (rules ``header_row``, ``excel_merged_cells``,
             ``excel_formula``, ``excel_error_value``, ``empty_file``).
         keys
             Key columns of the table: the header row is the first that names them all.
@@ -264,7 +264,7 @@ def _report_skipped(
         table,
         "",
         span,
-        "excel_header_row",
+        "header_row",
         "; ".join(text),
         f"the header is on row {top + 1}; {span} above it "
         f"{'is' if len(rows) == 1 else 'are'} not read as data",

@@ -252,7 +252,7 @@ def _read_file(
         encoding=encoding,
         delimiter=delimiter,
         decimal=decimal,
-        numeric=_columns(table)["numeric"],
+        **_columns(table),
     )
 
 

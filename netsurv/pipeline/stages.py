@@ -132,6 +132,8 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         ref = next(c for c in criteria if c.name == cfg.criteria.reference)
         criteria = (ref, *[c for c in criteria if c is not ref])
     lines, selection_att = select_lines(cohort, **cfg.cohort.model_dump())
+    if cohort.lines.empty:
+        raise ConfigError("the data hold no treatment line to analyse (the lines table is empty)")
     if lines.empty:
         raise ConfigError("the cohort filters leave no line to analyse; see the [cohort] section")
     tp = ns.classify(cohort, criteria)

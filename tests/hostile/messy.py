@@ -538,6 +538,12 @@ def title_rows_above_header(folder: Path) -> None:
     book.save(folder / "patients.xlsx")
 
 
+def csv_title_above_header(folder: Path) -> None:
+    """A report export: a title and a blank line above the header."""
+    write_clean(folder)
+    edit(folder, "lesions.csv", lambda b: b"Lesion measurements, exported 2023-05-01\n\n" + b)
+
+
 def excel_lock_file(folder: Path) -> None:
     write_clean(folder)
     (folder / "~$cohort.xlsx").write_bytes(b"\x06someone" + b"\x00" * 150)
@@ -550,6 +556,7 @@ ACCEPTED: dict[str, Callable[[Path], None]] = {
         padded_upper_headers,
         spreadsheet_debris,
         title_rows_above_header,
+        csv_title_above_header,
         excel_lock_file,
     )
 }

@@ -89,14 +89,28 @@ def test_harmless_mess_reads_as_the_clean_files(name: str, tmp_path: Path) -> No
     assert digest(folder) == before
 
 
-def test_rows_above_an_excel_header_are_skipped_with_a_warning(tmp_path: Path) -> None:
-    ACCEPTED["title_rows_above_header"](tmp_path)
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "title_rows_above_header",
+            ["patients", "row 1", "Patient export, NET clinic, 2023", "patients.xlsx",
+             "the header is on row 3; row 1 above it is not read as data"],
+        ),
+        (
+            "csv_title_above_header",
+            ["lesions", "line 1", "Lesion measurements, exported 2023-05-01", "lesions.csv",
+             "the header is on line 3; line 1 above it is not read as data"],
+        ),
+    ],
+)  # fmt: skip
+def test_a_title_above_the_header_is_skipped_with_a_warning(
+    name: str, expected: list[str], tmp_path: Path
+) -> None:
+    ACCEPTED[name](tmp_path)
     w = ns.read_cohort(tmp_path).warnings
-    w = w[w["rule"] == "excel_header_row"]
-    assert w[["table", "row_key", "value", "file"]].values.tolist() == [
-        ["patients", "row 1", "Patient export, NET clinic, 2023", "patients.xlsx"]
-    ]
-    assert w["message"].item() == "the header is on row 3; row 1 above it is not read as data"
+    w = w[w["rule"] == "header_row"]
+    assert w[["table", "row_key", "value", "file", "message"]].values.tolist() == [expected]
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN_OTHERWISE))
