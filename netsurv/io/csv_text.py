@@ -40,6 +40,12 @@ DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
 #: A number written with a decimal comma: ``12,5``, ``-0,25``, ``,5``.
 _COMMA_NUMBER = r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?"
+#: Files that are not text, by their first bytes.
+_BINARY = {
+    b"PK\x03\x04": "an Excel workbook (or another zip file): give a workbook the suffix .xlsx",
+    b"PAR1": "a Parquet file: give it the suffix .parquet",
+    b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook: save it as .xlsx",
+}
 _PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 
 
@@ -177,6 +183,12 @@ def read_csv_file(
             name,
             "file is empty (expected a header line and data rows)",
             file=name,
+        )
+        return None
+    kind = next((k for magic, k in _BINARY.items() if raw.startswith(magic)), None)
+    if kind:
+        problems.add(
+            table, "", "", "unreadable_file", name, f"file is not CSV text but {kind}", file=name
         )
         return None
     text = decode_text(

@@ -100,7 +100,7 @@ def decode_text(
         word = _word(raw, pos)
         line = raw[:pos].count(b"\n") + 1
         report(
-            f"file is UTF-8 (line {line}: {word.decode('utf-8', errors='replace')!r}) but the "
+            f"file is UTF-8 (line {line}: {word.decode('utf-8-sig', errors='replace')!r}) but the "
             f"encoding is set to {encoding!r}, which reads it as {word.decode(codec)!r}: set "
             "data.encoding = 'utf-8' (--encoding utf-8)",
             line,

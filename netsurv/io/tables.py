@@ -21,7 +21,7 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
-from netsurv.io.csv_text import check_text_format, read_csv_file
+from netsurv.io.csv_text import TextFormat, check_text_format, read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
 from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS
@@ -84,7 +84,8 @@ def read_tables(
     >>> sorted(tables), p.rows[0]["rule"], p.rows[0]["value"]
     (['assessments', 'lesions', 'patients', 'truth'], 'ambiguous_table', 'Lines.csv, lines.csv')
     """
-    text_format = check_text_format(encoding, delimiter, decimal)
+    check_text_format(encoding, delimiter, decimal)  # a bad setting is refused before reading
+    text_format = TextFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
     root = Path(folder)
     if not root.is_dir():
         problems.add(
@@ -204,11 +205,10 @@ def _with_lines(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_file(
-    path: Path, table: str, text_format: tuple[str, str | None, str], problems: Problems
+    path: Path, table: str, text_format: TextFormat, problems: Problems
 ) -> pd.DataFrame | None:
     name = path.name
     lower = name.lower()
-    encoding, delimiter, decimal = text_format
     if lower.endswith(EXCEL_SUFFIXES):
         book = open_workbook(path, table, problems, table_named=True)
         if book is None:
@@ -245,15 +245,7 @@ def _read_file(
         return None
     if lower.endswith(PARQUET_SUFFIXES):
         return _read_parquet(path, table, problems)
-    return read_csv_file(
-        path,
-        table=table,
-        problems=problems,
-        encoding=encoding,
-        delimiter=delimiter,
-        decimal=decimal,
-        **_columns(table),
-    )
+    return read_csv_file(path, table=table, problems=problems, **text_format, **_columns(table))
 
 
 def _read_parquet(path: Path, table: str, problems: Problems) -> pd.DataFrame | None:

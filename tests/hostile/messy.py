@@ -440,6 +440,12 @@ def header_only(folder: Path) -> Expect:
     return Expect("empty_table", "lesions", "lesions.csv", "header but no data rows")
 
 
+def workbook_named_csv(folder: Path) -> Expect:
+    write_clean(folder)
+    workbook(folder / "x.xlsx", {"patients": cohort().patients}).save(folder / "patients.csv")
+    return Expect("unreadable_file", "patients", "patients.csv", "give a workbook the suffix .xlsx")
+
+
 def table_under_another_name(folder: Path) -> Expect:
     write_clean(folder)
     (folder / "patients.csv").rename(folder / "patients (1).csv")
@@ -480,6 +486,7 @@ CASES: dict[str, Case] = {
         parquet_uint64,
         parquet_duplicate_column,
         header_only,
+        workbook_named_csv,
         table_under_another_name,
     )
 } | {
@@ -544,6 +551,39 @@ def csv_title_above_header(folder: Path) -> None:
     edit(folder, "lesions.csv", lambda b: b"Lesion measurements, exported 2023-05-01\n\n" + b)
 
 
+def parquet_typed_columns(folder: Path) -> None:
+    """Identifiers as a dictionary (categorical) column, dates as Arrow date32, a
+    timezone-aware start date."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    write_clean(folder, "parquet")
+    les = pd.read_parquet(folder / "lesions.parquet")
+    les[["patient_id", "site"]] = les[["patient_id", "site"]].astype("category")
+    les.to_parquet(folder / "lesions.parquet", index=False)
+    t = pq.read_table(folder / "patients.parquet")
+    i = t.column_names.index("last_alive_date")
+    t = t.set_column(i, "last_alive_date", pc.cast(t.column(i), pa.date32()))
+    pq.write_table(t, folder / "patients.parquet")
+    lines = pd.read_parquet(folder / "lines.parquet")
+    lines["start_date"] = lines["start_date"].dt.tz_localize("Europe/Berlin")
+    lines.to_parquet(folder / "lines.parquet", index=False)
+
+
+def excel_table_not_in_column_a(folder: Path) -> None:
+    write_clean(folder)
+    (folder / "lines.csv").unlink()
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "lines"
+    frame = cohort().lines
+    ws.append([None, None, *frame.columns])
+    for row in frame.astype(object).itertuples(index=False):
+        ws.append([None, None, *(_cell(v) for v in row)])
+    book.save(folder / "lines.xlsx")
+
+
 def excel_lock_file(folder: Path) -> None:
     write_clean(folder)
     (folder / "~$cohort.xlsx").write_bytes(b"\x06someone" + b"\x00" * 150)
@@ -557,6 +597,8 @@ ACCEPTED: dict[str, Callable[[Path], None]] = {
         spreadsheet_debris,
         title_rows_above_header,
         csv_title_above_header,
+        parquet_typed_columns,
+        excel_table_not_in_column_a,
         excel_lock_file,
     )
 }
