@@ -432,13 +432,15 @@ def _to_float(
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return _finite(s.astype("float64"), s, table, column, keys, problems)
     text = _as_text(s)
-    num = _finite(
-        pd.to_numeric(text, errors="coerce").astype("float64"), s, table, column, keys, problems
-    )
-    nan_text = _matches(text, r"(?i)[+-]?nan") if num.isna().any() else np.zeros(len(s), bool)
-    if nan_text.any():
-        _report(nan_text, s, table, column, keys, problems, "non_finite", _NON_FINITE)
-    bad = (text.notna() & num.isna()).to_numpy() & ~nan_text
+    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    unparsed = (text.notna() & parsed.isna()).to_numpy()
+    nan_text = np.zeros(len(s), dtype=bool)
+    if unparsed.any():
+        nan_text[unparsed] = _matches(text[unparsed], r"(?i)[+-]?nan")
+    inf = np.isinf(parsed.to_numpy())
+    _report(nan_text | inf, s, table, column, keys, problems, "non_finite", _NON_FINITE)
+    num = parsed.mask(inf)
+    bad = unparsed & ~nan_text
     if bad.any():
         comma = _matches(text, r"-?\d+,\d+")
         _report(
@@ -449,7 +451,7 @@ def _to_float(
             keys,
             problems,
             "type_number",
-            "is not a number: use a decimal point, not a comma",
+            "is not a number: use a decimal point, not a comma (or set data.decimal = ',')",
         )
         _report(bad & ~comma, s, table, column, keys, problems, "type_number", "is not a number")
     return num

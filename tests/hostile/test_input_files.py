@@ -48,7 +48,11 @@ def test_messy_file_is_refused_with_its_file_rule_and_fix(name: str, tmp_path: P
     with pytest.raises(ns.ValidationError) as err:
         ns.read_cohort(folder, **dict(case.options))
     hit = _row(err.value.failures, expect)
-    assert len(hit) >= 1, err.value.failures.to_string()
+    f = err.value.failures
+    assert len(hit) == 1, f.to_string()
+    if expect.column and expect.row_key:  # the cell is not reported again under another rule
+        same = (f["table"] == expect.table) & (f["column"] == expect.column)
+        assert (same & (f["row_key"] == expect.row_key)).sum() == 1, f.to_string()
     assert (hit["severity"] == "error").all()
     if expect.file:
         assert expect.file in hit["file"].tolist()
