@@ -104,7 +104,7 @@ class DataConfig(_Section):
     @field_validator("encoding")
     @classmethod
     def _known_encoding(cls, v: str) -> str:
-        from netsurv.io.csv_text import check_text_format
+        from netsurv.io.csv_dialect import check_text_format
 
         check_text_format(encoding=v)
         return v
@@ -112,7 +112,7 @@ class DataConfig(_Section):
     @field_validator("delimiter")
     @classmethod
     def _one_character(cls, v: str | None) -> str | None:
-        from netsurv.io.csv_text import check_text_format
+        from netsurv.io.csv_dialect import check_text_format
 
         return check_text_format(delimiter=v)[1]
 

@@ -8,6 +8,8 @@ and decimal mark (``,``), rows cut short, a header named twice, NUL bytes from a
 setting that fixes it.  A guessed encoding, delimiter or decimal mark is never applied
 silently: either the caller set it, or the file is reported (an error, which stops loading)
 and read on with the guess only so that its other problems are reported in the same run.
+Decoding is :mod:`netsurv.io.decoding`'s, delimiters and decimal marks
+:mod:`netsurv.io.csv_dialect`'s.
 
 Reading stays vectorised: pandas' C parser reads the cells; the structure checks are C string
 operations (``str.count``), and the ``csv`` module (also C) counts the fields of every record
@@ -16,95 +18,36 @@ only when the file has quoted values, blank lines, or a count that does not add 
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import io
 import zlib
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import TypedDict
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from netsurv.errors import ConfigError
+from netsurv.io.csv_dialect import (
+    DELIMITERS,
+    check_text_format,
+    decimal_commas,
+    read_decimal_commas,
+    report_dialect,
+    sniff_delimiter,
+)
 from netsurv.io.decoding import decode_text
-from netsurv.schema.coerce import Problems, normalise_header
+from netsurv.schema.coerce import Problems
+from netsurv.schema.headers import normalise_header
 
 #: Cells read as missing (in every column but a numeric one, where ``nan`` is an error).
 NA_VALUES = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", ".", "-"})
-DELIMITERS = (",", ";", "\t", "|")
-_DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
-#: A number written with a decimal comma: ``12,5``, ``-0,25``, ``,5``.
-_COMMA_NUMBER = r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?"
 #: Files that are not text, by their first bytes.
 _BINARY = {
     b"PK\x03\x04": "an Excel workbook (or another zip file): give a workbook the suffix .xlsx",
     b"PAR1": "a Parquet file: give it the suffix .parquet",
     b"\xd0\xcf\x11\xe0": "an Excel 97-2003 workbook: save it as .xlsx",
 }
-_PLAIN_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
-
-
-class TextFormat(TypedDict):
-    """How a source's text files are written (the keyword arguments of the readers)."""
-
-    encoding: str
-    delimiter: str | None
-    decimal: str
-
-
-def check_text_format(
-    encoding: str = "utf-8", delimiter: str | None = None, decimal: str = "."
-) -> tuple[str, str | None, str]:
-    """Check and normalise the text-format settings of a CSV reader.
-
-    Parameters
-    ----------
-    encoding
-        A codec name Python knows (``"utf-8"``, ``"cp1252"``, ``"latin-1"``, ``"utf-16"``).
-    delimiter
-        One character, ``"tab"`` or ``"\\t"`` for a tab; ``None`` = ``","`` (tab for ``.tsv``).
-    decimal
-        ``"."`` or ``","``.
-
-    Returns
-    -------
-    tuple
-        The codec's canonical name, the delimiter (a tab as ``"\\t"``) and the decimal mark.
-
-    Raises
-    ------
-    netsurv.ConfigError
-        An unknown encoding, a delimiter that is not one character, a decimal mark other than
-        ``.`` or ``,``, or the same character for both.
-
-    Examples
-    --------
-    >>> check_text_format("Latin-1", "tab", ",")
-    ('iso8859-1', '\\t', ',')
-    """
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise ConfigError(
-            f"encoding {encoding!r} is not a known text encoding "
-            "(e.g. 'utf-8', 'cp1252', 'latin-1', 'utf-16')"
-        ) from None
-    if delimiter is not None:
-        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
-        if len(delimiter) != 1 or delimiter in '\r\n"' or delimiter.isalnum():
-            raise ConfigError(
-                f"delimiter {delimiter!r} must be one character such as ',', ';', '|' or 'tab'"
-            )
-    if decimal not in (".", ","):
-        raise ConfigError(f"decimal mark {decimal!r} must be '.' or ','")
-    if delimiter == decimal:
-        raise ConfigError(f"the delimiter and the decimal mark are both {decimal!r}")
-    return codec, delimiter, decimal
 
 
 def read_csv_file(
@@ -202,7 +145,7 @@ def read_csv_file(
         text = text[offset:]
     if skipped:
         _report_skipped(skipped, above + 1, table, name, problems)
-    found = _sniff_delimiter(header, chosen)
+    found = sniff_delimiter(header, chosen)
     sep = found or chosen
     names = next(csv.reader([header], delimiter=sep, skipinitialspace=True))
     na = {
@@ -230,12 +173,15 @@ def read_csv_file(
     frame = cells.iloc[1:].set_axis(header_cells, axis=1)
     frame.insert(len(header_cells), "_line", lines[1:])
     frame = frame[frame.iloc[:, :-1].notna().any(axis=1)].reset_index(drop=True)
-    example = _comma_decimals(text, sep, frame, numeric) if decimal == "." else None
-    guess = "," if example else None
+    example = None
+    if decimal == "." and sep != "," and "," in text:  # else commas are quoted exceptions
+        example = decimal_commas(frame, numeric)
     if found or example:
-        _report_format(found, example, table, name, problems)
-    if decimal == "," or guess:
-        frame = _comma_to_point(frame, numeric, table, name, problems, check=decimal == ",")
+        report_dialect(found, example, table=table, file=name, problems=problems)
+    if decimal == "," or example:
+        frame = read_decimal_commas(
+            frame, numeric, table=table, file=name, problems=problems, check=decimal == ","
+        )
     return frame
 
 
@@ -279,15 +225,6 @@ def _report_skipped(
         severity="warning",
         file=name,
     )
-
-
-def _sniff_delimiter(header: str, chosen: str) -> str | None:
-    """Another delimiter when the header has one field under ``chosen`` and more under it."""
-    fields = {d: len(next(csv.reader([header], delimiter=d))) for d in (chosen, *DELIMITERS)}
-    if fields[chosen] > 1:
-        return None
-    best = max(DELIMITERS, key=lambda d: fields[d])
-    return best if fields[best] > 1 and best != chosen else None
 
 
 def _records(text: str, sep: str) -> Iterator[tuple[list[str], int]]:
@@ -408,92 +345,3 @@ def _damaged(
             keep = ~cells[i].isin(markers) | (cells.index == 0)
             cells[i] = cells[i].where(keep, None)  # type: ignore[call-overload]
     return cells, np.array([start for _, start in rows], dtype=np.intp)
-
-
-def _comma_decimals(
-    text: str, sep: str, frame: pd.DataFrame, numeric: Collection[str]
-) -> str | None:
-    """Where a numeric column of a file not delimited by commas first holds a number written
-    with a decimal comma (``"long_axis_mm '12,5' on line 2"``); ``None`` if nowhere.  In a
-    comma-delimited file such a value is a quoted exception, reported as not a number."""
-    if sep == "," or "," not in text:
-        return None
-    for i, col in enumerate(frame.columns):
-        if normalise_header(col) in numeric:
-            hit = _fullmatch(frame.iloc[:, i], _COMMA_NUMBER)
-            if hit.any():
-                at = int(np.argmax(hit))
-                return f"{col} {frame.iat[at, i]!r} on line {frame['_line'].iat[at]}"
-    return None
-
-
-def _fullmatch(s: pd.Series, pattern: str) -> np.ndarray:
-    """Where the text cells of ``s`` match ``pattern`` in full (Arrow, no Python loop)."""
-    arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    hit = pc.match_substring_regex(arr, f"^(?:{pattern})$")
-    return np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _report_format(
-    delimiter: str | None, comma_example: str | None, table: str, name: str, problems: Problems
-) -> None:
-    found = []
-    settings = []
-    flags = []
-    if delimiter:
-        found.append(f"{_DELIMITER_NAMES[delimiter]} as delimiter")
-        shown = "tab" if delimiter == "\t" else delimiter
-        settings.append(f"data.delimiter = '{shown}'")
-        flags.append(f"--delimiter '{shown}'")
-    if comma_example:
-        found.append(f"',' as decimal mark ({comma_example})")
-        settings.append("data.decimal = ','")
-        flags.append("--decimal ','")
-    problems.add(
-        table,
-        "",
-        "",
-        "delimiter" if delimiter else "decimal_mark",
-        name,
-        f"file uses {' and '.join(found)}: set {' and '.join(settings)} ({' '.join(flags)})",
-        file=name,
-    )
-
-
-def _comma_to_point(
-    frame: pd.DataFrame,
-    numeric: Collection[str],
-    table: str,
-    name: str,
-    problems: Problems,
-    *,
-    check: bool,
-) -> pd.DataFrame:
-    """Read decimal commas: in numeric columns, and in other columns whose every value is a
-    number.  With ``check``, a decimal point in a numeric column is reported (``1.500`` may
-    be 1.5 or a thousands-separated 1500)."""
-    out = frame.copy()
-    for i, col in enumerate(frame.columns[:-1]):  # the last column is _line
-        s = frame.iloc[:, i]
-        comma = _fullmatch(s, _COMMA_NUMBER)
-        declared = normalise_header(col) in numeric
-        if not declared and not (comma | _fullmatch(s, r"[+-]?\d+") | s.isna().to_numpy()).all():
-            continue
-        if declared and check:
-            point = _fullmatch(s, _PLAIN_NUMBER) & _fullmatch(s, r".*\..*")
-            for at in np.flatnonzero(point).tolist():
-                problems.add(
-                    table,
-                    str(col),
-                    f"line {frame['_line'].iat[at]}",
-                    "decimal_mark",
-                    s.iat[at],
-                    "has a decimal point but the decimal mark is set to ',' (data.decimal)",
-                    file=name,
-                )
-        if comma.any():
-            cells = s.to_numpy(dtype=object)
-            arr = pa.array(cells, type=pa.string(), from_pandas=True)
-            points = pc.replace_substring(arr, ",", ".").to_numpy(zero_copy_only=False)
-            out.isetitem(i, np.where(comma, points, cells))
-    return out

@@ -35,7 +35,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from netsurv.io.csv_text import NA_VALUES
-from netsurv.schema.coerce import Problems, normalise_header
+from netsurv.schema.coerce import Problems
+from netsurv.schema.headers import normalise_header
 
 #: Values Excel shows for a failed formula.
 EXCEL_ERRORS = frozenset(

@@ -46,7 +46,8 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError, ValidationError
-from netsurv.io.csv_text import TextFormat, read_csv_file
+from netsurv.io.csv_dialect import TextFormat
+from netsurv.io.csv_text import read_csv_file
 from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS
 from netsurv.validation import ValidationOptions

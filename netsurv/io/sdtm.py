@@ -31,7 +31,8 @@ import pandas as pd
 
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.errors import ConfigError, ValidationError
-from netsurv.io.csv_text import check_text_format, read_csv_file
+from netsurv.io.csv_dialect import check_text_format
+from netsurv.io.csv_text import read_csv_file
 from netsurv.io.dtc import Imputation
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.sdtm_subjects import new_therapy_lines, subjects

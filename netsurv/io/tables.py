@@ -21,7 +21,8 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
-from netsurv.io.csv_text import TextFormat, check_text_format, read_csv_file
+from netsurv.io.csv_dialect import TextFormat, check_text_format
+from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
 from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS

@@ -18,7 +18,7 @@ from netsurv.config import Config
 from netsurv.criteria import Criterion
 from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
-from netsurv.io.csv_text import TextFormat
+from netsurv.io.csv_dialect import TextFormat
 from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines

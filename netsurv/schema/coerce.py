@@ -9,7 +9,6 @@ number, both of which are reported with the reading that was probably meant.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
+from netsurv.schema.headers import match_headers
 from netsurv.schema.inputs import KEYS
 
 #: Excel counts days from 1899-12-30 (the 1900 leap-year bug included).
@@ -182,7 +182,7 @@ def coerce_table(
     Timestamp('2021-03-04 00:00:00')
     """
     schema = model.to_schema()
-    df = _named_columns(raw, list(schema.columns), table, problems)
+    df = match_headers(raw, list(schema.columns), table, problems)
     if "_line" not in df.columns:
         df["_line"] = np.arange(2, len(df) + 2)
     for name, col in schema.columns.items():
@@ -208,68 +208,6 @@ def coerce_table(
         allowed = _allowed_values(col)
         df[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
     return df
-
-
-def normalise_header(name: object) -> str:
-    """A header as netsurv matches it to a declared column: without surrounding blanks, in
-    lower case, inner blanks as ``_`` (``" Patient ID "`` -> ``"patient_id"``).
-
-    Examples
-    --------
-    >>> normalise_header(" Long Axis_MM ")
-    'long_axis_mm'
-    """
-    return re.sub(r"\s+", "_", str(name).strip()).lower()
-
-
-_UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?|nan|None)?")
-
-
-def _named_columns(
-    raw: pd.DataFrame, declared: list[str], table: str, problems: Problems
-) -> pd.DataFrame:
-    """``raw`` with headers matched to the declared columns case- and blank-insensitively.
-
-    Two headers naming the same column are an error (``duplicate_column``: netsurv never
-    picks one); a column without a header is dropped, with a warning (``unnamed_column``)
-    when it holds values.  Undeclared headers are kept as written, without surrounding
-    blanks."""
-    written = [str(c).strip() for c in raw.columns]
-    names = [
-        c if c == "_line" or normalise_header(c) not in declared else normalise_header(c)
-        for c in written
-    ]
-    keep = np.ones(len(names), dtype=bool)
-    for i, name in enumerate(names):
-        if name != "_line" and _UNNAMED.fullmatch(name):
-            keep[i] = False
-            col = raw.iloc[:, i]
-            if col.notna().any() and col.astype(str).str.strip().ne("").any():
-                problems.add(
-                    table,
-                    "",
-                    "",
-                    "unnamed_column",
-                    written[i] or None,
-                    f"column {i + 1} has values but no header: it is not read",
-                    severity="warning",
-                )
-    index = pd.Index(names)
-    for name in index[index.duplicated() & keep].unique():
-        at = [i for i, n in enumerate(names) if n == name and keep[i]]
-        problems.add(
-            table,
-            name,
-            "",
-            "duplicate_column",
-            ", ".join(repr(written[i]) for i in at),
-            f"{len(at)} columns ({', '.join(str(i + 1) for i in at)}) are named '{name}': "
-            "keep one (netsurv does not choose)",
-        )
-    keep &= ~index.duplicated()
-    out = raw.iloc[:, np.flatnonzero(keep)].copy()
-    out.columns = [n for n, k in zip(names, keep, strict=True) if k]
-    return out
 
 
 def _text_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:
