@@ -172,7 +172,7 @@ def read_csv_file(
     header_cells = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
     frame = cells.iloc[1:].set_axis(header_cells, axis=1)
     frame.insert(len(header_cells), "_line", lines[1:])
-    frame = frame[frame.iloc[:, :-1].notna().any(axis=1)].reset_index(drop=True)
+    frame = _without_empty_rows(frame)
     example = None
     if decimal == "." and sep != "," and "," in text:  # else commas are quoted exceptions
         example = decimal_commas(frame, numeric)
@@ -182,6 +182,20 @@ def read_csv_file(
         frame = read_decimal_commas(
             frame, numeric, table=table, file=name, problems=problems, check=decimal == ","
         )
+    return frame
+
+
+def _without_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (text cells, then ``_line``) without rows holding no value at all (a
+    spreadsheet's ``,,,,`` lines).  Such a row lacks its first cell, so only rows without
+    one are looked at: clean files cost one column's test."""
+    candidates = frame.iloc[:, 0].isna().to_numpy()
+    if candidates.any():
+        empty = np.zeros(len(frame), dtype=bool)
+        empty[candidates] = frame.iloc[candidates, :-1].isna().all(axis=1).to_numpy()
+        if empty.any():
+            frame = frame[~empty]
+    frame.index = pd.RangeIndex(len(frame))  # not reset_index: that copies every cell
     return frame
 
 
