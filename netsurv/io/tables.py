@@ -74,16 +74,19 @@ def read_tables(
 
     Examples
     --------
-    >>> import tempfile, netsurv as ns
-    >>> from netsurv.io import write_cohort
+    >>> import tempfile
+    >>> from netsurv.io import write_tables
+    >>> one = pd.DataFrame({"patient_id": ["007"], "last_alive_date": ["2021-01-01"]})
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = write_cohort(ns.load_demo(), tmp)
-    ...     _ = (Path(tmp) / "lines.csv").rename(Path(tmp) / "Lines.csv")
-    ...     _ = write_cohort(ns.load_demo(), tmp)
-    ...     p = Problems()
-    ...     tables = read_tables(tmp, problems=p)
-    >>> sorted(tables), p.rows[0]["rule"], p.rows[0]["value"]
-    (['assessments', 'lesions', 'patients', 'truth'], 'ambiguous_table', 'Lines.csv, lines.csv')
+    ...     _ = write_tables({"patients": one}, tmp)
+    ...     _ = (Path(tmp) / "patients.csv").rename(Path(tmp) / "Patients.csv")
+    ...     _ = write_tables({"patients": one}, tmp)
+    ...     problems = Problems()
+    ...     tables = read_tables(tmp, problems=problems)
+    >>> tables, [(p["table"], p["rule"]) for p in problems.rows][:2]
+    ({}, [('patients', 'ambiguous_table'), ('lines', 'missing_table')])
+    >>> problems.rows[0]["value"]
+    'Patients.csv, patients.csv'
     """
     check_text_format(encoding, delimiter, decimal)  # a bad setting is refused before reading
     text_format = TextFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
