@@ -127,8 +127,8 @@ def read_tables(
                     "",
                     "ambiguous_table",
                     ", ".join(labels),
-                    f"table is given by {len(found)} files or sheets ({', '.join(labels)}): "
-                    "keep one (netsurv does not choose)",
+                    f"table is given by {len(found)} files or sheets: keep one (netsurv does "
+                    "not choose)",
                 )
             elif found:
                 path, book, sheet = found[0]
