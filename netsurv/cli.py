@@ -52,12 +52,19 @@ WindowOpt = Annotated[
     int | None,
     typer.Option("--baseline-window", help="Days before line start a baseline scan may be."),
 ]
+EncodingOpt = Annotated[str, typer.Option(help="Encoding of CSV files (e.g. cp1252, utf-16).")]
+DelimiterOpt = Annotated[
+    str | None, typer.Option(help="Delimiter of CSV files: ',' (default), ';', '|' or 'tab'.")
+]
+DecimalOpt = Annotated[str, typer.Option(help="Decimal mark of CSV files: '.' or ','.")]
 
 
 @app.command()
 def validate(
     data_dir: Annotated[Path, typer.Argument(help="Folder with the cohort tables.")],
-    encoding: Annotated[str, typer.Option(help="Encoding of CSV files.")] = "utf-8",
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = ".",
     report: Annotated[
         Path | None, typer.Option(help="Also write every problem to this CSV file.")
     ] = None,
@@ -70,7 +77,16 @@ def validate(
 
     options = _options(warn, off, baseline_window)
     try:
-        cohort = read_cohort(data_dir, options=options, encoding=encoding)  # type: ignore[arg-type]
+        cohort = read_cohort(
+            data_dir,
+            options=options,  # type: ignore[arg-type]
+            encoding=encoding,
+            delimiter=delimiter,
+            decimal=decimal,
+        )
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
     except ValidationError as exc:
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
         if report is not None:
@@ -96,13 +112,22 @@ def summary(
     data_dir: Annotated[
         Path | None, typer.Argument(help="Cohort folder; the bundled demo cohort if omitted.")
     ] = None,
-    encoding: Annotated[str, typer.Option(help="Encoding of CSV files.")] = "utf-8",
+    encoding: EncodingOpt = "utf-8",
+    delimiter: DelimiterOpt = None,
+    decimal: DecimalOpt = ".",
 ) -> None:
     """Validate a cohort and print what it holds."""
     import netsurv as ns
 
     try:
-        cohort = ns.load_demo() if data_dir is None else ns.read_cohort(data_dir, encoding=encoding)
+        cohort = (
+            ns.load_demo()
+            if data_dir is None
+            else ns.read_cohort(data_dir, encoding=encoding, delimiter=delimiter, decimal=decimal)
+        )
+    except ConfigError as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID) from None
     except ValidationError as exc:
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
         raise typer.Exit(EXIT_INVALID) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-FAILURE_COLUMNS = ("severity", "table", "column", "row_key", "rule", "value", "message")
+FAILURE_COLUMNS = ("severity", "table", "column", "row_key", "rule", "value", "message", "file")
 
 
 class NetsurvError(Exception):
@@ -22,7 +22,9 @@ class ValidationError(NetsurvError):
     ----------
     failures
         One row per problem with columns ``severity`` (``"error"`` or ``"warning"``),
-        ``table``, ``column``, ``row_key``, ``rule``, ``value`` and ``message``.
+        ``table``, ``column``, ``row_key``, ``rule``, ``value``, ``message`` and ``file`` (the
+        file, or ``"<workbook> [<sheet>]"``, the problem was found in; empty for tables given
+        as DataFrames).
 
     Attributes
     ----------
@@ -82,11 +84,15 @@ def format_failures(failures: pd.DataFrame, *, limit: int = 50) -> str:
     lines = [f"{' and '.join(parts)} in the input tables:"]
     for rec in failures.head(limit).itertuples(index=False):
         where = [str(rec.table)]
+        file = getattr(rec, "file", "")
+        if isinstance(file, str) and file and file != rec.table:
+            where[0] += f" ({file})"
         if isinstance(rec.row_key, str) and rec.row_key:
-            where.append(f"row {rec.row_key}")
+            place = rec.row_key.startswith(("line ", "row ", "rows ", "cell ", "cells "))
+            where.append(rec.row_key if place else f"row {rec.row_key}")
         if isinstance(rec.column, str) and rec.column:
             where.append(f"column {rec.column}")
-        got = "" if _is_blank(rec.value) else f" (got {rec.value!r})"
+        got = "" if _is_blank(rec.value) or rec.value == file else f" (got {rec.value!r})"
         lines.append(f"  [{rec.severity}] {', '.join(where)}: {rec.message}{got}")
     if len(failures) > limit:
         lines.append(f"  ... and {len(failures) - limit} more (see .failures)")

@@ -7,6 +7,7 @@ switch it off.  Errors stop loading; warnings are kept on the cohort (``cohort.w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
@@ -26,18 +27,54 @@ RULES: dict[str, tuple[str, str]] = {
     "missing_table": ("error", "Each of patients, lines, assessments, lesions is present."),
     "ambiguous_table": (
         "error",
-        "A table is given by one file only (not patients.csv and patients.xlsx).",
+        "A table is given by one file or sheet only (not patients.csv and Patients.csv, nor a "
+        "CSV file and a workbook sheet).",
     ),
     "unreadable_file": ("error", "The file can be parsed (CSV structure, Excel, Parquet)."),
-    "encoding": ("error", "CSV files are UTF-8 encoded."),
+    "encoding": (
+        "error",
+        "Text files are in the configured encoding (UTF-8 by default, with or without a "
+        "byte-order mark; data.encoding).",
+    ),
+    "nul_bytes": ("error", "A text file holds no NUL bytes (a damaged copy)."),
+    "delimiter": (
+        "error",
+        "CSV fields are separated by the configured delimiter (',' by default; data.delimiter).",
+    ),
+    "decimal_mark": (
+        "error",
+        "Numbers in a CSV file use the configured decimal mark ('.' by default; data.decimal).",
+    ),
+    "ragged_row": (
+        "error",
+        "Every CSV row has as many fields as the header (no row cut short or split).",
+    ),
     "empty_file": ("error", "A table file is not empty (a header line at least)."),
+    "empty_table": ("error", "A table read from a file has at least one data row."),
+    "excel_sheet": (
+        "error",
+        "A workbook named after a table has one sheet, or one sheet named after the table.",
+    ),
+    "header_row": (
+        "warning",
+        "A table's header is its first line or row (a title above it is skipped).",
+    ),
+    "excel_merged_cells": ("error", "No merged cells in a sheet's header or data."),
+    "excel_formula": ("error", "Every formula cell has a result saved by Excel."),
+    "excel_error_value": ("error", "No Excel error values (#N/A, #DIV/0! ...) in the data."),
     # columns and values
+    "duplicate_column": (
+        "error",
+        "No two columns have the same name (ignoring case and surrounding blanks).",
+    ),
+    "unnamed_column": ("warning", "Every column that holds values has a header."),
     "missing_column": ("error", "Every required column is present."),
     "type_date": ("error", "Dates are ISO dates (YYYY-MM-DD) or date cells."),
     "excel_serial_date": ("error", "Dates are not Excel serial numbers (e.g. 44927)."),
     "partial_date": ("error", "Dates are complete (day, month and year); impute before loading."),
     "type_number": ("error", "Measurements are numbers."),
-    "type_integer": ("error", "Counts are whole numbers."),
+    "non_finite": ("error", "Numbers are finite (no inf, -inf or nan)."),
+    "type_integer": ("error", "Counts are whole numbers within the 64-bit range."),
     "type_boolean": ("error", "Flags are true/false, yes/no or 1/0."),
     "not_null": ("error", "Required values are filled in."),
     "allowed_values": ("error", "Coded columns hold one of the allowed values."),
@@ -94,6 +131,52 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Rules whose severity cannot be changed: a damaged or ambiguous file is never read as if
+#: whole, and a non-finite measurement is never accepted.
+FIXED_RULES = frozenset(
+    {
+        "folder_not_found",
+        "missing_table",
+        "ambiguous_table",
+        "unreadable_file",
+        "encoding",
+        "nul_bytes",
+        "delimiter",
+        "decimal_mark",
+        "ragged_row",
+        "empty_file",
+        "excel_sheet",
+        "excel_merged_cells",
+        "excel_formula",
+        "excel_error_value",
+        "duplicate_column",
+        "non_finite",
+    }
+)
+
+
+def check_rule_names(names: Iterable[str]) -> None:
+    """Raise ``ValueError`` for a rule name that is unknown or whose severity is fixed.
+
+    Examples
+    --------
+    >>> check_rule_names(["too_many_targets"])
+    >>> check_rule_names(["ragged_row"])
+    Traceback (most recent call last):
+    ...
+    ValueError: the severity of rule(s) ['ragged_row'] cannot be changed (a damaged or ambiguous file is never read as if whole, a non-finite number never accepted)
+    """
+    unknown = sorted(set(names) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown validation rule(s) {unknown}; known rules: {sorted(RULES)}")
+    fixed = sorted(set(names) & FIXED_RULES)
+    if fixed:
+        raise ValueError(
+            f"the severity of rule(s) {fixed} cannot be changed (a damaged or ambiguous file "
+            "is never read as if whole, a non-finite number never accepted)"
+        )
+
+
 class ValidationOptions(BaseModel):
     """Settings of validation and of assigning scans to treatment lines.
 
@@ -121,9 +204,7 @@ class ValidationOptions(BaseModel):
     @field_validator("severity")
     @classmethod
     def _known_rules(cls, value: dict[str, Severity]) -> dict[str, Severity]:
-        unknown = sorted(set(value) - set(RULES))
-        if unknown:
-            raise ValueError(f"unknown validation rule(s) {unknown}; known rules: {sorted(RULES)}")
+        check_rule_names(value)
         return value
 
     def severity_of(self, rule: str) -> str:

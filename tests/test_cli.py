@@ -26,7 +26,7 @@ def test_validate_reports_warnings_and_attrition(tmp_path: Path) -> None:
     write_tables(t, tmp_path)
     result = runner.invoke(app, ["validate", str(tmp_path)])
     assert result.exit_code == 0
-    assert "[warning] assessments, row P001 / A01, column date" in result.output
+    assert "[warning] assessments (assessments.csv), row P001 / A01, column date" in result.output
     assert "rows set aside" in result.output
 
 

@@ -74,6 +74,13 @@ class DataConfig(_Section):
       field ``mapping`` (TOML, required) and the project's ``data_dictionary`` (CSV, optional:
       its choices decode coded fields, and mapped fields are checked against it).
 
+    ``encoding``, ``delimiter`` and ``decimal`` say how the source's text files are written
+    (for every format: CSV tables, REDCap exports, SDTM ``.csv`` / ``.xpt`` / ``.sas7bdat``
+    domains): the text encoding (default ``"utf-8"``; a byte-order mark is accepted), the
+    field delimiter (default ``","``; ``"tab"`` or ``"\t"`` for a tab) and the decimal
+    mark (``"."`` or ``","``).  A file written otherwise is reported with the setting that
+    reads it; nothing is guessed.
+
     ``warn`` and ``off`` set validation rules (see ``netsurv.validation.RULES``) to warnings
     or switch them off; ``baseline_window_days`` is how many days before a line's start a scan
     may be its baseline (default 42).  They apply to every source but a simulated one.
@@ -83,6 +90,8 @@ class DataConfig(_Section):
     simulation: SimulationConfig = SimulationConfig()
     format: Literal["tables", "sdtm", "redcap"] = "tables"
     encoding: str = "utf-8"
+    delimiter: str | None = None
+    decimal: Literal[".", ","] = "."
     mapping: Path | None = None
     data_dictionary: Path | None = None
     sdtm: SdtmConfig = SdtmConfig()
@@ -92,14 +101,27 @@ class DataConfig(_Section):
 
     _lists = field_validator("warn", "off", mode="before")(_as_list)
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v: str) -> str:
+        from netsurv.io.csv_dialect import check_text_format
+
+        check_text_format(encoding=v)
+        return v
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, v: str | None) -> str | None:
+        from netsurv.io.csv_dialect import check_text_format
+
+        return check_text_format(delimiter=v)[1]
+
     @field_validator("warn", "off")
     @classmethod
     def _known_rules(cls, v: list[str]) -> list[str]:
-        from netsurv.validation import RULES
+        from netsurv.validation import check_rule_names
 
-        unknown = sorted(set(v) - set(RULES))
-        if unknown:
-            raise ValueError(f"unknown validation rule(s) {unknown}; known rules: {sorted(RULES)}")
+        check_rule_names(v)
         return v
 
     @model_validator(mode="after")
@@ -133,8 +155,18 @@ class DataConfig(_Section):
                 raise ValueError(f"{', '.join(given)} are for data.format = 'redcap'")
         if self.format != "sdtm" and self.sdtm != SdtmConfig():
             raise ValueError("[data.sdtm] is for data.format = 'sdtm'")
-        if self.format != "tables" and self.encoding.lower().replace("-", "") != "utf8":
-            raise ValueError("data.encoding is for data.format = 'tables' (CSV files)")
+        if self.delimiter is not None and self.delimiter == self.decimal:
+            raise ValueError(f"data.delimiter and data.decimal are both {self.decimal!r}")
+        builtin_text = [
+            f"data.{k}"
+            for k, default in (("encoding", "utf-8"), ("delimiter", None), ("decimal", "."))
+            if getattr(self, k) != default
+        ]
+        if builtin and builtin_text:
+            raise ValueError(
+                f"{', '.join(builtin_text)} {'is' if len(builtin_text) == 1 else 'are'} for a "
+                f"data.source that is a path (the {self.source} cohort is not read from files)"
+            )
         return self
 
 

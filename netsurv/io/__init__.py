@@ -3,6 +3,7 @@ REDCap exports in."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,8 @@ def read_cohort(
     *,
     options: ValidationOptions | None = None,
     encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
 ) -> Cohort:
     """Read and validate a cohort folder.
 
@@ -59,8 +62,11 @@ def read_cohort(
         The data folder.
     options
         Validation settings (baseline window, rule severities).
-    encoding
-        Encoding of CSV files.
+    encoding, delimiter, decimal
+        How CSV files are written: text encoding (default UTF-8, with or without a
+        byte-order mark), delimiter (default ``","``; tab for ``.tsv``; ``"tab"`` is a
+        tab) and decimal mark (``"."`` or ``","``).  A file written otherwise is reported
+        with the setting that reads it; a setting is never guessed.
 
     Returns
     -------
@@ -69,8 +75,12 @@ def read_cohort(
     Raises
     ------
     netsurv.ValidationError
-        With every problem found: in the files (missing, empty, unreadable, not UTF-8) and
-        in the tables that could be read.
+        With every problem found: in the files (missing, two for one table, empty,
+        unreadable, another encoding or delimiter, damaged rows, merged cells or unsaved
+        formulas in a workbook) and in the tables that could be read.  Each problem names
+        its file (column ``file``).
+    netsurv.ConfigError
+        An unknown encoding, or an impossible delimiter or decimal mark.
 
     Examples
     --------
@@ -81,13 +91,35 @@ def read_cohort(
     """
     opts = options or ValidationOptions()
     problems = Problems()
-    raw = read_tables(folder, encoding=encoding, problems=problems)
+    sources: dict[str, str] = {}
+    raw = read_tables(
+        folder,
+        encoding=encoding,
+        delimiter=delimiter,
+        decimal=decimal,
+        problems=problems,
+        sources=sources,
+    )
     truth = raw.pop("truth", None)
     if any(t not in raw for t in ("patients", "lines", "assessments", "lesions")):
-        raise ValidationError(apply_severity(_with_tables(raw, problems), opts))
+        failures = apply_severity(_with_tables(raw, problems), opts)
+        raise ValidationError(_with_files(failures, sources))
     if truth is not None:
         truth = _typed_text(truth.drop(columns="_line"))
-    return _build(raw, truth=truth, options=opts, problems=problems)
+    try:
+        cohort = _build(raw, truth=truth, options=opts, problems=problems)
+    except ValidationError as err:
+        raise ValidationError(_with_files(err.failures, sources)) from None
+    return replace(cohort, warnings=_with_files(cohort.warnings, sources))
+
+
+def _with_files(failures: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame:
+    """Name the file of each problem found in a table after reading (coercion, rules)."""
+    if failures.empty:
+        return failures
+    known = failures["file"].fillna("").astype(str)
+    by_table = failures["table"].map(sources).fillna("")
+    return failures.assign(file=known.where(known != "", by_table))
 
 
 def _typed_text(df: pd.DataFrame) -> pd.DataFrame:

@@ -40,12 +40,14 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError, ValidationError
+from netsurv.io.csv_dialect import TextFormat
+from netsurv.io.csv_text import read_csv_file
 from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS
 from netsurv.validation import ValidationOptions
@@ -60,6 +62,9 @@ def read_redcap(
     mapping: str | Path | Mapping[str, Any],
     data_dictionary: str | Path | pd.DataFrame | None = None,
     options: ValidationOptions | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
 ) -> Cohort:
     """Read a REDCap longitudinal export into a validated cohort.
 
@@ -74,6 +79,9 @@ def read_redcap(
         in the mapping are checked against it and coded fields decoded with its choices.
     options
         Validation settings.
+    encoding, delimiter, decimal
+        How the export and dictionary CSV files are written (as for
+        :func:`netsurv.read_cohort`; REDCap writes UTF-8 with ``,``).
 
     Returns
     -------
@@ -85,7 +93,9 @@ def read_redcap(
         The mapping names a field that is not in the export (or dictionary), an unknown table
         or column, or lacks a required column: the message names the table and the field.
     netsurv.ValidationError
-        A coded value has no decoding (naming field and ``record / event / instance``), then
+        The export or dictionary file cannot be read as written (encoding, delimiter,
+        damaged rows, duplicated headers: rules of :func:`netsurv.io.csv_text.read_csv_file`);
+        a coded value has no decoding (naming field and ``record / event / instance``), then
         every rule of :meth:`netsurv.Cohort.from_frames`.
 
     Examples
@@ -124,9 +134,10 @@ def read_redcap(
     ...
     netsurv.errors.ConfigError: REDCap mapping [assessments] date = 'scan_dte': field 'scan_dte' is not in the export (fields: record_id, last_seen, drug, drug_start, scan_date, scan_type, les_scan, les_diam)
     """
-    data = _read_csv(export, "REDCap export")
+    text = TextFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
+    data = _read_csv(export, "REDCap export", **text)
     spec = _mapping(mapping)
-    choices = _choices(data_dictionary)
+    choices = _choices(data_dictionary, **text)
     record = str(spec.get("record_id", data.columns[0]))
     if record not in data.columns:
         raise ConfigError(f"REDCap mapping: record_id field {record!r} is not in the export")
@@ -142,13 +153,44 @@ def read_redcap(
     return Cohort.from_frames(**tables, options=options)
 
 
-def _read_csv(source: str | Path | pd.DataFrame, what: str) -> pd.DataFrame:
+def _read_csv(
+    source: str | Path | pd.DataFrame,
+    what: str,
+    *,
+    encoding: str,
+    delimiter: str | None,
+    decimal: str,
+) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         return source.copy()
     path = Path(source)
     if not path.is_file():
         raise ConfigError(f"{what} {path} does not exist")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    problems = Problems()
+    df = read_csv_file(
+        path,
+        table=what,
+        problems=problems,
+        encoding=encoding,
+        delimiter=delimiter,
+        decimal=decimal,
+        missing=("",),
+    )
+    if df is not None:
+        twice = df.columns[df.columns.duplicated()].unique()
+        for name in twice:
+            problems.add(
+                what,
+                str(name),
+                "",
+                "duplicate_column",
+                path.name,
+                f"{int((df.columns == name).sum())} columns are named '{name}': keep one",
+                file=path.name,
+            )
+    if len(problems) or df is None:
+        raise ValidationError(problems.frame())
+    return df.drop(columns="_line")
 
 
 def _mapping(mapping: str | Path | Mapping[str, Any]) -> dict[str, Any]:
@@ -173,16 +215,18 @@ def _mapping(mapping: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     return spec
 
 
-def _choices(dictionary: str | Path | pd.DataFrame | None) -> dict[str, dict[str, str]] | None:
+def _choices(
+    dictionary: str | Path | pd.DataFrame | None, **text: Unpack[TextFormat]
+) -> dict[str, dict[str, str]] | None:
     """Field -> {code: label} from a data dictionary (None when not given)."""
     if dictionary is None:
         return None
-    dd = _read_csv(dictionary, "REDCap data dictionary")
+    dd = _read_csv(dictionary, "REDCap data dictionary", **text)
     name = next((c for c in dd.columns if c.lower().startswith("variable")), dd.columns[0])
     chc = next((c for c in dd.columns if c.lower().startswith("choices")), None)
     out: dict[str, dict[str, str]] = {}
     for field, text in zip(dd[name], dd[chc] if chc else [None] * len(dd), strict=True):
-        pairs = {}
+        pairs: dict[str, str] = {}
         if isinstance(text, str) and "," in text:
             for item in text.split("|"):
                 code, _, label = item.partition(",")

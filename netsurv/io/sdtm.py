@@ -31,6 +31,8 @@ import pandas as pd
 
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.errors import ConfigError, ValidationError
+from netsurv.io.csv_dialect import check_text_format
+from netsurv.io.csv_text import read_csv_file
 from netsurv.io.dtc import Imputation
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.sdtm_subjects import new_therapy_lines, subjects
@@ -63,6 +65,9 @@ def read_sdtm(
     new_therapy_categories: Sequence[str] = ("ANTI-CANCER", "ANTICANCER", "ANTINEOPLASTIC"),
     default_modality: str = "CT",
     options: ValidationOptions | None = None,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
 ) -> Cohort:
     """Read CDISC SDTM domains (and optionally ADSL) into a validated cohort.
 
@@ -96,6 +101,8 @@ def read_sdtm(
         Modality of tumour results without ``TRMETHOD``.
     options
         Validation settings; default :data:`SDTM_VALIDATION`.
+    encoding, delimiter, decimal
+        How the folder's files are written (see :func:`read_sdtm_folder`).
 
     Notes
     -----
@@ -143,7 +150,7 @@ def read_sdtm(
     >>> ns.classify(cohort, "recist1.1").table["response"].tolist()
     [None, 'PR']
     """
-    domains = _domains(source)
+    domains = _domains(source, encoding=encoding, delimiter=delimiter, decimal=decimal)
     if "ADSL" not in domains and "DM" not in domains:
         raise ConfigError("read_sdtm needs DM or ADSL (subject-level data); neither was given")
     the_maps = maps if isinstance(maps, SdtmMaps) else load_maps(maps)
@@ -199,10 +206,27 @@ def _stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
 
 
-def read_sdtm_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
+def read_sdtm_folder(
+    folder: str | Path,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
+) -> dict[str, pd.DataFrame]:
     """Read the SDTM / ADaM files of a folder, by domain (file name without suffix).
 
-    Text values stay text; SAS files (``.xpt``, ``.sas7bdat``) are read with pandas.
+    Text values stay text; CSV files are read as :func:`netsurv.io.csv_text.read_csv_file`
+    reads them (``encoding``, ``delimiter``, ``decimal``), SAS files (``.xpt``,
+    ``.sas7bdat``) with pandas in ``encoding``.
+
+    Raises
+    ------
+    netsurv.ConfigError
+        The folder does not exist.
+    netsurv.ValidationError
+        Every file problem at once: two files for one domain (``dm.csv`` and ``DM.xpt``),
+        a file that cannot be read, or not in ``encoding``, and the other rules of
+        :func:`~netsurv.io.csv_text.read_csv_file`.
 
     Examples
     --------
@@ -215,36 +239,83 @@ def read_sdtm_folder(folder: str | Path) -> dict[str, pd.DataFrame]:
     root = Path(folder)
     if not root.is_dir():
         raise ConfigError(f"SDTM folder {root} does not exist")
-    out: dict[str, pd.DataFrame] = {}
+    check_text_format(encoding, delimiter, decimal)
+    found: dict[str, list[tuple[Path, str]]] = {}
     for path in sorted(root.iterdir()):
         name = path.name.lower()
         suffix = next((s for s in _SUFFIXES if name.endswith(s)), None)
-        if suffix is None or name[: -len(suffix)].upper() not in DOMAINS:
+        if suffix is None or name[: -len(suffix)].upper() not in DOMAINS or not path.is_file():
             continue
-        domain = name[: -len(suffix)].upper()
-        if domain in out:
-            raise ConfigError(f"domain {domain} is given by more than one file in {root}")
+        found.setdefault(name[: -len(suffix)].upper(), []).append((path, suffix))
+    problems = Problems()
+    out: dict[str, pd.DataFrame] = {}
+    for domain, files in found.items():
+        if len(files) > 1:
+            names = ", ".join(p.name for p, _ in files)
+            problems.add(
+                domain,
+                "",
+                "",
+                "ambiguous_table",
+                names,
+                f"domain {domain} is given by {len(files)} files: keep one",
+            )
+            continue
+        path, suffix = files[0]
+        if suffix in (".csv", ".csv.gz"):
+            df = read_csv_file(
+                path,
+                table=domain,
+                problems=problems,
+                encoding=encoding,
+                delimiter=delimiter,
+                decimal=decimal,
+                missing=("",),
+            )
+            if df is not None:
+                out[domain] = df.drop(columns="_line")
+            continue
         try:
-            if suffix in (".csv", ".csv.gz"):
-                df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-            elif suffix == ".parquet":
-                df = pd.read_parquet(path)
+            if suffix == ".parquet":
+                out[domain] = pd.read_parquet(path)
             else:
-                if suffix == ".xpt":
-                    df = pd.read_sas(str(path), format="xport", encoding="utf-8")
-                else:
-                    df = pd.read_sas(str(path), format="sas7bdat", encoding="utf-8")
-        except Exception as exc:
-            raise ConfigError(
-                f"{path.name} could not be read: {type(exc).__name__}: {exc}"
-            ) from exc
-        out[domain] = df
+                sas: Literal["xport", "sas7bdat"] = "xport" if suffix == ".xpt" else "sas7bdat"
+                out[domain] = pd.read_sas(str(path), format=sas, encoding=encoding)
+        except UnicodeDecodeError as exc:
+            problems.add(
+                domain,
+                "",
+                "",
+                "encoding",
+                path.name,
+                f"file is not {encoding} ({exc.reason} at byte {exc.start}); set "
+                "data.encoding to the SAS file's encoding, e.g. 'latin-1' (--encoding latin-1)",
+                file=path.name,
+            )
+        except Exception as exc:  # readers raise many types for a damaged file
+            problems.add(
+                domain,
+                "",
+                "",
+                "unreadable_file",
+                path.name,
+                f"file could not be read: {type(exc).__name__}: {exc}",
+                file=path.name,
+            )
+    if len(problems):
+        raise ValidationError(problems.frame())
     return out
 
 
-def _domains(source: str | Path | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def _domains(
+    source: str | Path | Mapping[str, pd.DataFrame],
+    *,
+    encoding: str,
+    delimiter: str | None,
+    decimal: str,
+) -> dict[str, pd.DataFrame]:
     if isinstance(source, str | Path):
-        return read_sdtm_folder(source)
+        return read_sdtm_folder(source, encoding=encoding, delimiter=delimiter, decimal=decimal)
     out = {}
     for name, df in source.items():
         key = str(name).upper()

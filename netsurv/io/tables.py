@@ -1,33 +1,47 @@
 """Read and write cohort tables as files: CSV, Parquet or Excel.
 
 A cohort folder holds one file per table (``patients.csv``, ``lines.parquet``,
-``assessments.xlsx`` ...) or a single workbook with one sheet per table.  Reading never raises
-a bare parser error for a data problem: unreadable, empty, non-UTF-8 or missing files become
-problems in the :class:`netsurv.ValidationError` report, together with every problem in the
-tables that could be read.
+``assessments.xlsx`` ...) or workbooks with one sheet per table.  Reading never raises a bare
+parser error for a data problem: every problem of every file (missing, two candidates for one
+table, unreadable, another encoding or delimiter, damaged rows, merged cells ...) is recorded
+with the file it was found in, and reported in one :class:`netsurv.ValidationError` together
+with every problem in the tables that could be read.  CSV text is read by
+:mod:`netsurv.io.csv_text`, workbooks by :mod:`netsurv.io.excel`.
+
+File names match their table case-insensitively (``Patients.CSV``), and so do sheet names;
+Excel's lock files (``~$cohort.xlsx``) and hidden files are not looked at.
 """
 
 from __future__ import annotations
 
-import io
+import difflib
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow.parquet as pq
 
+from netsurv.io.csv_dialect import TextFormat, check_text_format
+from netsurv.io.csv_text import read_csv_file
+from netsurv.io.excel import Workbook, open_workbook
 from netsurv.schema.coerce import Problems
-from netsurv.schema.inputs import INPUT_MODELS
+from netsurv.schema.inputs import INPUT_MODELS, KEYS
 
 TABLES = tuple(INPUT_MODELS)
 OPTIONAL_TABLES = ("truth",)
-CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv")
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", ".", "-"]
 
 
 def read_tables(
-    folder: str | Path, *, encoding: str = "utf-8", problems: Problems
+    folder: str | Path,
+    *,
+    problems: Problems,
+    encoding: str = "utf-8",
+    delimiter: str | None = None,
+    decimal: str = ".",
+    sources: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every table file found in ``folder``, recording problems instead of raising.
 
@@ -35,73 +49,157 @@ def read_tables(
     ----------
     folder
         Folder holding the tables.
-    encoding
-        Text encoding of CSV files (``"utf-8"`` by default; a byte-order mark is accepted).
     problems
         Where file problems are recorded (rules ``folder_not_found``, ``missing_table``,
-        ``ambiguous_table``, ``unreadable_file``, ``encoding``, ``empty_file``).
+        ``ambiguous_table``, ``unreadable_file``, ``empty_file`` and those of
+        :func:`netsurv.io.csv_text.read_csv_file` and :class:`netsurv.io.excel.Workbook`).
+    encoding, delimiter, decimal
+        How CSV files are written: text encoding (``"utf-8"`` by default; a byte-order mark
+        is accepted), delimiter (``","``, tab for ``.tsv``) and decimal mark (``"."``).
+    sources
+        When given, filled with the file each table was read from (``"patients.csv"``,
+        ``"cohort.xlsx [lesions]"``).
 
     Returns
     -------
     dict of pandas.DataFrame
-        The raw tables that could be read, by name (``truth`` too when present).  CSV values
-        are text; each frame has a ``_line`` column with the row's line in its file.
+        The raw tables that could be read, by name (``truth`` too when present): CSV values
+        as text, Excel and Parquet values as stored; each frame has a ``_line`` column with
+        the row's line (or sheet row) in its file.
+
+    Raises
+    ------
+    netsurv.ConfigError
+        An unknown encoding or an impossible delimiter / decimal mark.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from netsurv.io import write_tables
+    >>> one = pd.DataFrame({"patient_id": ["007"], "last_alive_date": ["2021-01-01"]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     _ = write_tables({"patients": one}, tmp)
+    ...     _ = (Path(tmp) / "patients.csv").rename(Path(tmp) / "Patients.csv")
+    ...     _ = write_tables({"patients": one}, tmp)
+    ...     problems = Problems()
+    ...     tables = read_tables(tmp, problems=problems)
+    >>> tables, [(p["table"], p["rule"]) for p in problems.rows][:2]
+    ({}, [('patients', 'ambiguous_table'), ('lines', 'missing_table')])
+    >>> problems.rows[0]["value"]
+    'Patients.csv, patients.csv'
     """
+    check_text_format(encoding, delimiter, decimal)  # a bad setting is refused before reading
+    text_format = TextFormat(encoding=encoding, delimiter=delimiter, decimal=decimal)
     root = Path(folder)
     if not root.is_dir():
         problems.add(
             "(files)", "", str(root), "folder_not_found", None, "data folder does not exist"
         )
         return {}
-    files = {p.name.lower(): p for p in root.iterdir() if p.is_file()}
-    workbooks = [
-        p
-        for n, p in files.items()
-        if n.endswith(EXCEL_SUFFIXES) and _stem(n) not in (*TABLES, *OPTIONAL_TABLES)
-    ]
-    sheets: dict[str, pd.DataFrame] = {}
-    for book in sorted(workbooks):
-        sheets.update(_read_workbook(book, problems))
+    entries = sorted(p for p in root.iterdir() if not p.name.startswith(("~$", ".")))
+    files = [p for p in entries if p.is_file()]
+    candidates: dict[str, list[tuple[Path, Workbook | None, str]]] = {
+        t: [] for t in (*TABLES, *OPTIONAL_TABLES)
+    }
+    books: list[Workbook] = []
+    for path in files:
+        lower = path.name.lower()
+        table = _stem(lower)
+        if table in candidates:
+            candidates[table].append((path, None, ""))
+        elif lower.endswith(EXCEL_SUFFIXES):
+            book = open_workbook(path, "(files)", problems)
+            if book is None:
+                continue
+            books.append(book)
+            for sheet in book.sheets:
+                name = sheet.strip().lower()
+                if name in candidates:
+                    candidates[name].append((path, book, sheet))
     out: dict[str, pd.DataFrame] = {}
-    for table in (*TABLES, *OPTIONAL_TABLES):
-        candidates = sorted(p for n, p in files.items() if _stem(n) == table)
-        sources = [str(p.name) for p in candidates] + (
-            ["workbook sheet"] if table in sheets else []
-        )
-        if len(sources) > 1:
-            problems.add(
-                table,
-                "",
-                "",
-                "ambiguous_table",
-                ", ".join(sources),
-                "table is given by more than one file; keep one",
-            )
-            continue
-        if candidates:
-            df = _read_file(candidates[0], table, encoding, problems)
-            if df is not None:
-                out[table] = df
-        elif table in sheets:
-            out[table] = sheets[table]
-        elif table in TABLES:
-            problems.add(
-                table,
-                "",
-                "",
-                "missing_table",
-                None,
-                f"no file for table '{table}' (expected {table}.csv, {table}.parquet, "
-                f"{table}.xlsx, or a sheet named '{table}' in a workbook)",
-            )
+    try:
+        for table, found in candidates.items():
+            if len(found) > 1:
+                labels = [b.label(sh) if b else p.name for p, b, sh in found]
+                problems.add(
+                    table,
+                    "",
+                    "",
+                    "ambiguous_table",
+                    ", ".join(labels),
+                    f"table is given by {len(found)} files or sheets: keep one (netsurv does "
+                    "not choose)",
+                )
+            elif found:
+                path, book, sheet = found[0]
+                label = book.label(sheet) if book else path.name
+                df = (
+                    book.read(sheet, table=table, problems=problems, **_columns(table))
+                    if book
+                    else _read_file(path, table, text_format, problems)
+                )
+                if df is not None:
+                    out[table] = df
+                    if sources is not None:
+                        sources[table] = label
+                    if df.empty and table in TABLES:
+                        problems.add(
+                            table,
+                            "",
+                            "",
+                            "empty_table",
+                            None,
+                            "table has a header but no data rows",
+                            file=label,
+                        )
+            elif table in TABLES:
+                problems.add(
+                    table,
+                    "",
+                    "",
+                    "missing_table",
+                    None,
+                    f"no file for table '{table}' (expected {table}.csv, {table}.parquet, "
+                    f"{table}.xlsx, or a sheet named '{table}' in a workbook)"
+                    + _near_misses(table, entries, books),
+                )
+    finally:
+        for book in books:
+            book.close()
     return out
 
 
 def _stem(name: str) -> str:
     for suffix in (*CSV_SUFFIXES, *PARQUET_SUFFIXES, *EXCEL_SUFFIXES):
         if name.endswith(suffix):
-            return name[: -len(suffix)]
+            return name[: -len(suffix)].strip()
     return name
+
+
+def _columns(table: str) -> dict[str, tuple[str, ...]]:
+    """The key and numeric columns of a table (what the readers need to know of it)."""
+    model = INPUT_MODELS.get(table)
+    if model is None:
+        return {"keys": ("patient_id",), "numeric": ()}
+    numeric = tuple(
+        name
+        for name, col in model.to_schema().columns.items()
+        if str(col.dtype) in ("float64", "float32", "Int64")
+    )
+    return {"keys": KEYS[table], "numeric": numeric}
+
+
+def _near_misses(table: str, entries: list[Path], books: list[Workbook]) -> str:
+    """What the folder holds that may have been meant as ``table``."""
+    stem = table.rstrip("s")
+    close = [
+        f"'{p.name}'" + (" (a folder)" if p.is_dir() else "")
+        for p in entries
+        if stem in p.name.lower() or difflib.get_close_matches(table, [_stem(p.name.lower())])
+    ]
+    sheets = [f"{b.name} has sheets {', '.join(repr(s) for s in b.sheets)}" for b in books]
+    hints = ([f"found {', '.join(close[:3])}: rename it?"] if close else []) + sheets
+    return "; " + "; ".join(hints) if hints else ""
 
 
 def _with_lines(df: pd.DataFrame) -> pd.DataFrame:
@@ -110,8 +208,34 @@ def _with_lines(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _read_file(path: Path, table: str, encoding: str, problems: Problems) -> pd.DataFrame | None:
+def _read_file(
+    path: Path, table: str, text_format: TextFormat, problems: Problems
+) -> pd.DataFrame | None:
     name = path.name
+    lower = name.lower()
+    if lower.endswith(EXCEL_SUFFIXES):
+        book = open_workbook(path, table, problems, table_named=True)
+        if book is None:
+            return None
+        try:
+            sheets = [s for s in book.sheets if s.strip().lower() == table]
+            if not sheets and len(book.sheets) > 1:
+                problems.add(
+                    table,
+                    "",
+                    "",
+                    "excel_sheet",
+                    name,
+                    f"workbook has {len(book.sheets)} sheets "
+                    f"({', '.join(repr(s) for s in book.sheets)}) and none is named "
+                    f"'{table}': name the sheet that holds the table '{table}'",
+                    file=name,
+                )
+                return None
+            sheet = (sheets or book.sheets)[0]
+            return book.read(sheet, table=table, problems=problems, **_columns(table))
+        finally:
+            book.close()
     if path.stat().st_size == 0:
         problems.add(
             table,
@@ -120,16 +244,33 @@ def _read_file(path: Path, table: str, encoding: str, problems: Problems) -> pd.
             "empty_file",
             name,
             "file is empty (expected a header line and data rows)",
+            file=name,
         )
         return None
-    lower = name.lower()
+    if lower.endswith(PARQUET_SUFFIXES):
+        return _read_parquet(path, table, problems)
+    return read_csv_file(path, table=table, problems=problems, **text_format, **_columns(table))
+
+
+def _read_parquet(path: Path, table: str, problems: Problems) -> pd.DataFrame | None:
+    name = path.name
     try:
-        if lower.endswith(PARQUET_SUFFIXES):
-            return _with_lines(pd.read_parquet(path))
-        if lower.endswith(EXCEL_SUFFIXES):
-            return _with_lines(pd.read_excel(path, dtype=object))
-        return _read_csv(path, table, encoding, problems)
-    except Exception as exc:  # parser errors of any reader become a reported problem
+        names = pq.read_schema(path).names
+        twice = sorted({n for n in names if names.count(n) > 1})
+        for n in twice:
+            problems.add(
+                table,
+                n,
+                "",
+                "duplicate_column",
+                name,
+                f"{names.count(n)} columns are named '{n}': keep one (netsurv does not choose)",
+                file=name,
+            )
+        if twice:
+            return None
+        return _with_lines(pd.read_parquet(path))
+    except Exception as exc:  # pyarrow raises many types for a damaged file
         problems.add(
             table,
             "",
@@ -137,69 +278,9 @@ def _read_file(path: Path, table: str, encoding: str, problems: Problems) -> pd.
             "unreadable_file",
             name,
             f"file could not be read: {type(exc).__name__}: {exc}".strip(),
+            file=name,
         )
         return None
-
-
-def _read_csv(path: Path, table: str, encoding: str, problems: Problems) -> pd.DataFrame | None:
-    raw = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        import gzip
-
-        raw = gzip.decompress(raw)
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        text = raw.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.add(
-            table,
-            "",
-            f"line {line}",
-            "encoding",
-            path.name,
-            f"file is not {encoding} (byte 0x{raw[exc.start]:02x} on line {line}); "
-            "save it as 'CSV UTF-8' or pass encoding='latin-1' / --encoding latin-1",
-        )
-        # Go on reading it as Latin-1 (never fails) so that its other problems are reported too.
-        text = raw.decode("latin-1")
-    if not text.strip():
-        problems.add(
-            table,
-            "",
-            "",
-            "empty_file",
-            path.name,
-            "file is empty (expected a header line and data rows)",
-        )
-        return None
-    sep = "\t" if path.name.lower().endswith(".tsv") else ","
-    df = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        na_values=NA_VALUES,
-        skipinitialspace=True,
-    )
-    return _with_lines(df)
-
-
-def _read_workbook(path: Path, problems: Problems) -> dict[str, pd.DataFrame]:
-    try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-    except Exception as exc:
-        problems.add(
-            "(files)",
-            "",
-            "",
-            "unreadable_file",
-            path.name,
-            f"workbook could not be read: {type(exc).__name__}: {exc}",
-        )
-        return {}
-    wanted = {str(k).strip().lower(): v for k, v in sheets.items()}
-    return {t: _with_lines(wanted[t]) for t in (*TABLES, *OPTIONAL_TABLES) if t in wanted}
 
 
 def write_tables(

@@ -18,6 +18,7 @@ from netsurv.config import Config
 from netsurv.criteria import Criterion
 from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
+from netsurv.io.csv_dialect import TextFormat
 from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
@@ -61,7 +62,8 @@ def load_cohort(cfg: Config) -> Cohort:
     of tables (:func:`netsurv.read_cohort`), an SDTM folder (:func:`netsurv.io.read_sdtm` with
     ``[data.sdtm]``) or a REDCap export (:func:`netsurv.io.read_redcap` with ``data.mapping``
     and ``data.data_dictionary``).  ``data.warn``, ``data.off`` and
-    ``data.baseline_window_days`` apply to each of them.
+    ``data.baseline_window_days`` apply to each of them, and so do ``data.encoding``,
+    ``data.delimiter`` and ``data.decimal`` (how its text files are written).
     """
     data = cfg.data
     if data.source == "simulate":
@@ -76,8 +78,9 @@ def load_cohort(cfg: Config) -> Cohort:
     path = cfg.resolve(data.source)
     if not path.exists():
         raise ConfigError(f"data.source: {path} does not exist")
+    text = TextFormat(encoding=data.encoding, delimiter=data.delimiter, decimal=data.decimal)
     if data.format == "tables":
-        return ns.read_cohort(path, options=validation_options(cfg), encoding=data.encoding)
+        return ns.read_cohort(path, options=validation_options(cfg), **text)
     if data.format == "sdtm":
         from netsurv.io.sdtm import SDTM_VALIDATION
 
@@ -92,6 +95,7 @@ def load_cohort(cfg: Config) -> Cohort:
             new_therapy_categories=tuple(sd.new_therapy_categories),
             default_modality=sd.default_modality,
             options=validation_options(cfg, defaults=SDTM_VALIDATION),
+            **text,
         )
     if data.mapping is None:  # the config model requires it; kept for a hand-built config
         raise ConfigError("data.format = 'redcap' needs data.mapping (the field mapping file)")
@@ -100,6 +104,7 @@ def load_cohort(cfg: Config) -> Cohort:
         mapping=cfg.resolve(data.mapping),
         data_dictionary=None if data.data_dictionary is None else cfg.resolve(data.data_dictionary),
         options=validation_options(cfg),
+        **text,
     )
 
 
@@ -128,6 +133,8 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         ref = next(c for c in criteria if c.name == cfg.criteria.reference)
         criteria = (ref, *[c for c in criteria if c is not ref])
     lines, selection_att = select_lines(cohort, **cfg.cohort.model_dump())
+    if cohort.lines.empty:
+        raise ConfigError("the data hold no treatment line to analyse (the lines table is empty)")
     if lines.empty:
         raise ConfigError("the cohort filters leave no line to analyse; see the [cohort] section")
     tp = ns.classify(cohort, criteria)

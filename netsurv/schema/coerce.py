@@ -17,10 +17,13 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
+from netsurv.schema.headers import match_headers
 from netsurv.schema.inputs import KEYS
 
 #: Excel counts days from 1899-12-30 (the 1900 leap-year bug included).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Whole numbers below this are exact in a float.
+_EXACT = 2.0**53
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 
@@ -42,9 +45,11 @@ class Problems:
         value: object,
         message: str,
         severity: str = "error",
+        *,
+        file: str = "",
     ) -> None:
-        """Record one problem."""
-        if rule.startswith("type_") or rule in ("excel_serial_date", "partial_date"):
+        """Record one problem (``file``: the file it was found in, when known)."""
+        if rule.startswith("type_") or rule in ("excel_serial_date", "partial_date", "non_finite"):
             self.unconvertible.add((table, column, row_key))
         self.rows.append(
             {
@@ -55,6 +60,7 @@ class Problems:
                 "rule": rule,
                 "value": _plain(value),
                 "message": message,
+                "file": file,
             }
         )
 
@@ -176,8 +182,7 @@ def coerce_table(
     Timestamp('2021-03-04 00:00:00')
     """
     schema = model.to_schema()
-    df = raw.copy()
-    df.columns = [str(c).strip() for c in df.columns]
+    df = match_headers(raw, list(schema.columns), table, problems)
     if "_line" not in df.columns:
         df["_line"] = np.arange(2, len(df) + 2)
     for name, col in schema.columns.items():
@@ -196,6 +201,8 @@ def coerce_table(
     keys = RowKeys(_text_keys(df, table), table)
     for extra in df.columns.difference([*schema.columns, "_line"]):
         df[extra] = infer_covariate(df[extra])
+        if pd.api.types.is_float_dtype(df[extra]):
+            df[extra] = _finite(df[extra], df[extra], table, extra, keys, problems)
     for name, col in schema.columns.items():
         dtype = str(col.dtype)
         allowed = _allowed_values(col)
@@ -303,13 +310,27 @@ def _matches(text: pd.Series, pattern: str) -> np.ndarray:
 
 
 def infer_covariate(s: pd.Series) -> pd.Series:
-    """An extra column as numbers when every filled value is a number, else as text."""
+    """An extra column as numbers when every filled value is a number, else as text.
+
+    Whole numbers become ``Int64`` when a float holds them exactly (below 2**53); longer
+    ones (a record number of 20 digits) stay text, so that no digit is lost.
+
+    Examples
+    --------
+    >>> infer_covariate(pd.Series(["1", "2"])).dtype
+    Int64Dtype()
+    >>> infer_covariate(pd.Series(["12345678901234567890"])).tolist()
+    ['12345678901234567890']
+    """
     if not pd.api.types.is_object_dtype(s):
         return s
     text = _as_text(s)
-    num = pd.to_numeric(text, errors="coerce")
+    num = pd.to_numeric(text, errors="coerce").astype("float64")
     if text.notna().any() and (num.notna() == text.notna()).all():
-        return num.astype("float64") if (num.dropna() % 1).any() else num.astype("Int64")
+        if (num.dropna() % 1).any() or np.isinf(num).any():
+            return num
+        if (num.abs() < _EXACT).all() or num.isna().all():
+            return num.astype("Int64")
     return text
 
 
@@ -327,14 +348,37 @@ def _report(
         problems.add(table, column, keys[i], rule, raw.iloc[i], message)
 
 
+def _finite(
+    num: pd.Series, raw: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems
+) -> pd.Series:
+    """``num`` with infinities reported (rule ``non_finite``) and made missing."""
+    inf = np.isinf(num.to_numpy(dtype="float64", na_value=np.nan))
+    if inf.any():
+        _report(inf, raw, table, column, keys, problems, "non_finite", _NON_FINITE)
+        num = num.mask(inf)
+    return num
+
+
+_NON_FINITE = (
+    "is not a finite number: write the measured value, or leave the cell empty when it is missing"
+)
+
+
 def _to_float(
     s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems
 ) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        return s.astype("float64")
+        return _finite(s.astype("float64"), s, table, column, keys, problems)
     text = _as_text(s)
-    num = pd.to_numeric(text, errors="coerce").astype("float64")
-    bad = (text.notna() & num.isna()).to_numpy()
+    parsed = pd.to_numeric(text, errors="coerce").astype("float64")
+    unparsed = (text.notna() & parsed.isna()).to_numpy()
+    nan_text = np.zeros(len(s), dtype=bool)
+    if unparsed.any():
+        nan_text[unparsed] = _matches(text[unparsed], r"(?i)[+-]?nan")
+    inf = np.isinf(parsed.to_numpy())
+    _report(nan_text | inf, s, table, column, keys, problems, "non_finite", _NON_FINITE)
+    num = parsed.mask(inf)
+    bad = unparsed & ~nan_text
     if bad.any():
         comma = _matches(text, r"-?\d+,\d+")
         _report(
@@ -345,7 +389,7 @@ def _to_float(
             keys,
             problems,
             "type_number",
-            "is not a number: use a decimal point, not a comma",
+            "is not a number: use a decimal point, not a comma (or set data.decimal = ',')",
         )
         _report(bad & ~comma, s, table, column, keys, problems, "type_number", "is not a number")
     return num
@@ -355,7 +399,9 @@ def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Prob
     num = _to_float(s, table, column, keys, problems)
     frac = (num.notna() & (num != np.floor(num))).to_numpy()
     _report(frac, s, table, column, keys, problems, "type_integer", "is not a whole number")
-    num[frac] = np.nan
+    huge = (num.abs() >= 2.0**63).to_numpy()
+    _report(huge, s, table, column, keys, problems, "type_integer", "is beyond the 64-bit range")
+    num[frac | huge] = np.nan
     return num.round().astype("Int64")
 
 
@@ -416,7 +462,19 @@ def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
             "is a partial date; impute the day before loading (e.g. the 15th) and say so "
             "in the analysis plan",
         )
-        other = bad & ~serial & ~partial
+        text_date = bad & ~serial & ~partial & _matches(text, r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+        _report(
+            text_date,
+            s,
+            table,
+            column,
+            keys,
+            problems,
+            "type_date",
+            "is a date written as text in another order (day and month may be swapped); "
+            "write YYYY-MM-DD or format the cells as dates",
+        )
+        other = bad & ~serial & ~partial & ~text_date
         _report(
             other,
             s,

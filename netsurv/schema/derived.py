@@ -57,6 +57,11 @@ class Failures(pa.DataFrameModel):
     rule: Series[str] = pa.Field(description="Name of the broken rule (see the rules list).")
     value: Series[object] = pa.Field(nullable=True, description="The offending value.")
     message: Series[str] = pa.Field(description="What is wrong, in words.")
+    file: Series[str] = pa.Field(
+        nullable=True,
+        description="File it was found in ('cohort.xlsx [lesions]' for a sheet); empty for "
+        "tables given as DataFrames.",
+    )
 
 
 DERIVED_MODELS: dict[str, type[pa.DataFrameModel]] = {
