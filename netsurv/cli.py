@@ -185,9 +185,10 @@ def data_dictionary(
             raise typer.Exit(1)
         console.print(f"{out} matches the schema.", markup=False)
         return
-    from netsurv.pipeline.files import publish_files
+    from netsurv.pipeline.files import check_target, publish_files
 
     try:  # generated files: always replaced
+        check_target(out, what="--out")
         publish_files(out, {n: t.encode("utf-8") for n, t in files.items()}, overwrite=True)
     except NetsurvError as exc:
         raise _fail(exc) from None

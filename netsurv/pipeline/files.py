@@ -186,7 +186,7 @@ def publish_files(
         folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(4)
     staged: dict[str, str] = {}
-    with Folder.open(folder) as out:
+    with Folder.open(folder.resolve(), shown=folder) as out:
         try:
             for name, data in files.items():
                 tmp = f".{name}.netsurv-tmp-{token}"

@@ -152,7 +152,7 @@ class RunFolder:
             if self._folder is not None:
                 path = self._folder.path
                 self._folder.close()
-                if not self._committed:
+                if not self._committed:  # a failed run: the target is left as it was
                     shutil.rmtree(path, ignore_errors=True)
         finally:
             self._release()
@@ -191,14 +191,23 @@ class RunFolder:
 
     def commit(self) -> None:
         """Move the finished folder into place (replacing a previous run whole)."""
-        folder = self._building()
+        new = self._building().path
         check_replaceable(self.target, overwrite=self.overwrite, shown=self.shown)
+        replace = os.path.lexists(self.target) and self.overwrite and is_previous_run(self.target)
         with writing(self.shown, "cannot move the finished run to"):
-            if os.path.lexists(self.target) and self.overwrite and is_previous_run(self.target):
-                self._replace(folder.path)
-            else:
-                os.rename(folder.path, self.target)
-        self._committed = True
+            if not replace:
+                os.rename(new, self.target)  # fails if a folder with files appeared meanwhile
+                self._committed = True
+                return
+            if _exchange(new, self.target):  # one atomic step
+                self._committed = True
+                leftover = new  # now holds the previous run
+            else:  # moved aside, then in; a crash between is repaired by the next run
+                leftover = self.parent / f".{self.name}.netsurv-old-{_token()}"
+                os.rename(self.target, leftover)
+                os.rename(new, self.target)
+                self._committed = True
+        shutil.rmtree(leftover, ignore_errors=True)  # what is left is removed by the next run
 
     # -- building -------------------------------------------------------------------------
 
@@ -206,21 +215,11 @@ class RunFolder:
         if self._folder is None:
             if self._lock_fd is None:
                 raise RuntimeError("RunFolder is used outside its with-block")
-            tmp = self.parent / f".{self.name}.netsurv-tmp-{os.getpid()}-{secrets.token_hex(4)}"
+            tmp = self.parent / f".{self.name}.netsurv-tmp-{_token()}"
             with writing(self.shown, "cannot create the run's temporary folder beside"):
                 os.mkdir(tmp, 0o755)
             self._folder = Folder.open(tmp, shown=self.shown)
         return self._folder
-
-    def _replace(self, new: Path) -> None:
-        """Put ``new`` at the target and remove the previous run."""
-        if _exchange(new, self.target):
-            shutil.rmtree(new)  # it now holds the previous run
-            return
-        old = self.parent / f".{self.name}.netsurv-old-{os.getpid()}-{secrets.token_hex(4)}"
-        os.rename(self.target, old)
-        os.rename(new, self.target)
-        shutil.rmtree(old)
 
     # -- lock and recovery --------------------------------------------------------------
 
@@ -303,6 +302,11 @@ class RunFolder:
                     else:
                         p.unlink()
                 self.recovered.append(f"removed {name}, left by an interrupted run")
+
+
+def _token() -> str:
+    """This process and a random part: names no other run picks."""
+    return f"{os.getpid()}-{secrets.token_hex(4)}"
 
 
 _AT_FDCWD = -100

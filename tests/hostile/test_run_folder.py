@@ -43,6 +43,11 @@ def test_a_previous_run_needs_overwrite_which_replaces_it_whole(
     assert_manifest_true(out)
     (out / "tables" / "stray.csv").write_text("left by hand\n")
     (out / "extra.txt").write_text("x\n")
+    victim = tmp_path / "victim"  # links planted in the old run are removed, never followed
+    victim.mkdir()
+    (victim / "keep.txt").write_text("keep\n")
+    (out / "tables" / "linked.csv").symlink_to(victim / "keep.txt")
+    (out / "figures" / "linked").symlink_to(victim)
     before = fingerprint(tmp_path)
 
     code, err = netsurv(["run", str(cfg), "--quiet"], capsys)
@@ -53,6 +58,8 @@ def test_a_previous_run_needs_overwrite_which_replaces_it_whole(
     assert code == 0
     man = assert_manifest_true(out)  # the stray files are gone: replaced, not merged
     assert not (out / "tables" / "stray.csv").exists() and not (out / "extra.txt").exists()
+    assert not (out / "tables" / "linked.csv").is_symlink()
+    assert (victim / "keep.txt").read_text() == "keep\n"
     assert "tables/endpoints.csv" in man["outputs"]
     outside = {k: v for k, v in before.items() if not k.startswith("out")}
     assert fingerprint(tmp_path, skip=("out",)) == outside

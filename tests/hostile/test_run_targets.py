@@ -57,6 +57,17 @@ def test_unsafe_output_folders_are_refused(
     assert fingerprint(tmp_path) == before
 
 
+def test_a_file_as_output_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = study(tmp_path, "")
+    (tmp_path / "results.txt").write_text("a file\n")
+    before = fingerprint(tmp_path)
+    code, err = netsurv(["run", str(cfg), "--quiet", "--set", "run.output=results.txt"], capsys)
+    assert code == 2 and "is a file, not a folder" in one_line(err)
+    assert fingerprint(tmp_path) == before
+
+
 def test_a_folder_holding_the_config_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
