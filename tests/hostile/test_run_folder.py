@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -157,8 +159,10 @@ main()
 """
 
 
-def _start_and_kill(tmp_path: Path, cfg: Path, *extra: str) -> None:
-    """Start ``netsurv run`` in a process, SIGKILL it once its tables are written."""
+@contextmanager
+def _slow_run(cfg: Path, *extra: str) -> Iterator[subprocess.Popen[str]]:
+    """``netsurv run`` in another process, held once its tables are written (in the
+    temporary folder), and SIGKILLed when the block ends."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_RUN, str(cfg), "--quiet", *extra],
         stdout=subprocess.PIPE,
@@ -168,12 +172,18 @@ def _start_and_kill(tmp_path: Path, cfg: Path, *extra: str) -> None:
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "tables written"
-        tmp = [p for p in tmp_path.iterdir() if ".netsurv-tmp-" in p.name]
-        assert len(tmp) == 1 and (tmp[0] / "tables" / "endpoints.csv").is_file()
-        assert (tmp_path / ".out.netsurv-lock").is_file()
+        yield proc
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
+
+
+def _start_and_kill(tmp_path: Path, cfg: Path, *extra: str) -> None:
+    """Start ``netsurv run`` in a process, SIGKILL it once its tables are written."""
+    with _slow_run(cfg, *extra):
+        tmp = [p for p in tmp_path.iterdir() if ".netsurv-tmp-" in p.name]
+        assert len(tmp) == 1 and (tmp[0] / "tables" / "endpoints.csv").is_file()
+        assert (tmp_path / ".out.netsurv-lock").is_file()
 
 
 @pytest.mark.slow
@@ -206,21 +216,10 @@ def test_two_runs_at_once_into_one_folder(
 ) -> None:
     """A real second process: the second run sees the first one's lock."""
     cfg = study(tmp_path)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW_RUN, str(cfg), "--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "tables written"
+    with _slow_run(cfg) as first:
         code, err = netsurv(["run", str(cfg), "--quiet"], capsys)
         assert code == 2
-        assert f"another netsurv run is writing to it (pid {proc.pid}" in one_line(err)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=60)
+        assert f"another netsurv run is writing to it (pid {first.pid}" in one_line(err)
     assert not (tmp_path / "out").exists()
 
 
