@@ -27,17 +27,17 @@ seed = 7
 output = "a"
 
 [criteria]
-presets = ["recist1.1", "choi"]
+presets = ["recist1.1"]
 variants = [{{ base = "recist1.1", name = {json.dumps(HOSTILE_NAME)}, label = {json.dumps(HOSTILE_LABEL)}, progression_threshold = 0.1 }}]
 
 [landmark]
-months = [6]
+enabled = false
 
 [compare]
-n_boot = 10
+enabled = false
 
 [figures]
-include = ["km", "forest", "waterfall", "swimmer"]
+include = ["km", "waterfall", "swimmer"]
 formats = ["png", "pdf", "svg"]
 """
 
