@@ -6,6 +6,8 @@ and never write into the data folder."""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import jupytext
@@ -170,3 +172,21 @@ def test_simulate_refuses_unsafe_folders(
 ) -> None:
     code, err = netsurv(["simulate", "-n", "5", "--seed", "1", "--out", "/"], capsys)
     assert code == 2 and "filesystem root" in one_line(err)
+
+
+def test_simulate_on_a_full_disk_is_one_line_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    out = tmp_path / "sim"
+    out.mkdir()
+    monkeypatch.setattr(os, "write", full)
+    code, err = netsurv(["simulate", "-n", "5", "--seed", "1", "--out", str(out)], capsys)
+    monkeypatch.undo()
+    assert code == 2
+    assert (
+        one_line(err) == f"cannot write {out / 'patients.csv'}: [Errno 28] No space left on device"
+    )
+    assert list(out.iterdir()) == []  # no half-written or temporary file
