@@ -22,7 +22,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.run-installed
 
 demo: $(VENV)/.run-installed
-	$(BIN)/netsurv run analyses/demo.toml
+	$(BIN)/netsurv run analyses/demo.toml --overwrite
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import pandas as pd
 import typer
@@ -57,6 +58,44 @@ DelimiterOpt = Annotated[
     str | None, typer.Option(help="Delimiter of CSV files: ',' (default), ';', '|' or 'tab'.")
 ]
 DecimalOpt = Annotated[str, typer.Option(help="Decimal mark of CSV files: '.' or ','.")]
+OverwriteOpt = Annotated[
+    bool, typer.Option("--overwrite", help="Replace files (or a previous run) already there.")
+]
+
+
+def _fail(exc: NetsurvError) -> typer.Exit:
+    """Print a netsurv error as it is (one message) and give exit code 2."""
+    err_console.print(str(exc), markup=False, soft_wrap=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+def _check_report(report: Path, data_dir: Path, overwrite: bool) -> None:
+    """Refuse a ``--report`` path inside the data folder, or an existing file without
+    ``--overwrite``, before anything is read."""
+    from netsurv.errors import OutputError
+    from netsurv.pipeline.files import within
+
+    if within(report, data_dir):
+        raise _fail(OutputError(f"--report {report} is in the input data folder {data_dir}"))
+    if report.is_dir():
+        raise _fail(OutputError(f"--report {report} is a folder; give a file name"))
+    if os.path.lexists(report) and not overwrite:
+        raise _fail(OutputError(f"--report {report} exists; pass --overwrite to replace it"))
+
+
+def _write_report(report: Path, problems: pd.DataFrame, data_dir: Path, overwrite: bool) -> None:
+    from netsurv.pipeline.files import publish_files
+    from netsurv.pipeline.outputs import csv_bytes
+
+    try:
+        publish_files(
+            report.parent,
+            {report.name: csv_bytes(problems)},
+            overwrite=overwrite,
+            protected=[data_dir],
+        )
+    except NetsurvError as exc:
+        raise _fail(exc) from None
 
 
 @app.command()
@@ -66,8 +105,10 @@ def validate(
     delimiter: DelimiterOpt = None,
     decimal: DecimalOpt = ".",
     report: Annotated[
-        Path | None, typer.Option(help="Also write every problem to this CSV file.")
+        Path | None,
+        typer.Option(help="Also write every problem to this CSV file (outside DATA_DIR)."),
     ] = None,
+    overwrite: OverwriteOpt = False,
     warn: WarnOpt = None,
     off: OffOpt = None,
     baseline_window: WindowOpt = None,
@@ -76,6 +117,8 @@ def validate(
     from netsurv.io import read_cohort
 
     options = _options(warn, off, baseline_window)
+    if report is not None:
+        _check_report(report, data_dir, overwrite)
     try:
         cohort = read_cohort(
             data_dir,
@@ -90,14 +133,14 @@ def validate(
     except ValidationError as exc:
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
         if report is not None:
-            exc.failures.to_csv(report, index=False)
+            _write_report(report, exc.failures, data_dir, overwrite)
             err_console.print(f"Full report written to {report}", markup=False)
         raise typer.Exit(EXIT_INVALID) from None
     console.print(f"Valid: {cohort!r}", markup=False)
     if len(cohort.warnings):
         console.print(format_failures(cohort.warnings, limit=50), markup=False)
         if report is not None:
-            cohort.warnings.to_csv(report, index=False)
+            _write_report(report, cohort.warnings, data_dir, overwrite)
     if len(cohort.attrition):
         console.print(
             f"{len(cohort.attrition)} rows set aside (see cohort.attrition):", markup=False
@@ -167,9 +210,13 @@ def data_dictionary(
             raise typer.Exit(1)
         console.print(f"{out} matches the schema.", markup=False)
         return
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8", newline="\n")
+    from netsurv.pipeline.files import check_target, publish_files
+
+    try:  # generated files: always replaced
+        check_target(out, what="--out")
+        publish_files(out, {n: t.encode("utf-8") for n, t in files.items()}, overwrite=True)
+    except NetsurvError as exc:
+        raise _fail(exc) from None
     console.print(f"Wrote {', '.join(files)} to {out}", markup=False)
 
 
@@ -185,20 +232,40 @@ def run(
         list[str] | None,
         typer.Option("--set", help="Override a config field: section.key=value (repeatable)."),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace a previous run in the output folder, whole."),
+    ] = False,
+    allow_notebook: Annotated[
+        bool,
+        typer.Option(
+            "--allow-notebook",
+            help="Run the config's own report.notebook (it executes its code on this machine).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
 ) -> None:
     """Run an analysis: tables, figures, report.html and manifest.json in the output folder.
 
-    A config error (unknown key, bad value, unknown criterion, bad sweep grid) is reported
-    before anything is read or written; every config or data error gives one message naming
-    the config file, and exit code 2.
+    The run is built in a temporary folder beside the output folder and moved there only when
+    it has succeeded; an existing folder is refused unless it holds a previous run and
+    --overwrite is given. A config error (unknown key, bad value, unknown criterion, bad
+    sweep grid) is reported before anything is read or written; every config, data or write
+    error gives one message, and exit code 2.
     """
     from netsurv.config import load_config
     from netsurv.pipeline import run as run_pipeline
 
     try:
         cfg = load_config(config, set_ or [])
-        res = run_pipeline(cfg, out=out, progress=not quiet, console=err_console)
+        res = run_pipeline(
+            cfg,
+            out=out,
+            overwrite=overwrite,
+            allow_notebook=allow_notebook,
+            progress=not quiet,
+            console=err_console,
+        )
     except ValidationError as exc:
         err_console.print(f"{config}: the data break validation rules:", markup=False)
         err_console.print(format_failures(exc.failures, limit=200), markup=False)
@@ -210,6 +277,8 @@ def run(
             text if prefix in text else f"{prefix}: {text}", markup=False, soft_wrap=True
         )
         raise typer.Exit(EXIT_INVALID) from None
+    except NetsurvError as exc:  # the output folder: refused, locked, or a write failure
+        raise _fail(exc) from None
     for note in res.notes:
         err_console.print(f"note: {note}", markup=False)
     console.print(
@@ -240,33 +309,55 @@ def simulate(
         ),
     ] = None,
     format: Annotated[str, typer.Option(help="csv, parquet or xlsx.")] = "csv",
+    overwrite: OverwriteOpt = False,
 ) -> None:
-    """Simulate a NET cohort with its latent truth and write it as input tables."""
+    """Simulate a NET cohort with its latent truth and write it as input tables.
+
+    Existing table files in the folder are refused unless --overwrite is given.
+    """
     from netsurv.errors import ConfigError
-    from netsurv.io import write_cohort
+    from netsurv.pipeline.files import check_target, publish_files
+    from netsurv.pipeline.outputs import cohort_files
     from netsurv.simulate import get_scenario, parse_overrides, simulate_cohort
 
     try:
-        # every parameter is checked before the folder is made and the simulation runs
+        # every parameter and the folder are checked before the simulation runs
         sc = get_scenario(scenario, **parse_overrides(set_ or []))
         if format not in ("csv", "parquet", "xlsx"):
             raise ConfigError(f"--format must be csv, parquet or xlsx, got {format!r}")
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"--out {out} is an existing file, not a folder")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+        check_target(out, what="--out")
+        _free_for_tables(out, format, overwrite)
         with err_console.status(f"Simulating {patients} patients ({scenario})..."):
             cohort = simulate_cohort(patients, seed, scenario=sc)
-        try:
-            written = write_cohort(cohort, out, format=format)  # type: ignore[arg-type]
-        except OSError as exc:
-            raise ConfigError(f"--out {out}: cannot write the tables ({exc})") from None
+        written = publish_files(
+            out,
+            cohort_files(cohort, format),  # type: ignore[arg-type]
+            overwrite=overwrite,
+        )
     except NetsurvError as exc:
-        err_console.print(str(exc), markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID) from None
+        raise _fail(exc) from None
     console.print(f"Wrote {cohort!r} to {out} ({', '.join(p.name for p in written)})", markup=False)
+
+
+def _free_for_tables(out: Path, format: str, overwrite: bool) -> None:
+    """Refuse a folder holding the tables in another format (it would hold two copies of a
+    table), or in this format without ``overwrite``."""
+    from netsurv.errors import ConfigError
+    from netsurv.pipeline.outputs import cohort_file_names
+
+    ours = cohort_file_names(format)  # type: ignore[arg-type]
+    formats: tuple[Literal["csv", "parquet", "xlsx"], ...] = ("csv", "parquet", "xlsx")
+    others = {n for f in formats for n in cohort_file_names(f)} - set(ours)
+    found = {n for n in (*ours, *others) if os.path.lexists(out / n)}
+    if found & others:
+        raise ConfigError(
+            f"--out {out} holds {', '.join(sorted(found & others))}: the tables in another "
+            "format; the folder would hold two copies of a table. Choose another folder"
+        )
+    if found and not overwrite:
+        raise ConfigError(
+            f"--out {out} holds {', '.join(sorted(found))}; pass --overwrite to replace"
+        )
 
 
 def main() -> None:

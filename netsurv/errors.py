@@ -15,6 +15,11 @@ class ConfigError(NetsurvError, ValueError):
     """An argument or configuration value is invalid."""
 
 
+class OutputError(NetsurvError):
+    """An output cannot be written where it was asked for: an unsafe or occupied target, or
+    an operating-system error (read-only folder, disk full) naming the path."""
+
+
 class ValidationError(NetsurvError):
     """Input tables break one or more rules.
 

@@ -29,6 +29,7 @@ output_dir = "../outputs/demo"
 provenance = None
 
 # %%
+import html
 import json
 from pathlib import Path
 
@@ -46,17 +47,23 @@ if prov is None and manifest_path.exists():
     prov = json.loads(manifest_path.read_text())
 versions = (prov or {}).get("versions") or {}
 if not versions:
-    from netsurv.pipeline.outputs import versions as installed_versions
+    from netsurv.pipeline.provenance import versions as installed_versions
 
     versions = installed_versions()
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
 
 
-def table(name: str, **kw: object) -> pd.DataFrame | None:
-    """A table of the run, or None when the run did not make it."""
-    p = out / "tables" / f"{name}.csv"
-    return pd.read_csv(p, **kw) if p.exists() else None
+def esc(text: object) -> str:
+    """Text from the config or the data, safe inside HTML (and Markdown shown as HTML)."""
+    return html.escape(str(text), quote=True)
+
+
+def table(name: str) -> pd.DataFrame | None:
+    """A table of the run (its Parquet copy: identifiers keep their leading zeros and read
+    as written), or None when the run did not make it."""
+    p = out / "tables" / f"{name}.parquet"
+    return pd.read_parquet(p) if p.exists() else None
 
 
 def show(name: str, title: str, rows: int = 40) -> None:
@@ -74,17 +81,17 @@ def figures(prefix: str, title: str) -> None:
     if found:
         display(Markdown(f"### {title}"))
     for p in found:
-        display(Markdown(f"`{p.name}`"))
+        display(HTML(f"<code>{esc(p.name)}</code>"))
         display(Image(filename=str(p)))
 
 
-display(Markdown(f"## Run `{cfg.run.name}`"))
+display(HTML(f"<h2>Run <code>{esc(cfg.run.name)}</code></h2>"))
 
 # %% [markdown]
 # ## Methods
 
 # %%
-display(Markdown(methods_paragraph(cfg, versions)))
+display(HTML(f"<p>{esc(methods_paragraph(cfg, versions))}</p>"))
 display(HTML(criteria_table(cfg.build_criteria()).to_html(index=False)))
 show("censoring_rules", "Censoring rules")
 
@@ -145,16 +152,16 @@ figures("sweep", "Threshold sweep")
 show("run_notes", "Notes of the run (warnings, skipped steps)")
 if prov:
     facts = [
-        f"netsurv {prov['netsurv']}",
-        f"git commit `{prov['git_commit']}`",
-        f"seed {prov['seed']}",
-        f"started {prov['started']}",
+        f"netsurv {esc(prov['netsurv'])}",
+        f"git commit <code>{esc(prov['git_commit'])}</code>",
+        f"seed {esc(prov['seed'])}",
     ]
     if prov.get("config_file"):
-        facts.append(f"config file `{prov['config_file']}`")
-    display(Markdown(", ".join(facts) + "; the resolved config is `config.json`."))
+        facts.append(f"config file <code>{esc(prov['config_file'])}</code>")
+    display(HTML("<p>" + ", ".join(facts) + "; the resolved config is <code>config.json</code>.</p>"))
     if prov["inputs"]:
-        display(Markdown(f"### Input files (SHA-256; paths from `{prov['input_root']}`)"))
+        where = esc(prov.get("paths", ""))
+        display(HTML(f"<h3>Input files (SHA-256; paths {where}, netsurv: inside the package)</h3>"))
         inputs = pd.DataFrame(sorted(prov["inputs"].items()), columns=["input file", "SHA-256"])
         display(HTML(inputs.to_html(index=False)))
     else:
@@ -162,6 +169,6 @@ if prov:
     display(Markdown("### Software versions"))
     found = pd.DataFrame(sorted(prov["versions"].items()), columns=["software", "version"])
     display(HTML(found.to_html(index=False, na_rep="not installed")))
-    display(Markdown("`manifest.json` adds the SHA-256 of every output and the finish time."))
+    display(Markdown("`manifest.json` adds the SHA-256 of every output and the run's times."))
 else:
     display(Markdown("No provenance given and no `manifest.json` in the output folder."))

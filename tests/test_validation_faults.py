@@ -339,11 +339,12 @@ def test_cli_reports_every_fault_at_once(tmp_path: Path) -> None:
     for name in combined:
         FAULTS[name][0](t)
     t["lines"].loc[2, "regimen"] = "lanréotide"
-    write_tables(t, tmp_path)
-    path = tmp_path / "lines.csv"
+    data = tmp_path / "data"  # the report goes beside the data folder, never into it
+    write_tables(t, data)
+    path = data / "lines.csv"
     path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
     report = tmp_path / "report.csv"
-    result = CliRunner().invoke(app, ["validate", str(tmp_path), "--report", str(report)])
+    result = CliRunner().invoke(app, ["validate", str(data), "--report", str(report)])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     failures = pd.read_csv(report, keep_default_na=False)

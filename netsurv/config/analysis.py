@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import math
 from dataclasses import fields, replace
 from typing import Any, Literal
 
@@ -46,6 +48,8 @@ class EndpointsConfig(_Section):
 
     @model_validator(mode="after")
     def _valid_scheme(self) -> EndpointsConfig:
+        if not self.names:
+            raise ValueError("endpoints.names is empty: name at least one endpoint, e.g. ['OS']")
         self.scheme()
         return self
 
@@ -80,6 +84,13 @@ class KMConfig(_Section):
     risk_times_months: list[float] = [0, 12, 24, 36, 48, 60]
 
     _lists = field_validator("endpoints", "risk_times_months", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _curves_and_times(self) -> KMConfig:
+        if self.enabled and not self.endpoints:
+            raise ValueError("km.endpoints is empty: name an endpoint or set km.enabled = false")
+        _increasing("km.risk_times_months", self.risk_times_months, lowest=0.0)
+        return self
 
 
 Penalty = Literal["none", "firth"]
@@ -132,6 +143,12 @@ class LandmarkConfig(_Section):
             raise ValueError(f"landmark months must be > 0, got {v}")
         return v
 
+    @model_validator(mode="after")
+    def _some_months(self) -> LandmarkConfig:
+        if self.enabled and not self.months:
+            raise ValueError("landmark.months is empty: give a landmark or set enabled = false")
+        return self
+
 
 class CompareConfig(_Section):
     """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs;
@@ -147,6 +164,24 @@ class CompareConfig(_Section):
     penalty: Penalty = "none"
 
     _lists = field_validator("horizons_months", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _horizons(self) -> CompareConfig:
+        _increasing("compare.horizons_months", self.horizons_months, lowest=None)
+        if self.landmark_months is not None and not self.landmark_months > 0:
+            raise ValueError(f"compare.landmark_months must be > 0, got {self.landmark_months}")
+        return self
+
+
+def _increasing(key: str, values: list[float], *, lowest: float | None) -> None:
+    """Raise for an empty list, or values not finite, not increasing, below ``lowest`` (or,
+    when it is None, not above 0)."""
+    ok = bool(values) and all(math.isfinite(v) for v in values)
+    ok = ok and all(a < b for a, b in itertools.pairwise(values))
+    ok = ok and (values[0] >= lowest if lowest is not None else values[0] > 0)
+    if not ok:
+        floor = f">= {lowest:g}" if lowest is not None else "> 0"
+        raise ValueError(f"{key} must be increasing finite values {floor}, got {values}")
 
 
 class SweepConfig(_Section):

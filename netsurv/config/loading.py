@@ -49,9 +49,16 @@ def load_config(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     if not p.is_file():
         raise ConfigError(f"config file not found: {p}")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = tomllib.loads(p.read_text(encoding="utf-8-sig"))  # a BOM (Notepad) is fine
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}); "
+            "TOML files are UTF-8: save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read ({exc.strerror})") from None
     for item in overrides:
         _set(raw, item)
     cfg = _validate(raw | {"base_dir": p.resolve().parent}, source=str(p))

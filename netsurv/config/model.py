@@ -52,10 +52,13 @@ class Config(_Section):
         return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     def output_dir(self) -> Path:
-        """``run.output`` (relative to the config file), default ``outputs/<name>`` here."""
+        """``run.output`` (relative to the config file), default ``outputs/<name>`` here.
+
+        A link at its last name is kept as it is, not followed, so that a run can refuse it."""
         if self.run.output is None:
             return Path("outputs") / self.run.name
-        return self.resolve(self.run.output)
+        p = Path(self.run.output)
+        return p if p.is_absolute() else self.base_dir.resolve() / p
 
     def build_criteria(self) -> list[Criterion]:
         """The criteria the config names: presets, then variants, then grids."""

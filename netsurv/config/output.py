@@ -36,7 +36,13 @@ class FiguresConfig(_Section):
 
 
 class ReportConfig(_Section):
-    """The HTML report built by executing the report notebook with the run's parameters."""
+    """The HTML report built by executing the report notebook with the run's parameters.
+
+    ``notebook`` replaces the packaged template by a notebook of your own (a jupytext
+    ``.py`` file, relative to the config file); since it runs its own code, it is used only
+    with ``allow_notebook = true`` or ``netsurv run --allow-notebook``.
+    """
 
     enabled: bool = True
     notebook: Path | None = None
+    allow_notebook: bool = False

@@ -1,7 +1,8 @@
 """Reproducible runs: a config in, tables, figures, an HTML report and a manifest out.
 
 :func:`run` is what ``netsurv run CONFIG`` calls.  With :mod:`netsurv.cli` this package is the
-only place that writes files.
+only place that writes files: a run is built in a temporary folder beside its target and moved
+into place whole when it has succeeded (:mod:`netsurv.pipeline.run_folder`).
 
 Examples
 --------
@@ -11,7 +12,7 @@ Examples
 ...                              "figures": {"include": ["waterfall"], "formats": ["png"]},
 ...                              "landmark": {"enabled": False}, "compare": {"enabled": False}})
 >>> with tempfile.TemporaryDirectory() as tmp:
-...     res = run(cfg, out=tmp)
+...     res = run(cfg, out=Path(tmp) / "doc")
 ...     sorted(res.tables)[:3]
 ['attrition', 'best_change', 'best_response']
 """
@@ -32,14 +33,14 @@ from rich.console import Console
 
 from netsurv.config import Config
 from netsurv.pipeline import analyses, figures, stages
-from netsurv.pipeline.outputs import (
-    OutputWriter,
-    files_read,
-    manifest,
-    provenance,
-    write_json,
-)
+from netsurv.pipeline.files import check_target
+from netsurv.pipeline.outputs import OutputWriter
+from netsurv.pipeline.provenance import files_read, manifest, provenance
 from netsurv.pipeline.report import build_report, template_path
+from netsurv.pipeline.run_folder import MANIFEST, RunFolder, check_replaceable
+
+#: BLAS threads in a run: one, so that sums are done in one order and reruns agree to the byte.
+BLAS_THREADS = 1
 
 __all__ = ["RunResult", "run"]
 
@@ -76,21 +77,34 @@ def run(
     config: Config,
     *,
     out: str | Path | None = None,
+    overwrite: bool = False,
+    allow_notebook: bool = False,
     progress: bool = False,
     console: Console | None = None,
 ) -> RunResult:
     """Run the analysis a config describes and write every output.
+
+    The outputs are built in a temporary folder beside ``out`` and moved there only when the
+    run has succeeded, ``manifest.json`` last (see :mod:`netsurv.pipeline.run_folder`).
 
     Parameters
     ----------
     config
         A validated config (:func:`netsurv.config.load_config`).
     out
-        Output folder; default the config's ``run.output`` (``outputs/<name>``).
+        Output folder; default the config's ``run.output`` (``outputs/<name>``).  It must not
+        exist, be empty, or (with ``overwrite``) hold a previous run, which is replaced whole.
+        The filesystem root, the home folder, the input data folder, a folder inside it or
+        holding it, and a folder holding the config are refused.
+    overwrite
+        Replace a previous run in ``out``.
+    allow_notebook
+        Run a custom ``report.notebook`` (it executes its own code); the config key
+        ``report.allow_notebook`` does the same.
     progress
         Print each step and its duration (the CLI turns this on).
     console
-        Where progress goes (default: standard error).
+        Where progress and notes on interrupted earlier runs go (default: standard error).
 
     Returns
     -------
@@ -99,30 +113,130 @@ def run(
     Raises
     ------
     netsurv.ConfigError
-        For a config the data cannot satisfy (a missing file, a filter that leaves nothing).
+        For a config the data cannot satisfy (a missing file, a filter that leaves nothing,
+        a landmark beyond the follow-up); nothing is written.
     netsurv.ValidationError
-        When the input tables break validation rules.
+        When the input tables break validation rules; nothing is written.
+    netsurv.errors.OutputError
+        For a refused output folder, one held by another run, or a write failure (naming the
+        path and the operating-system error); the output folder is left as it was.
     """
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    folder = Path(out) if out is not None else config.output_dir()
+    shown = Path(out) if out is not None else config.output_dir()
+    console = console or Console(stderr=True, highlight=False)
     notes: list[str] = []
-    step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
-    template = template_path(config) if config.report.enabled else None
+    step = _stepper(progress, console, notes)
+    template = (
+        template_path(config, allow_notebook=allow_notebook) if config.report.enabled else None
+    )
+    reads = files_read(config, template=template)
+    target = check_target(shown, inputs=reads, data_folders=stages.data_folders(config))
+    check_replaceable(target, overwrite=overwrite, shown=shown)  # again, under the lock
+    if progress:
+        for line in _paths(config, target):
+            console.print(line, style="dim", markup=False, soft_wrap=True)
+    base = config.base_dir if config.file is None else config.file.parent
     prov = provenance(
-        inputs=files_read(config, template=template),
+        inputs=reads,
         seed=config.run.seed,
         started=started,
         config_file=config.file,
+        base=base,
         code_dir=Path(__file__).parent,
     )
+    settings = config.model_dump(mode="json", exclude={"base_dir"})
 
-    with step("reading and validating the cohort"):
-        cohort = stages.load_cohort(config)
-    with step("classifying responses and deriving endpoints"):
-        res = stages.analyse(config, cohort)
-    # the output folder is made once the data and the config have proved usable
-    writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
-    writer.json("config.json", config.model_dump(mode="json"))
+    with _fixed_threads(config), RunFolder(target, overwrite=overwrite) as folder:
+        for line in folder.recovered:
+            console.print(f"note: {line}", markup=False, soft_wrap=True)
+        with step("reading and validating the cohort"):
+            cohort = stages.load_cohort(config)
+        with step("classifying responses and deriving endpoints"):
+            res = stages.analyse(config, cohort)
+        stages.check_landmarks(res, config)
+        # files are written once the data and the config have proved usable
+        writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
+        writer.json("config.json", settings)
+        _write_tables(writer, cohort, res, step)
+        km_fits: dict[tuple[str, str], Any] = {}
+        if config.km.enabled:
+            with step("Kaplan–Meier"):
+                km_fits, medians, risk = stages.km_tables(res, config)
+                writer.table("km_medians", medians)
+                writer.table("km_at_risk", risk)
+        if config.cox.enabled:
+            with step("Cox model"):
+                writer.table("cox", stages.cox_table(res, config))
+        if len(res.criteria) > 1:
+            with step("agreement between criteria"):
+                writer.table("agreement", analyses.agreement_table(res))
+        landmarks = None
+        if config.landmark.enabled:
+            with step("landmark analyses"):
+                landmarks = analyses.landmark_tables(res, config)
+                if landmarks is not None:
+                    writer.table("landmark", landmarks.summary)
+                    writer.table("landmark_attrition", landmarks.attrition)
+        comparison = _comparison(writer, res, config, step)
+        swept = None
+        if config.sweep.enabled:
+            with step(
+                f"threshold sweep ({config.sweep.n_boot} bootstrap, {config.sweep.n_perm} "
+                "permutations)"
+            ):
+                swept = analyses.sweep_result(res, config, progress=progress)
+                writer.table("sweep", swept.table)
+                writer.table("sweep_summary", analyses.sweep_summary(swept))
+                writer.table("sweep_optimism", swept.optimism.summary)
+                writer.table("sweep_attrition", swept.attrition)
+        with step("figures"):
+            figures.draw(
+                writer,
+                res,
+                config,
+                km_fits=km_fits,
+                landmarks=landmarks,
+                comparison=comparison,
+                swept=swept,
+                notes=notes,
+            )
+
+        writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))
+        report = None
+        if template is not None:
+            with step("report"):
+                report = build_report(
+                    writer,
+                    template,
+                    notes=notes,
+                    provenance={k: v for k, v in prov.items() if k != "started"},
+                )
+            for rel in folder.unlisted():
+                folder.adopt(rel)
+                notes.append(f"the report notebook wrote {rel}")
+        finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        man = manifest(
+            prov, config=settings, outputs=dict(folder.written), finished=finished, notes=notes
+        )
+        manifest_path = writer.json(MANIFEST, man)
+        folder.commit()
+    return RunResult(
+        folder=target,
+        tables=dict(writer.tables),
+        figures=dict(writer.figures),
+        report=report,
+        manifest=manifest_path,
+        notes=notes,
+    )
+
+
+def _write_tables(
+    writer: OutputWriter,
+    cohort: Any,
+    res: stages.Analysed,
+    step: Callable[[str], Any],
+) -> None:
+    """The cohort, response and endpoint tables every run writes."""
     with step("writing tables"):
         writer.table("validation_warnings", cohort.warnings)
         writer.table("attrition", res.attrition)
@@ -139,87 +253,55 @@ def run(
         writer.table("endpoints", res.endpoints.table)
         writer.table("endpoints_adtte", res.endpoints.adtte())
         writer.table("censoring_rules", res.endpoints.scheme.rules_table())
-    km_fits: dict[tuple[str, str], Any] = {}
-    if config.km.enabled:
-        with step("Kaplan–Meier"):
-            km_fits, medians, risk = stages.km_tables(res, config)
-            writer.table("km_medians", medians)
-            writer.table("km_at_risk", risk)
-    if config.cox.enabled:
-        with step("Cox model"):
-            writer.table("cox", stages.cox_table(res, config))
-    if len(res.criteria) > 1:
-        with step("agreement between criteria"):
-            writer.table("agreement", analyses.agreement_table(res))
-    landmarks = None
-    if config.landmark.enabled:
-        with step("landmark analyses"):
-            landmarks = analyses.landmark_tables(res, config)
-            if landmarks is not None:
-                writer.table("landmark", landmarks.summary)
-                writer.table("landmark_attrition", landmarks.attrition)
-    comparison = None
-    if config.compare.enabled:
-        with step(f"criteria comparison ({config.compare.n_boot} bootstrap resamples)"):
-            comparison = analyses.comparison(res, config)
-            if comparison is not None:
-                writer.table("comparison", comparison.table)
-                writer.table("comparison_intervals", comparison.intervals)
-                writer.table("comparison_differences", comparison.differences)
-                writer.table("comparison_attrition", comparison.attrition)
-        if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
-            with step("PFS–OS correlation"):
-                correlation = analyses.correlation_table(res, config)
-                if correlation is not None:
-                    writer.table("pfs_os_correlation", correlation)
-    swept = None
-    if config.sweep.enabled:
-        with step(
-            f"threshold sweep ({config.sweep.n_boot} bootstrap, {config.sweep.n_perm} permutations)"
-        ):
-            swept = analyses.sweep_result(res, config, progress=progress)
-            writer.table("sweep", swept.table)
-            writer.table("sweep_summary", analyses.sweep_summary(swept))
-            writer.table("sweep_optimism", swept.optimism.summary)
-            writer.table("sweep_attrition", swept.attrition)
-    with step("figures"):
-        figures.draw(
-            writer,
-            res,
-            config,
-            km_fits=km_fits,
-            landmarks=landmarks,
-            comparison=comparison,
-            swept=swept,
-            notes=notes,
-        )
 
-    writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))
-    report = None
-    if template is not None:
-        with step("report"):
-            report = build_report(folder, template, notes=notes, provenance=prov)
-        if report is not None:
-            writer.record(report)
-            writer.record(folder / "report.ipynb")
-    finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    man = manifest(
-        prov,
-        config=config.model_dump(mode="json"),
-        writer=writer,
-        finished=finished,
-        notes=notes,
-    )
-    manifest_path = folder / "manifest.json"
-    write_json(manifest_path, man)
-    return RunResult(
-        folder=folder,
-        tables=dict(writer.tables),
-        figures=dict(writer.figures),
-        report=report,
-        manifest=manifest_path,
-        notes=notes,
-    )
+
+def _comparison(
+    writer: OutputWriter, res: stages.Analysed, config: Config, step: Callable[[str], Any]
+) -> Any:
+    """The criteria comparison (and the PFS–OS correlation) when switched on."""
+    if not config.compare.enabled:
+        return None
+    with step(f"criteria comparison ({config.compare.n_boot} bootstrap resamples)"):
+        comparison = analyses.comparison(res, config)
+        if comparison is not None:
+            writer.table("comparison", comparison.table)
+            writer.table("comparison_intervals", comparison.intervals)
+            writer.table("comparison_differences", comparison.differences)
+            writer.table("comparison_attrition", comparison.attrition)
+    if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
+        with step("PFS–OS correlation"):
+            correlation = analyses.correlation_table(res, config)
+            if correlation is not None:
+                writer.table("pfs_os_correlation", correlation)
+    return comparison
+
+
+def _paths(config: Config, target: Path) -> list[str]:
+    """Where the run reads and writes, as resolved (paths in a config are relative to the
+    config file's folder)."""
+    lines = []
+    if config.file is not None:
+        lines.append(f"config {config.file} (its paths are relative to {config.file.parent})")
+    source = config.data.source
+    if source not in ("demo", "simulate"):
+        lines.append(f"data.source {source} -> {config.resolve(source)}")
+    lines.append(f"output folder {target}")
+    return lines
+
+
+@contextmanager
+def _fixed_threads(config: Config) -> Iterator[None]:
+    """BLAS limited to :data:`BLAS_THREADS` threads here and in the sweep's worker processes."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        if config.run.backend == "processes":
+            from joblib import parallel_config
+
+            with parallel_config(backend="loky", inner_max_num_threads=BLAS_THREADS):
+                yield
+        else:
+            yield
 
 
 def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[str], Any]:

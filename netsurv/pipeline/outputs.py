@@ -1,93 +1,197 @@
-"""Writing a run's outputs: tables (CSV + Parquet), figures, and ``manifest.json``.
+"""Writing a run's outputs: tables (CSV + Parquet), figures and JSON files, into the run's
+folder (:class:`~netsurv.pipeline.run_folder.RunFolder`).
 
-Tables are written so that the same data and config give byte-identical files: rows and
-columns in a fixed order, dates as ISO text in CSV, no time stamps inside table files.  The
-manifest hashes every file the run read (:func:`files_read`) and every file it wrote.
+Every table and figure of a run passes through :meth:`OutputWriter.table` and
+:meth:`OutputWriter.figure`: the one place where outputs leave the analysis.  Files are
+rendered in memory and created exclusively, never through a link, so the same data and config
+give byte-identical files: rows and columns in a fixed order, dates as ISO text in CSV, fixed
+PDF and SVG metadata, no time stamps.
+
+CSV files are guarded against formula injection: a text cell that begins with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (or their full-width forms), and is not a plain
+number, gets a leading ``'`` (OWASP's convention), so a spreadsheet shows it as text instead
+of running it; column names too.  The Parquet copy holds the exact values.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
-import os
-import platform
-import subprocess
+import re
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from netsurv.config import Config
+from netsurv.cohort import Cohort
+from netsurv.pipeline.run_folder import RunFolder
 
-#: Packages whose versions the manifest records.
-RECORDED_PACKAGES = (
-    "netsurv",
-    "numpy",
-    "pandas",
-    "scipy",
-    "pyarrow",
-    "lifelines",
-    "scikit-survival",
-    "statsmodels",
-    "matplotlib",
-    "pandera",
-    "pydantic",
-    "papermill",
-    "jupytext",
-    "nbconvert",
-    "dask",
-    "joblib",
-)
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_escape(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: a leading ``'`` when it would
+    start a formula (and is not a plain number).
+
+    Examples
+    --------
+    >>> [csv_escape(v) for v in ["=HYPERLINK(1)", "+P1", "@SUM(A1)", "-12.5", "P007"]]
+    ["'=HYPERLINK(1)", "'+P1", "'@SUM(A1)", '-12.5', 'P007']
+    """
+    if value[:1] in FORMULA_STARTS and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with :func:`csv_escape` applied to the column names and to every text cell
+    (numbers, dates and missing values are left as they are).
+
+    Examples
+    --------
+    >>> csv_safe(pd.DataFrame({"patient_id": ["=1+1", "007"], "x": [-1.0, 2.0]}))
+      patient_id    x
+    0      '=1+1 -1.0
+    1        007  2.0
+    """
+    out = df.rename(columns=lambda c: csv_escape(c) if isinstance(c, str) else c)
+    for i, (_, s) in enumerate(out.items()):
+        if s.dtype == object or isinstance(s.dtype, pd.StringDtype | pd.CategoricalDtype):
+            values = s.to_numpy(dtype=object)
+            risky = np.fromiter(
+                (isinstance(v, str) and v[:1] in FORMULA_STARTS for v in values),
+                dtype=bool,
+                count=len(values),
+            )
+            if risky.any():
+                values = values.copy()
+                values[risky] = [csv_escape(v) for v in values[risky]]
+                out.isetitem(i, values)
+    return out
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A table as netsurv writes CSV: UTF-8, ``\\n`` line ends, ISO dates, guarded cells
+    (:func:`csv_safe`), no index."""
+    text = csv_safe(df).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    return text.encode("utf-8")
+
+
+def json_bytes(content: dict[str, Any]) -> bytes:
+    """Pretty JSON with sorted keys."""
+    return (json.dumps(content, indent=2, sort_keys=True, default=str) + "\n").encode("utf-8")
+
+
+#: The tables :func:`cohort_files` writes (``truth`` for a simulated cohort).
+COHORT_TABLES = ("patients", "lines", "assessments", "lesions", "truth")
+
+
+def cohort_file_names(format: Literal["csv", "parquet", "xlsx"]) -> list[str]:
+    """The files :func:`cohort_files` may write in ``format``.
+
+    Examples
+    --------
+    >>> cohort_file_names("xlsx"), cohort_file_names("csv")[:2]
+    (['cohort.xlsx'], ['patients.csv', 'lines.csv'])
+    """
+    return ["cohort.xlsx"] if format == "xlsx" else [f"{t}.{format}" for t in COHORT_TABLES]
+
+
+def cohort_files(cohort: Cohort, format: Literal["csv", "parquet", "xlsx"]) -> dict[str, bytes]:
+    """A cohort's input tables (and ``truth`` when simulated) as files that read back into an
+    equal cohort: one per table, or one workbook ``cohort.xlsx``; CSV with ISO dates and full
+    precision, as :func:`netsurv.io.write_tables` writes them.  These are data for netsurv to
+    read again, so no cell is escaped (:func:`csv_escape` is for outputs).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> files = cohort_files(ns.load_demo(), "csv")
+    >>> sorted(files)
+    ['assessments.csv', 'lesions.csv', 'lines.csv', 'patients.csv', 'truth.csv']
+    """
+    tables = {t: getattr(cohort, t) for t in COHORT_TABLES}
+    tables = {t: df for t, df in tables.items() if df is not None}
+    if format == "xlsx":
+        buf = io.BytesIO()
+        with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+            for name, df in tables.items():
+                df.to_excel(xl, sheet_name=name, index=False)
+        return {"cohort.xlsx": buf.getvalue()}
+    out = {}
+    for name, df in tables.items():
+        if format == "parquet":
+            buf = io.BytesIO()
+            df.to_parquet(buf, index=False)
+            out[f"{name}.parquet"] = buf.getvalue()
+        else:
+            text = df.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+            out[f"{name}.csv"] = text.encode("utf-8")
+    return out
+
+
+#: Metadata that would otherwise hold the time of writing (or a random id).
+_FIXED_METADATA = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
 @dataclass
 class OutputWriter:
-    """Writes into one output folder and remembers what it wrote."""
+    """Writes a run's tables, figures and files into its :class:`RunFolder` and remembers
+    them.
 
-    folder: Path
+    Attributes
+    ----------
+    tables : dict
+        Table name -> its CSV and Parquet files (final paths).
+    figures : dict
+        Figure name -> its files (final paths).
+    """
+
+    folder: RunFolder
     formats: tuple[str, ...] = ("png", "pdf")
     dpi: int = 150
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for sub in ("tables", "figures"):
-            (self.folder / sub).mkdir(parents=True, exist_ok=True)
 
     def table(self, name: str, df: pd.DataFrame) -> None:
         """``tables/<name>.csv`` and ``tables/<name>.parquet``."""
         df = _plain(df.reset_index(drop=True))
-        csv = self.folder / "tables" / f"{name}.csv"
-        parquet = self.folder / "tables" / f"{name}.parquet"
-        df.to_csv(csv, index=False, lineterminator="\n", date_format="%Y-%m-%d")
-        df.to_parquet(parquet, index=False)
-        self.tables[name] = [csv, parquet]
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        self.tables[name] = [
+            self.folder.write(f"tables/{name}.csv", csv_bytes(df)),
+            self.folder.write(f"tables/{name}.parquet", buf.getvalue()),
+        ]
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
         paths = []
         for fmt in self.formats:
-            p = self.folder / "figures" / f"{name}.{fmt}"
-            meta = {"CreationDate": None} if fmt == "pdf" else {}
-            fig.savefig(p, dpi=self.dpi, bbox_inches="tight", metadata=meta)
-            paths.append(p)
+            buf = io.BytesIO()
+            with matplotlib.rc_context({"svg.hashsalt": "netsurv"}):
+                fig.savefig(
+                    buf,
+                    format=fmt,
+                    dpi=self.dpi,
+                    bbox_inches="tight",
+                    metadata=_FIXED_METADATA.get(fmt, {}),
+                )
+            paths.append(self.folder.write(f"figures/{name}.{fmt}", buf.getvalue()))
         self.figures[name] = paths
 
     def json(self, name: str, content: dict[str, Any]) -> Path:
-        """A JSON file in the output folder (pretty, sorted keys), listed among the outputs."""
-        p = self.folder / name
-        write_json(p, content)
-        return self.record(p)
+        """A JSON file in the folder (pretty, sorted keys)."""
+        return self.folder.write(name, json_bytes(content))
 
-    def record(self, path: Path) -> Path:
-        """List a file written into the output folder by someone else (the report)."""
-        if path not in self.files:
-            self.files.append(path)
-        return path
+    def file(self, name: str, data: bytes) -> Path:
+        """Any other file in the folder (the report)."""
+        return self.folder.write(name, data)
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -100,148 +204,3 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
                 lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list | set) else v
             )
     return out
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def input_files(source: Path) -> list[Path]:
-    """The files of an input folder (or the file itself), sorted."""
-    if source.is_file():
-        return [source]
-    return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
-
-
-def files_read(config: Config, *, template: Path | None = None) -> list[Path]:
-    """Every file a run of ``config`` reads: the config file, the data (the demo cohort's
-    files, a folder of tables or SDTM domains, a REDCap export), the REDCap mapping and data
-    dictionary, the study's own SDTM code maps, and the report ``template``.  A simulated
-    cohort has no data file (the config records its recipe)."""
-    data = config.data
-    found: list[Path] = [] if config.file is None else [config.file]
-    if data.source == "demo":
-        from netsurv.datasets import demo_folder
-
-        found += input_files(demo_folder())
-    elif data.source != "simulate":
-        source = config.resolve(data.source)
-        found += input_files(source) if source.exists() else []
-    extra = [data.mapping, data.data_dictionary, *data.sdtm.maps.values()]
-    found += [config.resolve(p) for p in extra if p is not None]
-    if template is not None:
-        found.append(template)
-    out: list[Path] = []
-    for p in found:
-        p = p.resolve()
-        if p.is_file() and p not in out:
-            out.append(p)
-    return out
-
-
-def input_hashes(paths: list[Path]) -> tuple[Path | None, dict[str, str]]:
-    """The folder the inputs share and the SHA-256 of each, keyed by its path from there."""
-    if not paths:
-        return None, {}
-    root = Path(os.path.commonpath([p.parent for p in paths]))
-    return root, {p.relative_to(root).as_posix(): sha256(p) for p in sorted(paths)}
-
-
-def versions() -> dict[str, str | None]:
-    """Python, platform and the installed versions of :data:`RECORDED_PACKAGES`."""
-    out: dict[str, str | None] = {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
-    for pkg in RECORDED_PACKAGES:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out
-
-
-def git_commit(where: Path) -> str | None:
-    """The git commit of the folder holding ``where``, with ``+dirty`` when modified; None
-    outside a repository."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
-def provenance(
-    *,
-    inputs: list[Path],
-    seed: int,
-    started: str,
-    config_file: Path | None,
-    code_dir: Path,
-) -> dict[str, Any]:
-    """What a run starts from: versions, git commit, seed, start time, config file, and the
-    SHA-256 of every file read (``inputs``, keyed by the path from ``input_root``; see
-    :func:`input_hashes`).  The report shows it; the manifest adds the outputs.
-
-    Examples
-    --------
-    >>> prov = provenance(inputs=[], seed=1, started="2026-01-01T00:00:00+00:00",
-    ...                   config_file=None, code_dir=Path("."))
-    >>> prov["inputs"], prov["seed"], sorted(prov)[:3]
-    ({}, 1, ['config_file', 'git_commit', 'input_root'])
-    """
-    root, hashes = input_hashes(inputs)
-    found = versions()
-    return {
-        "netsurv": found.get("netsurv"),
-        "versions": found,
-        "git_commit": git_commit(code_dir),
-        "seed": seed,
-        "started": started,
-        "config_file": None if config_file is None else str(config_file),
-        "input_root": None if root is None else str(root),
-        "inputs": hashes,
-    }
-
-
-def manifest(
-    provenance: dict[str, Any],
-    *,
-    config: dict[str, Any],
-    writer: OutputWriter,
-    finished: str,
-    notes: list[str],
-) -> dict[str, Any]:
-    """The run's manifest: its :func:`provenance`, the resolved config, the hash of every file
-    written (``outputs``), the finish time and the run's notes."""
-    out_files = [p for paths in (*writer.tables.values(), *writer.figures.values()) for p in paths]
-    out_files += writer.files
-    return provenance | {
-        "finished": finished,
-        "config": config,
-        "outputs": {
-            p.relative_to(writer.folder).as_posix(): sha256(p) for p in sorted(set(out_files))
-        },
-        "notes": notes,
-    }
-
-
-def write_json(path: Path, content: dict[str, Any]) -> None:
-    """Pretty JSON with sorted keys."""
-    path.write_text(
-        json.dumps(content, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-    )

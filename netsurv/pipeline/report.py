@@ -2,8 +2,14 @@
 
 The template is ``notebooks/05_report.py`` (a jupytext ``py:percent`` file); a wheel carries a
 copy inside the package.  It is turned into a notebook with jupytext, executed with papermill
-(parameters: the output folder and the run's provenance, since the manifest is written after
-the report) and converted to HTML with nbconvert, images embedded.
+in the run's folder while it is being built (parameters: the folder, as ``"."``, and the
+run's provenance, since the manifest is written after the report) and converted to HTML with
+nbconvert, images embedded.  The executed notebook keeps no times and numbers its cells
+(``cell-0``, ``cell-1``, ...), so the same run gives the same ``report.ipynb`` and
+``report.html``.
+
+A custom ``report.notebook`` runs its own code on the user's machine: it is used only when
+``--allow-notebook`` (or ``report.allow_notebook = true``) says so.
 """
 
 from __future__ import annotations
@@ -12,15 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from netsurv.config import Config
-from netsurv.errors import ConfigError
+from netsurv.errors import ConfigError, NetsurvError
+from netsurv.pipeline.outputs import OutputWriter
 
 TEMPLATE_NAME = "05_report.py"
 
 
-def template_path(cfg: Config) -> Path:
-    """The report template: ``report.notebook`` if set, else the packaged or repository copy."""
+def template_path(cfg: Config, *, allow_notebook: bool = False) -> Path:
+    """The report template: ``report.notebook`` if set (and allowed by ``allow_notebook`` or
+    ``report.allow_notebook``), else the packaged or repository copy."""
     if cfg.report.notebook is not None:
         p = cfg.resolve(cfg.report.notebook)
+        if not (allow_notebook or cfg.report.allow_notebook):
+            raise ConfigError(
+                f"report.notebook: {cfg.report.notebook} is a notebook of your own, and a "
+                "notebook runs its code on this machine; pass --allow-notebook (or set "
+                "report.allow_notebook = true) to run it"
+            )
         if not p.is_file():
             raise ConfigError(f"report.notebook: {p} does not exist")
         return p
@@ -35,16 +49,26 @@ def template_path(cfg: Config) -> Path:
 
 
 def build_report(
-    folder: Path, template: Path, *, notes: list[str], provenance: dict[str, Any] | None = None
+    writer: OutputWriter,
+    template: Path,
+    *,
+    notes: list[str],
+    provenance: dict[str, Any] | None = None,
 ) -> Path | None:
-    """Execute the report notebook ``template`` (:func:`template_path`) on ``folder`` and write
-    ``report.html`` (and the executed ``report.ipynb``).
+    """Execute the report notebook ``template`` (:func:`template_path`) in the run's folder
+    and write ``report.ipynb`` and ``report.html`` there with ``writer``.
 
-    ``provenance`` (:func:`netsurv.pipeline.outputs.provenance`: versions, git commit, seed,
-    input hashes) is passed to the notebook, which is executed before the manifest exists.
+    ``provenance`` (:func:`netsurv.pipeline.provenance.provenance`: versions, git commit,
+    seed, input hashes) is passed to the notebook, which is executed before the manifest
+    exists.
 
-    Returns None (with a note) when the notebook tools are not installed
-    (``pip install netsurv[notebooks]``).
+    Returns the final path of ``report.html``, or None (with a note) when the notebook tools
+    are not installed (``pip install netsurv[notebooks]``).
+
+    Raises
+    ------
+    netsurv.NetsurvError
+        When a cell of the notebook fails (naming the cell and the error).
     """
     try:
         import jupytext
@@ -62,25 +86,34 @@ def build_report(
         "display_name": "Python 3",
         "language": "python",
     }
-    source = folder / "report_template.ipynb"
-    executed = folder / "report.ipynb"
-    nbformat.write(nb, source)
     try:
-        papermill.execute_notebook(
-            str(source),
-            str(executed),
-            parameters={"output_dir": str(folder.resolve()), "provenance": provenance},
+        executed = papermill.execute_notebook(
+            nb,
+            None,
+            parameters={"output_dir": ".", "provenance": provenance},
             kernel_name="python3",
             progress_bar=False,
-            cwd=str(folder),
+            cwd=str(writer.folder.path),
             # the kernel's start-up chatter (a TCP transport warning) is not for the user
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
-    finally:
-        source.unlink(missing_ok=True)
+    except papermill.PapermillExecutionError as exc:
+        raise NetsurvError(
+            f"the report notebook {template.name} failed in cell {exc.cell_index}: "
+            f"{exc.ename}: {exc.evalue}"
+        ) from None
+    _without_times(executed)
+    writer.file("report.ipynb", nbformat.writes(executed).encode("utf-8"))
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    html = folder / "report.html"
-    html.write_text(body, encoding="utf-8")
-    return html
+    body, _ = exporter.from_notebook_node(executed)
+    return writer.file("report.html", body.encode("utf-8"))
+
+
+def _without_times(nb: Any) -> None:
+    """Drop what changes from one execution to the next (times, paths, random cell ids)."""
+    nb.metadata.pop("papermill", None)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -106,6 +107,21 @@ def load_cohort(cfg: Config) -> Cohort:
         options=validation_options(cfg),
         **text,
     )
+
+
+def data_folders(cfg: Config) -> list[Path]:
+    """The folders the config reads data from (a run never writes into or over them): the
+    demo cohort's, the source folder, or the folder holding a REDCap export; none for a
+    simulated cohort."""
+    data = cfg.data
+    if data.source == "simulate":
+        return []
+    if data.source == "demo":
+        from netsurv.datasets import demo_folder
+
+        return [demo_folder()]
+    path = cfg.resolve(data.source)
+    return [path if path.is_dir() or not path.suffix else path.parent]
 
 
 def validation_options(
@@ -357,3 +373,30 @@ def response_rate_tables(res: Analysed) -> tuple[pd.DataFrame, pd.DataFrame | No
         criteria=[c for c in classified if c != res.reference],
     )
     return rates.reset_index(drop=True), paired
+
+
+def check_landmarks(res: Analysed, cfg: Config) -> None:
+    """Raise :class:`~netsurv.ConfigError` for a landmark at or beyond the longest follow-up
+    of its outcome among the analysed lines (no one would be at risk after it), naming every
+    key at fault; called before a run writes anything."""
+    ep = res.endpoints.table
+    wanted: list[tuple[str, str, list[float]]] = []
+    if cfg.landmark.enabled:
+        wanted.append(("landmark.months", cfg.landmark.outcome, cfg.landmark.months))
+    c = cfg.compare
+    if c.enabled and not c.time_dependent and c.landmark_months is not None:
+        wanted.append(("compare.landmark_months", c.outcome, [c.landmark_months]))
+    s = cfg.sweep
+    if s.enabled and not s.time_dependent and s.landmark_months is not None:
+        wanted.append(("sweep.landmark_months", s.outcome, [s.landmark_months]))
+    problems = []
+    for key, outcome, months in wanted:
+        follow_up = ep.loc[ep["endpoint"] == outcome, "months"].max()
+        beyond = [m for m in months if not m < follow_up]
+        if beyond and pd.notna(follow_up):
+            problems.append(
+                f"{key}: {', '.join(f'{m:g}' for m in beyond)} month(s) is beyond the follow-up "
+                f"(the longest {outcome} follow-up of the analysed lines is {follow_up:.1f} months)"
+            )
+    if problems:
+        raise ConfigError("\n".join(problems))

@@ -125,10 +125,7 @@ def swimmer(
         color=colours,
         edgecolor="none",
     )
-    handles: list[Line2D | Patch] = [
-        Patch(color=LINE_COLOURS[i], label=f"line {i + 1}")
-        for i in range(int(ln["number"].max()) + 1 if len(ln) else 0)
-    ]
+    handles: list[Line2D | Patch] = _line_handles(int(ln["number"].max()) + 1 if len(ln) else 0)
     if tp is not None:
         tp = tp[tp["patient_id"].isin(order)]
         for resp, (colour, marker) in RESPONSE_STYLE.items():
@@ -189,6 +186,24 @@ def swimmer(
         frameon=False,
     )
     return ax
+
+
+def _line_handles(n_lines: int) -> list[Line2D | Patch]:
+    """Legend entries of the line colours: one per line number while the colours last, then
+    each colour names the lines it draws (``line 1, 7, 13, …``).
+
+    Examples
+    --------
+    >>> [h.get_label() for h in _line_handles(8)][:2]
+    ['line 1, 7', 'line 2, 8']
+    """
+    k = len(LINE_COLOURS)
+    handles: list[Line2D | Patch] = []
+    for i in range(min(n_lines, k)):
+        numbers = [str(n + 1) for n in range(i, n_lines, k)]
+        shown = numbers if len(numbers) <= 3 else [*numbers[:3], "…"]
+        handles.append(Patch(color=LINE_COLOURS[i], label="line " + ", ".join(shown)))
+    return handles
 
 
 def _timepoints(

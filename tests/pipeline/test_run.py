@@ -39,7 +39,9 @@ def test_rerun_gives_byte_identical_tables(tmp_path: Path) -> None:
         "sstv",
     ]
     assert all(len(h) == 64 for h in man["inputs"].values()) and man["inputs"]
-    assert set(man["inputs"]) >= {"patients.csv", "lines.csv", "assessments.csv", "lesions.csv"}
+    assert set(man["inputs"]) >= {
+        f"netsurv:datasets/demo/{t}.csv" for t in ("patients", "lines", "assessments", "lesions")
+    }  # the package's own files, named from the package (no absolute path)
     assert {"tables/endpoints.csv", "figures/swimmer_recist1.1.png", "config.json"} <= set(
         man["outputs"]
     )

@@ -133,3 +133,41 @@ def test_swimmer_chooses_a_criterion() -> None:
         swimmer(cohort, endpoints=ns.derive_endpoints(cohort, tp, endpoints=["OS"]))
     with pytest.raises(ns.ConfigError, match="timepoints must be the Timepoints"):
         swimmer(cohort, [1, 2])  # type: ignore[arg-type]
+
+
+def test_swimmer_with_many_lines_per_patient() -> None:
+    """Fourteen lines for one patient (it raised IndexError beyond six): colours repeat and
+    each legend entry names the lines it draws."""
+    from conftest import valid_tables
+
+    t = valid_tables()
+    starts = pd.date_range("2019-01-01", periods=14, freq="30D")
+    many = pd.DataFrame(
+        {
+            "patient_id": "P002",
+            "line_id": [f"L{i + 1}" for i in range(14)],
+            "regimen": "octreotide LAR",
+            "regimen_class": "SSA",
+            "start_date": starts.strftime("%Y-%m-%d"),
+            "end_date": (starts + pd.Timedelta(days=25)).strftime("%Y-%m-%d"),
+            "end_reason": "toxicity",
+            "n_cycles": None,
+        }
+    )
+    t["lines"] = pd.concat([t["lines"][t["lines"]["patient_id"] != "P002"], many])
+    cohort = ns.Cohort.from_frames(**t)
+    fig, ax = plt.subplots()
+    swimmer(cohort, ax=ax)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:6] == [
+        "line 1, 7, 13",
+        "line 2, 8, 14",
+        "line 3, 9",
+        "line 4, 10",
+        "line 5, 11",
+        "line 6, 12",
+    ]
+    lane = {p.get_y() for p in ax.patches}
+    assert len(ax.patches) == 14 + 2  # P002's fourteen bars and one bar each for P001, P003
+    assert len(lane) == 3
+    plt.close(fig)

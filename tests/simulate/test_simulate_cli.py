@@ -97,14 +97,14 @@ def test_unusable_out_folder_exit_2(tmp_path: Path) -> None:
     a_file = tmp_path / "a_file.txt"
     a_file.write_text("x")
     res = _simulate(a_file)
-    assert res.exit_code == 2 and "is an existing file, not a folder" in res.output
+    assert res.exit_code == 2 and "is a file, not a folder" in res.output
     assert a_file.read_text() == "x"
     res = _simulate(a_file / "sub")  # cannot be made: its parent is a file
     assert res.exit_code == 2 and "cannot create the folder" in res.output
     blocked = tmp_path / "blocked"
     (blocked / "patients.csv").mkdir(parents=True)  # the table cannot be written
-    res = _simulate(blocked)
-    assert res.exit_code == 2 and "cannot write the tables" in res.output
+    res = _simulate(blocked, "--overwrite")
+    assert res.exit_code == 2 and "patients.csv is a folder" in res.output
     assert isinstance(res.exception, SystemExit)
 
 
