@@ -13,7 +13,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     res = run(cfg, out=tmp)
 ...     sorted(res.tables)[:3]
-['attrition', 'best_change', 'best_response']
+['attrition', 'attrition_summary', 'best_change']
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from netsurv.pipeline.outputs import (
     provenance,
     write_json,
 )
+from netsurv.pipeline.privacy import run_privacy, write_mapping
 from netsurv.pipeline.report import build_report, template_path
 
 __all__ = ["RunResult", "run"]
@@ -108,6 +109,7 @@ def run(
     notes: list[str] = []
     step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
     template = template_path(config) if config.report.enabled else None
+    privacy = run_privacy(config.privacy, base_dir=config.base_dir, run_folder=folder)
     prov = provenance(
         inputs=files_read(config, template=template),
         seed=config.run.seed,
@@ -120,12 +122,17 @@ def run(
         cohort = stages.load_cohort(config)
     with step("classifying responses and deriving endpoints"):
         res = stages.analyse(config, cohort)
+    # pseudonyms of the whole cohort: a collision stops the run before anything is written
+    privacy = None if privacy is None else privacy.for_cohort(cohort)
     # the output folder is made once the data and the config have proved usable
-    writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
+    writer = OutputWriter(
+        folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi, privacy=privacy
+    )
     writer.json("config.json", config.model_dump(mode="json"))
     with step("writing tables"):
         writer.table("validation_warnings", cohort.warnings)
         writer.table("attrition", res.attrition)
+        writer.table("attrition_summary", stages.attrition_summary(res))
         writer.table("lines_analysed", res.lines)
         writer.table("table1", stages.table1(res))
         writer.table("timepoints", res.timepoints.table)
@@ -208,10 +215,12 @@ def run(
         config=config.model_dump(mode="json"),
         writer=writer,
         finished=finished,
-        notes=notes,
+        notes=notes if privacy is None else [privacy.text(n) for n in notes],
     )
     manifest_path = folder / "manifest.json"
     write_json(manifest_path, man)
+    if privacy is not None and config.privacy.mapping_file is not None:
+        write_mapping(privacy.mapping(), config.resolve(config.privacy.mapping_file))
     return RunResult(
         folder=folder,
         tables=dict(writer.tables),

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from netsurv.config import Config
+from netsurv.pipeline.privacy import Privacy
 
 #: Packages whose versions the manifest records.
 RECORDED_PACKAGES = (
@@ -45,7 +46,8 @@ RECORDED_PACKAGES = (
 
 @dataclass
 class OutputWriter:
-    """Writes into one output folder and remembers what it wrote."""
+    """Writes into one output folder and remembers what it wrote; every table and figure
+    passes through ``privacy`` (pseudonyms, shifted dates, small-cell suppression) when set."""
 
     folder: Path
     formats: tuple[str, ...] = ("png", "pdf")
@@ -53,6 +55,7 @@ class OutputWriter:
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    privacy: Privacy | None = None
 
     def __post_init__(self) -> None:
         for sub in ("tables", "figures"):
@@ -60,6 +63,8 @@ class OutputWriter:
 
     def table(self, name: str, df: pd.DataFrame) -> None:
         """``tables/<name>.csv`` and ``tables/<name>.parquet``."""
+        if self.privacy is not None:
+            df = self.privacy.table(name, df)
         df = _plain(df.reset_index(drop=True))
         csv = self.folder / "tables" / f"{name}.csv"
         parquet = self.folder / "tables" / f"{name}.parquet"
@@ -69,6 +74,8 @@ class OutputWriter:
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
+        if self.privacy is not None:
+            self.privacy.figure(fig)
         paths = []
         for fmt in self.formats:
             p = self.folder / "figures" / f"{name}.{fmt}"
