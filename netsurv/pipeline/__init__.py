@@ -39,7 +39,7 @@ from netsurv.pipeline.outputs import (
     provenance,
     write_json,
 )
-from netsurv.pipeline.privacy import run_privacy, write_mapping
+from netsurv.pipeline.privacy import private_path, run_privacy, write_mapping
 from netsurv.pipeline.report import build_report, template_path
 
 __all__ = ["RunResult", "run"]
@@ -220,7 +220,7 @@ def run(
     manifest_path = folder / "manifest.json"
     write_json(manifest_path, man)
     if privacy is not None and config.privacy.mapping_file is not None:
-        write_mapping(privacy.mapping(), config.resolve(config.privacy.mapping_file))
+        write_mapping(privacy.mapping(), private_path(config.privacy.mapping_file, config.base_dir))
     return RunResult(
         folder=folder,
         tables=dict(writer.tables),

@@ -22,7 +22,7 @@ from netsurv.pipeline.privacy import (
     read_key,
     write_mapping,
 )
-from netsurv.pipeline.small_cells import (
+from netsurv.pipeline.privacy.small_cells import (
     complementary,
     suppress_at_risk,
     suppress_bor_summary,
@@ -98,7 +98,8 @@ def test_table_pseudonymises_ids_keys_and_shifts_each_patients_dates(
     ep = ns.derive_endpoints(cohort, tp, endpoints=["PFS", "OS"]).table
     out = priv.table("endpoints", ep)
     real = dict(zip(priv.known["patient"].values(), priv.known["patient"], strict=True))
-    offset = dict(zip(cohort.patients["patient_id"], priv.offsets(cohort.patients["patient_id"])))
+    ids = cohort.patients["patient_id"]
+    offset = dict(zip(ids, priv.offsets(ids), strict=True))
     back = out.assign(patient_id=out["patient_id"].map(real))
     assert back["patient_id"].notna().all() and set(out["line_id"]) <= {
         priv.known["line"][x] for x in ("L1", "L2")
@@ -134,15 +135,19 @@ def test_row_keys_of_every_layout() -> None:
         }
     )
     out = priv.table("attrition", att).set_index("table")["row_key"]
-    p1, l2, a3, t1 = (priv.pseudonyms(k, [v])[0] for k, v in [
-        ("patient", "P1"), ("line", "L2"), ("assessment", "A3"), ("lesion", "T1")
-    ])
+    p1, l2, a3, t1 = (
+        priv.pseudonyms(k, [v])[0]
+        for k, v in [("patient", "P1"), ("line", "L2"), ("assessment", "A3"), ("lesion", "T1")]
+    )
     assert out["lesions"] == f"{p1} / {a3} / {t1}"
     assert out["criteria"] == "sstv"
     assert set(out["patients"].dropna()) == {"line 7"} and out["patients"].isna().sum() == 1
     # an unknown layout keeps nothing real: the patient, then the rest as one K- pseudonym
     assert re.fullmatch(rf"{p1} / K-[0-9a-f]{{10}}", out["TR"])
-    assert set(out["lines"]) == {f"{p1} / {l2}", f"{p1} / {priv.pseudonyms('key', ['L2 / extra'])[0]}"}
+    assert set(out["lines"]) == {
+        f"{p1} / {l2}",
+        f"{p1} / {priv.pseudonyms('key', ['L2 / extra'])[0]}",
+    }
 
 
 def test_validation_warnings_values_by_column_and_free_text(
@@ -155,10 +160,20 @@ def test_validation_warnings_values_by_column_and_free_text(
     priv = Privacy(key=KEY, pseudonymise=True, date_shift="per_patient").for_cohort(cohort)
     extra = pd.DataFrame(
         [
-            {"table": "lines", "column": "line_id", "row_key": "P003 / L1", "value": "L1",
-             "message": "P003 line L1 started 2020-03-02"},
-            {"table": "lines", "column": "end_date", "row_key": "P003 / L1", "value": "03/2020",
-             "message": "odd date"},
+            {
+                "table": "lines",
+                "column": "line_id",
+                "row_key": "P003 / L1",
+                "value": "L1",
+                "message": "P003 line L1 started 2020-03-02",
+            },
+            {
+                "table": "lines",
+                "column": "end_date",
+                "row_key": "P003 / L1",
+                "value": "03/2020",
+                "message": "odd date",
+            },
         ]
     )
     warn = pd.concat([cohort.warnings, extra.assign(severity="warning", rule="r")])
@@ -183,9 +198,7 @@ def test_dates_without_a_patient_are_an_error_and_notes_withhold_dates() -> None
     with pytest.raises(ConfigError, match=r"table 'x' has date column\(s\) \['d'\] but no patient"):
         priv.table("x", pd.DataFrame({"d": pd.to_datetime(["2020-01-01"])}))
     with pytest.raises(ConfigError, match="1 date"):
-        priv.table(
-            "y", pd.DataFrame({"patient_id": [None], "d": pd.to_datetime(["2020-01-01"])})
-        )
+        priv.table("y", pd.DataFrame({"patient_id": [None], "d": pd.to_datetime(["2020-01-01"])}))
     assert priv.text("cut-off 2023-06-30.") == "cut-off [date withheld]."
 
 
@@ -216,6 +229,10 @@ def test_key_from_env_or_file_never_shown(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ConfigError, match=message):
             Privacy.from_config(env_only, environ=bad)
+    home = PrivacyConfig(pseudonymise=True, key_file=Path("~/secret.key"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("HOME", str(tmp_path))
+        assert read_key(home, base_dir=Path("/elsewhere"), environ={}) == KEY
     missing = PrivacyConfig(date_shift="per_patient", key_file=Path("nope.key"))
     with pytest.raises(ConfigError, match=r"privacy.key_file: .*nope.key does not exist"):
         Privacy.from_config(missing, base_dir=tmp_path, environ={})
@@ -244,10 +261,10 @@ def test_config_section_rejects_unknown_keys_and_a_mapping_without_pseudonyms(
 ) -> None:
     p = tmp_path / "c.toml"
     p.write_text("[privacy]\npseudonymize = true\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown key 'privacy.pseudonymize'"):
+    with pytest.raises(ConfigError, match=r"unknown key 'privacy\.pseudonymize'"):
         load_config(p)
     p.write_text('[privacy]\nmapping_file = "m.csv"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="privacy.pseudonymise is false"):
+    with pytest.raises(ConfigError, match=r"privacy\.pseudonymise is false"):
         load_config(p)
     cfg = Config.model_validate({"privacy": {"pseudonymise": True, "id_columns": "mrn"}})
     assert cfg.privacy.id_columns == ["mrn"] and cfg.report.patient_level is True
@@ -280,12 +297,36 @@ def test_table_one_primary_complementary_and_percentages() -> None:
         {
             "variable": ["n", "age_years", "age_years", "grade", "grade", "grade", "sex", "sex"],
             "level": ["", "median [IQR]", "missing", "G1", "G2", "missing", "F", "M"],
-            "Overall": ["30", "60 [50, 70]", "1", "12 (41.4 %)", "17 (58.6 %)", "1", "15 (50.0 %)",
-                        "15 (50.0 %)"],
-            "A": ["27", "61 [50, 70]", "0", "10 (37.0 %)", "17 (63.0 %)", "0", "14 (51.9 %)",
-                  "13 (48.1 %)"],
-            "B": ["3", "55 [52, 58]", "1", "2 (100.0 %)", "0 (0.0 %)", "1", "1 (33.3 %)",
-                  "2 (66.7 %)"],
+            "Overall": [
+                "30",
+                "60 [50, 70]",
+                "1",
+                "12 (41.4 %)",
+                "17 (58.6 %)",
+                "1",
+                "15 (50.0 %)",
+                "15 (50.0 %)",
+            ],
+            "A": [
+                "27",
+                "61 [50, 70]",
+                "0",
+                "10 (37.0 %)",
+                "17 (63.0 %)",
+                "0",
+                "14 (51.9 %)",
+                "13 (48.1 %)",
+            ],
+            "B": [
+                "3",
+                "55 [52, 58]",
+                "1",
+                "2 (100.0 %)",
+                "0 (0.0 %)",
+                "1",
+                "1 (33.3 %)",
+                "2 (66.7 %)",
+            ],
         }
     )
     out = suppress_table_one(t1, 5)
@@ -293,10 +334,26 @@ def test_table_one_primary_complementary_and_percentages() -> None:
     # complementary ones keep every row (groups -> Overall) and every variable's column
     # (levels + missing -> n) from holding exactly one hidden count
     expected = {
-        "Overall": ["30", "60 [50, 70]", "<5", "suppressed", "17", "<5", "15 (50.0 %)",
-                    "15 (50.0 %)"],
-        "A": ["suppressed", "61 [50, 70]", "0", "suppressed", "17", "0", "suppressed",
-              "suppressed"],
+        "Overall": [
+            "30",
+            "60 [50, 70]",
+            "<5",
+            "suppressed",
+            "17",
+            "<5",
+            "15 (50.0 %)",
+            "15 (50.0 %)",
+        ],
+        "A": [
+            "suppressed",
+            "61 [50, 70]",
+            "0",
+            "suppressed",
+            "17",
+            "0",
+            "suppressed",
+            "suppressed",
+        ],
         "B": ["<5", "suppressed", "<5", "<5", "0", "<5", "<5", "<5"],
     }
     assert {c: out[c].tolist() for c in expected} == expected
@@ -316,8 +373,16 @@ def test_complementary_picks_the_smallest_part_and_keeps_totals() -> None:
 
 def test_bor_summary_and_counts_at_k_are_shown() -> None:
     bor = pd.DataFrame(
-        {"criterion": ["a", "b"], "CR": [5, 0], "PR": [20, 4], "SD": [30, 41], "PD": [45, 55],
-         "n": [100, 100], "orr_pct": [25.0, 4.0], "dcr_pct": [55.0, 45.0]}
+        {
+            "criterion": ["a", "b"],
+            "CR": [5, 0],
+            "PR": [20, 4],
+            "SD": [30, 41],
+            "PD": [45, 55],
+            "n": [100, 100],
+            "orr_pct": [25.0, 4.0],
+            "dcr_pct": [55.0, 45.0],
+        }
     )
     out = suppress_bor_summary(bor, 5)
     assert out.loc[0, ["CR", "PR", "orr_pct"]].tolist() == [5, "20", 25.0]  # 5 >= k: shown
@@ -327,9 +392,14 @@ def test_bor_summary_and_counts_at_k_are_shown() -> None:
 
 def test_at_risk_from_the_first_small_number_on() -> None:
     risk = pd.DataFrame(
-        {"endpoint": "OS", "group": ["a"] * 4 + ["b"] * 2, "time": [0, 12, 24, 36, 0, 12],
-         "n_risk": [40, 9, 4, 0, 6, 5], "n_events": [0, 25, 29, 33, 0, 1],
-         "n_censored": [0, 6, 7, 7, 0, 0]}
+        {
+            "endpoint": "OS",
+            "group": ["a"] * 4 + ["b"] * 2,
+            "time": [0, 12, 24, 36, 0, 12],
+            "n_risk": [40, 9, 4, 0, 6, 5],
+            "n_events": [0, 25, 29, 33, 0, 1],
+            "n_censored": [0, 6, 7, 7, 0, 0],
+        }
     )
     out = suppress_at_risk(risk, 5)
     assert out["n_risk"].tolist() == ["40", "9", "<5", "0", "6", "5"]
@@ -337,13 +407,21 @@ def test_at_risk_from_the_first_small_number_on() -> None:
 
 
 def test_generic_counts_and_km_medians_of_small_groups() -> None:
-    med = pd.DataFrame({"group": ["a", "b"], "records": [50, 2], "n": [50, 2],
-                        "events": [30, 1], "median": [12.0, 3.0], "lower": [9.0, 1.0],
-                        "upper": [15.0, np.nan]})
+    med = pd.DataFrame(
+        {
+            "group": ["a", "b"],
+            "records": [50, 2],
+            "n": [50, 2],
+            "events": [30, 1],
+            "median": [12.0, 3.0],
+            "lower": [9.0, 1.0],
+            "upper": [15.0, np.nan],
+        }
+    )
     out = suppress_counts(med, 5)
-    assert out.loc[1, ["n", "events", "median", "upper"]].tolist() == ["<5", "<5"] + [
-        "suppressed"
-    ] * 2
+    assert (
+        out.loc[1, ["n", "events", "median", "upper"]].tolist() == ["<5", "<5"] + ["suppressed"] * 2
+    )
     assert out.loc[0, "median"] == 12.0
     agr = pd.DataFrame({"level": ["bor"], "n": [40], "n_agree": [3], "percent_agreement": [7.5]})
     out = suppress_counts(agr, 5)
@@ -354,11 +432,19 @@ def test_generic_counts_and_km_medians_of_small_groups() -> None:
 def test_km_figure_at_risk_numbers_and_legend_are_suppressed() -> None:
     from netsurv.plots import at_risk_axes, km_plot
 
-    df = pd.DataFrame({"months": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 4],
-                       "event": [1] * 12, "arm": ["a"] * 10 + ["b"] * 2})
+    df = pd.DataFrame(
+        {
+            "months": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 2, 4],
+            "event": [1] * 12,
+            "arm": ["a"] * 10 + ["b"] * 2,
+        }
+    )
     fig = Figure()
-    ax = km_plot(kaplan_meier(df, duration_col="months", event_col="event", by="arm"),
-                 ax=fig.add_subplot(), times=[0, 4, 8])
+    ax = km_plot(
+        kaplan_meier(df, duration_col="months", event_col="event", by="arm"),
+        ax=fig.add_subplot(),
+        times=[0, 4, 8],
+    )
     Privacy(min_cell=5).figure(fig)
     assert [t.get_text() for t in at_risk_axes(ax).texts] == ["10", "7", "<5", "<5", "<5", "0"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (n = 10)", "b (n <5)"]

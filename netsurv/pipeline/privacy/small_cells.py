@@ -30,6 +30,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 #: What a complementary suppression shows (the count is not small; it hides another one).
 SUPPRESSED = "suppressed"
@@ -38,6 +39,7 @@ SUPPRESSED = "suppressed"
 COUNT_COLUMNS = ("n", "records", "events", "n_status", "events_status", "n_agree", "rows")
 
 _COUNT_CELL = re.compile(r"^(\d+)(?: \((.*)\))?$")
+_LEGEND_N = re.compile(r"\(n = (\d+)\)")
 
 
 def small(k: int) -> str:
@@ -125,7 +127,7 @@ def suppress_table_one(t1: pd.DataFrame, k: int) -> pd.DataFrame:
     sums: list[list[tuple[int, int]]] = []
     rows = np.flatnonzero(~np.isnan(counts).all(axis=1))
     if len(cols) > 1:  # the groups add up to Overall (column 0)
-        sums += [[(i, j) for j in range(len(cols))] for i in rows]
+        sums += [[(int(i), j) for j in range(len(cols))] for i in rows]
     n_row = int(np.flatnonzero(is_n)[0]) if is_n.any() else None
     variables = t1["variable"].to_numpy()
     continuous = set(variables[is_median])
@@ -136,10 +138,10 @@ def suppress_table_one(t1: pd.DataFrame, k: int) -> pd.DataFrame:
     secondary = complementary(counts, primary, sums)
     out = text.copy()
     for var in set(variables) - {"n"}:
-        members = np.flatnonzero(variables == var)
+        rows_of = np.flatnonzero(variables == var)
         for j in range(len(cols)):
-            if (primary | secondary)[members, j].any():  # no percentages beside a hidden cell
-                for i in members:
+            if (primary | secondary)[rows_of, j].any():  # no percentages beside a hidden cell
+                for i in rows_of:
                     m = _COUNT_CELL.match(out[i, j])
                     if m and not is_median[i]:
                         out[i, j] = m.group(1)
@@ -255,3 +257,37 @@ def _render(
     for col in pct:
         out[col] = out[col].where(~hidden_rows)
     return out
+
+
+def suppress_figure(fig: Figure, k: int) -> None:
+    """Suppress the small counts a figure draws, in place: the numbers of a Kaplan–Meier
+    at-risk table and the ``(n = …)`` of a legend, from 1 to ``k - 1``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure()
+    >>> ax = fig.subplots()
+    >>> _ = ax.plot([0, 1], label="arm b (n = 3)")
+    >>> _ = ax.legend()
+    >>> suppress_figure(fig, 5)
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'arm b (n <5)'
+    """
+    from netsurv.plots.km import AT_RISK_LABEL
+
+    for ax in fig.get_axes():
+        if ax.get_label() == AT_RISK_LABEL:
+            for t in ax.texts:
+                s = t.get_text()
+                if s.isdigit() and 1 <= int(s) < k:
+                    t.set_text(small(k))
+        legend = ax.get_legend()
+        for t in legend.get_texts() if legend is not None else ():
+            t.set_text(
+                _LEGEND_N.sub(
+                    lambda m: f"(n {small(k)})" if 1 <= int(m[1]) < k else m[0], t.get_text()
+                )
+            )
