@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
+from netsurv.errors import _is_blank as missing  # None, NaN, NA or NaT
 
 #: ID columns and the kind of identifier they hold (one pseudonym space per kind).
 ID_KINDS = {
@@ -258,13 +259,3 @@ def shift_iso(day: str, offset: int | None) -> str:
 def is_date_column(col: str) -> bool:
     """Whether a column name names a date (``date``, ``*_date``, SDTM ``*DTC`` / ``*DT``)."""
     return col == "date" or col.endswith(("_date", "DTC", "DT"))
-
-
-def missing(v: object) -> bool:
-    """None, NaN, NA or NaT."""
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        return False
