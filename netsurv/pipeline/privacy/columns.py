@@ -87,30 +87,35 @@ def row_patients(df: pd.DataFrame) -> pd.Series | None:
     return None
 
 
-def key_parts(key: str, table: str) -> list[tuple[str, str]]:
-    """A row key's parts and the kind of each (``""``: kept as it is).
-
-    A known table's key is split into its key columns; another key becomes its patient and
-    the rest as one part of kind ``"key"``, so that nothing real is kept; criterion names and
-    file lines (``"line 7"``) are kept whole.
+def key_layouts(
+    keys: pd.Series, table: str
+) -> list[tuple[np.ndarray, tuple[str, ...], pd.DataFrame]]:
+    """The row keys of one table split into parts, by layout: (rows, kind of each part,
+    parts).  A known table's key is split into its key columns; any other key into its
+    patient and the rest as one part of kind ``"key"`` (so nothing real is kept); criterion
+    names and file lines (``"line 7"``) are left out (kept whole).
 
     Examples
     --------
-    >>> key_parts("P1 / A3 / T1", "lesions")
-    [('patient', 'P1'), ('assessment', 'A3'), ('lesion', 'T1')]
-    >>> key_parts("P1 / WEEK 12 / 3", "TR")
-    [('patient', 'P1'), ('key', 'WEEK 12 / 3')]
-    >>> key_parts("line 7", "patients")
-    [('', 'line 7')]
+    >>> keys = pd.Series(["P1 / A3 / T1", "P1 / A3 / T1 / x", "line 7"])
+    >>> [(rows.tolist(), kinds, parts.values.tolist())
+    ...  for rows, kinds, parts in key_layouts(keys, "lesions")]
+    [([True, False, False], ('patient', 'assessment', 'lesion'), [['P1', 'A3', 'T1']]), ([False, True, False], ('patient', 'key'), [['P1', 'A3 / T1 / x']])]
     """
-    if table in UNKEYED_TABLES or _FILE_LINE.match(key):
-        return [("", key)]
-    split = key.split(SEP)
+    text = keys.astype(str)
+    if table in UNKEYED_TABLES:
+        return []
+    kept = text.str.match(_FILE_LINE.pattern).to_numpy(dtype=bool)
     kinds = KEY_PARTS.get(table, ())
-    if len(split) != len(kinds):
-        split = split[:1] + ([SEP.join(split[1:])] if len(split) > 1 else [])
-        kinds = ("patient", "key")[: len(split)]
-    return list(zip(kinds, split, strict=True))
+    exact = ~kept & (text.str.count(SEP).to_numpy() + 1 == len(kinds))
+    other = ~kept & ~exact
+    out = []
+    if exact.any():
+        out.append((exact, kinds, text[exact].str.split(SEP, expand=True, regex=False)))
+    if other.any():
+        parts = text[other].str.split(SEP, n=1, expand=True, regex=False)
+        out.append((other, ("patient", "key")[: parts.shape[1]], parts))
+    return out
 
 
 def by_pseudonym(df: pd.DataFrame) -> pd.DataFrame:
@@ -122,43 +127,43 @@ def by_pseudonym(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def scrub(s: pd.Series, shifts: list[int | None] | None, ids: Mapping[str, str]) -> pd.Series:
-    """Free text with each ISO date moved by its row's offset in ``shifts`` (withheld where a
-    row has none; dates kept when ``shifts`` is None) and each token that is a key of ``ids``
-    (a real patient ID) replaced by its pseudonym.
+def scrub(s: pd.Series, shifts: np.ndarray | None, ids: Mapping[str, str]) -> pd.Series:
+    """Free text with each ISO date moved by its row's offset in ``shifts`` (days; withheld
+    where it is NaN; dates kept when ``shifts`` is None) and each token that is a key of
+    ``ids`` (a real patient ID) replaced by its pseudonym.
 
     Examples
     --------
     >>> s = pd.Series(["P1 scanned 2020-01-31.", "cut-off 2023-06-30", None])
-    >>> scrub(s, [10, None, None], {"P1": "P-ab"}).tolist()
+    >>> scrub(s, np.array([10, np.nan, np.nan]), {"P1": "P-ab"}).tolist()
     ['P-ab scanned 2020-02-10.', 'cut-off [date withheld]', None]
     """
-    out = s.astype(object).copy()
-    text = out.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    if shifts is not None:
-        for i in np.flatnonzero(text):
-            value, days = str(out.iat[int(i)]), shifts[int(i)]
+    values = s.to_numpy(dtype=object, copy=True)
+    text = np.fromiter((isinstance(v, str) for v in values), dtype=bool, count=len(values))
+    if shifts is not None and text.any():
+        dated = {v for v in pd.unique(values[text]) if ISO_DATE.search(v)}
+        for i in np.flatnonzero(text & pd.Series(values).isin(dated).to_numpy()):
+            days = None if np.isnan(shifts[i]) else int(shifts[i])
 
             def moved(m: re.Match[str], days: int | None = days) -> str:
                 return shift_iso(m[1], days)
 
-            if ISO_DATE.search(value):
-                out.iat[int(i)] = ISO_DATE.sub(moved, value)
-    if ids:
+            values[i] = ISO_DATE.sub(moved, values[i])
+    if ids and text.any():
 
         def swap(m: re.Match[str]) -> str:
             tok = m[0]
             bare = tok.rstrip(".")
             return ids[bare] + tok[len(bare) :] if bare in ids else tok
 
-        distinct = {v: _TOKEN.sub(swap, v) for v in pd.unique(out[text])}
-        out[text] = out[text].map(distinct)
-    return out
+        swapped = {v: _TOKEN.sub(swap, v) for v in pd.unique(values[text])}
+        values[text] = [swapped[v] for v in values[text]]
+    return pd.Series(values, index=s.index, dtype=object)
 
 
-def shift_dates(df: pd.DataFrame, days: list[int | None] | None, *, table: str) -> pd.DataFrame:
-    """Every date column of ``df`` moved by its row's offset in ``days`` (None: the table has
-    no patient column).
+def shift_dates(df: pd.DataFrame, days: np.ndarray | None, *, table: str) -> pd.DataFrame:
+    """Every date column of ``df`` moved by its row's offset in ``days`` (NaN: the row has no
+    patient; None: the table has no patient column).
 
     Raises
     ------
@@ -168,7 +173,7 @@ def shift_dates(df: pd.DataFrame, days: list[int | None] | None, *, table: str) 
     Examples
     --------
     >>> df = pd.DataFrame({"patient_id": ["P1"], "date": pd.to_datetime(["2020-12-25"])})
-    >>> shift_dates(df, [10], table="t")["date"].dt.strftime("%Y-%m-%d").tolist()
+    >>> shift_dates(df, np.array([10.0]), table="t")["date"].dt.strftime("%Y-%m-%d").tolist()
     ['2021-01-04']
     """
     cols = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
@@ -179,8 +184,7 @@ def shift_dates(df: pd.DataFrame, days: list[int | None] | None, *, table: str) 
             f"privacy: table {table!r} has date column(s) {cols} but no patient column "
             f"({', '.join(PATIENT_COLUMNS)}) to shift them by"
         )
-    offsets = [np.nan if d is None else d for d in days]
-    delta = pd.to_timedelta(pd.Series(offsets, dtype=float, index=df.index), unit="D")
+    delta = pd.to_timedelta(pd.Series(days, dtype=float, index=df.index), unit="D")
     out = df.copy()
     for c in cols:
         orphan = df[c].notna() & delta.isna()
@@ -197,7 +201,7 @@ def scrub_table(
     df: pd.DataFrame,
     *,
     skip: set[str],
-    shifts: list[int | None] | None,
+    shifts: np.ndarray | None,
     ids: Mapping[str, str],
     pseudonym_of: Callable[[str, object], str | None],
 ) -> pd.DataFrame:
@@ -210,7 +214,7 @@ def scrub_table(
     --------
     >>> warn = pd.DataFrame({"column": ["date", "end_date", "grade"], "row_key": "P1",
     ...                      "value": ["2020-01-31", "31/01/2020", "G2"]})
-    >>> scrub_table(warn, skip={"row_key"}, shifts=[1, 1, 1], ids={},
+    >>> scrub_table(warn, skip={"row_key"}, shifts=np.ones(3), ids={},
     ...             pseudonym_of=lambda c, v: None)["value"].tolist()
     ['2020-02-01', '[date withheld]', 'G2']
     """
@@ -230,9 +234,10 @@ def scrub_table(
             elif shifts is not None and is_date_column(str(col)):
                 day = str(value)[:10]
                 iso = ISO_DATE.fullmatch(day) is not None
-                values.append(shift_iso(day, shifts[i]) if iso else WITHHELD)
+                offset = None if np.isnan(shifts[i]) else int(shifts[i])
+                values.append(shift_iso(day, offset) if iso else WITHHELD)
             else:
-                row = None if shifts is None else [shifts[i]]
+                row = None if shifts is None else shifts[i : i + 1]
                 values.append(scrub(pd.Series([value], dtype=object), row, ids).iat[0])
         out["value"] = pd.Series(values, index=df.index, dtype=object)
         text_cols.remove("value")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
@@ -23,7 +24,7 @@ from netsurv.pipeline.privacy.columns import (
     SEP,
     by_pseudonym,
     is_patient_level,
-    key_parts,
+    key_layouts,
     missing,
     row_patients,
     scrub_table,
@@ -191,10 +192,7 @@ class Privacy:
         >>> a == a2 != b, a.startswith("P-"), len(a)
         (True, True, 12)
         """
-        vals = [None if missing(v) else str(v) for v in values]
-        distinct = [v for v in dict.fromkeys(vals) if v is not None]
-        made = dict(zip(distinct, self._pseudonyms(kind, distinct, self.known), strict=True))
-        return [None if v is None else made[v] for v in vals]
+        return self._pseudonym_series(kind, pd.Series(list(values), dtype=object)).tolist()
 
     def offsets(self, patients: Iterable[object]) -> list[int | None]:
         """Days each (real) patient's dates move by: one whole number in ``[-N, -1]`` or
@@ -275,7 +273,7 @@ class Privacy:
             out = self._scrub_text(out, patients)
         if self.pseudonymise:
             for col, kind in self._id_kinds(out).items():
-                out[col] = self.pseudonyms(kind, out[col])
+                out[col] = self._pseudonym_series(kind, out[col])
             for col, table_col in KEY_COLUMNS.items():
                 if col in out.columns:
                     tables = out[table_col] if table_col in out.columns else None
@@ -354,45 +352,42 @@ class Privacy:
         kinds = {c: k for c, k in ID_KINDS.items() if c in df.columns}
         return kinds | {c: c for c in self.id_columns if c in df.columns}
 
-    def _keys(self, keys: pd.Series, tables: pd.Series | None) -> list[str | None]:
-        """Row keys pseudonymised part by part (:func:`~.columns.key_parts`)."""
-        pairs = pd.DataFrame({"key": keys, "table": "" if tables is None else tables.astype(str)})
-        distinct = pairs.drop_duplicates().dropna(subset=["key"])
-        parts = {
-            (str(k), t): key_parts(str(k), t)
-            for k, t in distinct.itertuples(index=False, name=None)
-        }
-        wanted: dict[str, list[str]] = {}
-        for pieces in parts.values():
-            for kind, v in pieces:
-                if kind:
-                    wanted.setdefault(kind, []).append(v)
-        made = {}
-        for kind, vs in wanted.items():
-            distinct_vs = list(dict.fromkeys(vs))
-            made[kind] = dict(
-                zip(distinct_vs, self._pseudonyms(kind, distinct_vs, self.known), strict=True)
-            )
-        joined = {
-            k: SEP.join(made[kind][v] if kind else v for kind, v in pieces)
-            for k, pieces in parts.items()
-        }
-        return [
-            None if missing(k) else joined[(str(k), t)]
-            for k, t in zip(pairs["key"], pairs["table"], strict=True)
-        ]
+    def _pseudonym_series(self, kind: str, values: pd.Series) -> pd.Series:
+        """Pseudonyms of a column (each distinct value hashed once; missing stays None)."""
+        text = values.astype(object).map(str, na_action="ignore")
+        distinct = list(pd.unique(text.dropna()))
+        made = dict(zip(distinct, self._pseudonyms(kind, distinct, self.known), strict=True))
+        out = text.map(made, na_action="ignore").astype(object)
+        return out.where(text.notna().to_numpy(), None)  # type: ignore[call-overload]
 
-    def _row_offsets(self, patients: pd.Series) -> list[int | None]:
-        distinct = pd.unique(patients.dropna().astype(str))
+    def _keys(self, keys: pd.Series, tables: pd.Series | None) -> pd.Series:
+        """Row keys pseudonymised part by part (:func:`~.columns.key_layouts`)."""
+        table = pd.Series("", index=keys.index) if tables is None else tables.astype(str)
+        out = keys.astype(object).copy()
+        present = keys.notna().to_numpy()
+        for name in pd.unique(table[present]):
+            rows = present & (table == name).to_numpy()
+            for sub, kinds, parts in key_layouts(keys[rows], str(name)):
+                made = [self._pseudonym_series(k, parts[j]) for j, k in enumerate(kinds)]
+                joined = made[0]
+                for part in made[1:]:
+                    joined = joined.where(part.isna(), joined + SEP + part)
+                out.loc[keys.index[rows][sub]] = joined.to_numpy()
+        return out
+
+    def _row_offsets(self, patients: pd.Series) -> np.ndarray:
+        """Each row's date offset in days (NaN for a row without a patient)."""
+        text = patients.astype(object).map(str, na_action="ignore")
+        distinct = list(pd.unique(text.dropna()))
         by_id = dict(zip(distinct, self.offsets(distinct), strict=True))
-        return [None if missing(p) else by_id[str(p)] for p in patients]
+        return text.map(by_id).to_numpy(dtype=float)
 
     def _scrub_text(self, df: pd.DataFrame, patients: pd.Series | None) -> pd.DataFrame:
         """Free text (:func:`~.columns.scrub_table`): dates shifted by the row's patient,
         patient IDs pseudonymised, a validation failure's ``value`` by its column."""
-        shifts: list[int | None] | None = None
+        shifts = None
         if self.date_shift != "none":
-            shifts = [None] * len(df) if patients is None else self._row_offsets(patients)
+            shifts = np.full(len(df), np.nan) if patients is None else self._row_offsets(patients)
         kinds = ID_KINDS | {c: c for c in self.id_columns}
 
         def pseudonym_of(column: str, value: object) -> str | None:
