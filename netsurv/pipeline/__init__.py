@@ -109,7 +109,7 @@ def run(
     notes: list[str] = []
     step = _stepper(progress, console or Console(stderr=True, highlight=False), notes)
     template = template_path(config) if config.report.enabled else None
-    privacy = run_privacy(config.privacy, base_dir=config.base_dir, run_folder=folder)
+    privacy = run_privacy(config, run_folder=folder)
     prov = provenance(
         inputs=files_read(config, template=template),
         seed=config.run.seed,

@@ -244,6 +244,9 @@ def test_paths_inside_the_run_folder_or_over_another_file_are_refused(tmp_path: 
         section = PrivacyConfig(pseudonymise=True, **{key: Path("out/sub/x.csv")})
         with pytest.raises(ConfigError, match=f"privacy.{key}: .* is inside the run folder"):
             check_paths(section, base_dir=tmp_path, run_folder=run)
+    key_in_data = PrivacyConfig(pseudonymise=True, key_file=Path("data/netsurv.key"))
+    with pytest.raises(ConfigError, match=r"privacy\.key_file: .* is inside the data folder"):
+        check_paths(key_in_data, base_dir=tmp_path, run_folder=run, data=tmp_path / "data")
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     section = PrivacyConfig(pseudonymise=True, mapping_file=Path("notes.csv"))
     with pytest.raises(ConfigError, match="exists and is not a netsurv mapping"):

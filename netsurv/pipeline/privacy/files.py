@@ -70,10 +70,13 @@ def read_key(
     return key
 
 
-def check_paths(section: PrivacyConfig, *, base_dir: Path, run_folder: Path) -> None:
+def check_paths(
+    section: PrivacyConfig, *, base_dir: Path, run_folder: Path, data: Path | None = None
+) -> None:
     """Refuse a key file or a mapping file inside the run folder (they would travel with the
-    outputs, or go when the folder is replaced), and a mapping file that would overwrite a
-    file that is not a netsurv mapping.
+    outputs, or go when the folder is replaced) or inside the ``data`` folder (it would be
+    hashed into the manifest as an input and travel with the data), and a mapping file that
+    would overwrite a file that is not a netsurv mapping.
 
     Examples
     --------
@@ -84,16 +87,18 @@ def check_paths(section: PrivacyConfig, *, base_dir: Path, run_folder: Path) -> 
     ...
     netsurv.errors.ConfigError: privacy.mapping_file: /study/out/map.csv is inside the run folder /study/out; ...
     """
+    folders = {"the run folder": run_folder, "the data folder": data}
     for key in ("key_file", "mapping_file"):
         value = getattr(section, key)
         if value is None:
             continue
         path = private_path(value, base_dir)
-        if path.is_relative_to(run_folder.resolve()):
-            raise ConfigError(
-                f"privacy.{key}: {path} is inside the run folder {run_folder}; put it outside, "
-                "so that it does not travel with the outputs"
-            )
+        for what, folder in folders.items():
+            if folder is not None and path.is_relative_to(folder.resolve()):
+                raise ConfigError(
+                    f"privacy.{key}: {path} is inside {what} {folder}; put it outside, so "
+                    "that it does not travel with the outputs or the data"
+                )
         if key == "mapping_file" and path.exists() and not is_mapping(path):
             raise ConfigError(
                 f"privacy.mapping_file: {path} exists and is not a netsurv mapping; "

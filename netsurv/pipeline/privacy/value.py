@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from netsurv.cohort import Cohort
+    from netsurv.config import Config
     from netsurv.config.privacy import PrivacyConfig
 
 #: Summary tables and their small-cell rule; any other table without IDs gets
@@ -416,10 +417,14 @@ class Privacy:
         return found
 
 
-def run_privacy(section: PrivacyConfig, *, base_dir: Path, run_folder: Path) -> Privacy | None:
-    """The privacy of a run (None when off), its key read and its paths checked
-    (:func:`check_paths`) before the run reads data or writes anything."""
-    privacy = Privacy.from_config(section, base_dir=base_dir)
+def run_privacy(config: Config, *, run_folder: Path) -> Privacy | None:
+    """The privacy of a run of ``config`` (None when off): its key read and its key and
+    mapping paths checked (:func:`~.files.check_paths`) before the run reads data or writes
+    anything."""
+    section = config.privacy
+    privacy = Privacy.from_config(section, base_dir=config.base_dir)
     if privacy is not None:
-        check_paths(section, base_dir=base_dir, run_folder=run_folder)
+        source = config.data.source
+        data = None if source in ("demo", "simulate") else config.resolve(source)
+        check_paths(section, base_dir=config.base_dir, run_folder=run_folder, data=data)
     return privacy
