@@ -27,6 +27,7 @@ from netsurv.pipeline.privacy.small_cells import (
     suppress_at_risk,
     suppress_bor_summary,
     suppress_counts,
+    suppress_paired_rates,
     suppress_table_one,
 )
 from netsurv.survival import kaplan_meier
@@ -451,3 +452,50 @@ def test_km_figure_at_risk_numbers_and_legend_are_suppressed() -> None:
     Privacy(min_cell=5).figure(fig)
     assert [t.get_text() for t in at_risk_axes(ax).texts] == ["10", "7", "<5", "<5", "<5", "0"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (n = 10)", "b (n <5)"]
+
+
+def test_follow_up_rates_and_paired_rates_of_few_are_suppressed() -> None:
+    t1 = pd.DataFrame(
+        {
+            "variable": ["n", "follow-up"],
+            "level": ["", "median (95% CI), reverse KM"],
+            "Overall": ["30", "40.1 (35.0–52.2)"],
+            "A": ["27", "41.0 (36.0–55.0)"],
+            "B": ["3", "22.5 (12.0–NR)"],
+        }
+    )
+    out = suppress_table_one(t1, 5)
+    assert out.loc[1, ["Overall", "A", "B"]].tolist() == [
+        "40.1 (35.0–52.2)",
+        "41.0 (36.0–55.0)",
+        "suppressed",
+    ]
+    rates = pd.DataFrame(
+        {
+            "criterion": ["a", "b"],
+            "rate": "ORR",
+            "n": [50, 50],
+            "count": [3, 20],
+            "estimate": [0.06, 0.4],
+            "lower": [0.01, 0.26],
+            "upper": [0.17, 0.55],
+        }
+    )
+    out = suppress_counts(rates, 5)
+    assert (
+        out.loc[0, ["count", "estimate", "lower", "upper"]].tolist() == ["<5"] + ["suppressed"] * 3
+    )
+    assert out.loc[1, ["count", "estimate"]].tolist() == ["20", 0.4]
+    pairs = pd.DataFrame(
+        {
+            "n": [50, 50],
+            "both": [10, 20],
+            "only_criterion": [2, 10],
+            "only_reference": [8, 5],
+            "neither": [30, 15],
+            "p_exact": [0.1, 0.3],
+        }
+    )
+    out = suppress_paired_rates(pairs, 5)
+    assert out["only_reference"].tolist() == ["suppressed", "5"]
+    assert out["p_exact"].tolist() == ["suppressed", 0.3]

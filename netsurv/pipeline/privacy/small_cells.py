@@ -36,7 +36,10 @@ from matplotlib.figure import Figure
 SUPPRESSED = "suppressed"
 
 #: Count columns suppressed in any summary table (rows of people, lines or events).
-COUNT_COLUMNS = ("n", "records", "events", "n_status", "events_status", "n_agree", "rows")
+COUNT_COLUMNS = ("n", "records", "events", "n_status", "events_status", "n_agree", "count", "rows")
+#: Estimates a small count gives back, suppressed with it (KM medians of a small group, a
+#: response rate of few responders).
+DERIVED = {"n": ("median", "lower", "upper"), "count": ("estimate", "lower", "upper")}
 
 _COUNT_CELL = re.compile(r"^(\d+)(?: \((.*)\))?$")
 _LEGEND_N = re.compile(r"\(n = (\d+)\)")
@@ -104,7 +107,8 @@ def suppress_table_one(t1: pd.DataFrame, k: int) -> pd.DataFrame:
     Counts (the ``n`` row, category levels, ``missing``) from 1 to ``k - 1`` become ``"<k"``;
     complementary cells ``"suppressed"`` (group columns sum to ``Overall``, a variable's levels
     and ``missing`` to ``n``); percentages of a variable's column that holds a suppressed cell
-    are dropped; a median [IQR] of fewer than ``k`` known values becomes ``"suppressed"``.
+    are dropped; a median (of a covariate, or the median follow-up) of fewer than ``k`` known
+    values becomes ``"suppressed"``.
 
     Examples
     --------
@@ -117,7 +121,7 @@ def suppress_table_one(t1: pd.DataFrame, k: int) -> pd.DataFrame:
     text = t1[cols].astype(str).to_numpy()
     is_n = (t1["variable"] == "n").to_numpy()
     is_missing = (t1["level"] == "missing").to_numpy()
-    is_median = (t1["level"] == "median [IQR]").to_numpy()
+    is_median = t1["level"].astype(str).str.startswith("median").to_numpy()  # and follow-up
     counts = np.full(text.shape, np.nan)
     for (i, j), cell in np.ndenumerate(text):
         m = _COUNT_CELL.match(cell)
@@ -203,9 +207,10 @@ def suppress_at_risk(risk: pd.DataFrame, k: int) -> pd.DataFrame:
 
 def suppress_counts(df: pd.DataFrame, k: int) -> pd.DataFrame:
     """Any other summary table: the :data:`COUNT_COLUMNS` it has, from 1 to ``k - 1``, become
-    ``"<k"``; percentage columns (``*_pct``, ``percent_*``) of such a row are blanked, and
-    Kaplan–Meier medians (``median``, ``lower``, ``upper``) of a group of fewer than ``k``
-    are ``"suppressed"``.
+    ``"<k"``; percentage columns (``*_pct``, ``percent_*``) of such a row are blanked, and the
+    estimates a suppressed count gives back (:data:`DERIVED`: the Kaplan–Meier median of a
+    group of fewer than ``k``, a response rate of fewer than ``k`` responders) are
+    ``"suppressed"``.
 
     Examples
     --------
@@ -223,12 +228,40 @@ def suppress_counts(df: pd.DataFrame, k: int) -> pd.DataFrame:
     primary = (counts >= 1) & (counts < k)
     pct = [c for c in df.columns if str(c).endswith("_pct") or str(c).startswith("percent_")]
     out = _render(df, cols, counts, primary, np.zeros_like(primary), k, pct)
-    if "n" in cols and {"median", "lower", "upper"} & set(df.columns):
-        few = primary[:, cols.index("n")]
-        if few.any():
-            for c in ("median", "lower", "upper"):
-                if c in df.columns:
-                    out[c] = out[c].astype(object).where(~few, SUPPRESSED)
+    for count, derived in DERIVED.items():
+        if count in cols and primary[:, cols.index(count)].any():
+            few = primary[:, cols.index(count)]
+            for c in set(derived) & set(df.columns):
+                out[c] = out[c].astype(object).where(~few, SUPPRESSED)
+    return out
+
+
+def suppress_paired_rates(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Paired response rates (``both``, ``only_criterion``, ``only_reference``, ``neither``
+    adding up to ``n``): counts below ``k`` are ``"<k"``, a complementary count where ``n``
+    would give one back, and every estimate of a row with a hidden count (the two rates, their
+    difference and its interval, the McNemar p-values, which the counts determine) is
+    ``"suppressed"``.
+
+    Examples
+    --------
+    >>> pairs = pd.DataFrame({"n": [50], "both": [10], "only_criterion": [2],
+    ...                       "only_reference": [8], "neither": [30], "difference": [-0.12]})
+    >>> print(suppress_paired_rates(pairs, 5).to_string(index=False))
+     n  both only_criterion only_reference  neither difference
+    50    10             <5     suppressed       30 suppressed
+    """
+    parts = [c for c in ("both", "only_criterion", "only_reference", "neither") if c in pairs]
+    cols = ["n", *parts]
+    counts = pairs[cols].to_numpy(dtype=float)
+    primary = (counts >= 1) & (counts < k)
+    sums = [[(i, j) for j in range(len(cols))] for i in range(len(pairs))]
+    secondary = complementary(counts, primary, sums)
+    out = _render(pairs, cols, counts, primary, secondary, k, [])
+    hidden = (primary | secondary).any(axis=1)
+    for c in pairs.columns:
+        if c not in cols and pd.api.types.is_numeric_dtype(pairs[c]) and hidden.any():
+            out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
     return out
 
 

@@ -45,6 +45,7 @@ SUPPRESSORS = {
     "table1": small_cells.suppress_table_one,
     "bor_summary": small_cells.suppress_bor_summary,
     "km_at_risk": small_cells.suppress_at_risk,
+    "response_rate_comparison": small_cells.suppress_paired_rates,
 }
 
 
