@@ -37,6 +37,7 @@ from netsurv.config.output import (
     ReportConfig,
     RunConfig,
 )
+from netsurv.config.privacy import PrivacyConfig
 
 __all__ = [
     "ALL_FIGURES",
@@ -51,6 +52,7 @@ __all__ = [
     "FiguresConfig",
     "KMConfig",
     "LandmarkConfig",
+    "PrivacyConfig",
     "ReportConfig",
     "RunConfig",
     "SdtmConfig",

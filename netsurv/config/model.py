@@ -19,6 +19,7 @@ from netsurv.config.analysis import (
 )
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
+from netsurv.config.privacy import PrivacyConfig
 from netsurv.criteria import Criterion
 from netsurv.errors import ConfigError
 
@@ -38,6 +39,7 @@ class Config(_Section):
     sweep: SweepConfig = SweepConfig()
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     base_dir: Path = Path(".")
     _file: Path | None = PrivateAttr(None)
 

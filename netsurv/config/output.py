@@ -46,3 +46,6 @@ class ReportConfig(_Section):
     enabled: bool = True
     notebook: Path | None = None
     allow_notebook: bool = False
+    #: False: swimmer, spider and waterfall figures and patient-level tables are left out of
+    #: report.html (their files are still written; leave them out with ``figures.include``).
+    patient_level: bool = True

@@ -14,7 +14,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     res = run(cfg, out=Path(tmp) / "doc")
 ...     sorted(res.tables)[:3]
-['attrition', 'best_change', 'best_response']
+['attrition', 'attrition_summary', 'best_change']
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from netsurv.config import Config
 from netsurv.pipeline import analyses, figures, stages
 from netsurv.pipeline.files import check_target
 from netsurv.pipeline.outputs import OutputWriter
+from netsurv.pipeline.privacy import private_path, run_privacy, write_mapping
 from netsurv.pipeline.provenance import files_read, manifest, provenance
 from netsurv.pipeline.report import build_report, template_path
 from netsurv.pipeline.run_folder import MANIFEST, RunFolder, check_replaceable
@@ -132,6 +133,7 @@ def run(
     reads = files_read(config, template=template)
     target = check_target(shown, inputs=reads, data_folders=stages.data_folders(config))
     check_replaceable(target, overwrite=overwrite, shown=shown)  # again, under the lock
+    privacy = run_privacy(config, run_folder=target)
     if progress:
         for line in _paths(config, target):
             console.print(line, style="dim", markup=False, soft_wrap=True)
@@ -154,8 +156,15 @@ def run(
         with step("classifying responses and deriving endpoints"):
             res = stages.analyse(config, cohort)
         stages.check_landmarks(res, config)
+        # pseudonyms of the whole cohort: a collision stops the run before anything is written
+        privacy = None if privacy is None else privacy.for_cohort(cohort)
         # files are written once the data and the config have proved usable
-        writer = OutputWriter(folder, formats=tuple(config.figures.formats), dpi=config.figures.dpi)
+        writer = OutputWriter(
+            folder,
+            formats=tuple(config.figures.formats),
+            dpi=config.figures.dpi,
+            privacy=privacy,
+        )
         writer.json("config.json", settings)
         _write_tables(writer, cohort, res, step)
         km_fits: dict[tuple[str, str], Any] = {}
@@ -216,10 +225,16 @@ def run(
                 notes.append(f"the report notebook wrote {rel}")
         finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         man = manifest(
-            prov, config=settings, outputs=dict(folder.written), finished=finished, notes=notes
+            prov,
+            config=settings,
+            outputs=dict(folder.written),
+            finished=finished,
+            notes=notes if privacy is None else [privacy.text(n) for n in notes],
         )
         manifest_path = writer.json(MANIFEST, man)
         folder.commit()
+    if privacy is not None and config.privacy.mapping_file is not None:
+        write_mapping(privacy.mapping(), private_path(config.privacy.mapping_file, config.base_dir))
     return RunResult(
         folder=target,
         tables=dict(writer.tables),
@@ -240,6 +255,7 @@ def _write_tables(
     with step("writing tables"):
         writer.table("validation_warnings", cohort.warnings)
         writer.table("attrition", res.attrition)
+        writer.table("attrition_summary", stages.attrition_summary(res))
         writer.table("lines_analysed", res.lines)
         writer.table("table1", stages.table1(res))
         writer.table("timepoints", res.timepoints.table)

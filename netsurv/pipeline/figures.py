@@ -11,12 +11,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib.style
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from netsurv.cohort import Cohort
 from netsurv.config import Config
 from netsurv.pipeline.analyses import LandmarkTables
 from netsurv.pipeline.outputs import OutputWriter
+from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.stages import Analysed
 from netsurv.plots import (
     forest_plot,
@@ -92,15 +95,29 @@ def draw(
         if "swimmer" in include:
             n = min(cfg.figures.max_patients, res.lines["patient_id"].nunique())
             fig, ax = _figure(figsize=(8, max(3.0, 0.22 * n + 1)))
+            cohort, tp, patients = _patient_frames(writer.privacy, res)
             swimmer(
-                res.cohort,
-                res.timepoints.table,
+                cohort,
+                tp,
                 criterion=ref,
-                patients=list(dict.fromkeys(res.lines["patient_id"]))[: cfg.figures.max_patients],
+                patients=patients[: cfg.figures.max_patients],
                 max_patients=cfg.figures.max_patients,
                 ax=ax,
             )
             writer.figure(f"swimmer_{_safe(ref)}", fig)
+
+
+def _patient_frames(
+    privacy: Privacy | None, res: Analysed
+) -> tuple[Cohort, pd.DataFrame, list[str]]:
+    """The cohort, time points and patients a swimmer plot is drawn from: with privacy, the
+    transformed tables (lanes labelled and ordered by pseudonym, on shifted dates)."""
+    patients = list(dict.fromkeys(res.lines["patient_id"]))
+    if privacy is None:
+        return res.cohort, res.timepoints.table, patients
+    if privacy.pseudonymise:
+        patients = sorted(p for p in privacy.pseudonyms("patient", patients) if p is not None)
+    return privacy.cohort(res.cohort), privacy.table("timepoints", res.timepoints.table), patients
 
 
 def _km(

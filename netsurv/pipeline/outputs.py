@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from netsurv.cohort import Cohort
+from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.run_folder import RunFolder
 
 #: First characters that make a spreadsheet read a cell as a formula.
@@ -143,7 +144,8 @@ _FIXED_METADATA = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 @dataclass
 class OutputWriter:
     """Writes a run's tables, figures and files into its :class:`RunFolder` and remembers
-    them.
+    them; every table and figure passes through ``privacy`` (pseudonyms, shifted dates,
+    small-cell suppression) when set.
 
     Attributes
     ----------
@@ -158,9 +160,12 @@ class OutputWriter:
     dpi: int = 150
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
+    privacy: Privacy | None = None
 
     def table(self, name: str, df: pd.DataFrame) -> None:
         """``tables/<name>.csv`` and ``tables/<name>.parquet``."""
+        if self.privacy is not None:
+            df = self.privacy.table(name, df)
         df = _plain(df.reset_index(drop=True))
         buf = io.BytesIO()
         df.to_parquet(buf, index=False)
@@ -171,6 +176,8 @@ class OutputWriter:
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
+        if self.privacy is not None:
+            self.privacy.figure(fig)
         paths = []
         for fmt in self.formats:
             buf = io.BytesIO()

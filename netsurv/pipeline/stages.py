@@ -220,6 +220,13 @@ def _only_selected(att: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(columns=cols).reset_index(drop=True)
 
 
+def attrition_summary(res: Analysed) -> pd.DataFrame:
+    """Rows set aside, counted by stage and reason (the report shows this, not the rows)."""
+    att = res.attrition
+    counts = att.groupby(["stage", "reason"], dropna=False, sort=True).size()
+    return counts.rename("rows").reset_index()
+
+
 def table1(res: Analysed, *, by: str | None = "regimen_class") -> pd.DataFrame:
     """Table 1 of the analysed lines (by regimen class when there are several), with the
     median follow-up (months, reverse Kaplan–Meier of OS) when OS is derived."""
