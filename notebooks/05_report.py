@@ -38,6 +38,7 @@ from IPython.display import HTML, Image, Markdown, display
 
 from netsurv.config import Config
 from netsurv.pipeline.methods import criteria_table, methods_paragraph
+from netsurv.pipeline.privacy import is_patient_level
 
 out = Path(output_dir)
 manifest_path = out / "manifest.json"
@@ -50,6 +51,9 @@ if not versions:
     from netsurv.pipeline.provenance import versions as installed_versions
 
     versions = installed_versions()
+# report.patient_level = false: no swimmer, spider or waterfall figure and no table with a row per
+# patient, line or scan in this report (their files stay in the run folder)
+patient_level = cfg.report.patient_level
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
 
@@ -68,7 +72,7 @@ def table(name: str) -> pd.DataFrame | None:
 
 def show(name: str, title: str, rows: int = 40) -> None:
     df = table(name)
-    if df is None:
+    if df is None or (not patient_level and is_patient_level(df)):
         return
     display(Markdown(f"### {title}"))
     display(HTML(df.head(rows).to_html(index=False, na_rep="", float_format=lambda x: f"{x:.3g}")))
@@ -76,7 +80,9 @@ def show(name: str, title: str, rows: int = 40) -> None:
         display(Markdown(f"*First {rows} of {len(df)} rows; the whole table is `tables/{name}.csv`.*"))
 
 
-def figures(prefix: str, title: str) -> None:
+def figures(prefix: str, title: str, *, per_patient: bool = False) -> None:
+    if per_patient and not patient_level:
+        return
     found = sorted((out / "figures").glob(f"{prefix}*.png"))
     if found:
         display(Markdown(f"### {title}"))
@@ -86,6 +92,13 @@ def figures(prefix: str, title: str) -> None:
 
 
 display(HTML(f"<h2>Run <code>{esc(cfg.run.name)}</code></h2>"))
+if not patient_level:
+    display(
+        Markdown(
+            "Patient-level figures and tables are left out of this report "
+            "(`report.patient_level = false`); their files are in `figures/` and `tables/`."
+        )
+    )
 
 # %% [markdown]
 # ## Methods
@@ -104,15 +117,14 @@ t1 = table("table1")
 if t1 is not None and (t1["variable"] == "follow-up").any():
     fu = t1.loc[t1["variable"] == "follow-up", "Overall"].iloc[0]
     display(Markdown(f"Median follow-up (reverse Kaplan–Meier of OS): {fu} months (95% CI)."))
-att = table("attrition")
+att = table("attrition_summary", keep_default_na=False)
 if att is not None and len(att):
     display(Markdown("### Attrition (rows set aside, by reason)"))
-    summary = att.groupby(["stage", "reason"], dropna=False).size().rename("rows").reset_index()
-    display(HTML(summary.to_html(index=False)))
+    display(HTML(att.to_html(index=False)))
 warn = table("validation_warnings")
 if warn is not None and len(warn):
     display(Markdown(f"{len(warn)} validation warnings: `tables/validation_warnings.csv`."))
-figures("swimmer", "Swimmer plot")
+figures("swimmer", "Swimmer plot", per_patient=True)
 
 # %% [markdown]
 # ## Response
@@ -122,8 +134,8 @@ show("bor_summary", "Best overall response by criterion")
 show("response_rates", "ORR and DCR with exact (Clopper–Pearson) 95% CIs")
 show("response_rate_comparison", "ORR / DCR against the reference criterion (paired lines: "
      "Newcombe 95% CI of the difference, McNemar's asymptotic and exact p)")
-figures("waterfall", "Waterfall plots")
-figures("spider", "Spider plot")
+figures("waterfall", "Waterfall plots", per_patient=True)
+figures("spider", "Spider plot", per_patient=True)
 show("agreement", "Agreement between criteria")
 
 # %% [markdown]
