@@ -13,7 +13,7 @@ distinct ranks (a binary score) one cumulative sum per rank is faster still.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -165,6 +165,9 @@ def dominance_sums(
             raise ValueError("seg must be non-decreasing in processing order")
     weights = [None if w is None else np.asarray(w, dtype=float) for w in (later, earlier)]
     nv = int(v.max()) + 1 if n else 1
+    if n == 0:
+        empty = (np.zeros(0), np.zeros(0), np.zeros(0))
+        return tuple(None if w is None else empty for w in weights)  # type: ignore[return-value]
     if nv <= _FEW_RANKS:
         return tuple(  # type: ignore[return-value]
             None if w is None else _few_ranks(v, w, seg, nv, later=side == 0)
@@ -187,40 +190,88 @@ def dominance_sums(
 
 
 def dominance_totals(
-    v: np.ndarray,
-    query: np.ndarray,
-    later: np.ndarray,
-    *,
-    side: Literal["less", "greater"],
+    rx: np.ndarray,
+    ry: np.ndarray,
+    weights: np.ndarray,
+    terms: Sequence[tuple[np.ndarray, np.ndarray, Literal["less", "greater"]]],
 ) -> np.ndarray:
-    """``Σ_p query_p Σ_{q > p} later_q [v_q < v_p]`` (``"less"``; ``"greater"``: ``v_q > v_p``)
-    for every row of (m, n) weight matrices (e.g. bootstrap replicates) at once.
+    """Weighted counts of the pairs ordered in a first rank, for many weight vectors at once.
+
+    For each row ``w`` of ``weights`` (e.g. bootstrap counts) and each term
+    ``(query, later, side)`` (0/1 masks over the units):
+    ``Σ_p query_p w_p Σ_q later_q w_q [rx_p < rx_q] [ry_q > ry_p]`` (``side="greater"``) or
+    ``[ry_q < ry_p]`` (``"less"``).  One merge over the units in (rx, decreasing ry) order
+    serves every term; units tied in ``rx`` never pair.
+
+    Parameters
+    ----------
+    rx, ry
+        Integer ranks of the units (ties allowed).
+    weights
+        (m, n) non-negative weights; a 1-D vector is one row.
+    terms
+        The pair counts to return.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(terms), m) totals.
 
     Examples
     --------
     >>> import numpy as np
-    >>> dominance_totals(np.array([2, 0, 1]), np.ones((1, 3)), np.ones((1, 3)), side="less")
-    array([2.])
+    >>> r = np.array([0, 1, 2])
+    >>> ones = np.ones(3)
+    >>> dominance_totals(r, np.array([2, 0, 1]), ones, [(ones, ones, "greater")])
+    array([[1.]])
     """
-    v = np.asarray(v, dtype=np.int64)
-    query = np.atleast_2d(np.asarray(query, dtype=float))
-    later = np.atleast_2d(np.asarray(later, dtype=float))
-    m, n = later.shape
-    total = np.zeros(m)
-    pick = 0 if side == "less" else 2
-    step = max(1, _CHUNK // max(n, 1))
+    rx, ry = np.asarray(rx, dtype=np.int64), np.asarray(ry, dtype=np.int64)
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    m, n = w.shape
+    out = np.zeros((len(terms), m))
+    if n < 2:
+        return out
+    # within a tie of rx, decreasing ry: a later unit there is never "greater" ...
+    order = np.lexsort((-ry, rx))
+    v = ry[order]
+    masks = np.array([[t[0] for t in terms], [t[1] for t in terms]], dtype=float)[:, :, order]
+    # ... and the "less" pairs it adds are those with a smaller ry: subtracted at the end
+    new_x = np.ones(n, dtype=bool)
+    new_x[1:] = rx[order][1:] != rx[order][:-1]
+    new_xy = new_x.copy()
+    new_xy[1:] |= v[1:] != v[:-1]
+    x_end = _group_ends(new_x)
+    xy_end = _group_ends(new_xy)
+    step = max(1, _CHUNK // n)
     for lo in range(0, m, step):
         rows = slice(lo, min(m, lo + step))
-        # element-major (n, replicates): every step below moves whole rows
-        ws, qs = later[rows].T.copy(), query[rows].T.copy()
+        ws = w[rows][:, order].T.copy()  # element-major (n, replicates): rows move whole
+        for k, (_, _, side) in enumerate(terms):
+            if side == "less":
+                cum = _cumulative(ws * masks[1, k][:, None])
+                wrong = cum[x_end] - cum[xy_end]
+                out[k, rows] -= np.einsum("nm,n,nm->m", ws, masks[0, k], wrong)
+        qm, lm = masks[0], masks[1]
         for _, lv in _levels(v, None):
-            ws, qs = ws[lv.perm], qs[lv.perm]
-            right = lv.right[:, None]
-            counted = _run_split(lv, np.where(right, ws, 0.0))[pick]
-            cq = _cumulative(np.where(right, 0.0, qs))
-            asked = cq[lv.ends] - cq[lv.starts]
-            total[rows] += np.einsum("rm,rm->m", asked, counted)
-    return total
+            ws = ws[lv.perm]
+            qm, lm = qm[:, lv.perm], lm[:, lv.perm]
+            left = ~lv.right
+            for k, (_, _, side) in enumerate(terms):
+                cum = _cumulative(ws * (lm[k] * lv.right)[:, None])
+                if side == "less":
+                    counted = cum[lv.starts] - cum[lv.group_start]
+                else:
+                    counted = cum[lv.group_end] - cum[lv.ends]
+                asked = ws * (qm[k] * left)[:, None]
+                out[k, rows] += np.einsum("nm,nm->m", asked, counted[lv.run])
+    return out
+
+
+def _group_ends(new: np.ndarray) -> np.ndarray:
+    """For each position, the end (exclusive) of its run, from run-start flags."""
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], new.size)
+    return ends[np.cumsum(new) - 1]
 
 
 @dataclass(frozen=True)
@@ -305,7 +356,6 @@ def harrell_c(
     st = np.zeros(n, dtype=np.int64) if stratum is None else np.asarray(stratum, dtype=np.int64)
     _, v = np.unique(score, return_inverse=True)
     v = v.astype(np.int64).ravel()
-    idx = np.arange(n)
     # event groups: (stratum, time) of each death
     dead = np.flatnonzero(ev)
     dgroup = _group_codes(st[dead], time[dead])
@@ -313,11 +363,11 @@ def harrell_c(
 
     # in (stratum, time, censored-after-deaths) order: a death's partners come later
     # (l1, e1, g1), a row's partner deaths earlier (l2, e2, g2)
-    (l1, e1, g1), (l2, e2, g2) = _sums_in_order((idx, ~ev, time, st), v, st, w, wd)
+    # (np.lexsort is stable: rows tied on every key stay in row order)
+    keys = (~ev, time) if stratum is None else (~ev, time, st)
+    (l1, e1, g1), (l2, e2, g2) = _sums_in_order(keys, v, st, w, wd)
     # remove tied deaths (same stratum and time), counted on both sides above
-    (tl, te, tg), (sl, se, sg) = _sums_in_order(
-        (idx[dead], time[dead], st[dead]), v[dead], dgroup, w[dead], w[dead]
-    )
+    (tl, te, tg), (sl, se, sg) = _sums_in_order((dgroup,), v[dead], dgroup, w[dead], w[dead])
     l1[dead] -= tl
     e1[dead] -= te
     g1[dead] -= tg
@@ -333,7 +383,7 @@ def harrell_c(
         ss = np.concatenate([st[dead], st])
         zero_m, zero_n = np.zeros(m), np.zeros(n)
         (al, ae, ag), (bl, be, bg) = _sums_in_order(
-            (np.arange(m + n), sub, kt, ss),
+            (sub, kt, ss),
             np.concatenate([v[dead], v]),
             ss,
             np.concatenate([zero_m, w]),

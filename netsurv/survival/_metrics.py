@@ -335,16 +335,20 @@ def ibs(
     g_t[g_t == 0] = np.inf
     g_y = cens.at(t)
     g_y[g_y == 0] = np.inf
-    # one row of Brier terms per grid time, in the units' order (the mean is then the same sum)
+    # one row of Brier terms per grid time, in the units' order (the mean is then the same
+    # sum): a unit is a control (still at risk) at the grid times before its own time
     case_val = np.square(surv).T
     ctrl_val = (np.square(1.0 - surv) / g_t[None, :]).T
+    first_not_control = np.searchsorted(times, t, side="left")
+    rows_all = np.arange(times.size)
     scores = np.empty(times.size)
     step = max(1, _ROWS // max(t.size, 1))
     for lo in range(0, times.size, step):
         rows = slice(lo, min(times.size, lo + step))
-        control = t[None, :] > times[rows, None]
-        case = ~control & e[None, :]
-        term = np.where(control, ctrl_val[rows][:, curve], 0.0)
-        np.divide(case_val[rows][:, curve], g_y[None, :], out=term, where=case)
+        term = np.take(ctrl_val[rows], curve, axis=1)
+        case = np.take(case_val[rows], curve, axis=1)
+        np.divide(case, g_y[None, :], out=case)
+        case *= e[None, :]  # censored before t: 0
+        np.copyto(term, case, where=rows_all[rows, None] >= first_not_control[None, :])
         scores[rows] = np.mean(term, axis=1)
     return float(np.trapezoid(scores, times) / (times[-1] - times[0]))

@@ -263,7 +263,11 @@ def compare_criteria(
     rows = [{"criterion": n, **ev(frames[n], record_errors=True)} for n in names]
     table = pd.DataFrame(rows)
     table["rank"] = _rank(table[rank_by], lower_better=rank_by in LOWER_IS_BETTER)
-    reps = paired_bootstrap(frames, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
+    # a replicate copies rows: only the columns the evaluator reads
+    used = ["time", "event", *(["start"] if method == "time_dependent" else [])]
+    used += [scol, *covariates, "patient_id", "_patient", "_unit"]
+    slim = {name: f[used] for name, f in frames.items()}
+    reps = paired_bootstrap(slim, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
     alpha = (1 - conf_level) / 2
     cis = intervals(table, reps, metrics, names, alpha)
     diffs = differences(table, reps, metrics, names, ref, alpha)

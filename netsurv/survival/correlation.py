@@ -114,13 +114,14 @@ def oakes_pairs(
     w = np.ones((1, n)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
     if w.shape[1] != n or (w < 0).any():
         raise ConfigError(f"weights must be non-negative with {n} columns, got shape {w.shape}")
-    rx, ry = _key_rank(x, ex), _key_rank(y, ey)
-    # concordant: i first in both; tied X keys ordered by decreasing Y rank never count
-    first = np.lexsort((-ry, rx))
-    conc = dominance_totals(ry[first], (w * (ex & ey))[:, first], w[:, first], side="greater")
-    # discordant: i first in X, j first in Y; tied X keys by increasing Y rank never count
-    first = np.lexsort((ry, rx))
-    disc = dominance_totals(ry[first], (w * ex)[:, first], (w * ey)[:, first], side="less")
+    # concordant: i first in both (an event in both, smaller keys); discordant: i first in
+    # X (an event there), j first in Y (an event there)
+    conc, disc = dominance_totals(
+        _key_rank(x, ex),
+        _key_rank(y, ey),
+        w,
+        [(ex & ey, np.ones(n), "greater"), (ex, ey, "less")],
+    )
     if weights is None or np.asarray(weights).ndim == 1:
         return PairCounts(concordant=conc[0], discordant=disc[0])
     return PairCounts(concordant=conc, discordant=disc)
