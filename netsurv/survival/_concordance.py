@@ -104,22 +104,21 @@ def _few_ranks(
 ) -> Split:
     """:func:`dominance_sums` of one side by one cumulative sum per rank (few ranks)."""
     n = v.size
-    cols = np.zeros((nv, n + 1))
-    onehot = np.zeros((nv, n))
-    onehot[v, np.arange(n)] = w
-    if later:  # Σ_{q >= p} per rank, then exclude p and whatever lies past its segment
-        np.cumsum(onehot[:, ::-1], axis=1, out=cols[:, n - 1 :: -1])
-        end = np.full(n, n) if seg is None else np.searchsorted(seg, seg, side="right")
-        per_rank = cols[:, 1:] - cols[:, end]
+    if seg is None:
+        end, begin = np.full(n, n), np.zeros(n, dtype=np.int64)
     else:
-        np.cumsum(onehot, axis=1, out=cols[:, 1:])
-        begin = np.zeros(n, dtype=np.int64) if seg is None else np.searchsorted(seg, seg)
-        per_rank = cols[:, :-1] - cols[:, begin]
-    below = np.cumsum(per_rank, axis=0)
-    idx = np.arange(n)
-    equal = per_rank[v, idx]
-    less = below[v, idx] - equal
-    return less, equal, below[-1] - below[v, idx]
+        end, begin = np.searchsorted(seg, seg, side="right"), np.searchsorted(seg, seg)
+    less, equal, greater = np.zeros(n), np.zeros(n), np.zeros(n)
+    cum = np.zeros(n + 1)
+    for k in range(nv):
+        rank_k = v == k
+        np.cumsum(np.where(rank_k, w, 0.0), out=cum[1:])
+        # weight of rank k after (before) each position, within its segment
+        part = cum[end] - cum[1:] if later else cum[:-1] - cum[begin]
+        less += np.where(v > k, part, 0.0)
+        equal += np.where(rank_k, part, 0.0)
+        greater += np.where(v < k, part, 0.0)
+    return less, equal, greater
 
 
 def dominance_sums(

@@ -43,13 +43,18 @@ _ROWS = 2_000_000
 
 @dataclass(frozen=True)
 class Censoring:
-    """Reverse Kaplan–Meier estimate of the censoring distribution G (a step function).
+    """Reverse Kaplan–Meier estimate of the censoring distribution G of one data set.
 
-    ``time`` starts with -inf (G = 1 before the first time) unless nobody is censored.
+    ``time`` / ``prob`` are the step function (``time`` starts with -inf, G = 1 before the
+    first time, unless nobody is censored); ``unique`` / ``inverse`` the data's distinct times
+    and each unit's index among them, ``observed`` G at each unit's own time.
     """
 
     time: np.ndarray
     prob: np.ndarray
+    unique: np.ndarray
+    inverse: np.ndarray
+    observed: np.ndarray
 
     def at(self, t: np.ndarray) -> np.ndarray:
         """G at times ``t`` (0 past the last time; ValueError where G is undefined there)."""
@@ -83,25 +88,30 @@ def censoring_distribution(time: np.ndarray, event: np.ndarray) -> Censoring | N
     e = np.asarray(event).astype(bool)
     if t.size == 0 or not e.any():
         return None
-    if e.all():
-        ut = np.unique(t)
-        return Censoring(time=ut, prob=np.ones(ut.size))
     ut, inv, count = np.unique(t, return_inverse=True, return_counts=True)
+    if e.all():
+        ones = np.ones(ut.size)
+        return Censoring(time=ut, prob=ones, unique=ut, inverse=inv, observed=ones[inv])
     deaths = np.bincount(inv, weights=e, minlength=ut.size).astype(np.int64)
     at_risk = t.size - np.concatenate([[0], np.cumsum(count)[:-1]]) - deaths
     censored = count - deaths
     ratio = np.divide(censored, at_risk, out=np.zeros(ut.size, dtype=float), where=censored != 0)
+    prob = np.concatenate([[1.0], np.cumprod(1.0 - ratio)])
     return Censoring(
-        time=np.concatenate([[-np.inf], ut]), prob=np.concatenate([[1.0], np.cumprod(1.0 - ratio)])
+        time=np.concatenate([[-np.inf], ut]),
+        prob=prob,
+        unique=ut,
+        inverse=inv,
+        observed=prob[inv + 1],
     )
 
 
-def _ipcw(cens: Censoring, t: np.ndarray, counted: np.ndarray) -> np.ndarray | None:
+def _ipcw(cens: Censoring, counted: np.ndarray) -> np.ndarray | None:
     """1 / G(T) for the ``counted`` events, 0 elsewhere (None when G = 0 at one of them)."""
-    g = cens.at(t[counted])
+    g = cens.observed[counted]
     if (g == 0.0).any():
         return None
-    w = np.zeros(t.size)
+    w = np.zeros(counted.size)
     w[counted] = 1.0 / g
     return w
 
@@ -166,7 +176,7 @@ def uno_c(
     cens = censoring if censoring is not None else censoring_distribution(t, e)
     if cens is None:
         return float("nan")
-    ipcw = _ipcw(cens, t, counted)
+    ipcw = _ipcw(cens, counted)
     if ipcw is None:
         return float("nan")
     w = np.square(ipcw)
@@ -239,7 +249,7 @@ def td_auc(
     cens = censoring if censoring is not None else censoring_distribution(t, e)
     if cens is None:
         return out
-    ipcw = _ipcw(cens, t, e)
+    ipcw = _ipcw(cens, e)
     if ipcw is None:
         return out
     # units by decreasing score; a run of tied scores is one threshold (its last position)
@@ -262,12 +272,17 @@ def td_auc(
 
 
 def _breslow_hazard(
-    time: np.ndarray, event: np.ndarray, risk: np.ndarray, at: np.ndarray
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    at: np.ndarray,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Breslow's cumulative baseline hazard H₀ at times ``at``."""
+    """Breslow's cumulative baseline hazard H₀ at times ``at`` (``distinct``: the data's
+    distinct times and each unit's index among them, when known)."""
     t = np.asarray(time, float)
     ev = np.asarray(event).astype(bool)
-    ut, inv = np.unique(t, return_inverse=True)
+    ut, inv = np.unique(t, return_inverse=True) if distinct is None else distinct
     d = np.bincount(inv, weights=ev.astype(float), minlength=ut.size)
     r = np.cumsum(np.bincount(inv, weights=risk, minlength=ut.size)[::-1])[::-1]
     h0 = np.cumsum(np.where(d > 0, d / r, 0.0))
@@ -328,12 +343,13 @@ def ibs(
     # each distinct risk has one predicted curve; a unit's Brier term is its curve's value
     # divided by G at its event time (an event by t) or by G(t) (still at risk)
     levels, curve = np.unique(risk, return_inverse=True)
-    surv = np.exp(-np.outer(levels, _breslow_hazard(t, e, risk, grid[ok])))
+    hazard = _breslow_hazard(t, e, risk, grid[ok], (cens.unique, cens.inverse))
+    surv = np.exp(-np.outer(levels, hazard))
     if not np.isfinite(surv).all():
         return float("nan")
     g_t = cens.at(times)
     g_t[g_t == 0] = np.inf
-    g_y = cens.at(t)
+    g_y = cens.observed.copy()
     g_y[g_y == 0] = np.inf
     # one row of Brier terms per grid time, in the units' order (the mean is then the same
     # sum): a unit is a control (still at risk) at the grid times before its own time
