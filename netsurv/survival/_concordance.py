@@ -1,84 +1,276 @@
 """Harrell's concordance with R ``survival``'s pair counts and infinitesimal-jackknife SE.
 
-The pair counts are weighted dominance counts ("how much weight lies later in time with a lower
-risk score"), computed for all rows at once by a bottom-up merge over the time order: at each of
-the log2(n) levels one sort and three ``searchsorted`` calls count, for every element of a left
-block, the elements of its right neighbour block by risk-score rank.  No loop over subjects.
+Every pair count is a weighted *dominance sum*: for each element, the weight of the elements
+after (or before) it in a processing order, split by whether their rank is lower, equal or
+higher.  :func:`dominance_sums` computes these for all elements at once by merge-sort counting:
+a bottom-up merge over the processing order in which, at level k, every element of a block of
+2^k positions is compared with the block to its right, so each pair meets at exactly one level.
+Within a (block pair, segment) the elements are kept sorted by rank — the order of a level is a
+stable merge of the two sorted halves of the level before — and the sums are cumulative sums
+over runs of equal rank.  O(n log n) for one weight vector, no loop over subjects; with few
+distinct ranks (a binary score) one cumulative sum per rank is faster still.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+#: Ranks up to this many distinct values are counted by one cumulative sum per rank.
+_FEW_RANKS = 8
+#: Elements × weight vectors processed at once by :func:`dominance_totals`.
+_CHUNK = 2_000_000
 
-def later_sums(
-    v: np.ndarray, w: np.ndarray, seg: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each position p: Σ w_q over q > p with seg_q == seg_p, split by v_q <, ==, > v_p.
+Split = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One merge level: elements sorted by (block pair, segment, rank), and their runs."""
+
+    perm: np.ndarray  # this level's sorted order, as positions in the previous level's order
+    right: np.ndarray  # per sorted element: in the right block of its pair
+    starts: np.ndarray  # where each run of equal (pair, segment, rank) starts
+    ends: np.ndarray  # where each run ends (exclusive)
+    run: np.ndarray  # run of each sorted element
+    group_start: np.ndarray  # per run: where its (pair, segment) starts
+    group_end: np.ndarray  # per run: where its (pair, segment) ends (exclusive)
+
+
+def _levels(v: np.ndarray, seg: np.ndarray | None) -> Iterator[tuple[np.ndarray, _Level]]:
+    """The merge levels of ranks ``v`` (segments ``seg``), with each level's full order."""
+    n = v.size
+    pos = np.arange(n)
+    nv = int(v.max()) + 1 if n else 1
+    order = pos
+    k = 0
+    while (1 << k) < n:
+        pair = pos >> (k + 1)
+        if seg is None:
+            group = pair
+        else:
+            change = np.ones(n, dtype=bool)
+            change[1:] = (pair[1:] != pair[:-1]) | (seg[1:] != seg[:-1])
+            group = np.cumsum(change) - 1
+        key = group * nv + v
+        perm = np.argsort(key[order], kind="stable")
+        order = order[perm]
+        ks = key[order]
+        new_run = np.ones(n, dtype=bool)
+        new_run[1:] = ks[1:] != ks[:-1]
+        starts = np.flatnonzero(new_run)
+        ends = np.append(starts[1:], n)
+        gk = ks[starts] // nv
+        new_group = np.ones(starts.size, dtype=bool)
+        new_group[1:] = gk[1:] != gk[:-1]
+        heads = np.flatnonzero(new_group)
+        size = np.diff(np.append(heads, starts.size))
+        yield (
+            order,
+            _Level(
+                perm=perm,
+                right=((order >> k) & 1).astype(bool),
+                starts=starts,
+                ends=ends,
+                run=np.cumsum(new_run) - 1,
+                group_start=np.repeat(starts[heads], size),
+                group_end=np.repeat(ends[heads + size - 1], size),
+            ),
+        )
+        k += 1
+
+
+def _cumulative(ws: np.ndarray) -> np.ndarray:
+    """Exclusive cumulative sums along the first axis: ``out[i] = Σ_{j < i} ws[j]``."""
+    out = np.zeros((ws.shape[0] + 1, *ws.shape[1:]))
+    np.cumsum(ws, axis=0, out=out[1:])
+    return out
+
+
+def _run_split(lv: _Level, ws: np.ndarray) -> Split:
+    """Per run, the weight ``ws`` ((n, ...), sorted order) of lower, equal and higher runs of
+    the same (pair, segment): three (runs, ...) arrays."""
+    cum = _cumulative(ws)
+    at_start = cum[lv.starts]
+    at_end = cum[lv.ends]
+    return at_start - cum[lv.group_start], at_end - at_start, cum[lv.group_end] - at_end
+
+
+def _few_ranks(
+    v: np.ndarray, w: np.ndarray, seg: np.ndarray | None, nv: int, *, later: bool
+) -> Split:
+    """:func:`dominance_sums` of one side by one cumulative sum per rank (few ranks)."""
+    n = v.size
+    if seg is None:
+        end, begin = np.full(n, n), np.zeros(n, dtype=np.int64)
+    else:
+        end, begin = np.searchsorted(seg, seg, side="right"), np.searchsorted(seg, seg)
+    less, equal, greater = np.zeros(n), np.zeros(n), np.zeros(n)
+    cum = np.zeros(n + 1)
+    for k in range(nv):
+        rank_k = v == k
+        np.cumsum(np.where(rank_k, w, 0.0), out=cum[1:])
+        # weight of rank k after (before) each position, within its segment
+        part = cum[end] - cum[1:] if later else cum[:-1] - cum[begin]
+        less += np.where(v > k, part, 0.0)
+        equal += np.where(rank_k, part, 0.0)
+        greater += np.where(v < k, part, 0.0)
+    return less, equal, greater
+
+
+def dominance_sums(
+    v: np.ndarray,
+    *,
+    later: np.ndarray | None = None,
+    earlier: np.ndarray | None = None,
+    seg: np.ndarray | None = None,
+) -> tuple[Split | None, Split | None]:
+    """For each position p, the weight of the elements after (before) it, split by rank.
 
     Parameters
     ----------
     v
         Integer ranks (0..R-1) of the compared values, in processing order.
-    w
-        Weights of the elements as counted partners (0 for query-only elements).
+    later
+        Weights counted for the elements after p: the first result holds, for each p,
+        ``Σ later_q`` over ``q > p`` with ``v_q <, ==, > v_p``.
+    earlier
+        Weights counted for the elements before p (``q < p``): the second result.
     seg
-        Integer segment ids (e.g. strata); only elements of the same segment are compared.
+        Non-decreasing integer segment ids (e.g. strata); only elements of the same segment
+        are compared.
 
     Returns
     -------
-    tuple of numpy.ndarray
-        ``less``, ``equal``, ``greater`` weight sums, aligned with the inputs.
+    tuple
+        ``(less, equal, greater)`` arrays for ``later`` and for ``earlier`` (None when not
+        asked for).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> (lt, eq, gt), _ = dominance_sums(np.array([2, 0, 1, 2]), later=np.ones(4))
+    >>> lt.tolist(), eq.tolist(), gt.tolist()
+    ([2.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 1.0, 0.0])
     """
+    v = np.asarray(v, dtype=np.int64)
     n = v.size
-    less = np.zeros(n)
-    equal = np.zeros(n)
-    greater = np.zeros(n)
+    if seg is not None:
+        seg = np.asarray(seg, dtype=np.int64)
+        if np.any(seg[1:] < seg[:-1]):
+            raise ValueError("seg must be non-decreasing in processing order")
+    weights = [None if w is None else np.asarray(w, dtype=float) for w in (later, earlier)]
+    nv = int(v.max()) + 1 if n else 1
+    if n == 0:
+        empty = (np.zeros(0), np.zeros(0), np.zeros(0))
+        return tuple(None if w is None else empty for w in weights)  # type: ignore[return-value]
+    if nv <= _FEW_RANKS:
+        return tuple(  # type: ignore[return-value]
+            None if w is None else _few_ranks(v, w, seg, nv, later=side == 0)
+            for side, w in enumerate(weights)
+        )
+    outs = [None if w is None else (np.zeros(n), np.zeros(n), np.zeros(n)) for w in weights]
+    for order, lv in _levels(v, seg):
+        for side, w in enumerate(weights):
+            out = outs[side]
+            if w is None or out is None:
+                continue
+            # later: right-block weights read by left elements; earlier: the reverse
+            counted = lv.right if side == 0 else ~lv.right
+            sums = _run_split(lv, np.where(counted, w[order], 0.0))
+            readers = ~counted
+            at, runs = order[readers], lv.run[readers]
+            for arr, s in zip(out, sums, strict=True):
+                arr[at] += s[runs]
+    return outs[0], outs[1]
+
+
+def dominance_totals(
+    rx: np.ndarray,
+    ry: np.ndarray,
+    weights: np.ndarray,
+    terms: Sequence[tuple[np.ndarray, np.ndarray, Literal["less", "greater"]]],
+) -> np.ndarray:
+    """Weighted counts of the pairs ordered in a first rank, for many weight vectors at once.
+
+    For each row ``w`` of ``weights`` (e.g. bootstrap counts) and each term
+    ``(query, later, side)`` (0/1 masks over the units):
+    ``Σ_p query_p w_p Σ_q later_q w_q [rx_p < rx_q] [ry_q > ry_p]`` (``side="greater"``) or
+    ``[ry_q < ry_p]`` (``"less"``).  One merge over the units in (rx, decreasing ry) order
+    serves every term; units tied in ``rx`` never pair.
+
+    Parameters
+    ----------
+    rx, ry
+        Integer ranks of the units (ties allowed).
+    weights
+        (m, n) non-negative weights; a 1-D vector is one row.
+    terms
+        The pair counts to return.
+
+    Returns
+    -------
+    numpy.ndarray
+        (len(terms), m) totals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = np.array([0, 1, 2])
+    >>> ones = np.ones(3)
+    >>> dominance_totals(r, np.array([2, 0, 1]), ones, [(ones, ones, "greater")])
+    array([[1.]])
+    """
+    rx, ry = np.asarray(rx, dtype=np.int64), np.asarray(ry, dtype=np.int64)
+    w = np.atleast_2d(np.asarray(weights, dtype=float))
+    m, n = w.shape
+    out = np.zeros((len(terms), m))
     if n < 2:
-        return less, equal, greater
-    v = v.astype(np.int64)
-    seg = seg.astype(np.int64)
-    nv = int(v.max()) + 2
-    ns = int(seg.max()) + 1
-    pos = np.arange(n)
-    b = 1
-    while b < n:
-        pair = pos // (2 * b)
-        right = (pos // b) % 2 == 1
-        base = (pair * ns + seg) * nv
-        key = base + v
-        rk = key[right]
-        order = np.argsort(rk, kind="stable")
-        rk = rk[order]
-        cw = np.concatenate([[0.0], np.cumsum(w[right][order])])
-        left = ~right
-        kb = base[left]
-        kl = key[left]
-        lo = np.searchsorted(rk, kb, side="left")
-        mid = np.searchsorted(rk, kl, side="left")
-        hi = np.searchsorted(rk, kl, side="right")
-        top = np.searchsorted(rk, kb + nv - 1, side="left")
-        less[left] += cw[mid] - cw[lo]
-        equal[left] += cw[hi] - cw[mid]
-        greater[left] += cw[top] - cw[hi]
-        b *= 2
-    return less, equal, greater
+        return out
+    # within a tie of rx, decreasing ry: a later unit there is never "greater" ...
+    order = np.lexsort((-ry, rx))
+    v = ry[order]
+    masks = np.array([[t[0] for t in terms], [t[1] for t in terms]], dtype=float)[:, :, order]
+    # ... and the "less" pairs it adds are those with a smaller ry: subtracted at the end
+    new_x = np.ones(n, dtype=bool)
+    new_x[1:] = rx[order][1:] != rx[order][:-1]
+    new_xy = new_x.copy()
+    new_xy[1:] |= v[1:] != v[:-1]
+    x_end = _group_ends(new_x)
+    xy_end = _group_ends(new_xy)
+    step = max(1, _CHUNK // n)
+    for lo in range(0, m, step):
+        rows = slice(lo, min(m, lo + step))
+        ws = w[rows][:, order].T.copy()  # element-major (n, replicates): rows move whole
+        for k, (_, _, side) in enumerate(terms):
+            if side == "less":
+                cum = _cumulative(ws * masks[1, k][:, None])
+                wrong = cum[x_end] - cum[xy_end]
+                out[k, rows] -= np.einsum("nm,n,nm->m", ws, masks[0, k], wrong)
+        qm, lm = masks[0], masks[1]
+        for _, lv in _levels(v, None):
+            ws = ws[lv.perm]
+            qm, lm = qm[:, lv.perm], lm[:, lv.perm]
+            left = ~lv.right
+            for k, (_, _, side) in enumerate(terms):
+                cum = _cumulative(ws * (lm[k] * lv.right)[:, None])
+                if side == "less":
+                    counted = cum[lv.starts] - cum[lv.group_start]
+                else:
+                    counted = cum[lv.group_end] - cum[lv.ends]
+                asked = ws * (qm[k] * left)[:, None]
+                out[k, rows] += np.einsum("nm,nm->m", asked, counted[lv.run])
+    return out
 
 
-def _sorted_sums(
-    keys: tuple[np.ndarray, ...], v: np.ndarray, w: np.ndarray, seg: np.ndarray, *, reverse: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`later_sums` over the order given by ``np.lexsort(keys)`` (reversed if asked)."""
-    order = np.lexsort(keys)
-    if reverse:
-        order = order[::-1]
-    less, equal, greater = later_sums(v[order], w[order], seg[order])
-    out = [np.empty_like(less), np.empty_like(less), np.empty_like(less)]
-    for arr, src in zip(out, (less, equal, greater), strict=True):
-        arr[order] = src
-    return out[0], out[1], out[2]
+def _group_ends(new: np.ndarray) -> np.ndarray:
+    """For each position, the end (exclusive) of its run, from run-start flags."""
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], new.size)
+    return ends[np.cumsum(new) - 1]
 
 
 @dataclass(frozen=True)
@@ -92,6 +284,29 @@ class Concordance:
     tied_xy: float
     concordance: float
     std: float
+
+
+def _sums_in_order(
+    keys: tuple[np.ndarray, ...],
+    v: np.ndarray,
+    seg: np.ndarray,
+    later: np.ndarray,
+    earlier: np.ndarray,
+) -> tuple[Split, Split]:
+    """:func:`dominance_sums` over the order ``np.lexsort(keys)`` (``seg`` must be its primary
+    key), returned in the original order."""
+    order = np.lexsort(keys)
+    lat, ear = dominance_sums(v[order], later=later[order], earlier=earlier[order], seg=seg[order])
+    assert lat is not None and ear is not None
+    out = []
+    for split in (lat, ear):
+        parts = []
+        for src in split:
+            arr = np.empty_like(src)
+            arr[order] = src
+            parts.append(arr)
+        out.append((parts[0], parts[1], parts[2]))
+    return out[0], out[1]
 
 
 def harrell_c(
@@ -139,61 +354,53 @@ def harrell_c(
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     st = np.zeros(n, dtype=np.int64) if stratum is None else np.asarray(stratum, dtype=np.int64)
     _, v = np.unique(score, return_inverse=True)
-    v = v.astype(np.int64)
-    idx = np.arange(n)
+    v = v.astype(np.int64).ravel()
     # event groups: (stratum, time) of each death
     dead = np.flatnonzero(ev)
-    _, dgroup = np.unique(np.stack([st[dead], time[dead]]), axis=1, return_inverse=True)
-    dgroup = dgroup.ravel()
+    dgroup = _group_codes(st[dead], time[dead])
     wd = np.where(ev, w, 0.0)
 
-    # death role: partners later in (stratum, time, censored-after-deaths) order
-    keys = (idx, ~ev, time, st)
-    l1, e1, g1 = _sorted_sums(keys, v, w, st, reverse=False)
-    # partner role: deaths earlier in the same order
-    l2, e2, g2 = _sorted_sums(keys, v, wd, st, reverse=True)
-    # remove tied deaths (same stratum and time), counted in both passes above
-    dkeys = (idx[dead], time[dead], st[dead])
-    tl, te, tg = _sorted_sums(dkeys, v[dead], w[dead], dgroup, reverse=False)
+    # in (stratum, time, censored-after-deaths) order: a death's partners come later
+    # (l1, e1, g1), a row's partner deaths earlier (l2, e2, g2)
+    # (np.lexsort is stable: rows tied on every key stay in row order)
+    keys = (~ev, time) if stratum is None else (~ev, time, st)
+    (l1, e1, g1), (l2, e2, g2) = _sums_in_order(keys, v, st, w, wd)
+    # remove tied deaths (same stratum and time), counted on both sides above
+    (tl, te, tg), (sl, se, sg) = _sums_in_order((dgroup,), v[dead], dgroup, w[dead], w[dead])
     l1[dead] -= tl
     e1[dead] -= te
     g1[dead] -= tg
-    tl, te, tg = _sorted_sums(dkeys, v[dead], w[dead], dgroup, reverse=True)
-    l2[dead] -= tl
-    e2[dead] -= te
-    g2[dead] -= tg
+    l2[dead] -= sl
+    e2[dead] -= se
+    g2[dead] -= sg
     if start is not None:
-        # death role: drop partners that entered at or after the death time (start >= t)
+        # deaths (at t) before rows (entering at start) at equal keys: a death drops the
+        # partners that entered at or after t, a row the deaths at or before its entry
         m = dead.size
         kt = np.concatenate([time[dead], start])
-        sub = np.concatenate([np.zeros(m), np.ones(n)])  # query before data at equal key
-        vv = np.concatenate([v[dead], v])
-        ww = np.concatenate([np.zeros(m), w])
+        sub = np.concatenate([np.zeros(m), np.ones(n)])
         ss = np.concatenate([st[dead], st])
-        ii = np.arange(m + n)
-        sl, se, sg = _sorted_sums((ii, sub, kt, ss), vv, ww, ss, reverse=False)
-        l1[dead] -= sl[:m]
-        e1[dead] -= se[:m]
-        g1[dead] -= sg[:m]
-        # partner role: drop deaths at or before the row's entry (t <= start)
-        kt = np.concatenate([start, time[dead]])
-        sub = np.concatenate([np.ones(n), np.zeros(m)])  # data before query at equal key
-        vv = np.concatenate([v, v[dead]])
-        ww = np.concatenate([np.zeros(n), w[dead]])
-        ss = np.concatenate([st, st[dead]])
-        ii = np.arange(m + n)
-        sl, se, sg = _sorted_sums((ii, sub, kt, ss), vv, ww, ss, reverse=True)
-        l2 -= sl[:n]
-        e2 -= se[:n]
-        g2 -= sg[:n]
+        zero_m, zero_n = np.zeros(m), np.zeros(n)
+        (al, ae, ag), (bl, be, bg) = _sums_in_order(
+            (sub, kt, ss),
+            np.concatenate([v[dead], v]),
+            ss,
+            np.concatenate([zero_m, w]),
+            np.concatenate([w[dead], zero_n]),
+        )
+        l1[dead] -= al[:m]
+        e1[dead] -= ae[:m]
+        g1[dead] -= ag[:m]
+        l2 -= bl[m:]
+        e2 -= be[m:]
+        g2 -= bg[m:]
 
     # risk orientation: the death has the higher score -> concordant
     conc = float(np.sum(wd * l1))
     disc = float(np.sum(wd * g1))
     tx = float(np.sum(wd * e1))
     ty_all = _tied_pairs(w[dead], dgroup)
-    _, xy_group = np.unique(np.stack([dgroup, v[dead]]), axis=1, return_inverse=True)
-    txy = _tied_pairs(w[dead], xy_group.ravel())
+    txy = _tied_pairs(w[dead], _group_codes(dgroup, v[dead]))
     npair = conc + disc + tx
     c_inf = np.where(ev, l1, 0.0) + g2
     d_inf = np.where(ev, g1, 0.0) + l2
@@ -217,6 +424,16 @@ def harrell_c(
         concordance=float(c_index),
         std=std,
     )
+
+
+def _group_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Codes 0..k-1 of the distinct (first, second) pairs, numbered in lexicographic order."""
+    order = np.lexsort((second, first))
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = (first[order][1:] != first[order][:-1]) | (second[order][1:] != second[order][:-1])
+    codes = np.empty(order.size, dtype=np.int64)
+    codes[order] = np.cumsum(new) - 1
+    return codes
 
 
 def _tied_pairs(w: np.ndarray, group: np.ndarray) -> float:

@@ -1,16 +1,20 @@
 """Prediction metrics for a risk score: Uno's C, cumulative/dynamic AUC, integrated Brier score.
 
-Uno's C, the time-dependent AUC and the Brier score come from scikit-survival
-(:mod:`sksurv.metrics`); this module only adapts arrays, predicts survival curves from a Cox
-fit (Breslow baseline hazard) and turns sksurv's ``ValueError`` into NaN when a metric is not
-defined for the data at hand (e.g. a horizon beyond the follow-up of a bootstrap resample).
+The definitions are scikit-survival's (:mod:`sksurv.metrics`, version 0.23+), and the values are
+the same to the last bit (``tests/survival/test_metrics.py`` compares them); the computations
+are netsurv's own, because sksurv's Uno's C visits every comparable pair (quadratic in
+patients) and its Kaplan–Meier counts loop over patients in Python.  Here the censoring
+distribution is estimated once per data set (:func:`censoring_distribution`) and shared by the
+three metrics, Uno's C counts pairs by merge-sort counting and the Brier score evaluates each
+distinct predicted curve once.  A metric not defined for the data at hand (no event, a horizon
+beyond the follow-up of a bootstrap resample, G = 0 at an event) is NaN, where sksurv raises.
 
-Conventions of scikit-survival (version 0.23+, checked in ``tests/survival/test_compare.py``)
--------------------------------------------------------------------------------------------
+Conventions (as scikit-survival's)
+----------------------------------
 * The censoring distribution G is the reverse Kaplan–Meier of the same data (``train = test``
   here), right-continuous, evaluated at the observed time: an event at T is weighted by
-  1 / G(T).  R's ``concordance(..., timewt = "n/G2")`` uses G(T−) and agrees with sksurv only
-  up to how censorings tied with the event time are counted (the tests measure the gap).
+  1 / G(T).  R's ``concordance(..., timewt = "n/G2")`` uses G(T−) and agrees only up to how
+  censorings tied with the event time are counted (``tests/survival/test_compare.py``).
 * Uno's C(τ) (``concordance_index_ipcw``): pairs (i, j) with an event at T_i < τ and
   T_j > T_i (or j censored at T_i), each weighted by 1 / G(T_i)²; risk scores within 1e-8
   count one half; two events at the same time are not comparable.  A higher score means a
@@ -25,44 +29,265 @@ Conventions of scikit-survival (version 0.23+, checked in ``tests/survival/test_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from sksurv.metrics import (
-    concordance_index_ipcw,
-    cumulative_dynamic_auc,
-    integrated_brier_score,
-)
-from sksurv.util import Surv
+
+from netsurv.survival._concordance import dominance_sums
+
+#: Risk scores closer than this are tied (sksurv's ``tied_tol``).
+TIED_TOL = 1e-8
+#: Brier terms (grid times × units) computed at once.
+_ROWS = 2_000_000
 
 
-def _y(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    return Surv.from_arrays(event=np.asarray(event).astype(bool), time=np.asarray(time, float))
+@dataclass(frozen=True)
+class Censoring:
+    """Reverse Kaplan–Meier estimate of the censoring distribution G of one data set.
+
+    ``time`` / ``prob`` are the step function (``time`` starts with -inf, G = 1 before the
+    first time, unless nobody is censored); ``unique`` / ``inverse`` the data's distinct times
+    and each unit's index among them, ``observed`` G at each unit's own time.
+    """
+
+    time: np.ndarray
+    prob: np.ndarray
+    unique: np.ndarray
+    inverse: np.ndarray
+    observed: np.ndarray
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        """G at times ``t`` (0 past the last time; ValueError where G is undefined there)."""
+        t = np.asarray(t, dtype=float)
+        beyond = t > self.time[-1]
+        if self.prob[-1] > 0 and beyond.any():
+            raise ValueError("time beyond the last observed time")
+        out = np.zeros(t.shape)
+        inside = t[~beyond]
+        idx = np.searchsorted(self.time, inside)
+        exact = (
+            np.absolute(self.time[np.minimum(idx, self.time.size - 1)] - inside)
+            < np.finfo(float).eps
+        )
+        idx[~exact] -= 1
+        out[~beyond] = self.prob[idx]
+        return out
 
 
-def uno_c(time: np.ndarray, event: np.ndarray, score: np.ndarray, *, tau: float) -> float:
-    """Uno's concordance of a risk score truncated at ``tau`` (NaN if not defined)."""
-    y = _y(time, event)
-    try:
-        return float(concordance_index_ipcw(y, y, np.asarray(score, float), tau=tau)[0])
-    except (ValueError, ZeroDivisionError, ArithmeticError):
+def censoring_distribution(time: np.ndarray, event: np.ndarray) -> Censoring | None:
+    """The censoring distribution of the data (None without events: the metrics are then NaN).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = censoring_distribution(np.array([1.0, 2, 2, 3]), np.array([1, 0, 1, 1]))
+    >>> g.at(np.array([1.0, 2.0, 3.0])).tolist()
+    [1.0, 0.5, 0.5]
+    """
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    if t.size == 0 or not e.any():
+        return None
+    ut, inv, count = np.unique(t, return_inverse=True, return_counts=True)
+    if e.all():
+        ones = np.ones(ut.size)
+        return Censoring(time=ut, prob=ones, unique=ut, inverse=inv, observed=ones[inv])
+    deaths = np.bincount(inv, weights=e, minlength=ut.size).astype(np.int64)
+    at_risk = t.size - np.concatenate([[0], np.cumsum(count)[:-1]]) - deaths
+    censored = count - deaths
+    ratio = np.divide(censored, at_risk, out=np.zeros(ut.size, dtype=float), where=censored != 0)
+    prob = np.concatenate([[1.0], np.cumprod(1.0 - ratio)])
+    return Censoring(
+        time=np.concatenate([[-np.inf], ut]),
+        prob=prob,
+        unique=ut,
+        inverse=inv,
+        observed=prob[inv + 1],
+    )
+
+
+def _ipcw(cens: Censoring, counted: np.ndarray) -> np.ndarray | None:
+    """1 / G(T) for the ``counted`` events, 0 elsewhere (None when G = 0 at one of them)."""
+    g = cens.observed[counted]
+    if (g == 0.0).any():
+        return None
+    w = np.zeros(counted.size)
+    w[counted] = 1.0 / g
+    return w
+
+
+def _tie_range(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For sorted distinct scores u: the first and last index within ``TIED_TOL`` of each."""
+    k = np.arange(u.size)
+    lo, hi = np.zeros(u.size, dtype=np.int64), k.copy()
+    while (lo < hi).any():  # first m with |u_m - u_k| <= tol (true at m = k)
+        mid = (lo + hi) // 2
+        tied = np.absolute(u[mid] - u) <= TIED_TOL
+        hi = np.where(tied, mid, hi)
+        lo = np.where(tied, lo, mid + 1)
+    first = lo
+    lo, hi = k.copy(), np.full(u.size, u.size - 1)
+    while (lo < hi).any():  # last m with |u_m - u_k| <= tol
+        mid = (lo + hi + 1) // 2
+        tied = np.absolute(u[mid] - u) <= TIED_TOL
+        lo = np.where(tied, mid, lo)
+        hi = np.where(tied, hi, mid - 1)
+    return first, lo
+
+
+def uno_c(
+    time: np.ndarray,
+    event: np.ndarray,
+    score: np.ndarray,
+    *,
+    tau: float,
+    censoring: Censoring | None = None,
+) -> float:
+    """Uno's concordance of a risk score truncated at ``tau`` (NaN if not defined).
+
+    Parameters
+    ----------
+    time, event
+        Follow-up and 0/1 event.
+    score
+        Risk score (higher: earlier events).
+    tau
+        Only events before ``tau`` are compared.
+    censoring
+        :func:`censoring_distribution` of the same data, when already computed.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([1.0, 2, 3, 4, 5]); e = np.array([1, 1, 0, 1, 0])
+    >>> round(uno_c(t, e, np.array([5.0, 4, 3, 1, 2]), tau=4.5), 6)
+    0.756757
+    """
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    s = np.asarray(score, dtype=float)
+    counted = e & (t < tau)
+    if not counted.any() or not np.isfinite(s).all():
         return float("nan")
+    cens = censoring if censoring is not None else censoring_distribution(t, e)
+    if cens is None:
+        return float("nan")
+    ipcw = _ipcw(cens, counted)
+    if ipcw is None:
+        return float("nan")
+    w = np.square(ipcw)
+
+    # sksurv's pass: events in time order (np.argsort's order), each compared with the units
+    # after its time and the censorings at its time
+    n = t.size
+    order = np.argsort(t)
+    ts, es = t[order], e[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = ts[1:] != ts[:-1]
+    group = np.cumsum(new) - 1
+    group_start = np.flatnonzero(new)
+    group_end = np.append(group_start[1:], n)[group]
+    # the last unit is never an event "i" (nothing comes after it)
+    asks = np.flatnonzero(es & (group_start[group] < n - 1))
+    if asks.size == 0:
+        return float("nan")
+    u, rank = np.unique(s[order], return_inverse=True)
+    first, last = _tie_range(u)
+    # ranks 2r+1 for units; a query 2·first (2·last + 2) counts the ranks below (up to) the
+    # tie range; processing order: (time group, events, queries, censorings)
+    m = asks.size
+    kind = np.concatenate([np.where(es, 0, 2), np.ones(2 * m, dtype=np.int64)])
+    grp = np.concatenate([group, group[asks], group[asks]])
+    value = np.concatenate([2 * rank + 1, 2 * first[rank[asks]], 2 * last[rank[asks]] + 2])
+    proc = np.lexsort((kind, grp))
+    weights = np.concatenate([np.ones(n), np.zeros(2 * m)])
+    later, _ = dominance_sums(value[proc], later=weights[proc])
+    assert later is not None
+    counts = np.empty(n + 2 * m)
+    counts[proc] = later[0]
+    n_con = counts[n : n + m]
+    n_ties = counts[n + m :] - n_con
+    n_later = (n - group_end[asks]) + np.bincount(group[~es], minlength=group_start.size)[
+        group[asks]
+    ]
+    wi = w[order][asks]
+    numerator = np.cumsum(wi * n_con + 0.5 * wi * n_ties)[-1]
+    denominator = np.cumsum(wi * n_later)[-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(numerator / denominator)
 
 
 def td_auc(
-    time: np.ndarray, event: np.ndarray, score: np.ndarray, horizons: np.ndarray
+    time: np.ndarray,
+    event: np.ndarray,
+    score: np.ndarray,
+    horizons: np.ndarray,
+    *,
+    censoring: Censoring | None = None,
 ) -> np.ndarray:
-    """Cumulative/dynamic AUC of a risk score at each horizon (NaN where not defined)."""
-    y = _y(time, event)
-    out = np.full(len(horizons), np.nan)
-    t = np.asarray(time, float)
+    """Cumulative/dynamic AUC of a risk score at each horizon (NaN where not defined).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([1.0, 2, 3, 4, 5]); e = np.array([1, 1, 0, 1, 0])
+    >>> td_auc(t, e, np.array([5.0, 4, 3, 1, 2]), np.array([2.5])).round(6).tolist()
+    [1.0]
+    """
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event).astype(bool)
+    s = np.asarray(score, dtype=float)
+    horizons = np.asarray(horizons, dtype=float)
+    out = np.full(horizons.size, np.nan)
     ok = (horizons >= t.min()) & (horizons < t.max())
-    if ok.any():
-        try:  # no case before a horizon gives 0/0 inside sksurv: NaN
-            with np.errstate(invalid="ignore", divide="ignore"):
-                auc, _ = cumulative_dynamic_auc(y, y, np.asarray(score, float), horizons[ok])
-        except (ValueError, ZeroDivisionError, ArithmeticError):
-            return out
-        out[ok] = auc
+    if not ok.any() or not np.isfinite(s).all():
+        return out
+    cens = censoring if censoring is not None else censoring_distribution(t, e)
+    if cens is None:
+        return out
+    ipcw = _ipcw(cens, e)
+    if ipcw is None:
+        return out
+    # units by decreasing score; a run of tied scores is one threshold (its last position)
+    o = np.argsort(-s)
+    ts, es, ws, ss = t[o], e[o], ipcw[o], s[o]
+    tied = np.absolute(np.diff(np.concatenate([[np.inf], ss]))) <= TIED_TOL
+    keep = np.ones(t.size, dtype=bool)
+    keep[np.flatnonzero(tied) - 1] = False
+    auc = []
+    for h in np.unique(horizons[ok]):
+        cum_tp = np.cumsum(((ts <= h) & es) * ws)
+        control = ts > h
+        cum_fp = np.cumsum(control)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tp = np.concatenate([[0.0], (cum_tp / cum_tp[-1])[keep]])
+            fp = np.concatenate([[0.0], (cum_fp / control.sum())[keep]])
+            auc.append(np.trapezoid(tp, fp))
+    out[ok] = auc
     return out
+
+
+def _breslow_hazard(
+    time: np.ndarray,
+    event: np.ndarray,
+    risk: np.ndarray,
+    at: np.ndarray,
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Breslow's cumulative baseline hazard H₀ at times ``at`` (``distinct``: the data's
+    distinct times and each unit's index among them, when known)."""
+    t = np.asarray(time, float)
+    ev = np.asarray(event).astype(bool)
+    ut, inv = np.unique(t, return_inverse=True) if distinct is None else distinct
+    d = np.bincount(inv, weights=ev.astype(float), minlength=ut.size)
+    r = np.cumsum(np.bincount(inv, weights=risk, minlength=ut.size)[::-1])[::-1]
+    h0 = np.cumsum(np.where(d > 0, d / r, 0.0))
+    pos = np.searchsorted(ut, at, side="right") - 1
+    return np.where(pos >= 0, h0[np.clip(pos, 0, None)], 0.0)
 
 
 def breslow_survival(
@@ -71,31 +296,75 @@ def breslow_survival(
     """Predicted survival S(t | x) = exp(−H₀(t) e^{lp}) at times ``at`` (units × times).
 
     H₀ is Breslow's estimate: Σ over event times t_k <= t of d_k / Σ_{T_j >= t_k} e^{lp_j}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> breslow_survival(np.array([1.0, 2, 3]), np.array([1, 0, 1]), np.zeros(3),
+    ...                  np.array([1.5])).round(4).tolist()
+    [[0.7165], [0.7165], [0.7165]]
     """
-    t = np.asarray(time, float)
-    ev = np.asarray(event).astype(bool)
     risk = np.exp(np.asarray(lp, float))
-    ut, inv = np.unique(t, return_inverse=True)
-    d = np.bincount(inv, weights=ev.astype(float), minlength=ut.size)
-    r = np.cumsum(np.bincount(inv, weights=risk, minlength=ut.size)[::-1])[::-1]
-    h0 = np.cumsum(np.where(d > 0, d / r, 0.0))
-    pos = np.searchsorted(ut, at, side="right") - 1
-    h_at = np.where(pos >= 0, h0[np.clip(pos, 0, None)], 0.0)
-    return np.exp(-np.outer(risk, h_at))
+    return np.exp(-np.outer(risk, _breslow_hazard(time, event, risk, at)))
 
 
-def ibs(time: np.ndarray, event: np.ndarray, surv: np.ndarray, grid: np.ndarray) -> float:
-    """Integrated Brier score of predicted survival on ``grid`` (the part inside follow-up).
+def ibs(
+    time: np.ndarray,
+    event: np.ndarray,
+    lp: np.ndarray,
+    grid: np.ndarray,
+    *,
+    censoring: Censoring | None = None,
+) -> float:
+    """Integrated Brier score of the Cox model's predicted survival (Breslow baseline hazard,
+    :func:`breslow_survival`) over the part of ``grid`` inside the follow-up.
 
     Grid points outside ``[min T, max T)`` of the data are dropped (sksurv requires it), so a
     bootstrap resample is integrated over the same grid, cut to its own follow-up.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.array([1.0, 2, 3, 4, 5]); e = np.array([1, 1, 0, 1, 0])
+    >>> round(ibs(t, e, np.zeros(5), np.array([1.0, 2, 3, 4])), 6)
+    0.223923
     """
     t = np.asarray(time, float)
+    e = np.asarray(event).astype(bool)
+    grid = np.asarray(grid, float)
     ok = (grid >= t.min()) & (grid < t.max())
-    if ok.sum() < 2:
+    times = np.unique(grid[ok])
+    if ok.sum() < 2 or times.size != ok.sum():
         return float("nan")
-    y = _y(t, event)
-    try:
-        return float(integrated_brier_score(y, y, surv[:, ok], grid[ok]))
-    except (ValueError, ZeroDivisionError, ArithmeticError):
+    risk = np.exp(np.asarray(lp, float))
+    cens = censoring if censoring is not None else censoring_distribution(t, e)
+    if cens is None:
         return float("nan")
+    # each distinct risk has one predicted curve; a unit's Brier term is its curve's value
+    # divided by G at its event time (an event by t) or by G(t) (still at risk)
+    levels, curve = np.unique(risk, return_inverse=True)
+    hazard = _breslow_hazard(t, e, risk, grid[ok], (cens.unique, cens.inverse))
+    surv = np.exp(-np.outer(levels, hazard))
+    if not np.isfinite(surv).all():
+        return float("nan")
+    g_t = cens.at(times)
+    g_t[g_t == 0] = np.inf
+    g_y = cens.observed.copy()
+    g_y[g_y == 0] = np.inf
+    # one row of Brier terms per grid time, in the units' order (the mean is then the same
+    # sum): a unit is a control (still at risk) at the grid times before its own time
+    case_val = np.square(surv).T
+    ctrl_val = (np.square(1.0 - surv) / g_t[None, :]).T
+    first_not_control = np.searchsorted(times, t, side="left")
+    rows_all = np.arange(times.size)
+    scores = np.empty(times.size)
+    step = max(1, _ROWS // max(t.size, 1))
+    for lo in range(0, times.size, step):
+        rows = slice(lo, min(times.size, lo + step))
+        term = np.take(ctrl_val[rows], curve, axis=1)
+        case = np.take(case_val[rows], curve, axis=1)
+        np.divide(case, g_y[None, :], out=case)
+        case *= e[None, :]  # censored before t: 0
+        np.copyto(term, case, where=rows_all[rows, None] >= first_not_control[None, :])
+        scores[rows] = np.mean(term, axis=1)
+    return float(np.trapezoid(scores, times) / (times[-1] - times[0]))

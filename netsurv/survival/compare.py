@@ -4,7 +4,7 @@
 its status as a predictor, either at a landmark (status as known at L, outcome from L) or as a
 time-dependent covariate, by hazard ratio, likelihood-ratio χ² and AIC, Harrell's C, and — at a
 landmark, where the status is a baseline marker — Uno's C(τ), cumulative/dynamic AUC at chosen
-horizons and the integrated Brier score (scikit-survival; conventions in
+horizons and the integrated Brier score (scikit-survival's definitions, computed in
 :mod:`netsurv.survival._metrics`).  A paired bootstrap resamples patients once per replicate
 and evaluates every criterion on that same resample, giving CIs of each metric and of its
 difference from a reference criterion.
@@ -24,7 +24,7 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
 from netsurv.survival._bootstrap import differences, intervals, paired_bootstrap
 from netsurv.survival._coxfit import CoxConvergenceWarning
-from netsurv.survival._metrics import breslow_survival, ibs, td_auc, uno_c
+from netsurv.survival._metrics import censoring_distribution, ibs, td_auc, uno_c
 from netsurv.survival._status import (
     ATTRITION,
     KEY,
@@ -263,7 +263,11 @@ def compare_criteria(
     rows = [{"criterion": n, **ev(frames[n], record_errors=True)} for n in names]
     table = pd.DataFrame(rows)
     table["rank"] = _rank(table[rank_by], lower_better=rank_by in LOWER_IS_BETTER)
-    reps = paired_bootstrap(frames, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
+    # a replicate copies rows: only the columns the evaluator reads
+    used = ["time", "event", *(["start"] if method == "time_dependent" else [])]
+    used += [scol, *covariates, "patient_id", "_patient", "_unit"]
+    slim = {name: f[used] for name, f in frames.items()}
+    reps = paired_bootstrap(slim, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
     alpha = (1 - conf_level) / 2
     cis = intervals(table, reps, metrics, names, alpha)
     diffs = differences(table, reps, metrics, names, ref, alpha)
@@ -431,9 +435,11 @@ class _Evaluator:
             cols = [self.scol, *self.covariates]
             lp = f[cols].to_numpy(dtype=float) @ fit.coefficients["coef"].to_numpy()
             t, e = f["time"].to_numpy(), f["event"].to_numpy()
-            out["uno_c"] = uno_c(t, e, lp, tau=self.tau)
-            out |= dict(zip(self.auc_cols, td_auc(t, e, lp, self.horizons), strict=True))
-            out["ibs"] = ibs(t, e, breslow_survival(t, e, lp, self.grid), self.grid)
+            cens = censoring_distribution(t, e)
+            out["uno_c"] = uno_c(t, e, lp, tau=self.tau, censoring=cens)
+            auc = td_auc(t, e, lp, self.horizons, censoring=cens)
+            out |= dict(zip(self.auc_cols, auc, strict=True))
+            out["ibs"] = ibs(t, e, lp, self.grid, censoring=cens)
         return out
 
 

@@ -17,8 +17,13 @@ inverse-probability-weighted alternative see Lakhal, Rivest & Abdous 2008).  The
 bootstrap CI resamples patients (``n_boot`` replicates, seeded); a patient drawn twice forms
 a tied pair with itself, which is not orderable, so resampling agrees with the pair rule.
 
-The count is over all n² pairs, in blocks of rows (memory ~ 2·10⁶ pairs at a time); the
-bootstrap reuses the pair matrices, each replicate being one weighted sum over them.
+The pairs are counted without visiting them (O(n log n)).  Write i ≺ j ("i is known to come
+first") when i's time is an event and i's (time, censored) key is below j's.  With ranks r of
+the X keys and s of the Y keys, concordant pairs are the pairs with r_i < r_j and s_i < s_j
+where i is an event in both endpoints; discordant ones have r_i < r_j, s_j < s_i, i an event in
+X and j an event in Y.  Both are weighted dominance counts, computed by merge-sort counting
+(:func:`netsurv.survival._concordance.dominance_totals`) over the units sorted by r (ties in r
+ordered so that they never count), for the point estimate and all bootstrap replicates at once.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import EndpointResult
 from netsurv.errors import ConfigError
+from netsurv.survival._concordance import dominance_totals
 from netsurv.survival._status import ENDPOINT_REQUIRED, check_lines, criterion_names
 
 COLUMNS = [
@@ -48,7 +54,6 @@ COLUMNS = [
     "upper",
     "tau_naive",
 ]
-_BLOCK_PAIRS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,6 @@ class PairCounts:
         total = self.concordant + self.discordant
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, (self.concordant - self.discordant) / total, np.nan)
-
-
-def _order_sign(t: np.ndarray, e: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """+1 where row i is known to be later than column j, −1 earlier, 0 not orderable."""
-    ti, ei = t[rows, None], e[rows, None]
-    tj, ej = t[None, :], e[None, :]
-    j_first = ej & ((tj < ti) | ((tj == ti) & ~ei))
-    i_first = ei & ((ti < tj) | ((ti == tj) & ~ej))
-    return j_first.astype(np.int8) - i_first.astype(np.int8)
 
 
 def oakes_pairs(
@@ -118,25 +114,27 @@ def oakes_pairs(
     w = np.ones((1, n)) if weights is None else np.atleast_2d(np.asarray(weights, dtype=float))
     if w.shape[1] != n or (w < 0).any():
         raise ConfigError(f"weights must be non-negative with {n} columns, got shape {w.shape}")
-    conc = np.zeros(w.shape[0])
-    disc = np.zeros(w.shape[0])
-    step = max(1, _BLOCK_PAIRS // max(n, 1))
-    for lo in range(0, n, step):
-        rows = np.arange(lo, min(n, lo + step))
-        prod = _order_sign(x, ex, rows) * _order_sign(y, ey, rows)
-        wi = w[:, rows]
-        conc += _quad(wi, prod == 1, w)
-        disc += _quad(wi, prod == -1, w)
-    # every unordered pair was counted from both of its rows
-    out = PairCounts(concordant=conc / 2, discordant=disc / 2)
+    # concordant: i first in both (an event in both, smaller keys); discordant: i first in
+    # X (an event there), j first in Y (an event there)
+    conc, disc = dominance_totals(
+        _key_rank(x, ex),
+        _key_rank(y, ey),
+        w,
+        [(ex & ey, np.ones(n), "greater"), (ex, ey, "less")],
+    )
     if weights is None or np.asarray(weights).ndim == 1:
-        return PairCounts(concordant=out.concordant[0], discordant=out.discordant[0])
-    return out
+        return PairCounts(concordant=conc[0], discordant=disc[0])
+    return PairCounts(concordant=conc, discordant=disc)
 
 
-def _quad(wi: np.ndarray, mask: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Σ_i Σ_j w_bi mask_ij w_bj for every replicate b."""
-    return np.sum((wi @ mask.astype(float)) * w, axis=1)
+def _key_rank(t: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Dense ranks of the (time, censored) keys: an event sorts before a censoring at its time."""
+    order = np.lexsort((~event, t))
+    new = np.ones(t.size, dtype=bool)
+    new[1:] = (t[order][1:] != t[order][:-1]) | (event[order][1:] != event[order][:-1])
+    rank = np.empty(t.size, dtype=np.int64)
+    rank[order] = np.cumsum(new) - 1
+    return rank
 
 
 def pfs_os_correlation(

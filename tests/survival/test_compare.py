@@ -96,7 +96,7 @@ def test_breslow_survival_and_integrated_brier_score() -> None:
                 total += (1 - surv[i, k]) ** 2 / gt
         bs.append(total / T.size)
     expected = np.trapezoid(bs, grid) / (grid[-1] - grid[0])
-    assert ibs(T, E, surv, grid) == pytest.approx(expected, rel=1e-12)
+    assert ibs(T, E, lp, grid) == pytest.approx(expected, rel=1e-12)
 
 
 # ------------------------------------------------------------------ compare_criteria
