@@ -237,3 +237,17 @@ def test_anova_refuses_robust_fits_as_r_does() -> None:
     assert list(fit.term_tests().index) == ["age", "sex"]  # robust Wald tests still apply
     plain = cox(lung, formula="age + sex", duration_col="time", event_col="status")
     assert list(plain.anova().index) == ["NULL", "age", "sex"]
+
+
+def test_bootstrap_codes_are_the_same_patients_in_every_frame() -> None:
+    """With per-criterion outcomes the landmark sets differ; a drawn code must still be one
+    patient in every frame (it was a position within each frame before)."""
+    from netsurv.survival._compare_frames import with_codes
+
+    a = pd.DataFrame({"patient_id": ["P2", "P3", "P5"], "line_id": "L1", "time": [1.0, 2, 3]})
+    b = pd.DataFrame({"patient_id": ["P1", "P3", "P4", "P5"], "line_id": "L1", "time": 1.0})
+    coded = with_codes({"a": a, "b": b})
+    for f in coded.values():
+        want = f["patient_id"].map({"P1": 0, "P2": 1, "P3": 2, "P4": 3, "P5": 4})
+        assert f["_patient"].tolist() == want.tolist()
+        assert f["_patient"].is_monotonic_increasing
