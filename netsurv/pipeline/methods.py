@@ -108,8 +108,8 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         when = "smallest" if c.change == "best" else "last"
         parts.append(
             f"The continuous % change from baseline under {which} ({when} value by the "
-            f"{c.landmark_months or 6.0:g}-month landmark) was modelled as a restricted cubic spline "
-            f"with {c.spline_knots} knots at Harrell's default quantiles (R rms::rcs) and "
+            f"{c.landmark_months or 6.0:g}-month landmark) was modelled as a restricted cubic "
+            f"spline with {c.spline_knots} knots at Harrell's default quantiles (R rms::rcs) and "
             "scored by the same measures as the dichotomised criteria, on the same patients."
         )
     if cfg.sweep.enabled:

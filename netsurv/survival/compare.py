@@ -218,11 +218,11 @@ def compare_criteria(
     Only units evaluable under every criterion are compared (AIC and the C-indices are then
     on the same units); the others are in ``attrition``; with ``continuous`` also only units
     with a measured change by the landmark.  With a criterion-free outcome (OS) or an
-    ``outcome_criterion`` the landmark set is the same for every criterion.  Harrell's C is that of the Cox linear
-    predictor (R ``coxph``'s ``concordance``; for the time-dependent model, with the covariate
-    value current at each event time).  Uno's C, AUC and IBS use the linear predictor and
-    Breslow's baseline hazard of a Cox model fitted on the same data (apparent performance;
-    no optimism correction).
+    ``outcome_criterion`` the landmark set is the same for every criterion.  Harrell's C is
+    that of the Cox linear predictor (R ``coxph``'s ``concordance``; for the time-dependent
+    model, with the covariate value current at each event time).  Uno's C, AUC and IBS use
+    the linear predictor and Breslow's baseline hazard of a Cox model fitted on the same data
+    (apparent performance; no optimism correction).
 
     Examples
     --------

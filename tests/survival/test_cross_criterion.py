@@ -167,7 +167,7 @@ def test_compare_criteria_scores_every_criterion_against_one_outcome() -> None:
     assert row["hr"] == pytest.approx(lm["hr"], rel=1e-12)
 
 
-# ---- Firth-penalised time-dependent Cox against coxphf -------------------------------------------
+# ---- Firth-penalised time-dependent Cox against coxphf -----------------------------------------
 
 FIRTH = case_names("timedep_firth")
 
@@ -226,7 +226,7 @@ def test_time_dependent_firth_needs_first_lines() -> None:
         time_dependent_cox(ns.load_demo(), criterion="recist1.1", lines="all", penalty="firth")
 
 
-# ---- anova of a robust fit ------------------------------------------------------------------------
+# ---- anova of a robust fit ----------------------------------------------------------------------
 
 
 def test_anova_refuses_robust_fits_as_r_does() -> None:
