@@ -81,7 +81,8 @@ class ContinuousMarker:
         One row per compared criterion: ``criterion``, ``cutoff_pct`` (its response
         threshold on this % change scale; NaN when it measures something else, or its
         threshold is not relative to baseline, see ``note``), the curve's ``log_hr``,
-        ``lower``, ``upper`` there, and ``note``.
+        ``lower``, ``upper`` there, and ``note`` (also when the cut-off lies outside the
+        observed changes, where the curve is a linear extrapolation).
     nonlinearity : pandas.Series
         Likelihood-ratio test of the non-linear columns (``statistic``, ``df``, ``p_value``):
         does the curve bend?
@@ -272,6 +273,8 @@ def marker_result(
     for col in ("log_hr", "lower", "upper"):
         cut[col] = np.nan
         cut.loc[on, col] = at_cut[col].to_numpy()
+    outside = on & ((marks < lo) | (marks > hi))
+    cut.loc[outside, "note"] = "outside the observed changes: the curve is extrapolated there"
     cut = cut[["criterion", "cutoff_pct", "log_hr", "lower", "upper", "note"]]
     nonlinear = lr_test(fit, columns[1:])
     data = frame[[*KEY, "time", "event", "pct_change", "change_time"]].reset_index(drop=True)

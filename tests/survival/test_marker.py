@@ -111,6 +111,8 @@ def test_table_rows_and_cutoffs(prrt_cmp: ns.survival.CriteriaComparison) -> Non
     assert cut.loc["early_sstv", "cutoff_pct"] == -10.0
     assert np.isnan(cut.loc["recist1.1", "cutoff_pct"])
     assert "measures something else" in cut.loc["recist1.1", "note"]
+    lo, hi = prrt_cmp.continuous.data["pct_change"].agg(["min", "max"])
+    assert lo < -40 < -10 < hi and cut.loc["sstv", "note"] == ""
     # the curve passes through its values at the cut-offs
     curve = prrt_cmp.continuous.curve.set_index("x")
     assert curve.loc[-40.0, "log_hr"] == pytest.approx(cut.loc["sstv", "log_hr"])
@@ -219,3 +221,16 @@ def test_bad_continuous_arguments(demo: ns.Cohort, kwargs: dict, message: str) -
     args = {"criteria": ["sstv"], "continuous": True, "n_boot": 0} | kwargs
     with pytest.raises(ConfigError, match=message):
         compare_criteria(demo, **args)
+
+
+def test_variant_cutoffs_are_marked_and_extrapolation_noted(demo: ns.Cohort) -> None:
+    from dataclasses import replace
+
+    deep = replace(ns.criteria.get("sstv"), name="sstv_95", response_threshold=-0.95)
+    cmp = compare_criteria(
+        demo, criteria=["sstv", deep], continuous=True, at_months=12, horizons=[24], n_boot=0
+    )
+    cut = cmp.continuous.cutoffs.set_index("criterion")
+    assert cut.loc["sstv_95", "cutoff_pct"] == pytest.approx(-95.0)
+    assert cmp.continuous.data["pct_change"].min() > -95
+    assert "extrapolated" in cut.loc["sstv_95", "note"] and cut.loc["sstv", "note"] == ""
