@@ -153,6 +153,8 @@ show("cox", "Cox model")
 # %%
 show("comparison", "Criteria comparison")
 figures("forest", "Hazard ratios by criterion")
+show("comparison_continuous_cutoffs", "Continuous % change: log hazard ratio at each cut-off")
+figures("log_hr", "Continuous % change: log hazard-ratio curve, cut-offs marked")
 show("sweep", "Threshold sweep")
 show("sweep_summary", "Threshold sweep: selected variant, adjusted p-value, optimism")
 figures("sweep", "Threshold sweep")

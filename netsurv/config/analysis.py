@@ -126,11 +126,14 @@ class CoxConfig(_Section):
 
 class LandmarkConfig(_Section):
     """Landmark analyses: status by a criterion at L months, outcome from L; ``penalty =
-    "firth"`` when responders are few (finite hazard ratios, profile CIs)."""
+    "firth"`` when responders are few (finite hazard ratios, profile CIs);
+    ``outcome_criterion`` derives a per-criterion outcome (PFS) under that one criterion for
+    every status criterion (response under A, PFS under B)."""
 
     enabled: bool = True
     months: list[float] = [6.0]
     outcome: str = "OS"
+    outcome_criterion: str | None = None
     status: Literal["response", "progression"] = "response"
     penalty: Penalty = "none"
 
@@ -152,16 +155,33 @@ class LandmarkConfig(_Section):
 
 class CompareConfig(_Section):
     """Criteria comparison for an outcome (landmark or time-dependent), bootstrap CIs;
-    ``penalty = "firth"`` for Firth-penalised Cox models."""
+    ``penalty = "firth"`` for Firth-penalised Cox models; ``outcome_criterion`` for one
+    per-criterion outcome (PFS under it) for every criterion; ``continuous = true`` (the
+    reference criterion's) or ``= "sstv"`` adds that criterion's % change at the landmark as a
+    restricted cubic spline with ``spline_knots`` knots (``change``: the ``"best"`` or
+    ``"last"`` change by the landmark) next to the cut-offs."""
 
     enabled: bool = True
     outcome: str = "OS"
+    outcome_criterion: str | None = None
     landmark_months: float | None = 6.0
     time_dependent: bool = False
     status: Literal["response", "progression"] = "response"
     horizons_months: list[float] = [24.0, 48.0]
     n_boot: int = Field(200, ge=0)
     penalty: Penalty = "none"
+    continuous: bool | str = False
+    spline_knots: int = Field(4, ge=3)
+    change: Literal["best", "last"] = "best"
+
+    @model_validator(mode="after")
+    def _continuous_design(self) -> CompareConfig:
+        if self.continuous is not False and (self.time_dependent or self.status != "response"):
+            raise ValueError(
+                "compare.continuous needs the landmark design (compare.time_dependent = false, "
+                "compare.landmark_months) and compare.status = 'response'"
+            )
+        return self
 
     _lists = field_validator("horizons_months", mode="before")(_as_list)
 

@@ -21,6 +21,7 @@ from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
 from netsurv.criteria import Criterion
+from netsurv.endpoints.rules import ENDPOINTS
 from netsurv.errors import ConfigError
 
 
@@ -72,8 +73,10 @@ class Config(_Section):
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
         try:
-            if not build_criteria(self.criteria):
+            built = build_criteria(self.criteria)
+            if not built:
                 problems.append("criteria: none given (criteria.presets, variants or grids)")
+            problems += self._cross_criteria([c.name for c in built])
         except ConfigError as exc:
             problems.append(str(exc))
         if self.sweep.enabled or self.sweep.grid:
@@ -97,3 +100,29 @@ class Config(_Section):
         if problems:
             raise ValueError("\n  ".join(problems))
         return self
+
+    def _cross_criteria(self, names: list[str]) -> list[str]:
+        """Outcome and marker criteria must be among the run's criteria (they are classified
+        with them); an outcome criterion needs a per-criterion outcome (PFS, not OS)."""
+        c = self.compare
+        named = {
+            "landmark.outcome_criterion": (self.landmark.outcome_criterion, self.landmark.outcome),
+            "compare.outcome_criterion": (c.outcome_criterion, c.outcome),
+            "compare.continuous": (c.continuous if isinstance(c.continuous, str) else None, None),
+        }
+        problems = []
+        for key, (crit, outcome) in named.items():
+            if crit is None:
+                continue
+            if crit not in names:
+                problems.append(
+                    f"{key}: {crit!r} is not among the run's criteria {names}; add it to "
+                    "criteria.presets (or variants)"
+                )
+            definition = ENDPOINTS.get(outcome) if outcome is not None else None
+            if definition is not None and not definition.per_criterion:
+                problems.append(
+                    f"{key}: the outcome {outcome!r} does not depend on a criterion; use it with "
+                    "a per-criterion outcome (PFS, TTP, DoR) or leave it out"
+                )
+        return problems

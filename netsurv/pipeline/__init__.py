@@ -284,6 +284,8 @@ def _comparison(
             writer.table("comparison_intervals", comparison.intervals)
             writer.table("comparison_differences", comparison.differences)
             writer.table("comparison_attrition", comparison.attrition)
+            for name, table in analyses.continuous_tables(comparison).items():
+                writer.table(name, table)
     if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
         with step("PFS–OS correlation"):
             correlation = analyses.correlation_table(res, config)

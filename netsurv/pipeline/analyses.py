@@ -46,7 +46,9 @@ class LandmarkTables:
 
 def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
     """Landmark analysis (status at each landmark -> outcome from it) under every criterion
-    that classifies a line (None, with a warning, when none does)."""
+    that classifies a line (None, with a warning, when none does); with
+    ``landmark.outcome_criterion`` the outcome is under that criterion for every status
+    criterion, and the tables get an ``outcome_criterion`` column."""
     if not res.classified:
         warnings.warn("landmark analyses skipped: no criterion classifies a line", stacklevel=2)
         return None
@@ -60,6 +62,7 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
             status=cfg.landmark.status,
             endpoints=res.endpoints,
             penalty=cfg.landmark.penalty,
+            outcome_criterion=cfg.landmark.outcome_criterion,
         )
     summary = pd.concat(
         [r.summary.assign(criterion=name) for name, r in results.items()], ignore_index=True
@@ -67,6 +70,8 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
     attrition = pd.concat(
         [r.attrition.assign(criterion=name) for name, r in results.items()], ignore_index=True
     )
+    if cfg.landmark.outcome_criterion is not None:
+        summary.insert(0, "outcome_criterion", cfg.landmark.outcome_criterion)
     return LandmarkTables(results, _criterion_first(summary), attrition)
 
 
@@ -95,9 +100,30 @@ def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
             reference=res.reference,
             endpoints=res.endpoints,
             penalty=c.penalty,
+            outcome_criterion=c.outcome_criterion,
+            continuous=c.continuous,
+            knots=c.spline_knots,
+            change=c.change,
         )
     except ConfigError as exc:
         raise ConfigError(f"[compare] {exc}") from None
+
+
+def continuous_tables(comparison: CriteriaComparison) -> dict[str, pd.DataFrame]:
+    """The continuous marker's log hazard-ratio curve and its values at the cut-offs (none
+    without ``compare.continuous``); aggregated, no patient rows."""
+    m = comparison.continuous
+    if m is None:
+        return {}
+    settings: dict[str, str | float] = {"marker": m.label, "criterion": m.criterion}
+    settings |= {"change": m.change, "landmark_months": m.at_months}
+    settings |= {"reference_change": m.reference_change}
+    knots = pd.DataFrame({"knot": range(1, len(m.knots) + 1), "pct_change": m.knots})
+    return {
+        "comparison_continuous_curve": m.curve.assign(**settings),
+        "comparison_continuous_cutoffs": m.cutoffs.assign(marker=m.label),
+        "comparison_continuous_knots": knots.assign(marker=m.label),
+    }
 
 
 def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:

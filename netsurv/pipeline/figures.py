@@ -24,6 +24,7 @@ from netsurv.pipeline.stages import Analysed
 from netsurv.plots import (
     forest_plot,
     km_plot,
+    log_hr_plot,
     spider,
     sweep_heatmap,
     sweep_lines,
@@ -57,7 +58,8 @@ def draw(
     swept: SweepResult | None,
     notes: list[str],
 ) -> None:
-    """Draw and save every figure in ``figures.include``."""
+    """Draw and save every figure in ``figures.include`` (``"forest"`` includes the continuous
+    marker's log hazard-ratio curve when ``compare.continuous`` is on)."""
     include = set(cfg.figures.include)
     ref = res.reference
     with style(cfg):
@@ -69,13 +71,7 @@ def draw(
                     "forest plot skipped: no criteria comparison (switched off or skipped)"
                 )
             else:
-                fig, ax = _figure((7, 0.5 * len(comparison.table) + 1.8))
-                forest_plot(
-                    comparison.table,
-                    ax=ax,
-                    title=f"{cfg.compare.outcome}: {cfg.compare.status} status by criterion",
-                )
-                writer.figure(f"forest_{cfg.compare.outcome}", fig)
+                _comparison(writer, cfg, comparison)
         if "heatmap" in include:
             _sweep(writer, cfg, swept, notes)
         missing = [c.name for c in res.criteria if c.name not in res.classified]
@@ -118,6 +114,25 @@ def _patient_frames(
     if privacy.pseudonymise:
         patients = sorted(p for p in privacy.pseudonyms("patient", patients) if p is not None)
     return privacy.cohort(res.cohort), privacy.table("timepoints", res.timepoints.table), patients
+
+
+def _comparison(writer: OutputWriter, cfg: Config, comparison: CriteriaComparison) -> None:
+    """Forest plot of the criteria's hazard ratios and, with a continuous marker, its log
+    hazard-ratio curve with the cut-offs marked (the spline has no single hazard ratio)."""
+    marker = comparison.continuous
+    rows = comparison.table
+    if marker is not None:
+        rows = rows[rows["criterion"] != marker.label]
+    outcome = cfg.compare.outcome
+    if cfg.compare.outcome_criterion is not None:
+        outcome = f"{outcome} under {cfg.compare.outcome_criterion}"
+    fig, ax = _figure((7, 0.5 * len(rows) + 1.8))
+    forest_plot(rows, ax=ax, title=f"{outcome}: {cfg.compare.status} status by criterion")
+    writer.figure(f"forest_{cfg.compare.outcome}", fig)
+    if marker is not None:
+        fig, ax = _figure((7, 4.8))
+        log_hr_plot(marker, ax=ax, title=f"{outcome}: {marker.label}")
+        writer.figure(f"log_hr_{_safe(marker.criterion)}", fig)
 
 
 def _km(

@@ -71,9 +71,10 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         parts.append(f"Data cut-off: {cfg.endpoints.cutoff_date}.")
     if cfg.landmark.enabled:
         months = ", ".join(f"{m:g}" for m in cfg.landmark.months)
+        outcome = _outcome(cfg.landmark.outcome, cfg.landmark.outcome_criterion)
         parts.append(
             f"Responders and non-responders were compared by landmark analysis at {months} "
-            f"months ({cfg.landmark.status} status as known at the landmark, {cfg.landmark.outcome} "
+            f"months ({cfg.landmark.status} status as known at the landmark, {outcome} "
             "measured from the landmark among patients alive and at risk then), avoiding "
             "guarantee-time bias."
         )
@@ -101,6 +102,16 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         )
     if cfg.compare.enabled and cfg.compare.penalty == "firth":
         parts.append(f"In the criteria comparison: {FIRTH_TEXT[0].lower()}{FIRTH_TEXT[1:]}")
+    if cfg.compare.enabled and cfg.compare.continuous is not False:
+        c = cfg.compare
+        which = "the reference criterion" if c.continuous is True else str(c.continuous)
+        when = "smallest" if c.change == "best" else "last"
+        parts.append(
+            f"The continuous % change from baseline under {which} ({when} value by the "
+            f"{c.landmark_months or 6.0:g}-month landmark) was modelled as a restricted cubic "
+            f"spline with {c.spline_knots} knots at Harrell's default quantiles (R rms::rcs) and "
+            "scored by the same measures as the dichotomised criteria, on the same patients."
+        )
     if cfg.sweep.enabled:
         parts.append(
             f"A threshold sweep over {', '.join(cfg.sweep.grid)} of {cfg.sweep.base} selected the "
@@ -118,6 +129,11 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     )
     parts.append(f"Analyses used {soft}; seed {cfg.run.seed}.")
     return " ".join(parts)
+
+
+def _outcome(outcome: str, criterion: str | None) -> str:
+    """The outcome, with the criterion it was derived under when that is fixed."""
+    return outcome if criterion is None else f"{outcome} under {criterion}"
 
 
 def _censoring_text(scheme: CensoringScheme) -> str:

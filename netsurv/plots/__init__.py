@@ -3,6 +3,7 @@
 from netsurv.plots.cif import cif_plot, cif_times
 from netsurv.plots.forest import forest_plot
 from netsurv.plots.km import at_risk_axes, km_plot, km_times
+from netsurv.plots.marker import log_hr_plot
 from netsurv.plots.spider import spider
 from netsurv.plots.sweep import sweep_heatmap, sweep_lines
 from netsurv.plots.swimmer import swimmer
@@ -15,6 +16,7 @@ __all__ = [
     "forest_plot",
     "km_plot",
     "km_times",
+    "log_hr_plot",
     "spider",
     "sweep_heatmap",
     "sweep_lines",

@@ -3,7 +3,7 @@ criterion evaluated on it; percentile intervals of each metric and of paired dif
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -12,14 +12,18 @@ import pandas as pd
 
 def paired_bootstrap(
     frames: dict[str, pd.DataFrame],
-    ev: Callable[[pd.DataFrame], dict[str, Any]],
+    ev: Callable[[pd.DataFrame], dict[str, Any]]
+    | Mapping[str, Callable[[pd.DataFrame], dict[str, Any]]],
     *,
     names: list[str],
     n_boot: int,
     seed: int,
     metrics: list[str],
 ) -> pd.DataFrame:
-    """Paired bootstrap: one resample of patients per replicate, every criterion on it."""
+    """Paired bootstrap: one resample of patients per replicate, every criterion on it.
+
+    ``ev`` scores one frame (or, a mapping, each name's frame with its own function).
+    """
     cols = ["replicate", "criterion", *metrics]
     if n_boot == 0:
         return pd.DataFrame(columns=cols)
@@ -41,7 +45,7 @@ def paired_bootstrap(
             # resampled copies of a patient are distinct patients
             copy = np.repeat(np.arange(n_pat), count[draw])
             f = f.assign(patient_id=copy, _patient=copy, _unit=f["_unit"].to_numpy() * n_pat + copy)
-            m = ev(f)
+            m = ev[name](f) if isinstance(ev, Mapping) else ev(f)
             rows.append([b, name, *(m[k] for k in metrics)])
     return pd.DataFrame(rows, columns=cols)
 

@@ -7,16 +7,7 @@ first became known from the scans.  This module builds that table from either a
 :class:`~netsurv.Cohort` (classifying and deriving endpoints on the way) or tables a pipeline has
 already computed, so nothing is classified twice.
 
-When a status is known
-----------------------
-* ``"response"``, unconfirmed: the date of the first CR or PR time-point in the best-response
-  window (up to the first progression; :func:`netsurv.best_response`).
-* ``"response"``, confirmed: the date of the scan at which the confirmed best response first
-  becomes CR or PR when only the scans up to that one are considered — the confirming scan, not
-  the (earlier) response it confirms, so nothing is taken from the future.
-* ``"progression"``: the date of the first PD time-point; for criteria that confirm
-  progression (iRECIST, ``confirm_pd``) the date of the confirming scan (first ``iCPD`` row),
-  since an unconfirmed iUPD is not yet progression when it is seen.
+When a status is known: :mod:`netsurv.survival._status_dates`.
 
 Times are on the outcome's own scale: the status time is ``(status date − origin) + offset``
 days, with the offset the endpoint table used (``days − (date − origin)``, 1 under the default
@@ -26,7 +17,7 @@ FDA convention), divided by 30.4375 as the endpoint's ``months`` column.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -37,8 +28,8 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import DAYS_PER_MONTH, EndpointResult
 from netsurv.errors import ConfigError
-from netsurv.response.best import best_response
 from netsurv.response.classify import Timepoints, classify, resolve_criteria
+from netsurv.survival._status_dates import status_dates
 
 StatusKind = Literal["response", "progression"]
 LinesArg = Literal["first", "all"]
@@ -110,6 +101,11 @@ def criterion_names(criteria: Criterion | str | Sequence[Criterion | str]) -> li
     return [c.name if isinstance(c, Criterion) else str(c) for c in items]
 
 
+def outcome_name(outcome_criterion: Criterion | str | None) -> str | None:
+    """Name of the outcome's criterion (None: each analysis uses its own criterion)."""
+    return None if outcome_criterion is None else criterion_names(outcome_criterion)[0]
+
+
 def resolve_inputs(
     data: DataArg,
     *,
@@ -138,7 +134,7 @@ def resolve_inputs(
             raise ConfigError(
                 "pass endpoints only with time-point tables; with a Cohort they are derived"
             )
-        tp = classify(data, resolve_criteria(list(_as_items(criteria))))
+        tp = classify(data, resolve_criteria(_distinct(_as_items(criteria))))
         derived = derive_endpoints(data, tp, endpoints=list(dict.fromkeys(outcomes)))
         return Inputs(tp.table, derived.table, tp, data.patients, tp.attrition)
     if isinstance(data, Timepoints):
@@ -178,6 +174,14 @@ def _as_items(criteria: Criterion | str | Sequence[Criterion | str]) -> list[Cri
     return [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
 
 
+def _distinct(items: list[Criterion | str]) -> list[Criterion | str]:
+    """The criteria with repeated names dropped (the first kept)."""
+    seen: dict[str, Criterion | str] = {}
+    for c in items:
+        seen.setdefault(c.name if isinstance(c, Criterion) else str(c), c)
+    return list(seen.values())
+
+
 def _require(df: pd.DataFrame, columns: Sequence[str], name: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -209,26 +213,10 @@ def attrition_frame(rows: pd.DataFrame, *, stage: str, reason: pd.Series | str) 
     )
 
 
-def unit_table(
-    inputs: Inputs,
-    *,
-    criterion: str,
-    outcome: str,
-    status: StatusKind,
-    confirm: bool,
-    lines: LinesArg,
-    stage: str,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per analysed patient × line: outcome, and when the status became known.
-
-    Returns
-    -------
-    tuple of pandas.DataFrame
-        The units (:data:`UNIT_COLUMNS`; ``status_time`` NaN when the status was never seen)
-        and the attrition of lines set aside (not evaluable under the criterion, not the
-        patient's first line).
-    """
-    ep = inputs.endpoints
+def outcome_rows(endpoints: pd.DataFrame, outcome: str, criterion: str) -> pd.DataFrame:
+    """The endpoint rows of ``outcome``, under ``criterion`` when the endpoint depends on one
+    (PFS, TTP, DoR; OS does not), one per line."""
+    ep = endpoints
     rows = ep[ep["endpoint"] == outcome]
     if rows.empty:
         raise ConfigError(
@@ -244,18 +232,54 @@ def unit_table(
             f"endpoints table has several {outcome!r} rows for line(s) "
             f"{line_keys(rows[dup]).head(5).tolist()}"
         )
+    return rows
+
+
+def offset_days(rows: pd.DataFrame) -> pd.Series:
+    """Days the endpoint adds to ``date − origin`` (1 under the FDA day-count convention)."""
+    return rows["days"] - (rows["date"] - rows["origin_date"]).dt.days
+
+
+def unit_table(
+    inputs: Inputs,
+    *,
+    criterion: str,
+    outcome: str,
+    status: StatusKind,
+    confirm: bool,
+    lines: LinesArg,
+    stage: str,
+    outcome_criterion: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per analysed patient × line: outcome, and when the status became known.
+
+    With ``outcome_criterion`` (another criterion than ``criterion``) the outcome is that
+    criterion's version of a per-criterion endpoint (e.g. PFS under SST-PET volume) while the
+    status stays ``criterion``'s (e.g. response under RECIST 1.1); the status time is put on
+    the outcome's clock, and a line must be evaluable under both.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The units (:data:`UNIT_COLUMNS`; ``criterion`` is the status criterion;
+        ``status_time`` NaN when the status was never seen) and the attrition of lines set
+        aside (not evaluable under either criterion, not the patient's first line).
+    """
+    cross = outcome_criterion is not None and outcome_criterion != criterion
+    oc = outcome_criterion if cross and outcome_criterion is not None else criterion
+    rows = outcome_rows(inputs.endpoints, outcome, oc)
+    if cross and rows["criterion"].isna().all():
+        raise ConfigError(
+            f"outcome {outcome!r} does not depend on a criterion, so outcome_criterion={oc!r} "
+            "would change nothing; give it with a per-criterion endpoint (PFS, TTP, DoR, ...)"
+        )
     rows = rows.assign(criterion=criterion)
     tp = inputs.timepoints
-    tp = tp[tp["criterion"] == criterion]
     att = []
-    evaluable = pd.MultiIndex.from_frame(rows[KEY]).isin(
-        pd.MultiIndex.from_frame(tp[KEY].drop_duplicates())
-    )
-    if not evaluable.all():
-        lost = rows[~evaluable]
-        why = _classify_reasons(inputs.classify_attrition, lost, criterion)
-        att.append(attrition_frame(lost, stage=stage, reason=why))
-        rows = rows[evaluable]
+    checks = [(criterion, "")] + ([(oc, f" (the criterion of {outcome})")] if cross else [])
+    for name, role in checks:
+        rows, lost = _evaluable(rows, tp[tp["criterion"] == name], inputs, name, role, stage)
+        att += lost
     if lines == "first":
         rows = rows.sort_values(["patient_id", "origin_date", "line_id"], kind="stable")
         later = rows.duplicated("patient_id")
@@ -267,11 +291,13 @@ def unit_table(
             )
             rows = rows[~later]
     if rows.empty:
-        raise ConfigError(f"no {outcome!r} rows left to analyse under {criterion!r}")
-    known = status_dates(tp, inputs.source, status=status, confirm=confirm)
+        under = f"{criterion!r}" + (f" with {outcome!r} under {oc!r}" if cross else "")
+        raise ConfigError(f"no {outcome!r} rows left to analyse under {under}")
+    known = status_dates(
+        tp[tp["criterion"] == criterion], inputs.source, status=status, confirm=confirm
+    )
     rows = rows.merge(known, on=KEY, how="left")
-    offset = rows["days"] - (rows["date"] - rows["origin_date"]).dt.days
-    status_days = (rows["status_date"] - rows["origin_date"]).dt.days + offset
+    status_days = (rows["status_date"] - rows["origin_date"]).dt.days + offset_days(rows)
     units = pd.DataFrame(
         {
             "patient_id": rows["patient_id"].to_numpy(),
@@ -294,79 +320,34 @@ def unit_table(
     return units.reset_index(drop=True), attrition
 
 
-def _classify_reasons(att: pd.DataFrame, lost: pd.DataFrame, criterion: str) -> pd.Series:
-    default = f"line not evaluable under {criterion} (no time-point responses)"
+def _evaluable(
+    rows: pd.DataFrame, tp: pd.DataFrame, inputs: Inputs, criterion: str, role: str, stage: str
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The rows of lines with time-point responses under ``criterion``; attrition of the rest."""
+    evaluable = pd.MultiIndex.from_frame(rows[KEY]).isin(
+        pd.MultiIndex.from_frame(tp[KEY].drop_duplicates())
+    )
+    if evaluable.all():
+        return rows, []
+    lost = rows[~evaluable].assign(criterion=criterion)
+    why = _classify_reasons(inputs.classify_attrition, lost, criterion, role)
+    return rows[evaluable], [attrition_frame(lost, stage=stage, reason=why)]
+
+
+def _classify_reasons(
+    att: pd.DataFrame, lost: pd.DataFrame, criterion: str, role: str = ""
+) -> pd.Series:
+    default = f"line not evaluable under {criterion}{role} (no time-point responses)"
     keys = line_keys(lost)
     if att.empty or "criterion" not in att:
         return pd.Series(default, index=lost.index)
     a = att[att["criterion"] == criterion].drop_duplicates("row_key").set_index("row_key")
     found = keys.map(a["reason"]).to_numpy()
     text = [
-        f"not evaluable under {criterion}: {r}" if isinstance(r, str) else default for r in found
+        f"not evaluable under {criterion}{role}: {r}" if isinstance(r, str) else default
+        for r in found
     ]
     return pd.Series(text, index=lost.index)
-
-
-def status_dates(
-    tp: pd.DataFrame, source: Timepoints | None, *, status: StatusKind, confirm: bool
-) -> pd.DataFrame:
-    """``patient_id``, ``line_id``, ``status_date`` for the lines whose status was ever seen.
-
-    ``tp`` holds one criterion's time-point rows; ``source`` (when given) supplies the
-    criterion's confirmation settings to :func:`netsurv.best_response`.
-    """
-    fu = tp[tp["response"].notna()]
-    if "role" in fu.columns:
-        fu = fu[fu["role"] != "baseline"]
-    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
-    if status == "progression":
-        pdrow = fu["response"] == "PD"
-        if "pd_status" in fu.columns:
-            pdrow &= fu["pd_status"].isna() | (fu["pd_status"] == "iCPD")
-        first = fu[pdrow].drop_duplicates(KEY)
-        return first[[*KEY, "date"]].rename(columns={"date": "status_date"})
-    if not confirm:
-        bor = best_response(_with_table(source, fu), confirm=False)
-        got = bor[bor["first_response_date"].notna()]
-        return got[[*KEY, "first_response_date"]].rename(
-            columns={"first_response_date": "status_date"}
-        )
-    return _confirmation_dates(fu, source)
-
-
-def _with_table(source: Timepoints | None, table: pd.DataFrame) -> Timepoints | pd.DataFrame:
-    return replace(source, table=table) if source is not None else table
-
-
-def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataFrame:
-    """Date of the scan at which each line's confirmed best response first becomes CR/PR.
-
-    A line confirmed on the first k scans is confirmed on the first k + 1 (a confirmation only
-    looks back), so the scans are added one ordinal at a time — a loop over scan number (at most
-    the longest follow-up, ~20 scans), each step one vectorised :func:`best_response` over every
-    line still unconfirmed.
-    """
-    out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
-    if "days_from_start" not in fu.columns:
-        raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
-    full = best_response(_with_table(source, fu), confirm=True)
-    ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
-    fu = fu.merge(ok, on=KEY)
-    if fu.empty:
-        return out.astype({"status_date": "datetime64[ns]"})
-    fu = fu.assign(_k=fu.groupby(KEY, sort=False).cumcount())
-    found = []
-    for k in range(1, int(fu["_k"].max()) + 1):
-        trunc = fu[fu["_k"] <= k]
-        has_k = trunc[trunc["_k"] == k][[*KEY, "date"]]
-        bor = best_response(_with_table(source, trunc.drop(columns="_k")), confirm=True)
-        now = bor[bor["bor_confirmed"].isin(["CR", "PR"])][KEY].merge(has_k, on=KEY)
-        if not now.empty:
-            found.append(now.rename(columns={"date": "status_date"}))
-            fu = fu[~pd.MultiIndex.from_frame(fu[KEY]).isin(pd.MultiIndex.from_frame(now[KEY]))]
-        if fu.empty:
-            break
-    return pd.concat(found, ignore_index=True) if found else out
 
 
 def analysis_units(
@@ -380,11 +361,14 @@ def analysis_units(
     covariates: Sequence[str],
     endpoints: EndpointsArg,
     stage: str,
+    outcome_criterion: Criterion | str | None = None,
 ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
-    """The criterion's name, its analysed units (:func:`unit_table`) with the adjustment
-    covariates (:func:`merge_covariates`), and the attrition of the lines set aside."""
+    """The criterion's name, its analysed units (:func:`unit_table`, the outcome under
+    ``outcome_criterion`` when given) with the adjustment covariates
+    (:func:`merge_covariates`), and the attrition of the lines set aside."""
     (name,) = criterion_names(criterion)
-    inputs = resolve_inputs(data, criteria=criterion, outcomes=[outcome], endpoints=endpoints)
+    wanted = [criterion, *([] if outcome_criterion is None else [outcome_criterion])]
+    inputs = resolve_inputs(data, criteria=wanted, outcomes=[outcome], endpoints=endpoints)
     units, att = unit_table(
         inputs,
         criterion=name,
@@ -393,6 +377,7 @@ def analysis_units(
         confirm=confirm,
         lines=lines,
         stage=stage,
+        outcome_criterion=outcome_name(outcome_criterion),
     )
     units = merge_covariates(
         units, covariates, endpoints=inputs.endpoints, patients=inputs.patients

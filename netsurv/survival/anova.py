@@ -111,6 +111,14 @@ def anova(fit: CoxResult) -> pd.DataFrame:
         log-likelihoods are penalised with the full model's penalty (R ``coxphf`` with
         ``adapt``).
 
+    Raises
+    ------
+    netsurv.ConfigError
+        For a fit with the robust (sandwich) variance — clustered rows or non-integer
+        (sampling) weights — as R's ``anova.coxph`` ("Can't do anova tables with robust
+        variances"): the likelihood-ratio statistics assume independent, frequency-weighted
+        rows, which such a fit does not.  Its :func:`term_tests` (robust Wald tests) apply.
+
     Examples
     --------
     >>> import pandas as pd
@@ -120,6 +128,14 @@ def anova(fit: CoxResult) -> pd.DataFrame:
     >>> list(anova(cox(df, formula="x + z", duration_col="t", event_col="e")).index)
     ['NULL', 'x', 'z']
     """
+    if fit.robust:
+        raise ConfigError(
+            "anova needs a fit with the model-based variance: this one is robust (clustered "
+            "rows or non-integer weights), whose likelihood-ratio tests do not hold; R's "
+            'anova.coxph refuses it too ("Can\'t do anova tables with robust variances"). '
+            "Use term_tests() for robust Wald tests of each term, or refit with robust=False "
+            "if the weights are frequencies"
+        )
     p = fit.coefficients.shape[0]
     free = np.zeros(p, dtype=bool)
     rows = [{"term": "NULL", "loglik": fit.loglik_null, "chisq": np.nan, "df": 0, "p": np.nan}]

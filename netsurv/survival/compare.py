@@ -7,12 +7,13 @@ landmark, where the status is a baseline marker — Uno's C(τ), cumulative/dyna
 horizons and the integrated Brier score (scikit-survival's definitions, computed in
 :mod:`netsurv.survival._metrics`).  A paired bootstrap resamples patients once per replicate
 and evaluates every criterion on that same resample, giving CIs of each metric and of its
-difference from a reference criterion.
+difference from a reference criterion.  The outcome may be derived under another criterion
+than the status (``outcome_criterion``), and the continuous % change behind the cut-offs can be
+scored next to them (``continuous``, :mod:`netsurv.survival.marker`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,32 +24,42 @@ import pandas as pd
 from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
 from netsurv.survival._bootstrap import differences, intervals, paired_bootstrap
-from netsurv.survival._coxfit import CoxConvergenceWarning
-from netsurv.survival._metrics import censoring_distribution, ibs, td_auc, uno_c
+from netsurv.survival._compare_frames import (
+    analysis_frame,
+    check_horizons,
+    common_units,
+    with_codes,
+    with_marker,
+)
+from netsurv.survival._scoring import LOWER_IS_BETTER, Evaluator, rank_metric
 from netsurv.survival._status import (
     ATTRITION,
-    KEY,
     STATUS_COLUMN,
     STATUS_LABELS,
     DataArg,
     EndpointsArg,
     LinesArg,
     StatusKind,
-    attrition_frame,
     check_lines,
     check_status,
     criterion_names,
     merge_covariates,
+    outcome_name,
     resolve_inputs,
     unit_table,
 )
-from netsurv.survival.counting import to_start_stop
-from netsurv.survival.cox import Penalty, Ties, cox
-from netsurv.survival.landmark import check_penalty, landmark_data
+from netsurv.survival.cox import Penalty, Ties
+from netsurv.survival.landmark import check_penalty
+from netsurv.survival.marker import (
+    Change,
+    ContinuousMarker,
+    change_at_landmark,
+    definitions,
+    marker_name,
+    score_marker,
+)
 
 Method = Literal["landmark", "time_dependent"]
-#: Metrics where a smaller value is better.
-LOWER_IS_BETTER = ("aic", "ibs")
 IBS_GRID = 100
 
 
@@ -64,6 +75,10 @@ class CriteriaComparison:
         model), Cox ``hr`` (status 1 vs 0) with ``lower`` / ``upper`` and ``p_value``,
         ``lr_chi2`` (likelihood-ratio χ² of the model), ``aic``, ``harrell_c``, ``uno_c``,
         ``auc_<h>m`` per horizon, ``ibs``, ``rank`` (1 = best by ``rank_by``) and ``note``.
+        With ``continuous``, a last row (``criterion`` = the marker's label, e.g. ``"sstv %
+        change (rcs, 4 knots)"``) scores the spline model of the % change: no single hazard
+        ratio (``hr``, ``lower``, ``upper`` and ``n_status`` empty), ``p_value`` its joint
+        likelihood-ratio test, the same metrics and rank.
     intervals : pandas.DataFrame
         Bootstrap percentile CIs of each metric: ``criterion``, ``metric``, ``estimate``,
         ``lower``, ``upper``, ``n_valid`` (replicates where the metric was defined).
@@ -74,11 +89,15 @@ class CriteriaComparison:
     replicates : pandas.DataFrame
         Every bootstrap value: ``replicate``, ``criterion`` and one column per metric.
     attrition : pandas.DataFrame
-        Lines left out, with the reason (not evaluable under every criterion, ...).
+        Lines left out, with the reason (not evaluable under every criterion, no measured %
+        change for the continuous model, ...).
     settings : dict
-        ``outcome``, ``method``, ``at_months``, ``status``, ``confirm``, ``horizons``,
-        ``tau``, ``n_boot``, ``seed``, ``reference``, ``rank_by``, ``conf_level``,
-        ``penalty``.
+        ``outcome``, ``outcome_criterion``, ``method``, ``at_months``, ``status``,
+        ``confirm``, ``horizons``, ``tau``, ``n_boot``, ``seed``, ``reference``, ``rank_by``,
+        ``conf_level``, ``penalty``, ``continuous`` (the marker's row label or None).
+    continuous : ContinuousMarker or None
+        The spline model of the continuous % change, its log hazard-ratio curve and the
+        cut-offs on it (None without ``continuous``).
     """
 
     table: pd.DataFrame
@@ -87,6 +106,7 @@ class CriteriaComparison:
     replicates: pd.DataFrame
     attrition: pd.DataFrame
     settings: dict[str, Any]
+    continuous: ContinuousMarker | None = None
 
 
 def compare_criteria(
@@ -94,6 +114,7 @@ def compare_criteria(
     *,
     criteria: Sequence[Criterion | str],
     outcome: str = "OS",
+    outcome_criterion: Criterion | str | None = None,
     method: Method = "landmark",
     at_months: float = 6.0,
     status: StatusKind = "response",
@@ -110,6 +131,9 @@ def compare_criteria(
     conf_level: float = 0.95,
     ties: Ties = "efron",
     penalty: Penalty = "none",
+    continuous: bool | Criterion | str = False,
+    knots: int = 4,
+    change: Change = "best",
 ) -> CriteriaComparison:
     """Rank criteria by how well their status predicts an outcome, with paired bootstrap CIs.
 
@@ -123,7 +147,12 @@ def compare_criteria(
         ``reference``.
     outcome
         Endpoint predicted (``"OS"``; a per-criterion endpoint such as ``"PFS"`` uses each
-        criterion's own version).
+        criterion's own version unless ``outcome_criterion`` is given).
+    outcome_criterion
+        A criterion (object or name) under which a per-criterion outcome is derived for every
+        compared criterion (e.g. each criterion's early response against PFS under RECIST
+        1.1): one outcome, one landmark set.  Lines not evaluable under it are in
+        ``attrition``.
     method
         ``"landmark"`` (status as known ``at_months`` after the origin, outcome from then) or
         ``"time_dependent"`` (status as a time-dependent covariate from the origin; Uno's C,
@@ -167,6 +196,18 @@ def compare_criteria(
         few responders or none with events); ``hr`` then has its profile penalised-likelihood
         CI and penalised LR ``p_value``, and ``lr_chi2`` / ``aic`` are penalised (bootstrap
         replicates skip the profile CIs they do not use).  Needs ``lines="first"``.
+    continuous
+        Also score the continuous % change from baseline (as known at the landmark) of a
+        criterion's measurement — ``True``: the reference criterion's; or a criterion (object
+        or name) — as a restricted cubic spline with ``knots`` knots, on the same units, next
+        to the dichotomised criteria (needs ``method="landmark"`` and ``status="response"``);
+        see ``CriteriaComparison.continuous`` and :func:`netsurv.plots.log_hr_plot`.
+    knots
+        Knots of the spline (>= 3; Harrell's default places for 4: quantiles .05, .35, .65,
+        .95 of the analysed changes; :func:`netsurv.survival.spline.rcs_knots`).
+    change
+        ``"best"``: the smallest % change on the scans up to the landmark (the continuous
+        counterpart of "responded by then"); ``"last"``: that of the last scan before it.
 
     Returns
     -------
@@ -175,12 +216,13 @@ def compare_criteria(
     Notes
     -----
     Only units evaluable under every criterion are compared (AIC and the C-indices are then
-    on the same units); the others are in ``attrition``.  With a criterion-free outcome (OS)
-    the landmark set is the same for every criterion.  Harrell's C is that of the Cox linear
-    predictor (R ``coxph``'s ``concordance``; for the time-dependent model, with the covariate
-    value current at each event time).  Uno's C, AUC and IBS use the linear predictor and
-    Breslow's baseline hazard of a Cox model fitted on the same data (apparent performance;
-    no optimism correction).
+    on the same units); the others are in ``attrition``; with ``continuous`` also only units
+    with a measured change by the landmark.  With a criterion-free outcome (OS) or an
+    ``outcome_criterion`` the landmark set is the same for every criterion.  Harrell's C is
+    that of the Cox linear predictor (R ``coxph``'s ``concordance``; for the time-dependent
+    model, with the covariate value current at each event time).  Uno's C, AUC and IBS use
+    the linear predictor and Breslow's baseline hazard of a Cox model fitted on the same data
+    (apparent performance; no optimism correction).
 
     Examples
     --------
@@ -191,6 +233,14 @@ def compare_criteria(
        criterion    n  n_status                                    note
     0  recist1.1  199         0  all units in one group (non-responder)
     1       choi  199        38
+
+    The continuous SST-PET volume change by 12 months (SST-PET is yearly here) next to its
+    −40 % cut-off:
+
+    >>> cmp = ns.survival.compare_criteria(ns.load_demo(), criteria=["sstv"], continuous=True,
+    ...                                    at_months=12, horizons=[24], n_boot=0)
+    >>> list(cmp.table["criterion"]), cmp.continuous.cutoffs["cutoff_pct"].tolist()
+    (['sstv', 'sstv % change (rcs, 4 knots)'], [-40.0])
     """
     check_status(status)
     check_lines(lines)
@@ -217,12 +267,16 @@ def compare_criteria(
         raise ConfigError(f"n_boot must be >= 0, got {n_boot!r}")
     if not 0 < conf_level < 1:
         raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
-
-    inputs = resolve_inputs(data, criteria=criteria, outcomes=[outcome], endpoints=endpoints)
+    marker = marker_name(continuous, ref, method=method, status=status, knots=knots, change=change)
+    oc = outcome_name(outcome_criterion)
+    extra = [c for c in (outcome_criterion, continuous) if isinstance(c, Criterion | str)]
+    wanted = [*criteria, *extra]
+    inputs = resolve_inputs(data, criteria=wanted, outcomes=[outcome], endpoints=endpoints)
+    unit_names = [*names, *([marker] if marker and marker not in names else [])]
     per: dict[str, pd.DataFrame] = {}
     lost = []
-    for name in names:
-        u, att = unit_table(
+    for name in unit_names:
+        per[name], att = unit_table(
             inputs,
             criterion=name,
             outcome=outcome,
@@ -230,47 +284,76 @@ def compare_criteria(
             confirm=confirm,
             lines=lines,
             stage="compare",
+            outcome_criterion=oc,
         )
-        per[name] = u
         lost.append(att)
-    units, att = _common_units(per)
+    units, att = common_units(per)
     lost.append(att)
+    if marker:
+        values = change_at_landmark(
+            inputs,
+            units[marker],
+            criterion=marker,
+            outcome=outcome,
+            outcome_criterion=oc or marker,
+            at=at_months,
+            change=change,
+        )
+        units, att = with_marker(units, values, at=at_months, marker=marker)
+        lost.append(att)
     scol = STATUS_COLUMN[status]
     frames = {}
-    for name in names:
+    for name in unit_names:
         u = merge_covariates(
             units[name], covariates, endpoints=inputs.endpoints, patients=inputs.patients
         )
-        frames[name] = _analysis_frame(u, method=method, at=at_months, scol=scol)
+        frames[name] = analysis_frame(u, method=method, at=at_months, scol=scol)
+    frames = with_codes(frames)
     first = frames[names[0]]
     if method == "landmark":
-        _check_horizons(first, h, tau_)
-    grid = np.linspace(float(first["time"].min()), tau_, IBS_GRID)
-    ev = _Evaluator(
-        scol=scol,
-        labels=STATUS_LABELS[status],
-        covariates=list(covariates),
-        horizons=h,
-        auc_cols=auc_cols,
-        tau=tau_,
-        grid=grid,
-        method=method,
-        ties=ties,
-        cluster=lines == "all",
-        conf_level=conf_level,
-        penalty=penalty,
-    )
-    rows = [{"criterion": n, **ev(frames[n], record_errors=True)} for n in names]
+        check_horizons(first, h, tau_)
+    common: dict[str, Any] = {
+        "labels": STATUS_LABELS[status],
+        "covariates": list(covariates),
+        "horizons": h,
+        "auc_cols": auc_cols,
+        "tau": tau_,
+        "grid": np.linspace(float(first["time"].min()), tau_, IBS_GRID),
+        "method": method,
+        "ties": ties,
+        "cluster": lines == "all",
+        "conf_level": conf_level,
+        "penalty": penalty,
+    }
+    evaluators = {n: Evaluator(predictors=[scol], status=scol, **common) for n in names}
+    rows = [{"criterion": n, **evaluators[n](frames[n], record_errors=True)} for n in names]
+    scored = {n: frames[n] for n in names}
+    spline = None
+    if marker:
+        spline, ev, f = score_marker(
+            frames[marker],
+            values,
+            marker=marker,
+            knots=knots,
+            change=change,
+            at_months=at_months,
+            evaluator=dict(common),
+            definitions=definitions(criteria, continuous, names, marker, inputs),
+        )
+        evaluators[spline.label], scored[spline.label] = ev, f
+        rows.append({"criterion": spline.label, **ev(f, record_errors=True)})
     table = pd.DataFrame(rows)
-    table["rank"] = _rank(table[rank_by], lower_better=rank_by in LOWER_IS_BETTER)
-    # a replicate copies rows: only the columns the evaluator reads
-    used = ["time", "event", *(["start"] if method == "time_dependent" else [])]
-    used += [scol, *covariates, "patient_id", "_patient", "_unit"]
-    slim = {name: f[used] for name, f in frames.items()}
-    reps = paired_bootstrap(slim, ev, names=names, n_boot=n_boot, seed=seed, metrics=metrics)
+    table["n_status"] = table["n_status"].astype("Int64")
+    table["rank"] = rank_metric(table[rank_by], lower_better=rank_by in LOWER_IS_BETTER)
+    labels = list(scored)
+    # a replicate copies rows: only the columns each evaluator reads
+    slim = {n: f[list(dict.fromkeys(evaluators[n].columns()))] for n, f in scored.items()}
+    reps = paired_bootstrap(
+        slim, evaluators, names=labels, n_boot=n_boot, seed=seed, metrics=metrics
+    )
     alpha = (1 - conf_level) / 2
-    cis = intervals(table, reps, metrics, names, alpha)
-    diffs = differences(table, reps, metrics, names, ref, alpha)
+    cis = intervals(table, reps, metrics, labels, alpha)
+    diffs = differences(table, reps, metrics, labels, ref, alpha)
     cols = [
         "criterion",
         "n",
@@ -284,14 +367,16 @@ def compare_criteria(
         "rank",
         "note",
     ]
+    attrition = pd.concat(lost, ignore_index=True).reindex(columns=ATTRITION)
     return CriteriaComparison(
         table=table[cols],
         intervals=cis,
         differences=diffs,
         replicates=reps,
-        attrition=pd.concat(lost, ignore_index=True).reindex(columns=ATTRITION),
+        attrition=attrition.drop_duplicates(ignore_index=True),
         settings={
             "outcome": outcome,
+            "outcome_criterion": oc,
             "method": method,
             "at_months": at_months if method == "landmark" else None,
             "status": status,
@@ -304,145 +389,7 @@ def compare_criteria(
             "rank_by": rank_by,
             "conf_level": conf_level,
             "penalty": penalty,
+            "continuous": None if spline is None else spline.label,
         },
+        continuous=spline,
     )
-
-
-def _common_units(per: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """Keep the units evaluable under every criterion, in one shared order."""
-    names = list(per)
-    present = pd.concat(
-        [u[KEY].assign(_c=n) for n, u in per.items()], ignore_index=True
-    ).pivot_table(index=KEY, columns="_c", aggfunc="size", fill_value=0)
-    present = present.reindex(columns=names, fill_value=0) > 0
-    keep = present.all(axis=1)
-    if not keep.any():
-        raise ConfigError("no unit is evaluable under every criterion compared")
-    lost = present[~keep]
-    missing = [", ".join(np.array(names)[~row]) for row in lost.to_numpy()]
-    rows = lost.index.to_frame(index=False).assign(criterion=missing)
-    att = attrition_frame(
-        rows,
-        stage="compare (common units)",
-        reason=pd.Series(
-            [f"not evaluable under {m} (criteria are compared on common units)" for m in missing]
-        ),
-    )
-    order = present[keep].index.to_frame(index=False)
-    return {n: order.merge(u, on=KEY, how="left") for n, u in per.items()}, att
-
-
-def _analysis_frame(u: pd.DataFrame, *, method: str, at: float, scol: str) -> pd.DataFrame:
-    """Rows a model uses, with integer patient codes for the bootstrap (sorted by patient)."""
-    u = u.drop(columns=["reason", "status_date", "origin_date"])
-    if method == "landmark":
-        f = landmark_data(
-            u,
-            at=at,
-            duration_col="time",
-            event_col="event",
-            status_time_col="status_time",
-            status_col=scol,
-        )
-    else:
-        f = to_start_stop(
-            u,
-            duration_col="time",
-            event_col="event",
-            status_time_col="status_time",
-            status_col=scol,
-        ).rename(columns={"stop": "time"})
-    codes, _ = pd.factorize(f["patient_id"], sort=True)
-    unit = pd.MultiIndex.from_frame(f[KEY])
-    f = f.assign(_patient=codes, _unit=pd.factorize(unit)[0])
-    f = f.sort_values("_patient", kind="stable")
-    return f.reset_index(drop=True)
-
-
-def _check_horizons(frame: pd.DataFrame, horizons: np.ndarray, tau: float) -> None:
-    t = frame["time"].to_numpy()
-    if t.size == 0:
-        raise ConfigError("nobody is at risk at the landmark")
-    last = float(t.max())
-    bad = [float(x) for x in horizons if not t.min() <= x < last]
-    if bad:
-        raise ConfigError(
-            f"horizons {bad} are outside the follow-up after the landmark "
-            f"([{t.min():.3g}, {last:.3g}) months)"
-        )
-    if tau >= last:
-        raise ConfigError(f"tau {tau:g} must be below the last follow-up time {last:.3g}")
-
-
-@dataclass(frozen=True)
-class _Evaluator:
-    """Fits the Cox model of one criterion on some rows and computes every metric."""
-
-    scol: str
-    labels: tuple[str, str]
-    covariates: list[str]
-    horizons: np.ndarray
-    auc_cols: list[str]
-    tau: float
-    grid: np.ndarray
-    method: str
-    ties: Ties
-    cluster: bool
-    conf_level: float
-    penalty: Penalty = "none"
-
-    def __call__(self, f: pd.DataFrame, *, record_errors: bool = False) -> dict[str, Any]:
-        x = f[self.scol].to_numpy()
-        out: dict[str, Any] = {
-            "n": int(f["_unit"].nunique()),
-            "events": int(f["event"].sum()),
-            "n_status": int(f.loc[x == 1, "_unit"].nunique()),
-            "note": "",
-        }
-        nan = dict.fromkeys(["hr", "lower", "upper", "p_value", "lr_chi2", "aic"], np.nan)
-        out |= nan | {"harrell_c": np.nan, "uno_c": np.nan, "ibs": np.nan}
-        out |= dict.fromkeys(self.auc_cols, np.nan)
-        if x.min() == x.max():
-            out["note"] = f"all units in one group ({self.labels[int(x.max())]})"
-            return out
-        try:
-            with warnings.catch_warnings():
-                if not record_errors:
-                    warnings.simplefilter("ignore", CoxConvergenceWarning)
-                fit = cox(
-                    f,
-                    covariates=[self.scol, *self.covariates],
-                    duration_col="time",
-                    event_col="event",
-                    start_col="start" if self.method == "time_dependent" else None,
-                    ties=self.ties,
-                    cluster_col="patient_id" if self.cluster else None,
-                    conf_level=self.conf_level,
-                    penalty=self.penalty,
-                    # replicates use only the estimate: no profile CIs there
-                    conf_int=None if record_errors or self.penalty == "none" else "wald",
-                )
-        except ConfigError as err:
-            out["note"] = f"Cox model not fitted: {err}"
-            return out
-        c = fit.coefficients.loc[self.scol]
-        out |= {"hr": c["exp_coef"], "lower": c["lower"], "upper": c["upper"], "p_value": c["p"]}
-        out |= {"lr_chi2": fit.tests.loc["likelihood_ratio", "statistic"], "aic": fit.aic}
-        out["harrell_c"] = fit.concordance
-        if not fit.converged:
-            out["note"] = "Cox estimate diverges (no events in one group); try penalty='firth'"
-        if self.method == "landmark":
-            cols = [self.scol, *self.covariates]
-            lp = f[cols].to_numpy(dtype=float) @ fit.coefficients["coef"].to_numpy()
-            t, e = f["time"].to_numpy(), f["event"].to_numpy()
-            cens = censoring_distribution(t, e)
-            out["uno_c"] = uno_c(t, e, lp, tau=self.tau, censoring=cens)
-            auc = td_auc(t, e, lp, self.horizons, censoring=cens)
-            out |= dict(zip(self.auc_cols, auc, strict=True))
-            out["ibs"] = ibs(t, e, lp, self.grid, censoring=cens)
-        return out
-
-
-def _rank(values: pd.Series, *, lower_better: bool) -> pd.Series:
-    v = -values if not lower_better else values
-    return v.rank(method="min", na_option="keep").astype("Int64")

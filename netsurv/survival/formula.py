@@ -7,7 +7,9 @@ values, or a pandas categorical's category order), exactly as R's default
 ``contr.treatment``.  Choose another reference in the formula itself:
 ``C(grade, contr.treatment("G2"))`` (R: ``relevel(factor(grade), ref = "G2")``) or
 ``C(grade, levels=["G2", "G1", "G3"])``.  A string or boolean column is categorical without
-``C()``.  ``"1"`` is the null model (no covariates).
+``C()``.  ``"1"`` is the null model (no covariates).  ``rcs(x, 4)`` is a restricted cubic spline
+with 4 knots (R ``rms::rcs``; :mod:`netsurv.survival.spline`), ``np.log(x)`` and other numpy
+functions transform a column.
 
 The columns of one term (e.g. the two dummies of a three-level grade) are tested jointly by
 :meth:`netsurv.survival.CoxResult.term_tests` and :func:`netsurv.survival.cox_zph`.
@@ -23,6 +25,10 @@ from formulaic import Formula, model_matrix
 from formulaic.errors import FormulaicError
 
 from netsurv.errors import ConfigError
+from netsurv.survival.spline import rcs
+
+#: Names a formula may call besides formulaic's own (``C``, ``bs``, ...).
+CONTEXT = {"np": np, "pd": pd, "rcs": rcs}
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,7 @@ def formula_variables(formula: str, columns: pd.Index) -> list[str]:
             names.add(var)
         elif quoted:
             names.update(quoted)
-        elif var not in ("np", "C", "pd"):
+        elif var not in ("C", *CONTEXT):
             unknown.append(var)
     if unknown:
         dotted = [c for c in columns if any(str(c).startswith(f"{u}.") for u in unknown)]
@@ -113,7 +119,7 @@ def design_matrix(frame: pd.DataFrame, formula: str) -> Design:
     rhs = _rhs(formula)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # non-finite values refused below
-            mm = model_matrix(rhs, frame, na_action="raise")
+            mm = model_matrix(rhs, frame, na_action="raise", context=CONTEXT)
     except FormulaicError as exc:
         raise ConfigError(f"formula {formula!r} cannot be evaluated on the data: {exc}") from None
     spec = mm.model_spec

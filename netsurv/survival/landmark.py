@@ -20,7 +20,6 @@ import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
 from netsurv.errors import ConfigError
-from netsurv.survival._input import require_columns
 from netsurv.survival._status import (
     ATTRITION,
     STATUS_COLUMN,
@@ -29,13 +28,14 @@ from netsurv.survival._status import (
     LinesArg,
     StatusKind,
     analysis_units,
-    attrition_frame,
     check_lines,
     check_status,
+    outcome_name,
     status_groups,
 )
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
 from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
+from netsurv.survival.landmark_sets import landmark_data, lost_before
 from netsurv.survival.logrank import LogrankResult, logrank
 
 SUMMARY_COLUMNS = [
@@ -54,87 +54,6 @@ SUMMARY_COLUMNS = [
     "median_other",
     "note",
 ]
-
-
-def landmark_data(
-    df: pd.DataFrame,
-    *,
-    at: float | Sequence[float],
-    duration_col: str,
-    event_col: str,
-    status_time_col: str,
-    status_col: str = "status",
-    horizon: float | None = None,
-) -> pd.DataFrame:
-    """Landmark sets: units at risk at each landmark, status as known then, clock reset.
-
-    Parameters
-    ----------
-    df
-        One row per unit with the outcome and the time its status became known.
-    at
-        Landmark time(s), on the scale of ``duration_col``.
-    duration_col, event_col
-        Outcome time from the origin and 0/1 event.
-    status_time_col
-        Time the status (e.g. response) became known; NaN if never.
-    status_col
-        Name of the 0/1 status column added.
-    horizon
-        Optional length of follow-up kept after each landmark: outcomes later than
-        ``landmark + horizon`` are censored there (van Houwelingen's prediction window).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The rows of ``df`` at risk at each landmark L (``duration > L``: an event or censoring
-        at exactly L is before the landmark), stacked, with ``landmark`` = L,
-        ``status_col`` = 1 if ``status_time <= L`` else 0, and ``duration_col`` /
-        ``event_col`` replaced by the time since L and the event within the horizon.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> df = pd.DataFrame({"t": [2.0, 5, 8, 12], "e": [1, 1, 0, 1], "resp": [np.nan, 3, 7, 1]})
-    >>> landmark_data(df, at=4, duration_col="t", event_col="e", status_time_col="resp")
-          t  e  resp  landmark  status
-    1   1.0  1   3.0       4.0       1
-    2   4.0  0   7.0       4.0       0
-    3   8.0  1   1.0       4.0       1
-    """
-    require_columns(df, [duration_col, event_col, status_time_col])
-    marks = np.atleast_1d(np.asarray(at, dtype=float))
-    if marks.size == 0 or not np.isfinite(marks).all() or (marks < 0).any():
-        raise ConfigError(f"landmarks must be finite and >= 0, got {list(marks)}")
-    if len(np.unique(marks)) != marks.size:
-        raise ConfigError(f"landmarks must be distinct, got {list(marks)}")
-    if horizon is not None and not horizon > 0:
-        raise ConfigError(f"horizon must be > 0, got {horizon!r}")
-    if status_col in df.columns or "landmark" in df.columns:
-        raise ConfigError(f"df already has a {status_col!r} or 'landmark' column")
-    time = df[duration_col].to_numpy(dtype=float)
-    event = df[event_col].to_numpy(dtype=float)
-    known = df[status_time_col].to_numpy(dtype=float)
-    # rows x landmarks, vectorised: keep the pairs at risk at the landmark
-    at_risk = time[:, None] > marks[None, :]
-    row, col = np.nonzero(at_risk)
-    order = np.lexsort((row, col))
-    row, col = row[order], col[order]
-    lm = marks[col]
-    out = df.iloc[row].copy()
-    t = time[row] - lm
-    e = event[row]
-    if horizon is not None:
-        beyond = t > horizon
-        t = np.where(beyond, horizon, t)
-        e = np.where(beyond, 0, e)
-    out[duration_col] = t
-    out[event_col] = e
-    out[event_col] = out[event_col].astype(df[event_col].dtype)
-    out["landmark"] = lm
-    with np.errstate(invalid="ignore"):
-        out[status_col] = (known[row] <= lm).astype(np.int64)
-    return out
 
 
 @dataclass(frozen=True)
@@ -169,6 +88,9 @@ class LandmarkResult:
         and per landmark, event or censoring before the landmark.
     criterion, outcome, status : str
         What was analysed; ``status_column`` is ``"responder"`` or ``"progressed"``.
+    outcome_criterion : str or None
+        The criterion the outcome was derived under when it is not ``criterion`` (e.g. PFS
+        under SST-PET volume, response under RECIST 1.1); None: the same criterion.
     confirm : bool
         Whether responses had to be confirmed.
     horizon_months : float or None
@@ -192,6 +114,7 @@ class LandmarkResult:
     confirm: bool
     horizon_months: float | None
     penalty: str = "none"
+    outcome_criterion: str | None = None
 
 
 def landmark(
@@ -200,6 +123,7 @@ def landmark(
     criterion: Criterion | str,
     at_months: float | Sequence[float] = (3, 6, 9, 12),
     outcome: str = "OS",
+    outcome_criterion: Criterion | str | None = None,
     status: StatusKind = "response",
     confirm: bool = False,
     horizon_months: float | None = None,
@@ -224,7 +148,12 @@ def landmark(
         Landmark(s), months after the endpoint's origin.
     outcome
         Endpoint analysed from the landmark (``"OS"``, or e.g. ``"PFS"``, whose progression
-        is then judged by the same criterion).
+        is judged by the same criterion unless ``outcome_criterion`` is given).
+    outcome_criterion
+        Another criterion (object or name) under which a per-criterion outcome (PFS, TTP,
+        DoR) is derived: the status under ``criterion`` at the landmark against, e.g., PFS
+        under this one (early volume response against RECIST progression).  Lines not
+        evaluable under either criterion are in ``attrition``.
     status
         ``"response"`` (CR/PR by the landmark) or ``"progression"`` (PD by the landmark).
     confirm
@@ -286,6 +215,7 @@ def landmark(
         covariates=covariates,
         endpoints=endpoints,
         stage="landmark",
+        outcome_criterion=outcome_criterion,
     )
     return landmark_from_units(
         units,
@@ -301,6 +231,7 @@ def landmark(
         conf_type=conf_type,
         ties=ties,
         penalty=penalty,
+        outcome_criterion=outcome_name(outcome_criterion),
     )
 
 
@@ -330,6 +261,7 @@ def landmark_from_units(
     conf_type: ConfType,
     ties: Ties,
     penalty: Penalty = "none",
+    outcome_criterion: str | None = None,
 ) -> LandmarkResult:
     """:func:`landmark` on a unit table already built (see :mod:`netsurv.survival._status`)."""
     name, att = criterion, attrition
@@ -348,7 +280,7 @@ def landmark_from_units(
     front = ["landmark", "patient_id", "line_id", "criterion", "origin_date", "time", "event"]
     rest = [c for c in sets.columns if c not in (*front, scol, "group", "status_date", "reason")]
     sets = sets[[*front, scol, "group", *rest]].reset_index(drop=True)
-    lost = [att, *(_lost_before(units, float(lm), outcome) for lm in marks)]
+    lost = [att, *(lost_before(units, float(lm), outcome) for lm in marks)]
 
     kms: dict[float, KaplanMeierResult] = {}
     lrs: dict[float, LogrankResult] = {}
@@ -395,19 +327,8 @@ def landmark_from_units(
         confirm=confirm,
         horizon_months=horizon_months,
         penalty=penalty,
+        outcome_criterion=None if outcome_criterion == criterion else outcome_criterion,
     )
-
-
-def _lost_before(units: pd.DataFrame, lm: float, outcome: str) -> pd.DataFrame:
-    lost = units[units["time"] <= lm]
-    what = np.where(lost["event"] == 1, f"{outcome} event", "censored")
-    why = lost["reason"].fillna("").astype(str)
-    text = [
-        f"{w} before the {lm:g}-month landmark" + (f" ({r})" if r else "")
-        for w, r in zip(what, why, strict=True)
-    ]
-    out = attrition_frame(lost, stage=f"landmark {lm:g} months", reason=pd.Series(text))
-    return out.assign(landmark=lm)
 
 
 def _analyse(

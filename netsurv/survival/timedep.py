@@ -26,11 +26,13 @@ from netsurv.survival._status import (
     analysis_units,
     check_lines,
     check_status,
+    outcome_name,
     status_groups,
 )
 from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
-from netsurv.survival.cox import CoxResult, Ties, cox
+from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
 from netsurv.survival.km import ConfType, KaplanMeierResult
+from netsurv.survival.landmark import check_penalty
 from netsurv.survival.logrank import LogrankResult
 
 
@@ -56,6 +58,10 @@ class TimeDependentResult:
         What was analysed.
     confirm : bool
         Whether responses had to be confirmed (the status then starts at the confirming scan).
+    penalty : str
+        ``"none"`` or ``"firth"`` (the Cox model).
+    outcome_criterion : str or None
+        The criterion of the outcome when it is not ``criterion`` (None: the same).
     """
 
     data: pd.DataFrame
@@ -69,6 +75,8 @@ class TimeDependentResult:
     status: str
     status_column: str
     confirm: bool
+    penalty: str = "none"
+    outcome_criterion: str | None = None
 
 
 def time_dependent_cox(
@@ -76,6 +84,7 @@ def time_dependent_cox(
     *,
     criterion: Criterion | str,
     outcome: str = "OS",
+    outcome_criterion: Criterion | str | None = None,
     status: StatusKind = "response",
     confirm: bool = False,
     covariates: Sequence[str] = (),
@@ -83,6 +92,7 @@ def time_dependent_cox(
     lines: LinesArg = "first",
     ties: Ties = "efron",
     conf_type: ConfType = "log",
+    penalty: Penalty = "none",
 ) -> TimeDependentResult:
     """Response (or progression) under a criterion as a time-dependent covariate.
 
@@ -95,6 +105,10 @@ def time_dependent_cox(
         The response criterion (object or name).
     outcome
         Endpoint (``"OS"``, ``"PFS"``, ...).
+    outcome_criterion
+        Another criterion under which a per-criterion outcome (PFS, TTP, DoR) is derived
+        (e.g. response under RECIST 1.1 as the covariate, PFS under SST-PET volume as the
+        outcome); lines not evaluable under either are in ``attrition``.
     status
         ``"response"`` or ``"progression"``; it switches on when first seen on a scan (see
         :mod:`netsurv.survival._status`).
@@ -111,6 +125,10 @@ def time_dependent_cox(
         Cox tie handling.
     conf_type
         CI transform of the Simon–Makuch curves.
+    penalty
+        ``"firth"``: Firth's penalised likelihood for the Cox model (R ``coxphf`` on the
+        (start, stop] rows), with profile penalised-likelihood CIs and penalised LR p-values —
+        a finite hazard ratio when the responders have no events.  Needs ``lines="first"``.
 
     Returns
     -------
@@ -131,6 +149,7 @@ def time_dependent_cox(
     """
     check_status(status)
     check_lines(lines)
+    check_penalty(penalty, lines)
     name, units, att = analysis_units(
         data,
         criterion,
@@ -141,6 +160,7 @@ def time_dependent_cox(
         covariates=covariates,
         endpoints=endpoints,
         stage="time-dependent",
+        outcome_criterion=outcome_criterion,
     )
     return time_dependent_from_units(
         units,
@@ -153,6 +173,8 @@ def time_dependent_cox(
         lines=lines,
         ties=ties,
         conf_type=conf_type,
+        penalty=penalty,
+        outcome_criterion=outcome_name(outcome_criterion),
     )
 
 
@@ -168,6 +190,8 @@ def time_dependent_from_units(
     lines: LinesArg,
     ties: Ties,
     conf_type: ConfType,
+    penalty: Penalty = "none",
+    outcome_criterion: str | None = None,
 ) -> TimeDependentResult:
     """:func:`time_dependent_cox` on a unit table already built."""
     name, att = criterion, attrition
@@ -195,6 +219,7 @@ def time_dependent_from_units(
         start_col="start",
         ties=ties,
         cluster_col="patient_id" if lines == "all" else None,
+        penalty=penalty,
     )
     return TimeDependentResult(
         data=rows,
@@ -208,4 +233,6 @@ def time_dependent_from_units(
         status=status,
         status_column=scol,
         confirm=confirm,
+        penalty=penalty,
+        outcome_criterion=None if outcome_criterion == criterion else outcome_criterion,
     )

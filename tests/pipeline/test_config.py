@@ -223,3 +223,52 @@ def test_cox_formula_and_penalty_mistakes_name_the_key(
 ) -> None:
     with pytest.raises(ns.ConfigError, match=message):
         load_config(write(tmp_path, text))
+
+
+def test_outcome_criterion_and_continuous_keys_are_read(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        '[criteria]\npresets = ["sstv", "early_sstv", "recist1.1"]\n'
+        '[endpoints]\nnames = ["PFS", "OS"]\n'
+        '[landmark]\noutcome = "PFS"\noutcome_criterion = "recist1.1"\n'
+        '[compare]\noutcome = "PFS"\noutcome_criterion = "recist1.1"\ncontinuous = "sstv"\n'
+        'spline_knots = 5\nchange = "last"\n',
+    )
+    cfg = load_config(p)
+    assert cfg.landmark.outcome_criterion == cfg.compare.outcome_criterion == "recist1.1"
+    assert (cfg.compare.continuous, cfg.compare.spline_knots, cfg.compare.change) == (
+        "sstv",
+        5,
+        "last",
+    )
+    assert load_config(p, ["compare.continuous=true"]).compare.continuous is True
+    assert Config().compare.continuous is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[landmark]\noutcome = "PFS"\noutcome_criterion = "sstv"\n',
+            "landmark.outcome_criterion: 'sstv' is not among",
+        ),
+        (
+            '[compare]\noutcome_criterion = "recist1.1"\n',
+            "compare.outcome_criterion: the outcome 'OS' does not depend",
+        ),
+        ('[compare]\ncontinuous = "choi"\n', "compare.continuous: 'choi' is not among"),
+        (
+            "[compare]\ncontinuous = true\ntime_dependent = true\n",
+            "compare.continuous needs the landmark design",
+        ),
+        ('[compare]\ncontinuous = true\nstatus = "progression"\n', "status = 'response'"),
+        ("[compare]\nspline_knots = 2\n", "compare.spline_knots"),
+        ('[compare]\nchange = "nadir"\n', "compare.change"),
+    ],
+)
+def test_outcome_criterion_and_continuous_mistakes_name_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    text = '[endpoints]\nnames = ["PFS", "OS"]\n' + text
+    with pytest.raises(ns.ConfigError, match=message):
+        load_config(write(tmp_path, text))

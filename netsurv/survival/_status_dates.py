@@ -1,0 +1,92 @@
+"""When a status became known from the scans (response or progression, confirmed or not).
+
+* ``"response"``, unconfirmed: the date of the first CR or PR time-point in the best-response
+  window (up to the first progression; :func:`netsurv.best_response`).
+* ``"response"``, confirmed: the date of the scan at which the confirmed best response first
+  becomes CR or PR when only the scans up to that one are considered — the confirming scan, not
+  the (earlier) response it confirms, so nothing is taken from the future.
+* ``"progression"``: the date of the first PD time-point; for criteria that confirm
+  progression (iRECIST, ``confirm_pd``) the date of the confirming scan (first ``iCPD`` row),
+  since an unconfirmed iUPD is not yet progression when it is seen.
+
+Dates only: :mod:`netsurv.survival._status` puts them on the outcome's clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+import pandas as pd
+
+from netsurv.errors import ConfigError
+from netsurv.response.best import best_response
+from netsurv.response.classify import Timepoints
+
+KEY = ["patient_id", "line_id"]
+
+
+def status_dates(
+    tp: pd.DataFrame,
+    source: Timepoints | None,
+    *,
+    status: Literal["response", "progression"],
+    confirm: bool,
+) -> pd.DataFrame:
+    """``patient_id``, ``line_id``, ``status_date`` for the lines whose status was ever seen.
+
+    ``tp`` holds one criterion's time-point rows; ``source`` (when given) supplies the
+    criterion's confirmation settings to :func:`netsurv.best_response`.
+    """
+    fu = tp[tp["response"].notna()]
+    if "role" in fu.columns:
+        fu = fu[fu["role"] != "baseline"]
+    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
+    if status == "progression":
+        pdrow = fu["response"] == "PD"
+        if "pd_status" in fu.columns:
+            pdrow &= fu["pd_status"].isna() | (fu["pd_status"] == "iCPD")
+        first = fu[pdrow].drop_duplicates(KEY)
+        return first[[*KEY, "date"]].rename(columns={"date": "status_date"})
+    if not confirm:
+        bor = best_response(_with_table(source, fu), confirm=False)
+        got = bor[bor["first_response_date"].notna()]
+        return got[[*KEY, "first_response_date"]].rename(
+            columns={"first_response_date": "status_date"}
+        )
+    return _confirmation_dates(fu, source)
+
+
+def _with_table(source: Timepoints | None, table: pd.DataFrame) -> Timepoints | pd.DataFrame:
+    return replace(source, table=table) if source is not None else table
+
+
+def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataFrame:
+    """Date of the scan at which each line's confirmed best response first becomes CR/PR.
+
+    A line confirmed on the first k scans is confirmed on the first k + 1 (a confirmation only
+    looks back), so the scans are added one ordinal at a time — a loop over scan number (at most
+    the longest follow-up, ~20 scans), each step one vectorised :func:`best_response` over every
+    line still unconfirmed.
+    """
+    out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
+    if "days_from_start" not in fu.columns:
+        raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
+    full = best_response(_with_table(source, fu), confirm=True)
+    ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
+    fu = fu.merge(ok, on=KEY)
+    if fu.empty:
+        return out.astype({"status_date": "datetime64[ns]"})
+    fu = fu.assign(_k=fu.groupby(KEY, sort=False).cumcount())
+    found = []
+    for k in range(1, int(fu["_k"].max()) + 1):
+        trunc = fu[fu["_k"] <= k]
+        has_k = trunc[trunc["_k"] == k][[*KEY, "date"]]
+        bor = best_response(_with_table(source, trunc.drop(columns="_k")), confirm=True)
+        now = bor[bor["bor_confirmed"].isin(["CR", "PR"])][KEY].merge(has_k, on=KEY)
+        if not now.empty:
+            found.append(now.rename(columns={"date": "status_date"}))
+            fu = fu[~pd.MultiIndex.from_frame(fu[KEY]).isin(pd.MultiIndex.from_frame(now[KEY]))]
+        if fu.empty:
+            break
+    return pd.concat(found, ignore_index=True) if found else out
