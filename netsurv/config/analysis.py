@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from netsurv.config._base import _as_list, _Section, _tuple
-from netsurv.criteria import Criterion, get, grid
+from netsurv.criteria import AnyCriterion, CombinedCriterion, Criterion, get, grid
 from netsurv.endpoints.rules import SCHEMES, CensoringScheme, ScheduleStep
 from netsurv.errors import ConfigError
 
@@ -183,7 +183,7 @@ class SweepConfig(_Section):
         """``grid`` with list values of tuple fields as tuples (as the criterion stores them)."""
         return {k: [_tuple(x) for x in _as_list(v)] for k, v in self.grid.items()}
 
-    def variants(self) -> list[Criterion]:
+    def variants(self) -> list[AnyCriterion]:
         """The variants the sweep evaluates; invalid ones raise ConfigError naming the key.
 
         Examples
@@ -206,9 +206,9 @@ class SweepConfig(_Section):
             raise ConfigError(f"sweep.grid: {str(exc).removeprefix('grid: ')}") from None
 
 
-def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
+def build_criteria(cfg: CriteriaConfig) -> list[AnyCriterion]:
     """Criteria from a :class:`CriteriaConfig`; invalid fields raise ConfigError naming them."""
-    out = []
+    out: list[AnyCriterion] = []
     for i, name in enumerate(cfg.presets):
         try:
             out.append(get(name))
@@ -249,7 +249,15 @@ def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
 _FIELDS = {f.name for f in fields(Criterion)}
 
 
-def _replace(base: Criterion, where: str, spec: dict[str, Any]) -> Criterion:
+def _replace(base: AnyCriterion, where: str, spec: dict[str, Any]) -> AnyCriterion:
+    if isinstance(base, CombinedCriterion):
+        try:
+            out = replace(base, name=spec.pop("name"), label="")
+            for k, v in spec.items():
+                out = out.with_field(k, _tuple(v))
+            return out
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     unknown = sorted(set(spec) - _FIELDS)
     if unknown:
         raise ConfigError(f"{where}: unknown criterion field(s) {unknown}")

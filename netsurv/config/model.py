@@ -19,7 +19,7 @@ from netsurv.config.analysis import (
 )
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
-from netsurv.criteria import Criterion
+from netsurv.criteria import AnyCriterion
 from netsurv.errors import ConfigError
 
 
@@ -57,7 +57,7 @@ class Config(_Section):
             return Path("outputs") / self.run.name
         return self.resolve(self.run.output)
 
-    def build_criteria(self) -> list[Criterion]:
+    def build_criteria(self) -> list[AnyCriterion]:
         """The criteria the config names: presets, then variants, then grids."""
         return build_criteria(self.criteria)
 

@@ -9,6 +9,7 @@ Examples
 ('SST-PET',)
 """
 
+from netsurv.criteria.combined import AnyCriterion, CombinedCriterion, combine
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
 from netsurv.criteria.presets import (
     CHOI,
@@ -54,7 +55,10 @@ __all__ = [
     "SWOG",
     "VOLUMETRIC_RECIST",
     "WHO",
+    "AnyCriterion",
+    "CombinedCriterion",
     "Criterion",
+    "combine",
     "describe_progression",
     "describe_response",
     "get",

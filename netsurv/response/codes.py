@@ -43,6 +43,7 @@ REASONS = (
     "nontarget_only_ne",
     "reader",
     "reader_missing",
+    "pd_not_counted",
 )
 R = {name: i for i, name in enumerate(REASONS)}
 
@@ -67,6 +68,8 @@ REASON_TEXT = {
     "nontarget_only_ne": "non-target-only disease: non-target status not assessed",
     "reader": "the recorded reader response",
     "reader_missing": "no reader response recorded for this scan",
+    "pd_not_counted": "combined criterion: the deciding component shows progression, which the "
+    "progression rule does not count (SD)",
 }
 
 

@@ -15,13 +15,20 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import CombinedCriterion
 from netsurv.errors import ConfigError
-from netsurv.response.classify import CriteriaArg, _measure_groups, resolve_criteria
+from netsurv.response.classify import AnyCriterion, CriteriaArg, resolve_criteria
 from netsurv.response.codes import PD, PD_STATUSES, PD_UNCONFIRMED, RESPONSES, decode
-from netsurv.response.measures import ATTRITION_COLUMNS, SCAN_COLUMNS, Measured
+from netsurv.response.combined import (
+    Layout,
+    combined_attrition,
+    component_bits,
+    own_rows,
+    table_of,
+)
+from netsurv.response.measures import SCAN_COLUMNS
+from netsurv.response.passes import Passes
 from netsurv.response.prepare import prepare
-from netsurv.response.timepoint import _Memo, classify_codes
 
 #: Code of a scan a criterion does not read (other modality, or its line was set aside).
 NOT_READ = 255
@@ -37,8 +44,9 @@ class ResponseMatrix:
         One row per patient × line × scan read by any of the criteria (columns
         ``patient_id``, ``line_id``, ``assessment_id``, ``date``, ``modality``, ``role``,
         ``days_from_start``), sorted by patient, line start, baseline first, date.
-    criteria : tuple of Criterion
-        The criteria, one column of ``codes`` each.
+    criteria : tuple of Criterion or CombinedCriterion
+        The criteria, one column of ``codes`` each.  A combined criterion's code of a time
+        point is on the row of the scan that dates it (see :func:`netsurv.criteria.combine`).
     codes : numpy.ndarray
         ``uint8`` array (scans × criteria, column-major): the response code
         (index into :data:`netsurv.response.codes.RESPONSES`; 0 = baseline row) plus 16 × the
@@ -49,7 +57,7 @@ class ResponseMatrix:
     """
 
     scans: pd.DataFrame
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
     codes: np.ndarray
     attrition: pd.DataFrame
 
@@ -146,7 +154,8 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
     """
     crits = resolve_criteria(criteria)
     prep = prepare(cohort)
-    groups = _measure_groups(prep, crits)
+    passes = Passes(prep, crits)
+    groups = passes.measured_in_order()
     n_ass = len(prep.new_any)
     line_order = np.zeros(len(prep.line_keys), dtype=np.int64)
     line_order[prep.links["lk"].to_numpy()] = prep.links["lorder"].to_numpy()
@@ -174,35 +183,97 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
         scans = scans.iloc[order].reset_index(drop=True)
     position = np.empty(len(uniq), dtype=np.int64)
     position[order] = np.arange(len(uniq))
+    # the matrix row of every row of every measurement pass
+    rows_of = {
+        id(m): position[np.searchsorted(uniq, k)] for (m, _), k in zip(groups, keys, strict=True)
+    }
 
     codes = np.full((len(uniq), len(crits)), NOT_READ, dtype=np.uint8, order="F")
-    col = {c.name: j for j, c in enumerate(crits)}
-    for (m, group), k in zip(groups, keys, strict=True):
-        rows = position[np.searchsorted(uniq, k)]
+    combiner = _Combiner(passes, rows_of)
+    for j, crit in enumerate(crits):
+        if isinstance(crit, CombinedCriterion):
+            combiner.write(codes[:, j], crit)
+            continue
+        m = passes.measured(crit)
+        rows = rows_of[id(m)]
         # a single measurement group usually covers every row in order: write whole columns
         every = len(rows) == len(uniq) and bool(np.array_equal(rows, np.arange(len(rows))))
-        at = slice(None) if every else rows
-        memo = _Memo()
-        for crit in group:
-            c = classify_codes(m, crit, memo)
-            code: np.ndarray = c.response.view(np.uint8)
-            if crit.confirm_pd:
-                code = code | (c.pd_status.view(np.uint8) << 4)
-            codes[at, col[crit.name]] = code
-    attrition = _attrition(groups, crits)
+        c = passes.codes(crit)
+        code: np.ndarray = c.response.view(np.uint8)
+        if crit.confirm_pd:
+            code = code | (c.pd_status.view(np.uint8) << 4)
+        codes[slice(None) if every else rows, j] = code
+    attrition = _attrition(passes, crits)
     return ResponseMatrix(scans=scans, criteria=crits, codes=codes, attrition=attrition)
 
 
-def _attrition(
-    groups: list[tuple[Measured, list[Criterion]]], crits: tuple[Criterion, ...]
-) -> pd.DataFrame:
-    """Lines each criterion set aside: its measurement group's attrition, in criterion order."""
-    if not groups:
-        return pd.DataFrame(columns=ATTRITION_COLUMNS)
-    group_of = {c.name: g for g, (_, group) in enumerate(groups) for c in group}
-    frames = [m.attrition for m, _ in groups]
+class _Combiner:
+    """Writes combined criteria's codes, caching each component's index bits.
+
+    A variant of a grid over component fields costs one OR of cached index bits per
+    component, one gather in the combining table and one scatter into its column; the rare
+    time points dated by another component's scan (an earlier PD) and the PD scans that pair
+    with no anchor scan are moved afterwards.
+    """
+
+    def __init__(self, passes: Passes, rows_of: dict[int, np.ndarray]) -> None:
+        self.passes = passes
+        self.rows_of = rows_of
+        self.bits: dict[tuple[object, ...], np.ndarray] = {}
+        self.at_anchor: dict[tuple[object, ...], np.ndarray] = {}
+
+    def _bits(self, layout: Layout, j: int, crit: CombinedCriterion) -> np.ndarray:
+        comp = crit.components[j]
+        key = (id(layout), j, comp)
+        if key not in self.bits:
+            resp = self.passes.codes(comp, keep=True).response
+            self.bits[key] = component_bits(layout, j, resp)
+        return self.bits[key]
+
+    def write(self, col: np.ndarray, crit: CombinedCriterion) -> None:
+        layout = self.passes.layout(crit)
+        table = table_of(crit)
+        tkey = (len(crit.components), crit.anchor_index, crit.progression, crit.response)
+        if tkey not in self.at_anchor:
+            self.at_anchor[tkey] = np.where(
+                table.dater == layout.anchor, table.code.view(np.uint8), NOT_READ
+            ).astype(np.uint8)
+        idx = layout.rank_bits.copy()
+        for j in range(len(crit.components)):
+            idx |= self._bits(layout, j, crit)
+        value = self.at_anchor[tkey][idx]
+        rows = [self.rows_of[id(m)] for m in layout.members]
+        col[rows[layout.anchor]] = value
+        moved = np.flatnonzero(value == NOT_READ)
+        if len(moved):
+            dater = table.dater[idx[moved]]
+            for j in np.unique(dater):
+                at = moved[dater == j]
+                col[rows[j][layout.pairs[j][at]]] = table.code[idx[at]].view(np.uint8)
+        for j, comp in enumerate(crit.components):
+            own = own_rows(layout, crit, j, self.passes.codes(comp, keep=True).response)
+            col[rows[j][own]] = PD
+
+
+def _attrition(passes: Passes, crits: tuple[AnyCriterion, ...]) -> pd.DataFrame:
+    """Lines each criterion set aside, in criterion order: its measurement pass's attrition
+    (shared by the variants of a grid, copied once), or a combined criterion's (its anchor's
+    and, per component, the lines the component cannot evaluate)."""
+    if not crits:
+        return pd.DataFrame(columns=["table", "row_key", "stage", "reason", "criterion"])
+    frames: list[pd.DataFrame] = []
+    seen: dict[int, int] = {}
+    which = []
+    for crit in crits:
+        if isinstance(crit, CombinedCriterion):
+            f = combined_attrition(passes.layout(crit), crit, passes.prep.line_keys)
+        else:
+            f = passes.measured(crit).attrition
+        if id(f) not in seen:
+            seen[id(f)] = len(frames)
+            frames.append(f)
+        which.append(seen[id(f)])
     bounds = np.cumsum([0] + [len(f) for f in frames])
-    which = [group_of[c.name] for c in crits]
     rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in which])
     out = pd.concat(frames, ignore_index=True).iloc[rows].reset_index(drop=True)
     names = np.array([c.name for c in crits], dtype=object)

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import EndpointResult
 from netsurv.errors import ConfigError
@@ -142,7 +142,7 @@ def _quad(wi: np.ndarray, mask: np.ndarray, w: np.ndarray) -> np.ndarray:
 def pfs_os_correlation(
     data: Cohort | EndpointResult | pd.DataFrame,
     *,
-    criteria: Criterion | str | Sequence[Criterion | str] | None = None,
+    criteria: AnyCriterion | str | Sequence[AnyCriterion | str] | None = None,
     pfs: str = "PFS",
     os: str = "OS",
     lines: str = "first",

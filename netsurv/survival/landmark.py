@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.survival._input import require_columns
 from netsurv.survival._status import (
@@ -197,7 +197,7 @@ class LandmarkResult:
 def landmark(
     data: DataArg,
     *,
-    criterion: Criterion | str,
+    criterion: AnyCriterion | str,
     at_months: float | Sequence[float] = (3, 6, 9, 12),
     outcome: str = "OS",
     status: StatusKind = "response",
