@@ -21,7 +21,6 @@ from netsurv.response.classify import AnyCriterion, CriteriaArg, resolve_criteri
 from netsurv.response.codes import PD, PD_STATUSES, PD_UNCONFIRMED, RESPONSES, decode
 from netsurv.response.combined import (
     Layout,
-    combined_attrition,
     component_bits,
     own_rows,
     table_of,
@@ -266,7 +265,7 @@ def _attrition(passes: Passes, crits: tuple[AnyCriterion, ...]) -> pd.DataFrame:
     which = []
     for crit in crits:
         if isinstance(crit, CombinedCriterion):
-            f = combined_attrition(passes.layout(crit), crit, passes.prep.line_keys)
+            f = passes.combined_attrition(crit)
         else:
             f = passes.measured(crit).attrition
         if id(f) not in seen:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
+
 from netsurv.criteria.combined import CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.response.measures import Measured, measure
@@ -49,6 +51,7 @@ class Passes:
         self._memos: dict[tuple[Any, ...], _Memo] = {}
         self._codes: dict[Criterion, Codes] = {}
         self._layouts: dict[tuple[Any, ...], Any] = {}
+        self._attrition: dict[tuple[Any, ...], pd.DataFrame] = {}
 
     def measured(self, crit: Criterion) -> Measured:
         """The measurement pass of ``crit``'s measurement key (made on first use)."""
@@ -83,6 +86,17 @@ class Passes:
         if key not in self._layouts:
             self._layouts[key] = build_layout(crit, [self.measured(c) for c in crit.components])
         return self._layouts[key]
+
+    def combined_attrition(self, crit: CombinedCriterion) -> pd.DataFrame:
+        """A combined criterion's attrition (made once per layout and component names; the
+        ``criterion`` column is the first such criterion's name)."""
+        from netsurv.response.combined import combined_attrition
+
+        layout = self.layout(crit)
+        key = (id(layout), tuple(c.name for c in crit.components))
+        if key not in self._attrition:
+            self._attrition[key] = combined_attrition(layout, crit, self.prep.line_keys)
+        return self._attrition[key]
 
     def measured_in_order(self) -> list[tuple[Measured, list[Criterion]]]:
         """Every measurement pass with its criteria, in first-use order."""
