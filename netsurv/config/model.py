@@ -58,7 +58,7 @@ class Config(_Section):
         return self.resolve(self.run.output)
 
     def build_criteria(self) -> list[AnyCriterion]:
-        """The criteria the config names: presets, then variants, then grids."""
+        """The criteria the config names: presets, then variants, grids and combined ones."""
         return build_criteria(self.criteria)
 
     @model_validator(mode="after")
@@ -66,14 +66,16 @@ class Config(_Section):
         """Criteria, variants and grids are built (and the sweep's), and the endpoints the
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
+        known: dict[str, AnyCriterion] = {}
         try:
-            if not build_criteria(self.criteria):
+            known = {c.name: c for c in build_criteria(self.criteria)}
+            if not known:
                 problems.append("criteria: none given (criteria.presets, variants or grids)")
         except ConfigError as exc:
             problems.append(str(exc))
         if self.sweep.enabled or self.sweep.grid:
             try:
-                self.sweep.variants()
+                self.sweep.variants(known)
             except ConfigError as exc:
                 problems.append(str(exc))
         names = set(self.endpoints.names)
