@@ -374,11 +374,14 @@ def combine(
     ...
     netsurv.errors.ConfigError: combined criterion 'alone': components needs at least two criteria, got 1 (['recist1.1']); use a single criterion directly
     """
-    from netsurv.criteria.registry import get
-
     resolved: list[Criterion] = []
     for i, c in enumerate(components):
-        r = get(c)
+        if isinstance(c, str):
+            from netsurv.criteria.registry import get
+
+            r = get(c)
+        else:
+            r = c
         if isinstance(r, CombinedCriterion):
             raise ConfigError(
                 f"combined criterion {name!r}: components[{i}] {r.name!r} is itself combined; "

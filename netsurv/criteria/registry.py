@@ -19,6 +19,7 @@ from netsurv.criteria.combined import (
     CombinedCriterion,
 )
 from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.multimodal import COMBINED_PRESETS
 from netsurv.criteria.presets import PRESETS
 from netsurv.errors import ConfigError
 
@@ -31,11 +32,12 @@ def get(name: str | AnyCriterion) -> AnyCriterion:
     Parameters
     ----------
     name
-        Preset identifier, e.g. ``"recist1.1"``, ``"choi"``, ``"sstv"``; see :func:`list`.
+        Preset identifier, e.g. ``"recist1.1"``, ``"choi"``, ``"sstv"``, or a combined preset
+        such as ``"recist1.1+sst_new_lesions"``; see :func:`list`.
 
     Returns
     -------
-    Criterion
+    Criterion or CombinedCriterion
 
     Raises
     ------
@@ -47,16 +49,21 @@ def get(name: str | AnyCriterion) -> AnyCriterion:
     >>> import netsurv as ns
     >>> ns.criteria.get("choi").density_response_threshold
     -0.15
+    >>> ns.criteria.get("sstv+new_lesions").anchor
+    'sstv'
     """
     if isinstance(name, Criterion | CombinedCriterion):
         return name
-    if name not in PRESETS:
-        raise ConfigError(f"unknown criterion {name!r}; presets: {builtins.list(PRESETS)}")
-    return PRESETS[name]
+    if name in PRESETS:
+        return PRESETS[name]
+    if name in COMBINED_PRESETS:
+        return COMBINED_PRESETS[name]
+    known = [*PRESETS, *COMBINED_PRESETS]
+    raise ConfigError(f"unknown criterion {name!r}; presets: {known}")
 
 
 def list() -> pd.DataFrame:
-    """The presets as a table, one row per criterion.
+    """The presets as a table, one row per criterion (the combined presets last).
 
     Returns
     -------
@@ -71,8 +78,11 @@ def list() -> pd.DataFrame:
     >>> table = ns.criteria.list()
     >>> table.set_index("name").loc["recist1.1", "progression"]
     '>= +20 % vs nadir and >= 5 abs.'
+    >>> table.set_index("name").loc["recist1.1+fdg_new_lesions", "modality"]
+    'CT/MRI + FDG-PET'
     """
-    return pd.DataFrame([_row(c) for c in PRESETS.values()])
+    every: builtins.list[AnyCriterion] = [*PRESETS.values(), *COMBINED_PRESETS.values()]
+    return pd.DataFrame([_row(c) for c in every])
 
 
 def _row(c: AnyCriterion) -> dict[str, str]:
@@ -152,13 +162,14 @@ def describe_progression(c: AnyCriterion) -> str:
         }[c.progression]
         parts = []
         for x in c.components:
-            text = ", ".join(
-                t for t in (describe_progression(x), "new lesion" * x.new_lesion_pd) if t
-            )
+            extra = "new lesion" * (x.new_lesion_pd and not x.new_lesions_only)
+            text = ", ".join(t for t in (describe_progression(x), extra) if t)
             parts.append(f"{x.name}: {text or 'none'}")
         return "; ".join([f"{rule} (paired within {c.window_days} days)", *parts])
     if c.measure == "reader":
         return "recorded read"
+    if c.new_lesions_only:
+        return "new lesion"
     parts = []
     if c.progression_threshold is not None:
         op = ">=" if c.progression_inclusive else ">"

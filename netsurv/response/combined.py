@@ -182,6 +182,10 @@ def combined_frame(
     starts = starts[~starts.index.duplicated()]
     own = [_own_frame(layout, crit, j, codes, start_of=starts) for j in range(len(names))]
     out = pd.concat([df, *[o for o in own if len(o)]], ignore_index=True)
+    for col in out.select_dtypes(include="object").columns:  # empty text is None, as elsewhere
+        values = out[col].to_numpy(dtype=object)
+        values[pd.isna(values)] = None
+        out[col] = values
     return _sorted(out)
 
 

@@ -109,7 +109,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
             & (crit.lesion_set == "targets")
             & crit.nontarget_pd
         )
-        ok = (tracked & complete_b & positive) | ntl_only
+        ok = (tracked & complete_b & positive) | ntl_only | crit.new_lesions_only
         keep_line[line_of_base[ok]] = True
         what = "target lesion" if crit.lesion_set == "targets" else "lesion"
         reason[line_of_base[~tracked]] = (
