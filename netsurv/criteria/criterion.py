@@ -20,6 +20,7 @@ from netsurv.criteria.fields import (
     LesionSet,
     Measure,
     MissingRule,
+    ModalityChange,
     Reappearance,
     Reference,
     UnresolvedPD,
@@ -202,6 +203,16 @@ class Criterion:
     follow_up_scans
         Evaluate only the first this-many follow-up scans of each line (the early SST-TV
         change reads the scan after PRRT cycle 1: 1).  None = all.
+    modality_change
+        A follow-up scan of another modality than the line's baseline scan (e.g. MRI after a
+        baseline CT): ``"allowed"`` (default; RECIST 1.1 allows CT and MRI to be compared when
+        the same technique is kept) or ``"ne"`` (the criterion is NE on the line from the first
+        such scan on, listed in the attrition table).  Independently, an SUV- or volume-based
+        criterion (measures in :data:`~netsurv.criteria.fields.TRACER_MEASURES`) compares a
+        follow-up scan only with a baseline scan of the same ``assessments.tracer`` (the
+        tracers are clinically equivalent but their quantitative values are not): it is NE on
+        the line from a tracer switch on, with an attrition row (a missing tracer is no switch;
+        the new-lesion components, which compare no values, are exempt).
 
     Examples
     --------
@@ -259,6 +270,7 @@ class Criterion:
     sd_min_days: int = 42
     cr_then_pr: CRThenPR = "data_issue"
     follow_up_scans: int | None = None
+    modality_change: ModalityChange = "allowed"
 
     def __post_init__(self) -> None:
         validate(self)
@@ -289,6 +301,7 @@ class Criterion:
             self.follow_up_scans,
             self.nontarget_pd,  # decides whether non-target-only lines are kept
             self.new_lesions_only,  # keeps every line with a baseline scan
+            self.modality_change,
         )
 
     @property

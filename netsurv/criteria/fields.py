@@ -41,11 +41,16 @@ CRRule = Literal["recist", "zero", "none"]
 MissingRule = Literal["ne_unless_pd", "ne"]
 CRThenPR = Literal["data_issue", "pd", "pr"]
 UnresolvedPD = Literal["event", "censor"]
+ModalityChange = Literal["allowed", "ne"]
 Reappearance = bool | Literal["confirmed"]
 
 #: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
 #: the RECIST complete-response rule (non-nodal 0 mm, nodes < 10 mm) apply to them.
 DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional")
+
+#: SUV- and volume-based measures: a follow-up scan is compared only with a baseline scan of
+#: the same tracer (``assessments.tracer``).
+TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla")
 
 
 #: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
@@ -86,6 +91,7 @@ READER_IGNORES = (
     "confirm_pd_window",
     "confirm_pd_min_abs",
     "unresolved_pd",
+    "modality_change",
 )
 
 
@@ -223,6 +229,7 @@ class _Validator:
             ("missing", MissingRule),
             ("cr_then_pr", CRThenPR),
             ("unresolved_pd", UnresolvedPD),
+            ("modality_change", ModalityChange),
         ):
             self.choice(f, get_args(lit))
         for f in (

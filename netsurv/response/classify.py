@@ -22,7 +22,7 @@ from netsurv.response.codes import (
 )
 from netsurv.response.combined import combined_attrition, combined_frame
 from netsurv.response.cutoffs import rel
-from netsurv.response.measures import ATTRITION_COLUMNS, Measured
+from netsurv.response.measures import ATTRITION_COLUMNS, Measured, new_lesion_dated, put
 from netsurv.response.passes import Passes
 from netsurv.response.prepare import prepare
 from netsurv.response.timepoint import Codes
@@ -223,6 +223,11 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
 def timepoint_frame(m: Measured, crit: Criterion, codes: Codes) -> pd.DataFrame:
     """The long time-point table of one criterion."""
     df = m.scans.copy()
+    k = new_lesion_dated(m, crit)
+    if len(k):  # PD by a new lesion first seen on an earlier scan of the visit: that scan
+        put(
+            df, m.visit_rows[k], m.visit_scans.iloc[k], ["assessment_id", "date", "days_from_start"]
+        )
     df.insert(2, "criterion", crit.name)
     is_reader = crit.measure == "reader"
     nan = np.full(len(df), np.nan)

@@ -44,6 +44,7 @@ REASONS = (
     "reader",
     "reader_missing",
     "pd_not_counted",
+    "not_comparable",
 )
 R = {name: i for i, name in enumerate(REASONS)}
 
@@ -70,6 +71,8 @@ REASON_TEXT = {
     "reader_missing": "no reader response recorded for this scan",
     "pd_not_counted": "combined criterion: the deciding component shows progression, which the "
     "progression rule does not count (SD)",
+    "not_comparable": "on or after a tracer switch (SUV / volume criteria) or a modality change "
+    "(modality_change='ne'): not compared with the baseline, NE",
 }
 
 

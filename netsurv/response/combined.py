@@ -24,7 +24,7 @@ from netsurv.response.combining import (
     index_bits,
     pd_date_ranks,
 )
-from netsurv.response.measures import ATTRITION_COLUMNS, Measured
+from netsurv.response.measures import ATTRITION_COLUMNS, Measured, dated_positions, put
 from netsurv.response.pairing import pair_scans
 from netsurv.response.timepoint import Codes
 
@@ -51,6 +51,10 @@ class Layout:
         Per component, lines (``lk``) the anchor evaluates and the component does not.
     rank_bits : numpy.ndarray
         Each anchor row's PD-date ranks of the components, as index bits.
+    dated : tuple of numpy.ndarray
+        Per component, per row: the position in ``members[j].visit_rows`` of the earlier
+        scan of its visit that dates the component's PD there (a new lesion seen first on
+        it), else -1 (:func:`netsurv.response.measures.dated_positions`).
     """
 
     members: tuple[Measured, ...]
@@ -59,6 +63,7 @@ class Layout:
     unpaired: tuple[np.ndarray, ...]
     missing_lines: tuple[np.ndarray, ...]
     rank_bits: np.ndarray
+    dated: tuple[np.ndarray, ...]
 
     @property
     def index_dtype(self) -> type[np.unsignedinteger]:
@@ -82,10 +87,15 @@ def build_layout(crit: CombinedCriterion, members: list[Measured]) -> Layout:
         pairs.append(p.rows)
         unpaired.append(p.unpaired)
         missing.append(p.lines_missing)
+    dated = [dated_positions(m, c) for m, c in zip(members, crit.components, strict=True)]
     days = np.full((len(members), n), NO_SCAN_DAY, dtype=np.int64)
     for j, pj in enumerate(pairs):
         ok = pj >= 0
-        days[j, ok] = members[j].days[pj[ok]]
+        m = members[j]
+        pd_day = m.days.copy()
+        has = dated[j] >= 0
+        pd_day[has] = m.visit_scans["days_from_start"].to_numpy(dtype=np.int64)[dated[j][has]]
+        days[j, ok] = pd_day[pj[ok]]
     ranks = pd_date_ranks(days, crit.priority())
     dtype = np.uint16 if index_bits(len(members)) <= 16 else np.uint32
     return Layout(
@@ -95,6 +105,7 @@ def build_layout(crit: CombinedCriterion, members: list[Measured]) -> Layout:
         unpaired=tuple(unpaired),
         missing_lines=tuple(missing),
         rank_bits=ranks.astype(dtype),
+        dated=tuple(dated),
     )
 
 
@@ -150,19 +161,20 @@ def combined_frame(
 
     df = anchor_frame.reset_index(drop=True).copy()
     df["criterion"] = crit.name
-    start = df["date"] - pd.to_timedelta(df["days_from_start"].to_numpy(), unit="D")
     date_row = pairs[dater, rows]
     reason = np.stack([np.append(c.reason, 0)[pairs[j]] for j, c in enumerate(codes)])
     reason = reason[decider, rows]
     reason = np.where(table.not_counted[idx], R["pd_not_counted"], reason)
-    moved = dater != a
-    for j in np.unique(dater[moved]):
+    cols = ["assessment_id", "date", "modality", "days_from_start"]
+    for j in np.unique(dater):
+        m = layout.members[j]
         at = np.flatnonzero(dater == j)
-        src = layout.members[j].scans.iloc[date_row[at]]
-        for col in ("assessment_id", "date", "modality"):
-            df.loc[at, col] = src[col].to_numpy()
-    if moved.any():
-        df["days_from_start"] = (df["date"] - start).dt.days.astype(np.int64)
+        pos = layout.dated[j][date_row[at]]
+        early = (code[at] == PD) & (pos >= 0)  # a new lesion seen on an earlier visit scan
+        if j != a:
+            put(df, at[~early], m.scans.iloc[date_row[at[~early]]], cols)
+        if early.any():
+            put(df, at[early], m.visit_scans.iloc[pos[early]], cols)
     new = np.zeros(n, dtype=bool)
     for j, m in enumerate(layout.members):
         pj = layout.pairs[j]
@@ -176,11 +188,7 @@ def combined_frame(
     df["decided_by"] = np.asarray(names, dtype=object)[decider]
     for j, name in enumerate(names):
         _component_columns(df, name, layout.members[j], layout.pairs[j], codes[j])
-    starts = pd.Series(
-        start.to_numpy(), index=pd.MultiIndex.from_frame(df[["patient_id", "line_id"]])
-    )
-    starts = starts[~starts.index.duplicated()]
-    own = [_own_frame(layout, crit, j, codes, start_of=starts) for j in range(len(names))]
+    own = [_own_frame(layout, crit, j, codes) for j in range(len(names))]
     out = pd.concat([df, *[o for o in own if len(o)]], ignore_index=True)
     for col in out.select_dtypes(include="object").columns:  # empty text is None, as elsewhere
         values = out[col].to_numpy(dtype=object)
@@ -212,19 +220,17 @@ def _own_frame(
     crit: CombinedCriterion,
     j: int,
     codes: list[Codes],
-    *,
-    start_of: pd.Series,
 ) -> pd.DataFrame:
     rows = own_rows(layout, crit, j, codes[j].response)
     if len(rows) == 0:
         return pd.DataFrame()
     m = layout.members[j]
     df = m.scans.iloc[rows].reset_index(drop=True)
+    pos = layout.dated[j][rows]
+    if (pos >= 0).any():
+        cols = ["assessment_id", "date", "modality", "days_from_start"]
+        put(df, np.flatnonzero(pos >= 0), m.visit_scans.iloc[pos[pos >= 0]], cols)
     df.insert(2, "criterion", crit.name)
-    start = start_of.reindex(pd.MultiIndex.from_frame(df[["patient_id", "line_id"]])).to_numpy()
-    df["days_from_start"] = (
-        (df["date"].to_numpy() - start).astype("timedelta64[D]").astype(np.int64)
-    )
     df["n_lesions"] = np.nan
     df["new_lesion"] = m.new_any[rows]
     df["response"] = "PD"

@@ -25,7 +25,7 @@ from netsurv.response.combined import (
     own_rows,
     table_of,
 )
-from netsurv.response.measures import SCAN_COLUMNS
+from netsurv.response.measures import SCAN_COLUMNS, Measured, dated_positions
 from netsurv.response.passes import Passes
 from netsurv.response.prepare import prepare
 
@@ -159,18 +159,24 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
     line_order = np.zeros(len(prep.line_keys), dtype=np.int64)
     line_order[prep.links["lk"].to_numpy()] = prep.links["lorder"].to_numpy()
 
+    # rows: every (line, scan) of every measurement pass, and the earlier scans of visits that
+    # date a PD by a new lesion (netsurv.response.visits)
     keys = [m.lk * n_ass + m.ak for m, _ in groups]
+    keys += [m.lk[m.visit_rows] * n_ass + prep.first_new[m.ak[m.visit_rows]] for m, _ in groups]
     all_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     uniq, first_at = np.unique(all_keys, return_index=True)
-    frames = pd.concat([m.scans for m, _ in groups], ignore_index=True) if groups else None
-    base = pd.concat([pd.Series(m.is_base) for m, _ in groups], ignore_index=True)
+    parts = [m.scans for m, _ in groups] + [m.visit_scans for m, _ in groups]
+    frames = pd.concat(parts, ignore_index=True) if groups else None
+    base = np.concatenate(
+        [m.is_base for m, _ in groups] + [np.zeros(len(m.visit_rows), bool) for m, _ in groups]
+    )
     lk = uniq // max(n_ass, 1)
     if frames is None:
         scans = pd.DataFrame(columns=SCAN_COLUMNS)
         order = np.empty(0, dtype=np.int64)
     else:
         scans = frames.iloc[first_at].reset_index(drop=True)
-        is_fu = ~base.to_numpy()[first_at]
+        is_fu = ~base[first_at]
         order = np.lexsort(
             (
                 uniq % max(n_ass, 1),
@@ -182,28 +188,54 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
         scans = scans.iloc[order].reset_index(drop=True)
     position = np.empty(len(uniq), dtype=np.int64)
     position[order] = np.arange(len(uniq))
-    # the matrix row of every row of every measurement pass
-    rows_of = {
-        id(m): position[np.searchsorted(uniq, k)] for (m, _), k in zip(groups, keys, strict=True)
-    }
+    # the matrix row of every row of every measurement pass, and of its visit's earlier scans
+    n_g = len(groups)
+    where = [position[np.searchsorted(uniq, k)] for k in keys]
+    rows = _Rows(
+        {id(m): where[g] for g, (m, _) in enumerate(groups)},
+        {id(m): where[n_g + g] for g, (m, _) in enumerate(groups)},
+    )
 
     codes = np.full((len(uniq), len(crits)), NOT_READ, dtype=np.uint8, order="F")
-    combiner = _Combiner(passes, rows_of)
+    combiner = _Combiner(passes, rows)
     for j, crit in enumerate(crits):
         if isinstance(crit, CombinedCriterion):
             combiner.write(codes[:, j], crit)
             continue
         m = passes.measured(crit)
-        rows = rows_of[id(m)]
+        at = rows.dating(m, dated_positions(m, crit))
         # a single measurement group usually covers every row in order: write whole columns
-        every = len(rows) == len(uniq) and bool(np.array_equal(rows, np.arange(len(rows))))
+        every = len(at) == len(uniq) and bool(np.array_equal(at, np.arange(len(at))))
         c = passes.codes(crit)
         code: np.ndarray = c.response.view(np.uint8)
         if crit.confirm_pd:
             code = code | (c.pd_status.view(np.uint8) << 4)
-        codes[slice(None) if every else rows, j] = code
+        codes[slice(None) if every else at, j] = code
     attrition = _attrition(passes, crits)
     return ResponseMatrix(scans=scans, criteria=crits, codes=codes, attrition=attrition)
+
+
+class _Rows:
+    """Matrix rows of the rows of each measurement pass (``main``) and of the earlier scans of
+    their visits (``early``, aligned with ``Measured.visit_rows``)."""
+
+    def __init__(self, main: dict[int, np.ndarray], early: dict[int, np.ndarray]) -> None:
+        self.main = main
+        self.early = early
+
+    def of(self, m: Measured) -> np.ndarray:
+        """The matrix row of every row of ``m``."""
+        return self.main[id(m)]
+
+    def dating(self, m: Measured, dated: np.ndarray) -> np.ndarray:
+        """The matrix row that dates each row of ``m`` when it is PD: the visit's earlier scan
+        where ``dated`` (:func:`~netsurv.response.measures.dated_positions`) says so."""
+        out = self.main[id(m)]
+        has = dated >= 0
+        if has.any():
+            out = out.copy()
+            out[has] = self.early[id(m)][dated[has]]
+        return out
 
 
 class _Combiner:
@@ -215,9 +247,9 @@ class _Combiner:
     with no anchor scan are moved afterwards.
     """
 
-    def __init__(self, passes: Passes, rows_of: dict[int, np.ndarray]) -> None:
+    def __init__(self, passes: Passes, rows: _Rows) -> None:
         self.passes = passes
-        self.rows_of = rows_of
+        self.rows = rows
         self.bits: dict[tuple[object, ...], np.ndarray] = {}
         self.at_anchor: dict[tuple[object, ...], np.ndarray] = {}
 
@@ -241,17 +273,22 @@ class _Combiner:
         for j in range(len(crit.components)):
             idx |= self._bits(layout, j, crit)
         value = self.at_anchor[tkey][idx]
-        rows = [self.rows_of[id(m)] for m in layout.members]
-        col[rows[layout.anchor]] = value
-        moved = np.flatnonzero(value == NOT_READ)
+        a = layout.anchor
+        anchor_rows = self.rows.of(layout.members[a])
+        col[anchor_rows] = value
+        dating = [self.rows.dating(m, d) for m, d in zip(layout.members, layout.dated, strict=True)]
+        moved = np.flatnonzero(value == NOT_READ)  # dated by another component's PD scan
         if len(moved):
             dater = table.dater[idx[moved]]
             for j in np.unique(dater):
                 at = moved[dater == j]
-                col[rows[j][layout.pairs[j][at]]] = table.code[idx[at]].view(np.uint8)
+                col[dating[j][layout.pairs[j][at]]] = table.code[idx[at]].view(np.uint8)
+        early = np.flatnonzero((layout.dated[a] >= 0) & (value == PD))  # anchor's visit scan
+        col[anchor_rows[early]] = NOT_READ
+        col[dating[a][early]] = PD
         for j, comp in enumerate(crit.components):
             own = own_rows(layout, crit, j, self.passes.codes(comp, keep=True).response)
-            col[rows[j][own]] = PD
+            col[dating[j][own]] = PD
 
 
 def _attrition(passes: Passes, crits: tuple[AnyCriterion, ...]) -> pd.DataFrame:

@@ -80,6 +80,7 @@ class Passes:
 
         key = (
             tuple(c.measurement_key() for c in crit.components),
+            tuple(c.new_lesion_pd and c.measure != "reader" for c in crit.components),
             crit.window_days,
             crit.anchor_index,
         )

@@ -323,6 +323,7 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "confirm_pd_window": {"confirm_pd_window": (28, None)},
     "confirm_pd_min_abs": {"confirm_pd_min_abs": 3.0},
     "unresolved_pd": {"unresolved_pd": "censor"},
+    "modality_change": {"modality_change": "ne"},
 }
 
 
