@@ -10,6 +10,7 @@ import pandas as pd
 
 from netsurv.errors import ValidationError
 from netsurv.lines import (
+    check_tracer_switch,
     lines_without_baseline,
     link_assessments_to_lines,
     record_assignment_problems,
@@ -329,6 +330,7 @@ def _assign_lines(
     )
     base = links[(links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)]
     check_baseline_targets(tables["lesions"], base, problems)
+    check_tracer_switch(links, ass, problems)
     return links, unassigned, no_baseline, without_line
 
 

@@ -89,7 +89,8 @@ def link_assessments_to_lines(
     >>> links[["line_id", "assessment_id", "role"]].to_string(index=False)
     'line_id assessment_id      role\\n     L1            A1  baseline\\n     L1            A2 follow_up\\n     L1            A3 follow_up\\n     L2            A3  baseline'
     """
-    ass = assessments[["patient_id", "assessment_id", "date", "modality", "line_id"]]
+    cols = ["patient_id", "assessment_id", "date", "modality", "line_id"]
+    ass = assessments[cols + ["visit_id"] * ("visit_id" in assessments.columns)]
     ln = lines[["patient_id", "line_id", "start_date"]].sort_values(
         ["patient_id", "start_date", "line_id"]
     )
@@ -157,7 +158,20 @@ def _baseline_by_date(scans: pd.DataFrame, ln: pd.DataFrame, window: int) -> pd.
     last = pairs.sort_values("date", kind="stable").drop_duplicates(
         ["patient_id", "line_id", "modality"], keep="last"
     )
+    last = _with_visit(pairs, last)
     return last.assign(role="baseline", assigned_by="date").drop(columns="start_date")
+
+
+def _with_visit(candidates: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
+    """The baseline scans plus the other scans of their visit (same ``visit_id``) among the
+    candidates: a baseline visit may span days (CT chest and CT abdomen)."""
+    if "visit_id" not in last.columns or last["visit_id"].isna().all():
+        return last
+    key = ["patient_id", "line_id", "modality", "visit_id"]
+    same = candidates.merge(last.loc[last["visit_id"].notna(), key], on=key)
+    return pd.concat([last, same], ignore_index=True).drop_duplicates(
+        ["patient_id", "line_id", "assessment_id"]
+    )
 
 
 def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
@@ -166,10 +180,12 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
     merged = scans.merge(ln, on=["patient_id", "line_id"], how="inner")
     after = merged["date"] > merged["start_date"]
     follow = merged[after].assign(role="follow_up")
-    before = (
-        merged[~after]
-        .sort_values("date", kind="stable")
-        .drop_duplicates(["patient_id", "line_id", "modality"], keep="last")
+    before = merged[~after]
+    before = _with_visit(
+        before,
+        before.sort_values("date", kind="stable").drop_duplicates(
+            ["patient_id", "line_id", "modality"], keep="last"
+        ),
     )
     out = pd.concat([follow, before.assign(role="baseline")], ignore_index=True)
     return out.assign(assigned_by="line_id").drop(columns="start_date")
@@ -219,3 +235,42 @@ def record_assignment_problems(
         value_column="patient_id",
         message="patient has no treatment line",
     )
+
+
+def check_tracer_switch(
+    links: pd.DataFrame, assessments: pd.DataFrame, problems: Problems
+) -> pd.DataFrame:
+    """Warn about follow-up scans whose tracer differs from the line's baseline scan of the
+    same modality (rule ``tracer_switch``); SUV- and volume-based criteria are NE on the line
+    from such a scan on.  A scan without a recorded tracer is no switch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The switching scans: ``patient_id``, ``line_id``, ``assessment_id``, ``modality``,
+        ``tracer``, ``baseline_assessment_id``, ``baseline_tracer``.
+    """
+    cols = ["patient_id", "line_id", "assessment_id", "modality", "role"]
+    tracer = assessments[["patient_id", "assessment_id", "tracer"]]
+    scans = links[cols].merge(tracer, on=["patient_id", "assessment_id"], how="left")
+    scans = scans[scans["tracer"].notna()]
+    base = scans[scans["role"] == "baseline"].rename(
+        columns={"assessment_id": "baseline_assessment_id", "tracer": "baseline_tracer"}
+    )
+    follow = scans[scans["role"] == "follow_up"].merge(
+        base.drop(columns="role"), on=["patient_id", "line_id", "modality"]
+    )
+    switched = follow[follow["tracer"] != follow["baseline_tracer"]].drop(columns="role")
+    for r in switched.itertuples(index=False):
+        problems.add(
+            "assessments",
+            "tracer",
+            f"{r.patient_id} / {r.assessment_id}",
+            "tracer_switch",
+            r.tracer,
+            f"line {r.line_id}: tracer {r.tracer} differs from the baseline {r.modality} scan "
+            f"{r.baseline_assessment_id} ({r.baseline_tracer}); SUV- and volume-based criteria "
+            "are NE on this line from this scan on",
+            "warning",
+        )
+    return switched.reset_index(drop=True)

@@ -128,6 +128,11 @@ RULES: dict[str, tuple[str, str]] = {
         "warning",
         "Every line has a baseline scan on or before its start, within the baseline window.",
     ),
+    "tracer_switch": (
+        "warning",
+        "A line's follow-up scans of a modality use its baseline scan's tracer (SUV- and "
+        "volume-based criteria are NE from a switch on).",
+    ),
 }
 
 

@@ -6,29 +6,34 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from netsurv.config._base import _as_list, _Section, _tuple
-from netsurv.criteria import Criterion, get, grid
+from netsurv.criteria import AnyCriterion, CombinedCriterion, Criterion, combine, get, grid
 from netsurv.endpoints.rules import SCHEMES, CensoringScheme, ScheduleStep
 from netsurv.errors import ConfigError
 
 
 class CriteriaConfig(_Section):
-    """Criteria: presets by name, single variants, and grids of variants.
+    """Criteria: presets by name, single variants, grids of variants, combined criteria.
 
     ``variants`` items are tables ``{base = "recist1.1", name = "recist_pd10",
     progression_threshold = 0.1}``; ``grids`` items ``{base = "recist1.1", axes =
-    {progression_threshold = [0.1, 0.2]}}``.  ``reference`` is the criterion others are
-    compared with (default: the first).
+    {progression_threshold = [0.1, 0.2]}}``; ``combined`` items (``[[criteria.combined]]``)
+    ``{name = "ct+sst", components = ["recist1.1", "sstv"], progression = "any", response =
+    "all", window_days = 42, anchor = "recist1.1"}`` (:func:`netsurv.criteria.combine`; a
+    component is a preset or a criterion named above).  ``reference`` is the criterion others
+    are compared with (default: the first).
     """
 
     presets: list[str] = ["recist1.1"]
     variants: list[dict[str, Any]] = []
     grids: list[dict[str, Any]] = []
+    combined: list[dict[str, Any]] = []
     reference: str | None = None
 
     _lists = field_validator("presets", mode="before")(_as_list)
@@ -238,32 +243,42 @@ class SweepConfig(_Section):
         """``grid`` with list values of tuple fields as tuples (as the criterion stores them)."""
         return {k: [_tuple(x) for x in _as_list(v)] for k, v in self.grid.items()}
 
-    def variants(self) -> list[Criterion]:
+    def variants(self, known: Mapping[str, AnyCriterion] | None = None) -> list[AnyCriterion]:
         """The variants the sweep evaluates; invalid ones raise ConfigError naming the key.
+
+        ``known`` are the config's own criteria by name (e.g. a ``[[criteria.combined]]``),
+        which ``base`` and ``outcome_criterion`` may name besides the presets; a combined
+        base's grid keys may name a component's field, ``"sstv.response_threshold"``.
 
         Examples
         --------
         >>> len(SweepConfig(grid={"progression_threshold": [0.1, 0.2]}).variants())
         2
         """
-        try:
-            base = get(self.base)
-        except ConfigError as exc:
-            raise ConfigError(f"sweep.base: {exc}") from None
+        base = self.criterion("base", known)
         if self.outcome_criterion is not None:
-            try:
-                get(self.outcome_criterion)
-            except ConfigError as exc:
-                raise ConfigError(f"sweep.outcome_criterion: {exc}") from None
+            self.criterion("outcome_criterion", known)
         try:
             return grid(base, **self.axes())
         except ConfigError as exc:
             raise ConfigError(f"sweep.grid: {str(exc).removeprefix('grid: ')}") from None
 
+    def criterion(
+        self, key: Literal["base", "outcome_criterion"], known: Mapping[str, AnyCriterion] | None
+    ) -> AnyCriterion:
+        """``sweep.base`` or ``sweep.outcome_criterion``: a criterion of the config or a preset."""
+        name = str(getattr(self, key))
+        if known and name in known:
+            return known[name]
+        try:
+            return get(name)
+        except ConfigError as exc:
+            raise ConfigError(f"sweep.{key}: {exc}") from None
 
-def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
+
+def build_criteria(cfg: CriteriaConfig) -> list[AnyCriterion]:
     """Criteria from a :class:`CriteriaConfig`; invalid fields raise ConfigError naming them."""
-    out = []
+    out: list[AnyCriterion] = []
     for i, name in enumerate(cfg.presets):
         try:
             out.append(get(name))
@@ -292,6 +307,7 @@ def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
             out.extend(grid(g["base"], **axes))
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+    out.extend(_combined(cfg.combined, {c.name: c for c in out}))
     names = [c.name for c in out]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -302,9 +318,40 @@ def build_criteria(cfg: CriteriaConfig) -> list[Criterion]:
 
 
 _FIELDS = {f.name for f in fields(Criterion)}
+_COMBINE_KEYS = ("name", "components", "progression", "response", "window_days", "anchor")
 
 
-def _replace(base: Criterion, where: str, spec: dict[str, Any]) -> Criterion:
+def _combined(specs: list[dict[str, Any]], known: dict[str, AnyCriterion]) -> list[AnyCriterion]:
+    """``[[criteria.combined]]`` items; a component names a preset or a criterion above."""
+    out: list[AnyCriterion] = []
+    for i, spec in enumerate(specs):
+        where = f"criteria.combined[{i}]"
+        unknown = sorted(set(spec) - {*_COMBINE_KEYS, "label", "source"})
+        comps = spec.get("components")
+        if unknown or "name" not in spec or not isinstance(comps, list):
+            raise ConfigError(
+                f"{where}: needs 'name' and 'components' (a list of criterion names), and "
+                f"takes {list(_COMBINE_KEYS[2:])}, 'label', 'source'; got keys {sorted(spec)}"
+                + (f" (unknown: {unknown})" if unknown else "")
+            )
+        try:
+            resolved = [known[c] if c in known else get(c) for c in comps]
+            opts = {k: v for k, v in spec.items() if k != "components"}
+            out.append(combine(*resolved, **opts))  # type: ignore[arg-type]
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    return out
+
+
+def _replace(base: AnyCriterion, where: str, spec: dict[str, Any]) -> AnyCriterion:
+    if isinstance(base, CombinedCriterion):
+        try:
+            out = replace(base, name=spec.pop("name"), label="")
+            for k, v in spec.items():
+                out = out.with_field(k, _tuple(v))
+            return out
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     unknown = sorted(set(spec) - _FIELDS)
     if unknown:
         raise ConfigError(f"{where}: unknown criterion field(s) {unknown}")

@@ -20,7 +20,7 @@ from netsurv.config.analysis import (
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
-from netsurv.criteria import Criterion
+from netsurv.criteria import AnyCriterion
 from netsurv.endpoints.rules import ENDPOINTS
 from netsurv.errors import ConfigError
 
@@ -63,8 +63,8 @@ class Config(_Section):
         p = Path(self.run.output)
         return p if p.is_absolute() else self.base_dir.resolve() / p
 
-    def build_criteria(self) -> list[Criterion]:
-        """The criteria the config names: presets, then variants, then grids."""
+    def build_criteria(self) -> list[AnyCriterion]:
+        """The criteria the config names: presets, then variants, grids and combined ones."""
         return build_criteria(self.criteria)
 
     @model_validator(mode="after")
@@ -72,16 +72,17 @@ class Config(_Section):
         """Criteria, variants and grids are built (and the sweep's), and the endpoints the
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
+        known: dict[str, AnyCriterion] = {}
         try:
-            built = build_criteria(self.criteria)
-            if not built:
+            known = {c.name: c for c in build_criteria(self.criteria)}
+            if not known:
                 problems.append("criteria: none given (criteria.presets, variants or grids)")
-            problems += self._cross_criteria([c.name for c in built])
+            problems += self._cross_criteria(list(known))
         except ConfigError as exc:
             problems.append(str(exc))
         if self.sweep.enabled or self.sweep.grid:
             try:
-                self.sweep.variants()
+                self.sweep.variants(known)
             except ConfigError as exc:
                 problems.append(str(exc))
         names = set(self.endpoints.names)

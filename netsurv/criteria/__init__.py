@@ -1,4 +1,5 @@
-"""Response criteria as data: the :class:`Criterion` value, published presets, and grids.
+"""Response criteria as data: the :class:`Criterion` value, combined (multi-modal) criteria,
+published presets, and grids.
 
 Examples
 --------
@@ -9,11 +10,21 @@ Examples
 ('SST-PET',)
 """
 
+from netsurv.criteria.combined import AnyCriterion, CombinedCriterion, combine
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.criteria.multimodal import (
+    CHOI_SSTV,
+    COMBINED_PRESETS,
+    RECIST_FDG_NEW_LESIONS,
+    RECIST_SST_NEW_LESIONS,
+    SSTV_NEW_LESIONS,
+)
 from netsurv.criteria.presets import (
     CHOI,
+    CT_NEW_LESIONS,
     EARLY_SSTV,
     EORTC_PET_1999,
+    FDG_NEW_LESIONS,
     IRECIST,
     LIVER3,
     MCHOI,
@@ -26,6 +37,7 @@ from netsurv.criteria.presets import (
     RECIST_10,
     RECIST_10_10,
     RECIST_MR,
+    SST_NEW_LESIONS,
     SSTR_VOLUME,
     SWOG,
     VOLUMETRIC_RECIST,
@@ -35,9 +47,13 @@ from netsurv.criteria.registry import describe_progression, describe_response, g
 
 __all__ = [
     "CHOI",
+    "CHOI_SSTV",
+    "COMBINED_PRESETS",
+    "CT_NEW_LESIONS",
     "DIAMETER_MEASURES",
     "EARLY_SSTV",
     "EORTC_PET_1999",
+    "FDG_NEW_LESIONS",
     "IRECIST",
     "LIVER3",
     "MCHOI",
@@ -49,12 +65,19 @@ __all__ = [
     "RECIST_1_1",
     "RECIST_10",
     "RECIST_10_10",
+    "RECIST_FDG_NEW_LESIONS",
     "RECIST_MR",
+    "RECIST_SST_NEW_LESIONS",
     "SSTR_VOLUME",
+    "SSTV_NEW_LESIONS",
+    "SST_NEW_LESIONS",
     "SWOG",
     "VOLUMETRIC_RECIST",
     "WHO",
+    "AnyCriterion",
+    "CombinedCriterion",
     "Criterion",
+    "combine",
     "describe_progression",
     "describe_response",
     "get",

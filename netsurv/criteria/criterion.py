@@ -3,46 +3,31 @@
 One vectorised engine (:func:`netsurv.classify`) reads every criterion; a new threshold,
 measurement or lesion set is a new value (``dataclasses.replace`` or the constructor), never
 new code.  Rules and sources are in ``CRITERIA.md`` (RECIST 1.1 and the criteria of section 2).
+The fields' vocabularies and checks are in :mod:`netsurv.criteria.fields`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, fields
-from typing import Any, Literal, NoReturn, get_args
+from typing import Any
 
-import numpy as np
+from netsurv.criteria.fields import (
+    DIAMETER_MEASURES,
+    Aggregation,
+    Composite,
+    CRRule,
+    CRThenPR,
+    LesionSet,
+    Measure,
+    MissingRule,
+    ModalityChange,
+    Reappearance,
+    Reference,
+    UnresolvedPD,
+    validate,
+)
 
-from netsurv.errors import ConfigError
-from netsurv.schema.inputs import LESION_SITES, MODALITIES
-
-Measure = Literal[
-    "diameter",
-    "long_axis",
-    "viable_diameter",
-    "bidimensional",
-    "volume",
-    "density",
-    "suv_max",
-    "suv_mean",
-    "sul_peak",
-    "tla",
-    "reader",
-]
-LesionSet = Literal["targets", "all", "largest"]
-Aggregation = Literal["sum", "max", "mean"]
-Reference = Literal["baseline", "nadir"]
-Composite = Literal["size", "size_or_density", "size_and_density"]
-CRRule = Literal["recist", "zero", "none"]
-MissingRule = Literal["ne_unless_pd", "ne"]
-CRThenPR = Literal["data_issue", "pd", "pr"]
-UnresolvedPD = Literal["event", "censor"]
-Reappearance = bool | Literal["confirmed"]
-
-#: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
-#: the RECIST complete-response rule (non-nodal 0 mm, nodes < 10 mm) apply to them.
-DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional")
+__all__ = ["DIAMETER_MEASURES", "Criterion"]
 
 
 @dataclass(frozen=True)
@@ -218,6 +203,16 @@ class Criterion:
     follow_up_scans
         Evaluate only the first this-many follow-up scans of each line (the early SST-TV
         change reads the scan after PRRT cycle 1: 1).  None = all.
+    modality_change
+        A follow-up scan of another modality than the line's baseline scan (e.g. MRI after a
+        baseline CT): ``"allowed"`` (default; RECIST 1.1 allows CT and MRI to be compared when
+        the same technique is kept) or ``"ne"`` (the criterion is NE on the line from the first
+        such scan on, listed in the attrition table).  Independently, an SUV- or volume-based
+        criterion (measures in :data:`~netsurv.criteria.fields.TRACER_MEASURES`) compares a
+        follow-up scan only with a baseline scan of the same ``assessments.tracer`` (the
+        tracers are clinically equivalent but their quantitative values are not): it is NE on
+        the line from a tracer switch on, with an attrition row (a missing tracer is no switch;
+        the new-lesion components, which compare no values, are exempt).
 
     Examples
     --------
@@ -275,9 +270,10 @@ class Criterion:
     sd_min_days: int = 42
     cr_then_pr: CRThenPR = "data_issue"
     follow_up_scans: int | None = None
+    modality_change: ModalityChange = "allowed"
 
     def __post_init__(self) -> None:
-        _Validator(self).run()
+        validate(self)
 
     @property
     def title(self) -> str:
@@ -304,6 +300,26 @@ class Criterion:
             self.composite != "size",
             self.follow_up_scans,
             self.nontarget_pd,  # decides whether non-target-only lines are kept
+            self.new_lesions_only,  # keeps every line with a baseline scan
+            self.modality_change,
+        )
+
+    @property
+    def new_lesions_only(self) -> bool:
+        """Whether the criterion only calls progression on a new lesion (no cut-off, no CR
+        class, non-target progression ignored): the component of a combined criterion that
+        adds "a new lesion on this modality is PD" (e.g. ``sst_new_lesions``).  It reads every
+        line with a baseline scan of its modality, measurable lesions or not; a follow-up scan
+        is PD with a new lesion, else SD (NE when a followed lesion was not measured or, with
+        no lesion followed, when non-target disease is not recorded)."""
+        return (
+            self.new_lesion_pd
+            and not self.nontarget_pd
+            and self.measure != "reader"
+            and self.response_threshold is None
+            and self.progression_threshold is None
+            and self.progression_abs_sufficient is None
+            and self.cr_rule == "none"
         )
 
     @property
@@ -321,317 +337,3 @@ class Criterion:
     def to_dict(self) -> dict[str, Any]:
         """The fields as a plain dictionary (for tables and manifests)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-
-#: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
-#: published criterion; volumetric RECIST uses +73 %).  A larger value is almost certainly a
-#: percentage typed where a fraction is expected (``20`` for ``0.20``).
-MAX_INCREASE = 2.0
-
-#: Fields that a recorded read (``measure="reader"``) does not use: the recorded response is
-#: taken as is.  Each must keep its default (or None, "no such rule").
-READER_IGNORES = (
-    "lesion_set",
-    "sites",
-    "max_lesions",
-    "max_per_organ",
-    "aggregation",
-    "response_threshold",
-    "response_reference",
-    "response_inclusive",
-    "response_min_abs",
-    "minor_response_threshold",
-    "progression_threshold",
-    "progression_reference",
-    "progression_inclusive",
-    "progression_min_abs",
-    "progression_abs_sufficient",
-    "density_response_threshold",
-    "composite",
-    "new_lesion_pd",
-    "nontarget_pd",
-    "cr_rule",
-    "node_cr_mm",
-    "missing",
-    "too_small_mm",
-    "rounding_mm",
-    "sticky_pr",
-    "reappearance_after_cr_pd",
-    "confirm_pd",
-    "confirm_pd_window",
-    "confirm_pd_min_abs",
-    "unresolved_pd",
-)
-
-
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, bool | np.bool_)
-
-
-def _fmt_fraction(x: float) -> str:
-    return f"{x:.2f}" if round(x, 2) == x else f"{x:g}"
-
-
-class _Validator:
-    """Checks of one criterion; each failure names the field.
-
-    Numbers are normalised on the way: numpy integers and floats (e.g. the values of a
-    ``np.array`` handed to :func:`netsurv.criteria.grid`) become the equivalent Python ``int``
-    / ``float``, numpy booleans become ``bool``.
-    """
-
-    def __init__(self, c: Criterion) -> None:
-        self.c = c
-
-    def fail(self, field: str, message: str) -> NoReturn:
-        raise ConfigError(f"criterion {self.c.name!r}: {field} {message}")
-
-    def set(self, field: str, value: Any) -> None:
-        object.__setattr__(self.c, field, value)
-
-    def choice(self, field: str, allowed: tuple[str, ...]) -> None:
-        value = getattr(self.c, field)
-        if value not in allowed:
-            self.fail(field, f"must be one of {list(allowed)}, got {value!r}")
-
-    def number(
-        self, field: str, *, none: bool = True, lo: float | None = None, hi: float | None = None
-    ) -> None:
-        value = getattr(self.c, field)
-        if value is None:
-            if not none:
-                self.fail(field, "is required")
-            return
-        if _is_bool(value) or not isinstance(value, numbers.Real):
-            self.fail(field, f"must be a number, got {value!r}")
-        # a float32 (or float16) is read as the decimal it prints as: np.float32(0.1) -> 0.1
-        x = float(str(value)) if isinstance(value, np.floating) else float(value)
-        if not math.isfinite(x):
-            self.fail(field, f"must be a finite number, got {value!r}")
-        if lo is not None and x < lo:
-            self.fail(field, f"must be >= {lo}, got {value!r}")
-        if hi is not None and x > hi:
-            self.fail(field, f"must be <= {hi}, got {value!r}")
-        self.set(field, x)
-
-    def integer(self, field: str, *, lo: int, none: bool = True) -> None:
-        value = getattr(self.c, field)
-        if value is None and none:
-            return
-        self.set(field, self.whole(field, value, lo=lo))
-
-    def whole(self, field: str, value: Any, *, lo: int, what: str = "") -> int:
-        """``value`` as a Python int (numpy integers and integral floats accepted)."""
-        ok = not _is_bool(value) and isinstance(value, numbers.Real)
-        if ok and not isinstance(value, numbers.Integral):
-            ok = math.isfinite(float(value)) and float(value).is_integer()
-        if not ok:
-            self.fail(field, f"{what}must be a whole number, got {value!r}")
-        if int(value) < lo:
-            self.fail(field, f"{what}must be >= {lo}, got {value!r}")
-        return int(value)
-
-    def flag(self, field: str) -> None:
-        value = getattr(self.c, field)
-        if not _is_bool(value):
-            self.fail(field, f"must be True or False, got {value!r}")
-        self.set(field, bool(value))
-
-    def tuple_of(self, field: str, allowed: tuple[str, ...], *, none: bool) -> None:
-        value = getattr(self.c, field)
-        if value is None and none:
-            return
-        if isinstance(value, str) or not isinstance(value, list | tuple) or not value:
-            self.fail(field, f"must be a non-empty tuple of {list(allowed)}, got {value!r}")
-        bad = [v for v in value if v not in allowed]
-        if bad:
-            self.fail(field, f"has unknown value(s) {bad}; allowed: {list(allowed)}")
-        self.set(field, tuple(dict.fromkeys(value)))
-
-    def fraction(self, field: str, *, increase: bool) -> None:
-        """A relative change: a decrease in [-1, 0) or an increase in (0, MAX_INCREASE].
-
-        Out of range, the message suggests the fraction the user probably meant: the value
-        with the other sign, or the value / 100 (a percentage typed as a fraction).
-        """
-        value = getattr(self.c, field)
-        if value is None:
-            return
-
-        def fits(x: float) -> bool:
-            return 0 < x <= MAX_INCREASE if increase else -1 <= x < 0
-
-        if fits(value):
-            return
-        if increase:
-            rule = (
-                f"must be an increase given as a fraction, 0 < x <= {MAX_INCREASE:g} (0.20 = +20 %)"
-            )
-        else:
-            rule = "must be a decrease given as a fraction, -1 <= x < 0 (-0.30 = -30 %)"
-        guess = next((g for g in (-value, value / 100, -value / 100) if fits(g)), None)
-        hint = ""
-        if guess is not None:
-            hint = f"; did you mean {_fmt_fraction(guess)}"
-            if abs(value) > 1:
-                hint += f" ({abs(value):g} %)"
-            hint += "?"
-        self.fail(field, f"{rule}, got {value:g}{hint}")
-
-    def run(self) -> None:
-        c = self.c
-        if not isinstance(c.name, str) or not c.name.strip():
-            raise ConfigError(f"criterion name must be a non-empty string, got {c.name!r}")
-        for f in ("label", "source"):
-            if not isinstance(getattr(c, f), str):
-                self.fail(f, "must be a string")
-        self.tuple_of("modality", MODALITIES, none=False)
-        self.tuple_of("sites", LESION_SITES, none=True)
-        for f, lit in (
-            ("measure", Measure),
-            ("lesion_set", LesionSet),
-            ("aggregation", Aggregation),
-            ("response_reference", Reference),
-            ("progression_reference", Reference),
-            ("composite", Composite),
-            ("cr_rule", CRRule),
-            ("missing", MissingRule),
-            ("cr_then_pr", CRThenPR),
-            ("unresolved_pd", UnresolvedPD),
-        ):
-            self.choice(f, get_args(lit))
-        for f in (
-            "response_inclusive",
-            "progression_inclusive",
-            "new_lesion_pd",
-            "nontarget_pd",
-            "sticky_pr",
-            "confirm_response",
-            "confirm_accept_sd",
-            "confirm_pd",
-        ):
-            self.flag(f)
-        self.integer("max_lesions", lo=1)
-        self.integer("max_per_organ", lo=1)
-        self.integer("confirm_min_days", lo=1, none=False)
-        self.integer("confirm_max_ne", lo=0, none=False)
-        self.integer("sd_min_days", lo=0, none=False)
-        self.integer("follow_up_scans", lo=1)
-        for f in (
-            "response_threshold",
-            "minor_response_threshold",
-            "density_response_threshold",
-            "progression_threshold",
-        ):
-            self.number(f)
-        for f in ("response_threshold", "minor_response_threshold", "density_response_threshold"):
-            self.fraction(f, increase=False)
-        self.fraction("progression_threshold", increase=True)
-        mr = c.minor_response_threshold
-        if mr is not None:
-            if c.response_threshold is None:
-                self.fail("minor_response_threshold", "needs a response_threshold")
-            elif not c.response_threshold < mr < 0:
-                self.fail(
-                    "minor_response_threshold",
-                    f"must lie between response_threshold ({c.response_threshold}) and 0, got {mr}",
-                )
-        for f in (
-            "response_min_abs",
-            "progression_min_abs",
-            "progression_abs_sufficient",
-            "too_small_mm",
-        ):
-            self.number(f, lo=0.0)
-        self.number("node_cr_mm", none=False, lo=0.0)
-        self.number("confirm_pd_min_abs", none=False, lo=0.0)
-        self.number("rounding_mm", lo=0.0)
-        if c.rounding_mm == 0:
-            self.fail("rounding_mm", "must be > 0 or None")
-        d = c.density_response_threshold
-        if c.composite == "size":
-            if d is not None:
-                self.fail(
-                    "density_response_threshold",
-                    "is set but composite is 'size'; use composite='size_or_density' (Choi) "
-                    "or 'size_and_density' (modified Choi)",
-                )
-        else:
-            if d is None:
-                self.fail(
-                    "density_response_threshold",
-                    f"is required (a decrease, e.g. -0.15) when composite is {c.composite!r}",
-                )
-            if c.response_threshold is None:
-                self.fail("composite", f"{c.composite!r} needs a response_threshold")
-            if c.measure == "density":
-                self.fail("composite", "needs a size measure, not 'density'")
-        if c.lesion_set == "largest" and c.max_lesions is None:
-            self.fail("max_lesions", "is required when lesion_set is 'largest'")
-        if c.cr_rule == "recist" and c.measure not in (*DIAMETER_MEASURES, "reader"):
-            self.fail(
-                "cr_rule",
-                f"'recist' (non-nodal 0 mm, nodes < {c.node_cr_mm:g} mm) needs a diameter "
-                f"measure; use cr_rule='zero' or 'none' with measure {c.measure!r}",
-            )
-        reap = c.reappearance_after_cr_pd
-        if _is_bool(reap):
-            self.set("reappearance_after_cr_pd", bool(reap))
-        elif reap != "confirmed":
-            self.fail(
-                "reappearance_after_cr_pd", f"must be True, False or 'confirmed', got {reap!r}"
-            )
-        if c.reappearance_after_cr_pd is True and c.cr_rule == "none":
-            self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
-        self._window()
-        if c.measure == "reader":
-            self._reader()
-        elif (
-            c.response_threshold is None
-            and c.progression_threshold is None
-            and c.progression_abs_sufficient is None
-            and c.cr_rule == "none"
-        ):
-            self.fail(
-                "response_threshold",
-                "and progression_threshold are both None and cr_rule is 'none': the criterion "
-                "classifies nothing",
-            )
-
-    def _window(self) -> None:
-        w = self.c.confirm_pd_window
-        if isinstance(w, np.ndarray):
-            w = tuple(w.tolist())
-        if not isinstance(w, list | tuple) or len(w) != 2:
-            self.fail("confirm_pd_window", f"must be (min_days, max_days or None), got {w!r}")
-        lo = self.whole("confirm_pd_window", w[0], lo=0, what="min_days ")
-        hi = w[1]
-        if hi is not None:
-            hi = self.whole("confirm_pd_window", hi, lo=0, what="max_days ")
-            if hi < lo:
-                self.fail(
-                    "confirm_pd_window",
-                    f"max_days must be None or >= min_days ({lo}), got {w[1]!r}",
-                )
-        self.set("confirm_pd_window", (lo, hi))
-
-    def _reader(self) -> None:
-        """A recorded read is taken as is: reject options it would silently ignore."""
-        defaults = {f.name: f.default for f in fields(Criterion)}
-        set_ = [f for f in READER_IGNORES if getattr(self.c, f) not in (defaults[f], None)]
-        if not set_:
-            return
-        what = ", ".join(f"{f}={getattr(self.c, f)!r}" for f in set_)
-        extra = ""
-        if "confirm_pd" in set_:
-            extra = (
-                " (iRECIST confirmation needs measurements: a recorded read is taken as "
-                "recorded, so record the confirmed read, or compute the response instead)"
-            )
-        self.fail(
-            ", ".join(set_),
-            f"{'is' if len(set_) == 1 else 'are'} ignored by measure='reader', which takes the "
-            f"recorded assessments.reader_response as the time-point response; got {what}{extra}. "
-            f"Leave {'it at its default' if len(set_) == 1 else 'them at their defaults'}, or "
-            "choose a computed measure",
-        )

@@ -346,6 +346,61 @@ computed and recorded responses (:func:`netsurv.agreement`) and to drive endpoin
 recorded reads.
 """
 
+#: What the new-lesion components share: no cut-off, no CR class, non-target status ignored.
+_NEW_ONLY = Criterion(
+    name="new_lesions",
+    lesion_set="all",
+    response_threshold=None,
+    progression_threshold=None,
+    progression_min_abs=None,
+    cr_rule="none",
+    nontarget_pd=False,
+    new_lesion_pd=True,
+    reappearance_after_cr_pd=False,
+    too_small_mm=None,
+)
+
+DI_FRANCO = (
+    "Di Franco M, Lamberti G, Campana D, Ambrosini V. Semin Nucl Med 2025;55:754-65 (review)"
+)
+
+CT_NEW_LESIONS = replace(
+    _NEW_ONLY,
+    name="ct_new_lesions",
+    label="new lesion on CT/MRI",
+    source="RECIST 1.1 new-lesion rule (Eisenhauer EA et al. Eur J Cancer 2009;45:228-47).",
+    modality=("CT", "MRI"),
+    measure="diameter",
+)
+"""A new lesion on CT/MRI is PD (RECIST 1.1's unequivocal new lesion); nothing else.
+
+A component of combined criteria: every line with a baseline CT/MRI is read, measurable
+lesions or not.
+"""
+
+SST_NEW_LESIONS = replace(
+    _NEW_ONLY,
+    name="sst_new_lesions",
+    label="new SST-avid lesion",
+    source=f"New somatostatin-receptor-avid lesion on SST-PET as progression; {DI_FRANCO}.",
+    modality=("SST-PET",),
+    measure="volume",
+)
+"""A new SST-avid lesion on SST-PET is PD; nothing else (a component of combined criteria)."""
+
+FDG_NEW_LESIONS = replace(
+    _NEW_ONLY,
+    name="fdg_new_lesions",
+    label="new FDG-avid lesion",
+    source="PERCIST 1.0 progression by a new FDG-avid lesion (Wahl RL et al. J Nucl Med 2009;50 "
+    "Suppl 1:122S-50S); RECIST 1.1 FDG-PET new-lesion rule (Eisenhauer 2009).",
+    modality=("FDG-PET",),
+    measure="sul_peak",
+    aggregation="max",
+)
+"""A new FDG-avid lesion on FDG-PET is PD; nothing else (a component of combined criteria)."""
+
+
 #: Every preset by name, in the order of the issue's list.
 PRESETS: dict[str, Criterion] = {
     c.name: c
@@ -368,5 +423,8 @@ PRESETS: dict[str, Criterion] = {
         RECIST_10,
         RECIST_10_10,
         READER,
+        CT_NEW_LESIONS,
+        SST_NEW_LESIONS,
+        FDG_NEW_LESIONS,
     )
 }

@@ -12,24 +12,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netsurv.criteria.combined import (
+    COMBINED_FIELDS,
+    FIELD_SEPARATOR,
+    AnyCriterion,
+    CombinedCriterion,
+)
 from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.multimodal import COMBINED_PRESETS
 from netsurv.criteria.presets import PRESETS
 from netsurv.errors import ConfigError
 
 _FIELDS = tuple(f.name for f in fields(Criterion))
 
 
-def get(name: str | Criterion) -> Criterion:
-    """A preset by name (a :class:`Criterion` is returned as is).
+def get(name: str | AnyCriterion) -> AnyCriterion:
+    """A preset by name (a criterion, combined or not, is returned as is).
 
     Parameters
     ----------
     name
-        Preset identifier, e.g. ``"recist1.1"``, ``"choi"``, ``"sstv"``; see :func:`list`.
+        Preset identifier, e.g. ``"recist1.1"``, ``"choi"``, ``"sstv"``, or a combined preset
+        such as ``"recist1.1+sst_new_lesions"``; see :func:`list`.
 
     Returns
     -------
-    Criterion
+    Criterion or CombinedCriterion
 
     Raises
     ------
@@ -41,16 +49,21 @@ def get(name: str | Criterion) -> Criterion:
     >>> import netsurv as ns
     >>> ns.criteria.get("choi").density_response_threshold
     -0.15
+    >>> ns.criteria.get("sstv+new_lesions").anchor
+    'sstv'
     """
-    if isinstance(name, Criterion):
+    if isinstance(name, Criterion | CombinedCriterion):
         return name
-    if name not in PRESETS:
-        raise ConfigError(f"unknown criterion {name!r}; presets: {builtins.list(PRESETS)}")
-    return PRESETS[name]
+    if name in PRESETS:
+        return PRESETS[name]
+    if name in COMBINED_PRESETS:
+        return COMBINED_PRESETS[name]
+    known = [*PRESETS, *COMBINED_PRESETS]
+    raise ConfigError(f"unknown criterion {name!r}; presets: {known}")
 
 
 def list() -> pd.DataFrame:
-    """The presets as a table, one row per criterion.
+    """The presets as a table, one row per criterion (the combined presets last).
 
     Returns
     -------
@@ -65,28 +78,56 @@ def list() -> pd.DataFrame:
     >>> table = ns.criteria.list()
     >>> table.set_index("name").loc["recist1.1", "progression"]
     '>= +20 % vs nadir and >= 5 abs.'
+    >>> table.set_index("name").loc["recist1.1+fdg_new_lesions", "modality"]
+    'CT/MRI + FDG-PET'
     """
-    rows = [
-        {
-            "name": c.name,
-            "label": c.title,
-            "modality": "/".join(c.modality),
-            "measure": c.measure,
-            "lesion_set": c.lesion_set
+    every: builtins.list[AnyCriterion] = [*PRESETS.values(), *COMBINED_PRESETS.values()]
+    return pd.DataFrame([_row(c) for c in every])
+
+
+def _row(c: AnyCriterion) -> dict[str, str]:
+    """One criterion's row of :func:`list` (a combined one: its components, joined by +)."""
+    if isinstance(c, CombinedCriterion):
+        lesions, aggregation = " + ".join(x.name for x in c.components), ""
+        modality = " + ".join("/".join(x.modality) for x in c.components)
+    else:
+        lesions = (
+            c.lesion_set
             + (f" ({', '.join(c.sites)})" if c.sites else "")
-            + (f", k={c.max_lesions}" if c.lesion_set == "largest" else ""),
-            "aggregation": c.aggregation if c.measure != "reader" else "",
-            "response": describe_response(c),
-            "progression": describe_progression(c),
-            "source": c.source,
-        }
-        for c in PRESETS.values()
-    ]
-    return pd.DataFrame(rows)
+            + (f", k={c.max_lesions}" if c.lesion_set == "largest" else "")
+        )
+        aggregation = c.aggregation if c.measure != "reader" else ""
+        modality = "/".join(c.modality)
+    return {
+        "name": c.name,
+        "label": c.title,
+        "modality": modality,
+        "measure": c.measure,
+        "lesion_set": lesions,
+        "aggregation": aggregation,
+        "response": describe_response(c),
+        "progression": describe_progression(c),
+        "source": c.source,
+    }
 
 
-def describe_response(c: Criterion) -> str:
-    """The response rule of a criterion in words (for tables and legends)."""
+def describe_response(c: AnyCriterion) -> str:
+    """The response rule of a criterion in words (for tables and legends).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> describe_response(ns.criteria.combine("recist1.1", "sstv", name="x"))
+    'all evaluable components respond (the lowest response); recist1.1: <= -30 % vs baseline; sstv: <= -40 % vs baseline'
+    """
+    if isinstance(c, CombinedCriterion):
+        rule = {
+            "all": "all evaluable components respond (the lowest response)",
+            "any": "any component responds (the highest response)",
+            "anchor": f"the anchor's ({c.anchor})",
+        }[c.response]
+        parts = [f"{x.name}: {describe_response(x)}" for x in c.components]
+        return "; ".join([rule, *(p for p in parts if not p.endswith(": "))])
     if c.measure == "reader":
         return "recorded read"
     if c.response_threshold is None:
@@ -104,10 +145,31 @@ def describe_response(c: Criterion) -> str:
     return text
 
 
-def describe_progression(c: Criterion) -> str:
-    """The progression rule of a criterion in words."""
+def describe_progression(c: AnyCriterion) -> str:
+    """The progression rule of a criterion in words.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> describe_progression(ns.criteria.combine("recist1.1", "sstv", name="x"))
+    'PD of any component (paired within 42 days); recist1.1: >= +20 % vs nadir and >= 5 abs., new lesion; sstv: >= +20 % vs nadir, new lesion'
+    """
+    if isinstance(c, CombinedCriterion):
+        rule = {
+            "any": "PD of any component",
+            "all": "PD of every evaluable component",
+            "anchor": f"PD of the anchor ({c.anchor})",
+        }[c.progression]
+        parts = []
+        for x in c.components:
+            extra = "new lesion" * (x.new_lesion_pd and not x.new_lesions_only)
+            text = ", ".join(t for t in (describe_progression(x), extra) if t)
+            parts.append(f"{x.name}: {text or 'none'}")
+        return "; ".join([f"{rule} (paired within {c.window_days} days)", *parts])
     if c.measure == "reader":
         return "recorded read"
+    if c.new_lesions_only:
+        return "new lesion"
     parts = []
     if c.progression_threshold is not None:
         op = ">=" if c.progression_inclusive else ">"
@@ -124,12 +186,16 @@ def _pct(x: float | None) -> str:
     return "" if x is None else f"{x * 100:+g} %"
 
 
-def grid(base: Criterion | str, **axes: Iterable[Any]) -> builtins.list[Criterion]:
+def grid(base: AnyCriterion | str, **axes: Iterable[Any]) -> builtins.list[AnyCriterion]:
     """Variants of a criterion over a grid of field values.
 
     Every combination of the given values (the product of the axes, first axis slowest) is made
     with :func:`dataclasses.replace`, so each variant is validated; each gets a distinct name
-    ``base[field=value,...]``.
+    ``base[field=value,...]``.  For a combined criterion
+    (:func:`netsurv.criteria.combine`) an axis is a combined field (``window_days``,
+    ``progression``, ...) or a component's field, spelled ``"<component>.<field>"``, e.g.
+    ``"sstv.response_threshold"`` (pass such keys with ``**{...}``); the components keep their
+    names.
 
     Parameters
     ----------
@@ -140,7 +206,7 @@ def grid(base: Criterion | str, **axes: Iterable[Any]) -> builtins.list[Criterio
 
     Returns
     -------
-    list of Criterion
+    list of Criterion or CombinedCriterion
 
     Raises
     ------
@@ -157,10 +223,22 @@ def grid(base: Criterion | str, **axes: Iterable[Any]) -> builtins.list[Criterio
     ['recist1.1[progression_threshold=0.1,response_threshold=-0.1]', 'recist1.1[progression_threshold=0.1,response_threshold=-0.3]']
     >>> len(variants)
     4
+    >>> both = ns.criteria.combine("recist1.1", "sstv", name="ct+sst")
+    >>> [v.name for v in ns.criteria.grid(both, **{"sstv.response_threshold": [-0.2, -0.4]})]
+    ['ct+sst[sstv.response_threshold=-0.2]', 'ct+sst[sstv.response_threshold=-0.4]']
     """
     crit = get(base)
-    unknown = [k for k in axes if k not in _FIELDS or k == "name"]
+    unknown = [k for k in axes if not _varies(crit, k)]
     if unknown:
+        if isinstance(crit, CombinedCriterion):
+            fixed = ("name", "components")
+            raise ConfigError(
+                f"grid: unknown or fixed field(s) {unknown} of combined criterion "
+                f"{crit.name!r}; vary any of {[f for f in COMBINED_FIELDS if f not in fixed]} "
+                f"or a component's field as '<component>.<field>' with a component of "
+                f"{[c.name for c in crit.components]}, e.g. "
+                f"'{crit.components[-1].name}.response_threshold'"
+            )
         raise ConfigError(
             f"grid: unknown or fixed field(s) {unknown}; vary any of "
             f"{[f for f in _FIELDS if f != 'name']}"
@@ -169,16 +247,34 @@ def grid(base: Criterion | str, **axes: Iterable[Any]) -> builtins.list[Criterio
     empty = [k for k, v in values.items() if not v]
     if empty:
         raise ConfigError(f"grid: axis {empty[0]!r} has no values")
-    out = []
+    out: builtins.list[AnyCriterion] = []
     names = builtins.list(values)
     for combo in itertools.product(*(values[k] for k in names)):
         changes = dict(zip(names, combo, strict=True))
         label = ",".join(f"{k}={_fmt(v)}" for k, v in changes.items())
-        out.append(replace(crit, name=f"{crit.name}[{label}]", label="", **changes))
+        name = f"{crit.name}[{label}]"
+        if isinstance(crit, CombinedCriterion):
+            variant = crit
+            for k, v in changes.items():
+                variant = variant.with_field(k, v)
+            out.append(replace(variant, name=name, label=""))
+        else:
+            out.append(replace(crit, name=name, label="", **changes))
     seen = [c.name for c in out]
     if len(set(seen)) != len(seen):
         raise ConfigError("grid: an axis repeats a value; variant names would clash")
     return out
+
+
+def _varies(crit: AnyCriterion, key: str) -> bool:
+    """Whether a grid may vary ``key`` of ``crit``."""
+    if not isinstance(crit, CombinedCriterion):
+        return key in _FIELDS and key != "name"
+    if FIELD_SEPARATOR in key:
+        comp, _, field = key.rpartition(FIELD_SEPARATOR)
+        names = [c.name for c in crit.components]
+        return comp in names and field in _FIELDS and field != "name"
+    return key in COMBINED_FIELDS and key not in ("name", "components")
 
 
 def _fmt(v: Any) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
 from netsurv.endpoints.engine import derive_from_timepoints
 from netsurv.endpoints.lines import NO_BASELINE_REASON, _att, _lines_frame
@@ -54,7 +54,7 @@ _AT_ORIGIN = {
 
 def _attrition_rows(
     lines: pd.DataFrame,
-    criteria: tuple[Criterion, ...],
+    criteria: tuple[AnyCriterion, ...],
     count: np.ndarray,
     first: np.ndarray,
     reason: str,
@@ -77,7 +77,7 @@ def _attrition_rows(
 
 def _lines_at_origin(
     lines: pd.DataFrame,
-    criteria: tuple[Criterion, ...],
+    criteria: tuple[AnyCriterion, ...],
     days: np.ndarray,
     event: np.ndarray,
     cnsr: np.ndarray,
@@ -112,7 +112,7 @@ class EndpointMatrix:
     lines : pandas.DataFrame
         One row per patient × line (``patient_id``, ``line_id``, ``origin_date``), in the
         order of the arrays' rows.
-    criteria : tuple of Criterion
+    criteria : tuple of Criterion or CombinedCriterion
         The criteria, one column of the arrays each.
     endpoint : str
         ``"PFS"``, ``"TTP"`` or ``"OS"``.
@@ -137,7 +137,7 @@ class EndpointMatrix:
     """
 
     lines: pd.DataFrame
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
     endpoint: str
     days: np.ndarray
     event: np.ndarray

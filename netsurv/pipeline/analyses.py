@@ -157,12 +157,15 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     backend = None if cfg.run.backend == "none" else cfg.run.backend
     from netsurv.sweep import sweep
 
+    known = {c.name: c for c in res.criteria}
     return sweep(
         res.cohort,
-        base=s.base,
+        base=s.criterion("base", known),
         grid=s.axes(),
         outcome=s.outcome,
-        outcome_criterion=s.outcome_criterion,
+        outcome_criterion=(
+            None if s.outcome_criterion is None else s.criterion("outcome_criterion", known)
+        ),
         landmark_months=None if s.time_dependent else s.landmark_months,
         time_dependent=s.time_dependent,
         covariate=s.covariate,

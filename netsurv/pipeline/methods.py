@@ -7,7 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from netsurv.config import Config
-from netsurv.criteria import Criterion
+from netsurv.criteria import AnyCriterion, CombinedCriterion
+from netsurv.criteria.combined import RULES_TEXT
 from netsurv.criteria.registry import describe_progression, describe_response
 from netsurv.endpoints import CensoringScheme, ScheduleStep
 
@@ -18,17 +19,41 @@ FIRTH_TEXT = (
 )
 
 
-def criteria_table(criteria: list[Criterion]) -> pd.DataFrame:
+def criteria_table(criteria: list[AnyCriterion]) -> pd.DataFrame:
     """One row per criterion: measurement, lesions, response and progression rules, source.
+
+    A combined criterion's row names its components (``lesions``: ``"recist1.1 + sstv"``)
+    and describes their rules; ``new_lesion_pd`` is whether a new lesion on a component whose
+    PD counts makes the time point PD.
 
     Examples
     --------
     >>> import netsurv as ns
     >>> criteria_table([ns.criteria.RECIST_1_1]).loc[0, "progression"]
     '>= +20 % vs nadir and >= 5 abs.'
+    >>> both = ns.criteria.combine("recist1.1", "sstv", name="ct+sst")
+    >>> criteria_table([both]).loc[0, ["modality", "lesions"]].tolist()
+    ['CT, MRI + SST-PET', 'recist1.1 + sstv']
     """
     rows = []
     for c in criteria:
+        if isinstance(c, CombinedCriterion):
+            counted = c.components if c.progression != "anchor" else (c.anchor_criterion,)
+            rows.append(
+                {
+                    "criterion": c.name,
+                    "label": c.title,
+                    "modality": " + ".join(", ".join(x.modality) for x in c.components),
+                    "measure": c.measure,
+                    "lesions": " + ".join(x.name for x in c.components),
+                    "aggregation": "",
+                    "response": describe_response(c),
+                    "progression": describe_progression(c),
+                    "new_lesion_pd": any(x.new_lesion_pd for x in counted),
+                    "source": c.source,
+                }
+            )
+            continue
         rows.append(
             {
                 "criterion": c.name,
@@ -66,6 +91,10 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
         f"{_origin(cfg.endpoints.origin)}; durations are date − origin + "
         f"{1 if scheme.add_one_day else 0} day(s), months = days / 30.4375."
     ]
+    combined = [c for c in crits if isinstance(c, CombinedCriterion)]
+    if combined:
+        listed = "; ".join(f"{c.label or c.name}: {c.describe()}" for c in combined)
+        parts.append(f"Combined criteria read several criteria together ({listed}). {RULES_TEXT}")
     parts.append(_censoring_text(scheme))
     if cfg.endpoints.cutoff_date is not None:
         parts.append(f"Data cut-off: {cfg.endpoints.cutoff_date}.")

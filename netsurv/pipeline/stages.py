@@ -16,7 +16,7 @@ import pandas as pd
 import netsurv as ns
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.config import Config
-from netsurv.criteria import Criterion
+from netsurv.criteria import AnyCriterion
 from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.io.csv_dialect import TextFormat
@@ -36,7 +36,7 @@ class Analysed:
     """The cohort, the lines analysed and the per-line results every later stage reads."""
 
     cohort: Cohort
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
     lines: pd.DataFrame
     timepoints: Timepoints
     best: pd.DataFrame

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.axes import Axes
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.presets import PRESETS
 from netsurv.errors import ConfigError
 from netsurv.response.best import best_response
@@ -27,19 +27,19 @@ BOR_COLOURS = {
 
 
 def pick(
-    timepoints: Timepoints | pd.DataFrame, criterion: str | Criterion | None
-) -> tuple[pd.DataFrame, str, Criterion | None]:
+    timepoints: Timepoints | pd.DataFrame, criterion: str | AnyCriterion | None
+) -> tuple[pd.DataFrame, str, AnyCriterion | None]:
     """The chosen criterion's time-point rows, its name, and the Criterion if known."""
     table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
     names = list(pd.unique(table["criterion"]))
-    name = criterion.name if isinstance(criterion, Criterion) else criterion
+    name = criterion.name if isinstance(criterion, AnyCriterion) else criterion
     if name is None:
         if len(names) != 1:
             raise ConfigError(f"timepoints hold criteria {names}: choose one with criterion=")
         name = str(names[0])
     if name not in names:
         raise ConfigError(f"criterion {name!r} is not in the timepoints ({names})")
-    crit: Criterion | None = criterion if isinstance(criterion, Criterion) else None
+    crit: AnyCriterion | None = criterion if isinstance(criterion, AnyCriterion) else None
     if crit is None and isinstance(timepoints, Timepoints):
         crit = next((c for c in timepoints.criteria if c.name == name), None)
     if crit is None:
@@ -49,10 +49,10 @@ def pick(
 
 def select(
     timepoints: Timepoints | pd.DataFrame,
-    criterion: str | Criterion | None,
+    criterion: str | AnyCriterion | None,
     best: pd.DataFrame | None,
     best_options: dict[str, Any],
-) -> tuple[pd.DataFrame, pd.DataFrame, Criterion | None]:
+) -> tuple[pd.DataFrame, pd.DataFrame, AnyCriterion | None]:
     """The chosen criterion's time-point rows, its BOR table, and the Criterion if known."""
     rows, name, crit = pick(timepoints, criterion)
     if best is not None:
@@ -68,10 +68,14 @@ def select(
     return rows, best_response(src, **best_options), crit
 
 
-def cutoff_lines(ax: Axes, crit: Criterion | None, *, vertical: bool = False) -> None:
-    """Dashed lines at the criterion's response and progression cut-offs (in %)."""
+def cutoff_lines(ax: Axes, crit: AnyCriterion | None, *, vertical: bool = False) -> None:
+    """Dashed lines at the criterion's response and progression cut-offs (in %); a combined
+    criterion's are its anchor's (the measurement columns of its time points are the
+    anchor's)."""
     if crit is None:
         return
+    if isinstance(crit, CombinedCriterion):
+        crit = crit.anchor_criterion
     for value, label in (
         (crit.response_threshold, "response"),
         (crit.minor_response_threshold, "minor response"),

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.plots._response import BOR_COLOURS, cutoff_lines, select
 from netsurv.response.classify import Timepoints
 
@@ -18,7 +18,7 @@ DAYS_PER_MONTH = 30.4375
 def spider(
     timepoints: Timepoints | pd.DataFrame,
     *,
-    criterion: str | Criterion | None = None,
+    criterion: str | AnyCriterion | None = None,
     best: pd.DataFrame | None = None,
     confirm: bool | None = None,
     show_cutoffs: bool = True,

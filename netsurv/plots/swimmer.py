@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.engine import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.plots._response import pick
@@ -35,7 +35,7 @@ def swimmer(
     cohort: Cohort,
     timepoints: Timepoints | pd.DataFrame | None = None,
     *,
-    criterion: str | Criterion | None = None,
+    criterion: str | AnyCriterion | None = None,
     endpoints: EndpointResult | pd.DataFrame | None = None,
     patients: Sequence[str] | None = None,
     max_patients: int = 40,
@@ -207,7 +207,7 @@ def _line_handles(n_lines: int) -> list[Line2D | Patch]:
 
 
 def _timepoints(
-    timepoints: Timepoints | pd.DataFrame | None, criterion: str | Criterion | None
+    timepoints: Timepoints | pd.DataFrame | None, criterion: str | AnyCriterion | None
 ) -> tuple[pd.DataFrame | None, str | None]:
     """The chosen criterion's time-point rows and its name (None without timepoints)."""
     if timepoints is None:
@@ -224,7 +224,7 @@ def _timepoints(
 
 
 def _pfs_events(
-    endpoints: EndpointResult | pd.DataFrame | None, criterion: str | Criterion | None
+    endpoints: EndpointResult | pd.DataFrame | None, criterion: str | AnyCriterion | None
 ) -> pd.DataFrame | None:
     """PFS events (patient_id, date) under the criterion, from derived endpoints."""
     if endpoints is None:
@@ -240,7 +240,7 @@ def _pfs_events(
         have = sorted(pd.unique(table["endpoint"]))
         raise ConfigError(f"endpoints hold no PFS (have {have}); derive it with endpoints=['PFS']")
     names = list(pd.unique(pfs["criterion"]))
-    name = criterion.name if isinstance(criterion, Criterion) else criterion
+    name = criterion.name if isinstance(criterion, AnyCriterion) else criterion
     if name is None:
         if len(names) > 1:
             raise ConfigError(f"endpoints hold PFS under {names}: choose one with criterion=")

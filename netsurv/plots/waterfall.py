@@ -7,7 +7,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.plots._response import BOR_COLOURS, cutoff_lines, pick, select
 from netsurv.response.classify import Timepoints
 
@@ -51,7 +51,7 @@ def best_change(
 def waterfall(
     timepoints: Timepoints | pd.DataFrame,
     *,
-    criterion: str | Criterion | None = None,
+    criterion: str | AnyCriterion | None = None,
     best: pd.DataFrame | None = None,
     confirm: bool | None = None,
     show_cutoffs: bool = True,

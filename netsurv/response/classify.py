@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
+from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.errors import ConfigError
@@ -19,12 +20,14 @@ from netsurv.response.codes import (
     RESPONSES,
     decode,
 )
+from netsurv.response.combined import combined_attrition, combined_frame
 from netsurv.response.cutoffs import rel
-from netsurv.response.measures import ATTRITION_COLUMNS, Measured, measure
-from netsurv.response.prepare import Prepared, prepare
-from netsurv.response.timepoint import Codes, _Memo, classify_codes
+from netsurv.response.measures import ATTRITION_COLUMNS, Measured, new_lesion_dated, put
+from netsurv.response.passes import Passes
+from netsurv.response.prepare import prepare
+from netsurv.response.timepoint import Codes
 
-CriteriaArg = Criterion | str | Sequence[Criterion | str]
+CriteriaArg = AnyCriterion | str | Sequence[AnyCriterion | str]
 
 TIMEPOINT_COLUMNS = [
     "patient_id",
@@ -80,16 +83,16 @@ class Timepoints:
     baselines : pandas.DataFrame
         One row per line × criterion evaluated: baseline scan, its date, the number of followed
         lesions and the baseline value (the ``baselines`` argument of the endpoint engine).
-    criteria : tuple of Criterion
+    criteria : tuple of Criterion or CombinedCriterion
         The criteria, in the order given.
     """
 
     table: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
 
-    def criterion(self, name: str) -> Criterion:
+    def criterion(self, name: str) -> AnyCriterion:
         """The criterion called ``name``."""
         for c in self.criteria:
             if c.name == name:
@@ -97,9 +100,11 @@ class Timepoints:
         raise ConfigError(f"no criterion {name!r}; have {[c.name for c in self.criteria]}")
 
 
-def resolve_criteria(criteria: CriteriaArg) -> tuple[Criterion, ...]:
+def resolve_criteria(criteria: CriteriaArg) -> tuple[AnyCriterion, ...]:
     """Criteria from a criterion, a preset name, or a sequence of them; names must be unique."""
-    items = [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+    items = (
+        [criteria] if isinstance(criteria, Criterion | CombinedCriterion | str) else list(criteria)
+    )
     if not items:
         raise ConfigError("no criteria given")
     out = tuple(get(c) for c in items)
@@ -126,8 +131,9 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     cohort
         A validated cohort.
     criteria
-        A :class:`~netsurv.criteria.Criterion`, a preset name (``"recist1.1"``) or a sequence
-        of them (names must be unique).
+        A :class:`~netsurv.criteria.Criterion`, a
+        :class:`~netsurv.criteria.CombinedCriterion`, a preset name (``"recist1.1"``) or a
+        sequence of them (names must be unique).
 
     Returns
     -------
@@ -162,6 +168,15 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         ``.attrition`` lists every line a criterion set aside (no baseline scan of its
         modality, no measurable lesion, a followed lesion unmeasured at baseline, ...).
 
+        A combined criterion (:func:`netsurv.criteria.combine`) has one row per combined
+        time point: ``assessment_id``, ``date`` and ``modality`` of the scan that dates it,
+        the anchor's measurement columns (empty on a time point of a component's own),
+        ``new_lesion`` when any paired scan shows one, ``reason`` of the deciding component
+        (or ``pd_not_counted``), and extra columns ``decided_by`` (the component whose
+        response was taken) and, per component, ``<name>.response``,
+        ``<name>.assessment_id``, ``<name>.date`` (its paired scan).  Its attrition also
+        lists, per component, the lines the component cannot evaluate.
+
     Examples
     --------
     >>> import netsurv as ns
@@ -175,19 +190,27 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     """
     crits = resolve_criteria(criteria)
     prep = prepare(cohort)
+    passes = Passes(prep, crits)
     tables, atts, bases = [], [], []
-    for m, group in _measure_groups(prep, crits):
-        memo = _Memo()
-        for crit in group:
-            codes = classify_codes(m, crit, memo)
-            tables.append((crits.index(crit), timepoint_frame(m, crit, codes)))
-            atts.append((crits.index(crit), m.attrition.assign(criterion=crit.name)))
-            bases.append((crits.index(crit), m.baselines.assign(criterion=crit.name)))
+    for crit in crits:
+        if isinstance(crit, CombinedCriterion):
+            layout = passes.layout(crit)
+            codes = [passes.codes(c, keep=True) for c in crit.components]
+            anchor = crit.anchor_criterion
+            m = passes.measured(anchor)
+            frame = timepoint_frame(m, anchor, codes[crit.anchor_index])
+            tables.append(combined_frame(layout, crit, codes, frame))
+            atts.append(combined_attrition(layout, crit, prep.line_keys))
+        else:
+            m = passes.measured(crit)
+            tables.append(timepoint_frame(m, crit, passes.codes(crit)))
+            atts.append(m.attrition.assign(criterion=crit.name))
+        bases.append(m.baselines.assign(criterion=crit.name))
 
-    def ordered(parts: list[tuple[int, pd.DataFrame]], columns: list[str]) -> pd.DataFrame:
-        frames = [f for _, f in sorted(parts, key=lambda p: p[0])]
+    def ordered(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        return out.reindex(columns=columns)
+        extra = [c for c in out.columns if c not in columns]
+        return out.reindex(columns=columns + extra)
 
     return Timepoints(
         table=ordered(tables, TIMEPOINT_COLUMNS),
@@ -197,18 +220,14 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     )
 
 
-def _measure_groups(
-    prep: Prepared, crits: tuple[Criterion, ...]
-) -> list[tuple[Measured, list[Criterion]]]:
-    groups: dict[tuple[object, ...], list[Criterion]] = {}
-    for c in crits:
-        groups.setdefault(c.measurement_key(), []).append(c)
-    return [(measure(prep, g[0]), g) for g in groups.values()]
-
-
 def timepoint_frame(m: Measured, crit: Criterion, codes: Codes) -> pd.DataFrame:
     """The long time-point table of one criterion."""
     df = m.scans.copy()
+    k = new_lesion_dated(m, crit)
+    if len(k):  # PD by a new lesion first seen on an earlier scan of the visit: that scan
+        put(
+            df, m.visit_rows[k], m.visit_scans.iloc[k], ["assessment_id", "date", "days_from_start"]
+        )
     df.insert(2, "criterion", crit.name)
     is_reader = crit.measure == "reader"
     nan = np.full(len(df), np.nan)

@@ -43,6 +43,8 @@ REASONS = (
     "nontarget_only_ne",
     "reader",
     "reader_missing",
+    "pd_not_counted",
+    "not_comparable",
 )
 R = {name: i for i, name in enumerate(REASONS)}
 
@@ -67,6 +69,10 @@ REASON_TEXT = {
     "nontarget_only_ne": "non-target-only disease: non-target status not assessed",
     "reader": "the recorded reader response",
     "reader_missing": "no reader response recorded for this scan",
+    "pd_not_counted": "combined criterion: the deciding component shows progression, which the "
+    "progression rule does not count (SD)",
+    "not_comparable": "on or after a tracer switch (SUV / volume criteria) or a modality change "
+    "(modality_change='ne'): not compared with the baseline, NE",
 }
 
 

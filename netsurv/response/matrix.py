@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import CombinedCriterion
 from netsurv.errors import ConfigError
-from netsurv.response.classify import CriteriaArg, _measure_groups, resolve_criteria
+from netsurv.response.classify import AnyCriterion, CriteriaArg, resolve_criteria
 from netsurv.response.codes import PD, PD_STATUSES, PD_UNCONFIRMED, RESPONSES, decode
-from netsurv.response.measures import ATTRITION_COLUMNS, SCAN_COLUMNS, Measured
+from netsurv.response.combined import (
+    Layout,
+    component_bits,
+    own_rows,
+    table_of,
+)
+from netsurv.response.measures import SCAN_COLUMNS, Measured, dated_positions
+from netsurv.response.passes import Passes
 from netsurv.response.prepare import prepare
-from netsurv.response.timepoint import _Memo, classify_codes
 
 #: Code of a scan a criterion does not read (other modality, or its line was set aside).
 NOT_READ = 255
@@ -37,8 +43,9 @@ class ResponseMatrix:
         One row per patient × line × scan read by any of the criteria (columns
         ``patient_id``, ``line_id``, ``assessment_id``, ``date``, ``modality``, ``role``,
         ``days_from_start``), sorted by patient, line start, baseline first, date.
-    criteria : tuple of Criterion
-        The criteria, one column of ``codes`` each.
+    criteria : tuple of Criterion or CombinedCriterion
+        The criteria, one column of ``codes`` each.  A combined criterion's code of a time
+        point is on the row of the scan that dates it (see :func:`netsurv.criteria.combine`).
     codes : numpy.ndarray
         ``uint8`` array (scans × criteria, column-major): the response code
         (index into :data:`netsurv.response.codes.RESPONSES`; 0 = baseline row) plus 16 × the
@@ -49,7 +56,7 @@ class ResponseMatrix:
     """
 
     scans: pd.DataFrame
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
     codes: np.ndarray
     attrition: pd.DataFrame
 
@@ -146,23 +153,30 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
     """
     crits = resolve_criteria(criteria)
     prep = prepare(cohort)
-    groups = _measure_groups(prep, crits)
+    passes = Passes(prep, crits)
+    groups = passes.measured_in_order()
     n_ass = len(prep.new_any)
     line_order = np.zeros(len(prep.line_keys), dtype=np.int64)
     line_order[prep.links["lk"].to_numpy()] = prep.links["lorder"].to_numpy()
 
+    # rows: every (line, scan) of every measurement pass, and the earlier scans of visits that
+    # date a PD by a new lesion (netsurv.response.visits)
     keys = [m.lk * n_ass + m.ak for m, _ in groups]
+    keys += [m.lk[m.visit_rows] * n_ass + prep.first_new[m.ak[m.visit_rows]] for m, _ in groups]
     all_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     uniq, first_at = np.unique(all_keys, return_index=True)
-    frames = pd.concat([m.scans for m, _ in groups], ignore_index=True) if groups else None
-    base = pd.concat([pd.Series(m.is_base) for m, _ in groups], ignore_index=True)
+    parts = [m.scans for m, _ in groups] + [m.visit_scans for m, _ in groups]
+    frames = pd.concat(parts, ignore_index=True) if groups else None
+    base = np.concatenate(
+        [m.is_base for m, _ in groups] + [np.zeros(len(m.visit_rows), bool) for m, _ in groups]
+    )
     lk = uniq // max(n_ass, 1)
     if frames is None:
         scans = pd.DataFrame(columns=SCAN_COLUMNS)
         order = np.empty(0, dtype=np.int64)
     else:
         scans = frames.iloc[first_at].reset_index(drop=True)
-        is_fu = ~base.to_numpy()[first_at]
+        is_fu = ~base[first_at]
         order = np.lexsort(
             (
                 uniq % max(n_ass, 1),
@@ -174,35 +188,128 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
         scans = scans.iloc[order].reset_index(drop=True)
     position = np.empty(len(uniq), dtype=np.int64)
     position[order] = np.arange(len(uniq))
+    # the matrix row of every row of every measurement pass, and of its visit's earlier scans
+    n_g = len(groups)
+    where = [position[np.searchsorted(uniq, k)] for k in keys]
+    rows = _Rows(
+        {id(m): where[g] for g, (m, _) in enumerate(groups)},
+        {id(m): where[n_g + g] for g, (m, _) in enumerate(groups)},
+    )
 
     codes = np.full((len(uniq), len(crits)), NOT_READ, dtype=np.uint8, order="F")
-    col = {c.name: j for j, c in enumerate(crits)}
-    for (m, group), k in zip(groups, keys, strict=True):
-        rows = position[np.searchsorted(uniq, k)]
+    combiner = _Combiner(passes, rows)
+    for j, crit in enumerate(crits):
+        if isinstance(crit, CombinedCriterion):
+            combiner.write(codes[:, j], crit)
+            continue
+        m = passes.measured(crit)
+        at = rows.dating(m, dated_positions(m, crit))
         # a single measurement group usually covers every row in order: write whole columns
-        every = len(rows) == len(uniq) and bool(np.array_equal(rows, np.arange(len(rows))))
-        at = slice(None) if every else rows
-        memo = _Memo()
-        for crit in group:
-            c = classify_codes(m, crit, memo)
-            code: np.ndarray = c.response.view(np.uint8)
-            if crit.confirm_pd:
-                code = code | (c.pd_status.view(np.uint8) << 4)
-            codes[at, col[crit.name]] = code
-    attrition = _attrition(groups, crits)
+        every = len(at) == len(uniq) and bool(np.array_equal(at, np.arange(len(at))))
+        c = passes.codes(crit)
+        code: np.ndarray = c.response.view(np.uint8)
+        if crit.confirm_pd:
+            code = code | (c.pd_status.view(np.uint8) << 4)
+        codes[slice(None) if every else at, j] = code
+    attrition = _attrition(passes, crits)
     return ResponseMatrix(scans=scans, criteria=crits, codes=codes, attrition=attrition)
 
 
-def _attrition(
-    groups: list[tuple[Measured, list[Criterion]]], crits: tuple[Criterion, ...]
-) -> pd.DataFrame:
-    """Lines each criterion set aside: its measurement group's attrition, in criterion order."""
-    if not groups:
-        return pd.DataFrame(columns=ATTRITION_COLUMNS)
-    group_of = {c.name: g for g, (_, group) in enumerate(groups) for c in group}
-    frames = [m.attrition for m, _ in groups]
+class _Rows:
+    """Matrix rows of the rows of each measurement pass (``main``) and of the earlier scans of
+    their visits (``early``, aligned with ``Measured.visit_rows``)."""
+
+    def __init__(self, main: dict[int, np.ndarray], early: dict[int, np.ndarray]) -> None:
+        self.main = main
+        self.early = early
+
+    def of(self, m: Measured) -> np.ndarray:
+        """The matrix row of every row of ``m``."""
+        return self.main[id(m)]
+
+    def dating(self, m: Measured, dated: np.ndarray) -> np.ndarray:
+        """The matrix row that dates each row of ``m`` when it is PD: the visit's earlier scan
+        where ``dated`` (:func:`~netsurv.response.measures.dated_positions`) says so."""
+        out = self.main[id(m)]
+        has = dated >= 0
+        if has.any():
+            out = out.copy()
+            out[has] = self.early[id(m)][dated[has]]
+        return out
+
+
+class _Combiner:
+    """Writes combined criteria's codes, caching each component's index bits.
+
+    A variant of a grid over component fields costs one OR of cached index bits per
+    component, one gather in the combining table and one scatter into its column; the rare
+    time points dated by another component's scan (an earlier PD) and the PD scans that pair
+    with no anchor scan are moved afterwards.
+    """
+
+    def __init__(self, passes: Passes, rows: _Rows) -> None:
+        self.passes = passes
+        self.rows = rows
+        self.bits: dict[tuple[object, ...], np.ndarray] = {}
+        self.at_anchor: dict[tuple[object, ...], np.ndarray] = {}
+
+    def _bits(self, layout: Layout, j: int, crit: CombinedCriterion) -> np.ndarray:
+        comp = crit.components[j]
+        key = (id(layout), j, comp)
+        if key not in self.bits:
+            resp = self.passes.codes(comp, keep=True).response
+            self.bits[key] = component_bits(layout, j, resp)
+        return self.bits[key]
+
+    def write(self, col: np.ndarray, crit: CombinedCriterion) -> None:
+        layout = self.passes.layout(crit)
+        table = table_of(crit)
+        tkey = (len(crit.components), crit.anchor_index, crit.progression, crit.response)
+        if tkey not in self.at_anchor:
+            self.at_anchor[tkey] = np.where(
+                table.dater == layout.anchor, table.code.view(np.uint8), NOT_READ
+            ).astype(np.uint8)
+        idx = layout.rank_bits.copy()
+        for j in range(len(crit.components)):
+            idx |= self._bits(layout, j, crit)
+        value = self.at_anchor[tkey][idx]
+        a = layout.anchor
+        anchor_rows = self.rows.of(layout.members[a])
+        col[anchor_rows] = value
+        dating = [self.rows.dating(m, d) for m, d in zip(layout.members, layout.dated, strict=True)]
+        moved = np.flatnonzero(value == NOT_READ)  # dated by another component's PD scan
+        if len(moved):
+            dater = table.dater[idx[moved]]
+            for j in np.unique(dater):
+                at = moved[dater == j]
+                col[dating[j][layout.pairs[j][at]]] = table.code[idx[at]].view(np.uint8)
+        early = np.flatnonzero((layout.dated[a] >= 0) & (value == PD))  # anchor's visit scan
+        col[anchor_rows[early]] = NOT_READ
+        col[dating[a][early]] = PD
+        for j, comp in enumerate(crit.components):
+            own = own_rows(layout, crit, j, self.passes.codes(comp, keep=True).response)
+            col[dating[j][own]] = PD
+
+
+def _attrition(passes: Passes, crits: tuple[AnyCriterion, ...]) -> pd.DataFrame:
+    """Lines each criterion set aside, in criterion order: its measurement pass's attrition
+    (shared by the variants of a grid, copied once), or a combined criterion's (its anchor's
+    and, per component, the lines the component cannot evaluate)."""
+    if not crits:
+        return pd.DataFrame(columns=["table", "row_key", "stage", "reason", "criterion"])
+    frames: list[pd.DataFrame] = []
+    seen: dict[int, int] = {}
+    which = []
+    for crit in crits:
+        if isinstance(crit, CombinedCriterion):
+            f = passes.combined_attrition(crit)
+        else:
+            f = passes.measured(crit).attrition
+        if id(f) not in seen:
+            seen[id(f)] = len(frames)
+            frames.append(f)
+        which.append(seen[id(f)])
     bounds = np.cumsum([0] + [len(f) for f in frames])
-    which = [group_of[c.name] for c in crits]
     rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in which])
     out = pd.concat(frames, ignore_index=True).iloc[rows].reset_index(drop=True)
     names = np.array([c.name for c in crits], dtype=object)

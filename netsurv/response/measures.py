@@ -11,7 +11,12 @@ variants measures the lesions once).  Steps, all vectorised:
 3. per-lesion values (``measure``; too small to measure, not evaluable, rounding), spread to
    every scan of the line, and aggregated per scan with ``bincount``;
 4. the baseline value and the running nadir (``groupby().cummin()`` over evaluable scans,
-   shifted so that a scan is compared with earlier scans only).
+   shifted so that a scan is compared with earlier scans only);
+5. the scans that may not be compared with the baseline (a tracer switch for SUV- and
+   volume-based criteria, a modality change with ``modality_change="ne"``;
+   :mod:`netsurv.response.comparable`).
+
+Steps 2 and 3 are in :mod:`netsurv.response.lesions`.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.criteria.criterion import Criterion
 from netsurv.response.codes import NE, NONCR, NONE, PD
+from netsurv.response.comparable import not_comparable
+from netsurv.response.lesions import aggregate, empty_aggregates
 from netsurv.response.prepare import Prepared, group_starts
 
 SCAN_COLUMNS = [
@@ -35,8 +42,6 @@ SCAN_COLUMNS = [
     "days_from_start",
 ]
 ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason", "criterion"]
-RECIST_MAX_LESIONS = 5
-RECIST_MAX_PER_ORGAN = 2
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,9 @@ class Measured:
     new_sum: np.ndarray
     ntl: np.ndarray
     reader: np.ndarray
+    not_comparable: np.ndarray
+    visit_rows: np.ndarray
+    visit_scans: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
 
@@ -84,11 +92,11 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     n_lines = len(prep.line_keys)
 
     if crit.measure == "reader":
-        agg = _empty_aggregates(n)
+        agg = empty_aggregates(n)
         has_ntl_line = np.zeros(n_lines, dtype=bool)
         n_tracked_line = np.zeros(n_lines, dtype=np.int64)
     else:
-        agg, n_tracked_line, has_ntl_line = _aggregate(prep, crit, scans, lk, is_base)
+        agg, n_tracked_line, has_ntl_line = aggregate(prep, crit, scans, lk, is_base)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
     n_lesions = n_tracked_line[lk]
@@ -109,7 +117,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
             & (crit.lesion_set == "targets")
             & crit.nontarget_pd
         )
-        ok = (tracked & complete_b & positive) | ntl_only
+        ok = (tracked & complete_b & positive) | ntl_only | crit.new_lesions_only
         keep_line[line_of_base[ok]] = True
         what = "target lesion" if crit.lesion_set == "targets" else "lesion"
         reason[line_of_base[~tracked]] = (
@@ -148,6 +156,10 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     has_ntl = has_ntl | np.isin(base_ntl, (NONCR, PD, NE))
     ntl[ntl == 0] = np.where(has_ntl, NE, NONE)[ntl == 0]
 
+    changed, why = not_comparable(prep, crit, scans, ak, is_base, gstart)
+    visit_rows, visit_scans = _first_new_scans(prep, scans, ak, is_base)
+    att_changed = _attrition(prep, lk[why.index.to_numpy(dtype=np.int64)], why.to_numpy(), crit)
+
     baselines = scans.loc[is_base, ["patient_id", "line_id", "assessment_id", "date"]].rename(
         columns={"assessment_id": "baseline_assessment_id", "date": "baseline_date"}
     )
@@ -178,9 +190,59 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         new_sum=prep.new_sum[ak],
         ntl=ntl,
         reader=prep.reader[ak],
-        attrition=pd.concat([att_scans, att_lines], ignore_index=True),
+        not_comparable=changed,
+        visit_rows=visit_rows,
+        visit_scans=visit_scans,
+        attrition=pd.concat([att_scans, att_lines, att_changed], ignore_index=True),
         baselines=baselines,
     )
+
+
+def new_lesion_dated(m: Measured, crit: Criterion) -> np.ndarray:
+    """Positions in ``m.visit_rows`` of the rows whose PD ``crit`` dates at an earlier scan of
+    their visit: a new lesion seen first there (FDA 2018; :mod:`netsurv.response.visits`).
+
+    Such a row is PD whatever the cut-offs (new lesions mean PD), so the date is fixed per
+    criterion; a recorded read keeps its own date.
+    """
+    if crit.measure == "reader" or not crit.new_lesion_pd or len(m.visit_rows) == 0:
+        return np.empty(0, dtype=np.int64)
+    r = m.visit_rows
+    return np.flatnonzero(m.new_any[r] & ~m.not_comparable[r])
+
+
+def put(df: pd.DataFrame, rows: np.ndarray, src: pd.DataFrame, cols: list[str]) -> None:
+    """Set ``cols`` of the rows at positions ``rows`` of ``df`` from ``src``, column by column
+    (keeping each column's type)."""
+    for c in cols:
+        df.loc[rows, c] = src[c].to_numpy()
+
+
+def dated_positions(m: Measured, crit: Criterion) -> np.ndarray:
+    """Per row, its position in ``m.visit_rows`` when ``crit`` dates the row's PD at an
+    earlier scan of its visit (:func:`new_lesion_dated`), else -1."""
+    out = np.full(len(m.lk), -1, dtype=np.int64)
+    k = new_lesion_dated(m, crit)
+    out[m.visit_rows[k]] = k
+    return out
+
+
+def _first_new_scans(
+    prep: Prepared, scans: pd.DataFrame, ak: np.ndarray, is_base: np.ndarray
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Follow-up rows whose visit shows a new lesion on an earlier scan, and those scans
+    (:data:`SCAN_COLUMNS`, ``days_from_start`` on the line's clock)."""
+    first = prep.first_new[ak]
+    rows = np.flatnonzero((first != ak) & ~is_base)
+    info = prep.scan_info.iloc[first[rows]].reset_index(drop=True)
+    out = scans.iloc[rows][SCAN_COLUMNS].reset_index(drop=True)
+    shift = (out["date"] - info["date"]).dt.days.to_numpy(dtype=np.int64)
+    out = out.assign(
+        assessment_id=info["assessment_id"].to_numpy(),
+        date=info["date"].to_numpy(),
+        days_from_start=out["days_from_start"].to_numpy(dtype=np.int64) - shift,
+    )
+    return rows, out
 
 
 # --------------------------------------------------------------------------- scans
@@ -253,249 +315,3 @@ def _attrition(
         },
         columns=ATTRITION_COLUMNS,
     )
-
-
-# --------------------------------------------------------------------------- lesions
-def _empty_aggregates(n: int) -> dict[str, np.ndarray]:
-    nan = np.full(n, np.nan)
-    zero = np.zeros(n, dtype=np.int64)
-    return {
-        "n_measured": zero,
-        "complete": np.zeros(n, dtype=bool),
-        "value_meas": nan,
-        "n_pos_nonnodal": zero,
-        "n_big_node": zero,
-        "density": nan.copy(),
-        "density_base": nan.copy(),
-    }
-
-
-def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.ndarray]:
-    """Per-lesion value of the criterion's measure, and the nodal short axis for CR.
-
-    ``too_small`` without a number takes ``too_small_mm`` (diameter measures), a given number
-    is used as is; ``not_evaluable`` is missing whatever the number.
-    """
-    flag = les["measurement_flag"].to_numpy(dtype=object)
-    node = les["node"].to_numpy(dtype=bool)
-    small = flag == "too_small"
-    not_eval = flag == "not_evaluable"
-
-    def col(name: str, *, diameter: bool) -> np.ndarray:
-        x = les[name].to_numpy(dtype=float)
-        if diameter and crit.too_small_mm is not None:
-            x = np.where(small & np.isnan(x), crit.too_small_mm, x)
-        return x
-
-    la = col("long_axis_mm", diameter=True)
-    sa = col("short_axis_mm", diameter=True)
-    m = crit.measure
-    if m == "diameter":
-        v = np.where(node, sa, la)
-    elif m == "long_axis":
-        v = la
-    elif m == "viable_diameter":
-        v = np.where(node, sa, col("viable_long_axis_mm", diameter=True))
-    elif m == "bidimensional":
-        v = la * sa
-    elif m == "tla":
-        v = col("volume_ml", diameter=False) * col("suv_mean", diameter=False)
-    else:
-        v = col(
-            {
-                "volume": "volume_ml",
-                "density": "density_hu",
-                "suv_max": "suv_max",
-                "suv_mean": "suv_mean",
-                "sul_peak": "sul_peak",
-            }[m],
-            diameter=False,
-        )
-    if crit.rounding_mm is not None:
-        v = np.round(v / crit.rounding_mm) * crit.rounding_mm
-    v = np.where(not_eval, np.nan, v)
-    return v, sa
-
-
-def _aggregate(
-    prep: Prepared, crit: Criterion, scans: pd.DataFrame, s_lk: np.ndarray, is_base: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    les = prep.les
-    n_s = len(scans)
-    n_ass = len(prep.new_any)
-    n_lines = len(prep.line_keys)
-    s_ak = scans["ak"].to_numpy(dtype=np.int64)
-    les_ak = les["ak"].to_numpy(dtype=np.int64)
-
-    in_scan = np.zeros(n_ass, dtype=bool)
-    in_scan[s_ak] = True
-    li = np.flatnonzero(in_scan[les_ak])
-    sub = les.iloc[li]
-    v, sa = lesion_values(sub, crit)
-    node = sub["node"].to_numpy(dtype=bool)
-    lc = sub["lc"].to_numpy(dtype=np.int64)
-    role = sub["role_code"].to_numpy()
-    site = sub["site"].to_numpy(dtype=object)
-
-    # spread each lesion row to every (line, scan) row of its assessment
-    order = np.argsort(s_ak, kind="stable")
-    cnt = np.bincount(s_ak, minlength=n_ass)
-    off = np.concatenate(([0], np.cumsum(cnt)))
-    sub_ak = les_ak[li]
-    rep = cnt[sub_ak]
-    e_l = np.repeat(np.arange(len(li)), rep)
-    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
-    e_s = order[np.repeat(off[sub_ak], rep) + within]
-    e_lk = s_lk[e_s]
-
-    # followed lesions, chosen on the baseline scan
-    b = np.flatnonzero(is_base[e_s] & (role[e_l] != 2))
-    cand = pd.DataFrame(
-        {
-            "lk": e_lk[b],
-            "lc": lc[e_l[b]],
-            "value": v[e_l[b]],
-            "site": site[e_l[b]],
-            "node": node[e_l[b]],
-            "target": role[e_l[b]] == 0,
-            "la": sub["long_axis_mm"].to_numpy(dtype=float)[e_l[b]],
-            "sa": sa[e_l[b]],
-        }
-    )
-    tracked = _select(cand, crit)
-    n_tracked_line = np.bincount(tracked["lk"].to_numpy(), minlength=n_lines)
-    mult = int(lc.max()) + 1 if len(lc) else 1
-    tkey = pd.Index(tracked["lk"].to_numpy() * mult + tracked["lc"].to_numpy())
-    ckey = cand["lk"].to_numpy() * mult + cand["lc"].to_numpy()
-    untracked = tkey.get_indexer(ckey) < 0
-    has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
-
-    keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
-    e_s, e_l = e_s[keep], e_l[keep]
-    ve = v[e_l]
-    meas = ~np.isnan(ve)
-    es_m, ve_m, el_m = e_s[meas], ve[meas], e_l[meas]
-    n_measured = np.bincount(es_m, minlength=n_s)
-    if crit.aggregation == "max":
-        agg = np.full(n_s, -np.inf)
-        np.maximum.at(agg, es_m, ve_m)
-    else:
-        agg = np.bincount(es_m, weights=ve_m, minlength=n_s)
-        if crit.aggregation == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                agg = agg / n_measured
-    value_meas = np.where(n_measured > 0, agg, np.nan)
-    n_lesions = n_tracked_line[s_lk]
-    complete = (n_lesions > 0) & (n_measured == n_lesions)
-
-    if crit.measure == "bidimensional":
-        # a lesion is present when its long axis is > 0; without a long axis (too small to
-        # measure, valued at too_small_mm) its substituted value decides
-        la_raw = sub["long_axis_mm"].to_numpy(dtype=float)
-        pos = np.where(np.isnan(la_raw), v > 0, la_raw > 0)
-    else:
-        pos = v > 0
-    n_pos_nonnodal = np.bincount(es_m, weights=(~node & pos)[el_m], minlength=n_s)
-    big = node & ~(sa < crit.node_cr_mm)
-    n_big_node = np.bincount(es_m, weights=big[el_m], minlength=n_s)
-
-    density, density_base = _paired_density(
-        sub, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
-    )
-    out = {
-        "n_measured": n_measured.astype(np.int64),
-        "complete": complete,
-        "value_meas": value_meas,
-        "n_pos_nonnodal": n_pos_nonnodal.astype(np.int64),
-        "n_big_node": n_big_node.astype(np.int64),
-        "density": density,
-        "density_base": density_base,
-    }
-    return out, n_tracked_line, has_ntl_line
-
-
-def _paired_density(
-    sub: pd.DataFrame,
-    crit: Criterion,
-    e_s: np.ndarray,
-    e_l: np.ndarray,
-    e_key: np.ndarray,
-    is_base: np.ndarray,
-    n_s: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean CT density of each scan and of the same lesions on the baseline scan.
-
-    Only followed lesions with a density reading on both the scan and the line's baseline scan
-    enter either mean, so a lesion whose reading is missing (too small, not contrast-enhanced,
-    gone) cannot masquerade as a density change.  A scan with no such pair has no density.
-    """
-    nan = np.full(n_s, np.nan)
-    if crit.composite == "size":
-        return nan, nan.copy()
-    d = sub["density_hu"].to_numpy(dtype=float)[e_l]
-    on_base = is_base[e_s] & ~np.isnan(d)
-    if not on_base.any():
-        return nan, nan.copy()
-    base_index = pd.Index(e_key[on_base])
-    pos = base_index.get_indexer(e_key)
-    d_base = np.where(pos >= 0, d[on_base][np.maximum(pos, 0)], np.nan)
-    paired = ~np.isnan(d) & ~np.isnan(d_base)
-    n = np.bincount(e_s[paired], minlength=n_s)
-    now = np.bincount(e_s[paired], weights=d[paired], minlength=n_s)
-    then = np.bincount(e_s[paired], weights=d_base[paired], minlength=n_s)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, now / n, np.nan), np.where(n > 0, then / n, np.nan)
-
-
-def _select(cand: pd.DataFrame, crit: Criterion) -> pd.DataFrame:
-    """The followed lesions of each line (``lk``, ``lc``) from its baseline lesions."""
-    if crit.sites is not None:
-        cand = cand[cand["site"].isin(crit.sites)]
-    if crit.lesion_set == "all":
-        return cand.loc[cand["value"].notna(), ["lk", "lc"]]
-    if crit.lesion_set == "targets":
-        marked = cand[cand["target"]]
-        unmarked = cand[~cand["lk"].isin(marked["lk"])]
-        chosen = _largest(
-            unmarked,
-            crit,
-            k=crit.max_lesions or RECIST_MAX_LESIONS,
-            per_organ=crit.max_per_organ or RECIST_MAX_PER_ORGAN,
-            recist=True,
-        )
-        return pd.concat([marked[["lk", "lc"]], chosen], ignore_index=True)
-    return _largest(
-        cand[cand["value"].notna()],
-        crit,
-        k=int(crit.max_lesions or 0),
-        per_organ=crit.max_per_organ,
-        recist=False,
-    )
-
-
-def _largest(
-    cand: pd.DataFrame, crit: Criterion, *, k: int, per_organ: int | None, recist: bool
-) -> pd.DataFrame:
-    """The ``k`` largest lesions per line, at most ``per_organ`` per organ.
-
-    With ``recist`` (automatic target selection) only measurable lesions qualify: for diameter
-    measures non-nodal long axis >= 10 mm and nodal short axis >= 15 mm (RECIST 1.1), else a
-    positive value; lesions are ranked by that size.
-    """
-    if cand.empty:
-        return cand[["lk", "lc"]]
-    if crit.measure in DIAMETER_MEASURES:
-        size = np.where(cand["node"], cand["sa"], cand["la"])
-        measurable = np.where(cand["node"], size >= 15.0, size >= 10.0)
-    else:
-        size = cand["value"].to_numpy(dtype=float)
-        measurable = size > 0
-    if not recist:
-        size = cand["value"].to_numpy(dtype=float)
-        measurable = ~np.isnan(size)
-    c = cand.assign(_size=size)[measurable & cand["value"].notna().to_numpy()]
-    c = c.sort_values(["lk", "_size", "lc"], ascending=[True, False, True], kind="stable")
-    if per_organ is not None:
-        c = c[c.groupby(["lk", "site"], sort=False).cumcount().to_numpy() < per_organ]
-    c = c[c.groupby("lk", sort=False).cumcount().to_numpy() < k]
-    return c[["lk", "lc"]]

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.response.codes import NTL_CODE, RESPONSES
+from netsurv.response.codes import NTL_CODE, PD, RESPONSES
+from netsurv.response.visits import find_visits
 
 ROLE_CODES = {"target": 0, "non_target": 1, "new": 2}
 
@@ -33,6 +34,15 @@ class Prepared:
         Per assessment (by ``ak``): a new lesion is recorded, the number of lesion rows with
         role ``new`` and the sum of their long axes, the non-target status code (0 = not
         recorded) and the reader's response code (0 = not recorded).
+    tracer, tracer_names
+        Per assessment, the tracer's code (-1 = not recorded) and the names of the codes.
+    first_new, scan_info
+        Per assessment: the scan of its visit that first shows a new lesion
+        (:mod:`netsurv.response.visits`; itself without a visit), and its ``assessment_id``,
+        ``date``, ``modality`` (rows by ``ak``).
+
+    Scans of one visit (``assessments.visit_id``) are read as one, at the visit's last scan:
+    the other scans' links are dropped, their lesions and per-assessment facts moved to it.
     les
         The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
         ``node`` and ``role_code`` columns added.
@@ -46,6 +56,10 @@ class Prepared:
     ntl: np.ndarray
     reader: np.ndarray
     les: pd.DataFrame
+    tracer: np.ndarray
+    tracer_names: np.ndarray
+    first_new: np.ndarray
+    scan_info: pd.DataFrame
 
 
 def prepare(cohort: Cohort) -> Prepared:
@@ -77,6 +91,13 @@ def prepare(cohort: Cohort) -> Prepared:
     les_ak = _pair_index(
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
+    day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    new_flag = ass["new_lesion"].fillna(False).to_numpy(dtype=bool)
+    new_role = np.bincount(les_ak[(les["role"] == "new").to_numpy()], minlength=n_ass) > 0
+    visits = find_visits(ass, new_flag | new_role, day)
+    if visits.any:
+        links = links[visits.rep[links["ak"].to_numpy()] == links["ak"].to_numpy()]
+        les, les_ak = _lesions_of_visits(les, les_ak, visits.rep, day)
     pat = pd.factorize(ass["patient_id"])[0]
     lid, uniq = pd.factorize(les["lesion_id"])
     lc = pat[les_ak].astype(np.int64) * max(len(uniq), 1) + lid
@@ -89,11 +110,13 @@ def prepare(cohort: Cohort) -> Prepared:
     new_count = np.bincount(les_ak[is_new], minlength=n_ass)
     la = les["long_axis_mm"].to_numpy(dtype=float)
     new_sum = np.bincount(les_ak[is_new], weights=np.nan_to_num(la[is_new]), minlength=n_ass)
-    flag = ass["new_lesion"].fillna(False).to_numpy(dtype=bool)
-    new_any = flag | (new_count > 0)
+    new_any = visits.total(new_flag) | (new_count > 0)
     ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
+    ntl = visits.status(ntl, day, PD)
     resp_code = {r: i for i, r in enumerate(RESPONSES) if r}
     reader = ass["reader_response"].map(resp_code).fillna(0).to_numpy(dtype=np.int8)
+    reader = visits.status(reader, day, PD)
+    tracer, tracer_names = pd.factorize(ass["tracer"])
     return Prepared(
         links=links,
         line_keys=line_keys,
@@ -103,7 +126,25 @@ def prepare(cohort: Cohort) -> Prepared:
         ntl=ntl,
         reader=reader,
         les=les,
+        tracer=np.asarray(tracer, dtype=np.int64),
+        tracer_names=np.asarray(tracer_names, dtype=object),
+        first_new=visits.first_new,
+        scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
     )
+
+
+def _lesions_of_visits(
+    les: pd.DataFrame, les_ak: np.ndarray, rep: np.ndarray, day: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Lesion rows moved to their visit's last scan; a lesion measured on several scans of one
+    visit keeps its last reading."""
+    to = rep[les_ak]
+    lesion = pd.factorize(les["patient_id"].astype(str) + "\x1f" + les["lesion_id"].astype(str))[0]
+    order = np.lexsort((day[les_ak], lesion, to))
+    keep = np.ones(len(order), dtype=bool)
+    keep[:-1] = (to[order][1:] != to[order][:-1]) | (lesion[order][1:] != lesion[order][:-1])
+    rows = np.sort(order[keep])
+    return les.iloc[rows].reset_index(drop=True), to[rows]
 
 
 def _pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:

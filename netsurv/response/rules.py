@@ -2,7 +2,7 @@
 
 Every input of the target-response and overall-response rules is a yes/no condition of the
 scan (baseline row, a followed lesion missing, CR rule met, PD on the sum, ...) or the
-non-target status, a category of five.  The rules are therefore a function of a 15-bit *state*:
+non-target status, a category of five.  The rules are therefore a function of a 16-bit *state*:
 :func:`rule_table` evaluates them once on every state, and a criterion
 (:func:`netsurv.response.timepoint.classify_codes`) packs each scan's conditions into a
 ``uint16`` state and reads target response, overall response and reason with one gather each.
@@ -39,7 +39,8 @@ RESPONSE = 11  #: complete scan meeting the response rule
 DENSITY_ONLY = 12  #: the response rests on density alone (Choi)
 MINOR = 13  #: complete scan meeting the minor-response cut-off
 STICKY = 14  #: an earlier target PR / CR and no earlier target PD (``sticky_pr``)
-N_BITS = 15
+NOT_COMPARABLE = 15  #: on or after a tracer switch (SUV / volume) or a modality change
+N_BITS = 16
 
 #: Non-target status of each category index; index 0 also stands for "not recorded" (no
 #: rule tells NE and an unrecorded status apart).
@@ -76,9 +77,10 @@ def rule_table() -> RuleTable:
         return ((state >> b) & 1).astype(bool)
 
     is_base, incomplete, reap = bit(IS_BASE), bit(INCOMPLETE), bit(REAPPEARED)
-    resp = bit(RESPONSE)
+    resp, changed = bit(RESPONSE), bit(NOT_COMPARABLE) & ~bit(IS_BASE)
     conds = [
         is_base,
+        changed,
         bit(NO_TARGETS),
         bit(PD_CERTAIN),
         reap & incomplete,
@@ -90,11 +92,12 @@ def rule_table() -> RuleTable:
         resp,
         bit(MINOR),
     ]
-    tl = np.select(conds, [BASE, NONE, PD, PD, NE, CR, PD, PD, PR, PR, MR], SD).astype(np.int8)
+    tl = np.select(conds, [BASE, NE, NONE, PD, PD, NE, CR, PD, PD, PR, PR, MR], SD).astype(np.int8)
     tl_reason = np.select(
         conds,
         [
             R["baseline"],
+            R["not_comparable"],
             R["stable"],
             R["sum_pd_despite_missing"],
             R["reappearance_after_cr"],
@@ -117,6 +120,7 @@ def rule_table() -> RuleTable:
     targets = ~bit(NO_TARGETS)
     conds = [
         is_base,
+        changed,
         tl == PD,
         bit(NEW_PD),
         ~is_base & (ntl == PD),
@@ -125,11 +129,12 @@ def rule_table() -> RuleTable:
         ntl == CR,
         ntl == NONCR,
     ]
-    response = np.select(conds, [BASE, PD, PD, PD, PR, tl, CR, NONCR], NE).astype(np.int8)
+    response = np.select(conds, [BASE, NE, PD, PD, PD, PR, tl, CR, NONCR], NE).astype(np.int8)
     reason = np.select(
         conds,
         [
             R["baseline"],
+            R["not_comparable"],
             tl_reason,
             R["new_lesion"],
             R["nontarget_pd"],

@@ -34,6 +34,7 @@ from netsurv.response.rules import (
     MINOR,
     NEW_PD,
     NO_TARGETS,
+    NOT_COMPARABLE,
     PD_CERTAIN,
     PD_FULL,
     REAPPEARED,
@@ -198,6 +199,7 @@ class _Static:
             | flag(cr, CR_MET)
             | flag(new, NEW_PD)
             | ntl_bits(ntl)
+            | flag(m.not_comparable, NOT_COMPARABLE)
         )
         blocked = new | (crit.nontarget_pd & (m.ntl == PD))
         ntl_gone = np.isin(m.ntl, (CR, NONE)) | (not crit.nontarget_pd)

@@ -40,6 +40,8 @@ GRADES = ("G1", "G2", "G3")
 REGIMEN_CLASSES = ("SSA", "PRRT", "mTOR", "TKI", "chemo", "locoregional", "surgery", "other")
 END_REASONS = ("progression", "toxicity", "death", "completed", "patient_decision", "other")
 MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
+#: PET / SPECT tracers; quantitative values (SUV, volume) of different tracers are not compared.
+TRACERS = ("68Ga-DOTATATE", "68Ga-DOTATOC", "68Ga-DOTANOC", "64Cu-DOTATATE", "18F-FDG", "other")
 ANATOMICAL_MODALITIES = ("CT", "MRI")
 NONTARGET_STATUSES = ("CR", "NON-CR/NON-PD", "PD", "NE")
 READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
@@ -160,6 +162,18 @@ class Assessments(pa.DataFrameModel):
     reader_response: Series[str] | None = _choice(
         "Overall response recorded by the reader (kept for agreement analyses).",
         READER_RESPONSES,
+    )
+    tracer: Series[str] | None = _choice(
+        "PET/SPECT tracer. SUV- and volume-based criteria compare a follow-up scan only with a "
+        "baseline of the same tracer: after a switch they are NE on the line (a validation "
+        "warning and an attrition row name the scans); empty = not recorded (no switch seen).",
+        TRACERS,
+    )
+    visit_id: Series[str] | None = pa.Field(
+        nullable=True,
+        description="Groups scans of one modality taken on different days into one time point "
+        "(e.g. CT chest and CT abdomen); progression is dated at the scan showing a new lesion, "
+        "growth at the visit's last scan (FDA 2018). Empty = each scan is its own time point.",
     )
 
     class Config:

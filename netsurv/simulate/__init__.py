@@ -15,7 +15,9 @@ The model, in short (details in each module's docstring):
   with the current growth rate.  PRRT causes transient swelling (pseudoprogression) in some.
 * **Scans** (:mod:`~netsurv.simulate.imaging`): CT (MRI for some patients) every 12 weeks
   for 2 years then every 24, SST-PET at baseline and before each PRRT cycle and / or at
-  fixed times, FDG-PET for some G2/G3 patients; noisy readings, not-evaluable and too-small
+  fixed times, FDG-PET for some G2/G3 patients (a lesion keeps its ``lesion_id`` on every
+  modality; :mod:`~netsurv.simulate.tracers` records each PET scan's tracer and, when asked,
+  switches a patient's SST-PET tracer); noisy readings, not-evaluable and too-small
   lesions, RECIST targets chosen at each line's baseline, the clinical read
   (``reader_response``, ``nontarget_status``, ``new_lesion``) and the decision to change line.
 * **Lines** (:mod:`~netsurv.simulate.course`): a line ends at the read progression, at

@@ -29,6 +29,7 @@ from netsurv.simulate.patients import draw_patients, ecog
 from netsurv.simulate.presets import get_scenario
 from netsurv.simulate.records import Records
 from netsurv.simulate.scenarios import THERAPY_CLASSES, Scenario
+from netsurv.simulate.tracers import assign_tracers
 
 CHUNK = 1000
 ROLE_NAMES = np.array(["target", "non_target", "new"], dtype=object)
@@ -160,6 +161,7 @@ def _chunk(
     )
     lines, truth = _lines(rec, sc, pid, pat, obs_end, death)
     assessments, lesions = _scans(rec, les, pid, obs_end)
+    assessments["tracer"] = assign_tracers(rng, sc, assessments)
     return {
         "patients": patients,
         "lines": lines,

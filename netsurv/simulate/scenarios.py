@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from netsurv.schema.inputs import LESION_SITES, PRIMARY_SITES
+from netsurv.schema.inputs import LESION_SITES, PRIMARY_SITES, TRACERS
 
 TherapyClass = Literal["SSA", "PRRT", "mTOR", "TKI", "chemo"]
 THERAPY_CLASSES: tuple[TherapyClass, ...] = ("SSA", "PRRT", "mTOR", "TKI", "chemo")
@@ -278,6 +278,18 @@ class Scenario(BaseModel):
         le=1.0,
         description="Fraction of G2/G3 patients followed by FDG-PET (baseline, every 24 weeks).",
     )
+    sst_tracer_shares: dict[str, float] = Field(
+        {"68Ga-DOTATATE": 0.6, "68Ga-DOTATOC": 0.3, "64Cu-DOTATATE": 0.1},
+        description="Share of patients imaged with each SST-PET tracer (recorded in "
+        "assessments.tracer; FDG-PET scans record 18F-FDG).",
+    )
+    tracer_switch_rate: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of patients whose SST-PET tracer changes once, from a random "
+        "follow-up SST-PET on (SUV- and volume-based criteria are then NE on that line).",
+    )
     noise_cv: float = Field(0.08, ge=0.0, lt=1.0, description="CV of a diameter reading.")
     volume_cv: float = Field(0.12, ge=0.0, lt=1.0, description="CV of a volume reading.")
     suv_cv: float = Field(0.10, ge=0.0, lt=1.0, description="CV of an SUV reading.")
@@ -343,6 +355,17 @@ class Scenario(BaseModel):
             raise ValueError(f"unknown site(s) {bad}; valid: {list(valid)}")
         _check_weights(probs, positive=True)
         return probs
+
+    @field_validator("sst_tracer_shares")
+    @classmethod
+    def _sst_tracers(cls, v: dict[str, float]) -> dict[str, float]:
+        allowed = [t for t in TRACERS if t not in ("18F-FDG", "other")]
+        bad = sorted(set(v) - set(allowed))
+        if bad or not v or any(x < 0 for x in v.values()) or sum(v.values()) <= 0:
+            raise ValueError(
+                f"sst_tracer_shares: SST-PET tracers {allowed} with shares >= 0, not all 0; got {v}"
+            )
+        return v
 
     @field_validator("first_line", "next_lines")
     @classmethod

@@ -62,6 +62,13 @@ def score_progression(
     >>> s = score_progression(cohort, ["recist1.1", "irecist"]).set_index("criterion")
     >>> bool(s.loc["irecist", "early_calls"] <= s.loc["recist1.1", "early_calls"])
     True
+
+    Combined criteria are scored like the others (``"sstv+new_lesions"`` below: SST-TV with
+    new lesions on SST-PET or CT):
+
+    >>> s = score_progression(cohort, ["recist1.1", "sstv", "sstv+new_lesions"])
+    >>> s.set_index("criterion")["lines"].nunique()
+    1
     """
     if cohort.truth is None:
         raise ConfigError("score_progression needs a simulated cohort (cohort.truth is None)")
@@ -105,7 +112,16 @@ def score_progression(
 
 
 def _read_by_all(mat: ResponseMatrix, keys: pd.Index) -> np.ndarray:
-    """Lines none of the criteria set aside."""
-    frame = keys.to_frame(index=False)
-    row_key = frame["patient_id"].astype(str) + " / " + frame["line_id"].astype(str)
-    return ~row_key.isin(mat.attrition["row_key"]).to_numpy()
+    """Lines every criterion reads: each has the line's baseline row (code 0).
+
+    (The attrition also lists lines that are still read -- a combined criterion's component
+    that cannot evaluate the line, a tracer switch -- so it does not tell.)
+    """
+    scans = mat.scans[["patient_id", "line_id"]]
+    if len(scans) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    line = pd.factorize(scans["patient_id"].astype(str) + "\x1f" + scans["line_id"].astype(str))[0]
+    starts = np.flatnonzero(np.append(True, line[1:] != line[:-1]))
+    read = np.logical_or.reduceat(mat.codes == 0, starts, axis=0).all(axis=1)
+    lines = pd.MultiIndex.from_frame(scans.iloc[starts[read]])
+    return np.asarray(keys.isin(lines), dtype=bool)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import DAYS_PER_MONTH, EndpointResult
 from netsurv.errors import ConfigError
@@ -93,12 +93,12 @@ def check_lines(lines: str) -> None:
         raise ConfigError(f"lines must be 'first' or 'all', got {lines!r}")
 
 
-def criterion_names(criteria: Criterion | str | Sequence[Criterion | str]) -> list[str]:
+def criterion_names(criteria: AnyCriterion | str | Sequence[AnyCriterion | str]) -> list[str]:
     """Names of one or several criteria (objects or names)."""
-    items = [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+    items = [criteria] if isinstance(criteria, AnyCriterion | str) else list(criteria)
     if not items:
         raise ConfigError("no criteria given")
-    return [c.name if isinstance(c, Criterion) else str(c) for c in items]
+    return [c.name if isinstance(c, AnyCriterion) else str(c) for c in items]
 
 
 def outcome_name(outcome_criterion: Criterion | str | None) -> str | None:
@@ -109,7 +109,7 @@ def outcome_name(outcome_criterion: Criterion | str | None) -> str | None:
 def resolve_inputs(
     data: DataArg,
     *,
-    criteria: Criterion | str | Sequence[Criterion | str],
+    criteria: AnyCriterion | str | Sequence[AnyCriterion | str],
     outcomes: Sequence[str],
     endpoints: EndpointsArg = None,
 ) -> Inputs:
@@ -170,8 +170,10 @@ def resolve_inputs(
     return Inputs(table, ep, source, None, att)
 
 
-def _as_items(criteria: Criterion | str | Sequence[Criterion | str]) -> list[Criterion | str]:
-    return [criteria] if isinstance(criteria, Criterion | str) else list(criteria)
+def _as_items(
+    criteria: AnyCriterion | str | Sequence[AnyCriterion | str],
+) -> list[AnyCriterion | str]:
+    return [criteria] if isinstance(criteria, AnyCriterion | str) else list(criteria)
 
 
 def _distinct(items: list[Criterion | str]) -> list[Criterion | str]:
@@ -352,7 +354,7 @@ def _classify_reasons(
 
 def analysis_units(
     data: Any,
-    criterion: Criterion | str,
+    criterion: AnyCriterion | str,
     *,
     outcome: str,
     status: StatusKind,

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.survival._bootstrap import differences, intervals, paired_bootstrap
 from netsurv.survival._compare_frames import (
@@ -112,7 +112,7 @@ class CriteriaComparison:
 def compare_criteria(
     data: DataArg,
     *,
-    criteria: Sequence[Criterion | str],
+    criteria: Sequence[AnyCriterion | str],
     outcome: str = "OS",
     outcome_criterion: Criterion | str | None = None,
     method: Method = "landmark",
@@ -123,7 +123,7 @@ def compare_criteria(
     tau: float | None = None,
     n_boot: int = 200,
     seed: int = 0,
-    reference: Criterion | str | None = None,
+    reference: AnyCriterion | str | None = None,
     rank_by: str = "harrell_c",
     covariates: Sequence[str] = (),
     endpoints: EndpointsArg = None,

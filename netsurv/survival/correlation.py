@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import EndpointResult
 from netsurv.errors import ConfigError
@@ -140,7 +140,7 @@ def _key_rank(t: np.ndarray, event: np.ndarray) -> np.ndarray:
 def pfs_os_correlation(
     data: Cohort | EndpointResult | pd.DataFrame,
     *,
-    criteria: Criterion | str | Sequence[Criterion | str] | None = None,
+    criteria: AnyCriterion | str | Sequence[AnyCriterion | str] | None = None,
     pfs: str = "PFS",
     os: str = "OS",
     lines: str = "first",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.survival._status import (
     ATTRITION,
@@ -120,7 +120,7 @@ class LandmarkResult:
 def landmark(
     data: DataArg,
     *,
-    criterion: Criterion | str,
+    criterion: AnyCriterion | str,
     at_months: float | Sequence[float] = (3, 6, 9, 12),
     outcome: str = "OS",
     outcome_criterion: Criterion | str | None = None,

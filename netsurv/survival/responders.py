@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.survival._status import (
     DataArg,
@@ -52,7 +52,7 @@ class GuaranteeTimeBiasWarning(UserWarning):
 def compare_responders(
     data: DataArg,
     *,
-    criterion: Criterion | str,
+    criterion: AnyCriterion | str,
     outcome: str = "OS",
     at_months: float | Sequence[float] = (3, 6, 12),
     confirm: bool = False,

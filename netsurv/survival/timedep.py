@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.survival._status import (
     ATTRITION,
@@ -82,7 +82,7 @@ class TimeDependentResult:
 def time_dependent_cox(
     data: DataArg,
     *,
-    criterion: Criterion | str,
+    criterion: AnyCriterion | str,
     outcome: str = "OS",
     outcome_criterion: Criterion | str | None = None,
     status: StatusKind = "response",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion, field_value
 from netsurv.criteria.registry import get
 from netsurv.criteria.registry import grid as make_grid
 from netsurv.endpoints.engine import DAYS_PER_MONTH
@@ -42,11 +42,11 @@ Metric = Literal["logrank", "lr", "score", "c_index"]
 
 def sweep(
     cohort: Cohort,
-    base: Criterion | str,
-    grid: Mapping[str, Sequence[Any]] | Sequence[Criterion | str],
+    base: AnyCriterion | str,
+    grid: Mapping[str, Sequence[Any]] | Sequence[AnyCriterion | str],
     *,
     outcome: Literal["OS", "PFS"] = "OS",
-    outcome_criterion: Criterion | str | None = None,
+    outcome_criterion: AnyCriterion | str | None = None,
     landmark_months: float | Sequence[float] | None = None,
     time_dependent: bool = False,
     covariate: Covariate = "response",
@@ -83,7 +83,9 @@ def sweep(
     base
         The criterion (or preset name) the variants start from.
     grid
-        Field -> values (as :func:`netsurv.criteria.grid`), or a sequence of criteria.
+        Field -> values (as :func:`netsurv.criteria.grid`; for a combined base a component's
+        field is ``"<component>.<field>"``, e.g. ``"sstv.response_threshold"``), or a sequence
+        of criteria.
     outcome
         ``"OS"`` (default) or ``"PFS"`` under ``outcome_criterion`` (default ``base``).
     outcome_criterion
@@ -204,7 +206,7 @@ def sweep(
     variants_frame = pd.DataFrame(
         {
             "criterion": [c.name for c in variants],
-            **{ax: [getattr(c, ax) for c in variants] for ax in axes},
+            **{ax: [field_value(c, ax) for c in variants] for ax in axes},
             "median_pfs_months": _median_pfs(cohort, mat, data, censoring),
         }
     )

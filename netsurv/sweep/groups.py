@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.endpoints.matrix import endpoint_matrix
 from netsurv.endpoints.rules import CensoringScheme
@@ -45,7 +45,7 @@ class SweepData:
     units : pandas.DataFrame
         One row per analysed line: ``patient_id``, ``line_id``, ``origin_date``, ``days``
         (outcome time from the origin), ``event`` (bool).
-    criteria : tuple of Criterion
+    criteria : tuple of Criterion or CombinedCriterion
         The variants, one column of ``switch_days`` each.
     switch_days : numpy.ndarray
         (units × variants) day (date − origin + 1, as the endpoint days) of the first
@@ -57,7 +57,7 @@ class SweepData:
     """
 
     units: pd.DataFrame
-    criteria: tuple[Criterion, ...]
+    criteria: tuple[AnyCriterion, ...]
     switch_days: np.ndarray
     attrition: pd.DataFrame
     matrix: ResponseMatrix
@@ -68,7 +68,7 @@ def sweep_data(
     matrix: ResponseMatrix,
     *,
     outcome: str = "OS",
-    outcome_criterion: Criterion | None = None,
+    outcome_criterion: AnyCriterion | None = None,
     covariate: Covariate = "response",
     line: Literal["first", "all"] = "first",
     lines: pd.DataFrame | None = None,

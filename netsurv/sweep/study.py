@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
-from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.sweep.backends import Backend, check_backend, run_tasks
 from netsurv.sweep.inference import rejection_rate
@@ -60,7 +60,7 @@ class StudyResult:
 
 @dataclass(frozen=True)
 class _Plan:
-    base: Criterion | str
+    base: AnyCriterion | str
     grid: Any
     n_patients: int
     simulate: Simulator | None
@@ -98,8 +98,8 @@ def _one_run(plan: _Plan, scenario: str, seed: int) -> dict[str, Any]:
 
 
 def simulation_study(
-    base: Criterion | str,
-    grid: Mapping[str, Sequence[Any]] | Sequence[Criterion | str],
+    base: AnyCriterion | str,
+    grid: Mapping[str, Sequence[Any]] | Sequence[AnyCriterion | str],
     *,
     scenarios: Sequence[str] = ("mixed",),
     seeds: int | Sequence[int] = 20,

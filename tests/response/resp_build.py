@@ -69,6 +69,8 @@ class Case:
         ntl: str | None = None,
         new: bool | None = False,
         reader: str | None = None,
+        tracer: str | None = None,
+        visit: str | None = None,
         **lesions: float | dict[str, Any] | None,
     ) -> None:
         k = self.n.get(pid, 0) + 1
@@ -83,6 +85,8 @@ class Case:
                 "nontarget_status": ntl,
                 "new_lesion": new,
                 "reader_response": reader,
+                "tracer": tracer,
+                "visit_id": visit,
             }
         )
         for lid, spec in lesions.items():

@@ -14,7 +14,7 @@ import pytest
 
 import netsurv as ns
 from netsurv.criteria import Criterion
-from netsurv.criteria.criterion import MAX_INCREASE, READER_IGNORES
+from netsurv.criteria.fields import MAX_INCREASE, READER_IGNORES
 
 CHOICES = (
     "measure",
@@ -165,7 +165,13 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "classifies nothing",
-        {"response_threshold": None, "progression_threshold": None, "cr_rule": "none"},
+        {
+            "response_threshold": None,
+            "progression_threshold": None,
+            "cr_rule": "none",
+            "new_lesion_pd": False,
+            "nontarget_pd": False,
+        },
         "response_threshold",
         "classifies nothing",
     ),
@@ -317,6 +323,7 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "confirm_pd_window": {"confirm_pd_window": (28, None)},
     "confirm_pd_min_abs": {"confirm_pd_min_abs": 3.0},
     "unresolved_pd": {"unresolved_pd": "censor"},
+    "modality_change": {"modality_change": "ne"},
 }
 
 

@@ -1,0 +1,267 @@
+"""The followed lesions of a criterion and their per-scan aggregates.
+
+Steps 2 and 3 of a measurement pass (:mod:`netsurv.response.measures`): the followed lesions,
+chosen on the baseline scan (``lesion_set``; RECIST selection when the data mark no targets);
+per-lesion values (``measure``; too small to measure, not evaluable, rounding), spread to every
+scan of the line and aggregated per scan with ``bincount``; the paired CT density of composite
+(Choi) criteria.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.response.prepare import Prepared
+
+RECIST_MAX_LESIONS = 5
+RECIST_MAX_PER_ORGAN = 2
+
+
+def empty_aggregates(n: int) -> dict[str, np.ndarray]:
+    """Aggregates of ``n`` scans without lesion values (a recorded read)."""
+    nan = np.full(n, np.nan)
+    zero = np.zeros(n, dtype=np.int64)
+    return {
+        "n_measured": zero,
+        "complete": np.zeros(n, dtype=bool),
+        "value_meas": nan,
+        "n_pos_nonnodal": zero,
+        "n_big_node": zero,
+        "density": nan.copy(),
+        "density_base": nan.copy(),
+    }
+
+
+def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.ndarray]:
+    """Per-lesion value of the criterion's measure, and the nodal short axis for CR.
+
+    ``too_small`` without a number takes ``too_small_mm`` (diameter measures), a given number
+    is used as is; ``not_evaluable`` is missing whatever the number.
+    """
+    flag = les["measurement_flag"].to_numpy(dtype=object)
+    node = les["node"].to_numpy(dtype=bool)
+    small = flag == "too_small"
+    not_eval = flag == "not_evaluable"
+
+    def col(name: str, *, diameter: bool) -> np.ndarray:
+        x = les[name].to_numpy(dtype=float)
+        if diameter and crit.too_small_mm is not None:
+            x = np.where(small & np.isnan(x), crit.too_small_mm, x)
+        return x
+
+    la = col("long_axis_mm", diameter=True)
+    sa = col("short_axis_mm", diameter=True)
+    m = crit.measure
+    if m == "diameter":
+        v = np.where(node, sa, la)
+    elif m == "long_axis":
+        v = la
+    elif m == "viable_diameter":
+        v = np.where(node, sa, col("viable_long_axis_mm", diameter=True))
+    elif m == "bidimensional":
+        v = la * sa
+    elif m == "tla":
+        v = col("volume_ml", diameter=False) * col("suv_mean", diameter=False)
+    else:
+        v = col(
+            {
+                "volume": "volume_ml",
+                "density": "density_hu",
+                "suv_max": "suv_max",
+                "suv_mean": "suv_mean",
+                "sul_peak": "sul_peak",
+            }[m],
+            diameter=False,
+        )
+    if crit.rounding_mm is not None:
+        v = np.round(v / crit.rounding_mm) * crit.rounding_mm
+    v = np.where(not_eval, np.nan, v)
+    return v, sa
+
+
+def aggregate(
+    prep: Prepared, crit: Criterion, scans: pd.DataFrame, s_lk: np.ndarray, is_base: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per-scan aggregates of the followed lesions, the number of followed lesions per line
+    and whether a line has baseline lesions that are not followed (non-target disease)."""
+    les = prep.les
+    n_s = len(scans)
+    n_ass = len(prep.new_any)
+    n_lines = len(prep.line_keys)
+    s_ak = scans["ak"].to_numpy(dtype=np.int64)
+    les_ak = les["ak"].to_numpy(dtype=np.int64)
+
+    in_scan = np.zeros(n_ass, dtype=bool)
+    in_scan[s_ak] = True
+    li = np.flatnonzero(in_scan[les_ak])
+    sub = les.iloc[li]
+    v, sa = lesion_values(sub, crit)
+    node = sub["node"].to_numpy(dtype=bool)
+    lc = sub["lc"].to_numpy(dtype=np.int64)
+    role = sub["role_code"].to_numpy()
+    site = sub["site"].to_numpy(dtype=object)
+
+    # spread each lesion row to every (line, scan) row of its assessment
+    order = np.argsort(s_ak, kind="stable")
+    cnt = np.bincount(s_ak, minlength=n_ass)
+    off = np.concatenate(([0], np.cumsum(cnt)))
+    sub_ak = les_ak[li]
+    rep = cnt[sub_ak]
+    e_l = np.repeat(np.arange(len(li)), rep)
+    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    e_s = order[np.repeat(off[sub_ak], rep) + within]
+    e_lk = s_lk[e_s]
+
+    # followed lesions, chosen on the baseline scan
+    b = np.flatnonzero(is_base[e_s] & (role[e_l] != 2))
+    cand = pd.DataFrame(
+        {
+            "lk": e_lk[b],
+            "lc": lc[e_l[b]],
+            "value": v[e_l[b]],
+            "site": site[e_l[b]],
+            "node": node[e_l[b]],
+            "target": role[e_l[b]] == 0,
+            "la": sub["long_axis_mm"].to_numpy(dtype=float)[e_l[b]],
+            "sa": sa[e_l[b]],
+        }
+    )
+    tracked = _select(cand, crit)
+    n_tracked_line = np.bincount(tracked["lk"].to_numpy(), minlength=n_lines)
+    mult = int(lc.max()) + 1 if len(lc) else 1
+    tkey = pd.Index(tracked["lk"].to_numpy() * mult + tracked["lc"].to_numpy())
+    ckey = cand["lk"].to_numpy() * mult + cand["lc"].to_numpy()
+    untracked = tkey.get_indexer(ckey) < 0
+    has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
+
+    keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
+    e_s, e_l = e_s[keep], e_l[keep]
+    ve = v[e_l]
+    meas = ~np.isnan(ve)
+    es_m, ve_m, el_m = e_s[meas], ve[meas], e_l[meas]
+    n_measured = np.bincount(es_m, minlength=n_s)
+    if crit.aggregation == "max":
+        agg = np.full(n_s, -np.inf)
+        np.maximum.at(agg, es_m, ve_m)
+    else:
+        agg = np.bincount(es_m, weights=ve_m, minlength=n_s)
+        if crit.aggregation == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                agg = agg / n_measured
+    value_meas = np.where(n_measured > 0, agg, np.nan)
+    n_lesions = n_tracked_line[s_lk]
+    complete = (n_lesions > 0) & (n_measured == n_lesions)
+
+    if crit.measure == "bidimensional":
+        # a lesion is present when its long axis is > 0; without a long axis (too small to
+        # measure, valued at too_small_mm) its substituted value decides
+        la_raw = sub["long_axis_mm"].to_numpy(dtype=float)
+        pos = np.where(np.isnan(la_raw), v > 0, la_raw > 0)
+    else:
+        pos = v > 0
+    n_pos_nonnodal = np.bincount(es_m, weights=(~node & pos)[el_m], minlength=n_s)
+    big = node & ~(sa < crit.node_cr_mm)
+    n_big_node = np.bincount(es_m, weights=big[el_m], minlength=n_s)
+
+    density, density_base = _paired_density(
+        sub, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
+    )
+    out = {
+        "n_measured": n_measured.astype(np.int64),
+        "complete": complete,
+        "value_meas": value_meas,
+        "n_pos_nonnodal": n_pos_nonnodal.astype(np.int64),
+        "n_big_node": n_big_node.astype(np.int64),
+        "density": density,
+        "density_base": density_base,
+    }
+    return out, n_tracked_line, has_ntl_line
+
+
+def _paired_density(
+    sub: pd.DataFrame,
+    crit: Criterion,
+    e_s: np.ndarray,
+    e_l: np.ndarray,
+    e_key: np.ndarray,
+    is_base: np.ndarray,
+    n_s: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean CT density of each scan and of the same lesions on the baseline scan.
+
+    Only followed lesions with a density reading on both the scan and the line's baseline scan
+    enter either mean, so a lesion whose reading is missing (too small, not contrast-enhanced,
+    gone) cannot masquerade as a density change.  A scan with no such pair has no density.
+    """
+    nan = np.full(n_s, np.nan)
+    if crit.composite == "size":
+        return nan, nan.copy()
+    d = sub["density_hu"].to_numpy(dtype=float)[e_l]
+    on_base = is_base[e_s] & ~np.isnan(d)
+    if not on_base.any():
+        return nan, nan.copy()
+    base_index = pd.Index(e_key[on_base])
+    pos = base_index.get_indexer(e_key)
+    d_base = np.where(pos >= 0, d[on_base][np.maximum(pos, 0)], np.nan)
+    paired = ~np.isnan(d) & ~np.isnan(d_base)
+    n = np.bincount(e_s[paired], minlength=n_s)
+    now = np.bincount(e_s[paired], weights=d[paired], minlength=n_s)
+    then = np.bincount(e_s[paired], weights=d_base[paired], minlength=n_s)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, now / n, np.nan), np.where(n > 0, then / n, np.nan)
+
+
+def _select(cand: pd.DataFrame, crit: Criterion) -> pd.DataFrame:
+    """The followed lesions of each line (``lk``, ``lc``) from its baseline lesions."""
+    if crit.sites is not None:
+        cand = cand[cand["site"].isin(crit.sites)]
+    if crit.lesion_set == "all":
+        return cand.loc[cand["value"].notna(), ["lk", "lc"]]
+    if crit.lesion_set == "targets":
+        marked = cand[cand["target"]]
+        unmarked = cand[~cand["lk"].isin(marked["lk"])]
+        chosen = _largest(
+            unmarked,
+            crit,
+            k=crit.max_lesions or RECIST_MAX_LESIONS,
+            per_organ=crit.max_per_organ or RECIST_MAX_PER_ORGAN,
+            recist=True,
+        )
+        return pd.concat([marked[["lk", "lc"]], chosen], ignore_index=True)
+    return _largest(
+        cand[cand["value"].notna()],
+        crit,
+        k=int(crit.max_lesions or 0),
+        per_organ=crit.max_per_organ,
+        recist=False,
+    )
+
+
+def _largest(
+    cand: pd.DataFrame, crit: Criterion, *, k: int, per_organ: int | None, recist: bool
+) -> pd.DataFrame:
+    """The ``k`` largest lesions per line, at most ``per_organ`` per organ.
+
+    With ``recist`` (automatic target selection) only measurable lesions qualify: for diameter
+    measures non-nodal long axis >= 10 mm and nodal short axis >= 15 mm (RECIST 1.1), else a
+    positive value; lesions are ranked by that size.
+    """
+    if cand.empty:
+        return cand[["lk", "lc"]]
+    if crit.measure in DIAMETER_MEASURES:
+        size = np.where(cand["node"], cand["sa"], cand["la"])
+        measurable = np.where(cand["node"], size >= 15.0, size >= 10.0)
+    else:
+        size = cand["value"].to_numpy(dtype=float)
+        measurable = size > 0
+    if not recist:
+        size = cand["value"].to_numpy(dtype=float)
+        measurable = ~np.isnan(size)
+    c = cand.assign(_size=size)[measurable & cand["value"].notna().to_numpy()]
+    c = c.sort_values(["lk", "_size", "lc"], ascending=[True, False, True], kind="stable")
+    if per_organ is not None:
+        c = c[c.groupby(["lk", "site"], sort=False).cumcount().to_numpy() < per_organ]
+    c = c[c.groupby("lk", sort=False).cumcount().to_numpy() < k]
+    return c[["lk", "lc"]]
