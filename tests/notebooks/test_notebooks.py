@@ -46,4 +46,4 @@ def test_notebook_runs(name: str, executed_notebooks: dict[str, Path | str]) -> 
     assert isinstance(result, Path), f"{name} failed on {SMALL[name]}: {result}"
     nb = nbformat.read(result, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert injected, f"{name}: papermill injected no parameters"
+    assert bool(injected) == bool(SMALL[name]), f"{name}: parameters {SMALL[name]} not injected"

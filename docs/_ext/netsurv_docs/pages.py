@@ -361,7 +361,7 @@ def notebook_parameters() -> str:
     from netsurv_docs.notebooks import SMALL
 
     rows = [
-        (f"`{name}`", ", ".join(f"`{k} = {v!r}`" for k, v in params.items()))
+        (f"`{name}`", ", ".join(f"`{k} = {v!r}`" for k, v in params.items()) or "its defaults")
         for name, params in SMALL.items()
     ]
     return table(pd.DataFrame(rows, columns=["notebook", "executed with"]))
