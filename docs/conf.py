@@ -23,7 +23,7 @@ extensions = [
     "netsurv_docs",  # docs/_ext: pages generated from the code, executed notebooks
 ]
 
-exclude_patterns = ["_build", "_ext", "generated/fragments", "**.ipynb_checkpoints"]
+exclude_patterns = ["README.md", "_build", "_ext", "generated/fragments", "**.ipynb_checkpoints"]
 root_doc = "index"
 
 # MyST (Markdown pages) and MyST-NB (notebooks).  Notebooks are rendered with the outputs of
