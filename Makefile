@@ -1,12 +1,13 @@
 # Two commands on a fresh machine with Python >= 3.11:
 #   make demo   set up .venv and run the main job on the bundled demo cohort
 #   make test   set up .venv with the development tools and run the whole test suite
+# and make docs builds the documentation site (docs/ -> docs/_build/html, warnings are errors).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint format typecheck data-dictionary clean
+.PHONY: demo test docs lint format typecheck data-dictionary clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "netsurv needs Python >= 3.11 (set PYTHON=python3.11)")'
@@ -28,6 +29,11 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+docs: $(VENV)/.dev-installed
+	rm -rf docs/_build docs/generated
+	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+	@echo "docs/_build/html/index.html"
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -44,4 +50,4 @@ data-dictionary: $(VENV)/.run-installed
 	$(BIN)/netsurv data-dictionary --out data_dictionary
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache docs/_build docs/generated

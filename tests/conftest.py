@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -100,3 +103,24 @@ def valid_tables() -> dict[str, pd.DataFrame]:
 def tables() -> dict[str, pd.DataFrame]:
     """A fresh copy of the valid text tables for each test."""
     return valid_tables()
+
+
+@pytest.fixture(scope="session")
+def executed_notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
+    """The example notebooks, executed once per session on their small parameters.
+
+    Name -> the executed ``.ipynb`` or, when it failed, the error text.  The notebook tests
+    check each; the documentation build renders them (no second execution).
+    """
+    pytest.importorskip("papermill")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
+    from netsurv_docs.notebooks import SMALL, execute
+
+    out = tmp_path_factory.mktemp("executed_notebooks")
+    done: dict[str, Path | str] = {}
+    for name in SMALL:
+        try:
+            done[name] = execute(name, out)
+        except Exception as exc:  # reported by the test of that notebook
+            done[name] = f"{type(exc).__name__}: {exc}"
+    return done

@@ -1,9 +1,13 @@
-"""Every notebook runs top to bottom on small parameters, and its .ipynb copy matches its .py."""
+"""Every notebook runs top to bottom on small parameters, and its .ipynb copy matches its .py.
+
+The small parameters and the executor are shared with the documentation
+(``docs/_ext/netsurv_docs/notebooks.py``): the notebooks are executed once per session (the
+``executed_notebooks`` fixture) and the documentation build renders those executed copies."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -11,14 +15,11 @@ jupytext = pytest.importorskip("jupytext")
 papermill = pytest.importorskip("papermill")
 nbformat = pytest.importorskip("nbformat")
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-#: Small parameters per notebook (the report template is executed by the pipeline tests).
-SMALL: dict[str, dict[str, Any]] = {
-    "01_explore_cohort": {"max_patients": 10},
-    "02_compare_criteria": {"n_boot": 20},
-    "03_threshold_sweep": {"n_boot": 10, "n_perm": 50},
-    "04_simulation_study": {"n_cohorts": 2, "n_patients": 120, "n_perm": 20},
-}
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+from netsurv_docs.notebooks import SMALL  # noqa: E402
+
+NOTEBOOKS = ROOT / "notebooks"
 PY_FILES = sorted(p for p in NOTEBOOKS.glob("*.py"))
 
 
@@ -40,19 +41,9 @@ def test_pair_is_in_sync(path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SMALL))
-def test_notebook_runs(name: str, tmp_path: Path) -> None:
-    path = NOTEBOOKS / f"{name}.py"
-    if not path.exists():
-        pytest.fail(f"{path} is missing")
-    nb = jupytext.read(path)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    src = tmp_path / f"{name}.ipynb"
-    nbformat.write(nb, src)
-    papermill.execute_notebook(
-        str(src),
-        str(tmp_path / f"{name}.out.ipynb"),
-        parameters=SMALL[name],
-        kernel_name="python3",
-        progress_bar=False,
-        cwd=str(tmp_path),
-    )
+def test_notebook_runs(name: str, executed_notebooks: dict[str, Path | str]) -> None:
+    result = executed_notebooks[name]
+    assert isinstance(result, Path), f"{name} failed on {SMALL[name]}: {result}"
+    nb = nbformat.read(result, as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert bool(injected) == bool(SMALL[name]), f"{name}: parameters {SMALL[name]} not injected"
