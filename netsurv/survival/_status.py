@@ -101,7 +101,7 @@ def criterion_names(criteria: AnyCriterion | str | Sequence[AnyCriterion | str])
     return [c.name if isinstance(c, AnyCriterion) else str(c) for c in items]
 
 
-def outcome_name(outcome_criterion: Criterion | str | None) -> str | None:
+def outcome_name(outcome_criterion: AnyCriterion | str | None) -> str | None:
     """Name of the outcome's criterion (None: each analysis uses its own criterion)."""
     return None if outcome_criterion is None else criterion_names(outcome_criterion)[0]
 
@@ -176,11 +176,11 @@ def _as_items(
     return [criteria] if isinstance(criteria, AnyCriterion | str) else list(criteria)
 
 
-def _distinct(items: list[Criterion | str]) -> list[Criterion | str]:
+def _distinct(items: list[AnyCriterion | str]) -> list[AnyCriterion | str]:
     """The criteria with repeated names dropped (the first kept)."""
-    seen: dict[str, Criterion | str] = {}
+    seen: dict[str, AnyCriterion | str] = {}
     for c in items:
-        seen.setdefault(c.name if isinstance(c, Criterion) else str(c), c)
+        seen.setdefault(c.name if isinstance(c, AnyCriterion) else str(c), c)
     return list(seen.values())
 
 
@@ -363,7 +363,7 @@ def analysis_units(
     covariates: Sequence[str],
     endpoints: EndpointsArg,
     stage: str,
-    outcome_criterion: Criterion | str | None = None,
+    outcome_criterion: AnyCriterion | str | None = None,
 ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """The criterion's name, its analysed units (:func:`unit_table`, the outcome under
     ``outcome_criterion`` when given) with the adjustment covariates

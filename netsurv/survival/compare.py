@@ -114,7 +114,7 @@ def compare_criteria(
     *,
     criteria: Sequence[AnyCriterion | str],
     outcome: str = "OS",
-    outcome_criterion: Criterion | str | None = None,
+    outcome_criterion: AnyCriterion | str | None = None,
     method: Method = "landmark",
     at_months: float = 6.0,
     status: StatusKind = "response",
@@ -131,7 +131,7 @@ def compare_criteria(
     conf_level: float = 0.95,
     ties: Ties = "efron",
     penalty: Penalty = "none",
-    continuous: bool | Criterion | str = False,
+    continuous: bool | AnyCriterion | str = False,
     knots: int = 4,
     change: Change = "best",
 ) -> CriteriaComparison:
@@ -176,7 +176,7 @@ def compare_criteria(
     seed
         Seed of the resampling (:func:`numpy.random.default_rng`).
     reference
-        Criterion the others are compared with (default: the first).
+        AnyCriterion the others are compared with (default: the first).
     rank_by
         Metric of the ``rank`` column: ``"harrell_c"`` (default), ``"uno_c"``, ``"aic"``,
         ``"lr_chi2"``, ``"ibs"`` or an ``"auc_<h>m"`` column (AIC and IBS: lower is better).
@@ -269,7 +269,7 @@ def compare_criteria(
         raise ConfigError(f"conf_level must be between 0 and 1, got {conf_level!r}")
     marker = marker_name(continuous, ref, method=method, status=status, knots=knots, change=change)
     oc = outcome_name(outcome_criterion)
-    extra = [c for c in (outcome_criterion, continuous) if isinstance(c, Criterion | str)]
+    extra = [c for c in (outcome_criterion, continuous) if isinstance(c, AnyCriterion | str)]
     wanted = [*criteria, *extra]
     inputs = resolve_inputs(data, criteria=wanted, outcomes=[outcome], endpoints=endpoints)
     unit_names = [*names, *([marker] if marker and marker not in names else [])]

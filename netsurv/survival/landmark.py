@@ -123,7 +123,7 @@ def landmark(
     criterion: AnyCriterion | str,
     at_months: float | Sequence[float] = (3, 6, 9, 12),
     outcome: str = "OS",
-    outcome_criterion: Criterion | str | None = None,
+    outcome_criterion: AnyCriterion | str | None = None,
     status: StatusKind = "response",
     confirm: bool = False,
     horizon_months: float | None = None,

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.endpoints.engine import DAYS_PER_MONTH
@@ -106,7 +107,7 @@ class ContinuousMarker:
 
 
 def marker_name(
-    continuous: bool | Criterion | str,
+    continuous: bool | AnyCriterion | str,
     reference: str,
     *,
     method: str,
@@ -118,6 +119,11 @@ def marker_name(
     ``True`` means the reference criterion.  Checks the settings the marker needs."""
     if continuous is False or continuous is None:
         return None
+    if isinstance(continuous, CombinedCriterion):
+        raise ConfigError(
+            f"continuous: {continuous.name!r} is a combined criterion, which has no single % "
+            "change; name one of its components"
+        )
     if continuous is True:
         name = reference
     elif isinstance(continuous, Criterion | str):
@@ -141,25 +147,28 @@ def marker_name(
 
 
 def definitions(
-    criteria: Sequence[Criterion | str],
-    continuous: bool | Criterion | str,
+    criteria: Sequence[AnyCriterion | str],
+    continuous: bool | AnyCriterion | str,
     names: list[str],
     marker: str,
     inputs: Inputs,
 ) -> dict[str, Criterion | None]:
     """The compared criteria and the marker's as objects where known (given as objects, in
-    the classified time points, or presets; None otherwise), for their cut-offs."""
+    the classified time points, or presets; None otherwise, and for a combined criterion,
+    which has no single cut-off), for their cut-offs."""
     known = {c.name: c for c in (*criteria, continuous) if isinstance(c, Criterion)}
     if inputs.source is not None:
-        known = {c.name: c for c in inputs.source.criteria} | known
+        source = {c.name: c for c in inputs.source.criteria if isinstance(c, Criterion)}
+        known = source | known
     out: dict[str, Criterion | None] = {}
     for name in dict.fromkeys([*names, marker]):
         crit = known.get(name)
         if crit is None:
             try:
-                crit = get(name)
+                found = get(name)
             except ConfigError:
-                crit = None
+                found = None
+            crit = found if isinstance(found, Criterion) else None
         out[name] = crit
     return out
 

@@ -84,7 +84,7 @@ def time_dependent_cox(
     *,
     criterion: AnyCriterion | str,
     outcome: str = "OS",
-    outcome_criterion: Criterion | str | None = None,
+    outcome_criterion: AnyCriterion | str | None = None,
     status: StatusKind = "response",
     confirm: bool = False,
     covariates: Sequence[str] = (),
