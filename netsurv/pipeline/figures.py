@@ -205,10 +205,25 @@ def _sweep(writer: OutputWriter, cfg: Config, swept: SweepResult | None, notes: 
             writer.figure(f"sweep_lines_{tag}", fig)
 
 
+#: How the operators of criterion names are spelled in file names (``recist1.1&sstv`` and
+#: ``recist1.1|sstv`` must not share a file).
+_SPELLED = {"&": "_and_", "|": "_or_", "+": "_plus_", " ": "_"}
+
+
 def _safe(name: str) -> str:
-    """A file-name-safe version of a criterion name."""
-    keep = [ch if ch.isalnum() or ch in "._-" else "_" for ch in name]
-    return "".join(keep).strip("_")
+    """A file-name-safe version of a criterion name: letters, digits and ``._-`` kept, the
+    operators spelled out, any other character as its code point.
+
+    Examples
+    --------
+    >>> [_safe(n) for n in ["recist1.1&sstv", "recist1.1|sstv", "sstv+new_lesions", "a/b"]]
+    ['recist1.1_and_sstv', 'recist1.1_or_sstv', 'sstv_plus_new_lesions', 'a_x2f_b']
+    """
+    out = [
+        ch if ch.isalnum() or ch in "._-" else _SPELLED.get(ch, f"_x{ord(ch):02x}_")
+        for ch in name
+    ]
+    return "".join(out).strip("_")
 
 
 def _figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
