@@ -255,6 +255,10 @@ def _build(
             raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
     tables = coerce_and_check(raw, problems)
     check_cross_table(tables, problems)
+    if any(column in KEYS.get(table, ()) for table, column in problems.absent):
+        # a table without its key column cannot be linked: its one missing_column error
+        # stands, not a row-by-row echo of it from the linking
+        raise ValidationError(apply_severity(problems.frame(), options))
 
     try:
         links, unassigned, no_baseline, without_line = _assign_lines(tables, options, problems)

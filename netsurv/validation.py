@@ -292,6 +292,8 @@ def _check_values(
             key = keys[int(positions[rec.index])]
             if rule == "not_null" and (table, column, key) in problems.unconvertible:
                 continue  # already reported as a value of the wrong type
+            if rule == "not_null" and (table, column) in problems.absent:
+                continue  # the column is missing: reported once
             message = _check_message(schema.columns[column], name, check)
             problems.add(table, column, key, rule, rec.failure_case, message)
 
@@ -325,7 +327,12 @@ def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> None:
 
 
 def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
-    """Rules that look at more than one table (references, dates against death, RECIST)."""
+    """Rules that look at more than one table (references, dates against death, RECIST).
+
+    A table whose key column is missing (reported once as ``missing_column``) takes no part:
+    every reference to it would fail for that one reason."""
+    keyless = {t for t, column in problems.absent if column in KEYS.get(t, ())}
+    tables = {t: df for t, df in tables.items() if t not in keyless}
     pts = tables.get("patients")
     lines = tables.get("lines")
     ass = tables.get("assessments")

@@ -297,6 +297,8 @@ def _record_lines(
         return None
     starts = starts + above
     short = np.flatnonzero(lengths < width)
+    # a row of bare delimiters (a spreadsheet's ",,,,") is blank whatever its width
+    short = short[cells.iloc[short].notna().any(axis=1).to_numpy()]
     for i in short:
         _ragged(int(lengths[i]), int(starts[i]), width, i == n - 1, table, name, problems)
     return None if len(short) else starts

@@ -35,6 +35,9 @@ class Problems:
     rows: list[dict[str, object]] = field(default_factory=list)
     #: (table, column, row_key) of values that could not be converted to their type
     unconvertible: set[tuple[str, str, str]] = field(default_factory=set)
+    #: (table, column) of required columns the table does not have (reported once, as
+    #: ``missing_column``; its rows are not reported again as empty)
+    absent: set[tuple[str, str]] = field(default_factory=set)
 
     def add(
         self,
@@ -51,6 +54,8 @@ class Problems:
         """Record one problem (``file``: the file it was found in, when known)."""
         if rule.startswith("type_") or rule in ("excel_serial_date", "partial_date", "non_finite"):
             self.unconvertible.add((table, column, row_key))
+        if rule in ("missing_column", "duplicate_column"):
+            self.absent.add((table, column))
         self.rows.append(
             {
                 "severity": severity,
@@ -187,7 +192,7 @@ def coerce_table(
         df["_line"] = np.arange(2, len(df) + 2)
     for name, col in schema.columns.items():
         if name not in df.columns:
-            if col.required:
+            if col.required and (table, name) not in problems.absent:  # not if duplicated
                 problems.add(
                     table,
                     name,

@@ -84,7 +84,7 @@ def match_headers(
             f"{len(at)} columns ({', '.join(str(i + 1) for i in at)}) are named '{name}': "
             "keep one (netsurv does not choose)",
         )
-    keep &= ~index.duplicated()
+    keep &= ~index.duplicated(keep=False)  # none of them is read: netsurv does not choose
     out = raw.iloc[:, np.flatnonzero(keep)].copy()
     out.columns = [n for n, k in zip(names, keep, strict=True) if k]
     return out
