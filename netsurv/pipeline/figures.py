@@ -220,8 +220,7 @@ def _safe(name: str) -> str:
     ['recist1.1_and_sstv', 'recist1.1_or_sstv', 'sstv_plus_new_lesions', 'a_x2f_b']
     """
     out = [
-        ch if ch.isalnum() or ch in "._-" else _SPELLED.get(ch, f"_x{ord(ch):02x}_")
-        for ch in name
+        ch if ch.isalnum() or ch in "._-" else _SPELLED.get(ch, f"_x{ord(ch):02x}_") for ch in name
     ]
     return "".join(out).strip("_")
 
