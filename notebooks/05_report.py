@@ -117,7 +117,7 @@ t1 = table("table1")
 if t1 is not None and (t1["variable"] == "follow-up").any():
     fu = t1.loc[t1["variable"] == "follow-up", "Overall"].iloc[0]
     display(Markdown(f"Median follow-up (reverse Kaplan–Meier of OS): {fu} months (95% CI)."))
-att = table("attrition_summary", keep_default_na=False)
+att = table("attrition_summary")
 if att is not None and len(att):
     display(Markdown("### Attrition (rows set aside, by reason)"))
     display(HTML(att.to_html(index=False)))
