@@ -44,7 +44,7 @@ def link_assessments_to_lines(
     assessments: pd.DataFrame,
     lines: pd.DataFrame,
     *,
-    baseline_window_days: int = 42,
+    baseline_window_days: int = 28,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assign every assessment to the line(s) it informs.
 

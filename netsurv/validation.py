@@ -15,6 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from netsurv.lesion_parents import check_parent_lesions
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
 
@@ -102,6 +103,11 @@ RULES: dict[str, tuple[str, str]] = {
     "before_birth": ("error", "No date before the patient's birth."),
     "end_before_start": ("error", "A line does not end before it starts."),
     "end_reason_without_end": ("warning", "A line with an end_reason has an end_date."),
+    "parent_lesion": (
+        "error",
+        "A parent_lesion_id names another lesion of the same patient, one parent per lesion, "
+        "without a cycle (RECIST 1.1 section 4.3: split and coalesced lesions).",
+    ),
     "node_short_axis": ("error", "A measured lymph node on CT/MRI has its short axis."),
     "baseline_target_size": (
         "error",
@@ -189,7 +195,10 @@ class ValidationOptions(BaseModel):
     ----------
     baseline_window_days
         A scan is the baseline of a line if it is the last scan of its modality on or before
-        the line's start date and at most this many days before it (default 42).
+        the line's start date and at most this many days before it (default 28: RECIST 1.1
+        section 3.1, baseline evaluations "as close as possible to the treatment start and
+        never more than 4 weeks before").  Lines left without a baseline are counted in the
+        attrition table.
     severity
         Per-rule severity overrides, e.g. ``{"too_many_targets": "warning"}``; see
         :data:`RULES` for the names.
@@ -203,7 +212,7 @@ class ValidationOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    baseline_window_days: int = Field(42, ge=0, le=365)
+    baseline_window_days: int = Field(28, ge=0, le=365)
     severity: dict[str, Severity] = Field(default_factory=dict)
 
     @field_validator("severity")
@@ -424,6 +433,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         _check_dates_against_patient(tables, problems)
     if les is not None:
         _check_lesion_units(les, problems)
+        check_parent_lesions(les, problems)
         if ass is not None:
             _check_nodes(les, ass, problems)
 

@@ -62,7 +62,7 @@ def test_baseline_window_is_configurable_and_attrition_lists_the_rest(tables: Ta
     tables["assessments"].loc[0, "date"] = "2019-11-20"  # 56 days before P001 L1
     c = ns.Cohort.from_frames(**tables)
     att = c.attrition.set_index(["table", "row_key"])
-    assert "more than 42 days" in att.loc[("assessments", "P001 / A01"), "reason"]
+    assert "more than 28 days" in att.loc[("assessments", "P001 / A01"), "reason"]
     assert "no baseline scan" in att.loc[("lines", "P001 / L1"), "reason"]
     assert set(c.warnings["rule"]) == {"unassigned_assessment", "no_baseline"}
     wide = ns.Cohort.from_frames(
@@ -70,6 +70,26 @@ def test_baseline_window_is_configurable_and_attrition_lists_the_rest(tables: Ta
         options=ns.ValidationOptions(baseline_window_days=60),
     )
     assert wide.attrition.empty
+
+
+@pytest.mark.parametrize(("days_before", "kept"), [(28, True), (29, False)])
+def test_baseline_window_default_is_28_days(tables: Tables, days_before: int, kept: bool) -> None:
+    """RECIST 1.1 section 3.1 (Eisenhauer 2009): "All baseline evaluations should be performed
+    as close as possible to the treatment start and never more than 4 weeks before the
+    beginning of the treatment."  P001's L1 starts 2020-01-15: a scan 28 days before is its
+    baseline; 29 days before it is not, and the line is counted in the attrition table."""
+    start = pd.Timestamp("2020-01-15")
+    tables["assessments"].loc[0, "date"] = (
+        (start - pd.Timedelta(days=days_before)).date().isoformat()
+    )
+    c = ns.Cohort.from_frames(**tables)
+    assert ns.ValidationOptions().baseline_window_days == 28
+    att = c.attrition.set_index(["table", "row_key"])
+    assert (("lines", "P001 / L1") in att.index) is not kept
+    if not kept:
+        assert att.loc[("lines", "P001 / L1"), "reason"] == (
+            "no baseline scan within 28 days before start: response cannot be assessed"
+        )
 
 
 def test_explicit_line_id_is_respected(tables: Tables) -> None:

@@ -83,7 +83,7 @@ class DataConfig(_Section):
 
     ``warn`` and ``off`` set validation rules (see ``netsurv.validation.RULES``) to warnings
     or switch them off; ``baseline_window_days`` is how many days before a line's start a scan
-    may be its baseline (default 42).  They apply to every source but a simulated one.
+    may be its baseline (default 28, RECIST 1.1: no more than 4 weeks before treatment).  They apply to every source but a simulated one.
     """
 
     source: str = "demo"

@@ -21,6 +21,7 @@ from netsurv.criteria.fields import (
     Measure,
     MissingRule,
     ModalityChange,
+    NewLesionRule,
     Reappearance,
     Reference,
     UnresolvedPD,
@@ -132,6 +133,15 @@ class Criterion:
     new_lesion_pd
         Whether an unequivocal new lesion (``assessments.new_lesion`` or a lesion with role
         ``new``) makes the scan PD.
+    new_lesion_rule
+        Which recorded new lesions count (:mod:`netsurv.response.new_lesions`):
+        ``"recist1.1"`` (default) reads a new lymph node by its short axis (< 10 mm normal,
+        never new; >= 15 mm new; 10 to < 15 mm equivocal) and calls progression on an
+        equivocal new lesion (``assessments.new_lesion = "equivocal"``, ``measurement_flag =
+        "equivocal"``, a 10-15 mm node) only when a later scan confirms it, then at the first
+        sighting (reason ``new_lesion_confirmed_later``; RECIST 1.1 section 4.3.2, Schwartz et
+        al. 2016); ``"as_recorded"`` counts every recorded new lesion, equivocal ones included,
+        at once.
     nontarget_pd
         Whether unequivocal non-target progression (``assessments.nontarget_status == "PD"``)
         makes the scan PD.  When False the non-target status is reported but ignored.
@@ -251,6 +261,7 @@ class Criterion:
     density_response_threshold: float | None = None
     composite: Composite = "size"
     new_lesion_pd: bool = True
+    new_lesion_rule: NewLesionRule = "recist1.1"
     nontarget_pd: bool = True
     cr_rule: CRRule = "recist"
     node_cr_mm: float = 10.0
@@ -302,6 +313,7 @@ class Criterion:
             self.nontarget_pd,  # decides whether non-target-only lines are kept
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
+            self.new_lesion_rule,
         )
 
     @property

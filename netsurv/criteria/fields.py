@@ -42,6 +42,7 @@ MissingRule = Literal["ne_unless_pd", "ne"]
 CRThenPR = Literal["data_issue", "pd", "pr"]
 UnresolvedPD = Literal["event", "censor"]
 ModalityChange = Literal["allowed", "ne"]
+NewLesionRule = Literal["recist1.1", "as_recorded"]
 Reappearance = bool | Literal["confirmed"]
 
 #: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
@@ -79,6 +80,7 @@ READER_IGNORES = (
     "density_response_threshold",
     "composite",
     "new_lesion_pd",
+    "new_lesion_rule",
     "nontarget_pd",
     "cr_rule",
     "node_cr_mm",
@@ -230,6 +232,7 @@ class _Validator:
             ("cr_then_pr", CRThenPR),
             ("unresolved_pd", UnresolvedPD),
             ("modality_change", ModalityChange),
+            ("new_lesion_rule", NewLesionRule),
         ):
             self.choice(f, get_args(lit))
         for f in (

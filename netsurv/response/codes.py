@@ -45,6 +45,7 @@ REASONS = (
     "reader_missing",
     "pd_not_counted",
     "not_comparable",
+    "new_lesion_confirmed_later",
 )
 R = {name: i for i, name in enumerate(REASONS)}
 
@@ -73,6 +74,8 @@ REASON_TEXT = {
     "progression rule does not count (SD)",
     "not_comparable": "on or after a tracer switch (SUV / volume criteria) or a modality change "
     "(modality_change='ne'): not compared with the baseline, NE",
+    "new_lesion_confirmed_later": "an equivocal new lesion first seen on this scan, confirmed by "
+    "a later scan: progression dated here (RECIST 1.1 section 4.3.2)",
 }
 
 

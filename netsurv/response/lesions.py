@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.response.fragments import merge_fragments
 from netsurv.response.prepare import Prepared
 
 RECIST_MAX_LESIONS = 5
@@ -98,6 +99,7 @@ def aggregate(
     li = np.flatnonzero(in_scan[les_ak])
     sub = les.iloc[li]
     v, sa = lesion_values(sub, crit)
+    sub, v, sa, la_raw, dens = merge_fragments(sub, v, sa, crit)
     node = sub["node"].to_numpy(dtype=bool)
     lc = sub["lc"].to_numpy(dtype=np.int64)
     role = sub["role_code"].to_numpy()
@@ -107,9 +109,9 @@ def aggregate(
     order = np.argsort(s_ak, kind="stable")
     cnt = np.bincount(s_ak, minlength=n_ass)
     off = np.concatenate(([0], np.cumsum(cnt)))
-    sub_ak = les_ak[li]
+    sub_ak = sub["ak"].to_numpy(dtype=np.int64)
     rep = cnt[sub_ak]
-    e_l = np.repeat(np.arange(len(li)), rep)
+    e_l = np.repeat(np.arange(len(sub)), rep)
     within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
     e_s = order[np.repeat(off[sub_ak], rep) + within]
     e_lk = s_lk[e_s]
@@ -124,7 +126,7 @@ def aggregate(
             "site": site[e_l[b]],
             "node": node[e_l[b]],
             "target": role[e_l[b]] == 0,
-            "la": sub["long_axis_mm"].to_numpy(dtype=float)[e_l[b]],
+            "la": la_raw[e_l[b]],
             "sa": sa[e_l[b]],
         }
     )
@@ -157,7 +159,6 @@ def aggregate(
     if crit.measure == "bidimensional":
         # a lesion is present when its long axis is > 0; without a long axis (too small to
         # measure, valued at too_small_mm) its substituted value decides
-        la_raw = sub["long_axis_mm"].to_numpy(dtype=float)
         pos = np.where(np.isnan(la_raw), v > 0, la_raw > 0)
     else:
         pos = v > 0
@@ -166,7 +167,7 @@ def aggregate(
     n_big_node = np.bincount(es_m, weights=big[el_m], minlength=n_s)
 
     density, density_base = _paired_density(
-        sub, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
+        dens, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
     )
     out = {
         "n_measured": n_measured.astype(np.int64),
@@ -181,7 +182,7 @@ def aggregate(
 
 
 def _paired_density(
-    sub: pd.DataFrame,
+    dens: np.ndarray,
     crit: Criterion,
     e_s: np.ndarray,
     e_l: np.ndarray,
@@ -198,7 +199,7 @@ def _paired_density(
     nan = np.full(n_s, np.nan)
     if crit.composite == "size":
         return nan, nan.copy()
-    d = sub["density_hu"].to_numpy(dtype=float)[e_l]
+    d = dens[e_l]
     on_base = is_base[e_s] & ~np.isnan(d)
     if not on_base.any():
         return nan, nan.copy()

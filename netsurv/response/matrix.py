@@ -162,7 +162,7 @@ def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
     # rows: every (line, scan) of every measurement pass, and the earlier scans of visits that
     # date a PD by a new lesion (netsurv.response.visits)
     keys = [m.lk * n_ass + m.ak for m, _ in groups]
-    keys += [m.lk[m.visit_rows] * n_ass + prep.first_new[m.ak[m.visit_rows]] for m, _ in groups]
+    keys += [m.lk[m.visit_rows] * n_ass + m.visit_first for m, _ in groups]
     all_keys = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     uniq, first_at = np.unique(all_keys, return_index=True)
     parts = [m.scans for m, _ in groups] + [m.visit_scans for m, _ in groups]

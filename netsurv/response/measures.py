@@ -73,10 +73,12 @@ class Measured:
     new_any: np.ndarray
     new_count: np.ndarray
     new_sum: np.ndarray
+    new_later: np.ndarray
     ntl: np.ndarray
     reader: np.ndarray
     not_comparable: np.ndarray
     visit_rows: np.ndarray
+    visit_first: np.ndarray
     visit_scans: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
@@ -157,7 +159,8 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     ntl[ntl == 0] = np.where(has_ntl, NE, NONE)[ntl == 0]
 
     changed, why = not_comparable(prep, crit, scans, ak, is_base, gstart)
-    visit_rows, visit_scans = _first_new_scans(prep, scans, ak, is_base)
+    nw = prep.new_by_rule[crit.new_lesion_rule]
+    visit_rows, visit_scans = _first_new_scans(prep, nw.first_new, scans, ak, is_base)
     att_changed = _attrition(prep, lk[why.index.to_numpy(dtype=np.int64)], why.to_numpy(), crit)
 
     baselines = scans.loc[is_base, ["patient_id", "line_id", "assessment_id", "date"]].rename(
@@ -185,13 +188,15 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         density=density,
         density_base=agg["density_base"],
         has_targets=n_lesions > 0,
-        new_any=prep.new_any[ak],
-        new_count=prep.new_count[ak],
-        new_sum=prep.new_sum[ak],
+        new_any=nw.any[ak],
+        new_count=nw.count[ak],
+        new_sum=nw.sum[ak],
+        new_later=nw.confirmed_later[ak],
         ntl=ntl,
         reader=prep.reader[ak],
         not_comparable=changed,
         visit_rows=visit_rows,
+        visit_first=nw.first_new[ak[visit_rows]],
         visit_scans=visit_scans,
         attrition=pd.concat([att_scans, att_lines, att_changed], ignore_index=True),
         baselines=baselines,
@@ -228,11 +233,11 @@ def dated_positions(m: Measured, crit: Criterion) -> np.ndarray:
 
 
 def _first_new_scans(
-    prep: Prepared, scans: pd.DataFrame, ak: np.ndarray, is_base: np.ndarray
+    prep: Prepared, first_new: np.ndarray, scans: pd.DataFrame, ak: np.ndarray, is_base: np.ndarray
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Follow-up rows whose visit shows a new lesion on an earlier scan, and those scans
     (:data:`SCAN_COLUMNS`, ``days_from_start`` on the line's clock)."""
-    first = prep.first_new[ak]
+    first = first_new[ak]
     rows = np.flatnonzero((first != ak) & ~is_base)
     info = prep.scan_info.iloc[first[rows]].reset_index(drop=True)
     out = scans.iloc[rows][SCAN_COLUMNS].reset_index(drop=True)

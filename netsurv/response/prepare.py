@@ -13,10 +13,26 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
+from netsurv.lesion_parents import root_lesion_ids
 from netsurv.response.codes import NTL_CODE, PD, RESPONSES
+from netsurv.response.new_lesions import NEW_LESION_RULES, find_new_lesions
 from netsurv.response.visits import find_visits
 
 ROLE_CODES = {"target": 0, "non_target": 1, "new": 2}
+
+
+@dataclass(frozen=True)
+class NewScans:
+    """Per assessment, under one new-lesion rule: a new lesion counts (``any``), the number and
+    summed long axes of the counted new-lesion rows, the scan of the visit that first shows
+    one (``first_new``), and whether the new lesion is an equivocal finding confirmed by a later
+    scan (``confirmed_later``: reason ``new_lesion_confirmed_later``)."""
+
+    any: np.ndarray
+    count: np.ndarray
+    sum: np.ndarray
+    first_new: np.ndarray
+    confirmed_later: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -43,8 +59,14 @@ class Prepared:
 
     Scans of one visit (``assessments.visit_id``) are read as one, at the visit's last scan:
     the other scans' links are dropped, their lesions and per-assessment facts moved to it.
+    new_by_rule
+        The new-lesion arrays per ``Criterion.new_lesion_rule``
+        (:mod:`netsurv.response.new_lesions`); ``new_any`` ... ``first_new`` are those of
+        the default rule, ``"recist1.1"``.
     les
         The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
+        ``rlc`` (the code of the lesion the row is measured with: its root
+        ``parent_lesion_id``, else ``lc``; :mod:`netsurv.response.fragments`),
         ``node`` and ``role_code`` columns added.
     """
 
@@ -59,6 +81,7 @@ class Prepared:
     tracer: np.ndarray
     tracer_names: np.ndarray
     first_new: np.ndarray
+    new_by_rule: dict[str, NewScans]
     scan_info: pd.DataFrame
 
 
@@ -92,25 +115,45 @@ def prepare(cohort: Cohort) -> Prepared:
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    new_flag = ass["new_lesion"].fillna(False).to_numpy(dtype=bool)
-    new_role = np.bincount(les_ak[(les["role"] == "new").to_numpy()], minlength=n_ass) > 0
-    visits = find_visits(ass, new_flag | new_role, day)
+    found = {
+        rule: find_new_lesions(ass, les, les_ak, day, rule=rule) for rule in NEW_LESION_RULES
+    }
+    les = les.assign(**{f"_new_{r}": f.counted_rows for r, f in found.items()})
+    default = found[NEW_LESION_RULES[0]]
+    visits = find_visits(ass, default.any, day)
     if visits.any:
         links = links[visits.rep[links["ak"].to_numpy()] == links["ak"].to_numpy()]
         les, les_ak = _lesions_of_visits(les, les_ak, visits.rep, day)
     pat = pd.factorize(ass["patient_id"])[0]
-    lid, uniq = pd.factorize(les["lesion_id"])
-    lc = pat[les_ak].astype(np.int64) * max(len(uniq), 1) + lid
+    root = root_lesion_ids(les)
+    ids, uniq = pd.factorize(np.concatenate([les["lesion_id"].to_numpy(dtype=object), root]))
+    lid, rid = ids[: len(les)], ids[len(les) :]
+    base = pat[les_ak].astype(np.int64) * max(len(uniq), 1)
     role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
     les = les.assign(
-        ak=les_ak, lc=lc, node=(les["site"] == "lymph_node").to_numpy(), role_code=role
+        ak=les_ak,
+        lc=base + lid,
+        rlc=base + rid,
+        node=(les["site"] == "lymph_node").to_numpy(),
+        role_code=role,
     )
 
-    is_new = role == ROLE_CODES["new"]
-    new_count = np.bincount(les_ak[is_new], minlength=n_ass)
     la = les["long_axis_mm"].to_numpy(dtype=float)
-    new_sum = np.bincount(les_ak[is_new], weights=np.nan_to_num(la[is_new]), minlength=n_ass)
-    new_any = visits.total(new_flag) | (new_count > 0)
+    new_scans = {}
+    for rule, f in found.items():
+        counted = les[f"_new_{rule}"].to_numpy(dtype=bool)
+        total = visits.total(f.any)
+        new_scans[rule] = NewScans(
+            any=total,
+            count=np.bincount(les_ak[counted], minlength=n_ass),
+            sum=np.bincount(les_ak[counted], weights=np.nan_to_num(la[counted]), minlength=n_ass),
+            first_new=(
+                visits.first_new if f is default else find_visits(ass, f.any, day).first_new
+            ),
+            confirmed_later=total & ~visits.total(f.definite),
+        )
+    les = les.drop(columns=[f"_new_{r}" for r in found])
+    nw = new_scans[NEW_LESION_RULES[0]]
     ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
     ntl = visits.status(ntl, day, PD)
     resp_code = {r: i for i, r in enumerate(RESPONSES) if r}
@@ -120,15 +163,16 @@ def prepare(cohort: Cohort) -> Prepared:
     return Prepared(
         links=links,
         line_keys=line_keys,
-        new_any=new_any,
-        new_count=new_count,
-        new_sum=new_sum,
+        new_any=nw.any,
+        new_count=nw.count,
+        new_sum=nw.sum,
         ntl=ntl,
         reader=reader,
         les=les,
         tracer=np.asarray(tracer, dtype=np.int64),
         tracer_names=np.asarray(tracer_names, dtype=object),
-        first_new=visits.first_new,
+        first_new=nw.first_new,
+        new_by_rule=new_scans,
         scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
     )
 

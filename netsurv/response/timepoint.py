@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from netsurv.criteria.criterion import Criterion
-from netsurv.response.codes import CR, NONE, PD, PR
+from netsurv.response.codes import CR, NONE, PD, PR, R
 from netsurv.response.cutoffs import ge, le, rel
 from netsurv.response.irecist import confirm_pd
 from netsurv.response.measures import Measured
@@ -69,6 +69,7 @@ class Codes:
     table: RuleTable
     response: np.ndarray
     pd_status: np.ndarray
+    new_later: np.ndarray | None = None
 
     @property
     def target(self) -> np.ndarray:
@@ -77,8 +78,13 @@ class Codes:
 
     @property
     def reason(self) -> np.ndarray:
-        """``int8`` reason code of each scan."""
-        return self.table.reason[self.state]
+        """``int8`` reason code of each scan (``new_lesion_confirmed_later`` for a new-lesion
+        PD whose equivocal new lesion a later scan confirmed)."""
+        reason = self.table.reason[self.state]
+        if self.new_later is None or not self.new_later.any():
+            return reason
+        later = self.new_later & (reason == R["new_lesion"])
+        return np.where(later, np.int8(R["new_lesion_confirmed_later"]), reason).astype(np.int8)
 
 
 class _Memo:
@@ -112,7 +118,10 @@ def classify_codes(m: Measured, crit: Criterion, memo: _Memo | None = None) -> C
         pd_status = confirm_pd(m, crit, response)
     else:
         pd_status = np.zeros(len(response), dtype=np.int8)
-    return Codes(state=state, table=table, response=response, pd_status=pd_status)
+    new_later = None if crit.measure == "reader" else m.new_later
+    return Codes(
+        state=state, table=table, response=response, pd_status=pd_status, new_later=new_later
+    )
 
 
 # --------------------------------------------------------------------------- rule state

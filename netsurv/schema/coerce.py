@@ -208,11 +208,45 @@ def coerce_table(
         df[extra] = infer_covariate(df[extra])
         if pd.api.types.is_float_dtype(df[extra]):
             df[extra] = _finite(df[extra], df[extra], table, extra, keys, problems)
+    equivocal = _split_equivocal(df, schema)
     for name, col in schema.columns.items():
         dtype = str(col.dtype)
         allowed = _allowed_values(col)
         df[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
+    for name, (target, mask) in equivocal.items():
+        given = df[target].fillna(False).to_numpy(dtype=bool)
+        both = df[name].fillna(False).to_numpy(dtype=bool) & given
+        _report(
+            both,
+            df[name],
+            table,
+            name,
+            keys,
+            problems,
+            "type_boolean",
+            f"is true while {target} is true too: a new lesion is unequivocal or equivocal, "
+            "not both",
+        )
+        df[target] = pd.array(given | mask, dtype="boolean")
     return df
+
+
+def _split_equivocal(
+    df: pd.DataFrame, schema: pa.DataFrameSchema
+) -> dict[str, tuple[str, np.ndarray]]:
+    """Cells reading ``equivocal`` in a yes/no column that allows it (metadata
+    ``equivocal_to``, e.g. ``assessments.new_lesion``): emptied in place, and returned as a
+    mask per column with the column that records them (``new_lesion_equivocal``)."""
+    out = {}
+    for name, col in schema.columns.items():
+        target = (col.metadata or {}).get("equivocal_to")
+        if target is None or pd.api.types.is_bool_dtype(df[name]):
+            continue
+        mask = (_as_text(df[name]).str.lower() == "equivocal").fillna(False).to_numpy(dtype=bool)
+        if mask.any():
+            df[name] = df[name].astype(object).where(~mask, None)
+        out[name] = (target, mask)
+    return out
 
 
 def _text_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -47,7 +47,7 @@ NONTARGET_STATUSES = ("CR", "NON-CR/NON-PD", "PD", "NE")
 READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 LESION_SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
 LESION_ROLES = ("target", "non_target", "new")
-MEASUREMENT_FLAGS = ("too_small", "not_evaluable")
+MEASUREMENT_FLAGS = ("too_small", "not_evaluable", "equivocal")
 
 #: The key columns of each input table, in order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -157,7 +157,17 @@ class Assessments(pa.DataFrameModel):
         NONTARGET_STATUSES,
     )
     new_lesion: Series[pd.BooleanDtype] | None = pa.Field(
-        nullable=True, description="An unequivocal new lesion is seen on this scan."
+        nullable=True,
+        description="An unequivocal new lesion is seen on this scan (true / false); "
+        "'equivocal' = a finding that may be a new lesion: it is moved to "
+        "new_lesion_equivocal and leaves this cell empty.",
+        metadata={"equivocal_to": "new_lesion_equivocal"},
+    )
+    new_lesion_equivocal: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        description="An equivocal new lesion is seen on this scan (set from new_lesion = "
+        "'equivocal' or given directly). RECIST 1.1: progression only when a later scan shows "
+        "an unequivocal new lesion, then dated at this scan; unconfirmed, no progression.",
     )
     reader_response: Series[str] | None = _choice(
         "Overall response recorded by the reader (kept for agreement analyses).",
@@ -213,8 +223,17 @@ class Lesions(pa.DataFrameModel):
     viable_long_axis_mm: Series[float] | None = _measure(
         "Longest diameter of the viable (arterially enhancing) part (mRECIST).", "mm"
     )
+    parent_lesion_id: Series[str] | None = pa.Field(
+        nullable=True,
+        description="Lesion of the same patient this row is measured with (RECIST 1.1 section "
+        "4.3): a fragment of a lesion that split (its reading is added to the parent's; never "
+        "a new lesion) or a lesion coalesced into the parent (record it as 0 mm; the parent "
+        "carries the coalesced diameter). Empty = a lesion of its own.",
+    )
     measurement_flag: Series[str] | None = _choice(
-        "too_small = present but too small to measure; not_evaluable = could not be assessed.",
+        "too_small = present but too small to measure; not_evaluable = could not be assessed; "
+        "equivocal = a new lesion (role new) that may not be one: progression only when a "
+        "later scan shows the same lesion_id unequivocally, then dated at the first sighting.",
         MEASUREMENT_FLAGS,
     )
 
