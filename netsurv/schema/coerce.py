@@ -240,9 +240,12 @@ def _split_equivocal(
     out = {}
     for name, col in schema.columns.items():
         target = (col.metadata or {}).get("equivocal_to")
-        if target is None or pd.api.types.is_bool_dtype(df[name]):
+        if target is None:
             continue
-        mask = (_as_text(df[name]).str.lower() == "equivocal").fillna(False).to_numpy(dtype=bool)
+        mask = np.zeros(len(df), dtype=bool)
+        if not pd.api.types.is_bool_dtype(df[name]):
+            text = _as_text(df[name]).str.lower()
+            mask = (text == "equivocal").fillna(False).to_numpy(dtype=bool)
         if mask.any():
             df[name] = df[name].astype(object).where(~mask, None)
         out[name] = (target, mask)
