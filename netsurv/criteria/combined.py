@@ -148,7 +148,7 @@ class CombinedCriterion:
     confirm_response = _from_anchor("confirm_response")
     confirm_min_days = _from_anchor("confirm_min_days")
     confirm_max_ne = _from_anchor("confirm_max_ne")
-    confirm_accept_sd = _from_anchor("confirm_accept_sd")
+    confirm_max_sd = _from_anchor("confirm_max_sd")
     sd_min_days = _from_anchor("sd_min_days")
     cr_then_pr = _from_anchor("cr_then_pr")
 

@@ -182,8 +182,9 @@ class Criterion:
         Days between a response and its confirmation (28).
     confirm_max_ne
         Most NE scans allowed between a response and its confirmation (admiralonco: 1).
-    confirm_accept_sd
-        Whether an SD between a PR and its confirmation is allowed (admiralonco: no).
+    confirm_max_sd
+        Most SD scans allowed between a PR (or MR) and its confirmation (default 0;
+        admiralonco's ``accept_sd = TRUE`` accepts one: 1).
     confirm_pd
         iRECIST-style confirmation of progression: the first PD is unconfirmed (iUPD); it is
         confirmed (iCPD) at a later scan within ``confirm_pd_window`` days that shows further
@@ -273,7 +274,7 @@ class Criterion:
     confirm_response: bool = False
     confirm_min_days: int = 28
     confirm_max_ne: int = 1
-    confirm_accept_sd: bool = False
+    confirm_max_sd: int = 0
     confirm_pd: bool = False
     confirm_pd_window: tuple[int, int | None] = (28, 56)
     confirm_pd_min_abs: float = 5.0

@@ -242,7 +242,6 @@ class _Validator:
             "nontarget_pd",
             "sticky_pr",
             "confirm_response",
-            "confirm_accept_sd",
             "confirm_pd",
         ):
             self.flag(f)
@@ -250,6 +249,7 @@ class _Validator:
         self.integer("max_per_organ", lo=1)
         self.integer("confirm_min_days", lo=1, none=False)
         self.integer("confirm_max_ne", lo=0, none=False)
+        self.integer("confirm_max_sd", lo=0, none=False)
         self.integer("sd_min_days", lo=0, none=False)
         self.integer("follow_up_scans", lo=1)
         for f in (

@@ -128,7 +128,7 @@ def build_adrs(
         (admiralonco's ``no_data_missing``).
     **bor_options
         Options of :func:`netsurv.best_response` (``sd_min_days``, ``confirm_min_days``,
-        ``max_ne_between``, ``accept_sd``, ``cr_then_pr``); default: each criterion's own.
+        ``max_ne_between``, ``max_sd_between``, ``cr_then_pr``); default: each criterion's own.
 
     Returns
     -------

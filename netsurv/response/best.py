@@ -8,9 +8,12 @@ Rules (CRITERIA.md section 1.9 and 4, admiralonco's event objects):
   ``sd_min_days`` after the line start) > NON-CR/NON-PD (same minimum) > PD > NE; no
   follow-up scan: MISSING;
 * confirmed BOR: a CR needs a later CR at least ``confirm_min_days`` after it with only CR or
-  NE between (at most ``max_ne_between`` NE); a PR needs a later CR/PR with only CR, PR, NE (SD
-  too if ``accept_sd``) between and no PR after a CR in between; an MR likewise with MR
-  allowed; otherwise as unconfirmed without CR/PR/MR.  This reproduces RECIST 1.1 Table 3
+  NE between (at most ``max_ne_between`` NE); a PR needs a later CR/PR with only CR, PR, NE and
+  at most ``max_sd_between`` SD between (admiralonco's ``accept_sd = TRUE`` is 1) and no PR
+  after a CR in between; an MR likewise with MR allowed; otherwise as unconfirmed without
+  CR/PR/MR.
+* ``ND`` (not done, e.g. an imported RS record) ranks with NE everywhere: not an adequate
+  assessment, an NE between a response and its confirmation, BOR NE at best.  This reproduces RECIST 1.1 Table 3
   (CR then SD / PD / NE gives SD when the SD minimum is met, else PD / NE);
 * CR followed by PR (``cr_then_pr``): ``"data_issue"`` (admiralonco: no special handling,
   flagged in ``data_issue``), ``"pr"`` (the CR is re-labelled PR) or ``"pd"`` (the PR is PD).
@@ -73,7 +76,7 @@ DEFAULTS: dict[str, Any] = {
     "sd_min_days": 42,
     "confirm_min_days": 28,
     "max_ne_between": 1,
-    "accept_sd": False,
+    "max_sd_between": 0,
     "cr_then_pr": "data_issue",
 }
 _FROM_CRITERION = {
@@ -81,10 +84,10 @@ _FROM_CRITERION = {
     "sd_min_days": "sd_min_days",
     "confirm_min_days": "confirm_min_days",
     "max_ne_between": "confirm_max_ne",
-    "accept_sd": "confirm_accept_sd",
+    "max_sd_between": "confirm_max_sd",
     "cr_then_pr": "cr_then_pr",
 }
-_RANK = {r: i for i, r in enumerate(BEST_ORDER)}
+_RANK = {r: i for i, r in enumerate(BEST_ORDER)} | {"ND": BEST_ORDER.index("NE")}
 _CR, _PR, _MR, _SD, _NONCR, _PD, _NE = range(7)
 #: Ranks of the best response (lower = better): the codes above up to PD, then an iUPD that a
 #: later non-PD scan resolved (iRECIST pseudoprogression; still the "iUPD" category, labelled
@@ -105,7 +108,7 @@ class _Rows:
     sd_min: np.ndarray
     conf_min: np.ndarray
     max_ne: np.ndarray
-    accept_sd: np.ndarray
+    max_sd: np.ndarray
     date: np.ndarray
 
 
@@ -116,14 +119,14 @@ def best_response(
     sd_min_days: int | None = None,
     confirm_min_days: int | None = None,
     max_ne_between: int | None = None,
-    accept_sd: bool | None = None,
+    max_sd_between: int | None = None,
     cr_then_pr: str | None = None,
 ) -> pd.DataFrame:
     """Best overall response per patient × line × criterion.
 
     Each option left as None takes the criterion's own setting when ``timepoints`` is a
     :class:`~netsurv.response.Timepoints` (fields ``confirm_response``, ``sd_min_days``,
-    ``confirm_min_days``, ``confirm_max_ne``, ``confirm_accept_sd``, ``cr_then_pr``), else the
+    ``confirm_min_days``, ``confirm_max_ne``, ``confirm_max_sd``, ``cr_then_pr``), else the
     default shown.
 
     Parameters
@@ -131,7 +134,8 @@ def best_response(
     timepoints
         Output of :func:`netsurv.classify` (or its ``.table``; any table with
         ``patient_id``, ``line_id``, ``criterion``, ``assessment_id``, ``date``,
-        ``response`` and ``days_from_start``; ``pd_status`` is used when present).
+        ``response`` and ``days_from_start``; ``pd_status`` is used when present).  A
+        ``response`` of ``ND`` (not done) counts as NE.
     confirm
         Report the confirmed BOR in ``bor`` (default False: unconfirmed).  Both are always in
         ``bor_unconfirmed`` / ``bor_confirmed``.
@@ -142,8 +146,9 @@ def best_response(
         Days between a response and its confirming scan (default 28).
     max_ne_between
         NE scans allowed between a response and its confirmation (default 1).
-    accept_sd
-        Allow SD between a PR and its confirmation (default False).
+    max_sd_between
+        SD scans allowed between a PR (or MR) and its confirmation (default 0; admiralonco's
+        ``accept_sd = TRUE`` accepts one: 1).
     cr_then_pr
         ``"data_issue"`` (default, admiralonco), ``"pr"`` or ``"pd"``; see the module notes.
 
@@ -169,8 +174,8 @@ def best_response(
     Notes
     -----
     Lowering (loosening) the response cut-off never removes a response from the time-point
-    responses or the unconfirmed BOR, nor from the confirmed BOR with ``accept_sd=False``.
-    With ``accept_sd=True`` it can, through admiralonco's "no PR after a CR" rule: the time
+    responses or the unconfirmed BOR, nor from the confirmed BOR with ``max_sd_between=0``.
+    With ``max_sd_between=1`` it can, through admiralonco's "no PR after a CR" rule: the time
     points PR, CR, SD, CR (days 56, 70, 84, 98) give confirmed BOR PR (the CR of day 98
     confirms the PR across the accepted SD), while the looser cut-off reads them PR, CR, PR,
     CR: the PR of day 84 now follows the CR, blocks both confirmations and has no scan 28
@@ -194,7 +199,7 @@ def best_response(
         "sd_min_days": sd_min_days,
         "confirm_min_days": confirm_min_days,
         "max_ne_between": max_ne_between,
-        "accept_sd": accept_sd,
+        "max_sd_between": max_sd_between,
         "cr_then_pr": cr_then_pr,
     }
     if cr_then_pr is not None and cr_then_pr not in ("data_issue", "pr", "pd"):
@@ -244,7 +249,7 @@ def best_response(
         sd_min=s["sd_min_days"].to_numpy(dtype=np.int64),
         conf_min=s["confirm_min_days"].to_numpy(dtype=np.int64),
         max_ne=s["max_ne_between"].to_numpy(dtype=np.int64),
-        accept_sd=s["accept_sd"].to_numpy(dtype=bool),
+        max_sd=s["max_sd_between"].to_numpy(dtype=np.int64),
         date=fu["date"].to_numpy(),
     )
     out = _best(rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
@@ -350,7 +355,7 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
     )
     unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _B_NONE), base_rank)
     confirmed = _confirmed(
-        g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.accept_sd[keep]
+        g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.max_sd[keep]
     )
     conf_rank = np.minimum(np.where(confirmed, code, _B_NONE), base_rank)
 
@@ -396,7 +401,7 @@ def _confirmed(
     code: np.ndarray,
     conf_min: np.ndarray,
     max_ne: np.ndarray,
-    accept_sd: np.ndarray,
+    max_sd: np.ndarray,
 ) -> np.ndarray:
     """Whether each CR / PR / MR scan is confirmed (admiralonco ``cbor_cr`` / ``cbor_pr``)."""
     n = len(g)
@@ -409,6 +414,7 @@ def _confirmed(
     is_cr, is_pr, is_mr = code == _CR, code == _PR, code == _MR
     is_ne, is_sd = code == _NE, code == _SD
     n_ne = np.cumsum(is_ne)
+    n_sd = np.cumsum(is_sd)
     nxt_cr = _next_true(is_cr)
     prev_pr = np.concatenate((_prev_true(is_pr), [-1]))
 
@@ -417,8 +423,8 @@ def _confirmed(
 
     for kind, confirming, allowed in (
         (_CR, is_cr, is_cr | is_ne),
-        (_PR, is_cr | is_pr, is_cr | is_pr | is_ne | (is_sd & accept_sd)),
-        (_MR, is_cr | is_pr | is_mr, is_cr | is_pr | is_mr | is_ne | (is_sd & accept_sd)),
+        (_PR, is_cr | is_pr, is_cr | is_pr | is_ne | is_sd),
+        (_MR, is_cr | is_pr | is_mr, is_cr | is_pr | is_mr | is_ne | is_sd),
     ):
         cand = np.flatnonzero(code == kind)
         if len(cand) == 0:
@@ -430,6 +436,7 @@ def _confirmed(
         bad = np.cumsum(~allowed)
         ok &= between(bad, cand, jc) == 0
         ok &= between(n_ne, cand, jc) <= max_ne[cand]
+        ok &= between(n_sd, cand, jc) <= max_sd[cand]
         if kind != _CR:
             first_cr = nxt_cr[np.minimum(cand + 1, n)]
             last_pr = prev_pr[jc]

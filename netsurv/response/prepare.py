@@ -156,7 +156,7 @@ def prepare(cohort: Cohort) -> Prepared:
     nw = new_scans[NEW_LESION_RULES[0]]
     ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
     ntl = visits.status(ntl, day, PD)
-    resp_code = {r: i for i, r in enumerate(RESPONSES) if r}
+    resp_code = {r: i for i, r in enumerate(RESPONSES) if r} | {"ND": RESPONSES.index("NE")}
     reader = ass["reader_response"].map(resp_code).fillna(0).to_numpy(dtype=np.int8)
     reader = visits.status(reader, day, PD)
     tracer, tracer_names = pd.factorize(ass["tracer"])

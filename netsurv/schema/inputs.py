@@ -44,7 +44,7 @@ MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
 TRACERS = ("68Ga-DOTATATE", "68Ga-DOTATOC", "68Ga-DOTANOC", "64Cu-DOTATATE", "18F-FDG", "other")
 ANATOMICAL_MODALITIES = ("CT", "MRI")
 NONTARGET_STATUSES = ("CR", "NON-CR/NON-PD", "PD", "NE")
-READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "ND")
 LESION_SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
 LESION_ROLES = ("target", "non_target", "new")
 MEASUREMENT_FLAGS = ("too_small", "not_evaluable", "equivocal")
@@ -170,7 +170,8 @@ class Assessments(pa.DataFrameModel):
         "an unequivocal new lesion, then dated at this scan; unconfirmed, no progression.",
     )
     reader_response: Series[str] | None = _choice(
-        "Overall response recorded by the reader (kept for agreement analyses).",
+        "Overall response recorded by the reader (kept for agreement analyses); ND = not "
+        "done, read as NE.",
         READER_RESPONSES,
     )
     tracer: Series[str] | None = _choice(

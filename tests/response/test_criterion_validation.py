@@ -35,7 +35,6 @@ FLAGS = (
     "nontarget_pd",
     "sticky_pr",
     "confirm_response",
-    "confirm_accept_sd",
     "confirm_pd",
 )
 
@@ -361,7 +360,7 @@ def test_reader_keeps_the_options_it_uses() -> None:
         confirm_response=True,
         confirm_min_days=21,
         confirm_max_ne=0,
-        confirm_accept_sd=True,
+        confirm_max_sd=1,
         sd_min_days=56,
         cr_then_pr="pr",
         follow_up_scans=2,

@@ -4,6 +4,7 @@ first PD, and the inputs of duration of response."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -183,7 +184,48 @@ def test_ne_between_response_and_confirmation() -> None:
 def test_sd_between_pr_and_confirmation() -> None:
     seq = [(56, "PR"), (84, "SD"), (112, "PR")]
     assert bor(seq, confirm=True)["bor"] == "SD"
-    assert bor(seq, confirm=True, accept_sd=True)["bor"] == "PR"
+    assert bor(seq, confirm=True, max_sd_between=1)["bor"] == "PR"
+
+
+def test_sd_scans_between_pr_and_confirmation_are_counted() -> None:
+    """admiralonco ``derive_param_confirmed_bor``: "accept_sd: If the argument is set to TRUE,
+    one assessment of "SD" between the PR assessments is accepted as confirmation of PR"; netsurv
+    counts them (``max_sd_between``; admiralonco's TRUE is 1, its default FALSE is 0).
+
+    PR (56), SD (84), SD (98), PR (112): two SD scans between the PR and its confirmation."""
+    seq = [(56, "PR"), (84, "SD"), (98, "SD"), (112, "PR")]
+    assert bor(seq, confirm=True)["bor"] == "SD"
+    assert bor(seq, confirm=True, max_sd_between=1)["bor"] == "SD"
+    assert bor(seq, confirm=True, max_sd_between=2)["bor"] == "PR"
+    # SD never confirms a CR (RECIST 1.1 Table 3: CR then SD is SD)
+    cr = [(56, "CR"), (84, "SD"), (112, "CR")]
+    assert bor(cr, confirm=True, max_sd_between=5)["bor"] == "SD"
+
+
+def test_sd_allowance_comes_from_the_criterion() -> None:
+    """``Criterion.confirm_max_sd`` is the default of ``max_sd_between``."""
+    c = Case()
+    c.scan("P1", -7, T1=50)
+    c.scan("P1", 56, T1=30)  # PR
+    c.scan("P1", 84, T1=35.5)  # -29 % vs baseline, +18 % vs nadir 30: SD
+    c.scan("P1", 112, T1=30)  # PR
+    cohort = c.build()
+    strict = classify(cohort, replace(ns.criteria.RECIST_1_1, confirm_response=True))
+    loose = replace(ns.criteria.RECIST_1_1, name="sd1", confirm_response=True, confirm_max_sd=1)
+    assert best_response(strict).iloc[0]["bor"] == "SD"
+    assert best_response(classify(cohort, loose)).iloc[0]["bor"] == "PR"
+
+
+def test_not_done_ranks_with_ne() -> None:
+    """CDISC RS ``ND`` (not done) is no assessment: like NE it is not adequate, may stand between
+    a response and its confirmation (at most ``max_ne_between``), and is the BOR only as NE."""
+    r = bor([(56, "PR"), (84, "ND"), (112, "PR")], confirm=True)
+    assert (r["bor"], r["last_adequate_date"]) == ("PR", day(112))
+    r = bor([(56, "PR"), (84, "ND"), (98, "NE"), (112, "PR")], confirm=True)
+    assert r["bor"] == "SD"
+    r = bor([(56, "ND"), (84, "ND")])
+    assert (r["bor"], r["n_assessments"]) == ("NE", 2)
+    assert pd.isna(r["last_adequate_date"])
 
 
 def test_confirmation_interval() -> None:

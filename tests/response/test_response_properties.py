@@ -5,7 +5,7 @@ never removes a response (time-point, unconfirmed BOR, and confirmed BOR when no
 between a response and its confirmation); permuting row order changes nothing.
 
 Where a property does not hold, the counter-example is pinned as a hand-worked test below:
-confirmed BOR with ``accept_sd=True`` and iRECIST with a bounded confirmation window.
+confirmed BOR with ``max_sd_between=1`` and iRECIST with a bounded confirmation window.
 """
 
 from __future__ import annotations
@@ -121,11 +121,11 @@ def test_loosening_the_response_cut_off_never_removes_a_response(cohort: ns.Coho
 def test_loosening_the_response_cut_off_never_removes_a_confirmed_response(
     cohort: ns.Cohort,
 ) -> None:
-    """Confirmed BOR with ``accept_sd=False`` (the default), under each ``cr_then_pr``
+    """Confirmed BOR with ``max_sd_between=0`` (the default), under each ``cr_then_pr``
     handling and NE allowance.  A scan that the looser cut-off turns from SD into PR can only
     become a new candidate or confirming scan: any confirmation it sits inside was already
-    blocked by the SD, so no confirmed response is lost.  With ``accept_sd=True`` that
-    argument fails (see :func:`test_confirmed_bor_with_accept_sd_counter_example`)."""
+    blocked by the SD, so no confirmed response is lost.  With ``max_sd_between=1`` that
+    argument fails (see :func:`test_confirmed_bor_with_sd_between_counter_example`)."""
     grid = ns.criteria.grid(ns.criteria.RECIST_1_1, response_threshold=[-0.5, -0.3, -0.2, -0.1])
     tp = classify(cohort, grid)
     for how in ("data_issue", "pr", "pd"):
@@ -137,9 +137,9 @@ def test_loosening_the_response_cut_off_never_removes_a_confirmed_response(
             assert (r[:, :-1] <= r[:, 1:]).all(), (how, max_ne)
 
 
-def test_confirmed_bor_with_accept_sd_counter_example() -> None:
+def test_confirmed_bor_with_sd_between_counter_example() -> None:
     """Loosening the response cut-off CAN remove a confirmed response when an SD is allowed
-    between a PR and its confirmation (``accept_sd=True``).
+    between a PR and its confirmation (``max_sd_between=1``).
 
     Sums of a 10 mm liver target and a lymph node (short axis), baseline 25 mm:
 
@@ -171,12 +171,12 @@ def test_confirmed_bor_with_accept_sd_counter_example() -> None:
     fu = tp.table[tp.table["role"] == "follow_up"]
     seq = fu.groupby("criterion", sort=False)["response"].agg(list).to_dict()
     assert seq == {strict: ["PR", "CR", "SD", "CR"], loose: ["PR", "CR", "PR", "CR"]}
-    b = best_response(tp, confirm=True, accept_sd=True).set_index("criterion")
+    b = best_response(tp, confirm=True, max_sd_between=1).set_index("criterion")
     assert (b.loc[strict, "bor"], b.loc[strict, "bor_date"]) == ("PR", date(56))
     assert b.loc[strict, "responder"] and b.loc[strict, "data_issue"] is None
     assert (b.loc[loose, "bor"], b.loc[loose, "data_issue"]) == ("SD", "CR followed by PR")
     assert not b.loc[loose, "responder"]
-    # without accept_sd the SD blocks the strict confirmation too: the property holds
+    # without max_sd_between the SD blocks the strict confirmation too: the property holds
     b = best_response(tp, confirm=True).set_index("criterion")
     assert b.loc[[strict, loose], "bor"].tolist() == ["SD", "SD"]
     # unconfirmed, both are responders
