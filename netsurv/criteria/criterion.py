@@ -22,6 +22,7 @@ from netsurv.criteria.fields import (
     MissingRule,
     ModalityChange,
     NewLesionRule,
+    ProgressionScope,
     Reappearance,
     Reference,
     UnresolvedPD,
@@ -122,6 +123,13 @@ class Criterion:
     progression_abs_sufficient
         Absolute increase that alone is progression (SWOG: 10 cm² = 1000 mm² of the sum of
         products, "whichever is smaller").  None = none.
+    progression_scope
+        What must grow past ``progression_threshold``
+        (:mod:`netsurv.response.lesion_growth`): ``"sum"`` (default; the aggregate, RECIST),
+        ``"any_lesion"`` (any one followed lesion against its own nadir or baseline, WHO's
+        "25 % or more increase in the size of one or more measurable lesions";
+        ``progression_min_abs`` then applies to the lesion's own increase) or
+        ``"sum_or_any_lesion"``.
     density_response_threshold
         Relative density change at or below which the density component responds (Choi:
         ``-0.15``; in [-1, 0)); required when ``composite`` is not ``"size"``.  Density is
@@ -259,6 +267,7 @@ class Criterion:
     progression_inclusive: bool = True
     progression_min_abs: float | None = 5.0
     progression_abs_sufficient: float | None = None
+    progression_scope: ProgressionScope = "sum"
     density_response_threshold: float | None = None
     composite: Composite = "size"
     new_lesion_pd: bool = True
@@ -315,6 +324,7 @@ class Criterion:
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
             self.new_lesion_rule,
+            self.progression_scope != "sum",  # keeps every lesion's readings
         )
 
     @property

@@ -43,6 +43,7 @@ CRThenPR = Literal["data_issue", "pd", "pr"]
 UnresolvedPD = Literal["event", "censor"]
 ModalityChange = Literal["allowed", "ne"]
 NewLesionRule = Literal["recist1.1", "as_recorded"]
+ProgressionScope = Literal["sum", "any_lesion", "sum_or_any_lesion"]
 Reappearance = bool | Literal["confirmed"]
 
 #: Measures read in millimetres (diameters): the "too small to measure" default, rounding and
@@ -77,6 +78,7 @@ READER_IGNORES = (
     "progression_inclusive",
     "progression_min_abs",
     "progression_abs_sufficient",
+    "progression_scope",
     "density_response_threshold",
     "composite",
     "new_lesion_pd",
@@ -233,6 +235,7 @@ class _Validator:
             ("unresolved_pd", UnresolvedPD),
             ("modality_change", ModalityChange),
             ("new_lesion_rule", NewLesionRule),
+            ("progression_scope", ProgressionScope),
         ):
             self.choice(f, get_args(lit))
         for f in (
@@ -262,6 +265,12 @@ class _Validator:
         for f in ("response_threshold", "minor_response_threshold", "density_response_threshold"):
             self.fraction(f, increase=False)
         self.fraction("progression_threshold", increase=True)
+        if c.progression_scope != "sum" and c.progression_threshold is None:
+            self.fail(
+                "progression_scope",
+                f"{c.progression_scope!r} needs a progression_threshold (the growth of one "
+                "lesion that means progression, e.g. 0.25 for WHO)",
+            )
         mr = c.minor_response_threshold
         if mr is not None:
             if c.response_threshold is None:

@@ -354,9 +354,7 @@ def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
         _B_NONE,
     )
     unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _B_NONE), base_rank)
-    confirmed = _confirmed(
-        g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.max_sd[keep]
-    )
+    confirmed = _confirmed(g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.max_sd[keep])
     conf_rank = np.minimum(np.where(confirmed, code, _B_NONE), base_rank)
 
     out: dict[str, Any] = {}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
 from netsurv.response.fragments import merge_fragments
+from netsurv.response.lesion_growth import LesionSeries, empty_series, lesion_series
 from netsurv.response.prepare import Prepared
 
 RECIST_MAX_LESIONS = 5
@@ -84,9 +85,11 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
 
 def aggregate(
     prep: Prepared, crit: Criterion, scans: pd.DataFrame, s_lk: np.ndarray, is_base: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Per-scan aggregates of the followed lesions, the number of followed lesions per line
-    and whether a line has baseline lesions that are not followed (non-target disease)."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, LesionSeries]:
+    """Per-scan aggregates of the followed lesions, the number of followed lesions per line,
+    whether a line has baseline lesions that are not followed (non-target disease) and, for a
+    criterion that reads single lesions (``progression_scope``), every followed lesion's
+    readings (:mod:`netsurv.response.lesion_growth`)."""
     les = prep.les
     n_s = len(scans)
     n_ass = len(prep.new_any)
@@ -169,6 +172,10 @@ def aggregate(
     density, density_base = _paired_density(
         dens, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
     )
+    if crit.progression_scope != "sum":
+        series = lesion_series(es_m, lc[el_m], ve_m, s_lk)
+    else:
+        series = empty_series()
     out = {
         "n_measured": n_measured.astype(np.int64),
         "complete": complete,
@@ -178,7 +185,7 @@ def aggregate(
         "density": density,
         "density_base": density_base,
     }
-    return out, n_tracked_line, has_ntl_line
+    return out, n_tracked_line, has_ntl_line, series
 
 
 def _paired_density(

@@ -29,6 +29,7 @@ import pandas as pd
 from netsurv.criteria.criterion import Criterion
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
+from netsurv.response.lesion_growth import LesionSeries, empty_series
 from netsurv.response.lesions import aggregate, empty_aggregates
 from netsurv.response.prepare import Prepared, group_starts
 
@@ -77,6 +78,7 @@ class Measured:
     ntl: np.ndarray
     reader: np.ndarray
     not_comparable: np.ndarray
+    lesions: LesionSeries
     visit_rows: np.ndarray
     visit_first: np.ndarray
     visit_scans: pd.DataFrame
@@ -95,10 +97,11 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
 
     if crit.measure == "reader":
         agg = empty_aggregates(n)
+        series = empty_series()
         has_ntl_line = np.zeros(n_lines, dtype=bool)
         n_tracked_line = np.zeros(n_lines, dtype=np.int64)
     else:
-        agg, n_tracked_line, has_ntl_line = aggregate(prep, crit, scans, lk, is_base)
+        agg, n_tracked_line, has_ntl_line, series = aggregate(prep, crit, scans, lk, is_base)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
     n_lesions = n_tracked_line[lk]
@@ -139,6 +142,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     scans = scans[rows].reset_index(drop=True)
     lk, ak, is_base = lk[rows], ak[rows], is_base[rows]
     agg = {k: v[rows] for k, v in agg.items()}
+    series = series.take(rows)
     n_lesions = n_lesions[rows]
     gstart = group_starts(lk)
 
@@ -195,6 +199,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         ntl=ntl,
         reader=prep.reader[ak],
         not_comparable=changed,
+        lesions=series,
         visit_rows=visit_rows,
         visit_first=nw.first_new[ak[visit_rows]],
         visit_scans=visit_scans,

@@ -118,9 +118,7 @@ def find_new_lesions(
     sa = lesions["short_axis_mm"].to_numpy(dtype=float)
     new_flag = assessments["new_lesion"].fillna(False).to_numpy(dtype=bool)
     eq_col = assessments.get("new_lesion_equivocal")
-    eq_flag = (
-        np.zeros(n_ass, dtype=bool) if eq_col is None else eq_col.fillna(False).to_numpy(bool)
-    )
+    eq_flag = np.zeros(n_ass, dtype=bool) if eq_col is None else eq_col.fillna(False).to_numpy(bool)
     if rule == "as_recorded":
         counted = role_new
         definite = new_flag | eq_flag | _any_per(les_ak[counted], n_ass)

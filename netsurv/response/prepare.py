@@ -115,9 +115,7 @@ def prepare(cohort: Cohort) -> Prepared:
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    found = {
-        rule: find_new_lesions(ass, les, les_ak, day, rule=rule) for rule in NEW_LESION_RULES
-    }
+    found = {rule: find_new_lesions(ass, les, les_ak, day, rule=rule) for rule in NEW_LESION_RULES}
     les = les.assign(**{f"_new_{r}": f.counted_rows for r, f in found.items()})
     default = found[NEW_LESION_RULES[0]]
     visits = find_visits(ass, default.any, day)

@@ -24,6 +24,7 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.response.codes import CR, NONE, PD, PR, R
 from netsurv.response.cutoffs import ge, le, rel
 from netsurv.response.irecist import confirm_pd
+from netsurv.response.lesion_growth import lesion_progression
 from netsurv.response.measures import Measured
 from netsurv.response.prepare import next_at_or_after, prior_any
 from netsurv.response.rules import (
@@ -135,6 +136,7 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         crit.progression_inclusive,
         crit.progression_min_abs,
         crit.progression_abs_sufficient,
+        crit.progression_scope,
         crit.missing,
         crit.aggregation,
         crit.measure,
@@ -246,14 +248,32 @@ def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.nda
             out &= ~dens
         return out
 
-    full = m.complete & grows(m.value)
-    certain = np.zeros(len(full), dtype=bool)
+    n = len(m.value)
+    full = (
+        m.complete & grows(m.value) if crit.progression_scope != "any_lesion" else np.zeros(n, bool)
+    )
+    certain = np.zeros(n, dtype=bool)
     if (
         crit.missing == "ne_unless_pd"
         and crit.aggregation in ("sum", "max")
         and crit.measure != "density"
+        and crit.progression_scope != "any_lesion"
     ):
         certain = ~m.complete & (m.n_measured > 0) & grows(m.value_meas)
+    if crit.progression_scope != "sum" and crit.progression_threshold is not None:
+        one = lesion_progression(
+            m.lesions,
+            n,
+            threshold=crit.progression_threshold,
+            inclusive=crit.progression_inclusive,
+            min_abs=crit.progression_min_abs,
+            reference=crit.progression_reference,
+        )
+        if crit.composite != "size":
+            one &= ~dens
+        full |= m.complete & one
+        if crit.missing == "ne_unless_pd":  # one lesion's growth is certain whatever is missing
+            certain |= ~m.complete & one
     return full, certain
 
 

@@ -311,6 +311,7 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "composite": {"composite": "size_and_density", "density_response_threshold": -0.15},
     "new_lesion_pd": {"new_lesion_pd": False},
     "new_lesion_rule": {"new_lesion_rule": "as_recorded"},
+    "progression_scope": {"progression_scope": "any_lesion"},
     "nontarget_pd": {"nontarget_pd": False},
     "cr_rule": {"cr_rule": "zero"},
     "node_cr_mm": {"node_cr_mm": 8.0},

@@ -282,3 +282,48 @@ def test_splitting_a_lesion_into_fragments_of_the_same_total_changes_no_response
     assert whole["value"].to_numpy() == pytest.approx(split["value"].to_numpy())
     bor = best_response(tp).set_index("patient_id")[["bor", "bor_date", "first_pd_date"]]
     assert bor.loc["W"].equals(bor.loc["S"])
+
+
+# --------------------------------------------------------------------------- one lesion (WHO)
+def test_progression_of_one_lesion_who_option() -> None:
+    """WHO (Miller et al. 1981; CRITERIA.md 2.5): progressive disease is "a 25 % or more increase
+    in the size of one or more measurable lesions" -- ``progression_scope="any_lesion"`` --
+    where RECIST 1.1 reads the sum.
+
+    Baseline T1 40 + T2 10 = 50 mm; day 56: T1 36, T2 12.5 (sum 48.5):
+
+    * sum rule (RECIST): -3 %: SD;
+    * any lesion, +25 % against the lesion's nadir, no absolute minimum: T2 10 -> 12.5 is
+      +25 %: PD (reason sum_pd: progression by size);
+    * any lesion with RECIST's 5 mm applied to the lesion: T2 grew 2.5 mm: SD;
+    * day 112: T1 missing, T2 16 mm, +60 % and +6 mm over its nadir 10 (the baseline): PD is
+      certain from T2 alone despite the missing T1 (sum_pd_despite_missing), even with the
+      5 mm minimum; the sum rule has only NE.
+    """
+    c = Case()
+    c.scan("P1", -7, T1=40, T2=10)
+    c.scan("P1", 56, T1=36, T2=12.5)
+    c.scan("P1", 112, T1=None, T2=16)
+    base = ns.criteria.RECIST_1_1
+    who = replace(
+        base,
+        name="one25",
+        progression_scope="any_lesion",
+        progression_threshold=0.25,
+        progression_min_abs=None,
+    )
+    who5 = replace(who, name="one25_5mm", progression_min_abs=5.0)
+    either = replace(who, name="either", progression_scope="sum_or_any_lesion")
+    tp = classify(c.build(), [base, who, who5, either])
+    assert row(tp, "P1", 56, "recist1.1")["response"] == "SD"
+    assert tuple(row(tp, "P1", 56, "one25")[["response", "reason"]]) == ("PD", "sum_pd")
+    assert row(tp, "P1", 56, "one25_5mm")["response"] == "SD"
+    assert row(tp, "P1", 56, "either")["response"] == "PD"
+    r = row(tp, "P1", 112, "one25_5mm")
+    assert (r["response"], r["reason"]) == ("PD", "sum_pd_despite_missing")
+    assert row(tp, "P1", 112, "recist1.1")["response"] == "NE"
+
+
+def test_one_lesion_scope_needs_a_progression_threshold() -> None:
+    with pytest.raises(ns.ConfigError, match="progression_scope 'any_lesion' needs a progression"):
+        replace(ns.criteria.RECIST_1_1, progression_scope="any_lesion", progression_threshold=None)
