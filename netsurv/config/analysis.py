@@ -48,6 +48,7 @@ class EndpointsConfig(_Section):
     cutoff_date: dt.date | None = None
     origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
     confirm_response: bool | None = None
+    external_progression: bool = False
 
     _lists = field_validator("names", mode="before")(_as_list)
 
@@ -68,13 +69,19 @@ class EndpointsConfig(_Section):
         ... )
         >>> cfg.scheme().schedule_for(["SST-PET"])[0].interval_days
         336
+        >>> EndpointsConfig(external_progression=True).scheme().external_progression
+        True
         """
         base = SCHEMES[self.censoring]
-        if not self.modality_schedules:
+        if not self.modality_schedules and not self.external_progression:
             return base
         own = {m: tuple(steps) for m, steps in self.modality_schedules.items()}
         return CensoringScheme.model_validate(
-            base.model_dump() | {"modality_schedules": base.modality_schedules | own}
+            base.model_dump()
+            | {
+                "modality_schedules": base.modality_schedules | own,
+                "external_progression": self.external_progression,
+            }
         )
 
 

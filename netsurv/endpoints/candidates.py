@@ -67,6 +67,24 @@ def _event_candidates(
     raise ConfigError(f"unknown event source kind {kind!r}")
 
 
+def external_progression(keys: pd.DataFrame, priority: int) -> pd.DataFrame:
+    """Progression dates recorded in ``lines.progression_date`` (the censoring scheme's
+    ``external_progression``), with the priority of the progression source they join: listed
+    after its time-points, so a tie keeps the time-point."""
+    if "progression_date" not in keys.columns:
+        return _cand(keys["_k"][:0], keys["origin"][:0], "", "lines", "", "", priority)
+    ok = keys["progression_date"].notna()
+    return _cand(
+        keys.loc[ok, "_k"],
+        keys.loc[ok, "progression_date"],
+        "progression recorded in lines.progression_date",
+        "lines",
+        "progression_date",
+        keys.loc[ok, "line_key"],
+        priority,
+    )
+
+
 def _on_next_line(keys: pd.DataFrame, tp: pd.DataFrame, *, first_pd: bool) -> pd.DataFrame:
     """First PD (or last adequate assessment) of each key's next line, same criterion."""
     rows = tp[tp["response"] == "PD"] if first_pd else tp[tp["adequate"]]

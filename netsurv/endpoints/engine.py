@@ -31,6 +31,7 @@ from netsurv.endpoints.arguments import (
 from netsurv.endpoints.candidates import (
     _censor_candidates,
     _event_candidates,
+    external_progression,
 )
 from netsurv.endpoints.lines import (
     _apply_baseline,
@@ -222,13 +223,15 @@ def _derive_one(
     if any(e.kind == "discontinuation" for e in d.events):
         obs_end = obs_end.where(~completed, keys["end_date"])
 
-    events = pd.concat(
-        [
-            _event_candidates(e.kind, e.description, p, keys, tpk, tp, crit, failure_reasons)
-            for p, e in enumerate(d.events)
-        ],
-        ignore_index=True,
-    )
+    found = [
+        _event_candidates(e.kind, e.description, p, keys, tpk, tp, crit, failure_reasons)
+        for p, e in enumerate(d.events)
+    ]
+    if scheme.external_progression:
+        found += [
+            external_progression(keys, p) for p, e in enumerate(d.events) if e.kind == "progression"
+        ]
+    events = pd.concat(found, ignore_index=True)
     events = events[events["date"].notna()]
     events = events[events["date"] <= obs_end.to_numpy()[events["_k"].to_numpy()]]
     events = events[events["date"] >= keys["origin"].to_numpy()[events["_k"].to_numpy()]]

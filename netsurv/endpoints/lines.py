@@ -19,7 +19,8 @@ def _lines_frame(
     cohort: Cohort, *, origin: Origin, cutoff: pd.Timestamp
 ) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     ln = cohort.lines.sort_values(["patient_id", "start_date", "line_id"], kind="stable")
-    ln = ln[["patient_id", "line_id", "start_date", "end_date", "end_reason", "origin_date"]]
+    cols = ["start_date", "end_date", "end_reason", "origin_date", "progression_date"]
+    ln = ln[["patient_id", "line_id", *[c for c in cols if c in ln.columns]]]
     grp = ln.groupby("patient_id", sort=False)
     ln = ln.assign(next_start=grp["start_date"].shift(-1), next_line_id=grp["line_id"].shift(-1))
     pts = cohort.patients[["patient_id", "death_date", "last_alive_date"]]

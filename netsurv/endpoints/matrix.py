@@ -220,6 +220,12 @@ def endpoint_matrix(
     if block < 1:
         raise ConfigError(f"block must be >= 1, got {block}")
     scheme = censoring_scheme(censoring)
+    if scheme.external_progression and endpoint != "OS":
+        raise ConfigError(
+            f"censoring scheme {scheme.name!r} has external_progression (lines.progression_date "
+            "as a progression event), which endpoint_matrix does not read: use "
+            "netsurv.derive_endpoints, or a scheme without it"
+        )
     cut = parse_cutoff(cutoff_date)
     call_origin(origin)
     lines, att = _lines_frame(cohort, origin=origin, cutoff=cut)

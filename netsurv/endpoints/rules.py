@@ -162,6 +162,11 @@ class CensoringScheme(BaseModel):
         are listed in the attrition table.
     add_one_day
         Duration = date − origin + 1 day (admiral's default); ``False`` for date − origin.
+    external_progression
+        ``lines.progression_date`` (a progression recorded outside the scans, e.g. an ADSL
+        date) is a progression event too, next to each criterion's first PD time-point: the
+        earlier counts (a tie: the time-point), named in the output by its source
+        (``lines.progression_date``).  Default ``False``: the column is not read.
 
     Examples
     --------
@@ -184,6 +189,7 @@ class CensoringScheme(BaseModel):
     window_days: int = Field(14, ge=0)
     no_baseline: Literal["censor_at_origin", "exclude", "as_observed"] = "censor_at_origin"
     add_one_day: bool = True
+    external_progression: bool = False
 
     @model_validator(mode="after")
     def _schedule_sorted(self) -> CensoringScheme:
@@ -255,6 +261,13 @@ class CensoringScheme(BaseModel):
                 }[self.no_baseline],
             ),
             ("progression documented", "date of the first PD time-point", "event"),
+            (
+                "progression recorded outside the scans (lines.progression_date)",
+                "that date, when earlier than the first PD time-point"
+                if self.external_progression
+                else "not used",
+                "event" if self.external_progression else "-",
+            ),
             ("no progression, alive", "last adequate assessment", "censored"),
             (
                 "treatment stopped without documented progression",

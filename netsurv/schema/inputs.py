@@ -133,6 +133,12 @@ class Lines(pa.DataFrameModel):
     origin_date: Series[pd.Timestamp] | None = _date(
         "Time origin for endpoints when it is not the start date (e.g. randomisation)."
     )
+    progression_date: Series[pd.Timestamp] | None = _date(
+        "Progression recorded outside the scans (e.g. an ADSL / ADRS progression date, a "
+        "clinical progression). A progression event for PFS / TTP / DoR only when the "
+        "censoring scheme's external_progression is on (the earlier of it and the first PD "
+        "time-point counts); never used otherwise."
+    )
 
     class Config:
         strict = False
