@@ -12,7 +12,9 @@ The model, in short (details in each module's docstring):
   on every line (a sensitive fraction decays, the rest grows at the patient's rate slowed by
   the therapy until resistance).  A minority of patients has a dedifferentiated clone
   (faster, blind to SSA / PRRT, losing SST-PET uptake).  New lesions appear at a rate rising
-  with the current growth rate.  PRRT causes transient swelling (pseudoprogression) in some.
+  with the current growth rate.  PRRT causes transient swelling (pseudoprogression) in some;
+  optionally single lesions swell on their own (lesion-level pseudoprogression) and organs grow
+  at their own rates (:mod:`~netsurv.simulate.organs`).
 * **Scans** (:mod:`~netsurv.simulate.imaging`): CT (MRI for some patients) every 12 weeks
   for 2 years then every 24, SST-PET at baseline and before each PRRT cycle and / or at
   fixed times, FDG-PET for some G2/G3 patients (a lesion keeps its ``lesion_id`` on every
@@ -60,6 +62,13 @@ pseudoprogression_pd
     before any true progression.
 swelling_pct
     Peak amplitude of the swelling, %.
+lesion_pseudoprogression, lesion_swelling_pct
+    Lesion-level pseudoprogression (``lesion_pseudoprogression_rate``; 0 by default): the
+    number of the line's CT lesions with their own transient swelling after PRRT, and the
+    largest amplitude, % (:mod:`~netsurv.simulate.organs`).
+tgr_liver, tgr_lymph_node, tgr_bone, tgr_lung, tgr_peritoneum, tgr_pancreas, tgr_bowel, tgr_other
+    Each organ's intrinsic growth rate, TGR %/month: ``tgr_baseline`` plus the scenario's
+    ``organ_tgr_offset`` for the organ (equal to ``tgr_baseline`` by default).
 dedifferentiation
     The patient has a dedifferentiated clone.
 death_date

@@ -25,6 +25,7 @@ from netsurv.simulate.disease import (
     volume_ml,
 )
 from netsurv.simulate.imaging import MODALITY_NAMES, NTL, READS
+from netsurv.simulate.organs import organ_tgr_columns
 from netsurv.simulate.patients import draw_patients, ecog
 from netsurv.simulate.presets import get_scenario
 from netsurv.simulate.records import Records
@@ -255,6 +256,9 @@ def _lines(
             "pseudoprogression": tr["pseudoprogression"].astype(bool),
             "pseudoprogression_pd": tr["pseudoprogression_pd"].astype(bool),
             "swelling_pct": np.round(100.0 * tr["swelling"], 1),
+            "lesion_pseudoprogression": tr["lesion_pseudoprogression"].astype(np.int64),
+            "lesion_swelling_pct": np.round(100.0 * tr["lesion_swelling"], 1),
+            **organ_tgr_columns(sc, pat.tgr0[trow]),
             "dedifferentiation": pat.dd[trow],
             "death_date": _dates(np.floor(latent_death)),
             "censoring_date": _dates(pat.censor[trow]),

@@ -24,6 +24,7 @@ from netsurv.simulate.disease import (
 )
 from netsurv.simulate.grid import line_grid
 from netsurv.simulate.imaging import clinical_read, line_scans, read_lesions, select_targets
+from netsurv.simulate.organs import lesion_swelling
 from netsurv.simulate.patients import PatientDraws
 from netsurv.simulate.records import Records, record_line, record_truth
 from netsurv.simulate.scenarios import THERAPY_CLASSES, Scenario
@@ -108,15 +109,18 @@ def run_course(
         swell = (
             amp[:, None] * rng.uniform(0.5, 1.5, L.la.shape[1:])[None, :] * np.ones((len(rows), 1))
         )
+        swell_peak = rng.uniform(1.5, 3.5, len(rows))
+        own = lesion_swelling(rng, sc, prrt, L.exists[rows] & ~L.pet_only[rows])
         ctx = LineContext(
             j=j,
             rows=rows,
             t0=t0,
             span=span,
             eff=eff,
-            swell=swell,
-            swell_peak=rng.uniform(1.5, 3.5, len(rows)),
+            swell=np.maximum(swell, own),
+            swell_peak=swell_peak,
             prrt=prrt,
+            lesion_swell=own,
         )
         draw_new_onsets(rng, sc, L, rows, j, t0, span, eff, pat.tgr0)
         if cls is not None:

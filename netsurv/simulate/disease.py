@@ -20,10 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsurv.schema.inputs import LESION_SITES
+from netsurv.simulate.organs import organ_offsets
 from netsurv.simulate.scenarios import DAYS_PER_MONTH, Scenario, Therapy
 
 #: Lesion sites in code order (``netsurv.schema.inputs.LESION_SITES``).
-SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
+SITES = LESION_SITES
 NODE = SITES.index("lymph_node")
 BONE = SITES.index("bone")
 MAX_CT_LESIONS = 10
@@ -191,6 +193,7 @@ def draw_effect(
     L = les.la.shape[1]
     scale = sc.effect_scale
     tgr_les = tgr0[rows, None] + les.dev[rows] + les.dd[rows] * sc.dedifferentiation_extra_tgr
+    tgr_les = tgr_les + organ_offsets(sc, les.site[rows])
     if th is None:
         th = sc.post_progression
     m, c = th.sensitive_fraction, th.sensitive_concentration
@@ -337,6 +340,7 @@ class LineContext:
     swell: np.ndarray  # (n, L) transient apparent size increase at its peak (0 = none)
     swell_peak: np.ndarray  # (n,) months from start to the peak
     prrt: np.ndarray  # (n,) the line is PRRT (pseudoprogression watch)
+    lesion_swell: np.ndarray | None = None  # (n, L) lesions' own swelling (part of ``swell``)
 
 
 SWELL_WIDTH_MONTHS = 0.9

@@ -149,6 +149,7 @@ def record_truth(
     window_end: np.ndarray,
 ) -> None:
     r = ctx.rows
+    own = ctx.lesion_swell if ctx.lesion_swell is not None else np.zeros((len(r), 0))
     tau = grid.tau_days
     s = grid.target_sum
     size_day = ctx.t0 + first_progression(s, tau)
@@ -180,5 +181,7 @@ def record_truth(
             "swelling": amp,
             "pseudoprogression": pseudo,
             "pseudoprogression_pd": pseudo_pd,
+            "lesion_pseudoprogression": (own > 0).sum(axis=1),
+            "lesion_swelling": own.max(axis=1, initial=0.0),
         }
     )

@@ -253,6 +253,21 @@ class Scenario(BaseModel):
     pseudoprogression_amplitude: tuple[float, float] = Field(
         (0.10, 0.40), description="Range of the transient size increase (fraction)."
     )
+    organ_tgr_offset: dict[str, float] = Field(
+        default_factory=dict,
+        description="TGR (%/month) added to the lesions of an organ, e.g. {bone = -1.0, liver = "
+        "1.5} (organ-specific growth; netsurv.simulate.organs). Empty = none.",
+    )
+    lesion_pseudoprogression_rate: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Lesions of a PRRT line with their own transient swelling (lesion-level "
+        "pseudoprogression; netsurv.simulate.organs). 0 = none.",
+    )
+    lesion_pseudoprogression_amplitude: tuple[float, float] = Field(
+        (0.25, 0.60), description="Range of a lesion's own transient size increase (fraction)."
+    )
     dedifferentiation_rate: float = Field(
         0.08, ge=0.0, le=1.0, description="Patients with a dedifferentiated (SSTR-negative) clone."
     )
@@ -396,7 +411,17 @@ class Scenario(BaseModel):
             raise ValueError("must satisfy 22 <= low <= high")
         return value
 
-    @field_validator("pseudoprogression_amplitude")
+    @field_validator("organ_tgr_offset")
+    @classmethod
+    def _organs(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(LESION_SITES))
+        if unknown:
+            raise ValueError(f"unknown organ(s) {unknown}; use {list(LESION_SITES)}")
+        if any(not -20.0 <= v <= 20.0 for v in value.values()):
+            raise ValueError("offsets are TGR %/month within -20 and 20")
+        return value
+
+    @field_validator("pseudoprogression_amplitude", "lesion_pseudoprogression_amplitude")
     @classmethod
     def _amplitude(cls, value: tuple[float, float]) -> tuple[float, float]:
         a, b = value
