@@ -84,5 +84,5 @@ def test_lesion_level_pseudoprogression_after_prrt_is_recorded_in_the_truth() ->
 
 
 def test_bad_organ_offsets_are_refused() -> None:
-    with pytest.raises(ns.ConfigError, match="organ_tgr_offset .* unknown organ"):
+    with pytest.raises(ns.ConfigError, match=r"organ_tgr_offset .* unknown organ"):
         get_scenario("ssa", organ_tgr_offset={"brain": 1.0})
