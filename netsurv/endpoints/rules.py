@@ -265,8 +265,8 @@ class CensoringScheme(BaseModel):
                 "progression recorded outside the scans (lines.progression_date)",
                 "that date, when earlier than the first PD time-point"
                 if self.external_progression
-                else "not used",
-                "event" if self.external_progression else "-",
+                else "not read (external_progression off)",
+                "event" if self.external_progression else "none",
             ),
             ("no progression, alive", "last adequate assessment", "censored"),
             (

@@ -60,7 +60,7 @@ def test_rules_table_and_matrix_engine_name_the_option() -> None:
     rules = EXTERNAL.rules_table().set_index("situation")
     row = rules.loc["progression recorded outside the scans (lines.progression_date)"]
     assert row["outcome"] == "event"
-    assert FDA2018.rules_table().set_index("situation").loc[row.name, "date"] == "not used"
+    assert FDA2018.rules_table().set_index("situation").loc[row.name, "outcome"] == "none"
     cohort = _with_progression_date(hand_cohort({84: "SD"}), 120)
     with pytest.raises(ns.ConfigError, match="external_progression"):
         endpoint_matrix(cohort, ns.classify_matrix(cohort, "recist1.1"), censoring=EXTERNAL)
