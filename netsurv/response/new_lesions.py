@@ -130,20 +130,23 @@ def find_new_lesions(
     sure = role_new & ~normal & ~equivocal
 
     # an equivocal row is confirmed by a later unequivocal row of the same lesion
-    row_day = day[les_ak]
-    lesion = pd.factorize(
-        lesions["patient_id"].astype(str) + "\x1f" + lesions["lesion_id"].astype(str)
-    )[0]
-    last_sure = np.full(int(lesion.max()) + 1 if len(lesion) else 0, np.iinfo(np.int64).min)
-    np.maximum.at(last_sure, lesion[sure], row_day[sure])
-    confirmed_rows = equivocal & (last_sure[lesion] > row_day)
+    confirmed_rows = np.zeros(len(lesions), dtype=bool)
+    if equivocal.any():
+        row_day = day[les_ak]
+        lesion = pd.factorize(
+            lesions["patient_id"].astype(str) + "\x1f" + lesions["lesion_id"].astype(str)
+        )[0]
+        last_sure = np.full(int(lesion.max()) + 1, np.iinfo(np.int64).min)
+        np.maximum.at(last_sure, lesion[sure], row_day[sure])
+        confirmed_rows = equivocal & (last_sure[lesion] > row_day)
 
     definite = new_flag | _any_per(les_ak[sure], n_ass)
-    # an equivocal scan-level flag is confirmed by any later unequivocal new lesion
-    patient = pd.factorize(assessments["patient_id"])[0]
-    last_def = np.full(int(patient.max()) + 1 if n_ass else 0, np.iinfo(np.int64).min)
-    np.maximum.at(last_def, patient[definite], day[definite])
-    confirmed = _any_per(les_ak[confirmed_rows], n_ass) | (eq_flag & (last_def[patient] > day))
+    confirmed = _any_per(les_ak[confirmed_rows], n_ass)
+    if eq_flag.any():  # an equivocal scan-level flag: confirmed by a later unequivocal one
+        patient = pd.factorize(assessments["patient_id"])[0]
+        last_def = np.full(int(patient.max()) + 1, np.iinfo(np.int64).min)
+        np.maximum.at(last_def, patient[definite], day[definite])
+        confirmed |= eq_flag & (last_def[patient] > day)
     return NewLesions(definite, confirmed & ~definite, sure | confirmed_rows)
 
 

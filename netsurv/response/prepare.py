@@ -123,9 +123,13 @@ def prepare(cohort: Cohort) -> Prepared:
         links = links[visits.rep[links["ak"].to_numpy()] == links["ak"].to_numpy()]
         les, les_ak = _lesions_of_visits(les, les_ak, visits.rep, day)
     pat = pd.factorize(ass["patient_id"])[0]
-    root = root_lesion_ids(les)
-    ids, uniq = pd.factorize(np.concatenate([les["lesion_id"].to_numpy(dtype=object), root]))
-    lid, rid = ids[: len(les)], ids[len(les) :]
+    if "parent_lesion_id" in les.columns and les["parent_lesion_id"].notna().any():
+        root = root_lesion_ids(les).to_numpy(dtype=object)
+        ids, uniq = pd.factorize(np.concatenate([les["lesion_id"].to_numpy(dtype=object), root]))
+        lid, rid = ids[: len(les)], ids[len(les) :]
+    else:  # every row is a lesion of its own
+        lid, uniq = pd.factorize(les["lesion_id"])
+        rid = lid
     base = pat[les_ak].astype(np.int64) * max(len(uniq), 1)
     role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
     les = les.assign(
