@@ -76,23 +76,25 @@ def find_new_lesions(
     les_ak: np.ndarray,
     day: np.ndarray,
     *,
-    rule: str = "recist1.1",
-) -> NewLesions:
-    """The new lesions that count, per assessment and per lesion row (see the module notes).
+    role_new: np.ndarray,
+    node: np.ndarray,
+) -> dict[str, NewLesions]:
+    """The new lesions that count under each rule of :data:`NEW_LESION_RULES`, per assessment
+    and per lesion row (see the module notes).
 
     Parameters
     ----------
     assessments
         ``cohort.assessments`` (``patient_id``, ``new_lesion``, ``new_lesion_equivocal``).
     lesions
-        ``cohort.lesions`` (``patient_id``, ``lesion_id``, ``site``, ``role``,
-        ``short_axis_mm``, ``measurement_flag``; ``parent_lesion_id`` when present).
+        ``cohort.lesions`` (``patient_id``, ``lesion_id``, ``short_axis_mm``,
+        ``measurement_flag``; ``parent_lesion_id`` when present).
     les_ak
         Row of ``assessments`` of each lesion row.
     day
         Date of each assessment as an integer day.
-    rule
-        ``"recist1.1"`` or ``"as_recorded"``.
+    role_new, node
+        Per lesion row: its role is ``new``; its site is ``lymph_node``.
 
     Examples
     --------
@@ -103,42 +105,49 @@ def find_new_lesions(
     >>> a = pd.DataFrame({"patient_id": ["P"] * 3, "new_lesion": pd.array([None] * 3,
     ...                   dtype="boolean")})
     >>> les = pd.DataFrame({"patient_id": ["P", "P"], "lesion_id": ["N1", "N1"],
-    ...     "site": ["lymph_node"] * 2, "role": ["new"] * 2, "short_axis_mm": [12.0, 17.0],
-    ...     "measurement_flag": [None, None]})
-    >>> f = find_new_lesions(a, les, np.array([1, 2]), np.array([0, 90, 180]))
-    >>> f.definite.tolist(), f.confirmed_later.tolist()
+    ...     "short_axis_mm": [12.0, 17.0], "measurement_flag": [None, None]})
+    >>> f = find_new_lesions(a, les, np.array([1, 2]), np.array([0, 90, 180]),
+    ...                      role_new=np.array([True, True]), node=np.array([True, True]))
+    >>> f["recist1.1"].definite.tolist(), f["recist1.1"].confirmed_later.tolist()
     ([False, False, True], [False, True, False])
+    >>> f["as_recorded"].definite.tolist()
+    [False, True, True]
     """
     n_ass = len(assessments)
-    role_new = (lesions["role"] == "new").to_numpy()
     if "parent_lesion_id" in lesions.columns:
-        role_new &= lesions["parent_lesion_id"].isna().to_numpy()
-    flag = lesions["measurement_flag"].to_numpy(dtype=object)
-    node = (lesions["site"] == "lymph_node").to_numpy()
+        role_new = role_new & lesions["parent_lesion_id"].isna().to_numpy()
     sa = lesions["short_axis_mm"].to_numpy(dtype=float)
     new_flag = assessments["new_lesion"].fillna(False).to_numpy(dtype=bool)
     eq_col = assessments.get("new_lesion_equivocal")
     eq_flag = np.zeros(n_ass, dtype=bool) if eq_col is None else eq_col.fillna(False).to_numpy(bool)
-    if rule == "as_recorded":
-        counted = role_new
-        definite = new_flag | eq_flag | _any_per(les_ak[counted], n_ass)
-        return NewLesions(definite, np.zeros(n_ass, dtype=bool), counted)
-
+    out = {
+        "as_recorded": NewLesions(
+            new_flag | eq_flag | _any_per(les_ak[role_new], n_ass),
+            np.zeros(n_ass, dtype=bool),
+            role_new,
+        )
+    }
+    flagged = np.zeros(len(lesions), dtype=bool)
+    if role_new.any():
+        flag = lesions["measurement_flag"].to_numpy(dtype=object)[role_new]
+        flagged[role_new] = flag == "equivocal"
     normal = role_new & node & (sa < NODE_NORMAL_MM)
     small_node = node & (sa >= NODE_NORMAL_MM) & (sa < NODE_NEW_MM)
-    equivocal = role_new & ~normal & ((flag == "equivocal") | small_node)
+    equivocal = role_new & ~normal & (flagged | small_node)
     sure = role_new & ~normal & ~equivocal
 
     # an equivocal row is confirmed by a later unequivocal row of the same lesion
     confirmed_rows = np.zeros(len(lesions), dtype=bool)
-    if equivocal.any():
-        row_day = day[les_ak]
+    if equivocal.any():  # only rows with role new take part: key them alone
+        rows = np.flatnonzero(role_new)
+        sub = lesions.iloc[rows]
         lesion = pd.factorize(
-            lesions["patient_id"].astype(str) + "\x1f" + lesions["lesion_id"].astype(str)
+            sub["patient_id"].astype(str) + "\x1f" + sub["lesion_id"].astype(str)
         )[0]
+        row_day = day[les_ak[rows]]
         last_sure = np.full(int(lesion.max()) + 1, np.iinfo(np.int64).min)
-        np.maximum.at(last_sure, lesion[sure], row_day[sure])
-        confirmed_rows = equivocal & (last_sure[lesion] > row_day)
+        np.maximum.at(last_sure, lesion[sure[rows]], row_day[sure[rows]])
+        confirmed_rows[rows] = equivocal[rows] & (last_sure[lesion] > row_day)
 
     definite = new_flag | _any_per(les_ak[sure], n_ass)
     confirmed = _any_per(les_ak[confirmed_rows], n_ass)
@@ -147,7 +156,8 @@ def find_new_lesions(
         last_def = np.full(int(patient.max()) + 1, np.iinfo(np.int64).min)
         np.maximum.at(last_def, patient[definite], day[definite])
         confirmed |= eq_flag & (last_def[patient] > day)
-    return NewLesions(definite, confirmed & ~definite, sure | confirmed_rows)
+    out["recist1.1"] = NewLesions(definite, confirmed & ~definite, sure | confirmed_rows)
+    return {r: out[r] for r in NEW_LESION_RULES}
 
 
 def _any_per(index: np.ndarray, n: int) -> np.ndarray:

@@ -115,13 +115,18 @@ def prepare(cohort: Cohort) -> Prepared:
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    found = {rule: find_new_lesions(ass, les, les_ak, day, rule=rule) for rule in NEW_LESION_RULES}
-    les = les.assign(**{f"_new_{r}": f.counted_rows for r, f in found.items()})
+    role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
+    node = (les["site"] == "lymph_node").to_numpy()
+    found = find_new_lesions(ass, les, les_ak, day, role_new=role == ROLE_CODES["new"], node=node)
+    counted = {r: f.counted_rows for r, f in found.items()}
     default = found[NEW_LESION_RULES[0]]
     visits = find_visits(ass, default.any, day)
     if visits.any:
         links = links[visits.rep[links["ak"].to_numpy()] == links["ak"].to_numpy()]
-        les, les_ak = _lesions_of_visits(les, les_ak, visits.rep, day)
+        kept = _lesions_of_visits(les, les_ak, visits.rep, day)
+        les, les_ak = les.iloc[kept].reset_index(drop=True), visits.rep[les_ak[kept]]
+        role, node = role[kept], node[kept]
+        counted = {r: c[kept] for r, c in counted.items()}
     pat = pd.factorize(ass["patient_id"])[0]
     if "parent_lesion_id" in les.columns and les["parent_lesion_id"].notna().any():
         root = root_lesion_ids(les).to_numpy(dtype=object)
@@ -131,30 +136,22 @@ def prepare(cohort: Cohort) -> Prepared:
         lid, uniq = pd.factorize(les["lesion_id"])
         rid = lid
     base = pat[les_ak].astype(np.int64) * max(len(uniq), 1)
-    role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
-    les = les.assign(
-        ak=les_ak,
-        lc=base + lid,
-        rlc=base + rid,
-        node=(les["site"] == "lymph_node").to_numpy(),
-        role_code=role,
-    )
+    les = les.assign(ak=les_ak, lc=base + lid, rlc=base + rid, node=node, role_code=role)
 
     la = les["long_axis_mm"].to_numpy(dtype=float)
     new_scans = {}
     for rule, f in found.items():
-        counted = les[f"_new_{rule}"].to_numpy(dtype=bool)
+        c = counted[rule]
         total = visits.total(f.any)
         new_scans[rule] = NewScans(
             any=total,
-            count=np.bincount(les_ak[counted], minlength=n_ass),
-            sum=np.bincount(les_ak[counted], weights=np.nan_to_num(la[counted]), minlength=n_ass),
+            count=np.bincount(les_ak[c], minlength=n_ass),
+            sum=np.bincount(les_ak[c], weights=np.nan_to_num(la[c]), minlength=n_ass),
             first_new=(
                 visits.first_new if f is default else find_visits(ass, f.any, day).first_new
             ),
             confirmed_later=total & ~visits.total(f.definite),
         )
-    les = les.drop(columns=[f"_new_{r}" for r in found])
     nw = new_scans[NEW_LESION_RULES[0]]
     ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
     ntl = visits.status(ntl, day, PD)
@@ -181,16 +178,15 @@ def prepare(cohort: Cohort) -> Prepared:
 
 def _lesions_of_visits(
     les: pd.DataFrame, les_ak: np.ndarray, rep: np.ndarray, day: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Lesion rows moved to their visit's last scan; a lesion measured on several scans of one
-    visit keeps its last reading."""
+) -> np.ndarray:
+    """The lesion rows kept when moved to their visit's last scan: a lesion measured on several
+    scans of one visit keeps its last reading."""
     to = rep[les_ak]
     lesion = pd.factorize(les["patient_id"].astype(str) + "\x1f" + les["lesion_id"].astype(str))[0]
     order = np.lexsort((day[les_ak], lesion, to))
     keep = np.ones(len(order), dtype=bool)
     keep[:-1] = (to[order][1:] != to[order][:-1]) | (lesion[order][1:] != lesion[order][:-1])
-    rows = np.sort(order[keep])
-    return les.iloc[rows].reset_index(drop=True), to[rows]
+    return np.sort(order[keep])
 
 
 def _pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:
