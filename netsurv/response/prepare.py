@@ -131,11 +131,11 @@ def prepare(cohort: Cohort) -> Prepared:
     if "parent_lesion_id" in les.columns and les["parent_lesion_id"].notna().any():
         root = root_lesion_ids(les).to_numpy(dtype=object)
         ids, uniq = pd.factorize(np.concatenate([les["lesion_id"].to_numpy(dtype=object), root]))
-        lid, rid = ids[: len(les)], ids[len(les) :]
+        lid, rid, n_ids = ids[: len(les)], ids[len(les) :], len(uniq)
     else:  # every row is a lesion of its own
-        lid, uniq = pd.factorize(les["lesion_id"])
-        rid = lid
-    base = pat[les_ak].astype(np.int64) * max(len(uniq), 1)
+        lid, names = pd.factorize(les["lesion_id"])
+        rid, n_ids = lid, len(names)
+    base = pat[les_ak].astype(np.int64) * max(n_ids, 1)
     les = les.assign(ak=les_ak, lc=base + lid, rlc=base + rid, node=node, role_code=role)
 
     la = les["long_axis_mm"].to_numpy(dtype=float)
