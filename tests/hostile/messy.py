@@ -256,7 +256,7 @@ def short_row(folder: Path) -> Expect:
     write_clean(folder)
     edit(folder, "lines.csv", lambda b: b.replace(b"\n", b"\nP0001,L9,lanreotide\n", 1))
     return Expect(
-        "ragged_row", "lines", "lines.csv", "has 3 field(s), the header has 9", "", "line 2"
+        "ragged_row", "lines", "lines.csv", "has 3 field(s), the header has 10", "", "line 2"
     )
 
 
@@ -266,7 +266,7 @@ def long_row(folder: Path) -> Expect:
     rows = text.split("\n")
     rows[3] += ",SSA"
     (folder / "lines.csv").write_text("\n".join(rows), encoding="utf-8")
-    return Expect("ragged_row", "lines", "lines.csv", "has 10 field(s)", "", "line 4")
+    return Expect("ragged_row", "lines", "lines.csv", "has 11 field(s)", "", "line 4")
 
 
 def unmatched_quote(folder: Path) -> Expect:
