@@ -39,7 +39,15 @@ PRIMARY_SITES = (
 )
 GRADES = ("G1", "G2", "G3")
 REGIMEN_CLASSES = ("SSA", "PRRT", "mTOR", "TKI", "chemo", "locoregional", "surgery", "other")
-END_REASONS = ("progression", "toxicity", "death", "completed", "patient_decision", "other")
+END_REASONS = (
+    "progression",
+    "clinical_progression",
+    "toxicity",
+    "death",
+    "completed",
+    "patient_decision",
+    "other",
+)
 MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
 #: PET / SPECT tracers; quantitative values (SUV, volume) of different tracers are not compared.
 TRACERS = ("68Ga-DOTATATE", "68Ga-DOTATOC", "68Ga-DOTANOC", "64Cu-DOTATATE", "18F-FDG", "other")
@@ -129,7 +137,10 @@ class Lines(pa.DataFrameModel):
     regimen_class: Series[str] | None = _choice("Class of the regimen.", REGIMEN_CLASSES)
     end_date: Series[pd.Timestamp] | None = _date("Last day of treatment; empty while ongoing.")
     end_reason: Series[str] | None = _choice(
-        "Why treatment stopped; empty while ongoing.", END_REASONS
+        "Why treatment stopped; empty while ongoing. clinical_progression = stopped for "
+        "clinical (symptomatic) progression without documented radiological progression: a "
+        "PFS event at end_date only when the censoring scheme's clinical_progression is on.",
+        END_REASONS,
     )
     n_cycles: Series[pd.Int64Dtype] | None = pa.Field(
         nullable=True,
