@@ -38,24 +38,16 @@ def _event_candidates(
         return _cand(
             k, keys["death_date"], desc, "patients", "death_date", keys["patient_id"], priority
         )
-    if kind == "discontinuation":
-        ok = keys["end_reason"].isin(failure_reasons) & keys["end_date"].notna()
+    if kind in ("discontinuation", "clinical_progression"):
+        # a line's end for a failure reason (TTF), or for clinical progression (PFS, when the
+        # censoring scheme counts it)
+        ended = failure_reasons if kind == "discontinuation" else ("clinical_progression",)
+        ok = keys["end_reason"].isin(ended) & keys["end_date"].notna()
         reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
         return _cand(
             k[ok],
             keys.loc[ok, "end_date"],
             reasons,
-            "lines",
-            "end_date",
-            keys.loc[ok, "line_key"],
-            priority,
-        )
-    if kind == "clinical_progression":
-        ok = (keys["end_reason"] == "clinical_progression") & keys["end_date"].notna()
-        return _cand(
-            k[ok],
-            keys.loc[ok, "end_date"],
-            desc,
             "lines",
             "end_date",
             keys.loc[ok, "line_key"],
