@@ -1,4 +1,4 @@
-"""The validated cohort: the four input tables, the scan-to-line links and the attrition."""
+"""The validated cohort: the input tables, the scan-to-line links and the attrition."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from netsurv.lines import (
     link_assessments_to_lines,
     record_assignment_problems,
 )
-from netsurv.schema.coerce import Problems, row_keys
+from netsurv.schema.coerce import Problems, coerce_table, row_keys
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
 from netsurv.validation import (
     ValidationOptions,
@@ -51,6 +51,9 @@ class Cohort:
     warnings : pandas.DataFrame
         Problems below the error threshold, in the format of
         :attr:`netsurv.ValidationError.failures`.
+    markers : pandas.DataFrame
+        Circulating tumour marker measurements (optional input: empty, with every declared
+        column, when the source has none); units in their canonical spelling.
     truth : pandas.DataFrame or None
         Latent ground truth of a simulated cohort (one row per patient × treatment line;
         columns in :mod:`netsurv.simulate`); None for real data.
@@ -74,6 +77,7 @@ class Cohort:
     warnings: pd.DataFrame
     options: ValidationOptions = field(default_factory=ValidationOptions)
     truth: pd.DataFrame | None = None
+    markers: pd.DataFrame = field(default_factory=lambda: empty_table("markers"))
 
     @classmethod
     def from_frames(
@@ -83,16 +87,20 @@ class Cohort:
         assessments: pd.DataFrame,
         lesions: pd.DataFrame,
         *,
+        markers: pd.DataFrame | None = None,
         truth: pd.DataFrame | None = None,
         options: ValidationOptions | None = None,
     ) -> Cohort:
-        """Validate four tables and build a cohort.
+        """Validate the input tables and build a cohort.
 
         Parameters
         ----------
         patients, lines, assessments, lesions
             The input tables (see ``data_dictionary/``).  Values may be text (as read from
             CSV) or already typed.
+        markers
+            Optional circulating tumour marker measurements (``patient_id``, ``marker``,
+            ``date``, ``value``, ``unit``, ``uln``).
         truth
             Optional latent truth of a simulated cohort, kept as given.
         options
@@ -124,6 +132,8 @@ class Cohort:
         ['baseline', 'follow_up']
         """
         raw = {"patients": patients, "lines": lines, "assessments": assessments, "lesions": lesions}
+        if markers is not None:
+            raw["markers"] = markers
         return _build(raw, truth=truth, options=options or ValidationOptions())
 
     # ------------------------------------------------------------------ views
@@ -170,6 +180,7 @@ class Cohort:
             lines=keep(self.lines),
             assessments=keep(self.assessments),
             lesions=keep(self.lesions),
+            markers=keep(self.markers),
             assessment_lines=keep(self.assessment_lines),
             attrition=att[att_pid.isin(ids)].reset_index(drop=True),
             warnings=warn[warn_pid.isin(ids)].reset_index(drop=True),
@@ -203,6 +214,7 @@ class Cohort:
                 _round(self.assessment_lines.groupby(["patient_id", "line_id"]).size().median()),
             ),
             ("lesion measurements", len(les)),
+            ("marker measurements", len(self.markers)),
             ("baseline target lesions per line, median", _round(self._targets_per_line())),
             ("rows set aside (attrition)", len(self.attrition)),
             ("warnings", len(self.warnings)),
@@ -301,6 +313,8 @@ def _build(
         .drop(columns="_line")
         .sort_values(list(KEYS[t]), kind="stable")
         .reset_index(drop=True)
+        if t in tables
+        else empty_table(t)
         for t in INPUT_MODELS
     }
     return Cohort(
@@ -308,6 +322,7 @@ def _build(
         lines=clean["lines"],
         assessments=clean["assessments"],
         lesions=clean["lesions"],
+        markers=clean["markers"],
         assessment_lines=links,
         attrition=attrition,
         warnings=failures.reset_index(drop=True),
@@ -336,6 +351,20 @@ def _assign_lines(
     check_baseline_targets(tables["lesions"], base, problems)
     check_tracer_switch(links, ass, problems)
     return links, unassigned, no_baseline, without_line
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An input table without rows, with every declared column typed (an optional table the
+    source does not have).
+
+    Examples
+    --------
+    >>> empty_table("markers").columns.tolist()
+    ['patient_id', 'marker', 'date', 'value', 'unit', 'uln']
+    """
+    model = INPUT_MODELS[table]
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in model.to_schema().columns})
+    return coerce_table(frame, model, table, Problems()).drop(columns="_line")
 
 
 def _attrition(df: pd.DataFrame, table: str, stage: str, reasons: list[str]) -> pd.DataFrame:

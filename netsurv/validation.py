@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.schema.marker_units import check_markers, normalise_units
 
 Severity = Literal["error", "warning", "off"]
 
@@ -84,17 +85,24 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "duplicate_key": (
         "error",
-        "Keys are unique (patient; patient+line; patient+assessment; patient+assessment+lesion).",
+        "Keys are unique (patient; patient+line; patient+assessment; patient+assessment+lesion; "
+        "patient+marker+date).",
     ),
     # cross-table
-    "unknown_patient": ("error", "Every line and assessment belongs to a patient in patients."),
+    "unknown_patient": (
+        "error",
+        "Every line, assessment and marker measurement belongs to a patient in patients.",
+    ),
     "unknown_assessment": (
         "error",
         "Every lesion measurement belongs to an assessment in assessments.",
     ),
     "unknown_line": ("error", "An assessment's line_id names a line of the same patient."),
     "death_before_last_alive": ("error", "death_date is not before last_alive_date."),
-    "after_death": ("error", "No line or assessment date after the patient's death."),
+    "after_death": (
+        "error",
+        "No line, assessment or marker date after the patient's death.",
+    ),
     "after_last_alive": (
         "warning",
         "No line or assessment date after last_alive_date for a living patient (update last_alive_date).",
@@ -118,6 +126,17 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "implausible_size": ("warning", "Long axis <= 300 mm and volume <= 5000 mL."),
     "grade_ki67_mismatch": ("warning", "Grade agrees with Ki-67 (G1 < 3 %, G2 3-20 %, G3 > 20 %)."),
+    "marker_unit": (
+        "error",
+        "A marker's unit is one it is reported in (CgA: ng/mL, nmol/L, U/L; 5-HIAA: mg/24h, "
+        "µmol/24h, nmol/L, ng/mL; NSE: ng/mL; serotonin: ng/mL, nmol/L, µmol/L; "
+        "pancreastatin: pg/mL, pmol/L).",
+    ),
+    "marker_unit_mixed": (
+        "warning",
+        "A patient's series of one marker keeps one unit (biochemical criteria are NE from a "
+        "change of unit on).",
+    ),
     # line assignment (rows set aside, listed in the attrition table)
     "no_line": ("warning", "Every patient has at least one treatment line."),
     "unassigned_assessment": (
@@ -253,6 +272,8 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
         if table not in raw:
             continue
         df = coerce_table(raw[table], model, table, problems)
+        if table == "markers":
+            df["unit"] = normalise_units(df["unit"])
         _check_values(df, model, table, problems)
         _check_duplicates(df, table, problems)
         typed[table] = df
@@ -262,6 +283,7 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
 _CHECK_RULES = {
     "isin": "allowed_values",
     "greater_than_or_equal_to": "range",
+    "greater_than": "range",
     "less_than_or_equal_to": "range",
     "str_length": "not_null",
     "not_nullable": "not_null",
@@ -308,7 +330,7 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
     bound = next(iter(stats.values()), None)
     if isinstance(bound, pd.Timestamp):
         bound = bound.date().isoformat()
-    sign = ">=" if name == "greater_than_or_equal_to" else "<="
+    sign = {"greater_than_or_equal_to": ">=", "greater_than": ">"}.get(name, "<=")
     return f"must be {sign} {bound}"
 
 
@@ -337,6 +359,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
     lines = tables.get("lines")
     ass = tables.get("assessments")
     les = tables.get("lesions")
+    markers = tables.get("markers")
     if pts is not None:
         dead_early = pts["death_date"].notna() & (pts["death_date"] < pts["last_alive_date"])
         problems.add_rows(
@@ -362,7 +385,12 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
             message="birth date is after diagnosis or last contact",
         )
         _check_grade(pts, problems)
-    for table, df in (("lines", lines), ("assessments", ass), ("lesions", les)):
+    for table, df in (
+        ("lines", lines),
+        ("assessments", ass),
+        ("lesions", les),
+        ("markers", markers),
+    ):
         if df is not None and pts is not None:
             unknown = ~df["patient_id"].isin(pts["patient_id"]) & df["patient_id"].notna()
             problems.add_rows(
@@ -422,6 +450,8 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         )
     if pts is not None:
         _check_dates_against_patient(tables, problems)
+    if markers is not None:
+        check_markers(markers, problems)
     if les is not None:
         _check_lesion_units(les, problems)
         if ass is not None:
@@ -447,7 +477,12 @@ def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:
 
 def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
     pts = tables["patients"].drop_duplicates("patient_id").set_index("patient_id")
-    checks = [("lines", "start_date"), ("lines", "end_date"), ("assessments", "date")]
+    checks = [
+        ("lines", "start_date"),
+        ("lines", "end_date"),
+        ("assessments", "date"),
+        ("markers", "date"),
+    ]
     for table, column in checks:
         df = tables.get(table)
         if df is None:

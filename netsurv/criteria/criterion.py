@@ -62,7 +62,10 @@ class Criterion:
         ``"viable_diameter"`` (``viable_long_axis_mm``, nodes by short axis: mRECIST),
         ``"bidimensional"`` (long × short axis product, mm²: WHO / SWOG), ``"volume"`` (mL),
         ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
-        (total lesion activity, volume × SUVmean) or ``"reader"`` (take the recorded
+        (total lesion activity, volume × SUVmean), ``"marker"`` (a circulating tumour
+        marker's value: ``modality`` names the marker, e.g. ``("CgA",)``, each measurement
+        of the ``markers`` table is a time point, :mod:`netsurv.response.marker_scans`) or
+        ``"reader"`` (take the recorded
         ``assessments.reader_response`` instead of computing a response; the fields a
         recorded read does not use, :data:`READER_IGNORES` -- lesion set, cut-offs, rules,
         ``confirm_pd`` ... -- must keep their defaults (or None), else the criterion is
@@ -121,6 +124,12 @@ class Criterion:
     progression_abs_sufficient
         Absolute increase that alone is progression (SWOG: 10 cm² = 1000 mm² of the sum of
         products, "whichever is smaller").  None = none.
+    progression_min_uln
+        Biochemical criteria (``measure="marker"``): progression also needs the value at or
+        above this multiple of the upper limit of normal recorded with it (``1.0``: above the
+        ULN, so a rise within the normal range is not progression).  A measurement without
+        ``uln`` is then NE (reason ``missing_lesion``: the rule cannot be checked).  None =
+        no floor.
     density_response_threshold
         Relative density change at or below which the density component responds (Choi:
         ``-0.15``; in [-1, 0)); required when ``composite`` is not ``"size"``.  Density is
@@ -187,7 +196,11 @@ class Criterion:
         the growth that would confirm it: the first confirmed PD is then not monotone in
         ``progression_threshold`` (it is with ``max_days`` None).
     confirm_pd_min_abs
-        Further growth of the sum that confirms progression (iRECIST: 5 mm).
+        Further growth of the sum that confirms progression (iRECIST: 5 mm).  None: any later
+        PD scan within the window confirms, without further growth (the biochemical presets:
+        a second progressive measurement).  Only None keeps the first confirmed PD monotone in
+        ``progression_threshold``: with a growth requirement a lower cut-off can open the
+        unconfirmed block at a higher value that later PD scans never exceed.
     unresolved_pd
         An unconfirmed PD that no later evaluable scan of the line confirms or resolves
         (``pd_status`` ``"unresolved"``: treatment stopped or changed, or follow-up ended):
@@ -248,6 +261,7 @@ class Criterion:
     progression_inclusive: bool = True
     progression_min_abs: float | None = 5.0
     progression_abs_sufficient: float | None = None
+    progression_min_uln: float | None = None
     density_response_threshold: float | None = None
     composite: Composite = "size"
     new_lesion_pd: bool = True
@@ -265,7 +279,7 @@ class Criterion:
     confirm_accept_sd: bool = False
     confirm_pd: bool = False
     confirm_pd_window: tuple[int, int | None] = (28, 56)
-    confirm_pd_min_abs: float = 5.0
+    confirm_pd_min_abs: float | None = 5.0
     unresolved_pd: UnresolvedPD = "event"
     sd_min_days: int = 42
     cr_then_pr: CRThenPR = "data_issue"
@@ -302,6 +316,7 @@ class Criterion:
             self.nontarget_pd,  # decides whether non-target-only lines are kept
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
+            self.progression_min_uln is not None,  # a value without ULN is then missing
         )
 
     @property

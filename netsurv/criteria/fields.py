@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 import numpy as np
 
 from netsurv.errors import ConfigError
-from netsurv.schema.inputs import LESION_SITES, MODALITIES
+from netsurv.schema.inputs import LESION_SITES, MARKERS, MODALITIES
 
 if TYPE_CHECKING:
     from netsurv.criteria.criterion import Criterion
@@ -31,6 +31,7 @@ Measure = Literal[
     "suv_mean",
     "sul_peak",
     "tla",
+    "marker",
     "reader",
 ]
 LesionSet = Literal["targets", "all", "largest"]
@@ -50,7 +51,7 @@ DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional"
 
 #: SUV- and volume-based measures: a follow-up scan is compared only with a baseline scan of
 #: the same tracer (``assessments.tracer``).
-TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla")
+TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla", "marker")
 
 
 #: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
@@ -76,6 +77,7 @@ READER_IGNORES = (
     "progression_inclusive",
     "progression_min_abs",
     "progression_abs_sufficient",
+    "progression_min_uln",
     "density_response_threshold",
     "composite",
     "new_lesion_pd",
@@ -216,7 +218,7 @@ class _Validator:
         for f in ("label", "source"):
             if not isinstance(getattr(c, f), str):
                 self.fail(f, "must be a string")
-        self.tuple_of("modality", MODALITIES, none=False)
+        self.tuple_of("modality", (*MODALITIES, *MARKERS), none=False)
         self.tuple_of("sites", LESION_SITES, none=True)
         for f, lit in (
             ("measure", Measure),
@@ -273,10 +275,11 @@ class _Validator:
             "progression_min_abs",
             "progression_abs_sufficient",
             "too_small_mm",
+            "progression_min_uln",
         ):
             self.number(f, lo=0.0)
         self.number("node_cr_mm", none=False, lo=0.0)
-        self.number("confirm_pd_min_abs", none=False, lo=0.0)
+        self.number("confirm_pd_min_abs", lo=0.0)
         self.number("rounding_mm", lo=0.0)
         if c.rounding_mm == 0:
             self.fail("rounding_mm", "must be > 0 or None")
@@ -316,6 +319,7 @@ class _Validator:
         if c.reappearance_after_cr_pd is True and c.cr_rule == "none":
             self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
         self._window()
+        self._marker()
         if c.measure == "reader":
             self._reader()
         elif (
@@ -348,6 +352,32 @@ class _Validator:
                     f"max_days must be None or >= min_days ({lo}), got {w[1]!r}",
                 )
         self.set("confirm_pd_window", (lo, hi))
+
+    def _marker(self) -> None:
+        """A biochemical criterion reads one marker series; imaging criteria read scans."""
+        c = self.c
+        markers = [m for m in c.modality if m in MARKERS]
+        if c.measure == "marker":
+            if len(c.modality) != 1 or not markers:
+                self.fail(
+                    "modality",
+                    f"of measure='marker' must be one marker, e.g. ('CgA',) (one of "
+                    f"{', '.join(MARKERS)}); combine several with netsurv.criteria.combine, "
+                    f"got {c.modality!r}",
+                )
+            for f in ("new_lesion_pd", "nontarget_pd"):
+                if getattr(c, f):
+                    self.fail(f, "must be False for measure='marker' (a marker has no lesions)")
+            if c.lesion_set != "all" or c.sites is not None:
+                self.fail("lesion_set", "must be 'all' (and sites None) for measure='marker'")
+        elif markers:
+            self.fail(
+                "modality",
+                f"{markers} are markers: read them with measure='marker', got measure "
+                f"{c.measure!r}",
+            )
+        elif c.progression_min_uln is not None and c.measure != "reader":
+            self.fail("progression_min_uln", "needs measure='marker' (a marker's ULN)")
 
     def _reader(self) -> None:
         """A recorded read is taken as is: reject options it would silently ignore."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netsurv.criteria.biochemical import BIOCHEMICAL_PRESETS
 from netsurv.criteria.criterion import Criterion
 
 RECIST_1_1 = Criterion(
@@ -427,4 +428,4 @@ PRESETS: dict[str, Criterion] = {
         SST_NEW_LESIONS,
         FDG_NEW_LESIONS,
     )
-}
+} | BIOCHEMICAL_PRESETS

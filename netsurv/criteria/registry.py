@@ -176,6 +176,11 @@ def describe_progression(c: AnyCriterion) -> str:
         text = f"{op} {_pct(c.progression_threshold)} vs {c.progression_reference}"
         if c.progression_min_abs is not None:
             text += f" and {op} {c.progression_min_abs:g} abs."
+        if c.progression_min_uln is not None:
+            text += f" and >= {c.progression_min_uln:g} x ULN"
+        if c.confirm_pd:
+            lo, hi = c.confirm_pd_window
+            text += f", confirmed >= {lo} d later" + (f" (<= {hi} d)" if hi is not None else "")
         parts.append(text)
     if c.progression_abs_sufficient is not None:
         parts.append(f">= {c.progression_abs_sufficient:g} abs.")

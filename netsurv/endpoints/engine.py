@@ -45,6 +45,7 @@ from netsurv.endpoints.rules import (
     FAILURE_REASONS,
     CensoringScheme,
     EndpointDefinition,
+    EventSource,
     Origin,
 )
 from netsurv.endpoints.vocabulary import (
@@ -222,10 +223,11 @@ def _derive_one(
     if any(e.kind == "discontinuation" for e in d.events):
         obs_end = obs_end.where(~completed, keys["end_date"])
 
+    sources = _event_sources(d, scheme)
     events = pd.concat(
         [
-            _event_candidates(e.kind, e.description, p, keys, tpk, tp, crit, failure_reasons)
-            for p, e in enumerate(d.events)
+            _event_candidates(e, p, keys, tpk, tp, crit, failure_reasons)
+            for p, e in enumerate(sources)
         ],
         ignore_index=True,
     )
@@ -263,7 +265,7 @@ def _derive_one(
     if d.scheme_rules:
         out = _apply_scheme(out, keys, tpk, scheme, modalities)
     # the kind of the event source that won (its position in d.events is the priority)
-    kinds = np.array([e.kind for e in d.events], dtype=object)
+    kinds = np.array([e.kind for e in sources], dtype=object)
     won = out["priority"].to_numpy(dtype=float)
     out["event_cause"] = None
     ev = (out["event"] == 1).to_numpy() & ~np.isnan(won)
@@ -281,6 +283,18 @@ def _derive_one(
         out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
         out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
     return _finish(out, keys, d, crit, scheme)
+
+
+def _event_sources(d: EndpointDefinition, scheme: CensoringScheme) -> tuple[EventSource, ...]:
+    """The endpoint's event sources, with the scheme's optional progression sources (clinical,
+    biochemical) right after its progression source."""
+    extra = scheme.progression_sources()
+    out: list[EventSource] = []
+    for e in d.events:
+        out.append(e)
+        if e.kind == "progression":
+            out.extend(extra)
+    return tuple(out)
 
 
 def _apply_scheme(

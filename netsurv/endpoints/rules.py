@@ -17,14 +17,29 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from netsurv.schema.inputs import MODALITIES
+from netsurv.schema.inputs import MARKERS, MODALITIES
 
-EventKind = Literal["progression", "death", "discontinuation", "next_line", "next_line_progression"]
+EventKind = Literal[
+    "progression",
+    "death",
+    "discontinuation",
+    "next_line",
+    "next_line_progression",
+    "clinical_progression",
+    "biochemical_progression",
+]
 CensorKind = Literal["last_adequate_assessment", "last_alive", "origin", "next_line_last_adequate"]
 Origin = Literal["line_start", "origin_date", "baseline_scan", "first_response"]
 
 #: Default reasons of treatment discontinuation that count as treatment failure (TTF).
-FAILURE_REASONS = ("progression", "toxicity", "death", "patient_decision", "other")
+FAILURE_REASONS = (
+    "progression",
+    "clinical_progression",
+    "toxicity",
+    "death",
+    "patient_decision",
+    "other",
+)
 
 
 class EventSource(BaseModel):
@@ -36,9 +51,15 @@ class EventSource(BaseModel):
         ``"progression"`` (first PD time-point of the criterion), ``"death"``,
         ``"discontinuation"`` (line end date with a failure reason), ``"next_line"`` (start of
         the patient's next line), ``"next_line_progression"`` (first PD on the next line, for
-        PFS2).
+        PFS2), ``"clinical_progression"`` (line end date with ``end_reason``
+        ``"clinical_progression"``), ``"biochemical_progression"`` (first PD on the line of the
+        criterion named by ``criterion``, e.g. a biochemical one, whatever the endpoint's
+        criterion).  The last two are added to progression endpoints by the censoring
+        scheme's ``clinical_progression`` / ``biochemical_progression`` switches.
     description
         Text for ``event_or_censor_reason`` (``{criterion}`` is filled in).
+    criterion
+        The criterion of a ``"biochemical_progression"`` source (required there, else None).
 
     Examples
     --------
@@ -50,6 +71,15 @@ class EventSource(BaseModel):
 
     kind: EventKind
     description: str
+    criterion: str | None = None
+
+    @model_validator(mode="after")
+    def _criterion_where_needed(self) -> EventSource:
+        if (self.kind == "biochemical_progression") != (self.criterion is not None):
+            raise ValueError(
+                "criterion is required for kind 'biochemical_progression' and only there"
+            )
+        return self
 
 
 class CensorSource(BaseModel):
@@ -162,6 +192,16 @@ class CensoringScheme(BaseModel):
         are listed in the attrition table.
     add_one_day
         Duration = date − origin + 1 day (admiral's default); ``False`` for date − origin.
+    clinical_progression
+        A line ended for clinical progression (``lines.end_reason == "clinical_progression"``)
+        is a progression event at its ``end_date`` for every endpoint with a progression
+        source (PFS, TTP, DoR).  Off by default: FDA 2018 censors "treatment stopped for
+        undocumented progression" at the last adequate assessment.
+    biochemical_progression
+        Name of a criterion (e.g. ``"cga_confirmed"``) whose first PD on a line is a
+        progression event for every criterion's PFS, TTP and DoR ("clinical / biochemical
+        progression"); it must be among the criteria derived.  None (default): off.  To judge
+        one combined criterion instead, use :func:`netsurv.criteria.combine`.
 
     Examples
     --------
@@ -184,6 +224,8 @@ class CensoringScheme(BaseModel):
     window_days: int = Field(14, ge=0)
     no_baseline: Literal["censor_at_origin", "exclude", "as_observed"] = "censor_at_origin"
     add_one_day: bool = True
+    clinical_progression: bool = False
+    biochemical_progression: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _schedule_sorted(self) -> CensoringScheme:
@@ -193,11 +235,10 @@ class CensoringScheme(BaseModel):
             days = [s.from_day for s in schedule]
             if not days or days[0] != 0 or days != sorted(set(days)):
                 raise ValueError(f"{name} must start at from_day=0 with increasing from_day values")
-        unknown = sorted(set(self.modality_schedules) - set(MODALITIES))
+        known = [*MODALITIES, *MARKERS]  # a marker's measurements have their own rhythm too
+        unknown = sorted(set(self.modality_schedules) - set(known))
         if unknown:
-            raise ValueError(
-                f"modality_schedules: unknown modality {unknown}; use one of {list(MODALITIES)}"
-            )
+            raise ValueError(f"modality_schedules: unknown modality {unknown}; use one of {known}")
         return self
 
     def schedule_for(self, modalities: Sequence[str] = ()) -> tuple[ScheduleStep, ...]:
@@ -238,6 +279,33 @@ class CensoringScheme(BaseModel):
         idx = np.searchsorted(starts, np.clip(since, 0, None), side="right") - 1
         return intervals[idx] * (self.missed_assessments or 0) + self.window_days
 
+    def progression_sources(self) -> tuple[EventSource, ...]:
+        """The event sources the scheme adds after a progression source (in tie-break order).
+
+        Examples
+        --------
+        >>> [e.kind for e in FDA2018.model_copy(update={"clinical_progression": True})
+        ...  .progression_sources()]
+        ['clinical_progression']
+        """
+        out = []
+        if self.clinical_progression:
+            out.append(
+                EventSource(
+                    kind="clinical_progression",
+                    description="clinical progression (line ended for clinical progression)",
+                )
+            )
+        if self.biochemical_progression is not None:
+            out.append(
+                EventSource(
+                    kind="biochemical_progression",
+                    description="biochemical progression ({criterion})",
+                    criterion=self.biochemical_progression,
+                )
+            )
+        return tuple(out)
+
     def rules_table(self) -> pd.DataFrame:
         """The scheme as a table of situations, dates and outcomes (for reports)."""
         gap = (
@@ -260,6 +328,25 @@ class CensoringScheme(BaseModel):
                 "treatment stopped without documented progression",
                 "last adequate assessment",
                 "censored",
+            ),
+            (
+                "line ended for clinical progression (lines.end_reason)",
+                "line end date" if self.clinical_progression else "last adequate assessment",
+                "event" if self.clinical_progression else "censored (clinical_progression off)",
+            ),
+            (
+                "biochemical progression"
+                + (
+                    f" ({self.biochemical_progression})"
+                    if self.biochemical_progression
+                    else " (marker criterion)"
+                ),
+                "date of its first PD"
+                if self.biochemical_progression
+                else "not an event of other criteria",
+                "event"
+                if self.biochemical_progression
+                else "ignored (biochemical_progression off)",
             ),
             (
                 "new anticancer therapy before progression",

@@ -53,8 +53,9 @@ def read_cohort(
     """Read and validate a cohort folder.
 
     The folder holds ``patients``, ``lines``, ``assessments`` and ``lesions`` as CSV,
-    Parquet or Excel files (one per table), or one workbook with a sheet per table; a
-    ``truth`` table (simulated cohorts) is read when present.
+    Parquet or Excel files (one per table), or one workbook with a sheet per table; the
+    optional ``markers`` table (circulating tumour markers) and a ``truth`` table (simulated
+    cohorts) are read when present.
 
     Parameters
     ----------
@@ -157,7 +158,8 @@ def write_cohort(
     *,
     format: Literal["csv", "parquet", "xlsx"] = "csv",
 ) -> list[Path]:
-    """Write a cohort's input tables (and ``truth`` when simulated) to ``folder``.
+    """Write a cohort's input tables (``markers`` when it has any, ``truth`` when simulated)
+    to ``folder``.
 
     The files read back with :func:`read_cohort` into an equal cohort.
 
@@ -188,6 +190,8 @@ def write_cohort(
         "assessments": cohort.assessments,
         "lesions": cohort.lesions,
     }
+    if len(cohort.markers):
+        tables["markers"] = cohort.markers
     if cohort.truth is not None:
         tables["truth"] = cohort.truth
     return write_tables(tables, folder, format=format)

@@ -25,10 +25,10 @@ from netsurv.io.csv_dialect import TextFormat, check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
 from netsurv.schema.coerce import Problems
-from netsurv.schema.inputs import INPUT_MODELS, KEYS
+from netsurv.schema.inputs import INPUT_MODELS, KEYS, REQUIRED_TABLES
 
-TABLES = tuple(INPUT_MODELS)
-OPTIONAL_TABLES = ("truth",)
+TABLES = REQUIRED_TABLES
+OPTIONAL_TABLES = ("markers", "truth")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")

@@ -70,7 +70,11 @@ def load_cohort(cfg: Config) -> Cohort:
     if data.source == "simulate":
         sim = data.simulation
         return ns.simulate_cohort(
-            sim.n_patients, seed=sim.seed, scenario=sim.scenario, **sim.overrides
+            sim.n_patients,
+            seed=sim.seed,
+            scenario=sim.scenario,
+            markers=sim.markers,
+            **sim.overrides,
         )
     if data.source == "demo":
         from netsurv.datasets import demo_folder

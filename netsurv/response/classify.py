@@ -195,7 +195,7 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     for crit in crits:
         if isinstance(crit, CombinedCriterion):
             layout = passes.layout(crit)
-            codes = [passes.codes(c, keep=True) for c in crit.components]
+            codes = [passes.component_codes(c) for c in crit.components]
             anchor = crit.anchor_criterion
             m = passes.measured(anchor)
             frame = timepoint_frame(m, anchor, codes[crit.anchor_index])

@@ -31,7 +31,16 @@ def empty_aggregates(n: int) -> dict[str, np.ndarray]:
         "n_big_node": zero,
         "density": nan.copy(),
         "density_base": nan.copy(),
+        "uln": nan.copy(),
     }
+
+
+def lesion_column(les: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric lesion column as floats (all NaN when absent: the marker columns of a
+    cohort without markers)."""
+    if name not in les:
+        return np.full(len(les), np.nan)
+    return les[name].to_numpy(dtype=float)
 
 
 def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +55,7 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
     not_eval = flag == "not_evaluable"
 
     def col(name: str, *, diameter: bool) -> np.ndarray:
-        x = les[name].to_numpy(dtype=float)
+        x = lesion_column(les, name)
         if diameter and crit.too_small_mm is not None:
             x = np.where(small & np.isnan(x), crit.too_small_mm, x)
         return x
@@ -64,6 +73,10 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
         v = la * sa
     elif m == "tla":
         v = col("volume_ml", diameter=False) * col("suv_mean", diameter=False)
+    elif m == "marker":
+        v = col("marker_value", diameter=False)
+        if crit.progression_min_uln is not None:  # the ULN floor cannot be checked without it
+            v = np.where(np.isnan(col("marker_uln", diameter=False)), np.nan, v)
     else:
         v = col(
             {
@@ -168,6 +181,10 @@ def aggregate(
     density, density_base = _paired_density(
         sub, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
     )
+    uln = np.full(n_s, np.nan)
+    if crit.measure == "marker":
+        u = lesion_column(sub, "marker_uln")[el_m]
+        uln = np.where(n_measured > 0, np.bincount(es_m, weights=u, minlength=n_s), np.nan)
     out = {
         "n_measured": n_measured.astype(np.int64),
         "complete": complete,
@@ -176,6 +193,7 @@ def aggregate(
         "n_big_node": n_big_node.astype(np.int64),
         "density": density,
         "density_base": density_base,
+        "uln": uln,
     }
     return out, n_tracked_line, has_ntl_line
 

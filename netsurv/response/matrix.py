@@ -257,7 +257,7 @@ class _Combiner:
         comp = crit.components[j]
         key = (id(layout), j, comp)
         if key not in self.bits:
-            resp = self.passes.codes(comp, keep=True).response
+            resp = self.passes.component_codes(comp).response
             self.bits[key] = component_bits(layout, j, resp)
         return self.bits[key]
 
@@ -287,7 +287,7 @@ class _Combiner:
         col[anchor_rows[early]] = NOT_READ
         col[dating[a][early]] = PD
         for j, comp in enumerate(crit.components):
-            own = own_rows(layout, crit, j, self.passes.codes(comp, keep=True).response)
+            own = own_rows(layout, crit, j, self.passes.component_codes(comp).response)
             col[dating[j][own]] = PD
 
 

@@ -69,6 +69,7 @@ class Measured:
     n_big_node: np.ndarray
     density: np.ndarray
     density_base: np.ndarray
+    uln: np.ndarray
     has_targets: np.ndarray
     new_any: np.ndarray
     new_count: np.ndarray
@@ -184,6 +185,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         n_big_node=agg["n_big_node"],
         density=density,
         density_base=agg["density_base"],
+        uln=agg["uln"],
         has_targets=n_lesions > 0,
         new_any=prep.new_any[ak],
         new_count=prep.new_count[ak],
@@ -260,12 +262,13 @@ def _scans(prep: Prepared, crit: Criterion) -> tuple[pd.DataFrame, pd.DataFrame]
     has_base = np.zeros(len(prep.line_keys), dtype=bool)
     has_base[base["lk"].to_numpy()] = True
     no_base = np.flatnonzero(~has_base)
+    scan = "measurement" if crit.measure == "marker" else "scan"
     att.append(
         _attrition(
             prep,
             no_base,
             np.full(
-                len(no_base), f"no baseline {'/'.join(crit.modality)} scan for this line", object
+                len(no_base), f"no baseline {'/'.join(crit.modality)} {scan} for this line", object
             ),
             crit,
         )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.response.codes import NTL_CODE, PD, RESPONSES
+from netsurv.response.marker_scans import marker_scans
 from netsurv.response.visits import find_visits
 
 ROLE_CODES = {"target": 0, "non_target": 1, "new": 2}
@@ -43,6 +44,8 @@ class Prepared:
 
     Scans of one visit (``assessments.visit_id``) are read as one, at the visit's last scan:
     the other scans' links are dropped, their lesions and per-assessment facts moved to it.
+    Marker measurements (``cohort.markers``) are scans too, after the imaging scans
+    (:mod:`netsurv.response.marker_scans`).
     les
         The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
         ``node`` and ``role_code`` columns added.
@@ -66,9 +69,17 @@ def prepare(cohort: Cohort) -> Prepared:
     """Integer-code a cohort for the measurement passes."""
     ass = cohort.assessments
     lines = cohort.lines
+    links = cohort.assessment_lines
+    les = cohort.lesions
+    if len(cohort.markers):
+        m_ass, m_links, m_les = marker_scans(
+            cohort.markers, lines, baseline_window_days=cohort.options.baseline_window_days
+        )
+        ass = _stack(ass, m_ass)
+        links = _stack(links, m_links)
+        les = _stack(les, m_les)
     n_ass = len(ass)
 
-    links = cohort.assessment_lines
     lk = _pair_index(links["patient_id"], links["line_id"], lines["patient_id"], lines["line_id"])
     ak = _pair_index(
         links["patient_id"], links["assessment_id"], ass["patient_id"], ass["assessment_id"]
@@ -87,7 +98,6 @@ def prepare(cohort: Cohort) -> Prepared:
         dtype=object
     )
 
-    les = cohort.lesions
     les_ak = _pair_index(
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
@@ -131,6 +141,19 @@ def prepare(cohort: Cohort) -> Prepared:
         first_new=visits.first_new,
         scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
     )
+
+
+def _stack(frame: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the rows of ``more`` below (columns ``more`` lacks are empty)."""
+    add = {
+        str(c): pd.Series(index=more.index, dtype=frame[c].dtype) for c in frame if c not in more
+    }
+    more = more.assign(**add)
+    own = {
+        str(c): pd.Series(index=frame.index, dtype=more[c].dtype) for c in more if c not in frame
+    }
+    frame = frame.assign(**own)
+    return pd.concat([frame, more[frame.columns]], ignore_index=True)
 
 
 def _lesions_of_visits(

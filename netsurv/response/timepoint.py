@@ -126,6 +126,7 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         crit.progression_inclusive,
         crit.progression_min_abs,
         crit.progression_abs_sufficient,
+        crit.progression_min_uln,
         crit.missing,
         crit.aggregation,
         crit.measure,
@@ -233,6 +234,9 @@ def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.nda
             out |= cond
         if crit.progression_abs_sufficient is not None:
             out |= ge(chg, crit.progression_abs_sufficient)
+        if crit.progression_min_uln is not None:  # a marker rise must also exceed k x ULN
+            with np.errstate(invalid="ignore"):
+                out &= ge(x / m.uln, crit.progression_min_uln)
         if crit.composite != "size":
             out &= ~dens
         return out

@@ -78,6 +78,8 @@ def _allowed(col: pa.Column) -> str:
 def _range(col: pa.Column) -> str:
     lo = hi = None
     for check in col.checks:
+        if check.name == "greater_than":
+            return f"> {_fmt(check.statistics['min_value'])}"
         if check.name == "greater_than_or_equal_to":
             lo = check.statistics["min_value"]
         elif check.name == "less_than_or_equal_to":

@@ -1,4 +1,5 @@
-"""Pandera models of the four input tables: patients, lines, assessments, lesions.
+"""Pandera models of the input tables: patients, lines, assessments, lesions (required) and
+markers (optional: circulating tumour markers).
 
 These models are the single source of truth for column names, types, units, allowed values
 and meanings.  The data dictionary (``data_dictionary/``) is generated from them, the readers
@@ -38,7 +39,15 @@ PRIMARY_SITES = (
 )
 GRADES = ("G1", "G2", "G3")
 REGIMEN_CLASSES = ("SSA", "PRRT", "mTOR", "TKI", "chemo", "locoregional", "surgery", "other")
-END_REASONS = ("progression", "toxicity", "death", "completed", "patient_decision", "other")
+END_REASONS = (
+    "progression",
+    "clinical_progression",
+    "toxicity",
+    "death",
+    "completed",
+    "patient_decision",
+    "other",
+)
 MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
 #: PET / SPECT tracers; quantitative values (SUV, volume) of different tracers are not compared.
 TRACERS = ("68Ga-DOTATATE", "68Ga-DOTATOC", "68Ga-DOTANOC", "64Cu-DOTATATE", "18F-FDG", "other")
@@ -48,6 +57,9 @@ READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 LESION_SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
 LESION_ROLES = ("target", "non_target", "new")
 MEASUREMENT_FLAGS = ("too_small", "not_evaluable")
+#: Circulating tumour markers (units accepted for each: :data:`netsurv.schema.marker_units.
+#: MARKER_UNITS`).
+MARKERS = ("CgA", "5-HIAA", "NSE", "serotonin", "pancreastatin", "other")
 
 #: The key columns of each input table, in order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -55,7 +67,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "lines": ("patient_id", "line_id"),
     "assessments": ("patient_id", "assessment_id"),
     "lesions": ("patient_id", "assessment_id", "lesion_id"),
+    "markers": ("patient_id", "marker", "date"),
 }
+#: Tables a cohort must have; the others (``markers``) are optional.
+REQUIRED_TABLES = ("patients", "lines", "assessments", "lesions")
 
 _EARLIEST = pd.Timestamp("1900-01-01")
 _LATEST = pd.Timestamp("2100-12-31")
@@ -122,7 +137,10 @@ class Lines(pa.DataFrameModel):
     regimen_class: Series[str] | None = _choice("Class of the regimen.", REGIMEN_CLASSES)
     end_date: Series[pd.Timestamp] | None = _date("Last day of treatment; empty while ongoing.")
     end_reason: Series[str] | None = _choice(
-        "Why treatment stopped; empty while ongoing.", END_REASONS
+        "Why treatment stopped; empty while ongoing. clinical_progression = stopped for "
+        "clinical (symptomatic) progression without documented radiological progression: a "
+        "PFS event at end_date only when the censoring scheme's clinical_progression is on.",
+        END_REASONS,
     )
     n_cycles: Series[pd.Int64Dtype] | None = pa.Field(
         nullable=True,
@@ -223,10 +241,56 @@ class Lesions(pa.DataFrameModel):
         coerce = False
 
 
+class Markers(pa.DataFrameModel):
+    """One row per circulating tumour marker measurement (optional table).
+
+    A marker series is read by biochemical criteria (``measure="marker"``,
+    :data:`netsurv.criteria.CGA_BIOCHEMICAL`) as time points of its own, linked to treatment
+    lines by date as scans are.
+    """
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    marker: Series[str] = pa.Field(
+        nullable=False,
+        isin=list(MARKERS),
+        description="Marker: chromogranin A (CgA), 5-hydroxyindoleacetic acid (5-HIAA, urine "
+        "or plasma), neuron-specific enolase (NSE), serotonin, pancreastatin, or other (one "
+        "series per patient).",
+    )
+    date: Series[pd.Timestamp] = _date("Date the sample was taken.", nullable=False)
+    value: Series[float] = pa.Field(
+        nullable=False,
+        ge=0.0,
+        description="Measured concentration (or 24-h excretion), in `unit`.",
+        metadata={"unit": "see unit"},
+    )
+    unit: Series[str] = pa.Field(
+        nullable=False,
+        str_length={"min_value": 1},
+        description="Unit of value and uln; must be one the marker is reported in (CgA: ng/mL "
+        "= µg/L, nmol/L, U/L; 5-HIAA: mg/24h, µmol/24h, nmol/L, ng/mL; NSE: ng/mL; serotonin: "
+        "ng/mL, nmol/L, µmol/L; pancreastatin: pg/mL, pmol/L; other: any). Spellings are "
+        "normalised (ug/L, μg/L -> ng/mL; mg/d -> mg/24h). Units are those the assays in use "
+        "report (netsurv.schema.marker_units); values are never converted.",
+    )
+    uln: Series[float] | None = pa.Field(
+        nullable=True,
+        gt=0.0,
+        description="Upper limit of normal of the assay, in `unit` (criteria with a "
+        "progression_min_uln need it).",
+        metadata={"unit": "see unit"},
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
 #: The input table models by table name, in loading order.
 INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "patients": Patients,
     "lines": Lines,
     "assessments": Assessments,
     "lesions": Lesions,
+    "markers": Markers,
 }

@@ -25,6 +25,7 @@ from netsurv.simulate.disease import (
     volume_ml,
 )
 from netsurv.simulate.imaging import MODALITY_NAMES, NTL, READS
+from netsurv.simulate.markers import simulate_markers
 from netsurv.simulate.patients import draw_patients, ecog
 from netsurv.simulate.presets import get_scenario
 from netsurv.simulate.records import Records
@@ -77,7 +78,12 @@ def simulate_tables(
 
 
 def simulate_cohort(
-    n_patients: int, seed: int, *, scenario: str | Scenario = "ssa", **overrides: Any
+    n_patients: int,
+    seed: int,
+    *,
+    scenario: str | Scenario = "ssa",
+    markers: bool = False,
+    **overrides: Any,
 ) -> Cohort:
     """Simulate a validated NET cohort with its latent ground truth.
 
@@ -93,6 +99,10 @@ def simulate_cohort(
         ``"targeted"`` (everolimus / sunitinib, density drop without shrinkage), ``"mixed"``
         (multi-line clinic cohort, MRI and FDG-PET in some patients) or a
         :class:`~netsurv.simulate.Scenario`.
+    markers
+        Also simulate CgA measurements that track the tumour burden with noise and lag
+        (:mod:`netsurv.simulate.markers`; their own random stream, so the other tables do not
+        change); ``truth`` then has the column ``cga_secretor``.
     **overrides
         Scenario parameters, e.g. ``death_link=0`` (survival independent of the disease
         course), ``noise_cv=0.1``, ``missed_visit_rate=0.1``, ``followup_months=36``,
@@ -127,8 +137,17 @@ def simulate_cohort(
     True
     """
     t = simulate_tables(n_patients, seed=seed, scenario=scenario, **overrides)
+    truth, marker_table = t["truth"], None
+    if markers:
+        marker_table, secretors = simulate_markers(t["assessments"], t["lesions"], seed=seed)
+        truth = truth.merge(secretors, on="patient_id", how="left")
     return Cohort.from_frames(
-        t["patients"], t["lines"], t["assessments"], t["lesions"], truth=t["truth"]
+        t["patients"],
+        t["lines"],
+        t["assessments"],
+        t["lesions"],
+        markers=marker_table,
+        truth=truth,
     )
 
 

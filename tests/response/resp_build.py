@@ -48,7 +48,30 @@ class Case:
         self.scans: list[dict[str, Any]] = []
         self.lesions: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
+        self.markers: list[dict[str, Any]] = []
         self.n: dict[str, int] = {}
+
+    def marker(
+        self,
+        pid: str,
+        day: int,
+        value: float,
+        *,
+        marker: str = "CgA",
+        unit: str = "ng/mL",
+        uln: float | None = 100.0,
+    ) -> None:
+        """A circulating marker measurement (``markers`` table)."""
+        self.markers.append(
+            {
+                "patient_id": pid,
+                "marker": marker,
+                "date": date(day),
+                "value": value,
+                "unit": unit,
+                "uln": uln,
+            }
+        )
 
     def line(self, pid: str, line_id: str, start_day: int) -> None:
         self.lines.append(
@@ -106,9 +129,13 @@ class Case:
             self.lesions.append(row)
 
     def build(self) -> ns.Cohort:
-        scans = pd.DataFrame(self.scans)
-        pids = list(dict.fromkeys(scans["patient_id"]))
-        last = scans.groupby("patient_id")["date"].max() + pd.Timedelta(days=30)
+        scan_columns = ["patient_id", "assessment_id", "date", "modality"]
+        scans = pd.DataFrame(self.scans) if self.scans else pd.DataFrame(columns=scan_columns)
+        markers = pd.DataFrame(self.markers)
+        frames = [f[["patient_id", "date"]] for f in (scans, markers) if len(f)]
+        dated = pd.concat(frames)
+        pids = list(dict.fromkeys(dated["patient_id"]))
+        last = dated.groupby("patient_id")["date"].max() + pd.Timedelta(days=30)
         patients = pd.DataFrame({"patient_id": pids, "last_alive_date": [last[p] for p in pids]})
         have = {ln["patient_id"] for ln in self.lines}
         lines = self.lines + [
@@ -117,10 +144,19 @@ class Case:
             if p not in have
         ]
         lesions = pd.DataFrame(self.lesions)
+        for col in ("patient_id", "assessment_id", "lesion_id", "site", "role"):
+            if col not in lesions:
+                lesions[col] = None
         for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
             if col not in lesions:
                 lesions[col] = None
-        return ns.Cohort.from_frames(patients, pd.DataFrame(lines), scans, lesions)
+        return ns.Cohort.from_frames(
+            patients,
+            pd.DataFrame(lines),
+            scans,
+            lesions,
+            markers=markers if len(markers) else None,
+        )
 
 
 def responses(tp: Any, criterion: str | None = None) -> dict[str, list[str | None]]:

@@ -145,7 +145,6 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         )
     ],
     ("node_cr_mm None", {"node_cr_mm": None}, "node_cr_mm", "is required"),
-    ("confirm_pd_min_abs None", {"confirm_pd_min_abs": None}, "confirm_pd_min_abs", "required"),
     ("rounding_mm 0", {"rounding_mm": 0}, "rounding_mm", "> 0 or None"),
     ("progression_min_abs text", {"progression_min_abs": "5"}, "progression_min_abs", "number"),
     # combinations
@@ -305,6 +304,7 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "progression_inclusive": {"progression_inclusive": False},
     "progression_min_abs": {"progression_min_abs": 3.0},
     "progression_abs_sufficient": {"progression_abs_sufficient": 1000.0},
+    "progression_min_uln": {"progression_min_uln": 1.0},
     "density_response_threshold": {
         "density_response_threshold": -0.15,
         "composite": "size_or_density",

@@ -196,7 +196,9 @@ def rules_rows(c: Criterion) -> list[tuple[str, str]]:
                 "progression confirmation (iRECIST)",
                 f"a scan {lo} to "
                 f"{hi if hi is not None else 'any number of'} days after the first PD, "
-                f"sum up >= {c.confirm_pd_min_abs:g} more",
+                "still progressive"
+                if c.confirm_pd_min_abs is None
+                else f"sum up >= {c.confirm_pd_min_abs:g} more",
             )
         )
     if c.follow_up_scans is not None:
