@@ -1,4 +1,4 @@
-"""The validated cohort: the four input tables, the scan-to-line links and the attrition."""
+"""The validated cohort: the input tables, the scan-to-line links and the attrition."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from netsurv.lines import (
     record_assignment_problems,
 )
 from netsurv.schema.coerce import Problems, row_keys
-from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.schema.inputs import (
+    ANATOMICAL_MODALITIES,
+    INPUT_MODELS,
+    KEYS,
+    OPTIONAL_INPUT_MODELS,
+)
 from netsurv.validation import (
     ValidationOptions,
     apply_severity,
@@ -56,6 +61,9 @@ class Cohort:
         columns in :mod:`netsurv.simulate`); None for real data.
     options : ValidationOptions
         The options the cohort was validated with.
+    tumour_burden : pandas.DataFrame
+        Scan-level sums (or % changes from baseline) of patients without lesion rows
+        (optional input; empty when not given); see :mod:`netsurv.response.burden`.
 
     Examples
     --------
@@ -74,6 +82,7 @@ class Cohort:
     warnings: pd.DataFrame
     options: ValidationOptions = field(default_factory=ValidationOptions)
     truth: pd.DataFrame | None = None
+    tumour_burden: pd.DataFrame = field(default_factory=lambda: empty_table("tumour_burden"))
 
     @classmethod
     def from_frames(
@@ -81,18 +90,24 @@ class Cohort:
         patients: pd.DataFrame,
         lines: pd.DataFrame,
         assessments: pd.DataFrame,
-        lesions: pd.DataFrame,
+        lesions: pd.DataFrame | None = None,
         *,
+        tumour_burden: pd.DataFrame | None = None,
         truth: pd.DataFrame | None = None,
         options: ValidationOptions | None = None,
     ) -> Cohort:
-        """Validate four tables and build a cohort.
+        """Validate the input tables and build a cohort.
 
         Parameters
         ----------
         patients, lines, assessments, lesions
             The input tables (see ``data_dictionary/``).  Values may be text (as read from
-            CSV) or already typed.
+            CSV) or already typed.  ``lesions`` may be None when every measured patient is in
+            ``tumour_burden``.
+        tumour_burden
+            Optional scan-level sums or % changes from baseline, one row per scan, for
+            patients without lesion rows (see :mod:`netsurv.response.burden` for which
+            criterion rules work on sums).
         truth
             Optional latent truth of a simulated cohort, kept as given.
         options
@@ -123,7 +138,14 @@ class Cohort:
         >>> cohort.assessment_lines["role"].tolist()
         ['baseline', 'follow_up']
         """
-        raw = {"patients": patients, "lines": lines, "assessments": assessments, "lesions": lesions}
+        raw = {
+            "patients": patients,
+            "lines": lines,
+            "assessments": assessments,
+            "lesions": empty_table("lesions") if lesions is None else lesions,
+        }
+        if tumour_burden is not None:
+            raw["tumour_burden"] = tumour_burden
         return _build(raw, truth=truth, options=options or ValidationOptions())
 
     # ------------------------------------------------------------------ views
@@ -170,6 +192,7 @@ class Cohort:
             lines=keep(self.lines),
             assessments=keep(self.assessments),
             lesions=keep(self.lesions),
+            tumour_burden=keep(self.tumour_burden),
             assessment_lines=keep(self.assessment_lines),
             attrition=att[att_pid.isin(ids)].reset_index(drop=True),
             warnings=warn[warn_pid.isin(ids)].reset_index(drop=True),
@@ -238,6 +261,18 @@ class Cohort:
         )
 
 
+def empty_table(table: str) -> pd.DataFrame:
+    """An empty input table with the schema's columns (text, numbers, dates as declared)."""
+    model = {**INPUT_MODELS, **OPTIONAL_INPUT_MODELS}[table]
+    columns = model.to_schema().columns
+    return pd.DataFrame({name: pd.Series(dtype=_empty_dtype(col)) for name, col in columns.items()})
+
+
+def _empty_dtype(col: object) -> str:
+    text = str(getattr(col, "dtype", "object"))
+    return "object" if text == "str" else text
+
+
 def _round(x: float) -> float:
     return float(np.round(x, 1)) if pd.notna(x) else float("nan")
 
@@ -301,13 +336,15 @@ def _build(
         .drop(columns="_line")
         .sort_values(list(KEYS[t]), kind="stable")
         .reset_index(drop=True)
-        for t in INPUT_MODELS
+        for t in (*INPUT_MODELS, *OPTIONAL_INPUT_MODELS)
+        if t in tables
     }
     return Cohort(
         patients=clean["patients"],
         lines=clean["lines"],
         assessments=clean["assessments"],
         lesions=clean["lesions"],
+        tumour_burden=clean.get("tumour_burden", empty_table("tumour_burden")),
         assessment_lines=links,
         attrition=attrition,
         warnings=failures.reset_index(drop=True),

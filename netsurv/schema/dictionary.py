@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from netsurv.schema.derived import DERIVED_MODELS
-from netsurv.schema.inputs import INPUT_MODELS, KEYS
+from netsurv.schema.inputs import INPUT_MODELS, KEYS, OPTIONAL_INPUT_MODELS
 
 _TYPE_NAMES = {
     "str": "text",
@@ -47,7 +47,8 @@ def data_dictionary() -> pd.DataFrame:
     'mm'
     """
     rows = []
-    for kind, models in (("input", INPUT_MODELS), ("derived", DERIVED_MODELS)):
+    inputs = {**INPUT_MODELS, **OPTIONAL_INPUT_MODELS}
+    for kind, models in (("input", inputs), ("derived", DERIVED_MODELS)):
         for table, model in models.items():
             schema = model.to_schema()
             for name, col in schema.columns.items():

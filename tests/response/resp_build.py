@@ -7,7 +7,8 @@
 
 A lesion value is the long axis in mm (site liver, role from the first letter of the id: T
 target, N non-target, X new); a dict gives any lesion columns (``node(la, sa)``,
-``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.
+``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.  ``c.sums("P2", -7, value=50.0)`` records a scan
+with its scan-level sum (``tumour_burden``) instead of lesion rows (``pct=`` for a % change).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Case:
         self.scans: list[dict[str, Any]] = []
         self.lesions: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
+        self.burden: list[dict[str, Any]] = []
         self.n: dict[str, int] = {}
 
     def line(self, pid: str, line_id: str, start_day: int) -> None:
@@ -105,6 +107,30 @@ class Case:
                 row["long_axis_mm"] = float(spec)
             self.lesions.append(row)
 
+    def sums(
+        self,
+        pid: str,
+        day: int,
+        *,
+        value: float | None = None,
+        pct: float | None = None,
+        measure: str = "diameter",
+        unit: str = "mm",
+        **scan: Any,
+    ) -> None:
+        """A scan measured by its scan-level sum (or % change from baseline)."""
+        self.scan(pid, day, **scan)
+        self.burden.append(
+            {
+                "patient_id": pid,
+                "assessment_id": self.scans[-1]["assessment_id"],
+                "measure": measure,
+                "sum_value": value,
+                "unit": unit if value is not None else None,
+                "pct_change_baseline": pct,
+            }
+        )
+
     def build(self) -> ns.Cohort:
         scans = pd.DataFrame(self.scans)
         pids = list(dict.fromkeys(scans["patient_id"]))
@@ -116,11 +142,15 @@ class Case:
             for p in pids
             if p not in have
         ]
-        lesions = pd.DataFrame(self.lesions)
-        for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
-            if col not in lesions:
-                lesions[col] = None
-        return ns.Cohort.from_frames(patients, pd.DataFrame(lines), scans, lesions)
+        lesions = pd.DataFrame(self.lesions) if self.lesions else None
+        if lesions is not None:
+            for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
+                if col not in lesions:
+                    lesions[col] = None
+        burden = pd.DataFrame(self.burden) if self.burden else None
+        return ns.Cohort.from_frames(
+            patients, pd.DataFrame(lines), scans, lesions, tumour_burden=burden
+        )
 
 
 def responses(tp: Any, criterion: str | None = None) -> dict[str, list[str | None]]:
