@@ -107,3 +107,71 @@ def test_inspire_case_study_numbers(executed_notebooks: dict[str, Path | str]) -
     text = re.sub(r"\s+", " ", statement)
     for s in stated:
         assert s in text, f"the notebook's conclusion no longer says {s!r}"
+
+
+# --------------------------------------------------------------------------- Laleh et al.
+def recist_by_hand(pr: float, pd_rel: float, pd_abs: float = 5.0) -> pd.DataFrame:
+    """Every follow-up time-point response of the tumour-size data, derived from the raw CSV.
+
+    As the dataset's README and RECIST 1.1 say: exact duplicate rows once, a patient with two
+    diameters on one day left out; baseline = the last visit on or before the start, at most
+    42 days before it; follow-ups after the start.  PD: >= +pd_rel and >= pd_abs mm over the
+    nadir (the smallest earlier value, baseline included), or any disease after a confirmed
+    CR (two CR visits >= 28 days apart, nothing else between); CR: 0; PR: <= pr from baseline;
+    else SD.
+    """
+    raw = pd.read_csv(dataset_folder("laleh") / "tumor_size.csv.gz")
+    raw = raw.drop_duplicates(["Pt_hashID", "T_days", "Lesion_diam"])
+    clash = raw.duplicated(["Pt_hashID", "T_days"], keep=False)
+    raw = raw[~raw["Pt_hashID"].isin(raw.loc[clash, "Pt_hashID"])]
+    rows = []
+    for pid, g in raw.sort_values("T_days", kind="stable").groupby("Pt_hashID"):
+        pre = g[(g["T_days"] <= 0) & (g["T_days"] >= -42)]
+        if pre.empty:
+            continue
+        nadir = base = float(pre["Lesion_diam"].iloc[-1])
+        cr_since, confirmed = None, False
+        for day, v in g.loc[g["T_days"] > 0, ["T_days", "Lesion_diam"]].itertuples(index=False):
+            grows = v >= nadir * (1 + pd_rel) - 1e-9 and v - nadir >= pd_abs - 1e-9
+            if (grows and v > 0) or (confirmed and v > 0):
+                resp = "PD"
+            elif v == 0:
+                resp = "CR"
+            elif v / base - 1 <= pr + 1e-9:
+                resp = "PR"
+            else:
+                resp = "SD"
+            if resp == "CR":
+                cr_since = day if cr_since is None else cr_since
+                confirmed = confirmed or day - cr_since >= 28
+            else:
+                cr_since = None
+            nadir = min(nadir, v)
+            rows.append((pid, day, resp))
+    return pd.DataFrame(rows, columns=["patient_id", "day", "response"])
+
+
+@pytest.mark.slow
+def test_tumour_size_case_study_numbers(executed_notebooks: dict[str, Path | str]) -> None:
+    key, statement = key_numbers(executed_notebooks["07_tumour_size_response"])
+    for name, (pr, pd_rel) in {"recist1.1": (-0.3, 0.2), "recist_10_10": (-0.1, 0.1)}.items():
+        hand = recist_by_hand(pr, pd_rel)
+        assert hand["patient_id"].nunique() == key["lines_read"][name]
+        assert hand["response"].value_counts().to_dict() == key["timepoints"][name], name
+    raw = pd.read_csv(dataset_folder("laleh") / "tumor_size.csv.gz")
+    window = raw["T_days"].between(-42, 0)
+    no_baseline = raw["Pt_hashID"].nunique() - raw.loc[window, "Pt_hashID"].nunique()
+    assert key["no_baseline"] == no_baseline  # no visit on or up to 42 days before day 0
+    assert key["n_patients"] == raw["Pt_hashID"].nunique() - 1  # one set aside on loading
+    tp = key["timepoints"]["recist1.1"]
+    text = re.sub(r"\s+", " ", statement)
+    for s in [
+        f"Of {key['n_patients']:,} patients, {key['lines_read']['recist1.1']:,} have a baseline",
+        f"{key['no_baseline']} are set aside",
+        f"the {sum(tp.values()):,} follow-up scans read {tp['CR']} CR, {tp['PR']:,} PR, "
+        f"{tp['SD']:,} SD and {tp['PD']:,} PD",
+        f"{key['timepoints']['recist_10_10']['PR']:,} PR and "
+        f"{key['timepoints']['recist_10_10']['PD']:,} PD",
+        "{CR} CR, {PR} PR, {SD} SD and {PD} PD".format(**key["bor_recist"]),
+    ]:
+        assert s in text, f"the notebook's conclusion no longer says {s!r}"
