@@ -163,7 +163,8 @@ def put_burden(
     b_val = burden.value[b_ak]
     kinds = pd.MultiIndex.from_arrays([burden.measure[b_ak], burden.pct[b_ak]])
     codes, uniq = pd.factorize(kinds)
-    why = np.array([unsupported(crit, m, p) for m, p in uniq], dtype=object)[codes]
+    # one reason per kind of line (measure, % or sum): a handful, never one per line
+    why = np.array([unsupported(crit, m, p) if m else "" for m, p in uniq], dtype=object)[codes]
     no_value = (why == "") & np.isnan(b_val)
     why[no_value] = "no tumour_burden value on the baseline scan"
     off = (why == "") & burden.pct[b_ak] & (b_val != 100.0)

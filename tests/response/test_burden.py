@@ -135,10 +135,13 @@ def test_percent_line_needs_zero_at_baseline_and_a_baseline_value() -> None:
     c.sums("P1", 56, pct=-40.0)
     c.sums("P2", -7)  # not evaluable at baseline
     c.sums("P2", 56, pct=-40.0)
+    c.sums("P3", -7)  # no value at all: which measure is unknown
+    c.sums("P3", 56)
     relative = dataclasses.replace(ns.criteria.RECIST_1_1, name="pct", progression_min_abs=None)
     att = ns.classify(c.build(), relative).attrition.set_index("row_key")["reason"]
     assert att["P1 / L1"] == "the baseline scan's pct_change_baseline is 5, not 0"
     assert att["P2 / L1"] == "no tumour_burden value on the baseline scan"
+    assert att["P3 / L1"] == "no tumour_burden value on the baseline scan"
 
 
 def test_missing_sum_is_ne_and_cm_is_mm() -> None:

@@ -211,8 +211,7 @@ def preset_pages(notes_file: Path) -> dict[str, str]:
     # combined presets have no page of their own here (the user guide's criteria page
     # describes them): listed, not linked
     listing["name"] = [
-        f"[`{n}`]({preset_slug(n)})" if n in criteria.PRESETS else f"`{n}`"
-        for n in listing["name"]
+        f"[`{n}`]({preset_slug(n)})" if n in criteria.PRESETS else f"`{n}`" for n in listing["name"]
     ]
     index = [
         "# Preset reference",
