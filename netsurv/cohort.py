@@ -59,6 +59,9 @@ class Cohort:
         columns in :mod:`netsurv.simulate`); None for real data.
     options : ValidationOptions
         The options the cohort was validated with.
+    tumour_burden : pandas.DataFrame
+        Scan-level sums (or % changes from baseline) of patients without lesion rows
+        (optional input; empty when not given); see :mod:`netsurv.response.burden`.
 
     Examples
     --------
@@ -78,6 +81,7 @@ class Cohort:
     options: ValidationOptions = field(default_factory=ValidationOptions)
     truth: pd.DataFrame | None = None
     markers: pd.DataFrame = field(default_factory=lambda: empty_table("markers"))
+    tumour_burden: pd.DataFrame = field(default_factory=lambda: empty_table("tumour_burden"))
 
     @classmethod
     def from_frames(
@@ -85,9 +89,10 @@ class Cohort:
         patients: pd.DataFrame,
         lines: pd.DataFrame,
         assessments: pd.DataFrame,
-        lesions: pd.DataFrame,
+        lesions: pd.DataFrame | None = None,
         *,
         markers: pd.DataFrame | None = None,
+        tumour_burden: pd.DataFrame | None = None,
         truth: pd.DataFrame | None = None,
         options: ValidationOptions | None = None,
     ) -> Cohort:
@@ -97,10 +102,15 @@ class Cohort:
         ----------
         patients, lines, assessments, lesions
             The input tables (see ``data_dictionary/``).  Values may be text (as read from
-            CSV) or already typed.
+            CSV) or already typed.  ``lesions`` may be None when every measured patient is in
+            ``tumour_burden``.
         markers
             Optional circulating tumour marker measurements (``patient_id``, ``marker``,
             ``date``, ``value``, ``unit``, ``uln``).
+        tumour_burden
+            Optional scan-level sums or % changes from baseline, one row per scan, for
+            patients without lesion rows (see :mod:`netsurv.response.burden` for which
+            criterion rules work on sums).
         truth
             Optional latent truth of a simulated cohort, kept as given.
         options
@@ -131,9 +141,16 @@ class Cohort:
         >>> cohort.assessment_lines["role"].tolist()
         ['baseline', 'follow_up']
         """
-        raw = {"patients": patients, "lines": lines, "assessments": assessments, "lesions": lesions}
+        raw = {
+            "patients": patients,
+            "lines": lines,
+            "assessments": assessments,
+            "lesions": empty_table("lesions") if lesions is None else lesions,
+        }
         if markers is not None:
             raw["markers"] = markers
+        if tumour_burden is not None:
+            raw["tumour_burden"] = tumour_burden
         return _build(raw, truth=truth, options=options or ValidationOptions())
 
     # ------------------------------------------------------------------ views
@@ -181,6 +198,7 @@ class Cohort:
             assessments=keep(self.assessments),
             lesions=keep(self.lesions),
             markers=keep(self.markers),
+            tumour_burden=keep(self.tumour_burden),
             assessment_lines=keep(self.assessment_lines),
             attrition=att[att_pid.isin(ids)].reset_index(drop=True),
             warnings=warn[warn_pid.isin(ids)].reset_index(drop=True),
@@ -323,6 +341,7 @@ def _build(
         assessments=clean["assessments"],
         lesions=clean["lesions"],
         markers=clean["markers"],
+        tumour_burden=clean["tumour_burden"],
         assessment_lines=links,
         attrition=attrition,
         warnings=failures.reset_index(drop=True),

@@ -16,7 +16,12 @@ import pandera.pandas as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
-from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.schema.inputs import (
+    ANATOMICAL_MODALITIES,
+    BURDEN_UNITS,
+    INPUT_MODELS,
+    KEYS,
+)
 from netsurv.schema.marker_units import check_markers, normalise_units
 
 Severity = Literal["error", "warning", "off"]
@@ -125,6 +130,21 @@ RULES: dict[str, tuple[str, str]] = {
         "Diameters are in mm: a patient whose every diameter is below 10 with decimals was probably entered in cm.",
     ),
     "implausible_size": ("warning", "Long axis <= 300 mm and volume <= 5000 mL."),
+    "burden_value": (
+        "error",
+        "A tumour_burden row gives a sum (with its measure and unit, the unit one of the "
+        "measure's) or a % change from baseline (with its measure), not both.",
+    ),
+    "burden_one_kind": (
+        "error",
+        "A patient's tumour_burden rows give one measure, and either sums in one unit or % "
+        "changes, never a mix.",
+    ),
+    "burden_and_lesions": (
+        "error",
+        "A patient's measurements come from lesions or from tumour_burden, not both "
+        "(netsurv does not choose between two sources).",
+    ),
     "grade_ki67_mismatch": ("warning", "Grade agrees with Ki-67 (G1 < 3 %, G2 3-20 %, G3 > 20 %)."),
     "marker_unit": (
         "error",
@@ -390,6 +410,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         ("assessments", ass),
         ("lesions", les),
         ("markers", markers),
+        ("tumour_burden", tables.get("tumour_burden")),
     ):
         if df is not None and pts is not None:
             unknown = ~df["patient_id"].isin(pts["patient_id"]) & df["patient_id"].notna()
@@ -448,6 +469,9 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
             value_column="assessment_id",
             message="assessment is not in the assessments table",
         )
+    burden = tables.get("tumour_burden")
+    if burden is not None:
+        _check_burden(burden, ass, les, problems)
     if pts is not None:
         _check_dates_against_patient(tables, problems)
     if markers is not None:
@@ -456,6 +480,97 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         _check_lesion_units(les, problems)
         if ass is not None:
             _check_nodes(les, ass, problems)
+
+
+def _check_burden(
+    burden: pd.DataFrame,
+    ass: pd.DataFrame | None,
+    les: pd.DataFrame | None,
+    problems: Problems,
+) -> None:
+    """The tumour_burden rules: each row one kind of value, one kind per patient, known scans,
+    and no patient measured both lesion by lesion and as a sum."""
+    table = "tumour_burden"
+    has_sum = burden["sum_value"].notna()
+    has_pct = burden["pct_change_baseline"].notna()
+
+    def add(mask: pd.Series, column: str, rule: str, message: str) -> None:
+        problems.add_rows(
+            burden,
+            mask,
+            table=table,
+            column=column,
+            rule=rule,
+            value_column=column,
+            message=message,
+        )
+
+    add(
+        has_sum & has_pct,
+        "pct_change_baseline",
+        "burden_value",
+        "gives both a sum and a % change from baseline: give one (netsurv does not choose)",
+    )
+    add(
+        (has_sum | has_pct) & burden["measure"].isna(),
+        "measure",
+        "burden_value",
+        "a sum or % change needs its measure (diameter or volume)",
+    )
+    add(has_sum & burden["unit"].isna(), "unit", "burden_value", "a sum needs its unit")
+    allowed = burden["measure"].map(lambda m: BURDEN_UNITS.get(m, ()) if isinstance(m, str) else ())
+    wrong_unit = (
+        burden["unit"].notna()
+        & burden["measure"].notna()
+        & ~pd.Series(
+            [u in a for u, a in zip(burden["unit"], allowed, strict=True)], index=burden.index
+        )
+    )
+    add(
+        wrong_unit,
+        "unit",
+        "burden_value",
+        "is not a unit of this measure "
+        + "; ".join(f"{m}: {', '.join(u)}" for m, u in BURDEN_UNITS.items()),
+    )
+    kind = np.where(
+        has_sum,
+        "sum in " + burden["unit"].fillna("?").astype(str),
+        np.where(has_pct, "% change", ""),
+    )
+    given = burden.assign(_kind=kind)[has_sum | has_pct]
+    for column, shown, label in (
+        ("measure", "measure", "measures"),
+        ("_kind", "sum_value", "sums and % changes, or units"),
+    ):
+        n = given.groupby("patient_id")[column].nunique()
+        mixed = given["patient_id"].isin(n.index[n > 1]) & ~given["patient_id"].duplicated()
+        problems.add_rows(
+            given,
+            mixed,
+            table=table,
+            column=shown,
+            rule="burden_one_kind",
+            value_column="patient_id",
+            message=f"this patient's tumour_burden rows mix {label}: give one kind",
+        )
+    if ass is not None:
+        known = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
+        ok = pd.MultiIndex.from_frame(burden[["patient_id", "assessment_id"]]).isin(known)
+        add(
+            pd.Series(~ok, index=burden.index),
+            "assessment_id",
+            "unknown_assessment",
+            "assessment is not in the assessments table",
+        )
+    if les is not None and len(les):
+        both = burden["patient_id"].isin(les["patient_id"]) & ~burden["patient_id"].duplicated()
+        add(
+            both,
+            "patient_id",
+            "burden_and_lesions",
+            "this patient has rows in both lesions and tumour_burden: give one source",
+        )
 
 
 def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:

@@ -16,7 +16,8 @@ variants measures the lesions once).  Steps, all vectorised:
    volume-based criteria, a modality change with ``modality_change="ne"``;
    :mod:`netsurv.response.comparable`).
 
-Steps 2 and 3 are in :mod:`netsurv.response.lesions`.
+Steps 2 and 3 are in :mod:`netsurv.response.lesions`; the sums of patients measured by a
+scan-level ``tumour_burden`` table replace those aggregates there (:mod:`netsurv.response.burden`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
+from netsurv.response.burden import put_burden
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
 from netsurv.response.lesions import aggregate, empty_aggregates
@@ -96,8 +98,10 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         agg = empty_aggregates(n)
         has_ntl_line = np.zeros(n_lines, dtype=bool)
         n_tracked_line = np.zeros(n_lines, dtype=np.int64)
+        burden_reason = np.full(n_lines, "", dtype=object)
     else:
         agg, n_tracked_line, has_ntl_line = aggregate(prep, crit, scans, lk, is_base)
+        burden_reason = put_burden(prep.burden, crit, ak, lk, is_base, agg, n_tracked_line)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
     n_lesions = n_tracked_line[lk]
@@ -131,6 +135,9 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         reason[line_of_base[tracked & complete_b & ~positive]] = (
             f"baseline {crit.measure} is 0: relative change undefined"
         )
+        set_aside = line_of_base[burden_reason[line_of_base] != ""]
+        keep_line[set_aside] = False
+        reason[set_aside] = burden_reason[set_aside]
     dropped = line_of_base[~keep_line[line_of_base]]
     att_lines = _attrition(prep, dropped, reason[dropped], crit)
 

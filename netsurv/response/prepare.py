@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
+from netsurv.response.burden import Burden, burden_per_assessment
 from netsurv.response.codes import NTL_CODE, PD, RESPONSES
 from netsurv.response.marker_scans import marker_scans
 from netsurv.response.visits import find_visits
@@ -49,6 +50,9 @@ class Prepared:
     les
         The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
         ``node`` and ``role_code`` columns added.
+    burden
+        Scan-level sums of the patients measured by ``tumour_burden``, by ``ak``
+        (:mod:`netsurv.response.burden`).
     """
 
     links: pd.DataFrame
@@ -63,6 +67,7 @@ class Prepared:
     tracer_names: np.ndarray
     first_new: np.ndarray
     scan_info: pd.DataFrame
+    burden: Burden
 
 
 def prepare(cohort: Cohort) -> Prepared:
@@ -127,6 +132,10 @@ def prepare(cohort: Cohort) -> Prepared:
     reader = ass["reader_response"].map(resp_code).fillna(0).to_numpy(dtype=np.int8)
     reader = visits.status(reader, day, PD)
     tracer, tracer_names = pd.factorize(ass["tracer"])
+    tb = cohort.tumour_burden
+    tb_ak = _pair_index(
+        tb["patient_id"], tb["assessment_id"], ass["patient_id"], ass["assessment_id"]
+    )
     return Prepared(
         links=links,
         line_keys=line_keys,
@@ -140,6 +149,7 @@ def prepare(cohort: Cohort) -> Prepared:
         tracer_names=np.asarray(tracer_names, dtype=object),
         first_new=visits.first_new,
         scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
+        burden=burden_per_assessment(tb, ass, tb_ak),
     )
 
 

@@ -47,7 +47,8 @@ def data_dictionary() -> pd.DataFrame:
     'mm'
     """
     rows = []
-    for kind, models in (("input", INPUT_MODELS), ("derived", DERIVED_MODELS)):
+    inputs = INPUT_MODELS
+    for kind, models in (("input", inputs), ("derived", DERIVED_MODELS)):
         for table, model in models.items():
             schema = model.to_schema()
             for name, col in schema.columns.items():

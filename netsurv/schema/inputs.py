@@ -1,5 +1,5 @@
-"""Pandera models of the input tables: patients, lines, assessments, lesions (required) and
-markers (optional: circulating tumour markers).
+"""Pandera models of the input tables: patients, lines, assessments, lesions (required), and
+the optional markers (circulating tumour markers) and scan-level ``tumour_burden``.
 
 These models are the single source of truth for column names, types, units, allowed values
 and meanings.  The data dictionary (``data_dictionary/``) is generated from them, the readers
@@ -60,6 +60,9 @@ MEASUREMENT_FLAGS = ("too_small", "not_evaluable")
 #: Circulating tumour markers (units accepted for each: :data:`netsurv.schema.marker_units.
 #: MARKER_UNITS`).
 MARKERS = ("CgA", "5-HIAA", "NSE", "serotonin", "pancreastatin", "other")
+#: What a scan-level sum adds up, and the units each may be given in (converted to mm / mL).
+BURDEN_UNITS: dict[str, tuple[str, ...]] = {"diameter": ("mm", "cm"), "volume": ("mL",)}
+BURDEN_MEASURES = tuple(BURDEN_UNITS)
 
 #: The key columns of each input table, in order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -68,8 +71,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "assessments": ("patient_id", "assessment_id"),
     "lesions": ("patient_id", "assessment_id", "lesion_id"),
     "markers": ("patient_id", "marker", "date"),
+    "tumour_burden": ("patient_id", "assessment_id"),
 }
-#: Tables a cohort must have; the others (``markers``) are optional.
+#: Tables a cohort must have; the others (``markers``, ``tumour_burden``) are optional (and
+#: ``lesions`` may be left out when every measured patient is in ``tumour_burden``).
 REQUIRED_TABLES = ("patients", "lines", "assessments", "lesions")
 
 _EARLIEST = pd.Timestamp("1900-01-01")
@@ -286,11 +291,56 @@ class Markers(pa.DataFrameModel):
         coerce = False
 
 
-#: The input table models by table name, in loading order.
+class TumourBurden(pa.DataFrameModel):
+    """One row per scan of a patient whose data give the tumour burden, not each lesion.
+
+    Optional: for sum-only data (trial ADaM ADTR tables, published tumour-size datasets,
+    spreadsheets with one sum per scan).  A patient's measurements come either from
+    ``lesions`` or from ``tumour_burden``, never both; new lesions and the non-target status
+    stay on ``assessments``.  Which criterion rules work on a sum and which set the line aside
+    is listed in :mod:`netsurv.response.burden`.
+    """
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    assessment_id: Series[str] = _id("Assessment (assessments.assessment_id) the sum is of.")
+    measure: Series[str] | None = _choice(
+        "What is summed over the target lesions: diameter (RECIST sum of diameters: long axes, "
+        "short axes of nodes) or volume. Required with sum_value or pct_change_baseline; one "
+        "measure per patient.",
+        BURDEN_MEASURES,
+    )
+    sum_value: Series[float] | None = _measure(
+        "Sum of the target lesions' measurement on this scan, in unit; 0 = all disappeared. "
+        "Empty (and pct_change_baseline empty) = not evaluable.",
+        "unit column",
+    )
+    unit: Series[str] | None = _choice(
+        "Unit of sum_value: mm or cm for diameter (cm is converted to mm), mL for volume.",
+        tuple(u for units in BURDEN_UNITS.values() for u in units),
+    )
+    pct_change_baseline: Series[float] | None = _measure(
+        "Percentage change of the sum from the line's baseline scan (0 on the baseline scan; "
+        "-100 = all disappeared), when the sums themselves are not given. A patient gives "
+        "sums or percentage changes, not both.",
+        "%",
+        ge=-100.0,
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+#: The input table models by table name, in loading order (the required ones first).
 INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "patients": Patients,
     "lines": Lines,
     "assessments": Assessments,
     "lesions": Lesions,
     "markers": Markers,
+    "tumour_burden": TumourBurden,
+}
+#: Optional input tables: read when present.
+OPTIONAL_INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    t: m for t, m in INPUT_MODELS.items() if t not in REQUIRED_TABLES
 }

@@ -7,7 +7,8 @@
 
 A lesion value is the long axis in mm (site liver, role from the first letter of the id: T
 target, N non-target, X new); a dict gives any lesion columns (``node(la, sa)``,
-``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.
+``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.  ``c.sums("P2", -7, value=50.0)`` records a scan
+with its scan-level sum (``tumour_burden``) instead of lesion rows (``pct=`` for a % change).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Case:
         self.lesions: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
         self.markers: list[dict[str, Any]] = []
+        self.burden: list[dict[str, Any]] = []
         self.n: dict[str, int] = {}
 
     def marker(
@@ -128,6 +130,30 @@ class Case:
                 row["long_axis_mm"] = float(spec)
             self.lesions.append(row)
 
+    def sums(
+        self,
+        pid: str,
+        day: int,
+        *,
+        value: float | None = None,
+        pct: float | None = None,
+        measure: str = "diameter",
+        unit: str = "mm",
+        **scan: Any,
+    ) -> None:
+        """A scan measured by its scan-level sum (or % change from baseline)."""
+        self.scan(pid, day, **scan)
+        self.burden.append(
+            {
+                "patient_id": pid,
+                "assessment_id": self.scans[-1]["assessment_id"],
+                "measure": measure,
+                "sum_value": value,
+                "unit": unit if value is not None else None,
+                "pct_change_baseline": pct,
+            }
+        )
+
     def build(self) -> ns.Cohort:
         scan_columns = ["patient_id", "assessment_id", "date", "modality"]
         scans = pd.DataFrame(self.scans) if self.scans else pd.DataFrame(columns=scan_columns)
@@ -143,19 +169,22 @@ class Case:
             for p in pids
             if p not in have
         ]
-        lesions = pd.DataFrame(self.lesions)
-        for col in ("patient_id", "assessment_id", "lesion_id", "site", "role"):
-            if col not in lesions:
-                lesions[col] = None
-        for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
-            if col not in lesions:
-                lesions[col] = None
+        burden = pd.DataFrame(self.burden) if self.burden else None
+        lesions = pd.DataFrame(self.lesions) if self.lesions or burden is None else None
+        if lesions is not None:
+            for col in ("patient_id", "assessment_id", "lesion_id", "site", "role"):
+                if col not in lesions:
+                    lesions[col] = None
+            for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
+                if col not in lesions:
+                    lesions[col] = None
         return ns.Cohort.from_frames(
             patients,
             pd.DataFrame(lines),
             scans,
             lesions,
             markers=markers if len(markers) else None,
+            tumour_burden=burden,
         )
 
 

@@ -263,7 +263,11 @@ def preset_pages(notes_file: Path) -> dict[str, str]:
         )
     constants, docs, shared = preset_constants(), preset_docstrings(), shared_simplifications()
     listing = criteria.list()
-    listing["name"] = [f"[`{n}`]({preset_slug(n)})" for n in listing["name"]]
+    # combined presets have no page of their own here (the user guide's criteria page
+    # describes them): listed, not linked
+    listing["name"] = [
+        f"[`{n}`]({preset_slug(n)})" if n in criteria.PRESETS else f"`{n}`" for n in listing["name"]
+    ]
     index = [
         "# Preset reference",
         "",
