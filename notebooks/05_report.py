@@ -117,7 +117,7 @@ t1 = table("table1")
 if t1 is not None and (t1["variable"] == "follow-up").any():
     fu = t1.loc[t1["variable"] == "follow-up", "Overall"].iloc[0]
     display(Markdown(f"Median follow-up (reverse Kaplan–Meier of OS): {fu} months (95% CI)."))
-att = table("attrition_summary", keep_default_na=False)
+att = table("attrition_summary")
 if att is not None and len(att):
     display(Markdown("### Attrition (rows set aside, by reason)"))
     display(HTML(att.to_html(index=False)))
@@ -146,6 +146,20 @@ show("km_medians", "Kaplan–Meier medians (months)")
 figures("km", "Kaplan–Meier curves")
 show("landmark", "Landmark analyses")
 show("cox", "Cox model")
+
+# %% [markdown]
+# ## Competing risks
+# With `[competing]` on: the endpoint's events split by cause (PFS: progression, with death
+# competing), Aalen–Johansen cumulative incidence, Gray's test between groups, Fine–Gray model.
+
+# %%
+if table("cif") is None:
+    display(Markdown("Not analysed in this run (`[competing] enabled = false`)."))
+show("cif", "Cumulative incidence by cause (Aalen–Johansen, 95% CI)")
+show("cif_summary", "Events by cause")
+show("gray", "Gray's test between groups")
+show("fine_gray", "Fine–Gray model: subdistribution hazard ratios (exp_coef) with 95% CIs")
+figures("cif", "Cumulative incidence curves")
 
 # %% [markdown]
 # ## Which criterion predicts outcome best
