@@ -60,7 +60,12 @@ def cause_specific_cox(
     >>> fit.events
     5
     """
-    prep = prepare_competing(df, duration_col=duration_col, event_col=event_col)
+    cov = [covariates] if isinstance(covariates, str) else list(covariates)
+    strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
+    # the columns are checked here, so that a mistake names only the user's columns
+    prep = prepare_competing(
+        df, duration_col=duration_col, event_col=event_col, other_cols=[*cov, *strata_cols]
+    )
     (cause,) = check_causes(cause_codes(prep), cause, event_col=event_col, argument="cause")
     column = "_cause_event"
     if column in df.columns:

@@ -169,6 +169,19 @@ def test_fine_gray_crr_refuses_what_crr_does_not_fit_all_at_once() -> None:
         fine_gray(CR, covariates=["x"], method="cmprsk", **COLS)  # type: ignore[arg-type]
 
 
+def test_two_grouping_columns_are_their_combinations_labelled_as_r_strata() -> None:
+    df = CR.assign(sex=["F", "F", "M", "M"] * 3)
+    both = df.assign(combined="arm=" + df["arm"] + ", sex=" + df["sex"])
+    two = cumulative_incidence(df, by=["arm", "sex"], **COLS)
+    one = cumulative_incidence(both, by="combined", **COLS)
+    assert two.groups == ["arm=a, sex=F", "arm=a, sex=M", "arm=b, sex=F", "arm=b, sex=M"]
+    pd.testing.assert_frame_equal(two.table, one.table)
+    g2 = gray_test(df, by=["arm", "sex"], **COLS)
+    g1 = gray_test(both, by="combined", **COLS)
+    pd.testing.assert_frame_equal(g2.table, g1.table)
+    assert g2.groups == g1.groups and two.by == ["arm", "sex"]
+
+
 def test_cif_plot_at_risk_table_is_the_risk_table_on_the_shared_axis() -> None:
     import matplotlib
 
