@@ -24,8 +24,8 @@ import pandas as pd
 
 from netsurv.errors import ConfigError
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
+from netsurv.survival._curve import CONF_TYPES, ConfType, confidence_limits
 from netsurv.survival._input import as_list, group_codes
-from netsurv.survival.km import CONF_TYPES, ConfType, confidence_limits
 
 CifVariance = Literal["ij", "delta"]
 TABLE_COLUMNS = [
