@@ -17,6 +17,7 @@ from netsurv.config.analysis import (
     SweepConfig,
     build_criteria,
 )
+from netsurv.config.competing import CompetingConfig
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
@@ -38,6 +39,7 @@ class Config(_Section):
     landmark: LandmarkConfig = LandmarkConfig()
     compare: CompareConfig = CompareConfig()
     sweep: SweepConfig = SweepConfig()
+    competing: CompetingConfig = CompetingConfig()
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     privacy: PrivacyConfig = PrivacyConfig()
@@ -91,6 +93,7 @@ class Config(_Section):
             "cox.outcome": [self.cox.outcome] if self.cox.enabled else [],
             "landmark.outcome": [self.landmark.outcome] if self.landmark.enabled else [],
             "compare.outcome": [self.compare.outcome] if self.compare.enabled else [],
+            "competing.endpoint": [self.competing.endpoint] if self.competing.enabled else [],
         }
         for key, endpoints in wanted.items():
             missing = [e for e in endpoints if e not in names]

@@ -33,6 +33,9 @@ from netsurv.response.matrix import ResponseMatrix
 
 MatrixEndpoint = Literal["PFS", "TTP", "OS"]
 
+#: Event causes of :attr:`EndpointMatrix.cause` (code = position + 1; 0 = censored).
+CAUSES = ("progression", "death")
+
 _TILE = 1 << 16  # criteria × lines per tile: the tile's int32 arrays fit in a 1 MB L2 cache
 _MIN_RANKS = 256  # lines per tile at least (bounds the numpy calls per criterion)
 
@@ -125,6 +128,11 @@ class EndpointMatrix:
     cnsr : numpy.ndarray
         ``int16`` (lines × criteria): CDISC censoring code (0 = event, else
         :data:`netsurv.endpoints.CENSOR_CODES`; -1 where excluded).
+    cause : numpy.ndarray
+        ``int8`` (lines × criteria): the event's cause, an index into :data:`CAUSES` plus one
+        (1 = progression, 2 = death without progression; 0 = censored) — the long engine's
+        ``event_cause`` (:meth:`column` names it), so that PFS can be analysed as competing
+        risks (:func:`netsurv.endpoints.competing_events`).
     attrition : pandas.DataFrame
         Lines set aside before the derivation (no origin, start after the cut-off) and, for
         PFS / TTP, lines that could not contribute fully under some criteria: no baseline
@@ -143,6 +151,7 @@ class EndpointMatrix:
     event: np.ndarray
     cnsr: np.ndarray
     attrition: pd.DataFrame
+    cause: np.ndarray
 
     @property
     def months(self) -> np.ndarray:
@@ -150,7 +159,8 @@ class EndpointMatrix:
         return self.days / DAYS_PER_MONTH
 
     def column(self, criterion: str | int) -> pd.DataFrame:
-        """One criterion's endpoint as a table (``lines`` plus days, months, event, cnsr)."""
+        """One criterion's endpoint as a table (``lines`` plus days, months, event, cnsr and
+        ``event_cause``, None when censored)."""
         names = [c.name for c in self.criteria]
         if isinstance(criterion, str):
             if criterion not in names:
@@ -166,6 +176,7 @@ class EndpointMatrix:
             months=d / DAYS_PER_MONTH,
             event=self.event[:, j].astype(int),
             cnsr=self.cnsr[:, j],
+            event_cause=np.array([None, *CAUSES], dtype=object)[self.cause[:, j]],
         )
 
 
@@ -214,6 +225,8 @@ def endpoint_matrix(
     True
     >>> bool((pfs.event.sum(axis=0)[:-1] >= pfs.event.sum(axis=0)[1:]).all())
     True
+    >>> pfs.column(0)["event_cause"].value_counts().index.tolist()  # PFS events by cause
+    ['progression', 'death']
     """
     if endpoint not in ("PFS", "TTP", "OS"):
         raise ConfigError(f"endpoint_matrix derives 'PFS', 'TTP' or 'OS', got {endpoint!r}")
@@ -234,6 +247,7 @@ def endpoint_matrix(
     days = np.empty((n_lines, n_crit), dtype=np.float64)
     event = np.empty((n_lines, n_crit), dtype=bool)
     cnsr = np.empty((n_lines, n_crit), dtype=np.int16)
+    cause = np.empty((n_lines, n_crit), dtype=np.int8)
     # per line rank: criteria without a baseline scan, and the first of them
     no_base_count = np.zeros(n_lines, dtype=np.int64)
     no_base_first = np.full(n_lines, n_crit, dtype=np.int64)
@@ -259,7 +273,7 @@ def endpoint_matrix(
         step = max(_TILE // (hi - lo), _MIN_RANKS)
         for r0 in range(0, n_lines, step):
             r1 = min(r0 + step, n_lines)
-            d, e, c = derive_tile(
+            d, e, c, k = derive_tile(
                 codes,
                 None if has_base is None else has_base[:, r0:r1],
                 lay,
@@ -271,6 +285,7 @@ def endpoint_matrix(
             )
             at = lay.follow.lines[r0:r1]
             days[at, lo:hi], event[at, lo:hi], cnsr[at, lo:hi] = d.T, e.T, c.T
+            cause[at, lo:hi] = k.T
     rank = lay.follow.rank()
     attrition = pd.concat(
         [
@@ -304,6 +319,7 @@ def endpoint_matrix(
         event=event,
         cnsr=cnsr,
         attrition=attrition,
+        cause=cause,
     )
 
 
@@ -353,4 +369,5 @@ def _overall_survival(
         event=wide(os_["event"].to_numpy(dtype=bool)),
         cnsr=wide(os_["cnsr"].to_numpy(dtype=np.int16)),
         attrition=attrition,
+        cause=wide(np.where(os_["event"].to_numpy(dtype=bool), np.int8(2), np.int8(0))),
     )

@@ -33,6 +33,7 @@ from rich.console import Console
 
 from netsurv.config import Config
 from netsurv.pipeline import analyses, figures, stages
+from netsurv.pipeline.competing import competing_tables
 from netsurv.pipeline.files import check_target
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.privacy import private_path, run_privacy, write_mapping
@@ -176,6 +177,14 @@ def run(
         if config.cox.enabled:
             with step("Cox model"):
                 writer.table("cox", stages.cox_table(res, config))
+        competing = None
+        if config.competing.enabled:
+            with step("competing risks"):
+                competing = competing_tables(res, config)
+                for name in ("cif", "cif_summary", "gray", "fine_gray"):
+                    table = None if competing is None else getattr(competing, name)
+                    if table is not None:
+                        writer.table(name, table)
         if len(res.criteria) > 1:
             with step("agreement between criteria"):
                 writer.table("agreement", analyses.agreement_table(res))
@@ -208,6 +217,7 @@ def run(
                 comparison=comparison,
                 swept=swept,
                 notes=notes,
+                competing=competing,
             )
 
         writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))

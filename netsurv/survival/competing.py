@@ -24,8 +24,8 @@ import pandas as pd
 
 from netsurv.errors import ConfigError
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
-from netsurv.survival._input import group_codes
-from netsurv.survival.km import CONF_TYPES, ConfType, confidence_limits
+from netsurv.survival._curve import CONF_TYPES, ConfType, confidence_limits
+from netsurv.survival._input import as_list, group_codes
 
 CifVariance = Literal["ij", "delta"]
 TABLE_COLUMNS = [
@@ -68,8 +68,8 @@ class CumulativeIncidenceResult:
         ``"ij"`` (infinitesimal jackknife, R ``survfit``) or ``"delta"`` (``cmprsk::cuminc``).
     conf_type, conf_level : str, float
         Confidence intervals.
-    by : str or None
-        Grouping column (``group`` is ``"all"`` without one).
+    by : str, list of str or None
+        Grouping column(s) (``group`` is ``"all"`` without one).
     n_dropped : int
         Rows dropped because a used column was missing.
     """
@@ -81,7 +81,7 @@ class CumulativeIncidenceResult:
     variance: str
     conf_type: str
     conf_level: float
-    by: str | None
+    by: str | list[str] | None
     n_dropped: int
 
     @property
@@ -278,7 +278,7 @@ def cumulative_incidence(
     *,
     duration_col: str,
     event_col: str,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     causes: int | Sequence[int] | None = None,
     cause_labels: Mapping[int, str] | None = None,
     variance: CifVariance = "ij",
@@ -299,7 +299,8 @@ def cumulative_incidence(
         without progression; :func:`netsurv.endpoints.competing_events` makes it from an
         endpoint table).
     by
-        Optional grouping column.
+        Optional grouping column, or columns: their combinations are the groups, labelled as
+        R's strata (``"sex=F, grade=G1"``).
     causes
         Cause code(s) to report (default: every code present).
     cause_labels
@@ -358,7 +359,7 @@ def cumulative_incidence(
         duration_col=duration_col,
         event_col=event_col,
         weights_col=weights_col,
-        other_cols=[by] if by is not None else [],
+        other_cols=as_list(by),
     )
     all_causes = cause_codes(prep)
     wanted = check_causes(all_causes, causes, event_col=event_col)
@@ -369,7 +370,7 @@ def cumulative_incidence(
         codes = np.zeros(prep.time.size, dtype=np.int64)
         groups: list[object] = ["all"]
     else:
-        codes, groups = group_codes(prep.frame[by])
+        codes, groups = group_codes(prep.frame[as_list(by)], r_labels=True)
     weighted = weights_col is not None
     tables, summary = [], []
     for gi, label in enumerate(groups):
@@ -429,6 +430,6 @@ def cumulative_incidence(
         variance=variance,
         conf_type=conf_type,
         conf_level=float(conf_level),
-        by=by,
+        by=by if by is None or isinstance(by, str) else list(by),
         n_dropped=prep.n_dropped,
     )

@@ -128,7 +128,7 @@ def _score_variance(
 def gray_test(
     df: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     duration_col: str,
     event_col: str,
     causes: int | Sequence[int] | None = None,
@@ -142,7 +142,8 @@ def gray_test(
     df
         One row per subject.
     by
-        Grouping column (two or more groups).
+        Grouping column, or columns whose combinations are the groups (two or more;
+        labelled as R's strata, ``"sex=F, grade=G1"``).
     duration_col
         Time to the first event of any cause, or to censoring.
     event_col
@@ -181,11 +182,11 @@ def gray_test(
         raise ConfigError(f"rho must be a finite number >= 0 (the weight (1 - F)^rho), got {rho!r}")
     strata_cols = as_list(strata)
     prep = prepare_competing(
-        df, duration_col=duration_col, event_col=event_col, other_cols=[by, *strata_cols]
+        df, duration_col=duration_col, event_col=event_col, other_cols=[*as_list(by), *strata_cols]
     )
     codes_all = cause_codes(prep)
     wanted = check_causes(codes_all, causes, event_col=event_col)
-    group, labels = group_codes(prep.frame[by])
+    group, labels = group_codes(prep.frame[as_list(by)], r_labels=True)
     k = len(labels)
     if k < 2:
         raise ConfigError(f"column {by!r} has {k} group after dropping missing values; need >= 2")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.survival._curve import ConfType
 from netsurv.survival._status import (
     ATTRITION,
     STATUS_COLUMN,
@@ -34,7 +35,7 @@ from netsurv.survival._status import (
     status_groups,
 )
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
-from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
+from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 from netsurv.survival.landmark_sets import landmark_data, lost_before
 from netsurv.survival.logrank import LogrankResult, logrank
 

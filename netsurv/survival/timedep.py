@@ -16,6 +16,7 @@ import pandas as pd
 
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.survival._curve import ConfType
 from netsurv.survival._status import (
     ATTRITION,
     STATUS_COLUMN,
@@ -31,7 +32,7 @@ from netsurv.survival._status import (
 )
 from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
-from netsurv.survival.km import ConfType, KaplanMeierResult
+from netsurv.survival.km import KaplanMeierResult
 from netsurv.survival.landmark import check_penalty
 from netsurv.survival.logrank import LogrankResult
 
