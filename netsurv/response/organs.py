@@ -29,7 +29,7 @@ from netsurv.criteria.organ_fields import organ_cutoffs
 from netsurv.response.classify import CriteriaArg, Timepoints
 from netsurv.response.codes import RESPONSES, decode
 from netsurv.response.cutoffs import ge, le, rel
-from netsurv.response.lesion_response import (
+from netsurv.response.lesion_arrays import (
     DISAPPEARED,
     LESION_CLASSES,
     NEW_LESION,
@@ -220,7 +220,7 @@ def organ_response(
     >>> org = ns.organ_response(ns.load_demo(), "recist1.1",
     ...                         organ_thresholds={"liver": (-0.3, 0.1)})
     >>> sorted(org["site"].unique())[:3]
-    ['bone', 'liver', 'lung']
+    ['liver', 'lung', 'lymph_node']
     >>> grew = org.query("site == 'liver' and organ_class == 'progressing' and n_new_lesions == 0")
     >>> bool(grew["pct_change_nadir"].min() >= 10)
     True

@@ -26,7 +26,7 @@ from netsurv.errors import ConfigError
 from netsurv.response.classify import CriteriaArg, Timepoints, classify
 from netsurv.response.codes import PD
 from netsurv.response.cutoffs import ge
-from netsurv.response.lesion_response import (
+from netsurv.response.lesion_arrays import (
     BASE_ROW,
     DISAPPEARED,
     NEW_LESION,
