@@ -11,10 +11,16 @@ from netsurv.response.lesion_response import (
 )
 from netsurv.response.matrix import ResponseMatrix, classify_matrix
 from netsurv.response.organs import ORGAN_COLUMNS, organ_response
-from netsurv.response.patterns import PATTERN_COLUMNS, add_patterns
+from netsurv.response.patterns import (
+    EVENT_PATTERNS,
+    PATTERN_COLUMNS,
+    add_patterns,
+    pattern_events,
+)
 
 __all__ = [
     "BOR_COLUMNS",
+    "EVENT_PATTERNS",
     "LESION_CLASSES",
     "LESION_COLUMNS",
     "ORGAN_COLUMNS",
@@ -32,4 +38,5 @@ __all__ = [
     "cohen_kappa",
     "lesion_response",
     "organ_response",
+    "pattern_events",
 ]

@@ -38,7 +38,7 @@ from netsurv.response.lesion_arrays import (
 from netsurv.response.organs import organ_arrays
 from netsurv.response.prepare import Prepared
 
-__all__ = ["PATTERN_COLUMNS", "add_patterns"]
+__all__ = ["EVENT_PATTERNS", "PATTERN_COLUMNS", "add_patterns", "pattern_events"]
 
 PATTERN_COLUMNS = [
     "n_progressing_lesions",
@@ -298,3 +298,71 @@ def _anchor_positions(rows: pd.DataFrame, a: LesionArrays, anchor: str) -> np.nd
     ref = pd.MultiIndex.from_arrays([scans["patient_id"], scans["line_id"], scans["assessment_id"]])
     want = pd.MultiIndex.from_arrays([rows["patient_id"], rows["line_id"], rows[col]])
     return np.asarray(ref.get_indexer(want), dtype=np.int64)
+
+
+#: Patterns that can name an event type (boolean columns of :func:`add_patterns`).
+EVENT_PATTERNS = ("mixed_response", "oligoprogression", "lesion_pseudoprogression")
+
+
+def pattern_events(endpoints: pd.DataFrame, patterns: pd.DataFrame, pattern: str) -> pd.DataFrame:
+    """Endpoint rows with progression events typed by a scan pattern.
+
+    A progression event whose scan (``source_key`` ``"patient / assessment"``) shows
+    ``pattern`` in ``patterns`` gets ``event_cause = pattern`` (e.g. ``"oligoprogression"``);
+    other events keep theirs.  Every row gets a boolean column named ``pattern`` (True when
+    the event scan shows it), to group analyses by.  With
+    :func:`netsurv.endpoints.competing_events` (``causes=("oligoprogression",
+    "progression", "death")``) this gives, e.g., the cumulative incidence of
+    oligoprogression with other progression and death competing.
+
+    Parameters
+    ----------
+    endpoints
+        An endpoints table (:func:`netsurv.derive_endpoints` ``.table``).
+    patterns
+        The table of :func:`add_patterns` for the same criteria.
+    pattern
+        One of :data:`EVENT_PATTERNS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``endpoints`` with ``event_cause`` refined and the ``pattern`` column added.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> ep = ns.derive_endpoints(cohort, "recist1.1", endpoints=["PFS"]).table
+    >>> typed = pattern_events(ep, ns.add_patterns(cohort, "recist1.1"), "oligoprogression")
+    >>> sorted(typed["event_cause"].dropna().unique())
+    ['death', 'oligoprogression', 'progression']
+    """
+    if pattern not in EVENT_PATTERNS:
+        raise ConfigError(f"pattern must be one of {list(EVENT_PATTERNS)}, got {pattern!r}")
+    need = {"patient_id", "line_id", "criterion", "event_cause", "source_key"}
+    missing = sorted(need - set(endpoints.columns))
+    if missing:
+        raise ConfigError(f"endpoints table lacks column(s) {missing}; use derive_endpoints")
+    if pattern not in patterns.columns:
+        raise ConfigError(f"patterns table lacks column {pattern!r}; make it with add_patterns")
+    shown = patterns[patterns[pattern].astype(bool)]
+    keys = pd.MultiIndex.from_arrays(
+        [
+            shown["patient_id"],
+            shown["line_id"],
+            shown["criterion"],
+            shown["patient_id"].astype(str) + " / " + shown["assessment_id"].astype(str),
+        ]
+    )
+    want = pd.MultiIndex.from_arrays(
+        [
+            endpoints["patient_id"],
+            endpoints["line_id"],
+            endpoints["criterion"],
+            endpoints["source_key"].astype(str),
+        ]
+    )
+    hit = want.isin(keys) & (endpoints["event_cause"] == "progression").to_numpy()
+    cause = endpoints["event_cause"].mask(hit, pattern)
+    return endpoints.assign(event_cause=cause, **{pattern: hit})

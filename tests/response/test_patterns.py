@@ -180,3 +180,24 @@ def test_patterns_keep_the_time_point_table_and_serve_groupings() -> None:
         grouped, duration_col="months", event_col="event", by="mixed_response"
     )
     assert km is not None
+
+
+def test_pattern_events_type_progression_events() -> None:
+    """Patterns as endpoint event types: a progression event whose scan shows
+    oligoprogression is of cause ``oligoprogression``; competing-risks data follow."""
+    cohort = ns.load_demo()
+    pats = ns.add_patterns(cohort, "recist1.1")
+    ep = ns.derive_endpoints(cohort, "recist1.1", endpoints=["PFS"]).table
+    typed = ns.response.pattern_events(ep, pats, "oligoprogression")
+    oligo = typed[typed["event_cause"] == "oligoprogression"]
+    assert len(oligo) > 0 and oligo["oligoprogression"].all()
+    scans = pats[pats["oligoprogression"]]
+    keys = set(scans["patient_id"] + " / " + scans["assessment_id"])
+    assert set(oligo["source_key"]) <= keys
+    assert (typed["event"] == ep["event"]).all()
+    cr = ns.endpoints.competing_events(
+        typed, endpoint="PFS", causes=("oligoprogression", "progression", "death")
+    )
+    assert set(cr["status"]) == {0, 1, 2, 3}
+    with pytest.raises(ns.ConfigError, match="pattern must be one of"):
+        ns.response.pattern_events(ep, pats, "n_progressing_lesions")
