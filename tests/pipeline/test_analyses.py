@@ -57,6 +57,8 @@ def test_every_analysis_runs_end_to_end(path: Path, tmp_path: Path) -> None:
         "landmark": cfg.landmark.enabled,
         "comparison": cfg.compare.enabled,
         "sweep": cfg.sweep.enabled,
+        "lesion_response": cfg.lesions.enabled,
+        "timepoint_patterns": cfg.lesions.enabled,
     }
     assert {t for t, on in expected.items() if on} <= tables
     # every figure asked for was drawn (or the run says why not)
