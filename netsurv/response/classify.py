@@ -193,8 +193,13 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     P0166 / L4 | baseline volume is 0: relative change undefined
     """
     crits = resolve_criteria(criteria)
-    prep = prepare(cohort)
-    passes = Passes(prep, crits)
+    return classify_passes(cohort, Passes(prepare(cohort), crits), crits)
+
+
+def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, ...]) -> Timepoints:
+    """:func:`classify` on measurement passes made beforehand (shared with the lesion level,
+    :func:`netsurv.add_patterns`, so that nothing is measured twice)."""
+    prep = passes.prep
     tables, atts, bases = [], [], []
     for crit in crits:
         if isinstance(crit, CombinedCriterion):

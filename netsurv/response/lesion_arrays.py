@@ -85,11 +85,14 @@ def iter_lesion_arrays(
     *,
     response_threshold: float | None = None,
     progression_threshold: float | None = None,
+    passes: Passes | None = None,
 ) -> Iterator[tuple[Prepared, LesionArrays]]:
-    """The lesion arrays of every criterion (every component of a combined one)."""
+    """The lesion arrays of every criterion (every component of a combined one); ``passes``
+    are measurement passes already made for these criteria (else they are made here)."""
     cohort, crits = _resolve(data, criteria)
-    prep = prepare(cohort)
-    passes = Passes(prep, crits)
+    if passes is None:
+        passes = Passes(prepare(cohort), crits)
+    prep = passes.prep
     for c in crits:
         comps = c.components if isinstance(c, CombinedCriterion) else (c,)
         for comp in comps:

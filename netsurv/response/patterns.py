@@ -23,7 +23,12 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
-from netsurv.response.classify import CriteriaArg, Timepoints, classify
+from netsurv.response.classify import (
+    CriteriaArg,
+    Timepoints,
+    classify_passes,
+    resolve_criteria,
+)
 from netsurv.response.codes import PD
 from netsurv.response.cutoffs import ge
 from netsurv.response.lesion_arrays import (
@@ -36,7 +41,8 @@ from netsurv.response.lesion_arrays import (
     iter_lesion_arrays,
 )
 from netsurv.response.organs import organ_arrays
-from netsurv.response.prepare import Prepared
+from netsurv.response.passes import Passes
+from netsurv.response.prepare import Prepared, prepare
 
 __all__ = ["EVENT_PATTERNS", "PATTERN_COLUMNS", "add_patterns", "pattern_events"]
 
@@ -197,8 +203,9 @@ def add_patterns(
     Parameters
     ----------
     data
-        A validated cohort (classified here) or the time points of :func:`netsurv.classify`
-        (unchanged: the table must be the one ``classify`` returned).
+        A validated cohort (classified here, sharing the lesion level's measurement passes:
+        the faster way) or the time points of :func:`netsurv.classify` (unchanged: the table
+        must be the one ``classify`` returned; its cohort is measured again).
     criteria
         A criterion, a preset name or a sequence of them (default with time points: theirs).
         Combined criteria take the patterns of their anchor component's scans.
@@ -246,21 +253,29 @@ def add_patterns(
     """
     if level not in ("organ", "lesion"):
         raise ConfigError(f"level must be 'organ' or 'lesion', got {level!r}")
+    passes = None
     if isinstance(data, Timepoints):
         tp = data
         if criteria is not None:
             raise ConfigError("give criteria with a cohort; time points carry their own")
     else:
+        if not isinstance(data, Cohort):
+            raise ConfigError(
+                f"expected a Cohort or the Timepoints of netsurv.classify, got "
+                f"{type(data).__name__}"
+            )
         if criteria is None:
             raise ConfigError("give the criterion (or criteria) to read the lesions with")
-        tp = classify(data, criteria)
+        crits = resolve_criteria(criteria)
+        passes = Passes(prepare(data), crits)
+        tp = classify_passes(data, passes, crits)
     table = tp.table.copy()
     out = {col: _blank(col, len(table)) for col in PATTERN_COLUMNS}
     anchors = {
         c.name: (c.anchor_criterion.name if hasattr(c, "anchor_criterion") else None)
         for c in tp.criteria
     }
-    for prep, a in iter_lesion_arrays(tp, None):
+    for prep, a in iter_lesion_arrays(tp, None, passes=passes):
         anchor = anchors[a.criterion]
         if anchor is not None and a.crit.name != anchor:
             continue
