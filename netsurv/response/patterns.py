@@ -277,7 +277,7 @@ def add_patterns(
     }
     for prep, a in iter_lesion_arrays(tp, None, passes=passes):
         anchor = anchors[a.criterion]
-        if anchor is not None and a.crit.name != anchor:
+        if (anchor is not None and a.crit.name != anchor) or a.crit.measure == "reader":
             continue
         cols = scan_patterns(prep, a, level=level)
         rows = np.flatnonzero((table["criterion"] == a.criterion).to_numpy())

@@ -201,3 +201,20 @@ def test_pattern_events_type_progression_events() -> None:
     assert set(cr["status"]) == {0, 1, 2, 3}
     with pytest.raises(ns.ConfigError, match="pattern must be one of"):
         ns.response.pattern_events(ep, pats, "n_progressing_lesions")
+
+
+def test_every_preset_has_lesion_and_organ_tables_and_patterns() -> None:
+    """Every preset and combined preset (every measure: diameters, viable diameter, products,
+    volume, SUV, SUL, density composites; new-lesion-only and recorded reads) gives a lesion
+    table, an organ table and pattern columns; a recorded read has no lesions, so no patterns."""
+    cohort = ns.load_demo()
+    names = [*ns.criteria.PRESETS, *ns.criteria.COMBINED_PRESETS]
+    lr = ns.lesion_response(cohort, names)
+    measured = set(lr.table["criterion"])
+    assert set(names) - measured == {"reader"}
+    assert lr.table["lesion_class"].notna().any()
+    assert set(ns.organ_response(cohort, names)["criterion"]) == measured
+    pats = ns.add_patterns(cohort, names)
+    read = pats[pats["criterion"] == "reader"]
+    assert (read["n_progressing_lesions"] == 0).all() and not read["oligoprogression"].any()
+    assert pats.loc[pats["criterion"] == "sstv", "n_progressing_lesions"].sum() > 0
