@@ -23,7 +23,7 @@ from netsurv.response.lesion_arrays import (
     scan_columns,
 )
 from netsurv.response.lesions import UNUSED
-from netsurv.response.prepare import Prepared
+from netsurv.response.prepare import ROLE_CODES, Prepared
 
 __all__ = ["LESION_CLASSES", "LESION_COLUMNS", "LesionResponse", "lesion_response"]
 
@@ -113,6 +113,11 @@ def lesion_attrition(prep: Prepared, a: LesionArrays) -> pd.DataFrame:
         f"baseline lesion not followed by the criterion (non-target, outside its sites or "
         f"beyond its selection of {what})",
         "lesion first recorded on a follow-up scan without role 'new': not followed",
+    )
+    is_new = les["role_code"].to_numpy()[rows] == ROLE_CODES["new"]
+    new_outside = is_new & ~first["base"].to_numpy(dtype=bool)
+    reason[new_outside] = (
+        "new lesion outside the criterion's sites: not counted (new_lesions='sites')"
     )
     ne = np.flatnonzero(a.lesion_class == NOT_EVALUABLE)
     line_keys = prep.line_keys

@@ -189,7 +189,10 @@ def aggregate(
     has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
 
     keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
-    kind = np.where(keep, FOLLOWED, np.where((role[e_l] == 2) & ~is_base[e_s], NEW, UNUSED))
+    new = (role[e_l] == 2) & ~is_base[e_s]
+    if crit.sites is not None and crit.new_lesions == "sites":
+        new &= np.isin(site[e_l], crit.sites)  # as the new-lesion rule counts them
+    kind = np.where(keep, FOLLOWED, np.where(new, NEW, UNUSED))
     lesion_rows = LesionRows(
         scan=e_s.astype(np.int64),
         row=li[e_l].astype(np.int64),

@@ -107,6 +107,15 @@ def test_sites_filter_applies_to_new_lesions_by_default() -> None:
     for pid in ("LIVER", "FLAG"):
         assert row(tp, pid, 56, "liver")["response"] == "PD"
         assert row(tp, pid, 56, "anywhere")["response"] == "PD"
+    # the lesion level counts the same new lesions, and lists the others in attrition
+    lr = ns.lesion_response(cohort, [liver, anywhere])
+    new = lr.table[lr.table["lesion_class"] == "new"]
+    assert sorted(new.loc[new["criterion"] == "liver", "patient_id"]) == ["LIVER"]
+    assert sorted(new.loc[new["criterion"] == "anywhere", "patient_id"]) == ["BONE", "LIVER"]
+    att = lr.attrition.query("criterion == 'liver'").set_index("row_key")["reason"]
+    assert "outside the criterion's sites" in att["BONE / L1 / X1"]
+    pats = ns.add_patterns(cohort, liver)
+    assert row(pats, "BONE", 56)["n_progressing_lesions"] == 0
 
 
 def test_organ_restricted_criterion_on_a_one_organ_cohort_equals_the_unrestricted_one() -> None:
