@@ -121,8 +121,17 @@ def test_matches_the_classifier_and_every_measure() -> None:
     common = t.index.intersection(mx.index)
     np.testing.assert_allclose(mx.loc[common], t.loc[common], rtol=1e-9)
     tla = replace(ns.criteria.get("sstv"), name="tla", measure="tla")
-    out = ns.lesion_response(cohort, tla).table
-    assert out["value"].notna().sum() > 100
+    density = ns.criteria.Criterion(
+        name="density",
+        measure="density",
+        lesion_set="all",
+        cr_rule="none",
+        progression_min_abs=None,
+        too_small_mm=None,
+    )
+    out = ns.lesion_response(cohort, [tla, density]).table
+    for name in ("tla", "density"):
+        assert out.loc[out["criterion"] == name, "value"].notna().sum() > 100
 
 
 def test_combined_criterion_gives_one_block_per_component() -> None:
