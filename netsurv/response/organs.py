@@ -222,7 +222,7 @@ def organ_response(
     >>> sorted(org["site"].unique())[:3]
     ['liver', 'lung', 'lymph_node']
     >>> grew = org.query("site == 'liver' and organ_class == 'progressing' and n_new_lesions == 0")
-    >>> bool(grew["pct_change_nadir"].min() >= 10)
+    >>> bool(grew["pct_change_nadir"].min() >= 10 - 1e-9)  # at the cut-off counts (12.1 vs 11 mm)
     True
     """
     frames = []
