@@ -29,6 +29,7 @@ from netsurv.config.analysis import (
 )
 from netsurv.config.competing import CompetingConfig
 from netsurv.config.data import CohortFilter, DataConfig, SdtmConfig, SimulationConfig
+from netsurv.config.lesions import LesionsConfig
 from netsurv.config.loading import _validate, apply_overrides, load_config
 from netsurv.config.model import Config
 from netsurv.config.output import (
@@ -54,6 +55,7 @@ __all__ = [
     "FiguresConfig",
     "KMConfig",
     "LandmarkConfig",
+    "LesionsConfig",
     "PrivacyConfig",
     "ReportConfig",
     "RunConfig",

@@ -19,6 +19,7 @@ from netsurv.config.analysis import (
 )
 from netsurv.config.competing import CompetingConfig
 from netsurv.config.data import CohortFilter, DataConfig
+from netsurv.config.lesions import LesionsConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
 from netsurv.criteria import AnyCriterion
@@ -40,6 +41,7 @@ class Config(_Section):
     compare: CompareConfig = CompareConfig()
     sweep: SweepConfig = SweepConfig()
     competing: CompetingConfig = CompetingConfig()
+    lesions: LesionsConfig = LesionsConfig()
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     privacy: PrivacyConfig = PrivacyConfig()
@@ -114,6 +116,8 @@ class Config(_Section):
             "compare.outcome_criterion": (c.outcome_criterion, c.outcome),
             "compare.continuous": (c.continuous if isinstance(c.continuous, str) else None, None),
         }
+        for i, name in enumerate(self.lesions.criteria):
+            named[f"lesions.criteria[{i}]"] = (name, None)
         problems = []
         for key, (crit, outcome) in named.items():
             if crit is None:

@@ -26,6 +26,11 @@ from netsurv.criteria.fields import (
     UnresolvedPD,
     validate,
 )
+from netsurv.criteria.organ_fields import (
+    OLIGOPROGRESSION_DEFAULT,
+    NewLesions,
+    validate_organ_fields,
+)
 
 __all__ = ["DIAMETER_MEASURES", "Criterion"]
 
@@ -226,6 +231,26 @@ class Criterion:
         tracers are clinically equivalent but their quantitative values are not): it is NE on
         the line from a tracer switch on, with an attrition row (a missing tracer is no switch;
         the new-lesion components, which compare no values, are exempt).
+    organ_thresholds
+        Per-organ ``(response, progression)`` cut-offs of the organ-level classes
+        (:func:`netsurv.organ_response`; the patterns ``mixed_response`` and
+        ``n_progressing_organs`` of :func:`netsurv.add_patterns`), e.g.
+        ``{"liver": (-0.3, 0.2), "bone": (None, 0.3)}`` (None: no such class for that organ);
+        organs not named take ``response_threshold`` / ``progression_threshold``.  Stored as
+        a sorted tuple of ``(site, response, progression)``.  The time-point response keeps
+        the criterion's own cut-offs on the whole aggregate; restrict a criterion to organs
+        with ``sites``.  An unknown site is refused, naming the field.
+    new_lesions
+        With ``sites`` set: ``"sites"`` (default) counts only new lesions in those organs (a
+        new bone lesion is not progression of a liver-only criterion; a recorded
+        ``assessments.new_lesion`` without a lesion row, whose organ is unknown, still
+        counts) or ``"anywhere"`` (every new lesion, as before this option).  Without
+        ``sites`` it changes nothing.
+    oligoprogression
+        ``(k, m)``: a PD time point is oligoprogression when at most ``k`` lesions, in at most
+        ``m`` organs, are progressing or new and every other followed lesion is not
+        (:func:`netsurv.add_patterns`).  Default ``(3, 2)``; see
+        :data:`netsurv.criteria.organ_fields.OLIGOPROGRESSION_DEFAULT` for the source.
 
     Examples
     --------
@@ -285,9 +310,13 @@ class Criterion:
     cr_then_pr: CRThenPR = "data_issue"
     follow_up_scans: int | None = None
     modality_change: ModalityChange = "allowed"
+    organ_thresholds: Any = None
+    new_lesions: NewLesions = "sites"
+    oligoprogression: tuple[int, int] = OLIGOPROGRESSION_DEFAULT
 
     def __post_init__(self) -> None:
         validate(self)
+        validate_organ_fields(self)
 
     @property
     def title(self) -> str:
@@ -317,6 +346,7 @@ class Criterion:
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
             self.progression_min_uln is not None,  # a value without ULN is then missing
+            self.new_lesions if self.sites is not None else None,
         )
 
     @property

@@ -94,6 +94,8 @@ READER_IGNORES = (
     "confirm_pd_min_abs",
     "unresolved_pd",
     "modality_change",
+    "organ_thresholds",
+    "new_lesions",
 )
 
 

@@ -195,6 +195,10 @@ def run(
                 if landmarks is not None:
                     writer.table("landmark", landmarks.summary)
                     writer.table("landmark_attrition", landmarks.attrition)
+        if config.lesions.enabled:
+            with step("lesion and organ level"):
+                for name, table in analyses.lesion_tables(res, config).items():
+                    writer.table(name, table)
         comparison = _comparison(writer, res, config, step)
         swept = None
         if config.sweep.enabled:

@@ -205,5 +205,28 @@ def sweep_summary(result: SweepResult) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
+def lesion_tables(res: Analysed, cfg: Config) -> dict[str, pd.DataFrame]:
+    """The lesion- and organ-level tables of ``[lesions]`` for the analysed lines:
+    ``lesion_response``, ``lesion_attrition``, ``organ_response``, ``timepoint_patterns``."""
+    names = cfg.lesions.criteria or [res.reference]
+    crits = [c for c in res.criteria if c.name in names]
+    keep = res.lines[["patient_id", "line_id"]]
+
+    def on_lines(df: pd.DataFrame) -> pd.DataFrame:
+        idx = pd.MultiIndex.from_frame(df[["patient_id", "line_id"]])
+        return df.loc[idx.isin(pd.MultiIndex.from_frame(keep))].reset_index(drop=True)
+
+    lesions = ns.lesion_response(res.cohort, crits)
+    line_keys = set(keep["patient_id"] + " / " + keep["line_id"])
+    att = lesions.attrition
+    att_line = att["row_key"].str.split(" / ").str[:2].str.join(" / ")
+    return {
+        "lesion_response": on_lines(lesions.table),
+        "lesion_attrition": att[att_line.isin(line_keys)].reset_index(drop=True),
+        "organ_response": on_lines(ns.organ_response(res.cohort, crits)),
+        "timepoint_patterns": on_lines(ns.add_patterns(res.cohort, crits, level=cfg.lesions.level)),
+    }
+
+
 def _criterion_first(df: pd.DataFrame) -> pd.DataFrame:
     return df[["criterion", *[c for c in df.columns if c != "criterion"]]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -85,12 +85,16 @@ class Timepoints:
         lesions and the baseline value (the ``baselines`` argument of the endpoint engine).
     criteria : tuple of Criterion or CombinedCriterion
         The criteria, in the order given.
+    cohort : Cohort or None
+        The cohort classified (for the lesion-level tables of
+        :func:`netsurv.lesion_response`); None when made from tables alone.
     """
 
     table: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
     criteria: tuple[AnyCriterion, ...]
+    cohort: Cohort | None = field(default=None, repr=False, compare=False)
 
     def criterion(self, name: str) -> AnyCriterion:
         """The criterion called ``name``."""
@@ -189,8 +193,13 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     P0166 / L4 | baseline volume is 0: relative change undefined
     """
     crits = resolve_criteria(criteria)
-    prep = prepare(cohort)
-    passes = Passes(prep, crits)
+    return classify_passes(cohort, Passes(prepare(cohort), crits), crits)
+
+
+def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, ...]) -> Timepoints:
+    """:func:`classify` on measurement passes made beforehand (shared with the lesion level,
+    :func:`netsurv.add_patterns`, so that nothing is measured twice)."""
+    prep = passes.prep
     tables, atts, bases = [], [], []
     for crit in crits:
         if isinstance(crit, CombinedCriterion):
@@ -217,6 +226,7 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         attrition=ordered(atts, ATTRITION_COLUMNS),
         baselines=ordered(bases, BASELINE_COLUMNS),
         criteria=crits,
+        cohort=cohort,
     )
 
 

@@ -9,6 +9,8 @@ scan of the line and aggregated per scan with ``bincount``; the paired CT densit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,55 @@ from netsurv.response.prepare import Prepared
 
 RECIST_MAX_LESIONS = 5
 RECIST_MAX_PER_ORGAN = 2
+
+
+#: Kinds of lesion rows a measurement pass reads (:class:`LesionRows`).
+FOLLOWED, NEW, UNUSED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class LesionRows:
+    """The lesion rows of a measurement pass's scans, one entry per line × scan × lesion row.
+
+    What :func:`netsurv.lesion_response` reports: the followed lesions on every scan of their
+    line, the lesions with role ``new`` on follow-up scans, and the rows the criterion does
+    not use (baseline lesions it does not follow, lesions first recorded on a follow-up scan
+    without role ``new``).
+
+    Attributes
+    ----------
+    scan : numpy.ndarray
+        Row of the pass's ``scans`` table.
+    row : numpy.ndarray
+        Row of the prepared lesions table (``Prepared.les``).
+    value : numpy.ndarray
+        The criterion's per-lesion value (NaN: not measured or not evaluable).
+    short_axis : numpy.ndarray
+        Short axis in mm ("too small" substituted as for the value), for nodal disappearance.
+    kind : numpy.ndarray
+        :data:`FOLLOWED`, :data:`NEW` or :data:`UNUSED`.
+    """
+
+    scan: np.ndarray
+    row: np.ndarray
+    value: np.ndarray
+    short_axis: np.ndarray
+    kind: np.ndarray
+
+    @classmethod
+    def empty(cls) -> LesionRows:
+        """No lesion rows (a recorded read)."""
+        i = np.empty(0, dtype=np.int64)
+        f = np.empty(0)
+        return cls(i, i.copy(), f, f.copy(), np.empty(0, dtype=np.int8))
+
+    def take(self, keep: np.ndarray, new_scan: np.ndarray) -> LesionRows:
+        """The entries whose scan is kept (``keep`` by scan), scans renumbered by
+        ``new_scan``."""
+        k = keep[self.scan]
+        return LesionRows(
+            new_scan[self.scan[k]], self.row[k], self.value[k], self.short_axis[k], self.kind[k]
+        )
 
 
 def empty_aggregates(n: int) -> dict[str, np.ndarray]:
@@ -96,9 +147,10 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
 
 def aggregate(
     prep: Prepared, crit: Criterion, scans: pd.DataFrame, s_lk: np.ndarray, is_base: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """Per-scan aggregates of the followed lesions, the number of followed lesions per line
-    and whether a line has baseline lesions that are not followed (non-target disease)."""
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, LesionRows]:
+    """Per-scan aggregates of the followed lesions, the number of followed lesions per line,
+    whether a line has baseline lesions that are not followed (non-target disease), and the
+    lesion rows read (followed lesions, new lesions on follow-up scans)."""
     les = prep.les
     n_s = len(scans)
     n_ass = len(prep.new_any)
@@ -150,6 +202,17 @@ def aggregate(
     has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
 
     keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
+    new = (role[e_l] == 2) & ~is_base[e_s]
+    if crit.sites is not None and crit.new_lesions == "sites":
+        new &= np.isin(site[e_l], crit.sites)  # as the new-lesion rule counts them
+    kind = np.where(keep, FOLLOWED, np.where(new, NEW, UNUSED))
+    lesion_rows = LesionRows(
+        scan=e_s.astype(np.int64),
+        row=li[e_l].astype(np.int64),
+        value=v[e_l],
+        short_axis=sa[e_l],
+        kind=kind.astype(np.int8),
+    )
     e_s, e_l = e_s[keep], e_l[keep]
     ve = v[e_l]
     meas = ~np.isnan(ve)
@@ -195,7 +258,7 @@ def aggregate(
         "density_base": density_base,
         "uln": uln,
     }
-    return out, n_tracked_line, has_ntl_line
+    return out, n_tracked_line, has_ntl_line, lesion_rows
 
 
 def _paired_density(

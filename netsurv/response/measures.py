@@ -31,7 +31,7 @@ from netsurv.criteria.criterion import Criterion
 from netsurv.response.burden import put_burden
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
-from netsurv.response.lesions import aggregate, empty_aggregates
+from netsurv.response.lesions import LesionRows, aggregate, empty_aggregates
 from netsurv.response.prepare import Prepared, group_starts
 
 SCAN_COLUMNS = [
@@ -83,6 +83,7 @@ class Measured:
     visit_scans: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
+    lesions: LesionRows
 
 
 def measure(prep: Prepared, crit: Criterion) -> Measured:
@@ -99,8 +100,9 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         has_ntl_line = np.zeros(n_lines, dtype=bool)
         n_tracked_line = np.zeros(n_lines, dtype=np.int64)
         burden_reason = np.full(n_lines, "", dtype=object)
+        lesion_rows = LesionRows.empty()
     else:
-        agg, n_tracked_line, has_ntl_line = aggregate(prep, crit, scans, lk, is_base)
+        agg, n_tracked_line, has_ntl_line, lesion_rows = aggregate(prep, crit, scans, lk, is_base)
         burden_reason = put_burden(prep.burden, crit, ak, lk, is_base, agg, n_tracked_line)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
@@ -142,6 +144,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     att_lines = _attrition(prep, dropped, reason[dropped], crit)
 
     rows = keep_line[lk]
+    lesion_rows = lesion_rows.take(rows, np.cumsum(rows) - 1)
     scans = scans[rows].reset_index(drop=True)
     lk, ak, is_base = lk[rows], ak[rows], is_base[rows]
     agg = {k: v[rows] for k, v in agg.items()}
@@ -164,6 +167,9 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     has_ntl = has_ntl | np.isin(base_ntl, (NONCR, PD, NE))
     ntl[ntl == 0] = np.where(has_ntl, NE, NONE)[ntl == 0]
 
+    new_any, new_count, new_sum = prep.new_lesions(
+        crit.sites if crit.new_lesions == "sites" else None
+    )
     changed, why = not_comparable(prep, crit, scans, ak, is_base, gstart)
     visit_rows, visit_scans = _first_new_scans(prep, scans, ak, is_base)
     att_changed = _attrition(prep, lk[why.index.to_numpy(dtype=np.int64)], why.to_numpy(), crit)
@@ -194,9 +200,9 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         density_base=agg["density_base"],
         uln=agg["uln"],
         has_targets=n_lesions > 0,
-        new_any=prep.new_any[ak],
-        new_count=prep.new_count[ak],
-        new_sum=prep.new_sum[ak],
+        new_any=new_any[ak],
+        new_count=new_count[ak],
+        new_sum=new_sum[ak],
         ntl=ntl,
         reader=prep.reader[ak],
         not_comparable=changed,
@@ -204,6 +210,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         visit_scans=visit_scans,
         attrition=pd.concat([att_scans, att_lines, att_changed], ignore_index=True),
         baselines=baselines,
+        lesions=lesion_rows,
     )
 
 

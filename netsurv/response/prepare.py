@@ -68,6 +68,29 @@ class Prepared:
     first_new: np.ndarray
     scan_info: pd.DataFrame
     burden: Burden
+    new_flag: np.ndarray
+
+    def new_lesions(
+        self, sites: tuple[str, ...] | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per assessment: a new lesion is recorded, the number of new lesion rows and the sum
+        of their long axes, counting only new lesions in ``sites`` (None: all).
+
+        A recorded ``assessments.new_lesion`` with no new lesion row on the scan has no known
+        organ and counts whatever ``sites`` (it cannot be shown to lie elsewhere).
+        """
+        if sites is None:
+            return self.new_any, self.new_count, self.new_sum
+        les = self.les
+        n_ass = len(self.new_any)
+        ak = les["ak"].to_numpy(dtype=np.int64)
+        is_new = les["role_code"].to_numpy() == ROLE_CODES["new"]
+        inside = is_new & les["site"].isin(sites).to_numpy()
+        count = np.bincount(ak[inside], minlength=n_ass)
+        la = np.nan_to_num(les["long_axis_mm"].to_numpy(dtype=float)[inside])
+        total = np.bincount(ak[inside], weights=la, minlength=n_ass)
+        unlocated = self.new_flag & (self.new_count == 0)
+        return unlocated | (count > 0), count, total
 
 
 def prepare(cohort: Cohort) -> Prepared:
@@ -150,6 +173,7 @@ def prepare(cohort: Cohort) -> Prepared:
         first_new=visits.first_new,
         scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
         burden=burden_per_assessment(tb, ass, tb_ak),
+        new_flag=visits.total(new_flag),
     )
 
 

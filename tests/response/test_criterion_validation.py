@@ -324,6 +324,8 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "confirm_pd_min_abs": {"confirm_pd_min_abs": 3.0},
     "unresolved_pd": {"unresolved_pd": "censor"},
     "modality_change": {"modality_change": "ne"},
+    "organ_thresholds": {"organ_thresholds": {"liver": (-0.3, 0.2)}},
+    "new_lesions": {"new_lesions": "anywhere"},
 }
 
 
