@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.validation_biomarkers import BIOMARKER_RULES, check_biomarkers
 
 Severity = Literal["error", "warning", "off"]
 
@@ -133,6 +134,8 @@ RULES: dict[str, tuple[str, str]] = {
         "A line's follow-up scans of a modality use its baseline scan's tracer (SUV- and "
         "volume-based criteria are NE from a switch on).",
     ),
+    # NET biomarkers (lesion and assessment columns of issue 19)
+    **BIOMARKER_RULES,
 }
 
 
@@ -426,6 +429,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         _check_lesion_units(les, problems)
         if ass is not None:
             _check_nodes(les, ass, problems)
+        check_biomarkers(les, ass, problems)
 
 
 def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:
