@@ -17,6 +17,7 @@ from netsurv.criteria.fields import (
     Composite,
     CRRule,
     CRThenPR,
+    Direction,
     LesionSet,
     Measure,
     MissingRule,
@@ -62,7 +63,14 @@ class Criterion:
         ``"viable_diameter"`` (``viable_long_axis_mm``, nodes by short axis: mRECIST),
         ``"bidimensional"`` (long × short axis product, mm²: WHO / SWOG), ``"volume"`` (mL),
         ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
-        (total lesion activity, volume × SUVmean) or ``"reader"`` (take the recorded
+        (total lesion activity, volume × SUVmean), ``"adc"`` (``lesions.adc``, DW-MRI apparent
+        diffusion coefficient; use with ``direction="increase"``), ``"liver_fraction"``
+        (each liver lesion's ``volume_ml`` / its scan's ``assessments.liver_volume_ml``;
+        summed over the followed liver lesions this is the liver tumour fraction: needs
+        ``sites=("liver",)`` and ``aggregation="sum"``), ``"zp"`` (CT ``density_hu`` × SST-PET
+        ``suv_mean`` of the same lesion, the CT within ``pair_window_days`` of the SST-PET
+        scan; Zwirtz et al. 2022), ``"zp_norm"`` (ZP / the SST-PET scan's
+        ``assessments.liver_suv_mean``) or ``"reader"`` (take the recorded
         ``assessments.reader_response`` instead of computing a response; the fields a
         recorded read does not use, :data:`READER_IGNORES` -- lesion set, cut-offs, rules,
         ``confirm_pd`` ... -- must keep their defaults (or None), else the criterion is
@@ -88,6 +96,19 @@ class Criterion:
         How lesion values make one value per scan: ``"sum"`` (RECIST sum of diameters),
         ``"max"`` (hottest lesion, PERCIST; it may be a different lesion on each scan) or
         ``"mean"``.
+    direction
+        Which way a favourable change goes: ``"decrease"`` (default: shrinkage, falling
+        uptake) or ``"increase"`` (ADC: a rise in diffusion after cell kill).  With
+        ``"increase"`` every rule is mirrored: ``response_threshold`` (and
+        ``minor_response_threshold``) is an increase (``0.25`` = +25 %) reached at or above
+        it, ``progression_threshold`` a decrease (``-0.20``) reached at or below it, the
+        "nadir" is the largest earlier value, absolute minimums are changes in the
+        favourable / unfavourable direction; ``cr_rule`` must be ``"none"``, ``composite``
+        ``"size"`` and ``confirm_pd`` False.
+    pair_window_days
+        ``"zp"`` / ``"zp_norm"``: most days between the SST-PET scan and the CT whose density
+        of the same ``lesion_id`` is paired with it (the nearest CT; a lesion without one has
+        no ZP and is listed in the attrition table).  Default 30.
     response_threshold
         Change at or below which (``<=``; ``<`` if ``response_inclusive`` is False) the
         target response is PR, e.g. ``-0.30``.  None = no response class.  Must lie in
@@ -238,6 +259,8 @@ class Criterion:
     max_lesions: int | None = None
     max_per_organ: int | None = None
     aggregation: Aggregation = "sum"
+    direction: Direction = "decrease"
+    pair_window_days: int = 30
     response_threshold: float | None = -0.30
     response_reference: Reference = "baseline"
     response_inclusive: bool = True
@@ -302,6 +325,8 @@ class Criterion:
             self.nontarget_pd,  # decides whether non-target-only lines are kept
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
+            self.direction,
+            self.pair_window_days if self.measure in ("zp", "zp_norm") else None,
         )
 
     @property

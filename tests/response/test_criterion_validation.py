@@ -324,6 +324,8 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "confirm_pd_min_abs": {"confirm_pd_min_abs": 3.0},
     "unresolved_pd": {"unresolved_pd": "censor"},
     "modality_change": {"modality_change": "ne"},
+    "direction": {"direction": "increase"},
+    "pair_window_days": {"pair_window_days": 10},
 }
 
 
