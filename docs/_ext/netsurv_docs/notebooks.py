@@ -26,6 +26,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "02_compare_criteria": {"n_boot": 20},
     "03_threshold_sweep": {},
     "04_simulation_study": {"n_cohorts": 2, "n_patients": 120, "n_perm": 20},
+    "06_net_biomarkers": {"n_patients": 200},
 }
 
 
