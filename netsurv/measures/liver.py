@@ -54,9 +54,9 @@ def liver_fraction(cohort: Cohort) -> pd.DataFrame:
 
     Sum of ``volume_ml`` of the scan's liver lesions (every role, new lesions included: it is
     the tumour in the liver on that day) over the scan's ``assessments.liver_volume_ml``.  A
-    liver lesion without a volume, or a scan without a liver volume, leaves the fraction
-    missing and says why in ``reason``.  Validation guarantees the fraction is at most 1
-    (rule ``liver_volume_below_lesions``).
+    liver lesion without a volume (unless flagged ``too_small``: 0 mL), or a scan without a
+    liver volume, leaves the fraction missing and says why in ``reason``.  Validation
+    guarantees the fraction is at most 1 (rule ``liver_volume_below_lesions``).
 
     Returns
     -------
