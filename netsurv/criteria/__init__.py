@@ -20,6 +20,7 @@ from netsurv.criteria.multimodal import (
     SSTV_NEW_LESIONS,
 )
 from netsurv.criteria.presets import (
+    ADC_INCREASE,
     CHOI,
     CT_NEW_LESIONS,
     EARLY_SSTV,
@@ -27,6 +28,7 @@ from netsurv.criteria.presets import (
     FDG_NEW_LESIONS,
     IRECIST,
     LIVER3,
+    LIVER_FRACTION,
     MCHOI,
     MRECIST,
     MSWOG,
@@ -46,6 +48,7 @@ from netsurv.criteria.presets import (
 from netsurv.criteria.registry import describe_progression, describe_response, get, grid, list
 
 __all__ = [
+    "ADC_INCREASE",
     "CHOI",
     "CHOI_SSTV",
     "COMBINED_PRESETS",
@@ -56,6 +59,7 @@ __all__ = [
     "FDG_NEW_LESIONS",
     "IRECIST",
     "LIVER3",
+    "LIVER_FRACTION",
     "MCHOI",
     "MRECIST",
     "MSWOG",
