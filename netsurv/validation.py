@@ -23,6 +23,7 @@ from netsurv.schema.inputs import (
     KEYS,
 )
 from netsurv.schema.marker_units import check_markers, normalise_units
+from netsurv.validation_biomarkers import BIOMARKER_RULES, check_biomarkers
 
 Severity = Literal["error", "warning", "off"]
 
@@ -172,6 +173,8 @@ RULES: dict[str, tuple[str, str]] = {
         "A line's follow-up scans of a modality use its baseline scan's tracer (SUV- and "
         "volume-based criteria are NE from a switch on).",
     ),
+    # NET biomarkers (lesion and assessment columns of issue 19)
+    **BIOMARKER_RULES,
 }
 
 
@@ -480,6 +483,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         _check_lesion_units(les, problems)
         if ass is not None:
             _check_nodes(les, ass, problems)
+        check_biomarkers(les, ass, problems)
 
 
 def _check_burden(

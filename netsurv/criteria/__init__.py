@@ -29,6 +29,7 @@ from netsurv.criteria.multimodal import (
     SSTV_NEW_LESIONS,
 )
 from netsurv.criteria.presets import (
+    ADC_INCREASE,
     CHOI,
     CT_NEW_LESIONS,
     EARLY_SSTV,
@@ -36,6 +37,7 @@ from netsurv.criteria.presets import (
     FDG_NEW_LESIONS,
     IRECIST,
     LIVER3,
+    LIVER_FRACTION,
     MCHOI,
     MRECIST,
     MSWOG,
@@ -55,6 +57,7 @@ from netsurv.criteria.presets import (
 from netsurv.criteria.registry import describe_progression, describe_response, get, grid, list
 
 __all__ = [
+    "ADC_INCREASE",
     "BIOCHEMICAL_PRESETS",
     "CGA_BIOCHEMICAL",
     "CGA_CONFIRMED",
@@ -70,6 +73,7 @@ __all__ = [
     "HIAA_CONFIRMED",
     "IRECIST",
     "LIVER3",
+    "LIVER_FRACTION",
     "MCHOI",
     "MRECIST",
     "MSWOG",

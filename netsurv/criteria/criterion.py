@@ -17,6 +17,7 @@ from netsurv.criteria.fields import (
     Composite,
     CRRule,
     CRThenPR,
+    Direction,
     LesionSet,
     Measure,
     MissingRule,
@@ -69,8 +70,14 @@ class Criterion:
         ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
         (total lesion activity, volume × SUVmean), ``"marker"`` (a circulating tumour
         marker's value: ``modality`` names the marker, e.g. ``("CgA",)``, each measurement
-        of the ``markers`` table is a time point, :mod:`netsurv.response.marker_scans`) or
-        ``"reader"`` (take the recorded
+        of the ``markers`` table is a time point, :mod:`netsurv.response.marker_scans`),
+        ``"adc"`` (``lesions.adc``, DW-MRI apparent diffusion coefficient; use with ``direction="increase"``), ``"liver_fraction"``
+        (each liver lesion's ``volume_ml`` / its scan's ``assessments.liver_volume_ml``;
+        summed over the followed liver lesions this is the liver tumour fraction: needs
+        ``sites=("liver",)`` and ``aggregation="sum"``), ``"zp"`` (CT ``density_hu`` × SST-PET
+        ``suv_mean`` of the same lesion, the CT within ``pair_window_days`` of the SST-PET
+        scan; Zwirtz et al. 2022), ``"zp_norm"`` (ZP / the SST-PET scan's
+        ``assessments.liver_suv_mean``) or ``"reader"`` (take the recorded
         ``assessments.reader_response`` instead of computing a response; the fields a
         recorded read does not use, :data:`READER_IGNORES` -- lesion set, cut-offs, rules,
         ``confirm_pd`` ... -- must keep their defaults (or None), else the criterion is
@@ -96,6 +103,19 @@ class Criterion:
         How lesion values make one value per scan: ``"sum"`` (RECIST sum of diameters),
         ``"max"`` (hottest lesion, PERCIST; it may be a different lesion on each scan) or
         ``"mean"``.
+    direction
+        Which way a favourable change goes: ``"decrease"`` (default: shrinkage, falling
+        uptake) or ``"increase"`` (ADC: a rise in diffusion after cell kill).  With
+        ``"increase"`` every rule is mirrored: ``response_threshold`` (and
+        ``minor_response_threshold``) is an increase (``0.25`` = +25 %) reached at or above
+        it, ``progression_threshold`` a decrease (``-0.20``) reached at or below it, the
+        "nadir" is the largest earlier value, absolute minimums are changes in the
+        favourable / unfavourable direction; ``cr_rule`` must be ``"none"``, ``composite``
+        ``"size"`` and ``confirm_pd`` False.
+    pair_window_days
+        ``"zp"`` / ``"zp_norm"``: most days between the SST-PET scan and the CT whose density
+        of the same ``lesion_id`` is paired with it (the nearest CT; a lesion without one has
+        no ZP and is listed in the attrition table).  Default 30.
     response_threshold
         Change at or below which (``<=``; ``<`` if ``response_inclusive`` is False) the
         target response is PR, e.g. ``-0.30``.  None = no response class.  Must lie in
@@ -276,6 +296,8 @@ class Criterion:
     max_lesions: int | None = None
     max_per_organ: int | None = None
     aggregation: Aggregation = "sum"
+    direction: Direction = "decrease"
+    pair_window_days: int = 30
     response_threshold: float | None = -0.30
     response_reference: Reference = "baseline"
     response_inclusive: bool = True
@@ -347,6 +369,8 @@ class Criterion:
             self.modality_change,
             self.progression_min_uln is not None,  # a value without ULN is then missing
             self.new_lesions if self.sites is not None else None,
+            self.direction,
+            self.pair_window_days if self.measure in ("zp", "zp_norm") else None,
         )
 
     @property

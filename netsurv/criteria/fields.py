@@ -32,8 +32,13 @@ Measure = Literal[
     "sul_peak",
     "tla",
     "marker",
+    "adc",
+    "liver_fraction",
+    "zp",
+    "zp_norm",
     "reader",
 ]
+Direction = Literal["decrease", "increase"]
 LesionSet = Literal["targets", "all", "largest"]
 Aggregation = Literal["sum", "max", "mean"]
 Reference = Literal["baseline", "nadir"]
@@ -51,7 +56,18 @@ DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional"
 
 #: SUV- and volume-based measures: a follow-up scan is compared only with a baseline scan of
 #: the same tracer (``assessments.tracer``).
-TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla", "marker")
+TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla", "marker", "zp", "zp_norm")
+
+#: Measures read from the SST-PET scan paired with a CT density of the same lesion (ZP).
+PAIRED_MEASURES = ("zp", "zp_norm")
+
+#: What a derived measure needs on a lesion row (named in attrition reasons).
+MEASURE_NEEDS = {
+    "liver_fraction": "liver lesion volume_ml and the scan's assessments.liver_volume_ml",
+    "zp": "SST-PET suv_mean and a CT density_hu of the same lesion within pair_window_days",
+    "zp_norm": "SST-PET suv_mean, the scan's liver_suv_mean and a CT density_hu of the same "
+    "lesion within pair_window_days",
+}
 
 
 #: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
@@ -96,6 +112,8 @@ READER_IGNORES = (
     "modality_change",
     "organ_thresholds",
     "new_lesions",
+    "direction",
+    "pair_window_days",
 )
 
 
@@ -234,6 +252,7 @@ class _Validator:
             ("cr_then_pr", CRThenPR),
             ("unresolved_pd", UnresolvedPD),
             ("modality_change", ModalityChange),
+            ("direction", Direction),
         ):
             self.choice(f, get_args(lit))
         for f in (
@@ -253,6 +272,7 @@ class _Validator:
         self.integer("confirm_max_ne", lo=0, none=False)
         self.integer("sd_min_days", lo=0, none=False)
         self.integer("follow_up_scans", lo=1)
+        self.integer("pair_window_days", lo=0, none=False)
         for f in (
             "response_threshold",
             "minor_response_threshold",
@@ -260,14 +280,16 @@ class _Validator:
             "progression_threshold",
         ):
             self.number(f)
-        for f in ("response_threshold", "minor_response_threshold", "density_response_threshold"):
-            self.fraction(f, increase=False)
-        self.fraction("progression_threshold", increase=True)
+        up = c.direction == "increase" and c.measure != "reader"
+        for f in ("response_threshold", "minor_response_threshold"):
+            self.fraction(f, increase=up)
+        self.fraction("density_response_threshold", increase=False)
+        self.fraction("progression_threshold", increase=not up)
         mr = c.minor_response_threshold
         if mr is not None:
             if c.response_threshold is None:
                 self.fail("minor_response_threshold", "needs a response_threshold")
-            elif not c.response_threshold < mr < 0:
+            elif not (0 < mr < c.response_threshold if up else c.response_threshold < mr < 0):
                 self.fail(
                     "minor_response_threshold",
                     f"must lie between response_threshold ({c.response_threshold}) and 0, got {mr}",
@@ -322,6 +344,8 @@ class _Validator:
             self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
         self._window()
         self._marker()
+        self._direction()
+        self._derived_measure()
         if c.measure == "reader":
             self._reader()
         elif (
@@ -380,6 +404,49 @@ class _Validator:
             )
         elif c.progression_min_uln is not None and c.measure != "reader":
             self.fail("progression_min_uln", "needs measure='marker' (a marker's ULN)")
+
+    def _direction(self) -> None:
+        """``direction="increase"`` (ADC: a rise is response) mirrors the cut-offs; the rules
+        that only make sense for a shrinking measure are refused by name."""
+        c = self.c
+        if c.direction == "decrease" or c.measure == "reader":
+            return  # a recorded read refuses the field with the other ignored ones
+        if c.composite != "size":
+            self.fail("composite", "must be 'size' when direction is 'increase'")
+        if c.cr_rule != "none":
+            self.fail(
+                "cr_rule",
+                f"must be 'none' when direction is 'increase' (no complete response of a "
+                f"measure that rises with response), got {c.cr_rule!r}",
+            )
+        if c.confirm_pd:
+            self.fail(
+                "confirm_pd",
+                "(iRECIST confirmation by further growth) needs direction 'decrease'",
+            )
+
+    def _derived_measure(self) -> None:
+        """Measures derived from more than one column need their lesion set to match."""
+        c = self.c
+        if c.measure == "liver_fraction":
+            if c.sites != ("liver",):
+                self.fail(
+                    "sites",
+                    "must be ('liver',) for measure 'liver_fraction' (liver lesion volumes / "
+                    f"liver volume), got {c.sites!r}",
+                )
+            if c.aggregation != "sum":
+                self.fail(
+                    "aggregation",
+                    "must be 'sum' for measure 'liver_fraction' (the fraction is the sum of "
+                    f"the lesions' shares of the liver), got {c.aggregation!r}",
+                )
+        if c.measure in PAIRED_MEASURES and "SST-PET" not in c.modality:
+            self.fail(
+                "modality",
+                f"must include 'SST-PET' for measure {c.measure!r} (CT density x SST-PET "
+                f"SUVmean, read on the SST-PET scan), got {c.modality!r}",
+            )
 
     def _reader(self) -> None:
         """A recorded read is taken as is: reject options it would silently ignore."""

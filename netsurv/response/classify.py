@@ -149,8 +149,8 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         * ``n_lesions`` followed, ``n_measured`` on this scan;
         * ``value`` (the aggregate; empty when a followed lesion is missing),
           ``baseline_value``, ``nadir_value`` (smallest value of the earlier evaluable scans,
-          baseline included), ``pct_change_baseline``, ``pct_change_nadir`` (+inf after a
-          nadir of 0), ``abs_change_nadir``; ``density`` and ``pct_change_density`` for
+          baseline included; the largest with ``direction="increase"``),
+          ``pct_change_baseline``, ``pct_change_nadir`` (+inf after a nadir of 0), ``abs_change_nadir``; ``density`` and ``pct_change_density`` for
           composite (Choi) criteria;
         * ``target_response`` (CR, PR, MR, SD, PD, NE; ``NONE`` for non-target-only
           disease), ``nontarget_response`` (the recorded status; NE when non-target disease

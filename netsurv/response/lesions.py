@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.criteria.fields import PAIRED_MEASURES
+from netsurv.measures.pairing import nearest_reading
 from netsurv.response.prepare import Prepared
 
 RECIST_MAX_LESIONS = 5
@@ -128,6 +130,16 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
         v = col("marker_value", diameter=False)
         if crit.progression_min_uln is not None:  # the ULN floor cannot be checked without it
             v = np.where(np.isnan(col("marker_uln", diameter=False)), np.nan, v)
+    elif m == "liver_fraction":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = col("volume_ml", diameter=False) / les["_liver_volume_ml"].to_numpy(dtype=float)
+        v = np.where(np.isfinite(v), v, np.nan)
+    elif m in ("zp", "zp_norm"):
+        v = les["_paired_density_hu"].to_numpy(dtype=float) * col("suv_mean", diameter=False)
+        if m == "zp_norm":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = v / les["_liver_suv_mean"].to_numpy(dtype=float)
+            v = np.where(np.isfinite(v), v, np.nan)
     else:
         v = col(
             {
@@ -136,6 +148,7 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
                 "suv_max": "suv_max",
                 "suv_mean": "suv_mean",
                 "sul_peak": "sul_peak",
+                "adc": "adc",
             }[m],
             diameter=False,
         )
@@ -143,6 +156,44 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
         v = np.round(v / crit.rounding_mm) * crit.rounding_mm
     v = np.where(not_eval, np.nan, v)
     return v, sa
+
+
+def with_scan_values(prep: Prepared, sub: pd.DataFrame, crit: Criterion) -> pd.DataFrame:
+    """``sub`` with the scan-level or paired values its measure needs: the scan's liver volume
+    (``liver_fraction``), the paired CT density of the same lesion (``zp``; the nearest CT
+    within ``pair_window_days``, :mod:`netsurv.measures.pairing`) and the scan's normal-liver
+    SUVmean (``zp_norm``)."""
+    ak = sub["ak"].to_numpy(dtype=np.int64)
+    info = prep.scan_info
+    if crit.measure == "liver_fraction":
+        return sub.assign(_liver_volume_ml=info["liver_volume_ml"].to_numpy(dtype=float)[ak])
+    if crit.measure not in PAIRED_MEASURES:
+        return sub
+    les = prep.les
+    day = info["day"].to_numpy(dtype=np.int64)
+    ct = les[(info["modality"].to_numpy(dtype=object)[les["ak"].to_numpy()] == "CT")]
+    left = pd.DataFrame(
+        {
+            "patient_id": sub["patient_id"].to_numpy(),
+            "lesion_id": sub["lesion_id"].to_numpy(),
+            "assessment_id": sub["assessment_id"].to_numpy(),
+            "day": day[ak],
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "patient_id": ct["patient_id"].to_numpy(),
+            "lesion_id": ct["lesion_id"].to_numpy(),
+            "assessment_id": ct["assessment_id"].to_numpy(),
+            "day": day[ct["ak"].to_numpy(dtype=np.int64)],
+            "density_hu": ct["density_hu"].where(ct["measurement_flag"].ne("not_evaluable")),
+        }
+    )
+    paired = nearest_reading(left, right, value="density_hu", window_days=crit.pair_window_days)
+    return sub.assign(
+        _paired_density_hu=paired["density_hu"].to_numpy(dtype=float),
+        _liver_suv_mean=info["liver_suv_mean"].to_numpy(dtype=float)[ak],
+    )
 
 
 def aggregate(
@@ -161,7 +212,7 @@ def aggregate(
     in_scan = np.zeros(n_ass, dtype=bool)
     in_scan[s_ak] = True
     li = np.flatnonzero(in_scan[les_ak])
-    sub = les.iloc[li]
+    sub = with_scan_values(prep, les.iloc[li], crit)
     v, sa = lesion_values(sub, crit)
     node = sub["node"].to_numpy(dtype=bool)
     lc = sub["lc"].to_numpy(dtype=np.int64)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.fields import MEASURE_NEEDS
 from netsurv.response.burden import put_burden
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
@@ -127,12 +128,13 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         ok = (tracked & complete_b & positive) | ntl_only | crit.new_lesions_only
         keep_line[line_of_base[ok]] = True
         what = "target lesion" if crit.lesion_set == "targets" else "lesion"
+        needs = f" ({MEASURE_NEEDS[crit.measure]})" if crit.measure in MEASURE_NEEDS else ""
         reason[line_of_base[~tracked]] = (
-            f"no measurable {what} with {crit.measure} on the baseline "
+            f"no measurable {what} with {crit.measure}{needs} on the baseline "
             f"{'/'.join(crit.modality)} scan"
         )
         reason[line_of_base[tracked & ~complete_b]] = (
-            f"a followed lesion has no {crit.measure} on the baseline scan"
+            f"a followed lesion has no {crit.measure}{needs} on the baseline scan"
         )
         reason[line_of_base[tracked & complete_b & ~positive]] = (
             f"baseline {crit.measure} is 0: relative change undefined"
@@ -153,12 +155,16 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
 
     complete = agg["complete"]
     value = np.where(complete, agg["value_meas"], np.nan)
-    evaluable = np.where(complete, value, np.inf)
+    # the "nadir" is the best earlier value: the smallest, or the largest for a measure whose
+    # increase is favourable (direction="increase"): a running minimum of sign * value
+    sign = 1.0 if crit.direction == "decrease" else -1.0
+    evaluable = np.where(complete, sign * value, np.inf)
     running = pd.Series(evaluable).groupby(lk, sort=False).cummin().to_numpy()
     idx = np.arange(len(lk))
     prev = np.concatenate(([np.inf], running[:-1]))
     nadir = np.where(idx > gstart, prev, np.nan)
     nadir[np.isinf(nadir)] = np.nan
+    nadir = sign * nadir
     baseline = value[gstart] if len(gstart) else np.empty(0)
     density = agg["density"]
     has_ntl = has_ntl_line[lk]

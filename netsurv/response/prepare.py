@@ -41,7 +41,8 @@ class Prepared:
     first_new, scan_info
         Per assessment: the scan of its visit that first shows a new lesion
         (:mod:`netsurv.response.visits`; itself without a visit), and its ``assessment_id``,
-        ``date``, ``modality`` (rows by ``ak``).
+        ``date``, ``modality``, ``liver_volume_ml``, ``liver_suv_mean`` and ``day`` (day
+        number of the date) (rows by ``ak``).
 
     Scans of one visit (``assessments.visit_id``) are read as one, at the visit's last scan:
     the other scans' links are dropped, their lesions and per-assessment facts moved to it.
@@ -171,7 +172,9 @@ def prepare(cohort: Cohort) -> Prepared:
         tracer=np.asarray(tracer, dtype=np.int64),
         tracer_names=np.asarray(tracer_names, dtype=object),
         first_new=visits.first_new,
-        scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
+        scan_info=ass[["assessment_id", "date", "modality", "liver_volume_ml", "liver_suv_mean"]]
+        .assign(day=day)
+        .reset_index(drop=True),
         burden=burden_per_assessment(tb, ass, tb_ak),
         new_flag=visits.total(new_flag),
     )

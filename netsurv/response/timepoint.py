@@ -130,9 +130,11 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         crit.missing,
         crit.aggregation,
         crit.measure,
+        crit.direction,
         *dkey,
     )
     rkey = (
+        crit.direction,
         crit.response_threshold,
         crit.response_reference,
         crit.response_inclusive,
@@ -159,7 +161,9 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         mr = np.zeros(len(resp), dtype=bool)
         if crit.minor_response_threshold is not None:
             ref = m.baseline if crit.response_reference == "baseline" else m.nadir
-            mr = m.complete & le(rel(m.value, ref), crit.minor_response_threshold, True) & ~resp
+            s = _sign(crit)
+            change = s * rel(m.value, ref)
+            mr = m.complete & le(change, s * crit.minor_response_threshold, True) & ~resp
         return flag(resp, RESPONSE) | flag(dens_only, DENSITY_ONLY) | flag(mr, MINOR)
 
     reap_key = (crit.reappearance_after_cr_pd, crit.confirm_min_days, crit.confirm_max_ne)
@@ -220,15 +224,24 @@ def _density_response(m: Measured, crit: Criterion) -> np.ndarray:
     return le(rel(m.density, base), crit.density_response_threshold, crit.response_inclusive)
 
 
+def _sign(crit: Criterion) -> float:
+    """+1 when a decrease is favourable (the default), -1 for ``direction="increase"``: every
+    cut-off rule compares ``sign * change`` with ``sign * cut-off``, so one set of rules serves
+    both directions."""
+    return 1.0 if crit.direction == "decrease" else -1.0
+
+
 def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PD on complete scans, and PD certain on incomplete scans from the measured lesions."""
     ref = m.nadir if crit.progression_reference == "nadir" else m.baseline
+    s = _sign(crit)
 
     def grows(x: np.ndarray) -> np.ndarray:
         out = np.zeros(len(x), dtype=bool)
-        chg = x - ref
+        chg = s * (x - ref)
         if crit.progression_threshold is not None:
-            cond = ge(rel(x, ref), crit.progression_threshold, crit.progression_inclusive)
+            pt = s * crit.progression_threshold
+            cond = ge(s * rel(x, ref), pt, crit.progression_inclusive)
             if crit.progression_min_abs is not None:
                 cond &= ge(chg, crit.progression_min_abs, crit.progression_inclusive)
             out |= cond
@@ -247,6 +260,7 @@ def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.nda
         crit.missing == "ne_unless_pd"
         and crit.aggregation in ("sum", "max")
         and crit.measure != "density"
+        and crit.direction == "decrease"  # a partial sum that grew has grown; one that fell not
     ):
         certain = ~m.complete & (m.n_measured > 0) & grows(m.value_meas)
     return full, certain
@@ -258,9 +272,10 @@ def _response(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.ndarra
     if crit.response_threshold is None:
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     ref = m.baseline if crit.response_reference == "baseline" else m.nadir
-    size = le(rel(m.value, ref), crit.response_threshold, crit.response_inclusive)
+    s = _sign(crit)
+    size = le(s * rel(m.value, ref), s * crit.response_threshold, crit.response_inclusive)
     if crit.response_min_abs is not None:
-        size &= ge(ref - m.value, crit.response_min_abs)
+        size &= ge(s * (ref - m.value), crit.response_min_abs)
     if crit.composite == "size_or_density":
         resp = size | dens
     elif crit.composite == "size_and_density":

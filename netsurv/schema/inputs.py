@@ -63,6 +63,10 @@ MARKERS = ("CgA", "5-HIAA", "NSE", "serotonin", "pancreastatin", "other")
 #: What a scan-level sum adds up, and the units each may be given in (converted to mm / mL).
 BURDEN_UNITS: dict[str, tuple[str, ...]] = {"diameter": ("mm", "cm"), "volume": ("mL",)}
 BURDEN_MEASURES = tuple(BURDEN_UNITS)
+#: Plausible range of an apparent diffusion coefficient in 10^-6 mm^2/s (free water at 37 °C is
+#: about 3000; solid tumour 600-1500).  A value outside is a unit slip (10^-3 mm^2/s typed as
+#: 1.2) or a reading error: rule ``adc_out_of_range``.
+ADC_PLAUSIBLE = (100.0, 4000.0)
 
 #: The key columns of each input table, in order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -192,6 +196,19 @@ class Assessments(pa.DataFrameModel):
         "warning and an attrition row name the scans); empty = not recorded (no switch seen).",
         TRACERS,
     )
+    liver_volume_ml: Series[float] | None = _measure(
+        "Whole-liver volume (parenchyma and tumour) segmented on this scan (CT/MRI, or PET "
+        "where the reader segments the liver on the PET's CT); the denominator of the liver "
+        "tumour fraction (consensus: report the liver metastatic fraction). It must not be "
+        "smaller than the sum of the scan's liver lesion volumes (rule "
+        "liver_volume_below_lesions).",
+        "mL",
+    )
+    liver_suv_mean: Series[float] | None = _measure(
+        "Mean SUV of normal liver parenchyma (reference region) on this PET scan; the "
+        "denominator of the normalised ZP (Zwirtz et al. 2022).",
+        "g/mL",
+    )
     visit_id: Series[str] | None = pa.Field(
         nullable=True,
         description="Groups scans of one modality taken on different days into one time point "
@@ -239,6 +256,36 @@ class Lesions(pa.DataFrameModel):
     measurement_flag: Series[str] | None = _choice(
         "too_small = present but too small to measure; not_evaluable = could not be assessed.",
         MEASUREMENT_FLAGS,
+    )
+    krenning_score: Series[pd.Int64Dtype] | None = pa.Field(
+        nullable=True,
+        ge=0,
+        le=4,
+        description="Krenning score of the lesion's somatostatin-receptor uptake on SST-PET or "
+        "SST scintigraphy, read against normal organs: 0 none, 1 very low, 2 equal to normal "
+        "liver, 3 above liver, 4 above spleen / kidney (Krenning et al., J Nucl Med "
+        "1994;35:1127; Hope et al. 2018 for PET).",
+        metadata={"unit": "score"},
+    )
+    adc: Series[float] | None = _measure(
+        "Mean apparent diffusion coefficient of the lesion on diffusion-weighted MRI "
+        "(a value in 10^-3 mm^2/s, e.g. 1.2, is 1200 here); an increase after treatment is "
+        "read as response (issue 19; proposed by the NET response reviews). Plausible range "
+        f"{ADC_PLAUSIBLE[0]:g}-{ADC_PLAUSIBLE[1]:g} (rule adc_out_of_range).",
+        "10^-6 mm^2/s",
+    )
+    fdg_avid: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        description="On an FDG-PET scan: the reader calls the lesion FDG-avid (uptake above "
+        "normal liver). Read with sst_avid of the same lesion_id on the paired SST-PET scan "
+        "for the dual-tracer grades and the discordant volume (Chan et al., Theranostics "
+        "2017;7:1149).",
+    )
+    sst_avid: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        description="On an SST-PET scan: the reader calls the lesion somatostatin-receptor "
+        "avid (uptake at least that of normal liver, Krenning >= 2). A lesion of the paired "
+        "FDG-PET scan with no row on the SST-PET scan counts as without SST uptake.",
     )
 
     class Config:

@@ -16,6 +16,7 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
 from netsurv.schema.inputs import LESION_SITES
+from netsurv.simulate.biomarkers import add_biomarkers
 from netsurv.simulate.course import END_NAMES, run_course
 from netsurv.simulate.disease import (
     MAX_CT_LESIONS,
@@ -181,6 +182,8 @@ def _chunk(
     lines, truth = _lines(rec, sc, pid, pat, obs_end, death)
     assessments, lesions = _scans(rec, les, pid, obs_end)
     assessments["tracer"] = assign_tracers(rng, sc, assessments)
+    dd = lesions.pop("_dedifferentiated").to_numpy(dtype=bool)
+    assessments, lesions = add_biomarkers(rng, assessments, lesions, truth, dedifferentiated=dd)
     return {
         "patients": patients,
         "lines": lines,
@@ -351,6 +354,7 @@ def _scans(
             "sul_peak": lz["sul_peak"][li],
             "viable_long_axis_mm": lz["viable"][li],
             "measurement_flag": FLAG_NAMES[lz["flag"][li]],
+            "_dedifferentiated": les.dd[lrow, slot],
         }
     )
     lesions = lesions.sort_values(["patient_id", "assessment_id", "lesion_id"], kind="stable")

@@ -30,6 +30,7 @@ SUBPACKAGES = [
     "netsurv.datasets",
     "netsurv.endpoints",
     "netsurv.io",
+    "netsurv.measures",
     "netsurv.pipeline",
     "netsurv.plots",
     "netsurv.response",

@@ -96,6 +96,7 @@ class Case:
         reader: str | None = None,
         tracer: str | None = None,
         visit: str | None = None,
+        extra: dict[str, Any] | None = None,
         **lesions: float | dict[str, Any] | None,
     ) -> None:
         k = self.n.get(pid, 0) + 1
@@ -112,6 +113,7 @@ class Case:
                 "reader_response": reader,
                 "tracer": tracer,
                 "visit_id": visit,
+                **(extra or {}),
             }
         )
         for lid, spec in lesions.items():

@@ -326,6 +326,8 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "modality_change": {"modality_change": "ne"},
     "organ_thresholds": {"organ_thresholds": {"liver": (-0.3, 0.2)}},
     "new_lesions": {"new_lesions": "anywhere"},
+    "direction": {"direction": "increase"},
+    "pair_window_days": {"pair_window_days": 10},
 }
 
 

@@ -29,6 +29,7 @@ SMALL: dict[str, dict[str, Any]] = {
     # the case studies run on their full, small real data with their defaults (seconds)
     "06_inspire_early_shrinkage": {},
     "07_tumour_size_response": {},
+    "08_net_biomarkers": {"n_patients": 200},
 }
 
 

@@ -170,6 +170,7 @@ def rules_rows(c: Criterion) -> list[tuple[str, str]]:
         return [*rows, ("time-point response", "`assessments.reader_response` as recorded")]
     rows += [
         ("aggregation per scan", c.aggregation),
+        ("favourable change", c.direction),
         ("response (PR)", criteria.describe_response(c) or "no response class"),
         ("progression (PD) by measurement", criteria.describe_progression(c) or "none"),
         ("new lesion is PD", _yes(c.new_lesion_pd)),
