@@ -25,11 +25,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
 from netsurv.survival._scoring import Evaluator
 from netsurv.survival._status import KEY, Inputs, criterion_names, offset_days, outcome_rows
 from netsurv.survival.anova import lr_test
@@ -51,8 +53,8 @@ MEASUREMENT_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class ContinuousMarker:
+@dataclass(frozen=True, repr=False)
+class ContinuousMarker(Displayable):
     """The % change of a criterion's measurement at a landmark as a spline predictor.
 
     Attributes
@@ -104,6 +106,17 @@ class ContinuousMarker:
     cutoffs: pd.DataFrame
     nonlinearity: pd.Series
     data: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Per compared criterion: ``criterion``, ``cutoff_pct`` (its cut-off on this % change
+        scale), ``hr`` with ``lower`` / ``upper`` (the curve's hazard ratio there against
+        :attr:`reference_change`, pointwise 95 % CI) and ``note``; the whole curve is
+        :attr:`curve`.
+        """
+        return _print_analyses.marker_frame(self)
+
+    def _view(self) -> View:
+        return _print_analyses.marker_view(self)
 
 
 def marker_name(
