@@ -14,7 +14,11 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     res = run(cfg, out=Path(tmp) / "doc")
 ...     sorted(res.tables)[:3]
+...     print(res)                      # what it wrote, in short
 ['attrition', 'attrition_summary', 'best_change']
+<RunResult: ... tables, 1 figure written to .../doc>
+report: switched off; manifest: manifest.json
+tables: validation_warnings, attrition, attrition_summary, ...
 """
 
 from __future__ import annotations

@@ -92,6 +92,25 @@ class ContinuousMarker(Displayable):
     data : pandas.DataFrame
         The analysed rows: ``patient_id``, ``line_id``, ``time`` (months since the landmark),
         ``event``, ``pct_change`` and ``change_time`` (months from the origin to the scan).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cmp = ns.survival.compare_criteria(ns.load_demo(), criteria=["recist1.1", "sstv"],
+    ...                                    at_months=12, horizons=[24], n_boot=0,
+    ...                                    continuous="sstv")
+    >>> cmp.continuous
+    <ContinuousMarker: sstv % change (rcs, 4 knots) at the 12-month landmark>
+    n= 120, number of events= 59
+    change: best by the landmark; knots at -55.6, -22.8, -4.71, 50 %; HR against a change of 0 %
+    non-linearity: LR chisq= 0.807  on 2 df, p= 0.668
+    <BLANKLINE>
+    Hazard ratio at each criterion's cut-off
+              cut-off %      HR lower .95 upper .95
+    recist1.1        NA      NA        NA        NA
+    sstv            -40  0.9534    0.5071     1.793
+    <BLANKLINE>
+    recist1.1: measures something else than sstv
     """
 
     label: str
