@@ -71,7 +71,6 @@ class Cohort(Displayable):
     modality: CT 3364, SST-PET 1659, MRI 414, FDG-PET 228
     grade: G2 116, G1 69, G3 15
     primary site: small_intestine 92, pancreas 71, lung 13, unknown 10, ... (4 more)
-    0 warnings (.warnings); rows set aside: .attrition
     """
 
     patients: pd.DataFrame
@@ -260,8 +259,9 @@ class Cohort(Displayable):
                 for label, frame, col, limit in counted
                 if col in frame and frame[col].notna().any()
             ),
-            f"{len(self.warnings)} warnings (.warnings); rows set aside: .attrition",
         ]
+        if len(self.warnings):
+            lines.append(f"{len(self.warnings)} warnings (see .warnings)")
         return View(
             "Cohort", head, lines, html_blocks=[Table(self.summary(), index=False, max_rows=60)]
         )
