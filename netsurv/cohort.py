@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, Table, View, signif, top_counts
 from netsurv.errors import ValidationError
 from netsurv.lines import (
     check_tracer_switch,
@@ -29,7 +30,7 @@ ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
 
 
 @dataclass(frozen=True, repr=False)
-class Cohort:
+class Cohort(Displayable):
     """A validated NET cohort.
 
     Build one with :meth:`Cohort.from_frames`, :func:`netsurv.read_cohort`,
@@ -69,6 +70,13 @@ class Cohort:
     >>> cohort = ns.load_demo()
     >>> cohort.n_patients > 0
     True
+    >>> cohort
+    <Cohort: 200 patients, 558 lines, 5665 assessments, 33839 lesion measurements, 0 rows set aside, simulated>
+    deaths= 111; median follow-up from first line= 73.3 months
+    regimen class: SSA 146, PRRT 139, mTOR 100, chemo 99, TKI 74
+    modality: CT 3364, SST-PET 1659, MRI 414, FDG-PET 228
+    grade: G2 116, G1 69, G3 15
+    primary site: small_intestine 92, pancreas 71, lung 13, unknown 10, ... (4 more)
     """
 
     patients: pd.DataFrame
@@ -259,12 +267,33 @@ class Cohort:
             return float("nan")
         return float(tl.groupby(["patient_id", "line_id"]).size().median())
 
-    def __repr__(self) -> str:
+    def _view(self) -> View:
         sim = ", simulated" if self.truth is not None else ""
-        return (
-            f"<Cohort: {len(self.patients)} patients, {len(self.lines)} lines, "
+        head = (
+            f"{len(self.patients)} patients, {len(self.lines)} lines, "
             f"{len(self.assessments)} assessments, {len(self.lesions)} lesion measurements, "
-            f"{len(self.attrition)} rows set aside{sim}>"
+            f"{len(self.attrition)} rows set aside{sim}"
+        )
+        s = self.summary().set_index("item")["value"]
+        fu = s["median follow-up from first line, months (all patients)"]
+        counted = [
+            ("regimen class", self.lines, "regimen_class", 6),
+            ("modality", self.assessments, "modality", 6),
+            ("grade", self.patients, "grade", 6),
+            ("primary site", self.patients, "primary_site", 4),
+        ]
+        lines = [
+            f"deaths= {s['deaths']}; median follow-up from first line= {signif(fu, 3)} months",
+            *(
+                f"{label}: {top_counts(frame[col], limit=limit)}"
+                for label, frame, col, limit in counted
+                if col in frame and frame[col].notna().any()
+            ),
+        ]
+        if len(self.warnings):
+            lines.append(f"{len(self.warnings)} warnings (see .warnings)")
+        return View(
+            "Cohort", head, lines, html_blocks=[Table(self.summary(), index=False, max_rows=60)]
         )
 
 

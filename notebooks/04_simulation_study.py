@@ -92,7 +92,7 @@ common = dict(
 )
 signal = simulation_study("recist1.1", grid, scenarios=["prrt"], **common)
 null = simulation_study("recist1.1", grid, scenarios=["prrt"], simulate_kwargs={"death_link": 0.0}, **common)
-pd.concat([signal.summary.assign(death_link="default"), null.summary.assign(death_link=0.0)])
+pd.concat([signal.scenarios.assign(death_link="default"), null.scenarios.assign(death_link=0.0)])
 
 # %% [markdown]
 # How often each cut-off was selected, and which one is the scenario's true best:

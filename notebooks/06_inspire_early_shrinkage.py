@@ -115,7 +115,7 @@ res.table[cols].round(4)
 res.best[["criterion", "analysis", "value", "p_logrank", "p_search", "corrected"]]
 
 # %%
-res.optimism.summary
+res.optimism.table
 
 # %% [markdown]
 # ## Few responders: Firth's penalised Cox at the chosen landmark
@@ -132,7 +132,7 @@ for v in variants:
     lm = ns.survival.landmark(tp_all, criterion=v.name, at_months=3, endpoints=ep,
                               penalty="firth")
     firth[v.response_threshold] = lm
-    print(v.name, lm.summary[["n", "n_status", "events_status", "hr", "lower", "upper",
+    print(v.name, lm.table[["n", "n_status", "events_status", "hr", "lower", "upper",
                               "p_value", "median_status", "median_other"]].round(4)
           .to_dict("records")[0])
 
@@ -165,9 +165,9 @@ key = {
              "logrank_chi2": round(float(res.best["value"]), 3),
              "p_search": round(float(res.best["p_search"]), 4),
              "corrected": round(float(res.best["corrected"]), 2)},
-    "firth_3mo": {str(t): {k: round(float(lm.summary.loc[0, k]), 3)
+    "firth_3mo": {str(t): {k: round(float(lm.table.loc[0, k]), 3)
                            for k in ("hr", "lower", "upper")} for t, lm in firth.items()},
-    "median_os_from_3mo_no_shrinkage": round(float(lm10.summary.loc[0, "median_other"]), 2),
+    "median_os_from_3mo_no_shrinkage": round(float(lm10.table.loc[0, "median_other"]), 2),
 }
 print(json.dumps(key, indent=1))
 

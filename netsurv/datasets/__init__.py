@@ -36,7 +36,7 @@ def load_demo() -> Cohort:
     --------
     >>> import netsurv as ns
     >>> ns.load_demo()  # doctest: +ELLIPSIS
-    <Cohort: ... patients, ...>
+    <Cohort: ... patients, ...
     """
     from netsurv.io import read_cohort
 

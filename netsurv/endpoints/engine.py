@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
+from netsurv.endpoints import _print
 from netsurv.endpoints.arguments import (
     call_origin,
     censoring_scheme,
@@ -67,8 +69,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EndpointResult:
+@dataclass(frozen=True, repr=False)
+class EndpointResult(Displayable):
     """Derived endpoints.
 
     Attributes
@@ -90,6 +92,21 @@ class EndpointResult:
         origin), per criterion and endpoint.
     scheme : CensoringScheme
         The censoring rules used.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> tp = ns.classify(cohort, ["recist1.1", "choi"])
+    >>> ns.derive_endpoints(cohort, tp, endpoints=["PFS", "OS", "DoR"])
+    <EndpointResult: OS, PFS, DoR of 558 lines of 200 patients, censoring scheme fda2018>
+                     n events censored
+    OS             558    313      245
+    PFS choi       558    452      106
+        recist1.1  558    392      166
+    DoR choi       296    227       69
+        recist1.1   72     42       30
+    38 rows set aside or censored at the origin (see .attrition); ADaM ADTTE: .adtte()
     """
 
     table: pd.DataFrame
@@ -101,6 +118,15 @@ class EndpointResult:
         from netsurv.endpoints.adtte import to_adtte
 
         return to_adtte(self.table)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per endpoint × criterion: ``n`` lines, ``events``, ``censored`` (criterion
+        empty for endpoints that do not depend on one).
+        """
+        return _print.endpoint_counts(self)
+
+    def _view(self) -> View:
+        return _print.endpoints_view(self)
 
 
 def derive_from_timepoints(

@@ -20,8 +20,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
+from netsurv.endpoints import _print
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
 from netsurv.endpoints.engine import derive_from_timepoints
 from netsurv.endpoints.lines import NO_BASELINE_REASON, _att, _lines_frame
@@ -106,8 +108,8 @@ def _lines_at_origin(
     return out
 
 
-@dataclass(frozen=True)
-class EndpointMatrix:
+@dataclass(frozen=True, repr=False)
+class EndpointMatrix(Displayable):
     """One endpoint of every line under many criteria.
 
     Attributes
@@ -142,6 +144,18 @@ class EndpointMatrix:
         many criteria it concerns and the first of them.  Under ``no_baseline="as_observed"``
         a line without a baseline scan that is censored at its origin appears under both
         reasons.  (:func:`netsurv.derive_endpoints` lists one row per criterion instead.)
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> m = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", progression_threshold=[0.1, 0.2]))
+    >>> ns.endpoints.endpoint_matrix(cohort, m, endpoint="PFS")
+    <EndpointMatrix: PFS of 558 lines under 2 criteria>
+                                            n events censored excluded
+    recist1.1[progression_threshold=0.1]  558    459       99        0
+    recist1.1[progression_threshold=0.2]  558    392      166        0
+    23 rows set aside (see .attrition)
     """
 
     lines: pd.DataFrame
@@ -178,6 +192,13 @@ class EndpointMatrix:
             cnsr=self.cnsr[:, j],
             event_cause=np.array([None, *CAUSES], dtype=object)[self.cause[:, j]],
         )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per criterion: ``n`` lines analysed, ``events``, ``censored``, ``excluded``."""
+        return _print.matrix_counts(self)
+
+    def _view(self) -> View:
+        return _print.matrix_view(self)
 
 
 def endpoint_matrix(

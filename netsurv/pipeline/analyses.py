@@ -26,7 +26,7 @@ def agreement_table(res: Analysed) -> pd.DataFrame:
         if res.reference not in classified or crit.name not in classified:
             continue
         agr = ns.agreement(res.timepoints, criterion_a=res.reference, criterion_b=crit.name)
-        parts.append(agr.summary.assign(criterion_a=res.reference, criterion_b=crit.name))
+        parts.append(agr.kappa.assign(criterion_a=res.reference, criterion_b=crit.name))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
@@ -65,7 +65,7 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
             outcome_criterion=cfg.landmark.outcome_criterion,
         )
     summary = pd.concat(
-        [r.summary.assign(criterion=name) for name, r in results.items()], ignore_index=True
+        [r.table.assign(criterion=name) for name, r in results.items()], ignore_index=True
     )
     attrition = pd.concat(
         [r.attrition.assign(criterion=name) for name, r in results.items()], ignore_index=True

@@ -84,7 +84,7 @@ def competing_tables(res: Analysed, cfg: Config) -> CompetingTables | None:
             curves[f"{c.endpoint}_{crit}" if crit is not None else c.endpoint] = fit
         at = fit.cif_at(c.times_months).drop(columns="n_risk")
         cif.append(at.assign(cause_label=at["cause"].map(labels), **tag))
-        summary.append(fit.summary.assign(**tag))
+        summary.append(fit.totals.assign(**tag))
         if c.by is not None:
             gray.append(_gray(rows, cfg, crit).assign(**tag))
         if c.covariates:

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.errors import ConfigError
+from netsurv.response import _print
 from netsurv.response.codes import (
     NONE,
     PD_STATUSES,
@@ -66,8 +68,8 @@ BASELINE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Timepoints:
+@dataclass(frozen=True, repr=False)
+class Timepoints(Displayable):
     """Time-point responses and what was set aside.
 
     Attributes
@@ -88,6 +90,17 @@ class Timepoints:
     cohort : Cohort or None
         The cohort classified (for the lesion-level tables of
         :func:`netsurv.lesion_response`); None when made from tables alone.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.classify(ns.load_demo(), ["recist1.1", "choi", "sstv"])
+    <Timepoints: 3 criteria, 558 lines of 200 patients, 7541 follow-up reads>
+    time-point responses (follow-up scans) per criterion; lines set aside: .attrition
+              lines scans CR    PR    SD   PD   NE set aside
+    recist1.1   558  3220  0   433  2263  349  175         0
+    choi        558  3220  0  1396   868  783  173         0
+    sstv        557  1101  2   310   413  250  126         1
     """
 
     table: pd.DataFrame
@@ -102,6 +115,15 @@ class Timepoints:
             if c.name == name:
                 return c
         raise ConfigError(f"no criterion {name!r}; have {[c.name for c in self.criteria]}")
+
+    def summary(self) -> pd.DataFrame:
+        """Per criterion: ``lines`` read, follow-up ``scans``, the scans of each time-point
+        response (``CR`` ... ``NE``) and the lines ``set_aside`` (listed in :attr:`attrition`).
+        """
+        return _print.timepoint_counts(self)
+
+    def _view(self) -> View:
+        return _print.timepoints_view(self)
 
 
 def resolve_criteria(criteria: CriteriaArg) -> tuple[AnyCriterion, ...]:

@@ -24,7 +24,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._fg_variance import censoring_before, fine_gray_variance, with_variance
 from netsurv.survival._input import Prepared, as_list, group_codes
@@ -167,8 +169,8 @@ def _expand(
     )
 
 
-@dataclass(frozen=True)
-class FineGrayResult:
+@dataclass(frozen=True, repr=False)
+class FineGrayResult(Displayable):
     """A Fine–Gray subdistribution-hazards model.
 
     Attributes
@@ -205,6 +207,21 @@ class FineGrayResult:
         The Cox fit of the expanded rows (its concordance is not computed: NaN).
     data : pandas.DataFrame
         The expanded rows (:func:`finegray_data`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> df = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9, 11, 12, 14, 15],
+    ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1, 0, 1],
+    ...                    "x": [1, 0, 1, 1, 0, 0, 1, 0, 1, 0]})
+    >>> ns.survival.fine_gray(df, covariates=["x"], duration_col="t", event_col="status", cause=1)
+    <FineGrayResult: cause 1, n= 10, number of events= 5>
+    Fine–Gray model on 15 expanded rows; ties= efron
+         coef exp(coef) se(coef) robust se       z      p lower .95 upper .95
+    x  0.1152     1.122   0.9277    0.8683  0.1327  0.894    0.2046     6.154
+    Wald test            = 0.02  on 1 df,   p=0.894
+    Robust score test    = 0.02  on 1 df,   p=0.896
     """
 
     coefficients: pd.DataFrame
@@ -221,6 +238,13 @@ class FineGrayResult:
     model: CoxResult = field(repr=False)
     data: pd.DataFrame = field(repr=False)
     method: str = "finegray"
+
+    def summary(self) -> pd.DataFrame:
+        """The subdistribution-hazard coefficients (robust SE): a copy of :attr:`coefficients`."""
+        return self.coefficients.copy()
+
+    def _view(self) -> View:
+        return _print.finegray_view(self)
 
 
 def fine_gray(

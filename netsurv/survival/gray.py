@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._input import as_list, group_codes
 
 
-@dataclass(frozen=True)
-class GrayTestResult:
+@dataclass(frozen=True, repr=False)
+class GrayTestResult(Displayable):
     """Gray's K-sample test for each cause.
 
     Attributes
@@ -42,6 +44,19 @@ class GrayTestResult:
         Stratification columns.
     n_dropped : int
         Rows dropped because a used column was missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ...                    "status": [1, 1, 2, 0, 1, 2, 2, 1, 0, 2],
+    ...                    "arm": ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"]})
+    >>> ns.survival.gray_test(df, by="arm", duration_col="t", event_col="status")
+    <GrayTestResult: Gray's test across 2 groups, rho= 0>
+               stat      pv df
+    cause 1  4.5623  0.0327  1
+    cause 2  0.9584  0.3276  1
     """
 
     table: pd.DataFrame
@@ -50,6 +65,13 @@ class GrayTestResult:
     rho: float
     strata: list[str]
     n_dropped: int
+
+    def summary(self) -> pd.DataFrame:
+        """The test per cause (R ``cuminc(...)$Tests``): a copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print.gray_view(self)
 
 
 def _score_variance(

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._curve import CONF_TYPES, ConfType, _minmin, confidence_limits
 from netsurv.survival._input import as_list, group_codes, prepare
 
@@ -26,8 +28,8 @@ TABLE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class KaplanMeierResult:
+@dataclass(frozen=True, repr=False)
+class KaplanMeierResult(Displayable):
     """Kaplan–Meier curves, one per group, with R ``survfit``'s conventions.
 
     Attributes
@@ -55,6 +57,25 @@ class KaplanMeierResult:
         Rows dropped because a used column was missing.
     robust : bool
         Whether ``std_err`` and the limits use the robust (infinitesimal jackknife) variance.
+
+    Examples
+    --------
+    R's ``aml`` data; ``print(survfit(Surv(time, status) ~ x, data = aml))`` prints the same
+    table:
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> ns.survival.kaplan_meier(aml, duration_col="time", event_col="status", by="x")
+    <KaplanMeierResult: 2 curves by x, n= 23, events= 18>
+    95% CI: log
+                    n events median 0.95LCL 0.95UCL
+    Maintained     11      7     31      18      NA
+    Nonmaintained  12     11     23       8      NA
     """
 
     table: pd.DataFrame
@@ -234,6 +255,17 @@ class KaplanMeierResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """Median survival with its confidence interval per curve (R ``print(survfit)``).
+
+        A copy of :attr:`medians`: ``group``, ``records``, ``n``, ``events``, ``median``,
+        ``lower``, ``upper``.
+        """
+        return self.medians.copy()
+
+    def _view(self) -> View:
+        return _print.km_view(self)
 
 
 def kaplan_meier(

@@ -15,17 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.sweep import _print
 from netsurv.sweep.backends import Backend, check_backend, run_tasks
 from netsurv.sweep.inference import rejection_rate
 
 Simulator = Callable[..., Cohort]
 
 
-@dataclass(frozen=True)
-class StudyResult:
+@dataclass(frozen=True, repr=False)
+class StudyResult(Displayable):
     """Results of a simulation study.
 
     Attributes
@@ -39,7 +41,7 @@ class StudyResult:
     selection : pandas.DataFrame
         One row per scenario × variant: ``rate`` (share of the scenario's cohorts in which
         the variant was selected) and ``is_truth``.
-    summary : pandas.DataFrame
+    scenarios : pandas.DataFrame
         One row per scenario: ``cohorts``, ``recovery_rate`` (share selecting the true best),
         ``cohorts_with_p`` (cohorts with a defined ``p_search``), ``rejection_rate`` (share of
         those with ``p_search <= alpha``, :func:`netsurv.sweep.inference.rejects`: the type-I
@@ -49,13 +51,34 @@ class StudyResult:
         Scenario -> true best variant.
     settings : dict
         The study's arguments.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> from netsurv.sweep import simulation_study
+    >>> def demo(n_patients, *, seed, scenario):
+    ...     return ns.load_demo()
+    >>> simulation_study("recist1.1", {"response_threshold": [-0.1, -0.3]}, scenarios=["demo"],
+    ...                  seeds=2, simulate=demo, truth="recist1.1[response_threshold=-0.1]",
+    ...                  landmark_months=3, n_boot=0, n_perm=0, metric="lr")
+    <StudyResult: 1 scenario × 2 cohorts>
+    true best: demo: recist1.1[response_threshold=-0.1]
+         cohorts recovery_rate cohorts_with_p rejection_rate mean_optimism
+    demo       2             1              0             NA            NA
     """
 
     runs: pd.DataFrame
     selection: pd.DataFrame
-    summary: pd.DataFrame
+    scenarios: pd.DataFrame
     truth: dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per scenario (recovery and rejection rates): a copy of :attr:`scenarios`."""
+        return self.scenarios.copy()
+
+    def _view(self) -> View:
+        return _print.study_view(self)
 
 
 @dataclass(frozen=True)
@@ -218,7 +241,7 @@ def simulation_study(
     return StudyResult(
         runs=runs,
         selection=selection,
-        summary=summary.reset_index(),
+        scenarios=summary.reset_index(),
         truth=truths,
         settings={
             "scenarios": list(scenarios),

@@ -182,7 +182,7 @@ def test_agreement_of_imaging_and_biochemical_response() -> None:
         c.marker(pid, 80, cga[1])
     tp = ns.classify(c.build(), ["recist1.1", "cga"])
     res = ns.agreement(tp, criterion_a="recist1.1", criterion_b="cga", sd_min_days=28)
-    s = res.summary.set_index("level")
+    s = res.kappa.set_index("level")
     assert s.loc["bor", ["n", "n_agree"]].tolist() == [3, 2]
     assert s.loc["pd", ["n", "n_agree"]].tolist() == [3, 3]
     assert res.discordant[["patient_id", "bor_a", "bor_b"]].values.tolist() == [["P2", "SD", "PR"]]
