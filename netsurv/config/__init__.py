@@ -27,6 +27,7 @@ from netsurv.config.analysis import (
     SweepConfig,
     build_criteria,
 )
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig, SdtmConfig, SimulationConfig
 from netsurv.config.loading import _validate, apply_overrides, load_config
 from netsurv.config.model import Config
@@ -43,6 +44,7 @@ __all__ = [
     "ALL_FIGURES",
     "CohortFilter",
     "CompareConfig",
+    "ComputeConfig",
     "Config",
     "CoxConfig",
     "CriteriaConfig",

@@ -17,6 +17,7 @@ from netsurv.config.analysis import (
     SweepConfig,
     build_criteria,
 )
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
@@ -41,6 +42,7 @@ class Config(_Section):
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    compute: ComputeConfig = ComputeConfig()
     base_dir: Path = Path(".")
     _file: Path | None = PrivateAttr(None)
 
@@ -72,6 +74,11 @@ class Config(_Section):
         """Criteria, variants and grids are built (and the sweep's), and the endpoints the
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
+        if self.compute.scheduler is not None and self.run.backend != "none":
+            problems.append(
+                f"run.backend = {self.run.backend!r} and compute.scheduler = "
+                f"{self.compute.scheduler!r} both say where the work runs: set one"
+            )
         known: dict[str, AnyCriterion] = {}
         try:
             known = {c.name: c for c in build_criteria(self.criteria)}
