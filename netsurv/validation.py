@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
@@ -310,7 +312,8 @@ def _failed(
         allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
         failed = filled & ~s.isin(allowed).to_numpy()
     elif name == "str_length":
-        lengths = s[filled].astype(str).str.len().to_numpy()
+        text = pyarrow.array(s[filled].astype(str).to_numpy(dtype=object), type=pyarrow.string())
+        lengths = pc.utf8_length(text).to_numpy()
         low, high = stats.get("min_value"), stats.get("max_value")
         bad = np.zeros(len(lengths), dtype=bool)
         if isinstance(low, int):

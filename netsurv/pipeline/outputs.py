@@ -219,12 +219,20 @@ class OutputWriter:
         return self.folder.write(name, data)
 
 
+#: ``pandas.api.types.infer_dtype`` kinds of object columns that hold no tuple, list or set.
+_SCALAR_KINDS = frozenset(
+    {"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "datetime", "date"}
+)
+
+
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """Columns Parquet and CSV store the same way: tuples and sets as text, booleans kept."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object and s.map(lambda v: isinstance(v, tuple | list | set)).any():
+        if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_KINDS:
+            continue  # the kind is found in C: no Python call per cell of a text column
+        if s.map(lambda v: isinstance(v, tuple | list | set)).any():
             out[col] = s.map(
                 lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list | set) else v
             )
