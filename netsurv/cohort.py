@@ -356,10 +356,7 @@ def _build(
         ignore_index=True,
     )
     clean = {
-        t: tables[t]
-        .drop(columns="_line")
-        .sort_values(list(KEYS[t]), kind="stable")
-        .reset_index(drop=True)
+        t: _in_key_order(tables[t].drop(columns="_line"), list(KEYS[t]))
         if t in tables
         else empty_table(t)
         for t in INPUT_MODELS
@@ -377,6 +374,37 @@ def _build(
         options=options,
         truth=None if truth is None else truth.reset_index(drop=True),
     )
+
+
+def _in_key_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``df`` sorted by its keys (stable), without the sort when the rows already are in that
+    order (files are usually written so; sorting millions of lesion rows by three text keys
+    costs seconds)."""
+    if not _sorted_by(df, keys):
+        df = df.sort_values(keys, kind="stable")
+    return df.reset_index(drop=True)
+
+
+def _sorted_by(df: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows are in lexicographic order of ``keys`` (none missing).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"p": ["P1", "P1", "P2"], "a": ["A2", "A3", "A1"]})
+    >>> _sorted_by(df, ["p", "a"]), _sorted_by(df, ["a"])
+    (True, False)
+    """
+    if len(df) < 2:
+        return True
+    if df[keys].isna().to_numpy().any():
+        return False
+    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
+    tied = np.ones(len(df) - 1, dtype=bool)
+    for key in keys:
+        v = df[key].to_numpy()
+        before |= tied & (v[:-1] < v[1:])
+        tied &= v[:-1] == v[1:]
+    return bool((before | tied).all())
 
 
 def _assign_lines(

@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
@@ -316,31 +318,64 @@ _CHECK_RULES = {
 def _check_values(
     df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
 ) -> None:
+    """The schema's value checks (required values, allowed values, ranges), column by column
+    in schema order, as pandera states them: missing values fail only ``nullable=False`` and
+    are not checked further.  Types are guaranteed by coercion, so the checks run as numpy
+    comparisons on the typed columns (pandera's per-check Series machinery costs tens of
+    seconds on millions of lesion rows); row keys are made only for failing rows."""
     schema = model.to_schema()
-    # types are guaranteed by coercion; run the value checks only (pandera's element-wise
-    # dtype check of text columns costs seconds on large cohorts)
-    checks_only = schema.update_columns({name: {"dtype": None} for name in schema.columns})
-    try:
-        checks_only.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        cases = cases[cases["index"].notna()]
-        positions = pd.Series(np.arange(len(df)), index=df.index)
-        keys = RowKeys(df, table)
-        for rec in cases.itertuples(index=False):
-            check = str(rec.check)
-            name = check.split("(")[0]
-            rule = _CHECK_RULES.get(name)
-            if rule is None:  # dtype problems cannot happen after coercion
-                continue
-            column = str(rec.column)
-            key = keys[int(positions[rec.index])]
-            if rule == "not_null" and (table, column, key) in problems.unconvertible:
-                continue  # already reported as a value of the wrong type
-            if rule == "not_null" and (table, column) in problems.absent:
-                continue  # the column is missing: reported once
-            message = _check_message(schema.columns[column], name, check)
-            problems.add(table, column, key, rule, rec.failure_case, message)
+    keys = RowKeys(df, table)
+    for column, col in schema.columns.items():
+        s = df[column]
+        null = s.isna().to_numpy()
+        failures: list[tuple[str, np.ndarray]] = []
+        if not col.nullable and (table, column) not in problems.absent:
+            failures.append(("not_nullable", null))  # (a missing column is reported once)
+        for check in col.checks:
+            failed = _failed(s, null, check.name, check.statistics)
+            if failed is not None:
+                failures.append((check.name, failed))
+        for name, failed in failures:
+            rule = _CHECK_RULES[name]
+            message = _check_message(col, name, name)
+            values = s.to_numpy(dtype=object)
+            for i in np.flatnonzero(failed):
+                key = keys[i]
+                if rule == "not_null" and (table, column, key) in problems.unconvertible:
+                    continue  # already reported as a value of the wrong type
+                problems.add(table, column, key, rule, values[i], message)
+
+
+def _failed(
+    s: pd.Series, null: np.ndarray, name: str, stats: dict[str, object]
+) -> np.ndarray | None:
+    """Where a filled value fails one pandera check (None: no such value)."""
+    filled = ~null
+    if not filled.any():
+        return None
+    if name == "isin":
+        allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
+        failed = filled & ~s.isin(allowed).to_numpy()
+    elif name == "str_length":
+        text = pyarrow.array(s[filled].astype(str).to_numpy(dtype=object), type=pyarrow.string())
+        lengths = pc.utf8_length(text).to_numpy()
+        low, high = stats.get("min_value"), stats.get("max_value")
+        bad = np.zeros(len(lengths), dtype=bool)
+        if isinstance(low, int):
+            bad |= lengths < low
+        if isinstance(high, int):
+            bad |= lengths > high
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = bad
+    elif name in ("greater_than_or_equal_to", "less_than_or_equal_to"):
+        bound = next(iter(stats.values()))
+        values = s[filled]
+        ok = values >= bound if name == "greater_than_or_equal_to" else values <= bound
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = ~ok.to_numpy(dtype=bool)
+    else:  # a check this function does not know: a new schema check must be added here
+        raise NotImplementedError(f"value check {name!r} of the input schema")
+    return failed if failed.any() else None
 
 
 def _check_message(col: pa.Column, name: str, check: str) -> str:

@@ -28,6 +28,7 @@ from netsurv.config.analysis import (
     build_criteria,
 )
 from netsurv.config.competing import CompetingConfig
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig, SdtmConfig, SimulationConfig
 from netsurv.config.lesions import LesionsConfig
 from netsurv.config.loading import _validate, apply_overrides, load_config
@@ -46,6 +47,7 @@ __all__ = [
     "CohortFilter",
     "CompareConfig",
     "CompetingConfig",
+    "ComputeConfig",
     "Config",
     "CoxConfig",
     "CriteriaConfig",

@@ -18,6 +18,7 @@ from netsurv.config.analysis import (
     build_criteria,
 )
 from netsurv.config.competing import CompetingConfig
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig
 from netsurv.config.lesions import LesionsConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
@@ -45,6 +46,7 @@ class Config(_Section):
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    compute: ComputeConfig = ComputeConfig()
     base_dir: Path = Path(".")
     _file: Path | None = PrivateAttr(None)
 
@@ -76,6 +78,11 @@ class Config(_Section):
         """Criteria, variants and grids are built (and the sweep's), and the endpoints the
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
+        if self.compute.scheduler is not None and self.run.backend != "none":
+            problems.append(
+                f"run.backend = {self.run.backend!r} and compute.scheduler = "
+                f"{self.compute.scheduler!r} both say where the work runs: set one"
+            )
         known: dict[str, AnyCriterion] = {}
         try:
             known = {c.name: c for c in build_criteria(self.criteria)}

@@ -154,7 +154,8 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:
 def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     """The threshold sweep of ``sweep.base`` over ``sweep.grid`` on the analysed lines."""
     s = cfg.sweep
-    backend = None if cfg.run.backend == "none" else cfg.run.backend
+    backend = cfg.compute.backend() or (None if cfg.run.backend == "none" else cfg.run.backend)
+    n_jobs = cfg.compute.workers if cfg.compute.scheduler is not None else cfg.run.n_jobs
     from netsurv.sweep import sweep
 
     known = {c.name: c for c in res.criteria}
@@ -176,7 +177,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         n_perm=s.n_perm,
         seed=cfg.run.seed,
         backend=backend,
-        n_jobs=cfg.run.n_jobs,
+        n_jobs=n_jobs,
         progress=progress,
         min_group=s.min_group,
         penalty=s.penalty,

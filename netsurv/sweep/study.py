@@ -20,7 +20,7 @@ from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
 from netsurv.sweep import _print
-from netsurv.sweep.backends import Backend, check_backend, run_tasks
+from netsurv.sweep.backends import Backend, check_backend, open_backend, run_tasks
 from netsurv.sweep.inference import rejection_rate
 
 Simulator = Callable[..., Cohort]
@@ -166,8 +166,11 @@ def simulation_study(
         Scenario overrides passed to the simulator (e.g. ``{"death_link": 0.0}`` for a null
         scenario).
     backend, n_jobs, progress
-        Where the (scenario, seed) runs go (see :func:`netsurv.sweep.sweep`); each run's own
-        replicates run in its worker.
+        Where the (scenario, seed) runs go (see :func:`netsurv.sweep.sweep`): ``"dask"`` starts
+        a local Dask cluster of ``n_jobs`` workers for the study, ``"tcp://host:8786"``
+        sends the runs to that cluster's scheduler, a ``dask.distributed.Client`` is used as
+        it is; each run's own replicates run in its worker.  Every run's random numbers come
+        from its seed, so the tables do not depend on the backend.
     **sweep_kwargs
         Passed to :func:`netsurv.sweep.sweep` (``landmark_months``, ``time_dependent``,
         ``metric``, ``n_boot``, ``n_perm``, ...); ``seed`` and ``backend`` are set per run.
@@ -206,15 +209,16 @@ def simulation_study(
     )
     truths = _truths(plan, list(scenarios), truth, truth_patients, truth_seed)
     tasks = [(sc, int(s)) for sc in scenarios for s in seed_list]
-    rows = run_tasks(
-        _one_run,
-        plan,
-        tasks,
-        backend=backend,
-        n_jobs=n_jobs,
-        progress=progress,
-        description="cohorts",
-    )
+    with open_backend(backend, n_jobs) as workers:
+        rows = run_tasks(
+            _one_run,
+            plan,
+            tasks,
+            backend=workers,
+            n_jobs=n_jobs,
+            progress=progress,
+            description="cohorts",
+        )
     runs = pd.DataFrame(rows)
     runs["truth"] = runs["scenario"].map(truths)
     runs["recovered"] = runs["best"] == runs["truth"]
