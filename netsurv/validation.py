@@ -7,6 +7,7 @@ switch it off.  Errors stop loading; warnings are kept on the cohort (``cohort.w
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from typing import Literal
 
@@ -310,6 +311,7 @@ _CHECK_RULES = {
     "greater_than_or_equal_to": "range",
     "greater_than": "range",
     "less_than_or_equal_to": "range",
+    "less_than": "range",
     "str_length": "not_null",
     "not_nullable": "not_null",
 }
@@ -346,6 +348,15 @@ def _check_values(
                 problems.add(table, column, key, rule, values[i], message)
 
 
+#: The schema's bound checks, as comparisons a valid value passes.
+_COMPARE = {
+    "greater_than_or_equal_to": operator.ge,
+    "greater_than": operator.gt,
+    "less_than_or_equal_to": operator.le,
+    "less_than": operator.lt,
+}
+
+
 def _failed(
     s: pd.Series, null: np.ndarray, name: str, stats: dict[str, object]
 ) -> np.ndarray | None:
@@ -367,10 +378,9 @@ def _failed(
             bad |= lengths > high
         failed = np.zeros(len(s), dtype=bool)
         failed[filled] = bad
-    elif name in ("greater_than_or_equal_to", "less_than_or_equal_to"):
+    elif name in _COMPARE:
         bound = next(iter(stats.values()))
-        values = s[filled]
-        ok = values >= bound if name == "greater_than_or_equal_to" else values <= bound
+        ok = _COMPARE[name](s[filled], bound)
         failed = np.zeros(len(s), dtype=bool)
         failed[filled] = ~ok.to_numpy(dtype=bool)
     else:  # a check this function does not know: a new schema check must be added here
@@ -388,7 +398,7 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
     bound = next(iter(stats.values()), None)
     if isinstance(bound, pd.Timestamp):
         bound = bound.date().isoformat()
-    sign = {"greater_than_or_equal_to": ">=", "greater_than": ">"}.get(name, "<=")
+    sign = {"greater_than_or_equal_to": ">=", "greater_than": ">", "less_than": "<"}.get(name, "<=")
     return f"must be {sign} {bound}"
 
 
