@@ -234,7 +234,7 @@ def add_patterns(
           (the same treatment: no new therapy);
         * ``frac_lesions_responding``: share of the evaluable followed lesions responding or
           disappeared; ``sd_lesion_change`` and ``cv_lesion_change``: sample SD (ddof=1) of
-          the lesions' % change vs baseline and SD / |mean| (NaN at a mean of 0 or below two
+          the lesions' % change vs baseline and SD / abs(mean) (NaN at a mean of 0 or below two
           lesions);
         * ``cv_baseline_suv_max``: CV of ``suv_max`` of the followed lesions on the line's
           baseline scan (NaN when the criterion's scans carry no SUVmax);

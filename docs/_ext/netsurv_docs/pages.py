@@ -98,7 +98,7 @@ def combined_page(cc: Any, const: str | None, doc: str) -> str:
     anchor = cc.anchor or cc.components[0].name
     also = f", also {{py:data}}`netsurv.criteria.{const}`" if const else ""
     rows = [
-        ("components", ", ".join(f"[`{c.name}`]({preset_slug(c.name)})" for c in cc.components)),
+        ("components", ", ".join(f"[`{c.name}`]({preset_slug(c.name)}.md)" for c in cc.components)),
         ("anchor (time points)", f"`{anchor}`"),
         ("progression", f"`{cc.progression}`"),
         ("response", f"`{cc.response}`"),
@@ -264,11 +264,9 @@ def preset_pages(notes_file: Path) -> dict[str, str]:
         )
     constants, docs, shared = preset_constants(), preset_docstrings(), shared_simplifications()
     listing = criteria.list()
-    # combined presets have no page of their own here (the user guide's criteria page
-    # describes them): listed, not linked
-    listing["name"] = [
-        f"[`{n}`]({preset_slug(n)})" if n in criteria.PRESETS else f"`{n}`" for n in listing["name"]
-    ]
+    # every preset, combined ones included, has a page (linked as a document: a preset and
+    # a function may share a name, e.g. liver_fraction)
+    listing["name"] = [f"[`{n}`]({preset_slug(n)}.md)" for n in listing["name"]]
     index = [
         "# Preset reference",
         "",
