@@ -206,12 +206,14 @@ def test_pattern_events_type_progression_events() -> None:
 def test_every_preset_has_lesion_and_organ_tables_and_patterns() -> None:
     """Every preset and combined preset (every measure: diameters, viable diameter, products,
     volume, SUV, SUL, density composites; new-lesion-only and recorded reads) gives a lesion
-    table, an organ table and pattern columns; a recorded read has no lesions, so no patterns."""
+    table, an organ table and pattern columns; a recorded read and a circulating marker have no
+    lesions, so no patterns."""
     cohort = ns.load_demo()
     names = [*ns.criteria.PRESETS, *ns.criteria.COMBINED_PRESETS]
     lr = ns.lesion_response(cohort, names)
     measured = set(lr.table["criterion"])
-    assert set(names) - measured == {"reader"}
+    markers = {n for n, c in ns.criteria.PRESETS.items() if c.measure == "marker"}
+    assert markers and set(names) - measured == {"reader"} | markers
     assert lr.table["lesion_class"].notna().any()
     assert set(ns.organ_response(cohort, names)["criterion"]) == measured
     pats = ns.add_patterns(cohort, names)
