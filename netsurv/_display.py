@@ -322,3 +322,21 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def rows_view(kind: str, what: str, summary: pd.DataFrame, n_rows: int, n_aside: int) -> View:
+    """The view of a long result table with its attrition: how many rows, how many set aside,
+    and its count ``summary`` (no row of the table itself: rows name patients).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(rows_view("LesionResponse", "lesion readings",
+    ...                 pd.DataFrame({"criterion": ["recist1.1"], "stable": [3]}), 3, 1).text())
+    <LesionResponse: 3 lesion readings, 1 row set aside (see .attrition)>
+    <BLANKLINE>
+       criterion stable
+    0  recist1.1      3
+    """
+    aside = f"{n_aside} row{'s' if n_aside != 1 else ''} set aside (see .attrition)"
+    return View(kind, f"{n_rows} {what}, {aside}", [Table(summary)])

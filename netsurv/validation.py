@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -379,7 +379,7 @@ def _failed(
         failed = np.zeros(len(s), dtype=bool)
         failed[filled] = bad
     elif name in _COMPARE:
-        bound = next(iter(stats.values()))
+        bound: Any = next(iter(stats.values()))
         ok = _COMPARE[name](s[filled], bound)
         failed = np.zeros(len(s), dtype=bool)
         failed[filled] = ~ok.to_numpy(dtype=bool)

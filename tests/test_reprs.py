@@ -174,6 +174,11 @@ def _study(demo: ns.Cohort) -> Any:
 BUILDERS: dict[str, Callable[[pytest.FixtureRequest], Any]] = {
     "Cohort": lambda r: r.getfixturevalue("demo"),
     "Timepoints": lambda r: r.getfixturevalue("tp"),
+    "LesionResponse": lambda r: ns.lesion_response(
+        r.getfixturevalue("demo"), dataclasses.replace(ns.criteria.RECIST_1_1, name=HOSTILE)
+    ),
+    "LesionZP": lambda r: ns.measures.lesion_zp(r.getfixturevalue("demo")),
+    "BaselineMeasures": lambda r: ns.measures.baseline_measures(r.getfixturevalue("demo")),
     "ResponseMatrix": lambda r: ns.classify_matrix(
         r.getfixturevalue("demo"), r.getfixturevalue("tp").criteria
     ),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from netsurv._display import Displayable, View, rows_view
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.measures.dual_tracer import dual_tracer_grades, link_lesions
 from netsurv.measures.krenning import krenning_per_scan
@@ -34,8 +35,8 @@ BASELINE_MEASURES = (
 )
 
 
-@dataclass(frozen=True)
-class BaselineMeasures:
+@dataclass(frozen=True, repr=False)
+class BaselineMeasures(Displayable):
     """Baseline biomarkers per line and the lines that lack one.
 
     Attributes
@@ -50,6 +51,20 @@ class BaselineMeasures:
 
     table: pd.DataFrame
     attrition: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Per measure: lines that have it, and its median (numbers) or most common value."""
+        rows = []
+        for col in self.table.columns.drop(["patient_id", "line_id"], errors="ignore"):
+            v = self.table[col].dropna()
+            numeric = pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v)
+            typical = v.median() if numeric else (v.astype(str).mode().iloc[0] if len(v) else None)
+            rows.append({"measure": col, "lines": len(v), "median or mode": typical})
+        return pd.DataFrame(rows)
+
+    def _view(self) -> View:
+        n, aside = len(self.table), len(self.attrition)
+        return rows_view("BaselineMeasures", "lines", self.summary(), n, aside)
 
 
 def baseline_measures(cohort: Cohort, *, dual_window_days: int = 31) -> BaselineMeasures:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View, rows_view
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.measures.pairing import nearest_reading
 
@@ -36,8 +37,8 @@ ZP_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class LesionZP:
+@dataclass(frozen=True, repr=False)
+class LesionZP(Displayable):
     """ZP of every SST-PET lesion reading that has one, and the readings set aside.
 
     Attributes
@@ -51,6 +52,20 @@ class LesionZP:
 
     table: pd.DataFrame
     attrition: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Number, median and range of ZP and normalised ZP."""
+        rows = []
+        for col in ("zp", "zp_norm"):
+            v = self.table[col].dropna()
+            rows.append(
+                {"measure": col, "n": len(v), "median": v.median(), "min": v.min(), "max": v.max()}
+            )
+        return pd.DataFrame(rows)
+
+    def _view(self) -> View:
+        n, aside = len(self.table), len(self.attrition)
+        return rows_view("LesionZP", "SST-PET lesion readings with a ZP", self.summary(), n, aside)
 
 
 def lesion_zp(cohort: Cohort, *, window_days: int = 30) -> LesionZP:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View, rows_view
 from netsurv.cohort import Cohort
 from netsurv.response.classify import CriteriaArg, Timepoints
 from netsurv.response.codes import REASONS, RESPONSES, decode
@@ -52,8 +53,8 @@ LESION_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class LesionResponse:
+@dataclass(frozen=True, repr=False)
+class LesionResponse(Displayable):
     """The lesion-level table and the lesion rows it leaves out.
 
     Attributes
@@ -70,6 +71,17 @@ class LesionResponse:
 
     table: pd.DataFrame
     attrition: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Lesion readings per criterion and lesion class (counts; no patient rows)."""
+        counts = pd.crosstab(self.table["criterion"], self.table["lesion_class"])
+        counts = counts.reindex(columns=[c for c in LESION_CLASSES if c in counts.columns])
+        counts.columns.name = None
+        return counts.reset_index()
+
+    def _view(self) -> View:
+        n, aside = len(self.table), len(self.attrition)
+        return rows_view("LesionResponse", "lesion readings", self.summary(), n, aside)
 
 
 def lesion_frame(prep: Prepared, a: LesionArrays) -> pd.DataFrame:
