@@ -100,7 +100,7 @@ class Timepoints(Displayable):
               lines scans CR    PR    SD   PD   NE set aside
     recist1.1   558  3220  0   433  2263  349  175         0
     choi        558  3220  0  1396   868  783  173         0
-    sstv        557  1101  2   310   413  250  126         1
+    sstv        557  1101  2   313   410  250  126         1
     """
 
     table: pd.DataFrame

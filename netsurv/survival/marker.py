@@ -102,13 +102,13 @@ class ContinuousMarker(Displayable):
     >>> cmp.continuous
     <ContinuousMarker: sstv % change (rcs, 4 knots) at the 12-month landmark>
     n= 120, number of events= 59
-    change: best by the landmark; knots at -55.6, -22.8, -4.71, 50 %; HR against a change of 0 %
-    non-linearity: LR chisq= 0.807  on 2 df, p= 0.668
+    change: best by the landmark; knots at -62.4, -22.8, -4.71, 50 %; HR against a change of 0 %
+    non-linearity: LR chisq= 0.738  on 2 df, p= 0.692
     <BLANKLINE>
     Hazard ratio at each criterion's cut-off
               cut-off %      HR lower .95 upper .95
     recist1.1        NA      NA        NA        NA
-    sstv            -40  0.9534    0.5071     1.793
+    sstv            -40  0.9693    0.5087     1.847
     <BLANKLINE>
     recist1.1: measures something else than sstv
     """
