@@ -4,8 +4,10 @@ Run from the repository root (after ``make test`` has created ``.venv``)::
 
     .venv/bin/python benchmarks/bench_scale.py 1000 5000 20000 [100000] [--out table.md]
 
-For each size, a ``mixed``-scenario cohort is simulated once with ``netsurv simulate`` (kept in
-``--data``, default ``/tmp/netsurv-bench``), then two commands run, each in its own process:
+For each size, a cohort is simulated once with ``netsurv simulate`` (default scenario ``ssa``,
+as issue 21 measured: 100,000 patients are ~1.1 M scans and ~6.2 M lesion rows; ``--scenario
+mixed`` is about three times larger per patient), kept in ``--data`` (default
+``/tmp/netsurv-bench``), then two commands run, each in its own process:
 
 * ``netsurv validate <folder>``: wall time, CPU time and peak RSS of the process;
 * ``netsurv run analyses/demo.toml --set data.source=<folder>`` with every section on (Cox on
@@ -19,7 +21,9 @@ and at the end it reads ``VmHWM`` from ``/proc/<pid>/status``, so a stage's peak
 largest resident memory of the process while the stage ran (including what earlier stages
 keep, e.g. the cohort).  CPU time is utime + stime from ``/proc/<pid>/stat`` at the same
 moments (robust on a shared machine, where wall time is not).  The stage lines are read a few
-milliseconds late at most; stages shorter than that are not resolved.  Linux only.
+milliseconds late at most; stages shorter than that are not resolved.  The load average of the
+machine (``/proc/loadavg``) is recorded before and after each size: on a shared machine the
+wall times are inflated by it, the CPU times much less.  Linux only.
 """
 
 from __future__ import annotations
@@ -64,6 +68,12 @@ class Stage:
 class Measurement:
     n_patients: int
     stages: list[Stage] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)
+
+
+def _load() -> float:
+    """The 1-minute load average."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def _cpu(pid: int) -> float:
@@ -123,24 +133,25 @@ def staged_run(args: list[str]) -> list[Stage]:
     return [*stages, whole]
 
 
-def ensure_cohort(n: int, data: Path, seed: int) -> Path:
-    folder = data / f"mixed_{n}_seed{seed}"
+def ensure_cohort(n: int, data: Path, seed: int, scenario: str) -> Path:
+    folder = data / f"{scenario}_{n}_seed{seed}"
     if not (folder / "lesions.csv").exists():
         print(f"simulating {n} patients into {folder} …", file=sys.stderr)
         cmd = [str(NETSURV), "simulate", "--patients", str(n), "--seed", str(seed)]
-        subprocess.run([*cmd, "--scenario", "mixed", "--out", str(folder)], check=True)
+        subprocess.run([*cmd, "--scenario", scenario, "--out", str(folder)], check=True)
     return folder
 
 
-def measure(n: int, data: Path, seed: int, overrides: list[str]) -> Measurement:
-    folder = ensure_cohort(n, data, seed)
-    m = Measurement(n)
+def measure(n: int, data: Path, seed: int, scenario: str, overrides: list[str]) -> Measurement:
+    folder = ensure_cohort(n, data, seed, scenario)
+    m = Measurement(n, load=[_load()])
     m.stages.append(whole_process("netsurv validate", [str(NETSURV), "validate", str(folder)]))
     with tempfile.TemporaryDirectory() as out:
         sets = [f"data.source={folder}", *overrides]
         cmd = [str(NETSURV), "run", str(ROOT / "analyses" / "demo.toml"), "--out", out]
         stages = staged_run([*cmd, *[a for s in sets for a in ("--set", s)]])
     m.stages += [Stage(f"run: {s.name}", s.wall, s.cpu, s.peak_mib) for s in stages]
+    m.load.append(_load())
     return m
 
 
@@ -159,6 +170,8 @@ def markdown(results: list[Measurement]) -> str:
                 "–" if s is None else f"{s.wall:.1f} s ({s.cpu:.1f} s CPU), {s.peak_mib:,.0f} MiB"
             )
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
+    loads = [" → ".join(f"{x:.1f}" for x in r.load) for r in results]
+    rows.append("| load average (before → after) | " + " | ".join(loads) + " |")
     return "\n".join(rows)
 
 
@@ -174,6 +187,7 @@ def main() -> None:
     p.add_argument("sizes", nargs="*", type=int, default=[1000, 5000, 20000])
     p.add_argument("--data", type=Path, default=Path("/tmp/netsurv-bench"))
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scenario", default="ssa", help="netsurv simulate --scenario (default ssa)")
     p.add_argument("--out", type=Path, help="also write the Markdown table here")
     p.add_argument("--json", type=Path, help="also write the raw numbers here")
     p.add_argument("--set", dest="extra", action="append", default=[], help="further run overrides")
@@ -181,11 +195,11 @@ def main() -> None:
     a.data.mkdir(parents=True, exist_ok=True)
     results = []
     for n in a.sizes:
-        results.append(measure(n, a.data, a.seed, [*EVERY_SECTION, *a.extra]))
+        results.append(measure(n, a.data, a.seed, a.scenario, [*EVERY_SECTION, *a.extra]))
         print(markdown(results[-1:]), file=sys.stderr)
     header = (
-        f"Measured {dt.date.today().isoformat()} at commit {commit()} on {os.cpu_count()} cores; "
-        "each cell: wall time (CPU time), peak RSS."
+        f"Measured {dt.date.today().isoformat()} at commit {commit()} on {os.cpu_count()} cores, "
+        f"`{a.scenario}` cohorts; each cell: wall time (CPU time), peak RSS."
     )
     table = header + "\n\n" + markdown(results) + "\n"
     print(table)

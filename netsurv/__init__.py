@@ -18,7 +18,15 @@ from netsurv.datasets import load_demo
 from netsurv.endpoints import derive_endpoints
 from netsurv.errors import ConfigError, NetsurvError, ValidationError
 from netsurv.io import read_cohort
-from netsurv.response import agreement, best_response, classify, classify_matrix
+from netsurv.response import (
+    add_patterns,
+    agreement,
+    best_response,
+    classify,
+    classify_matrix,
+    lesion_response,
+    organ_response,
+)
 from netsurv.simulate import simulate_cohort
 from netsurv.sweep import sweep
 from netsurv.validation import ValidationOptions
@@ -32,6 +40,7 @@ __all__ = [
     "ValidationError",
     "ValidationOptions",
     "__version__",
+    "add_patterns",
     "agreement",
     "best_response",
     "classify",
@@ -40,7 +49,9 @@ __all__ = [
     "derive_endpoints",
     "endpoints",
     "io",
+    "lesion_response",
     "load_demo",
+    "organ_response",
     "plots",
     "read_cohort",
     "simulate",

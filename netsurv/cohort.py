@@ -1,4 +1,4 @@
-"""The validated cohort: the four input tables, the scan-to-line links and the attrition."""
+"""The validated cohort: the input tables, the scan-to-line links and the attrition."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, Table, View, signif, top_counts
 from netsurv.errors import ValidationError
 from netsurv.lines import (
     check_tracer_switch,
@@ -15,7 +16,7 @@ from netsurv.lines import (
     link_assessments_to_lines,
     record_assignment_problems,
 )
-from netsurv.schema.coerce import Problems, row_keys
+from netsurv.schema.coerce import Problems, coerce_table, row_keys
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
 from netsurv.validation import (
     ValidationOptions,
@@ -29,7 +30,7 @@ ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
 
 
 @dataclass(frozen=True, repr=False)
-class Cohort:
+class Cohort(Displayable):
     """A validated NET cohort.
 
     Build one with :meth:`Cohort.from_frames`, :func:`netsurv.read_cohort`,
@@ -51,11 +52,17 @@ class Cohort:
     warnings : pandas.DataFrame
         Problems below the error threshold, in the format of
         :attr:`netsurv.ValidationError.failures`.
+    markers : pandas.DataFrame
+        Circulating tumour marker measurements (optional input: empty, with every declared
+        column, when the source has none); units in their canonical spelling.
     truth : pandas.DataFrame or None
         Latent ground truth of a simulated cohort (one row per patient × treatment line;
         columns in :mod:`netsurv.simulate`); None for real data.
     options : ValidationOptions
         The options the cohort was validated with.
+    tumour_burden : pandas.DataFrame
+        Scan-level sums (or % changes from baseline) of patients without lesion rows
+        (optional input; empty when not given); see :mod:`netsurv.response.burden`.
 
     Examples
     --------
@@ -63,6 +70,13 @@ class Cohort:
     >>> cohort = ns.load_demo()
     >>> cohort.n_patients > 0
     True
+    >>> cohort
+    <Cohort: 200 patients, 558 lines, 5665 assessments, 33839 lesion measurements, 0 rows set aside, simulated>
+    deaths= 111; median follow-up from first line= 73.3 months
+    regimen class: SSA 146, PRRT 139, mTOR 100, chemo 99, TKI 74
+    modality: CT 3364, SST-PET 1659, MRI 414, FDG-PET 228
+    grade: G2 116, G1 69, G3 15
+    primary site: small_intestine 92, pancreas 71, lung 13, unknown 10, ... (4 more)
     """
 
     patients: pd.DataFrame
@@ -74,6 +88,8 @@ class Cohort:
     warnings: pd.DataFrame
     options: ValidationOptions = field(default_factory=ValidationOptions)
     truth: pd.DataFrame | None = None
+    markers: pd.DataFrame = field(default_factory=lambda: empty_table("markers"))
+    tumour_burden: pd.DataFrame = field(default_factory=lambda: empty_table("tumour_burden"))
 
     @classmethod
     def from_frames(
@@ -81,18 +97,28 @@ class Cohort:
         patients: pd.DataFrame,
         lines: pd.DataFrame,
         assessments: pd.DataFrame,
-        lesions: pd.DataFrame,
+        lesions: pd.DataFrame | None = None,
         *,
+        markers: pd.DataFrame | None = None,
+        tumour_burden: pd.DataFrame | None = None,
         truth: pd.DataFrame | None = None,
         options: ValidationOptions | None = None,
     ) -> Cohort:
-        """Validate four tables and build a cohort.
+        """Validate the input tables and build a cohort.
 
         Parameters
         ----------
         patients, lines, assessments, lesions
             The input tables (see ``data_dictionary/``).  Values may be text (as read from
-            CSV) or already typed.
+            CSV) or already typed.  ``lesions`` may be None when every measured patient is in
+            ``tumour_burden``.
+        markers
+            Optional circulating tumour marker measurements (``patient_id``, ``marker``,
+            ``date``, ``value``, ``unit``, ``uln``).
+        tumour_burden
+            Optional scan-level sums or % changes from baseline, one row per scan, for
+            patients without lesion rows (see :mod:`netsurv.response.burden` for which
+            criterion rules work on sums).
         truth
             Optional latent truth of a simulated cohort, kept as given.
         options
@@ -123,7 +149,16 @@ class Cohort:
         >>> cohort.assessment_lines["role"].tolist()
         ['baseline', 'follow_up']
         """
-        raw = {"patients": patients, "lines": lines, "assessments": assessments, "lesions": lesions}
+        raw = {
+            "patients": patients,
+            "lines": lines,
+            "assessments": assessments,
+            "lesions": empty_table("lesions") if lesions is None else lesions,
+        }
+        if markers is not None:
+            raw["markers"] = markers
+        if tumour_burden is not None:
+            raw["tumour_burden"] = tumour_burden
         return _build(raw, truth=truth, options=options or ValidationOptions())
 
     # ------------------------------------------------------------------ views
@@ -170,6 +205,8 @@ class Cohort:
             lines=keep(self.lines),
             assessments=keep(self.assessments),
             lesions=keep(self.lesions),
+            markers=keep(self.markers),
+            tumour_burden=keep(self.tumour_burden),
             assessment_lines=keep(self.assessment_lines),
             attrition=att[att_pid.isin(ids)].reset_index(drop=True),
             warnings=warn[warn_pid.isin(ids)].reset_index(drop=True),
@@ -203,6 +240,7 @@ class Cohort:
                 _round(self.assessment_lines.groupby(["patient_id", "line_id"]).size().median()),
             ),
             ("lesion measurements", len(les)),
+            ("marker measurements", len(self.markers)),
             ("baseline target lesions per line, median", _round(self._targets_per_line())),
             ("rows set aside (attrition)", len(self.attrition)),
             ("warnings", len(self.warnings)),
@@ -229,12 +267,33 @@ class Cohort:
             return float("nan")
         return float(tl.groupby(["patient_id", "line_id"]).size().median())
 
-    def __repr__(self) -> str:
+    def _view(self) -> View:
         sim = ", simulated" if self.truth is not None else ""
-        return (
-            f"<Cohort: {len(self.patients)} patients, {len(self.lines)} lines, "
+        head = (
+            f"{len(self.patients)} patients, {len(self.lines)} lines, "
             f"{len(self.assessments)} assessments, {len(self.lesions)} lesion measurements, "
-            f"{len(self.attrition)} rows set aside{sim}>"
+            f"{len(self.attrition)} rows set aside{sim}"
+        )
+        s = self.summary().set_index("item")["value"]
+        fu = s["median follow-up from first line, months (all patients)"]
+        counted = [
+            ("regimen class", self.lines, "regimen_class", 6),
+            ("modality", self.assessments, "modality", 6),
+            ("grade", self.patients, "grade", 6),
+            ("primary site", self.patients, "primary_site", 4),
+        ]
+        lines = [
+            f"deaths= {s['deaths']}; median follow-up from first line= {signif(fu, 3)} months",
+            *(
+                f"{label}: {top_counts(frame[col], limit=limit)}"
+                for label, frame, col, limit in counted
+                if col in frame and frame[col].notna().any()
+            ),
+        ]
+        if len(self.warnings):
+            lines.append(f"{len(self.warnings)} warnings (see .warnings)")
+        return View(
+            "Cohort", head, lines, html_blocks=[Table(self.summary(), index=False, max_rows=60)]
         )
 
 
@@ -297,10 +356,9 @@ def _build(
         ignore_index=True,
     )
     clean = {
-        t: tables[t]
-        .drop(columns="_line")
-        .sort_values(list(KEYS[t]), kind="stable")
-        .reset_index(drop=True)
+        t: _in_key_order(tables[t].drop(columns="_line"), list(KEYS[t]))
+        if t in tables
+        else empty_table(t)
         for t in INPUT_MODELS
     }
     return Cohort(
@@ -308,12 +366,45 @@ def _build(
         lines=clean["lines"],
         assessments=clean["assessments"],
         lesions=clean["lesions"],
+        markers=clean["markers"],
+        tumour_burden=clean["tumour_burden"],
         assessment_lines=links,
         attrition=attrition,
         warnings=failures.reset_index(drop=True),
         options=options,
         truth=None if truth is None else truth.reset_index(drop=True),
     )
+
+
+def _in_key_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``df`` sorted by its keys (stable), without the sort when the rows already are in that
+    order (files are usually written so; sorting millions of lesion rows by three text keys
+    costs seconds)."""
+    if not _sorted_by(df, keys):
+        df = df.sort_values(keys, kind="stable")
+    return df.reset_index(drop=True)
+
+
+def _sorted_by(df: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows are in lexicographic order of ``keys`` (none missing).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"p": ["P1", "P1", "P2"], "a": ["A2", "A3", "A1"]})
+    >>> _sorted_by(df, ["p", "a"]), _sorted_by(df, ["a"])
+    (True, False)
+    """
+    if len(df) < 2:
+        return True
+    if df[keys].isna().to_numpy().any():
+        return False
+    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
+    tied = np.ones(len(df) - 1, dtype=bool)
+    for key in keys:
+        v = df[key].to_numpy()
+        before |= tied & (v[:-1] < v[1:])
+        tied &= v[:-1] == v[1:]
+    return bool((before | tied).all())
 
 
 def _assign_lines(
@@ -336,6 +427,20 @@ def _assign_lines(
     check_baseline_targets(tables["lesions"], base, problems)
     check_tracer_switch(links, ass, problems)
     return links, unassigned, no_baseline, without_line
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An input table without rows, with every declared column typed (an optional table the
+    source does not have).
+
+    Examples
+    --------
+    >>> empty_table("markers").columns.tolist()
+    ['patient_id', 'marker', 'date', 'value', 'unit', 'uln']
+    """
+    model = INPUT_MODELS[table]
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in model.to_schema().columns})
+    return coerce_table(frame, model, table, Problems()).drop(columns="_line")
 
 
 def _attrition(df: pd.DataFrame, table: str, stage: str, reasons: list[str]) -> pd.DataFrame:

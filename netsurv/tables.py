@@ -10,6 +10,7 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
+from netsurv.measures.baseline import baseline_measures
 from netsurv.survival.followup import median_follow_up
 
 #: Patient and line fields summarised by default (when present and not empty).
@@ -39,8 +40,12 @@ def baseline_frame(cohort: Cohort, lines: pd.DataFrame | None = None) -> pd.Data
     Returns
     -------
     pandas.DataFrame
-        Line fields, ``line_number``, every patient column, and ``age_years`` at the line's
-        start (from ``birth_date``).
+        Line fields, ``line_number``, every patient column, ``age_years`` at the line's
+        start (from ``birth_date``) and the baseline NET biomarkers of the line
+        (:data:`netsurv.measures.BASELINE_MEASURES`: liver tumour fraction and category,
+        discordant volume, NETPET and three-scale grades, Krenning max / min / range; empty
+        where the data do not record them; categories as text), so that they can be Cox
+        covariates or groups.
 
     Examples
     --------
@@ -55,6 +60,11 @@ def baseline_frame(cohort: Cohort, lines: pd.DataFrame | None = None) -> pd.Data
         ln = ln.merge(lines[["patient_id", "line_id"]], on=["patient_id", "line_id"])
     df = ln.merge(cohort.patients, on="patient_id", how="left")
     age = (df["start_date"] - df["birth_date"]).dt.days / 365.25
+    markers = baseline_measures(cohort).table
+    for col in ("liver_fraction_category", "netpet_grade", "three_scale_grade"):
+        text = markers[col].astype(object)
+        markers[col] = text.mask(text.isna(), None)
+    df = df.merge(markers, on=["patient_id", "line_id"], how="left", suffixes=("", "_measured"))
     return df.assign(age_years=age).reset_index(drop=True)
 
 

@@ -7,17 +7,27 @@ switch it off.  Errors stop loading; warnings are kept on the cohort (``cohort.w
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from netsurv.lesion_parents import check_parent_lesions
 from netsurv.schema.coerce import Problems, RowKeys, coerce_table
-from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.schema.inputs import (
+    ANATOMICAL_MODALITIES,
+    BURDEN_UNITS,
+    INPUT_MODELS,
+    KEYS,
+)
+from netsurv.schema.marker_units import check_markers, normalise_units
+from netsurv.validation_biomarkers import BIOMARKER_RULES, check_biomarkers
 
 Severity = Literal["error", "warning", "off"]
 
@@ -85,17 +95,24 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "duplicate_key": (
         "error",
-        "Keys are unique (patient; patient+line; patient+assessment; patient+assessment+lesion).",
+        "Keys are unique (patient; patient+line; patient+assessment; patient+assessment+lesion; "
+        "patient+marker+date).",
     ),
     # cross-table
-    "unknown_patient": ("error", "Every line and assessment belongs to a patient in patients."),
+    "unknown_patient": (
+        "error",
+        "Every line, assessment and marker measurement belongs to a patient in patients.",
+    ),
     "unknown_assessment": (
         "error",
         "Every lesion measurement belongs to an assessment in assessments.",
     ),
     "unknown_line": ("error", "An assessment's line_id names a line of the same patient."),
     "death_before_last_alive": ("error", "death_date is not before last_alive_date."),
-    "after_death": ("error", "No line or assessment date after the patient's death."),
+    "after_death": (
+        "error",
+        "No line, assessment or marker date after the patient's death.",
+    ),
     "after_last_alive": (
         "warning",
         "No line or assessment date after last_alive_date for a living patient (update last_alive_date).",
@@ -123,7 +140,33 @@ RULES: dict[str, tuple[str, str]] = {
         "Diameters are in mm: a patient whose every diameter is below 10 with decimals was probably entered in cm.",
     ),
     "implausible_size": ("warning", "Long axis <= 300 mm and volume <= 5000 mL."),
+    "burden_value": (
+        "error",
+        "A tumour_burden row gives a sum (with its measure and unit, the unit one of the "
+        "measure's) or a % change from baseline (with its measure), not both.",
+    ),
+    "burden_one_kind": (
+        "error",
+        "A patient's tumour_burden rows give one measure, and either sums in one unit or % "
+        "changes, never a mix.",
+    ),
+    "burden_and_lesions": (
+        "error",
+        "A patient's measurements come from lesions or from tumour_burden, not both "
+        "(netsurv does not choose between two sources).",
+    ),
     "grade_ki67_mismatch": ("warning", "Grade agrees with Ki-67 (G1 < 3 %, G2 3-20 %, G3 > 20 %)."),
+    "marker_unit": (
+        "error",
+        "A marker's unit is one it is reported in (CgA: ng/mL, nmol/L, U/L; 5-HIAA: mg/24h, "
+        "µmol/24h, nmol/L, ng/mL; NSE: ng/mL; serotonin: ng/mL, nmol/L, µmol/L; "
+        "pancreastatin: pg/mL, pmol/L).",
+    ),
+    "marker_unit_mixed": (
+        "warning",
+        "A patient's series of one marker keeps one unit (biochemical criteria are NE from a "
+        "change of unit on).",
+    ),
     # line assignment (rows set aside, listed in the attrition table)
     "no_line": ("warning", "Every patient has at least one treatment line."),
     "unassigned_assessment": (
@@ -139,6 +182,8 @@ RULES: dict[str, tuple[str, str]] = {
         "A line's follow-up scans of a modality use its baseline scan's tracer (SUV- and "
         "volume-based criteria are NE from a switch on).",
     ),
+    # NET biomarkers (lesion and assessment columns of issue 19)
+    **BIOMARKER_RULES,
 }
 
 
@@ -262,6 +307,8 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
         if table not in raw:
             continue
         df = coerce_table(raw[table], model, table, problems)
+        if table == "markers":
+            df["unit"] = normalise_units(df["unit"])
         _check_values(df, model, table, problems)
         _check_duplicates(df, table, problems)
         typed[table] = df
@@ -271,7 +318,9 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
 _CHECK_RULES = {
     "isin": "allowed_values",
     "greater_than_or_equal_to": "range",
+    "greater_than": "range",
     "less_than_or_equal_to": "range",
+    "less_than": "range",
     "str_length": "not_null",
     "not_nullable": "not_null",
 }
@@ -280,31 +329,72 @@ _CHECK_RULES = {
 def _check_values(
     df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
 ) -> None:
+    """The schema's value checks (required values, allowed values, ranges), column by column
+    in schema order, as pandera states them: missing values fail only ``nullable=False`` and
+    are not checked further.  Types are guaranteed by coercion, so the checks run as numpy
+    comparisons on the typed columns (pandera's per-check Series machinery costs tens of
+    seconds on millions of lesion rows); row keys are made only for failing rows."""
     schema = model.to_schema()
-    # types are guaranteed by coercion; run the value checks only (pandera's element-wise
-    # dtype check of text columns costs seconds on large cohorts)
-    checks_only = schema.update_columns({name: {"dtype": None} for name in schema.columns})
-    try:
-        checks_only.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        cases = cases[cases["index"].notna()]
-        positions = pd.Series(np.arange(len(df)), index=df.index)
-        keys = RowKeys(df, table)
-        for rec in cases.itertuples(index=False):
-            check = str(rec.check)
-            name = check.split("(")[0]
-            rule = _CHECK_RULES.get(name)
-            if rule is None:  # dtype problems cannot happen after coercion
-                continue
-            column = str(rec.column)
-            key = keys[int(positions[rec.index])]
-            if rule == "not_null" and (table, column, key) in problems.unconvertible:
-                continue  # already reported as a value of the wrong type
-            if rule == "not_null" and (table, column) in problems.absent:
-                continue  # the column is missing: reported once
-            message = _check_message(schema.columns[column], name, check)
-            problems.add(table, column, key, rule, rec.failure_case, message)
+    keys = RowKeys(df, table)
+    for column, col in schema.columns.items():
+        s = df[column]
+        null = s.isna().to_numpy()
+        failures: list[tuple[str, np.ndarray]] = []
+        if not col.nullable and (table, column) not in problems.absent:
+            failures.append(("not_nullable", null))  # (a missing column is reported once)
+        for check in col.checks:
+            failed = _failed(s, null, check.name, check.statistics)
+            if failed is not None:
+                failures.append((check.name, failed))
+        for name, failed in failures:
+            rule = _CHECK_RULES[name]
+            message = _check_message(col, name, name)
+            values = s.to_numpy(dtype=object)
+            for i in np.flatnonzero(failed):
+                key = keys[i]
+                if rule == "not_null" and (table, column, key) in problems.unconvertible:
+                    continue  # already reported as a value of the wrong type
+                problems.add(table, column, key, rule, values[i], message)
+
+
+#: The schema's bound checks, as comparisons a valid value passes.
+_COMPARE = {
+    "greater_than_or_equal_to": operator.ge,
+    "greater_than": operator.gt,
+    "less_than_or_equal_to": operator.le,
+    "less_than": operator.lt,
+}
+
+
+def _failed(
+    s: pd.Series, null: np.ndarray, name: str, stats: dict[str, object]
+) -> np.ndarray | None:
+    """Where a filled value fails one pandera check (None: no such value)."""
+    filled = ~null
+    if not filled.any():
+        return None
+    if name == "isin":
+        allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
+        failed = filled & ~s.isin(allowed).to_numpy()
+    elif name == "str_length":
+        text = pyarrow.array(s[filled].astype(str).to_numpy(dtype=object), type=pyarrow.string())
+        lengths = pc.utf8_length(text).to_numpy()
+        low, high = stats.get("min_value"), stats.get("max_value")
+        bad = np.zeros(len(lengths), dtype=bool)
+        if isinstance(low, int):
+            bad |= lengths < low
+        if isinstance(high, int):
+            bad |= lengths > high
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = bad
+    elif name in _COMPARE:
+        bound: Any = next(iter(stats.values()))
+        ok = _COMPARE[name](s[filled], bound)
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = ~ok.to_numpy(dtype=bool)
+    else:  # a check this function does not know: a new schema check must be added here
+        raise NotImplementedError(f"value check {name!r} of the input schema")
+    return failed if failed.any() else None
 
 
 def _check_message(col: pa.Column, name: str, check: str) -> str:
@@ -317,7 +407,7 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
     bound = next(iter(stats.values()), None)
     if isinstance(bound, pd.Timestamp):
         bound = bound.date().isoformat()
-    sign = ">=" if name == "greater_than_or_equal_to" else "<="
+    sign = {"greater_than_or_equal_to": ">=", "greater_than": ">", "less_than": "<"}.get(name, "<=")
     return f"must be {sign} {bound}"
 
 
@@ -346,6 +436,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
     lines = tables.get("lines")
     ass = tables.get("assessments")
     les = tables.get("lesions")
+    markers = tables.get("markers")
     if pts is not None:
         dead_early = pts["death_date"].notna() & (pts["death_date"] < pts["last_alive_date"])
         problems.add_rows(
@@ -371,7 +462,13 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
             message="birth date is after diagnosis or last contact",
         )
         _check_grade(pts, problems)
-    for table, df in (("lines", lines), ("assessments", ass), ("lesions", les)):
+    for table, df in (
+        ("lines", lines),
+        ("assessments", ass),
+        ("lesions", les),
+        ("markers", markers),
+        ("tumour_burden", tables.get("tumour_burden")),
+    ):
         if df is not None and pts is not None:
             unknown = ~df["patient_id"].isin(pts["patient_id"]) & df["patient_id"].notna()
             problems.add_rows(
@@ -429,13 +526,110 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
             value_column="assessment_id",
             message="assessment is not in the assessments table",
         )
+    burden = tables.get("tumour_burden")
+    if burden is not None:
+        _check_burden(burden, ass, les, problems)
     if pts is not None:
         _check_dates_against_patient(tables, problems)
+    if markers is not None:
+        check_markers(markers, problems)
     if les is not None:
         _check_lesion_units(les, problems)
         check_parent_lesions(les, problems)
         if ass is not None:
             _check_nodes(les, ass, problems)
+        check_biomarkers(les, ass, problems)
+
+
+def _check_burden(
+    burden: pd.DataFrame,
+    ass: pd.DataFrame | None,
+    les: pd.DataFrame | None,
+    problems: Problems,
+) -> None:
+    """The tumour_burden rules: each row one kind of value, one kind per patient, known scans,
+    and no patient measured both lesion by lesion and as a sum."""
+    table = "tumour_burden"
+    has_sum = burden["sum_value"].notna()
+    has_pct = burden["pct_change_baseline"].notna()
+
+    def add(mask: pd.Series, column: str, rule: str, message: str) -> None:
+        problems.add_rows(
+            burden,
+            mask,
+            table=table,
+            column=column,
+            rule=rule,
+            value_column=column,
+            message=message,
+        )
+
+    add(
+        has_sum & has_pct,
+        "pct_change_baseline",
+        "burden_value",
+        "gives both a sum and a % change from baseline: give one (netsurv does not choose)",
+    )
+    add(
+        (has_sum | has_pct) & burden["measure"].isna(),
+        "measure",
+        "burden_value",
+        "a sum or % change needs its measure (diameter or volume)",
+    )
+    add(has_sum & burden["unit"].isna(), "unit", "burden_value", "a sum needs its unit")
+    allowed = burden["measure"].map(lambda m: BURDEN_UNITS.get(m, ()) if isinstance(m, str) else ())
+    wrong_unit = (
+        burden["unit"].notna()
+        & burden["measure"].notna()
+        & ~pd.Series(
+            [u in a for u, a in zip(burden["unit"], allowed, strict=True)], index=burden.index
+        )
+    )
+    add(
+        wrong_unit,
+        "unit",
+        "burden_value",
+        "is not a unit of this measure "
+        + "; ".join(f"{m}: {', '.join(u)}" for m, u in BURDEN_UNITS.items()),
+    )
+    kind = np.where(
+        has_sum,
+        "sum in " + burden["unit"].fillna("?").astype(str),
+        np.where(has_pct, "% change", ""),
+    )
+    given = burden.assign(_kind=kind)[has_sum | has_pct]
+    for column, shown, label in (
+        ("measure", "measure", "measures"),
+        ("_kind", "sum_value", "sums and % changes, or units"),
+    ):
+        n = given.groupby("patient_id")[column].nunique()
+        mixed = given["patient_id"].isin(n.index[n > 1]) & ~given["patient_id"].duplicated()
+        problems.add_rows(
+            given,
+            mixed,
+            table=table,
+            column=shown,
+            rule="burden_one_kind",
+            value_column="patient_id",
+            message=f"this patient's tumour_burden rows mix {label}: give one kind",
+        )
+    if ass is not None:
+        known = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
+        ok = pd.MultiIndex.from_frame(burden[["patient_id", "assessment_id"]]).isin(known)
+        add(
+            pd.Series(~ok, index=burden.index),
+            "assessment_id",
+            "unknown_assessment",
+            "assessment is not in the assessments table",
+        )
+    if les is not None and len(les):
+        both = burden["patient_id"].isin(les["patient_id"]) & ~burden["patient_id"].duplicated()
+        add(
+            both,
+            "patient_id",
+            "burden_and_lesions",
+            "this patient has rows in both lesions and tumour_burden: give one source",
+        )
 
 
 def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:
@@ -457,7 +651,12 @@ def _check_grade(pts: pd.DataFrame, problems: Problems) -> None:
 
 def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
     pts = tables["patients"].drop_duplicates("patient_id").set_index("patient_id")
-    checks = [("lines", "start_date"), ("lines", "end_date"), ("assessments", "date")]
+    checks = [
+        ("lines", "start_date"),
+        ("lines", "end_date"),
+        ("assessments", "date"),
+        ("markers", "date"),
+    ]
     for table, column in checks:
         df = tables.get(table)
         if df is None:

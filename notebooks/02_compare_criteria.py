@@ -59,7 +59,7 @@ cohort
 rows = []
 for other in criteria[1:]:
     agr = ns.agreement(tp, criterion_a=criteria[0], criterion_b=other)
-    rows.append(agr.summary.assign(criterion=other))
+    rows.append(agr.kappa.assign(criterion=other))
 pd.concat(rows)[["criterion", "level", "n", "percent_agreement", "kappa", "kappa_low", "kappa_high"]]
 
 # %%
@@ -96,7 +96,7 @@ with warnings.catch_warnings():  # the ordinary model warns of its infinite coef
 lm = ns.survival.landmark(tp, criterion=criteria[0], at_months=landmarks, outcome=outcome, endpoints=ep,
                           penalty=penalty)
 cols = ["landmark", "n_status", "events_status", "hr", "lower", "upper", "p_value", "note"]
-display(pd.concat({"ordinary Cox": plain.summary[cols], penalty: lm.summary[cols]}))
+display(pd.concat({"ordinary Cox": plain.table[cols], penalty: lm.table[cols]}))
 fig, axes = plt.subplots(1, len(lm.km), figsize=(6 * len(lm.km), 5), layout="constrained", squeeze=False)
 for ax, months in zip(axes[0], sorted(lm.km), strict=False):
     ns.plots.km_plot(lm.km[months], ax=ax, logrank=lm.logrank.get(months), cox=lm.cox.get(months),

@@ -65,7 +65,7 @@ res.table[cols].round(3)
 res.best[["criterion", "metric", "value", "p_logrank", "p_search", "corrected"]]
 
 # %%
-res.optimism.summary
+res.optimism.table
 
 # %% [markdown]
 # ## Heatmap and cut-off curves

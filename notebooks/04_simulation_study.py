@@ -8,7 +8,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -92,10 +92,56 @@ common = dict(
 )
 signal = simulation_study("recist1.1", grid, scenarios=["prrt"], **common)
 null = simulation_study("recist1.1", grid, scenarios=["prrt"], simulate_kwargs={"death_link": 0.0}, **common)
-pd.concat([signal.summary.assign(death_link="default"), null.summary.assign(death_link=0.0)])
+pd.concat([signal.scenarios.assign(death_link="default"), null.scenarios.assign(death_link=0.0)])
 
 # %% [markdown]
 # How often each cut-off was selected, and which one is the scenario's true best:
 
 # %%
 signal.selection
+
+# %% [markdown]
+# ## Site-specific response and oligoprogression
+# The lesion level of one simulated cohort: each followed lesion's change (`ns.lesion_response`),
+# each organ's sum and class (`ns.organ_response`, here with a bone-specific progression cut-off
+# of +30 %), and scan patterns as columns of the time-point table (`ns.add_patterns`): mixed
+# response (an organ responding while another progresses), oligoprogression (PD with at most 3
+# progressing or new lesions in at most 2 organs) and lesion-level pseudoprogression. A
+# liver-only RECIST 1.1 counts only new liver lesions (`new_lesions="sites"`, the default).
+
+# %%
+import dataclasses
+
+site_cohort = ns.simulate_cohort(n_patients, seed=seed, scenario="ssa")
+recist = dataclasses.replace(ns.criteria.RECIST_1_1, name="recist1.1_bone30",
+                             organ_thresholds={"bone": (-0.3, 0.3)})
+liver = dataclasses.replace(ns.criteria.RECIST_1_1, name="recist1.1_liver", sites=("liver",))
+organs = ns.organ_response(site_cohort, recist)
+fu = organs[organs["scan_role"] == "follow_up"]
+pd.crosstab(fu["site"], fu["organ_class"], normalize="index").round(2)
+
+# %%
+patterns = ns.add_patterns(site_cohort, ["recist1.1", recist, liver])
+pd_scans = patterns[patterns["response"] == "PD"]
+pd_scans.groupby("criterion")[["oligoprogression", "mixed_response", "lesion_pseudoprogression"]].mean().round(2)
+
+# %% [markdown]
+# Progression events typed by pattern: the cumulative incidence of oligoprogression with other
+# progression and death competing.
+
+# %%
+ep_sites = ns.derive_endpoints(site_cohort, "recist1.1", endpoints=["PFS"]).table
+typed = ns.response.pattern_events(ep_sites, patterns, "oligoprogression")
+competing = ns.endpoints.competing_events(typed, endpoint="PFS",
+                                          causes=("oligoprogression", "progression", "death"))
+competing["cause"].value_counts(dropna=False)
+
+# %%
+lesions = ns.lesion_response(site_cohort, "recist1.1")
+mixed = patterns[(patterns["criterion"] == "recist1.1") & patterns["mixed_response"]]
+example = mixed["patient_id"].iloc[0] if len(mixed) else lesions.table["patient_id"].iloc[0]
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+ns.plots.lesion_spider(lesions, patient_id=example, ax=axes[0])
+ns.plots.organ_waterfall(organs, ax=axes[1])
+fig.tight_layout()
+plt.show()

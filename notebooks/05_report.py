@@ -148,6 +148,20 @@ show("landmark", "Landmark analyses")
 show("cox", "Cox model")
 
 # %% [markdown]
+# ## Competing risks
+# With `[competing]` on: the endpoint's events split by cause (PFS: progression, with death
+# competing), Aalen–Johansen cumulative incidence, Gray's test between groups, Fine–Gray model.
+
+# %%
+if table("cif") is None:
+    display(Markdown("Not analysed in this run (`[competing] enabled = false`)."))
+show("cif", "Cumulative incidence by cause (Aalen–Johansen, 95% CI)")
+show("cif_summary", "Events by cause")
+show("gray", "Gray's test between groups")
+show("fine_gray", "Fine–Gray model: subdistribution hazard ratios (exp_coef) with 95% CIs")
+figures("cif", "Cumulative incidence curves")
+
+# %% [markdown]
 # ## Which criterion predicts outcome best
 
 # %%

@@ -436,7 +436,7 @@ def import_at_scale(folder: Path, out: Path | None = None) -> None:
     for _, w in split.iterrows():
         print(f"  note: {w['row_key']}: {w['message']}")
     print("  computed RECIST 1.1 vs recorded investigator read (scan: time-point response):")
-    summary = agr.summary.copy()
+    summary = agr.kappa.copy()
     bt = agr.bor_table
     both_missing = (
         int(bt.to_numpy()[list(bt.index).index("MISSING"), list(bt.columns).index("MISSING")])
@@ -498,7 +498,7 @@ def import_at_scale(folder: Path, out: Path | None = None) -> None:
     dd_full = dd[complete]
     n_recist = int((dd_full["target_response"] == dd_full["TRGRESP"]).sum())
     same_sum = int((complete & np.isclose(dd["value"], dd["SUMDIAM"])).sum())
-    agr_d = ns.agreement(tp_d, criterion_a="reader", criterion_b="recist1.1").summary
+    agr_d = ns.agreement(tp_d, criterion_a="reader", criterion_b="recist1.1").kappa
     agr_d = agr_d.set_index("level")
     print(
         "\n  Evidence:"

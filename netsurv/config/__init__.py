@@ -27,7 +27,10 @@ from netsurv.config.analysis import (
     SweepConfig,
     build_criteria,
 )
+from netsurv.config.competing import CompetingConfig
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig, SdtmConfig, SimulationConfig
+from netsurv.config.lesions import LesionsConfig
 from netsurv.config.loading import _validate, apply_overrides, load_config
 from netsurv.config.model import Config
 from netsurv.config.output import (
@@ -43,6 +46,8 @@ __all__ = [
     "ALL_FIGURES",
     "CohortFilter",
     "CompareConfig",
+    "CompetingConfig",
+    "ComputeConfig",
     "Config",
     "CoxConfig",
     "CriteriaConfig",
@@ -52,6 +57,7 @@ __all__ = [
     "FiguresConfig",
     "KMConfig",
     "LandmarkConfig",
+    "LesionsConfig",
     "PrivacyConfig",
     "ReportConfig",
     "RunConfig",

@@ -40,15 +40,23 @@ class CriteriaConfig(_Section):
 
 
 class EndpointsConfig(_Section):
-    """Endpoints, censoring scheme, cut-off and time origin; BOR confirmation."""
+    """Endpoints, censoring scheme, cut-off and time origin; BOR confirmation.
+
+    ``external_progression`` (``lines.progression_date``), ``clinical_progression`` and
+    ``biochemical_progression`` (a criterion's name) switch on the scheme's optional
+    progression sources (:class:`netsurv.endpoints.CensoringScheme`); all are off by default
+    and listed in the report's censoring rules.
+    """
 
     names: list[Literal["PFS", "OS", "TTP", "TTF", "DoR", "TTNT", "PFS2"]] = ["PFS", "OS"]
     censoring: Literal["fda2018", "ema_itt", "admiralonco"] = "fda2018"
     modality_schedules: dict[str, list[ScheduleStep]] = {}
+    external_progression: bool = False
+    clinical_progression: bool = False
+    biochemical_progression: str | None = None
     cutoff_date: dt.date | None = None
     origin: Literal["line_start", "origin_date", "baseline_scan"] = "line_start"
     confirm_response: bool | None = None
-    external_progression: bool = False
 
     _lists = field_validator("names", mode="before")(_as_list)
 
@@ -73,7 +81,12 @@ class EndpointsConfig(_Section):
         True
         """
         base = SCHEMES[self.censoring]
-        if not self.modality_schedules and not self.external_progression:
+        if (
+            not self.modality_schedules
+            and not self.external_progression
+            and not self.clinical_progression
+            and self.biochemical_progression is None
+        ):
             return base
         own = {m: tuple(steps) for m, steps in self.modality_schedules.items()}
         return CensoringScheme.model_validate(
@@ -81,6 +94,8 @@ class EndpointsConfig(_Section):
             | {
                 "modality_schedules": base.modality_schedules | own,
                 "external_progression": self.external_progression,
+                "clinical_progression": self.clinical_progression,
+                "biochemical_progression": self.biochemical_progression,
             }
         )
 

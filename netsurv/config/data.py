@@ -14,11 +14,13 @@ from netsurv.config._base import _as_list, _Section
 
 
 class SimulationConfig(_Section):
-    """A simulated cohort as the data (``data.source = "simulate"``)."""
+    """A simulated cohort as the data (``data.source = "simulate"``); ``markers = true`` adds
+    simulated CgA measurements (:mod:`netsurv.simulate.markers`)."""
 
     scenario: str = "mixed"
     n_patients: int = Field(500, ge=1)
     seed: int = Field(1, ge=0)
+    markers: bool = False
     overrides: dict[str, Any] = {}
 
 

@@ -17,7 +17,10 @@ from netsurv.config.analysis import (
     SweepConfig,
     build_criteria,
 )
+from netsurv.config.competing import CompetingConfig
+from netsurv.config.compute import ComputeConfig
 from netsurv.config.data import CohortFilter, DataConfig
+from netsurv.config.lesions import LesionsConfig
 from netsurv.config.output import FiguresConfig, ReportConfig, RunConfig
 from netsurv.config.privacy import PrivacyConfig
 from netsurv.criteria import AnyCriterion
@@ -38,9 +41,12 @@ class Config(_Section):
     landmark: LandmarkConfig = LandmarkConfig()
     compare: CompareConfig = CompareConfig()
     sweep: SweepConfig = SweepConfig()
+    competing: CompetingConfig = CompetingConfig()
+    lesions: LesionsConfig = LesionsConfig()
     figures: FiguresConfig = FiguresConfig()
     report: ReportConfig = ReportConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    compute: ComputeConfig = ComputeConfig()
     base_dir: Path = Path(".")
     _file: Path | None = PrivateAttr(None)
 
@@ -72,6 +78,11 @@ class Config(_Section):
         """Criteria, variants and grids are built (and the sweep's), and the endpoints the
         analyses name are derived, when the config is read: a run fails before it reads data."""
         problems = []
+        if self.compute.scheduler is not None and self.run.backend != "none":
+            problems.append(
+                f"run.backend = {self.run.backend!r} and compute.scheduler = "
+                f"{self.compute.scheduler!r} both say where the work runs: set one"
+            )
         known: dict[str, AnyCriterion] = {}
         try:
             known = {c.name: c for c in build_criteria(self.criteria)}
@@ -91,6 +102,7 @@ class Config(_Section):
             "cox.outcome": [self.cox.outcome] if self.cox.enabled else [],
             "landmark.outcome": [self.landmark.outcome] if self.landmark.enabled else [],
             "compare.outcome": [self.compare.outcome] if self.compare.enabled else [],
+            "competing.endpoint": [self.competing.endpoint] if self.competing.enabled else [],
         }
         for key, endpoints in wanted.items():
             missing = [e for e in endpoints if e not in names]
@@ -111,6 +123,8 @@ class Config(_Section):
             "compare.outcome_criterion": (c.outcome_criterion, c.outcome),
             "compare.continuous": (c.continuous if isinstance(c.continuous, str) else None, None),
         }
+        for i, name in enumerate(self.lesions.criteria):
+            named[f"lesions.criteria[{i}]"] = (name, None)
         problems = []
         for key, (crit, outcome) in named.items():
             if crit is None:

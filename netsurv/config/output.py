@@ -9,8 +9,16 @@ from pydantic import Field, field_validator
 
 from netsurv.config._base import _as_list, _Section
 
-FigureName = Literal["km", "forest", "heatmap", "waterfall", "spider", "swimmer"]
-ALL_FIGURES: tuple[FigureName, ...] = ("km", "forest", "heatmap", "waterfall", "spider", "swimmer")
+FigureName = Literal["km", "cif", "forest", "heatmap", "waterfall", "spider", "swimmer"]
+ALL_FIGURES: tuple[FigureName, ...] = (
+    "km",
+    "cif",
+    "forest",
+    "heatmap",
+    "waterfall",
+    "spider",
+    "swimmer",
+)
 
 
 class RunConfig(_Section):

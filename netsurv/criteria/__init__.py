@@ -10,6 +10,15 @@ Examples
 ('SST-PET',)
 """
 
+from netsurv.criteria.biochemical import (
+    BIOCHEMICAL_PRESETS,
+    CGA_BIOCHEMICAL,
+    CGA_CONFIRMED,
+    HIAA_BIOCHEMICAL,
+    HIAA_CONFIRMED,
+    NSE_BIOCHEMICAL,
+    NSE_CONFIRMED,
+)
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion, combine
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
 from netsurv.criteria.multimodal import (
@@ -20,6 +29,7 @@ from netsurv.criteria.multimodal import (
     SSTV_NEW_LESIONS,
 )
 from netsurv.criteria.presets import (
+    ADC_INCREASE,
     CHOI,
     CT_NEW_LESIONS,
     EARLY_SSTV,
@@ -27,6 +37,7 @@ from netsurv.criteria.presets import (
     FDG_NEW_LESIONS,
     IRECIST,
     LIVER3,
+    LIVER_FRACTION,
     MCHOI,
     MRECIST,
     MSWOG,
@@ -46,6 +57,10 @@ from netsurv.criteria.presets import (
 from netsurv.criteria.registry import describe_progression, describe_response, get, grid, list
 
 __all__ = [
+    "ADC_INCREASE",
+    "BIOCHEMICAL_PRESETS",
+    "CGA_BIOCHEMICAL",
+    "CGA_CONFIRMED",
     "CHOI",
     "CHOI_SSTV",
     "COMBINED_PRESETS",
@@ -54,11 +69,16 @@ __all__ = [
     "EARLY_SSTV",
     "EORTC_PET_1999",
     "FDG_NEW_LESIONS",
+    "HIAA_BIOCHEMICAL",
+    "HIAA_CONFIRMED",
     "IRECIST",
     "LIVER3",
+    "LIVER_FRACTION",
     "MCHOI",
     "MRECIST",
     "MSWOG",
+    "NSE_BIOCHEMICAL",
+    "NSE_CONFIRMED",
     "PERCIST_1_0",
     "PRESETS",
     "READER",

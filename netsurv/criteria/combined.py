@@ -154,12 +154,13 @@ class CombinedCriterion:
 
     @property
     def confirm_pd(self) -> bool:
-        """False: components do not confirm progression (rejected by the checks)."""
+        """False: the combined time points hold confirmed progression only (a component that
+        confirms progression contributes its confirmed PDs)."""
         return False
 
     @property
     def unresolved_pd(self) -> str:
-        """``"event"`` (no component confirms progression, so no PD is left unresolved)."""
+        """``"event"`` (each confirming component applied its own ``unresolved_pd``)."""
         return "event"
 
     def to_dict(self) -> dict[str, Any]:
@@ -338,8 +339,10 @@ def combine(
     ----------
     *components
         Two to :data:`MAX_COMPONENTS` criteria or preset names, with distinct names, not two
-        on the same modality and measure.  Components may not confirm progression
-        (``confirm_pd``).
+        on the same modality and measure.  A component that confirms progression
+        (``confirm_pd``: iRECIST, a confirmed biochemical criterion) contributes PD only when
+        confirmed (:func:`netsurv.response.irecist.confirmed_only`): "imaging PD or confirmed
+        biochemical PD" is ``combine("recist1.1", "cga_confirmed", progression="any")``.
     name
         The combined criterion's name.
     progression
@@ -456,13 +459,6 @@ class _Checks:
                         "(to pool modalities into one sum, give one criterion "
                         f"modality={tuple(dict.fromkeys((*a.modality, *b.modality)))})",
                     )
-        confirming = [x.name for x in comps if x.confirm_pd]
-        if confirming:
-            self.fail(
-                "components",
-                f"{confirming} confirm progression (confirm_pd, iRECIST), which a combined "
-                "criterion does not support; use confirm_pd=False components",
-            )
         for f, lit in (("progression", ProgressionRule), ("response", ResponseRule)):
             if getattr(c, f) not in get_args(lit):
                 self.fail(f, f"must be one of {list(get_args(lit))}, got {getattr(c, f)!r}")

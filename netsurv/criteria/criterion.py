@@ -17,6 +17,7 @@ from netsurv.criteria.fields import (
     Composite,
     CRRule,
     CRThenPR,
+    Direction,
     LesionSet,
     Measure,
     MissingRule,
@@ -27,6 +28,11 @@ from netsurv.criteria.fields import (
     Reference,
     UnresolvedPD,
     validate,
+)
+from netsurv.criteria.organ_fields import (
+    OLIGOPROGRESSION_DEFAULT,
+    NewLesions,
+    validate_organ_fields,
 )
 
 __all__ = ["DIAMETER_MEASURES", "Criterion"]
@@ -64,7 +70,16 @@ class Criterion:
         ``"viable_diameter"`` (``viable_long_axis_mm``, nodes by short axis: mRECIST),
         ``"bidimensional"`` (long × short axis product, mm²: WHO / SWOG), ``"volume"`` (mL),
         ``"density"`` (HU), ``"suv_max"``, ``"suv_mean"``, ``"sul_peak"`` (PERCIST), ``"tla"``
-        (total lesion activity, volume × SUVmean) or ``"reader"`` (take the recorded
+        (total lesion activity, volume × SUVmean), ``"marker"`` (a circulating tumour
+        marker's value: ``modality`` names the marker, e.g. ``("CgA",)``, each measurement
+        of the ``markers`` table is a time point, :mod:`netsurv.response.marker_scans`),
+        ``"adc"`` (``lesions.adc``, DW-MRI apparent diffusion coefficient; use with ``direction="increase"``), ``"liver_fraction"``
+        (each liver lesion's ``volume_ml`` / its scan's ``assessments.liver_volume_ml``;
+        summed over the followed liver lesions this is the liver tumour fraction: needs
+        ``sites=("liver",)`` and ``aggregation="sum"``), ``"zp"`` (CT ``density_hu`` × SST-PET
+        ``suv_mean`` of the same lesion, the CT within ``pair_window_days`` of the SST-PET
+        scan; Zwirtz et al. 2022), ``"zp_norm"`` (ZP / the SST-PET scan's
+        ``assessments.liver_suv_mean``) or ``"reader"`` (take the recorded
         ``assessments.reader_response`` instead of computing a response; the fields a
         recorded read does not use, :data:`READER_IGNORES` -- lesion set, cut-offs, rules,
         ``confirm_pd`` ... -- must keep their defaults (or None), else the criterion is
@@ -90,6 +105,19 @@ class Criterion:
         How lesion values make one value per scan: ``"sum"`` (RECIST sum of diameters),
         ``"max"`` (hottest lesion, PERCIST; it may be a different lesion on each scan) or
         ``"mean"``.
+    direction
+        Which way a favourable change goes: ``"decrease"`` (default: shrinkage, falling
+        uptake) or ``"increase"`` (ADC: a rise in diffusion after cell kill).  With
+        ``"increase"`` every rule is mirrored: ``response_threshold`` (and
+        ``minor_response_threshold``) is an increase (``0.25`` = +25 %) reached at or above
+        it, ``progression_threshold`` a decrease (``-0.20``) reached at or below it, the
+        "nadir" is the largest earlier value, absolute minimums are changes in the
+        favourable / unfavourable direction; ``cr_rule`` must be ``"none"``, ``composite``
+        ``"size"`` and ``confirm_pd`` False.
+    pair_window_days
+        ``"zp"`` / ``"zp_norm"``: most days between the SST-PET scan and the CT whose density
+        of the same ``lesion_id`` is paired with it (the nearest CT; a lesion without one has
+        no ZP and is listed in the attrition table).  Default 30.
     response_threshold
         Change at or below which (``<=``; ``<`` if ``response_inclusive`` is False) the
         target response is PR, e.g. ``-0.30``.  None = no response class.  Must lie in
@@ -130,6 +158,12 @@ class Criterion:
         "25 % or more increase in the size of one or more measurable lesions";
         ``progression_min_abs`` then applies to the lesion's own increase) or
         ``"sum_or_any_lesion"``.
+    progression_min_uln
+        Biochemical criteria (``measure="marker"``): progression also needs the value at or
+        above this multiple of the upper limit of normal recorded with it (``1.0``: above the
+        ULN, so a rise within the normal range is not progression).  A measurement without
+        ``uln`` is then NE (reason ``missing_lesion``: the rule cannot be checked).  None =
+        no floor.
     density_response_threshold
         Relative density change at or below which the density component responds (Choi:
         ``-0.15``; in [-1, 0)); required when ``composite`` is not ``"size"``.  Density is
@@ -206,7 +240,11 @@ class Criterion:
         the growth that would confirm it: the first confirmed PD is then not monotone in
         ``progression_threshold`` (it is with ``max_days`` None).
     confirm_pd_min_abs
-        Further growth of the sum that confirms progression (iRECIST: 5 mm).
+        Further growth of the sum that confirms progression (iRECIST: 5 mm).  None: any later
+        PD scan within the window confirms, without further growth (the biochemical presets:
+        a second progressive measurement).  Only None keeps the first confirmed PD monotone in
+        ``progression_threshold``: with a growth requirement a lower cut-off can open the
+        unconfirmed block at a higher value that later PD scans never exceed.
     unresolved_pd
         An unconfirmed PD that no later evaluable scan of the line confirms or resolves
         (``pd_status`` ``"unresolved"``: treatment stopped or changed, or follow-up ended):
@@ -232,6 +270,26 @@ class Criterion:
         tracers are clinically equivalent but their quantitative values are not): it is NE on
         the line from a tracer switch on, with an attrition row (a missing tracer is no switch;
         the new-lesion components, which compare no values, are exempt).
+    organ_thresholds
+        Per-organ ``(response, progression)`` cut-offs of the organ-level classes
+        (:func:`netsurv.organ_response`; the patterns ``mixed_response`` and
+        ``n_progressing_organs`` of :func:`netsurv.add_patterns`), e.g.
+        ``{"liver": (-0.3, 0.2), "bone": (None, 0.3)}`` (None: no such class for that organ);
+        organs not named take ``response_threshold`` / ``progression_threshold``.  Stored as
+        a sorted tuple of ``(site, response, progression)``.  The time-point response keeps
+        the criterion's own cut-offs on the whole aggregate; restrict a criterion to organs
+        with ``sites``.  An unknown site is refused, naming the field.
+    new_lesions
+        With ``sites`` set: ``"sites"`` (default) counts only new lesions in those organs (a
+        new bone lesion is not progression of a liver-only criterion; a recorded
+        ``assessments.new_lesion`` without a lesion row, whose organ is unknown, still
+        counts) or ``"anywhere"`` (every new lesion, as before this option).  Without
+        ``sites`` it changes nothing.
+    oligoprogression
+        ``(k, m)``: a PD time point is oligoprogression when at most ``k`` lesions, in at most
+        ``m`` organs, are progressing or new and every other followed lesion is not
+        (:func:`netsurv.add_patterns`).  Default ``(3, 2)``; see
+        :data:`netsurv.criteria.organ_fields.OLIGOPROGRESSION_DEFAULT` for the source.
 
     Examples
     --------
@@ -257,6 +315,8 @@ class Criterion:
     max_lesions: int | None = None
     max_per_organ: int | None = None
     aggregation: Aggregation = "sum"
+    direction: Direction = "decrease"
+    pair_window_days: int = 30
     response_threshold: float | None = -0.30
     response_reference: Reference = "baseline"
     response_inclusive: bool = True
@@ -268,6 +328,7 @@ class Criterion:
     progression_min_abs: float | None = 5.0
     progression_abs_sufficient: float | None = None
     progression_scope: ProgressionScope = "sum"
+    progression_min_uln: float | None = None
     density_response_threshold: float | None = None
     composite: Composite = "size"
     new_lesion_pd: bool = True
@@ -286,15 +347,19 @@ class Criterion:
     confirm_max_sd: int = 0
     confirm_pd: bool = False
     confirm_pd_window: tuple[int, int | None] = (28, 56)
-    confirm_pd_min_abs: float = 5.0
+    confirm_pd_min_abs: float | None = 5.0
     unresolved_pd: UnresolvedPD = "event"
     sd_min_days: int = 42
     cr_then_pr: CRThenPR = "data_issue"
     follow_up_scans: int | None = None
     modality_change: ModalityChange = "allowed"
+    organ_thresholds: Any = None
+    new_lesions: NewLesions = "sites"
+    oligoprogression: tuple[int, int] = OLIGOPROGRESSION_DEFAULT
 
     def __post_init__(self) -> None:
         validate(self)
+        validate_organ_fields(self)
 
     @property
     def title(self) -> str:
@@ -324,7 +389,11 @@ class Criterion:
             self.new_lesions_only,  # keeps every line with a baseline scan
             self.modality_change,
             self.new_lesion_rule,
-            self.progression_scope != "sum",  # keeps every lesion's readings
+            self.progression_scope != "sum",  # keeps every lesion's references
+            self.progression_min_uln is not None,  # a value without ULN is then missing
+            self.new_lesions if self.sites is not None else None,
+            self.direction,
+            self.pair_window_days if self.measure in ("zp", "zp_norm") else None,
         )
 
     @property

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 import numpy as np
 
 from netsurv.errors import ConfigError
-from netsurv.schema.inputs import LESION_SITES, MODALITIES
+from netsurv.schema.inputs import LESION_SITES, MARKERS, MODALITIES
 
 if TYPE_CHECKING:
     from netsurv.criteria.criterion import Criterion
@@ -31,8 +31,14 @@ Measure = Literal[
     "suv_mean",
     "sul_peak",
     "tla",
+    "marker",
+    "adc",
+    "liver_fraction",
+    "zp",
+    "zp_norm",
     "reader",
 ]
+Direction = Literal["decrease", "increase"]
 LesionSet = Literal["targets", "all", "largest"]
 Aggregation = Literal["sum", "max", "mean"]
 Reference = Literal["baseline", "nadir"]
@@ -52,7 +58,18 @@ DIAMETER_MEASURES = ("diameter", "long_axis", "viable_diameter", "bidimensional"
 
 #: SUV- and volume-based measures: a follow-up scan is compared only with a baseline scan of
 #: the same tracer (``assessments.tracer``).
-TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla")
+TRACER_MEASURES = ("volume", "suv_max", "suv_mean", "sul_peak", "tla", "marker", "zp", "zp_norm")
+
+#: Measures read from the SST-PET scan paired with a CT density of the same lesion (ZP).
+PAIRED_MEASURES = ("zp", "zp_norm")
+
+#: What a derived measure needs on a lesion row (named in attrition reasons).
+MEASURE_NEEDS = {
+    "liver_fraction": "liver lesion volume_ml and the scan's assessments.liver_volume_ml",
+    "zp": "SST-PET suv_mean and a CT density_hu of the same lesion within pair_window_days",
+    "zp_norm": "SST-PET suv_mean, the scan's liver_suv_mean and a CT density_hu of the same "
+    "lesion within pair_window_days",
+}
 
 
 #: Largest relative increase accepted as a progression cut-off (+200 %: a tripling, beyond any
@@ -79,6 +96,7 @@ READER_IGNORES = (
     "progression_min_abs",
     "progression_abs_sufficient",
     "progression_scope",
+    "progression_min_uln",
     "density_response_threshold",
     "composite",
     "new_lesion_pd",
@@ -96,6 +114,10 @@ READER_IGNORES = (
     "confirm_pd_min_abs",
     "unresolved_pd",
     "modality_change",
+    "organ_thresholds",
+    "new_lesions",
+    "direction",
+    "pair_window_days",
 )
 
 
@@ -220,7 +242,7 @@ class _Validator:
         for f in ("label", "source"):
             if not isinstance(getattr(c, f), str):
                 self.fail(f, "must be a string")
-        self.tuple_of("modality", MODALITIES, none=False)
+        self.tuple_of("modality", (*MODALITIES, *MARKERS), none=False)
         self.tuple_of("sites", LESION_SITES, none=True)
         for f, lit in (
             ("measure", Measure),
@@ -236,6 +258,7 @@ class _Validator:
             ("modality_change", ModalityChange),
             ("new_lesion_rule", NewLesionRule),
             ("progression_scope", ProgressionScope),
+            ("direction", Direction),
         ):
             self.choice(f, get_args(lit))
         for f in (
@@ -255,6 +278,7 @@ class _Validator:
         self.integer("confirm_max_sd", lo=0, none=False)
         self.integer("sd_min_days", lo=0, none=False)
         self.integer("follow_up_scans", lo=1)
+        self.integer("pair_window_days", lo=0, none=False)
         for f in (
             "response_threshold",
             "minor_response_threshold",
@@ -262,9 +286,11 @@ class _Validator:
             "progression_threshold",
         ):
             self.number(f)
-        for f in ("response_threshold", "minor_response_threshold", "density_response_threshold"):
-            self.fraction(f, increase=False)
-        self.fraction("progression_threshold", increase=True)
+        up = c.direction == "increase" and c.measure != "reader"
+        for f in ("response_threshold", "minor_response_threshold"):
+            self.fraction(f, increase=up)
+        self.fraction("density_response_threshold", increase=False)
+        self.fraction("progression_threshold", increase=not up)
         if c.progression_scope != "sum" and c.progression_threshold is None:
             self.fail(
                 "progression_scope",
@@ -275,7 +301,7 @@ class _Validator:
         if mr is not None:
             if c.response_threshold is None:
                 self.fail("minor_response_threshold", "needs a response_threshold")
-            elif not c.response_threshold < mr < 0:
+            elif not (0 < mr < c.response_threshold if up else c.response_threshold < mr < 0):
                 self.fail(
                     "minor_response_threshold",
                     f"must lie between response_threshold ({c.response_threshold}) and 0, got {mr}",
@@ -285,10 +311,11 @@ class _Validator:
             "progression_min_abs",
             "progression_abs_sufficient",
             "too_small_mm",
+            "progression_min_uln",
         ):
             self.number(f, lo=0.0)
         self.number("node_cr_mm", none=False, lo=0.0)
-        self.number("confirm_pd_min_abs", none=False, lo=0.0)
+        self.number("confirm_pd_min_abs", lo=0.0)
         self.number("rounding_mm", lo=0.0)
         if c.rounding_mm == 0:
             self.fail("rounding_mm", "must be > 0 or None")
@@ -328,6 +355,9 @@ class _Validator:
         if c.reappearance_after_cr_pd is True and c.cr_rule == "none":
             self.fail("reappearance_after_cr_pd", "needs a CR class (cr_rule is 'none')")
         self._window()
+        self._marker()
+        self._direction()
+        self._derived_measure()
         if c.measure == "reader":
             self._reader()
         elif (
@@ -360,6 +390,75 @@ class _Validator:
                     f"max_days must be None or >= min_days ({lo}), got {w[1]!r}",
                 )
         self.set("confirm_pd_window", (lo, hi))
+
+    def _marker(self) -> None:
+        """A biochemical criterion reads one marker series; imaging criteria read scans."""
+        c = self.c
+        markers = [m for m in c.modality if m in MARKERS]
+        if c.measure == "marker":
+            if len(c.modality) != 1 or not markers:
+                self.fail(
+                    "modality",
+                    f"of measure='marker' must be one marker, e.g. ('CgA',) (one of "
+                    f"{', '.join(MARKERS)}); combine several with netsurv.criteria.combine, "
+                    f"got {c.modality!r}",
+                )
+            for f in ("new_lesion_pd", "nontarget_pd"):
+                if getattr(c, f):
+                    self.fail(f, "must be False for measure='marker' (a marker has no lesions)")
+            if c.lesion_set != "all" or c.sites is not None:
+                self.fail("lesion_set", "must be 'all' (and sites None) for measure='marker'")
+        elif markers:
+            self.fail(
+                "modality",
+                f"{markers} are markers: read them with measure='marker', got measure "
+                f"{c.measure!r}",
+            )
+        elif c.progression_min_uln is not None and c.measure != "reader":
+            self.fail("progression_min_uln", "needs measure='marker' (a marker's ULN)")
+
+    def _direction(self) -> None:
+        """``direction="increase"`` (ADC: a rise is response) mirrors the cut-offs; the rules
+        that only make sense for a shrinking measure are refused by name."""
+        c = self.c
+        if c.direction == "decrease" or c.measure == "reader":
+            return  # a recorded read refuses the field with the other ignored ones
+        if c.composite != "size":
+            self.fail("composite", "must be 'size' when direction is 'increase'")
+        if c.cr_rule != "none":
+            self.fail(
+                "cr_rule",
+                f"must be 'none' when direction is 'increase' (no complete response of a "
+                f"measure that rises with response), got {c.cr_rule!r}",
+            )
+        if c.confirm_pd:
+            self.fail(
+                "confirm_pd",
+                "(iRECIST confirmation by further growth) needs direction 'decrease'",
+            )
+
+    def _derived_measure(self) -> None:
+        """Measures derived from more than one column need their lesion set to match."""
+        c = self.c
+        if c.measure == "liver_fraction":
+            if c.sites != ("liver",):
+                self.fail(
+                    "sites",
+                    "must be ('liver',) for measure 'liver_fraction' (liver lesion volumes / "
+                    f"liver volume), got {c.sites!r}",
+                )
+            if c.aggregation != "sum":
+                self.fail(
+                    "aggregation",
+                    "must be 'sum' for measure 'liver_fraction' (the fraction is the sum of "
+                    f"the lesions' shares of the liver), got {c.aggregation!r}",
+                )
+        if c.measure in PAIRED_MEASURES and "SST-PET" not in c.modality:
+            self.fail(
+                "modality",
+                f"must include 'SST-PET' for measure {c.measure!r} (CT density x SST-PET "
+                f"SUVmean, read on the SST-PET scan), got {c.modality!r}",
+            )
 
     def _reader(self) -> None:
         """A recorded read is taken as is: reject options it would silently ignore."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netsurv.criteria.biochemical import BIOCHEMICAL_PRESETS
 from netsurv.criteria.criterion import Criterion
 
 RECIST_1_1 = Criterion(
@@ -400,6 +401,53 @@ FDG_NEW_LESIONS = replace(
 )
 """A new FDG-avid lesion on FDG-PET is PD; nothing else (a component of combined criteria)."""
 
+ADC_INCREASE = Criterion(
+    name="adc",
+    label="ADC increase (DW-MRI)",
+    source="Proposal (issue 19; the NET response reviews propose DW-MRI ADC as a functional "
+    "response marker, Di Franco et al., Semin Nucl Med 2025;55:754-65): mean lesion ADC, a "
+    "rise of >= 25 % vs baseline read as response; the cut-off is not validated in NET: "
+    "sweep it.",
+    modality=("MRI",),
+    measure="adc",
+    lesion_set="all",
+    aggregation="mean",
+    direction="increase",
+    response_threshold=0.25,
+    progression_threshold=None,
+    progression_min_abs=None,
+    new_lesion_pd=False,
+    nontarget_pd=False,
+    cr_rule="none",
+    too_small_mm=None,
+)
+"""Mean ADC of the lesions measured at baseline on DW-MRI; response is a rise of >= 25 %.
+
+``direction="increase"``: the cut-offs are mirrored (:class:`Criterion`).  A proposal: no
+progression class and no published NET cut-off.
+"""
+
+LIVER_FRACTION = Criterion(
+    name="liver_fraction",
+    label="liver tumour fraction",
+    source="Liver metastatic fraction (consensus: reported by new NET criteria; Di Franco et "
+    "al., Semin Nucl Med 2025;55:754-65) = sum of liver lesion volumes / liver volume; "
+    "cut-offs of volumetric RECIST (-65 % / +73 %) applied to the fraction: a proposal.",
+    measure="liver_fraction",
+    lesion_set="all",
+    sites=("liver",),
+    response_threshold=-0.65,
+    progression_threshold=0.73,
+    progression_min_abs=None,
+    cr_rule="zero",
+    too_small_mm=None,
+)
+"""Liver tumour fraction on CT/MRI: the followed liver lesions' volumes over the liver volume.
+
+Response <= -65 %, progression >= +73 % vs nadir (the volumetric RECIST cut-offs, a proposal),
+new lesions and non-target progression as RECIST 1.1.
+"""
+
 
 #: Every preset by name, in the order of the issue's list.
 PRESETS: dict[str, Criterion] = {
@@ -426,5 +474,7 @@ PRESETS: dict[str, Criterion] = {
         CT_NEW_LESIONS,
         SST_NEW_LESIONS,
         FDG_NEW_LESIONS,
+        ADC_INCREASE,
+        LIVER_FRACTION,
     )
-}
+} | BIOCHEMICAL_PRESETS

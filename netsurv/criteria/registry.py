@@ -68,7 +68,8 @@ def list() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``name``, ``label``, ``modality``, ``measure``, ``lesion_set``,
+        Columns ``name``, ``label``, ``modality``, ``measure``, ``direction`` (which way a
+        favourable change goes; empty for combined criteria), ``lesion_set``,
         ``aggregation``, ``response`` and ``progression`` (the cut-offs in words) and
         ``source``.
 
@@ -103,6 +104,7 @@ def _row(c: AnyCriterion) -> dict[str, str]:
         "label": c.title,
         "modality": modality,
         "measure": c.measure,
+        "direction": "" if isinstance(c, CombinedCriterion) else c.direction,
         "lesion_set": lesions,
         "aggregation": aggregation,
         "response": describe_response(c),
@@ -132,8 +134,9 @@ def describe_response(c: AnyCriterion) -> str:
         return "recorded read"
     if c.response_threshold is None:
         return ""
-    op = "<=" if c.response_inclusive else "<"
-    text = f"{op} {_pct(c.response_threshold)} vs {c.response_reference}"
+    up = c.direction == "increase"
+    op = (">=" if up else "<=") if c.response_inclusive else (">" if up else "<")
+    text = f"{op} {_pct(c.response_threshold)} vs {_reference(c, c.response_reference)}"
     if c.response_min_abs is not None:
         text += f" and >= {c.response_min_abs:g} abs."
     if c.composite == "size_or_density":
@@ -172,14 +175,26 @@ def describe_progression(c: AnyCriterion) -> str:
         return "new lesion"
     parts = []
     if c.progression_threshold is not None:
-        op = ">=" if c.progression_inclusive else ">"
-        text = f"{op} {_pct(c.progression_threshold)} vs {c.progression_reference}"
+        up = c.direction == "increase"
+        op = ("<=" if up else ">=") if c.progression_inclusive else ("<" if up else ">")
+        text = f"{op} {_pct(c.progression_threshold)} vs {_reference(c, c.progression_reference)}"
         if c.progression_min_abs is not None:
             text += f" and {op} {c.progression_min_abs:g} abs."
+        if c.progression_min_uln is not None:
+            text += f" and >= {c.progression_min_uln:g} x ULN"
+        if c.confirm_pd:
+            lo, hi = c.confirm_pd_window
+            text += f", confirmed >= {lo} d later" + (f" (<= {hi} d)" if hi is not None else "")
         parts.append(text)
     if c.progression_abs_sufficient is not None:
         parts.append(f">= {c.progression_abs_sufficient:g} abs.")
     return " or ".join(parts)
+
+
+def _reference(c: Criterion, reference: str) -> str:
+    """``baseline`` / ``nadir``; the "nadir" of a measure whose increase is favourable is its
+    peak (the largest earlier value)."""
+    return "peak" if reference == "nadir" and c.direction == "increase" else reference
 
 
 def _pct(x: float | None) -> str:

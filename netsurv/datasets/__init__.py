@@ -1,4 +1,5 @@
-"""Datasets bundled with netsurv."""
+"""Datasets bundled with netsurv: the synthetic demo cohort and two real, public, MIT-licensed
+tumour-size datasets with scan-level burden (INSPIRE, Laleh et al.)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from importlib import resources
 from pathlib import Path
 
 from netsurv.cohort import Cohort
+from netsurv.datasets.public import dataset_folder, load_inspire, load_tumour_size
 
-__all__ = ["demo_folder", "load_demo"]
+__all__ = ["dataset_folder", "demo_folder", "load_demo", "load_inspire", "load_tumour_size"]
 
 
 def demo_folder() -> Path:
@@ -34,7 +36,7 @@ def load_demo() -> Cohort:
     --------
     >>> import netsurv as ns
     >>> ns.load_demo()  # doctest: +ELLIPSIS
-    <Cohort: ... patients, ...>
+    <Cohort: ... patients, ...
     """
     from netsurv.io import read_cohort
 

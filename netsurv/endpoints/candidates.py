@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netsurv.endpoints.rules import EventSource
 from netsurv.endpoints.vocabulary import CANDIDATE_COLUMNS, KEY
 from netsurv.errors import ConfigError
 
 
 def _event_candidates(
-    kind: str,
-    desc: str,
+    source: EventSource,
     priority: int,
     keys: pd.DataFrame,
     tpk: pd.DataFrame,
@@ -21,6 +21,7 @@ def _event_candidates(
     failure_reasons: tuple[str, ...],
 ) -> pd.DataFrame:
     k = keys["_k"]
+    kind, desc = source.kind, source.description
     if kind == "progression":
         pd_rows = tpk[tpk["response"] == "PD"].drop_duplicates("_k")
         c = crit.to_numpy()[pd_rows["_k"].to_numpy()]
@@ -37,8 +38,11 @@ def _event_candidates(
         return _cand(
             k, keys["death_date"], desc, "patients", "death_date", keys["patient_id"], priority
         )
-    if kind == "discontinuation":
-        ok = keys["end_reason"].isin(failure_reasons) & keys["end_date"].notna()
+    if kind in ("discontinuation", "clinical_progression"):
+        # a line's end for a failure reason (TTF), or for clinical progression (PFS, when the
+        # censoring scheme counts it)
+        ended = failure_reasons if kind == "discontinuation" else ("clinical_progression",)
+        ok = keys["end_reason"].isin(ended) & keys["end_date"].notna()
         reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
         return _cand(
             k[ok],
@@ -46,6 +50,35 @@ def _event_candidates(
             reasons,
             "lines",
             "end_date",
+            keys.loc[ok, "line_key"],
+            priority,
+        )
+    if kind == "biochemical_progression":
+        rows = tp[(tp["criterion"] == source.criterion) & (tp["response"] == "PD")]
+        rows = rows.drop_duplicates(["patient_id", "line_id"])
+        on = keys[["_k", "patient_id", "line_id"]].merge(
+            rows[["patient_id", "line_id", "date", "source_key"]], on=["patient_id", "line_id"]
+        )
+        on = on[on["date"] >= keys["origin"].to_numpy()[on["_k"].to_numpy()]]
+        return _cand(
+            on["_k"],
+            on["date"],
+            desc.format(criterion=source.criterion),
+            "assessments",
+            "date",
+            on["source_key"],
+            priority,
+        )
+    if kind == "external_progression":  # a progression recorded outside the scans (ADSL)
+        if "progression_date" not in keys.columns:
+            return _cand(k[:0], keys["origin"][:0], desc, "lines", "progression_date", "", priority)
+        ok = keys["progression_date"].notna()
+        return _cand(
+            k[ok],
+            keys.loc[ok, "progression_date"],
+            desc,
+            "lines",
+            "progression_date",
             keys.loc[ok, "line_key"],
             priority,
         )
@@ -65,24 +98,6 @@ def _event_candidates(
             priority,
         )
     raise ConfigError(f"unknown event source kind {kind!r}")
-
-
-def external_progression(keys: pd.DataFrame, priority: int) -> pd.DataFrame:
-    """Progression dates recorded in ``lines.progression_date`` (the censoring scheme's
-    ``external_progression``), with the priority of the progression source they join: listed
-    after its time-points, so a tie keeps the time-point."""
-    if "progression_date" not in keys.columns:
-        return _cand(keys["_k"][:0], keys["origin"][:0], "", "lines", "", "", priority)
-    ok = keys["progression_date"].notna()
-    return _cand(
-        keys.loc[ok, "_k"],
-        keys.loc[ok, "progression_date"],
-        "progression recorded in lines.progression_date",
-        "lines",
-        "progression_date",
-        keys.loc[ok, "line_key"],
-        priority,
-    )
 
 
 def _on_next_line(keys: pd.DataFrame, tp: pd.DataFrame, *, first_pd: bool) -> pd.DataFrame:

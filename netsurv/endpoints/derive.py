@@ -18,6 +18,7 @@ from netsurv.endpoints.arguments import (
 )
 from netsurv.endpoints.engine import EndpointResult, derive_from_timepoints
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
+from netsurv.errors import ConfigError
 from netsurv.response.best import best_response
 from netsurv.response.classify import CriteriaArg, Timepoints, classify
 
@@ -100,6 +101,12 @@ def derive_endpoints(
     parse_cutoff(cutoff_date)
     call_origin(origin)
     tp = criteria if isinstance(criteria, Timepoints) else classify(cohort, criteria)
+    bio = censoring_scheme(censoring).biochemical_progression
+    if bio is not None and bio not in [c.name for c in tp.criteria]:
+        raise ConfigError(
+            f"censoring scheme's biochemical_progression names criterion {bio!r}, which is not "
+            f"among the criteria derived {[c.name for c in tp.criteria]}: add it to the criteria"
+        )
     censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
     table = _progression_as_endpoint_event(tp.table, censor_unresolved)
     bor = best_response(tp)

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
+from netsurv.endpoints import _print
 from netsurv.endpoints.arguments import (
     call_origin,
     censoring_scheme,
@@ -28,11 +30,7 @@ from netsurv.endpoints.arguments import (
     endpoint_definitions,
     parse_cutoff,
 )
-from netsurv.endpoints.candidates import (
-    _censor_candidates,
-    _event_candidates,
-    external_progression,
-)
+from netsurv.endpoints.candidates import _censor_candidates, _event_candidates
 from netsurv.endpoints.lines import (
     _apply_baseline,
     _baseline_keys,
@@ -46,6 +44,7 @@ from netsurv.endpoints.rules import (
     FAILURE_REASONS,
     CensoringScheme,
     EndpointDefinition,
+    EventSource,
     Origin,
 )
 from netsurv.endpoints.vocabulary import (
@@ -67,8 +66,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EndpointResult:
+@dataclass(frozen=True, repr=False)
+class EndpointResult(Displayable):
     """Derived endpoints.
 
     Attributes
@@ -90,6 +89,21 @@ class EndpointResult:
         origin), per criterion and endpoint.
     scheme : CensoringScheme
         The censoring rules used.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> tp = ns.classify(cohort, ["recist1.1", "choi"])
+    >>> ns.derive_endpoints(cohort, tp, endpoints=["PFS", "OS", "DoR"])
+    <EndpointResult: OS, PFS, DoR of 558 lines of 200 patients, censoring scheme fda2018>
+                     n events censored
+    OS             558    313      245
+    PFS choi       558    452      106
+        recist1.1  558    392      166
+    DoR choi       296    227       69
+        recist1.1   72     42       30
+    38 rows set aside or censored at the origin (see .attrition); ADaM ADTTE: .adtte()
     """
 
     table: pd.DataFrame
@@ -101,6 +115,15 @@ class EndpointResult:
         from netsurv.endpoints.adtte import to_adtte
 
         return to_adtte(self.table)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per endpoint × criterion: ``n`` lines, ``events``, ``censored`` (criterion
+        empty for endpoints that do not depend on one).
+        """
+        return _print.endpoint_counts(self)
+
+    def _view(self) -> View:
+        return _print.endpoints_view(self)
 
 
 def derive_from_timepoints(
@@ -223,15 +246,14 @@ def _derive_one(
     if any(e.kind == "discontinuation" for e in d.events):
         obs_end = obs_end.where(~completed, keys["end_date"])
 
-    found = [
-        _event_candidates(e.kind, e.description, p, keys, tpk, tp, crit, failure_reasons)
-        for p, e in enumerate(d.events)
-    ]
-    if scheme.external_progression:
-        found += [
-            external_progression(keys, p) for p, e in enumerate(d.events) if e.kind == "progression"
-        ]
-    events = pd.concat(found, ignore_index=True)
+    sources = _event_sources(d, scheme)
+    events = pd.concat(
+        [
+            _event_candidates(e, p, keys, tpk, tp, crit, failure_reasons)
+            for p, e in enumerate(sources)
+        ],
+        ignore_index=True,
+    )
     events = events[events["date"].notna()]
     events = events[events["date"] <= obs_end.to_numpy()[events["_k"].to_numpy()]]
     events = events[events["date"] >= keys["origin"].to_numpy()[events["_k"].to_numpy()]]
@@ -266,7 +288,7 @@ def _derive_one(
     if d.scheme_rules:
         out = _apply_scheme(out, keys, tpk, scheme, modalities)
     # the kind of the event source that won (its position in d.events is the priority)
-    kinds = np.array([e.kind for e in d.events], dtype=object)
+    kinds = np.array([e.kind for e in sources], dtype=object)
     won = out["priority"].to_numpy(dtype=float)
     out["event_cause"] = None
     ev = (out["event"] == 1).to_numpy() & ~np.isnan(won)
@@ -284,6 +306,19 @@ def _derive_one(
         out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
         out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
     return _finish(out, keys, d, crit, scheme)
+
+
+def _event_sources(d: EndpointDefinition, scheme: CensoringScheme) -> tuple[EventSource, ...]:
+    """The endpoint's event sources, with the scheme's optional progression sources (external,
+    clinical, biochemical: :meth:`CensoringScheme.progression_sources`) right after its
+    progression source."""
+    extra = scheme.progression_sources()
+    out: list[EventSource] = []
+    for e in d.events:
+        out.append(e)
+        if e.kind == "progression":
+            out.extend(extra)
+    return tuple(out)
 
 
 def _apply_scheme(

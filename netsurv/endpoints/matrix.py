@@ -20,8 +20,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
+from netsurv.endpoints import _print
 from netsurv.endpoints.arguments import NO_CUTOFF, call_origin, censoring_scheme, parse_cutoff
 from netsurv.endpoints.engine import derive_from_timepoints
 from netsurv.endpoints.lines import NO_BASELINE_REASON, _att, _lines_frame
@@ -32,6 +34,9 @@ from netsurv.errors import ConfigError
 from netsurv.response.matrix import ResponseMatrix
 
 MatrixEndpoint = Literal["PFS", "TTP", "OS"]
+
+#: Event causes of :attr:`EndpointMatrix.cause` (code = position + 1; 0 = censored).
+CAUSES = ("progression", "death")
 
 _TILE = 1 << 16  # criteria × lines per tile: the tile's int32 arrays fit in a 1 MB L2 cache
 _MIN_RANKS = 256  # lines per tile at least (bounds the numpy calls per criterion)
@@ -103,8 +108,8 @@ def _lines_at_origin(
     return out
 
 
-@dataclass(frozen=True)
-class EndpointMatrix:
+@dataclass(frozen=True, repr=False)
+class EndpointMatrix(Displayable):
     """One endpoint of every line under many criteria.
 
     Attributes
@@ -125,6 +130,11 @@ class EndpointMatrix:
     cnsr : numpy.ndarray
         ``int16`` (lines × criteria): CDISC censoring code (0 = event, else
         :data:`netsurv.endpoints.CENSOR_CODES`; -1 where excluded).
+    cause : numpy.ndarray
+        ``int8`` (lines × criteria): the event's cause, an index into :data:`CAUSES` plus one
+        (1 = progression, 2 = death without progression; 0 = censored) — the long engine's
+        ``event_cause`` (:meth:`column` names it), so that PFS can be analysed as competing
+        risks (:func:`netsurv.endpoints.competing_events`).
     attrition : pandas.DataFrame
         Lines set aside before the derivation (no origin, start after the cut-off) and, for
         PFS / TTP, lines that could not contribute fully under some criteria: no baseline
@@ -134,6 +144,18 @@ class EndpointMatrix:
         many criteria it concerns and the first of them.  Under ``no_baseline="as_observed"``
         a line without a baseline scan that is censored at its origin appears under both
         reasons.  (:func:`netsurv.derive_endpoints` lists one row per criterion instead.)
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cohort = ns.load_demo()
+    >>> m = ns.classify_matrix(cohort, ns.criteria.grid("recist1.1", progression_threshold=[0.1, 0.2]))
+    >>> ns.endpoints.endpoint_matrix(cohort, m, endpoint="PFS")
+    <EndpointMatrix: PFS of 558 lines under 2 criteria>
+                                            n events censored excluded
+    recist1.1[progression_threshold=0.1]  558    459       99        0
+    recist1.1[progression_threshold=0.2]  558    392      166        0
+    23 rows set aside (see .attrition)
     """
 
     lines: pd.DataFrame
@@ -143,6 +165,7 @@ class EndpointMatrix:
     event: np.ndarray
     cnsr: np.ndarray
     attrition: pd.DataFrame
+    cause: np.ndarray
 
     @property
     def months(self) -> np.ndarray:
@@ -150,7 +173,8 @@ class EndpointMatrix:
         return self.days / DAYS_PER_MONTH
 
     def column(self, criterion: str | int) -> pd.DataFrame:
-        """One criterion's endpoint as a table (``lines`` plus days, months, event, cnsr)."""
+        """One criterion's endpoint as a table (``lines`` plus days, months, event, cnsr and
+        ``event_cause``, None when censored)."""
         names = [c.name for c in self.criteria]
         if isinstance(criterion, str):
             if criterion not in names:
@@ -166,7 +190,15 @@ class EndpointMatrix:
             months=d / DAYS_PER_MONTH,
             event=self.event[:, j].astype(int),
             cnsr=self.cnsr[:, j],
+            event_cause=np.array([None, *CAUSES], dtype=object)[self.cause[:, j]],
         )
+
+    def summary(self) -> pd.DataFrame:
+        """One row per criterion: ``n`` lines analysed, ``events``, ``censored``, ``excluded``."""
+        return _print.matrix_counts(self)
+
+    def _view(self) -> View:
+        return _print.matrix_view(self)
 
 
 def endpoint_matrix(
@@ -214,17 +246,20 @@ def endpoint_matrix(
     True
     >>> bool((pfs.event.sum(axis=0)[:-1] >= pfs.event.sum(axis=0)[1:]).all())
     True
+    >>> pfs.column(0)["event_cause"].value_counts().index.tolist()  # PFS events by cause
+    ['progression', 'death']
     """
     if endpoint not in ("PFS", "TTP", "OS"):
         raise ConfigError(f"endpoint_matrix derives 'PFS', 'TTP' or 'OS', got {endpoint!r}")
     if block < 1:
         raise ConfigError(f"block must be >= 1, got {block}")
     scheme = censoring_scheme(censoring)
-    if scheme.external_progression and endpoint != "OS":
+    extra = [e.kind for e in scheme.progression_sources()]
+    if extra and endpoint != "OS":
         raise ConfigError(
-            f"censoring scheme {scheme.name!r} has external_progression (lines.progression_date "
-            "as a progression event), which endpoint_matrix does not read: use "
-            "netsurv.derive_endpoints, or a scheme without it"
+            f"censoring scheme {scheme.name!r} adds progression event sources ({', '.join(extra)}"
+            "), which endpoint_matrix does not read: use netsurv.derive_endpoints, or a scheme "
+            "without them"
         )
     cut = parse_cutoff(cutoff_date)
     call_origin(origin)
@@ -240,6 +275,7 @@ def endpoint_matrix(
     days = np.empty((n_lines, n_crit), dtype=np.float64)
     event = np.empty((n_lines, n_crit), dtype=bool)
     cnsr = np.empty((n_lines, n_crit), dtype=np.int16)
+    cause = np.empty((n_lines, n_crit), dtype=np.int8)
     # per line rank: criteria without a baseline scan, and the first of them
     no_base_count = np.zeros(n_lines, dtype=np.int64)
     no_base_first = np.full(n_lines, n_crit, dtype=np.int64)
@@ -265,7 +301,7 @@ def endpoint_matrix(
         step = max(_TILE // (hi - lo), _MIN_RANKS)
         for r0 in range(0, n_lines, step):
             r1 = min(r0 + step, n_lines)
-            d, e, c = derive_tile(
+            d, e, c, k = derive_tile(
                 codes,
                 None if has_base is None else has_base[:, r0:r1],
                 lay,
@@ -277,6 +313,7 @@ def endpoint_matrix(
             )
             at = lay.follow.lines[r0:r1]
             days[at, lo:hi], event[at, lo:hi], cnsr[at, lo:hi] = d.T, e.T, c.T
+            cause[at, lo:hi] = k.T
     rank = lay.follow.rank()
     attrition = pd.concat(
         [
@@ -310,6 +347,7 @@ def endpoint_matrix(
         event=event,
         cnsr=cnsr,
         attrition=attrition,
+        cause=cause,
     )
 
 
@@ -359,4 +397,5 @@ def _overall_survival(
         event=wide(os_["event"].to_numpy(dtype=bool)),
         cnsr=wide(os_["cnsr"].to_numpy(dtype=np.int16)),
         attrition=attrition,
+        cause=wide(np.where(os_["event"].to_numpy(dtype=bool), np.int8(2), np.int8(0))),
     )

@@ -180,8 +180,9 @@ def derive_tile(
     endpoint: str,
     censor_unresolved: np.ndarray,
     schedules: list[tuple[ScheduleStep, ...]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Days, event and CNSR (criteria × lines) of the line ranks ``ranks`` (start, stop).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Days, event, CNSR and the event's cause (criteria × lines; cause 1 = progression, 2 =
+    death, 0 = censored) of the line ranks ``ranks`` (start, stop).
 
     ``codes`` holds the follow-up codes of a block of criteria (criteria × follow-up rows in
     layout order); ``has_base`` (criteria × these ranks) is None under a scheme with no rule
@@ -194,11 +195,13 @@ def derive_tile(
     first_pd = _first_progression(codes, lay.follow_day, slices, (k, n), censor_unresolved)
 
     event_day = first_pd  # a follow-up scan is never before the origin nor after the cut-off
+    death_first = None
     if endpoint == "PFS":
         death = lay.death[r0:r1]
-        death_ok = (death <= lay.cut) & (death >= origin)
+        death_day = np.where((death <= lay.cut) & (death >= origin), death, NEVER)
         # the earliest event wins; on the same day progression comes first (same date anyway)
-        np.minimum(event_day, np.where(death_ok, death, NEVER), out=event_day)
+        death_first = death_day < event_day
+        np.minimum(event_day, death_day, out=event_day)
     event = event_day < NEVER
 
     rules = scheme.censor_at_new_therapy or scheme.missed_assessments
@@ -244,7 +247,11 @@ def derive_tile(
     if has_base is not None and scheme.no_baseline == "exclude":
         np.copyto(days, np.nan, where=no_base)
         np.copyto(cnsr, np.int16(-1), where=no_base)
-    return days, event, cnsr
+    # the event's cause: 1 progression, 2 death without progression (0: censored)
+    cause = event.astype(np.int8)
+    if death_first is not None:
+        cause += np.logical_and(death_first, event, out=death_first)
+    return days, event, cnsr, cause
 
 
 def _first_progression(

@@ -17,14 +17,30 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from netsurv.schema.inputs import MODALITIES
+from netsurv.schema.inputs import MARKERS, MODALITIES
 
-EventKind = Literal["progression", "death", "discontinuation", "next_line", "next_line_progression"]
+EventKind = Literal[
+    "progression",
+    "death",
+    "discontinuation",
+    "next_line",
+    "next_line_progression",
+    "clinical_progression",
+    "biochemical_progression",
+    "external_progression",
+]
 CensorKind = Literal["last_adequate_assessment", "last_alive", "origin", "next_line_last_adequate"]
 Origin = Literal["line_start", "origin_date", "baseline_scan", "first_response"]
 
 #: Default reasons of treatment discontinuation that count as treatment failure (TTF).
-FAILURE_REASONS = ("progression", "toxicity", "death", "patient_decision", "other")
+FAILURE_REASONS = (
+    "progression",
+    "clinical_progression",
+    "toxicity",
+    "death",
+    "patient_decision",
+    "other",
+)
 
 
 class EventSource(BaseModel):
@@ -36,9 +52,15 @@ class EventSource(BaseModel):
         ``"progression"`` (first PD time-point of the criterion), ``"death"``,
         ``"discontinuation"`` (line end date with a failure reason), ``"next_line"`` (start of
         the patient's next line), ``"next_line_progression"`` (first PD on the next line, for
-        PFS2).
+        PFS2), ``"clinical_progression"`` (line end date with ``end_reason``
+        ``"clinical_progression"``), ``"biochemical_progression"`` (first PD on the line of the
+        criterion named by ``criterion``, e.g. a biochemical one, whatever the endpoint's
+        criterion).  The last two are added to progression endpoints by the censoring
+        scheme's ``clinical_progression`` / ``biochemical_progression`` switches.
     description
         Text for ``event_or_censor_reason`` (``{criterion}`` is filled in).
+    criterion
+        The criterion of a ``"biochemical_progression"`` source (required there, else None).
 
     Examples
     --------
@@ -50,6 +72,15 @@ class EventSource(BaseModel):
 
     kind: EventKind
     description: str
+    criterion: str | None = None
+
+    @model_validator(mode="after")
+    def _criterion_where_needed(self) -> EventSource:
+        if (self.kind == "biochemical_progression") != (self.criterion is not None):
+            raise ValueError(
+                "criterion is required for kind 'biochemical_progression' and only there"
+            )
+        return self
 
 
 class CensorSource(BaseModel):
@@ -166,7 +197,18 @@ class CensoringScheme(BaseModel):
         ``lines.progression_date`` (a progression recorded outside the scans, e.g. an ADSL
         date) is a progression event too, next to each criterion's first PD time-point: the
         earlier counts (a tie: the time-point), named in the output by its source
-        (``lines.progression_date``).  Default ``False``: the column is not read.
+        (``lines.progression_date``; ``event_cause`` ``"external_progression"``).  Default
+        ``False``: the column is not read.
+    clinical_progression
+        A line ended for clinical progression (``lines.end_reason == "clinical_progression"``)
+        is a progression event at its ``end_date`` for every endpoint with a progression
+        source (PFS, TTP, DoR).  Off by default: FDA 2018 censors "treatment stopped for
+        undocumented progression" at the last adequate assessment.
+    biochemical_progression
+        Name of a criterion (e.g. ``"cga_confirmed"``) whose first PD on a line is a
+        progression event for every criterion's PFS, TTP and DoR ("clinical / biochemical
+        progression"); it must be among the criteria derived.  None (default): off.  To judge
+        one combined criterion instead, use :func:`netsurv.criteria.combine`.
 
     Examples
     --------
@@ -190,6 +232,8 @@ class CensoringScheme(BaseModel):
     no_baseline: Literal["censor_at_origin", "exclude", "as_observed"] = "censor_at_origin"
     add_one_day: bool = True
     external_progression: bool = False
+    clinical_progression: bool = False
+    biochemical_progression: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _schedule_sorted(self) -> CensoringScheme:
@@ -199,11 +243,10 @@ class CensoringScheme(BaseModel):
             days = [s.from_day for s in schedule]
             if not days or days[0] != 0 or days != sorted(set(days)):
                 raise ValueError(f"{name} must start at from_day=0 with increasing from_day values")
-        unknown = sorted(set(self.modality_schedules) - set(MODALITIES))
+        known = [*MODALITIES, *MARKERS]  # a marker's measurements have their own rhythm too
+        unknown = sorted(set(self.modality_schedules) - set(known))
         if unknown:
-            raise ValueError(
-                f"modality_schedules: unknown modality {unknown}; use one of {list(MODALITIES)}"
-            )
+            raise ValueError(f"modality_schedules: unknown modality {unknown}; use one of {known}")
         return self
 
     def schedule_for(self, modalities: Sequence[str] = ()) -> tuple[ScheduleStep, ...]:
@@ -244,6 +287,42 @@ class CensoringScheme(BaseModel):
         idx = np.searchsorted(starts, np.clip(since, 0, None), side="right") - 1
         return intervals[idx] * (self.missed_assessments or 0) + self.window_days
 
+    def progression_sources(self) -> tuple[EventSource, ...]:
+        """The event sources the scheme adds after a progression source (in tie-break order:
+        on one date a PD time-point wins, then ``lines.progression_date``, a clinical, a
+        biochemical progression).
+
+        Examples
+        --------
+        >>> [e.kind for e in FDA2018.model_copy(update={"clinical_progression": True,
+        ...  "external_progression": True}).progression_sources()]
+        ['external_progression', 'clinical_progression']
+        """
+        out = []
+        if self.external_progression:
+            out.append(
+                EventSource(
+                    kind="external_progression",
+                    description="progression recorded in lines.progression_date",
+                )
+            )
+        if self.clinical_progression:
+            out.append(
+                EventSource(
+                    kind="clinical_progression",
+                    description="clinical progression (line ended for clinical progression)",
+                )
+            )
+        if self.biochemical_progression is not None:
+            out.append(
+                EventSource(
+                    kind="biochemical_progression",
+                    description="biochemical progression ({criterion})",
+                    criterion=self.biochemical_progression,
+                )
+            )
+        return tuple(out)
+
     def rules_table(self) -> pd.DataFrame:
         """The scheme as a table of situations, dates and outcomes (for reports)."""
         gap = (
@@ -273,6 +352,25 @@ class CensoringScheme(BaseModel):
                 "treatment stopped without documented progression",
                 "last adequate assessment",
                 "censored",
+            ),
+            (
+                "line ended for clinical progression (lines.end_reason)",
+                "line end date" if self.clinical_progression else "last adequate assessment",
+                "event" if self.clinical_progression else "censored (clinical_progression off)",
+            ),
+            (
+                "biochemical progression"
+                + (
+                    f" ({self.biochemical_progression})"
+                    if self.biochemical_progression
+                    else " (marker criterion)"
+                ),
+                "date of its first PD"
+                if self.biochemical_progression
+                else "not an event of other criteria",
+                "event"
+                if self.biochemical_progression
+                else "ignored (biochemical_progression off)",
             ),
             (
                 "new anticancer therapy before progression",

@@ -1,5 +1,5 @@
-"""Readers and writers: cohort folders (CSV / Parquet / Excel), CDISC SDTM in, ADaM out,
-REDCap exports in."""
+"""Readers and writers: cohort folders (CSV / Parquet / Excel), CDISC SDTM in, ADaM out (and
+ADTR's sums of diameters in), REDCap exports in."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Literal
 
 import pandas as pd
 
-from netsurv.cohort import Cohort, _build
+from netsurv.cohort import Cohort, _build, empty_table
 from netsurv.errors import ValidationError
 from netsurv.io.adam import build_adrs, build_adtr, write_adam
+from netsurv.io.adtr import ScanLevelTables, read_adtr
 from netsurv.io.adtte import build_adtte, read_adtte
 from netsurv.io.redcap import read_redcap
 from netsurv.io.sdtm import read_sdtm
@@ -26,11 +27,13 @@ from netsurv.validation import (
 )
 
 __all__ = [
+    "ScanLevelTables",
     "SdtmMaps",
     "build_adrs",
     "build_adtr",
     "build_adtte",
     "load_maps",
+    "read_adtr",
     "read_adtte",
     "read_cohort",
     "read_redcap",
@@ -53,8 +56,11 @@ def read_cohort(
     """Read and validate a cohort folder.
 
     The folder holds ``patients``, ``lines``, ``assessments`` and ``lesions`` as CSV,
-    Parquet or Excel files (one per table), or one workbook with a sheet per table; a
-    ``truth`` table (simulated cohorts) is read when present.
+    Parquet or Excel files (one per table), or one workbook with a sheet per table; the
+    optional ``markers`` table (circulating tumour markers), an optional scan-level
+    ``tumour_burden`` table (sums or % changes per scan, for patients without lesion rows;
+    ``lesions`` may then be absent) and a ``truth`` table (simulated
+    cohorts) are read when present.
 
     Parameters
     ----------
@@ -101,6 +107,8 @@ def read_cohort(
         sources=sources,
     )
     truth = raw.pop("truth", None)
+    if "lesions" not in raw and "tumour_burden" in raw:
+        raw["lesions"] = empty_table("lesions")
     if any(t not in raw for t in ("patients", "lines", "assessments", "lesions")):
         failures = apply_severity(_with_tables(raw, problems), opts)
         raise ValidationError(_with_files(failures, sources))
@@ -157,7 +165,8 @@ def write_cohort(
     *,
     format: Literal["csv", "parquet", "xlsx"] = "csv",
 ) -> list[Path]:
-    """Write a cohort's input tables (and ``truth`` when simulated) to ``folder``.
+    """Write a cohort's input tables (``markers`` when it has any, ``truth`` when simulated)
+    to ``folder``.
 
     The files read back with :func:`read_cohort` into an equal cohort.
 
@@ -188,6 +197,10 @@ def write_cohort(
         "assessments": cohort.assessments,
         "lesions": cohort.lesions,
     }
+    if len(cohort.markers):
+        tables["markers"] = cohort.markers
+    if len(cohort.tumour_burden):
+        tables["tumour_burden"] = cohort.tumour_burden
     if cohort.truth is not None:
         tables["truth"] = cohort.truth
     return write_tables(tables, folder, format=format)

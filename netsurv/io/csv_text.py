@@ -117,7 +117,7 @@ def read_csv_file(
             table, "", "", "unreadable_file", name, f"file could not be read: {exc}", file=name
         )
         return None
-    if not raw.strip():
+    if not raw or raw.isspace():  # not raw.strip(): that copies the file
         problems.add(
             table,
             "",
@@ -137,6 +137,7 @@ def read_csv_file(
     text = decode_text(
         raw, codec=codec, encoding=encoding, table=table, file=name, problems=problems
     )
+    del raw  # the text holds it now
     if text is None:
         return None
     chosen = delimiter or ("\t" if name.lower().endswith((".tsv", ".tsv.gz")) else ",")
@@ -154,7 +155,9 @@ def read_csv_file(
     }
     try:
         cells = pd.read_csv(  # type: ignore[call-overload]  # na_values keyed by position
-            io.StringIO(text),
+            # UTF-8 bytes, not io.StringIO(text): a StringIO holds 4 bytes per character
+            io.BytesIO(text.encode("utf-8")),
+            encoding="utf-8",
             sep=sep,
             header=None,
             dtype=str,

@@ -30,6 +30,14 @@ instrument its rows come from and which field fills which column::
     assessment_id = "les_scan"        # the imaging instance the lesion was measured on
     lesion_id = "les_id"
 
+    [markers]                         # optional: circulating tumour markers
+    instrument = "lab"
+    marker = { field = "lab_test", values = { "1" = "CgA", "2" = "5-HIAA", "3" = "NSE" } }
+    date = "lab_date"
+    value = "lab_value"
+    unit = "lab_unit"
+    uln = "lab_uln"
+
 A coded field is decoded by its ``values`` table, else by the choices of the data dictionary
 (``"1, CT | 2, MRI"``: the label must then be the netsurv value).  ``patient_id`` is always the
 record id.  Extra ``[patients]`` entries (``age = "age"``) pass through as covariates.
@@ -49,7 +57,7 @@ from netsurv.errors import ConfigError, ValidationError
 from netsurv.io.csv_dialect import TextFormat
 from netsurv.io.csv_text import read_csv_file
 from netsurv.schema.coerce import Problems
-from netsurv.schema.inputs import INPUT_MODELS, KEYS
+from netsurv.schema.inputs import INPUT_MODELS, KEYS, REQUIRED_TABLES
 from netsurv.validation import ValidationOptions
 
 REDCAP_FIELDS = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance")
@@ -146,7 +154,9 @@ def read_redcap(
             data[col] = pd.NA
     problems = Problems()
     tables = {
-        name: _table(name, data, spec[name], record, choices, problems) for name in INPUT_MODELS
+        name: _table(name, data, spec[name], record, choices, problems)
+        for name in INPUT_MODELS
+        if name in spec
     }
     if problems.rows:
         raise ValidationError(problems.frame())
@@ -209,7 +219,7 @@ def _mapping(mapping: str | Path | Mapping[str, Any]) -> dict[str, Any]:
         raise ConfigError(
             f"REDCap mapping: unknown section(s) {unknown}; sections are {list(INPUT_MODELS)}"
         )
-    missing = [t for t in INPUT_MODELS if t not in spec]
+    missing = [t for t in REQUIRED_TABLES if t not in spec]
     if missing:
         raise ConfigError(f"REDCap mapping lacks section(s) {missing}")
     return spec

@@ -15,6 +15,8 @@ Domains used (any may be absent except DM or ADSL):
   containing one of ``new_therapy_categories``) become lines ``L2``, ``L3`` ...: their start is
   the "start of new anticancer therapy" of the censoring rules.
 * **TU / TR / RS** - assessments and lesions (:mod:`netsurv.io.sdtm_tumour`).
+* **LB** - circulating tumour markers (chromogranin A, 5-HIAA, NSE, serotonin, pancreastatin:
+  the ``lab_tests`` map) as the ``markers`` table (:mod:`netsurv.io.sdtm_lab`).
 
 Last date known alive: ``ADSL.LSTALVDT``; without it the latest of the subject's dates in DM
 (``RFSTDTC``, ``RFENDTC``, ``RFXENDTC``, ``RFPENDTC``), DS, EX, TR and RS (and the death date).
@@ -34,13 +36,14 @@ from netsurv.errors import ConfigError, ValidationError
 from netsurv.io.csv_dialect import check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.dtc import Imputation
+from netsurv.io.sdtm_lab import markers_from_lb
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.sdtm_subjects import new_therapy_lines, subjects
 from netsurv.io.sdtm_tumour import STAGE, build_tumour
 from netsurv.schema.coerce import Problems
 from netsurv.validation import ValidationOptions
 
-DOMAINS = ("ADSL", "DM", "TU", "TR", "RS", "EX", "CM", "DS")
+DOMAINS = ("ADSL", "DM", "TU", "TR", "RS", "EX", "CM", "DS", "LB")
 _SUFFIXES = (".csv.gz", ".csv", ".parquet", ".xpt", ".sas7bdat")
 
 #: Validation defaults for trial data: the trial's own readers chose the target lesions, so
@@ -76,8 +79,8 @@ def read_sdtm(
     source
         A folder with one file per domain (``dm.csv``, ``tr.xpt``, ``rs.parquet``,
         ``adsl.sas7bdat`` ...; ``.csv``, ``.csv.gz``, ``.parquet``, ``.xpt``, ``.sas7bdat``) or
-        a mapping of domain name to DataFrame.  Domains: ADSL, DM, TU, TR, RS, EX, CM, DS;
-        ADSL or DM is required.
+        a mapping of domain name to DataFrame.  Domains: ADSL, DM, TU, TR, RS, EX, CM, DS,
+        LB; ADSL or DM is required.
     evaluator
         Whose reads to use when TU / TR / RS hold several (``--EVAL``): ``"INVESTIGATOR"``
         (default, as admiralonco's templates), ``"INDEPENDENT ASSESSOR/RADIOLOGIST 1"``
@@ -171,6 +174,7 @@ def read_sdtm(
     )
     patients, lines, att_subj = subjects(domains, the_maps, tumour.assessments, problems)
     patients, lines = new_therapy_lines(domains.get("CM"), patients, lines, new_therapy_categories)
+    markers, att_lb = markers_from_lb(domains.get("LB"), the_maps, problems)
     if problems.rows:
         raise ValidationError(problems.frame())
 
@@ -187,15 +191,34 @@ def read_sdtm(
         columns=ATTRITION_COLUMNS,
     )
     lesions = tumour.lesions[tumour.lesions["patient_id"].isin(known)]
+    if markers is not None:
+        unknown_lb = ~markers["patient_id"].isin(known)
+        att_lb = _stack(
+            [
+                att_lb,
+                pd.DataFrame(
+                    {
+                        "table": "LB",
+                        "row_key": markers.loc[unknown_lb, "patient_id"].drop_duplicates(),
+                        "stage": STAGE,
+                        "reason": "subject not in DM/ADSL, or without a last-alive date: "
+                        "tumour markers not used",
+                    }
+                ),
+            ],
+            ATTRITION_COLUMNS,
+        )
+        markers = markers[~unknown_lb].reset_index(drop=True)
     cohort = Cohort.from_frames(
         patients,
         lines,
         ass[~unknown].reset_index(drop=True),
         lesions.reset_index(drop=True),
+        markers=markers,
         options=options or SDTM_VALIDATION,
     )
     attrition = _stack(
-        [tumour.attrition, att_subj, att_unknown, cohort.attrition], ATTRITION_COLUMNS
+        [tumour.attrition, att_subj, att_unknown, att_lb, cohort.attrition], ATTRITION_COLUMNS
     )
     warnings = _stack([cohort.warnings, tumour.notes.frame()], list(cohort.warnings.columns))
     return replace(cohort, attrition=attrition, warnings=warnings)

@@ -22,6 +22,7 @@ from netsurv.schema.inputs import (
     END_REASONS,
     LESION_ROLES,
     LESION_SITES,
+    MARKERS,
     MODALITIES,
     READER_RESPONSES,
 )
@@ -49,6 +50,7 @@ _SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...] | None]] = {
     "tumour_states": ("tumour_states.csv", ("value", "state"), TUMOUR_STATES),
     "methods": ("methods.csv", ("value", "modality"), MODALITIES),
     "dispositions": ("dispositions.csv", ("value", "end_reason"), END_REASONS),
+    "lab_tests": ("lbtestcd.csv", ("value", "marker"), MARKERS),
 }
 _MATCH = ("exact", "contains", "default")
 
@@ -77,6 +79,9 @@ class SdtmMaps:
         ``value`` (TRMETHOD / TUMETHOD) and ``modality``.
     dispositions : pandas.DataFrame
         ``value`` (DSDECOD) and ``end_reason``.
+    lab_tests : pandas.DataFrame
+        ``value`` (LB.LBTESTCD or LB.LBTEST) and ``marker`` (CgA, 5-HIAA, NSE, serotonin,
+        pancreastatin, other).
     """
 
     measures: pd.DataFrame
@@ -87,6 +92,7 @@ class SdtmMaps:
     tumour_states: pd.DataFrame
     methods: pd.DataFrame
     dispositions: pd.DataFrame
+    lab_tests: pd.DataFrame
 
 
 def maps_folder() -> Path:
@@ -107,7 +113,7 @@ def load_maps(overrides: Mapping[str, pd.DataFrame | str | Path] | None = None) 
     ----------
     overrides
         Tables by name (``"measures"``, ``"units"``, ``"sites"``, ``"responses"``,
-        ``"roles"``, ``"tumour_states"``, ``"methods"``, ``"dispositions"``), as DataFrames
+        ``"roles"``, ``"tumour_states"``, ``"methods"``, ``"dispositions"``, ``"lab_tests"``), as DataFrames
         or CSV paths with the same columns as the shipped files.
 
     Returns

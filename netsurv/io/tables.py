@@ -25,10 +25,10 @@ from netsurv.io.csv_dialect import TextFormat, check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
 from netsurv.schema.coerce import Problems
-from netsurv.schema.inputs import INPUT_MODELS, KEYS
+from netsurv.schema.inputs import INPUT_MODELS, KEYS, OPTIONAL_INPUT_MODELS, REQUIRED_TABLES
 
-TABLES = tuple(INPUT_MODELS)
-OPTIONAL_TABLES = ("truth",)
+TABLES = REQUIRED_TABLES
+OPTIONAL_TABLES = (*OPTIONAL_INPUT_MODELS, "truth")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
@@ -142,7 +142,7 @@ def read_tables(
                     out[table] = df
                     if sources is not None:
                         sources[table] = label
-                    if df.empty and table in TABLES:
+                    if df.empty and table in INPUT_MODELS:
                         problems.add(
                             table,
                             "",
@@ -152,7 +152,7 @@ def read_tables(
                             "table has a header but no data rows",
                             file=label,
                         )
-            elif table in TABLES:
+            elif table in TABLES and not (table == "lesions" and candidates["tumour_burden"]):
                 problems.add(
                     table,
                     "",

@@ -14,7 +14,11 @@ Examples
 >>> with tempfile.TemporaryDirectory() as tmp:
 ...     res = run(cfg, out=Path(tmp) / "doc")
 ...     sorted(res.tables)[:3]
+...     print(res)                      # what it wrote, in short
 ['attrition', 'attrition_summary', 'best_change']
+<RunResult: ... tables, 1 figure written to .../doc>
+report: switched off; manifest: manifest.json
+tables: validation_warnings, attrition, attrition_summary, ...
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
+from netsurv._display import Displayable, Table, View
 from netsurv.config import Config
 from netsurv.pipeline import analyses, figures, stages
+from netsurv.pipeline.competing import competing_tables
 from netsurv.pipeline.files import check_target
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.privacy import private_path, run_privacy, write_mapping
@@ -46,8 +52,8 @@ BLAS_THREADS = 1
 __all__ = ["RunResult", "run"]
 
 
-@dataclass(frozen=True)
-class RunResult:
+@dataclass(frozen=True, repr=False)
+class RunResult(Displayable):
     """What a run wrote.
 
     Attributes
@@ -72,6 +78,38 @@ class RunResult:
     report: Path | None
     manifest: Path
     notes: list[str]
+
+    def summary(self) -> pd.DataFrame:
+        """One row per file written: ``kind`` (table, figure, report, manifest), ``name`` and
+        ``path``."""
+        rows = [
+            (kind, name, str(path))
+            for kind, group in (("table", self.tables), ("figure", self.figures))
+            for name, paths in group.items()
+            for path in paths
+        ]
+        if self.report is not None:
+            rows.append(("report", "report", str(self.report)))
+        rows.append(("manifest", "manifest", str(self.manifest)))
+        return pd.DataFrame(rows, columns=["kind", "name", "path"])
+
+    def _view(self) -> View:
+        nt, nf = len(self.tables), len(self.figures)
+        head = f"{nt} table{'s' * (nt != 1)}, {nf} figure{'s' * (nf != 1)} written to {self.folder}"
+        lines = [
+            f"report: {self.report.name if self.report else 'switched off'}; "
+            f"manifest: {self.manifest.name}",
+            f"tables: {', '.join(list(self.tables)[:8])}"
+            + (f", ... ({len(self.tables) - 8} more)" if len(self.tables) > 8 else ""),
+            *(f"note: {n}" for n in self.notes[:5]),
+        ]
+        if len(self.notes) > 5:
+            lines.append(f"... {len(self.notes) - 5} more notes (.notes)")
+        summary = self.summary()
+        summary["path"] = [Path(p).name for p in summary["path"]]
+        return View(
+            "RunResult", head, lines, html_blocks=[*lines, Table(summary, index=False, max_rows=80)]
+        )
 
 
 def run(
@@ -176,6 +214,14 @@ def run(
         if config.cox.enabled:
             with step("Cox model"):
                 writer.table("cox", stages.cox_table(res, config))
+        competing = None
+        if config.competing.enabled:
+            with step("competing risks"):
+                competing = competing_tables(res, config)
+                for name in ("cif", "cif_summary", "gray", "fine_gray"):
+                    table = None if competing is None else getattr(competing, name)
+                    if table is not None:
+                        writer.table(name, table)
         if len(res.criteria) > 1:
             with step("agreement between criteria"):
                 writer.table("agreement", analyses.agreement_table(res))
@@ -186,6 +232,10 @@ def run(
                 if landmarks is not None:
                     writer.table("landmark", landmarks.summary)
                     writer.table("landmark_attrition", landmarks.attrition)
+        if config.lesions.enabled:
+            with step("lesion and organ level"):
+                for name, table in analyses.lesion_tables(res, config).items():
+                    writer.table(name, table)
         comparison = _comparison(writer, res, config, step)
         swept = None
         if config.sweep.enabled:
@@ -196,7 +246,7 @@ def run(
                 swept = analyses.sweep_result(res, config, progress=progress)
                 writer.table("sweep", swept.table)
                 writer.table("sweep_summary", analyses.sweep_summary(swept))
-                writer.table("sweep_optimism", swept.optimism.summary)
+                writer.table("sweep_optimism", swept.optimism.table)
                 writer.table("sweep_attrition", swept.attrition)
         with step("figures"):
             figures.draw(
@@ -208,6 +258,7 @@ def run(
                 comparison=comparison,
                 swept=swept,
                 notes=notes,
+                competing=competing,
             )
 
         writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))

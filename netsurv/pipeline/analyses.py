@@ -26,7 +26,7 @@ def agreement_table(res: Analysed) -> pd.DataFrame:
         if res.reference not in classified or crit.name not in classified:
             continue
         agr = ns.agreement(res.timepoints, criterion_a=res.reference, criterion_b=crit.name)
-        parts.append(agr.summary.assign(criterion_a=res.reference, criterion_b=crit.name))
+        parts.append(agr.kappa.assign(criterion_a=res.reference, criterion_b=crit.name))
     if not parts:
         return pd.DataFrame()
     out = pd.concat(parts, ignore_index=True)
@@ -65,7 +65,7 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
             outcome_criterion=cfg.landmark.outcome_criterion,
         )
     summary = pd.concat(
-        [r.summary.assign(criterion=name) for name, r in results.items()], ignore_index=True
+        [r.table.assign(criterion=name) for name, r in results.items()], ignore_index=True
     )
     attrition = pd.concat(
         [r.attrition.assign(criterion=name) for name, r in results.items()], ignore_index=True
@@ -154,7 +154,8 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:
 def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     """The threshold sweep of ``sweep.base`` over ``sweep.grid`` on the analysed lines."""
     s = cfg.sweep
-    backend = None if cfg.run.backend == "none" else cfg.run.backend
+    backend = cfg.compute.backend() or (None if cfg.run.backend == "none" else cfg.run.backend)
+    n_jobs = cfg.compute.workers if cfg.compute.scheduler is not None else cfg.run.n_jobs
     from netsurv.sweep import sweep
 
     known = {c.name: c for c in res.criteria}
@@ -176,7 +177,7 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         n_perm=s.n_perm,
         seed=cfg.run.seed,
         backend=backend,
-        n_jobs=cfg.run.n_jobs,
+        n_jobs=n_jobs,
         progress=progress,
         min_group=s.min_group,
         penalty=s.penalty,
@@ -203,6 +204,29 @@ def sweep_summary(result: SweepResult) -> pd.DataFrame:
         row |= {"n_selectable": int(result.table["eligible"].sum())}
     row |= {k: result.settings.get(k) for k in ("n_boot", "n_perm", "seed", "min_group")}
     return pd.DataFrame([row])
+
+
+def lesion_tables(res: Analysed, cfg: Config) -> dict[str, pd.DataFrame]:
+    """The lesion- and organ-level tables of ``[lesions]`` for the analysed lines:
+    ``lesion_response``, ``lesion_attrition``, ``organ_response``, ``timepoint_patterns``."""
+    names = cfg.lesions.criteria or [res.reference]
+    crits = [c for c in res.criteria if c.name in names]
+    keep = res.lines[["patient_id", "line_id"]]
+
+    def on_lines(df: pd.DataFrame) -> pd.DataFrame:
+        idx = pd.MultiIndex.from_frame(df[["patient_id", "line_id"]])
+        return df.loc[idx.isin(pd.MultiIndex.from_frame(keep))].reset_index(drop=True)
+
+    lesions = ns.lesion_response(res.cohort, crits)
+    line_keys = set(keep["patient_id"] + " / " + keep["line_id"])
+    att = lesions.attrition
+    att_line = att["row_key"].str.split(" / ").str[:2].str.join(" / ")
+    return {
+        "lesion_response": on_lines(lesions.table),
+        "lesion_attrition": att[att_line.isin(line_keys)].reset_index(drop=True),
+        "organ_response": on_lines(ns.organ_response(res.cohort, crits)),
+        "timepoint_patterns": on_lines(ns.add_patterns(res.cohort, crits, level=cfg.lesions.level)),
+    }
 
 
 def _criterion_first(df: pd.DataFrame) -> pd.DataFrame:

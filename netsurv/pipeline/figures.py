@@ -18,10 +18,12 @@ from matplotlib.figure import Figure
 from netsurv.cohort import Cohort
 from netsurv.config import Config
 from netsurv.pipeline.analyses import LandmarkTables
+from netsurv.pipeline.competing import CompetingTables
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.stages import Analysed
 from netsurv.plots import (
+    cif_plot,
     forest_plot,
     km_plot,
     log_hr_plot,
@@ -57,14 +59,21 @@ def draw(
     comparison: CriteriaComparison | None,
     swept: SweepResult | None,
     notes: list[str],
+    competing: CompetingTables | None = None,
 ) -> None:
     """Draw and save every figure in ``figures.include`` (``"forest"`` includes the continuous
-    marker's log hazard-ratio curve when ``compare.continuous`` is on)."""
+    marker's log hazard-ratio curve when ``compare.continuous`` is on; ``"cif"`` is drawn when
+    ``[competing]`` is on)."""
     include = set(cfg.figures.include)
     ref = res.reference
     with style(cfg):
         if "km" in include:
             _km(writer, cfg, km_fits, landmarks, notes)
+        if "cif" in include and competing is not None:
+            for name, fit in competing.curves.items():
+                fig = Figure(figsize=(7.5, 5.5))
+                cif_plot(fit, ax=fig.add_subplot(), title=_cif_title(cfg, name))
+                writer.figure(f"cif_{_safe(name)}", fig)
         if "forest" in include:
             if comparison is None:
                 notes.append(
@@ -174,6 +183,14 @@ def _km(
         for ax in axes[len(at) :]:
             ax.set_visible(False)
         writer.figure(f"km_landmark_{_safe(name)}", fig)
+
+
+def _cif_title(cfg: Config, name: str) -> str:
+    """What a CIF figure shows: the endpoint's causes, and the criterion of a per-group one."""
+    c = cfg.competing
+    title = f"{c.endpoint}: {' vs '.join(c.causes)}"
+    under = name.removeprefix(f"{c.endpoint}_") if name != c.endpoint else ""
+    return f"{title} under {under}" if under else f"{title}, by criterion"
 
 
 def _sweep(writer: OutputWriter, cfg: Config, swept: SweepResult | None, notes: list[str]) -> None:

@@ -129,6 +129,8 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
             + (", Firth-penalised" if cfg.cox.penalty == "firth" else "")
             + ")."
         )
+    if cfg.competing.enabled:
+        parts.append(_competing_text(cfg))
     if cfg.compare.enabled and cfg.compare.penalty == "firth":
         parts.append(f"In the criteria comparison: {FIRTH_TEXT[0].lower()}{FIRTH_TEXT[1:]}")
     if cfg.compare.enabled and cfg.compare.continuous is not False:
@@ -158,6 +160,30 @@ def methods_paragraph(cfg: Config, versions: Mapping[str, str | None]) -> str:
     )
     parts.append(f"Analyses used {soft}; seed {cfg.run.seed}.")
     return " ".join(parts)
+
+
+def _competing_text(cfg: Config) -> str:
+    """The competing-risks analyses in words."""
+    c = cfg.competing
+    first, others = c.causes[0], " or ".join(c.causes[1:])
+    text = (
+        f"{c.endpoint} events were split by cause, {first} with {others} as competing "
+        f"event(s); cumulative incidence was estimated by Aalen–Johansen ({c.conf_type} "
+        "confidence limits, R survfit)"
+    )
+    if c.by is not None:
+        text += f" by {c.by}, compared by Gray's test (rho = {c.rho:g}, R cmprsk::cuminc)"
+    if c.covariates:
+        how = (
+            "as cmprsk::crr, with Fine and Gray's variance"
+            if c.method == "crr"
+            else "as R finegray + coxph, robust variance"
+        )
+        text += (
+            f"; the subdistribution hazard of {c.model_cause} was modelled on "
+            f"{', '.join(c.covariates)} by Fine–Gray regression ({how})"
+        )
+    return text + "."
 
 
 def _outcome(outcome: str, criterion: str | None) -> str:

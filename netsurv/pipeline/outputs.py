@@ -25,6 +25,8 @@ from typing import Any, Literal
 import matplotlib
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
 from netsurv.cohort import Cohort
@@ -65,16 +67,32 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
     for i, (_, s) in enumerate(out.items()):
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype | pd.CategoricalDtype):
             values = s.to_numpy(dtype=object)
-            risky = np.fromiter(
-                (isinstance(v, str) and v[:1] in FORMULA_STARTS for v in values),
-                dtype=bool,
-                count=len(values),
-            )
+            risky = _formula_starts(values)
             if risky.any():
                 values = values.copy()
                 values[risky] = [csv_escape(v) for v in values[risky]]
                 out.isetitem(i, values)
     return out
+
+
+_STARTS = pyarrow.array(sorted(FORMULA_STARTS))
+
+
+def _formula_starts(values: np.ndarray) -> np.ndarray:
+    """Where a cell is text whose first character may start a formula: in Arrow for a column
+    of text (no Python call per cell: a run writes millions of cells), cell by cell for a
+    column that mixes text with other objects."""
+    try:
+        text = pyarrow.array(values, type=pyarrow.string(), from_pandas=True)
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        return np.fromiter(
+            (isinstance(v, str) and v[:1] in FORMULA_STARTS for v in values),
+            dtype=bool,
+            count=len(values),
+        )
+    first = pc.utf8_slice_codeunits(text, 0, 1)
+    found = pc.is_in(first, value_set=_STARTS).fill_null(False)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -201,12 +219,20 @@ class OutputWriter:
         return self.folder.write(name, data)
 
 
+#: ``pandas.api.types.infer_dtype`` kinds of object columns that hold no tuple, list or set.
+_SCALAR_KINDS = frozenset(
+    {"string", "empty", "integer", "floating", "mixed-integer-float", "boolean", "datetime", "date"}
+)
+
+
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
     """Columns Parquet and CSV store the same way: tuples and sets as text, booleans kept."""
     out = df.copy()
     for col in out.columns:
         s = out[col]
-        if s.dtype == object and s.map(lambda v: isinstance(v, tuple | list | set)).any():
+        if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_KINDS:
+            continue  # the kind is found in C: no Python call per cell of a text column
+        if s.map(lambda v: isinstance(v, tuple | list | set)).any():
             out[col] = s.map(
                 lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list | set) else v
             )

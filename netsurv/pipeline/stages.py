@@ -70,7 +70,11 @@ def load_cohort(cfg: Config) -> Cohort:
     if data.source == "simulate":
         sim = data.simulation
         return ns.simulate_cohort(
-            sim.n_patients, seed=sim.seed, scenario=sim.scenario, **sim.overrides
+            sim.n_patients,
+            seed=sim.seed,
+            scenario=sim.scenario,
+            markers=sim.markers,
+            **sim.overrides,
         )
     if data.source == "demo":
         from netsurv.datasets import demo_folder
@@ -276,7 +280,8 @@ def _first(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
     """Cox model of ``cox.outcome`` on baseline covariates: ``cox.covariates`` (categories as
-    indicator columns) or ``cox.formula``; Firth-penalised with ``cox.penalty = "firth"``."""
+    indicator columns) or ``cox.formula``; Firth-penalised with ``cox.penalty = "firth"``.
+    Lines missing a covariate are left out (``n_missing_covariates`` counts them)."""
     c = cfg.cox
     ep = res.endpoints.table
     rows = ep[ep["endpoint"] == c.outcome]
@@ -298,6 +303,11 @@ def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
             f"cox: no patient or line column(s) {missing}; have {sorted(frame.columns)}"
         )
     df = rows.merge(frame[[*LINE_KEY, *used, *c.strata]], on=LINE_KEY)
+    # a line without a covariate (e.g. no baseline dual-tracer grade) is left out and counted,
+    # never coded as the reference category
+    complete = df[[*used, *c.strata]].notna().all(axis=1)
+    n_missing = int((~complete).sum())
+    df = df[complete].reset_index(drop=True)
     try:
         if c.formula is not None:
             fit = ns.survival.cox(
@@ -327,6 +337,7 @@ def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
     return coefs.assign(
         outcome=c.outcome,
         n=fit.n,
+        n_missing_covariates=n_missing,
         events=fit.events,
         concordance=fit.concordance,
         penalty=c.penalty,

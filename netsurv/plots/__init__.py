@@ -3,6 +3,7 @@
 from netsurv.plots.cif import cif_plot, cif_times
 from netsurv.plots.forest import forest_plot
 from netsurv.plots.km import at_risk_axes, km_plot, km_times
+from netsurv.plots.lesions import lesion_heatmap, lesion_spider, organ_waterfall
 from netsurv.plots.marker import log_hr_plot
 from netsurv.plots.spider import spider
 from netsurv.plots.sweep import sweep_heatmap, sweep_lines
@@ -16,7 +17,10 @@ __all__ = [
     "forest_plot",
     "km_plot",
     "km_times",
+    "lesion_heatmap",
+    "lesion_spider",
     "log_hr_plot",
+    "organ_waterfall",
     "spider",
     "sweep_heatmap",
     "sweep_lines",

@@ -31,7 +31,7 @@ def forest_plot(
     ----------
     table
         One row per item, e.g. :attr:`CriteriaComparison.table
-        <netsurv.survival.CriteriaComparison>` or a landmark ``summary``; rows are drawn top to
+        <netsurv.survival.CriteriaComparison>` or a landmark result's ``table``; rows are drawn top to
         bottom in table order.  With ``penalty="firth"`` those tables hold Firth estimates
         and profile-likelihood intervals, so a criterion with few responders gets a finite
         row instead of ``"not estimable"`` (say so in ``xlabel``).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.patches import Patch
 
 from netsurv.criteria.combined import AnyCriterion
@@ -61,7 +62,9 @@ def waterfall(
 
     One bar per patient × line with an evaluable follow-up scan, sorted from the largest
     increase to the largest decrease, coloured by best overall response, with dashed lines at
-    the criterion's response (and minor-response) and progression cut-offs.
+    the criterion's response (and minor-response) and progression cut-offs.  The bars are one
+    collection (``ax.collections[0]``, a path per bar), not one patch each: a registry's
+    waterfall has tens of thousands of bars.
 
     Parameters
     ----------
@@ -90,7 +93,7 @@ def waterfall(
     >>> import netsurv as ns
     >>> from netsurv.plots.waterfall import waterfall
     >>> ax = waterfall(ns.classify(ns.load_demo(), "recist1.1"))
-    >>> len(ax.patches), ax.get_ylabel()
+    >>> len(ax.collections[0].get_paths()), ax.get_ylabel()
     (530, 'Best change from baseline (%)')
     """
     rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
@@ -106,8 +109,10 @@ def waterfall(
         data = data.sort_values(
             ["best_pct_change", "patient_id", "line_id"], ascending=[False, True, True]
         )
-        colours = [BOR_COLOURS.get(b, "#bdbdbd") for b in data["bor"].fillna("NE")]
-        ax.bar(np.arange(len(data)), data["best_pct_change"], color=colours, width=0.85)
+        bar_bor = data["bor"].astype(object).fillna("NE")
+        colours = bar_bor.map(BOR_COLOURS).fillna("#bdbdbd").tolist()
+        ax.add_collection(_bars(data["best_pct_change"].to_numpy(dtype=float), colours))
+        ax.autoscale_view()
     ax.axhline(0, color="black", linewidth=0.6)
     if show_cutoffs:
         cutoff_lines(ax, crit)
@@ -128,3 +133,15 @@ def waterfall(
     name = str(rows["criterion"].iloc[0]) if len(rows) else ""
     ax.set_title(crit.title if crit is not None else name)
     return ax
+
+
+def _bars(heights: np.ndarray, colours: list[str], width: float = 0.85) -> PolyCollection:
+    """Bars from 0 to ``heights`` at x = 0, 1, ... as one collection (as ``Axes.bar`` draws
+    them, without an artist per bar)."""
+    x = np.arange(len(heights), dtype=float)
+    left, right, zero = x - width / 2, x + width / 2, np.zeros(len(heights))
+    corners = [(left, zero), (left, heights), (right, heights), (right, zero)]
+    verts = np.stack([np.column_stack(c) for c in corners], axis=1)
+    bars = PolyCollection(list(verts), facecolors=colours, edgecolors="none", linewidths=0)
+    bars.sticky_edges.y.append(0.0)
+    return bars

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.response import _print
 from netsurv.response.best import best_response
 from netsurv.response.classify import Timepoints
 from netsurv.response.codes import BEST_ORDER
@@ -27,13 +29,13 @@ SUMMARY_COLUMNS = [
 _ORDER = [*BEST_ORDER, "MISSING"]
 
 
-@dataclass(frozen=True)
-class Agreement:
+@dataclass(frozen=True, repr=False)
+class Agreement(Displayable):
     """Agreement of two reads, per scan and per patient × line.
 
     Attributes
     ----------
-    summary : pandas.DataFrame
+    kappa : pandas.DataFrame
         One row per level (``scan``: time-point response of the scans both read; ``bor``:
         best overall response; ``pd``: progression yes/no) with ``n``, ``n_agree``,
         ``percent_agreement``, Cohen's ``kappa``, its asymptotic standard error
@@ -46,14 +48,40 @@ class Agreement:
         ``pd_a``, ``pd_b``, ``first_pd_date_a``, ``first_pd_date_b``, ``n_scans_discordant``.
     criteria : tuple of str
         Names of read A and read B.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> tp = ns.classify(ns.load_demo(), ["recist1.1", "choi"])
+    >>> ns.agreement(tp, criterion_a="recist1.1", criterion_b="choi")
+    <Agreement: recist1.1 vs choi: kappa scan 0.379, bor 0.351, pd 0.583>
+             n agree % agree  kappa      se  lower upper
+    scan  3220  1775    55.1  0.379  0.0106  0.359  0.40
+    bor    558   297    53.2  0.351  0.0251  0.302  0.40
+    pd     558   452    81.0  0.583  0.0342  0.516  0.65
+    Best overall response: recist1.1 (rows) × choi (columns)
+              PR   SD  PD NE MISSING
+    PR        71    0   1  0       0
+    SD       222  149  35  0       0
+    PD         3    0  50  0       0
+    NE         0    0   0  2       0
+    MISSING    0    0   0  0      25
+    303 lines discordant in BOR or progression (see .discordant)
     """
 
-    summary: pd.DataFrame
+    kappa: pd.DataFrame
     scan_table: pd.DataFrame
     bor_table: pd.DataFrame
     pd_table: pd.DataFrame
     discordant: pd.DataFrame
     criteria: tuple[str, str]
+
+    def summary(self) -> pd.DataFrame:
+        """Agreement and Cohen's kappa per level (scan, BOR, PD): a copy of :attr:`kappa`."""
+        return self.kappa.copy()
+
+    def _view(self) -> View:
+        return _print.agreement_view(self)
 
 
 def cohen_kappa(table: np.ndarray, *, alpha: float = 0.05) -> dict[str, float]:
@@ -145,7 +173,7 @@ def agreement(
     >>> import netsurv as ns
     >>> tp = ns.classify(ns.load_demo(), ["recist1.1", "choi"])
     >>> res = ns.agreement(tp, criterion_a="recist1.1", criterion_b="choi")
-    >>> res.summary[["level", "n", "n_agree"]].to_string(index=False)
+    >>> res.kappa[["level", "n", "n_agree"]].to_string(index=False)
     'level    n  n_agree\\n scan 3220     1775\\n  bor  558      297\\n   pd  558      452'
     """
     b_source = timepoints_a if timepoints_b is None else timepoints_b
@@ -204,7 +232,7 @@ def agreement(
         ]
     ].reset_index(drop=True)
     return Agreement(
-        summary=summary,
+        kappa=summary,
         scan_table=scan_table,
         bor_table=bor_table,
         pd_table=pd_table,

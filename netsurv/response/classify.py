@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.errors import ConfigError
+from netsurv.response import _print
 from netsurv.response.codes import (
     NONE,
     PD_STATUSES,
@@ -66,8 +68,8 @@ BASELINE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Timepoints:
+@dataclass(frozen=True, repr=False)
+class Timepoints(Displayable):
     """Time-point responses and what was set aside.
 
     Attributes
@@ -85,12 +87,27 @@ class Timepoints:
         lesions and the baseline value (the ``baselines`` argument of the endpoint engine).
     criteria : tuple of Criterion or CombinedCriterion
         The criteria, in the order given.
+    cohort : Cohort or None
+        The cohort classified (for the lesion-level tables of
+        :func:`netsurv.lesion_response`); None when made from tables alone.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.classify(ns.load_demo(), ["recist1.1", "choi", "sstv"])
+    <Timepoints: 3 criteria, 558 lines of 200 patients, 7541 follow-up reads>
+    time-point responses (follow-up scans) per criterion; lines set aside: .attrition
+              lines scans CR    PR    SD   PD   NE set aside
+    recist1.1   558  3220  0   433  2263  349  175         0
+    choi        558  3220  0  1396   868  783  173         0
+    sstv        557  1101  2   313   410  250  126         1
     """
 
     table: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
     criteria: tuple[AnyCriterion, ...]
+    cohort: Cohort | None = field(default=None, repr=False, compare=False)
 
     def criterion(self, name: str) -> AnyCriterion:
         """The criterion called ``name``."""
@@ -98,6 +115,15 @@ class Timepoints:
             if c.name == name:
                 return c
         raise ConfigError(f"no criterion {name!r}; have {[c.name for c in self.criteria]}")
+
+    def summary(self) -> pd.DataFrame:
+        """Per criterion: ``lines`` read, follow-up ``scans``, the scans of each time-point
+        response (``CR`` ... ``NE``) and the lines ``set_aside`` (listed in :attr:`attrition`).
+        """
+        return _print.timepoint_counts(self)
+
+    def _view(self) -> View:
+        return _print.timepoints_view(self)
 
 
 def resolve_criteria(criteria: CriteriaArg) -> tuple[AnyCriterion, ...]:
@@ -145,8 +171,8 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         * ``n_lesions`` followed, ``n_measured`` on this scan;
         * ``value`` (the aggregate; empty when a followed lesion is missing),
           ``baseline_value``, ``nadir_value`` (smallest value of the earlier evaluable scans,
-          baseline included), ``pct_change_baseline``, ``pct_change_nadir`` (+inf after a
-          nadir of 0), ``abs_change_nadir``; ``density`` and ``pct_change_density`` for
+          baseline included; the largest with ``direction="increase"``),
+          ``pct_change_baseline``, ``pct_change_nadir`` (+inf after a nadir of 0), ``abs_change_nadir``; ``density`` and ``pct_change_density`` for
           composite (Choi) criteria;
         * ``target_response`` (CR, PR, MR, SD, PD, NE; ``NONE`` for non-target-only
           disease), ``nontarget_response`` (the recorded status; NE when non-target disease
@@ -189,13 +215,18 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     P0166 / L4 | baseline volume is 0: relative change undefined
     """
     crits = resolve_criteria(criteria)
-    prep = prepare(cohort)
-    passes = Passes(prep, crits)
+    return classify_passes(cohort, Passes(prepare(cohort), crits), crits)
+
+
+def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, ...]) -> Timepoints:
+    """:func:`classify` on measurement passes made beforehand (shared with the lesion level,
+    :func:`netsurv.add_patterns`, so that nothing is measured twice)."""
+    prep = passes.prep
     tables, atts, bases = [], [], []
     for crit in crits:
         if isinstance(crit, CombinedCriterion):
             layout = passes.layout(crit)
-            codes = [passes.codes(c, keep=True) for c in crit.components]
+            codes = [passes.component_codes(c) for c in crit.components]
             anchor = crit.anchor_criterion
             m = passes.measured(anchor)
             frame = timepoint_frame(m, anchor, codes[crit.anchor_index])
@@ -217,6 +248,7 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
         attrition=ordered(atts, ATTRITION_COLUMNS),
         baselines=ordered(bases, BASELINE_COLUMNS),
         criteria=crits,
+        cohort=cohort,
     )
 
 

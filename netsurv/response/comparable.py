@@ -73,12 +73,15 @@ def not_comparable(
     when = scans["date"].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
     mod = scans["modality"].to_numpy(dtype=object)
     tail = "; NE on this line from that scan on"
+    what = "unit (assay)" if crit.measure == "marker" else "tracer"
+    across = "units" if crit.measure == "marker" else "tracers"
     by_tracer = tracer_changed[first]
     names = np.append(prep.tracer_names, "").astype(object)
     tr = names[np.where(prep.tracer[ak] >= 0, prep.tracer[ak], -1)]
     text = np.where(
         by_tracer,
-        "tracer changed from "
+        what
+        + " changed from "
         + tr[b]
         + " (baseline "
         + aid[b]
@@ -88,7 +91,7 @@ def not_comparable(
         + aid[first]
         + " ("
         + when[first]
-        + f"): {crit.measure} is not compared across tracers"
+        + f"): {crit.measure} is not compared across {across}"
         + tail,
         "modality changed from "
         + mod[b]

@@ -9,18 +9,20 @@ import numpy as np
 EPS = 1e-9
 
 
-def _tol(t: float) -> float:
-    return EPS * max(1.0, abs(t))
+def _tol(t: float | np.ndarray) -> float | np.ndarray:
+    return EPS * np.maximum(1.0, np.abs(t))
 
 
-def ge(x: np.ndarray, t: float, inclusive: bool = True) -> np.ndarray:
-    """``x >= t`` (``x > t`` if not inclusive) up to :data:`EPS`; NaN is False."""
+def ge(x: np.ndarray, t: float | np.ndarray, inclusive: bool = True) -> np.ndarray:
+    """``x >= t`` (``x > t`` if not inclusive) up to :data:`EPS`; NaN (in ``x`` or ``t``) is
+    False."""
     with np.errstate(invalid="ignore"):
         return x >= t - _tol(t) if inclusive else x > t + _tol(t)
 
 
-def le(x: np.ndarray, t: float, inclusive: bool = True) -> np.ndarray:
-    """``x <= t`` (``x < t`` if not inclusive) up to :data:`EPS`; NaN is False."""
+def le(x: np.ndarray, t: float | np.ndarray, inclusive: bool = True) -> np.ndarray:
+    """``x <= t`` (``x < t`` if not inclusive) up to :data:`EPS`; NaN (in ``x`` or ``t``) is
+    False."""
     with np.errstate(invalid="ignore"):
         return x <= t + _tol(t) if inclusive else x < t - _tol(t)
 

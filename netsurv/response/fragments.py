@@ -36,7 +36,7 @@ _KEEP = ["ak", "lc", "node", "role_code", "site"]
 
 def merge_fragments(
     sub: pd.DataFrame, v: np.ndarray, sa: np.ndarray, crit: Criterion
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One row per (assessment, lesion) with fragments and coalesced parts merged.
 
     Parameters
@@ -51,10 +51,11 @@ def merge_fragments(
 
     Returns
     -------
-    rows, v, sa, la, density
-        The merged rows (columns ``ak``, ``lc``, ``node``, ``role_code``, ``site``) and their
-        value, short axis, long axis and density.  Without a ``parent_lesion_id`` the input,
-        unchanged.
+    rows, src, v, sa, la, density
+        The merged rows (columns ``ak``, ``lc``, ``node``, ``role_code``, ``site``), the
+        position in ``sub`` of the row each was made from (a merged lesion: its first part)
+        and their value, short axis, long axis and density.  Without a ``parent_lesion_id``
+        the input, unchanged.
 
     Examples
     --------
@@ -65,10 +66,10 @@ def merge_fragments(
     >>> sub = pd.DataFrame({"ak": [3, 3], "lc": [7, 8], "rlc": [5, 5], "node": [False] * 2,
     ...     "role_code": [2, 2], "site": ["liver"] * 2, "long_axis_mm": [12.0, 8.0],
     ...     "density_hu": [np.nan] * 2})
-    >>> rows, v, sa, la, dens = merge_fragments(sub, np.array([12.0, 8.0]),
-    ...                                         np.full(2, np.nan), RECIST_1_1)
-    >>> rows["lc"].tolist(), v.tolist()
-    ([5, 7, 8], [20.0, 0.0, 0.0])
+    >>> rows, src, v, sa, la, dens = merge_fragments(sub, np.array([12.0, 8.0]),
+    ...                                              np.full(2, np.nan), RECIST_1_1)
+    >>> rows["lc"].tolist(), src.tolist(), v.tolist()
+    ([5, 7, 8], [0, 0, 1], [20.0, 0.0, 0.0])
     """
     la = sub["long_axis_mm"].to_numpy(dtype=float)
     dens = sub["density_hu"].to_numpy(dtype=float)
@@ -76,10 +77,11 @@ def merge_fragments(
     rlc = sub["rlc"].to_numpy(dtype=np.int64) if "rlc" in sub.columns else lc
     part = rlc != lc
     if not part.any():
-        return sub, v, sa, la, dens
+        return sub, np.arange(len(sub)), v, sa, la, dens
     # the parts' own rows stand at 0; each part adds a row for its root lesion
     whole = sub[part].assign(lc=rlc[part])
     rows = pd.concat([sub[~part], whole, sub[part]], ignore_index=True)
+    pos = np.concatenate([np.flatnonzero(~part), np.flatnonzero(part), np.flatnonzero(part)])
     zero = np.zeros(int(part.sum()))
     vals = {
         "v": np.concatenate([v[~part], v[part], zero]),
@@ -99,7 +101,7 @@ def merge_fragments(
         "dens": _combine(key, vals["dens"], n, add=False),
     }
     merged = rows.iloc[first][_KEEP].reset_index(drop=True)
-    return merged, out["v"], out["sa"], out["la"], out["dens"]
+    return merged, pos[first], out["v"], out["sa"], out["la"], out["dens"]
 
 
 def _combine(key: np.ndarray, x: np.ndarray, n: int, *, add: bool) -> np.ndarray:

@@ -12,10 +12,12 @@ RECIST compares the sum of the followed lesions instead.  A criterion chooses wi
   a lesion back from 0 grows by +inf %;
 * ``"sum_or_any_lesion"``: either.
 
-The measurement pass keeps, for every followed lesion measured on a scan, its value, its
-baseline value and its nadir so far (:func:`lesion_series`); the cut-offs are applied per
-criterion (:func:`lesion_progression`).  Both are whole-array operations: one sort by line,
-lesion and scan, a segmented running minimum, a ``bincount`` back to the scans.
+The measurement pass reads every lesion once (:class:`~netsurv.response.lesions.LesionRows`);
+for a criterion that reads single lesions it adds, per followed lesion and scan, the lesion's
+baseline value and its nadir so far (:func:`lesion_series`, the same references the lesion
+level reports); the cut-offs are applied per criterion (:func:`lesion_progression`).  Both are
+whole-array operations: one sort by line, lesion and scan, a segmented running minimum, a
+``bincount`` back to the scans.
 """
 
 from __future__ import annotations
@@ -26,86 +28,104 @@ import numpy as np
 import pandas as pd
 
 from netsurv.response.cutoffs import ge, rel
+from netsurv.response.lesions import FOLLOWED, LesionRows
 from netsurv.response.prepare import group_starts
 
 
 @dataclass(frozen=True)
 class LesionSeries:
-    """Every measured followed lesion on every scan of a measurement pass.
+    """Lesion rows of a measurement pass in lesion order, with each lesion's references.
 
     Attributes
     ----------
-    row
-        The scan row (of ``Measured.scans``) of each reading.
+    entry
+        Position of each reading in the pass's :class:`~netsurv.response.lesions.LesionRows`.
+    scan, group
+        Its scan row (of ``Measured.scans``) and its lesion within the line (line × lesion
+        code); readings are sorted by group, then scan.
     value, baseline, nadir
         The lesion's value on the scan, on the line's baseline scan (NaN when not measured
-        there) and its smallest value over the line's earlier scans, baseline included (NaN
-        on the baseline scan itself).
+        there, and for a new lesion) and its best value over the line's earlier scans,
+        baseline included (NaN on the baseline scan itself and for a new lesion).
     """
 
-    row: np.ndarray
+    entry: np.ndarray
+    scan: np.ndarray
+    group: np.ndarray
     value: np.ndarray
     baseline: np.ndarray
     nadir: np.ndarray
 
-    def take(self, keep_rows: np.ndarray) -> LesionSeries:
-        """The readings on the scan rows where ``keep_rows`` holds, renumbered."""
-        new_index = np.cumsum(keep_rows) - 1
-        ok = keep_rows[self.row]
-        return LesionSeries(
-            new_index[self.row[ok]], self.value[ok], self.baseline[ok], self.nadir[ok]
-        )
-
 
 def empty_series() -> LesionSeries:
     """No readings (a criterion that does not read single lesions)."""
+    i = np.empty(0, dtype=np.int64)
     e = np.empty(0)
-    return LesionSeries(np.empty(0, dtype=np.int64), e, e.copy(), e.copy())
+    return LesionSeries(i, i.copy(), i.copy(), e, e.copy(), e.copy())
 
 
 def lesion_series(
-    scan_row: np.ndarray, lesion: np.ndarray, value: np.ndarray, line: np.ndarray
+    rows: LesionRows,
+    line: np.ndarray,
+    is_base: np.ndarray,
+    use: np.ndarray,
+    *,
+    sign: float = 1.0,
 ) -> LesionSeries:
-    """Baseline and running nadir of each lesion's readings within its line.
+    """Baseline and running nadir of each lesion within its line: the one place the per-lesion
+    references are made (the one-lesion rule here, the lesion level in
+    :mod:`netsurv.response.lesion_arrays`).
 
     Parameters
     ----------
-    scan_row, lesion, value
-        Per reading: its scan row (rows are in date order within a line, baseline first), the
-        lesion's code and the value.
-    line
-        Per scan row, its line.
+    rows
+        The measurement pass's lesion rows.
+    line, is_base
+        Per scan row: its line, whether it is the line's baseline scan.
+    use
+        Positions in ``rows`` to read (followed lesions get references; others, e.g. new
+        lesions, NaN).
+    sign
+        +1 when the nadir is the smallest earlier value, -1 when it is the largest (a measure
+        whose increase is favourable).
 
     Examples
     --------
     One lesion, read 10 (baseline), 8, 12 mm:
 
     >>> import numpy as np
-    >>> s = lesion_series(np.array([0, 1, 2]), np.array([5, 5, 5]),
-    ...                   np.array([10.0, 8.0, 12.0]), np.array([0, 0, 0]))
+    >>> from netsurv.response.lesions import FOLLOWED, LesionRows
+    >>> r = LesionRows(scan=np.array([0, 1, 2]), row=np.zeros(3, dtype=np.int64),
+    ...                lc=np.full(3, 5), value=np.array([10.0, 8.0, 12.0]),
+    ...                short_axis=np.full(3, np.nan), kind=np.full(3, FOLLOWED))
+    >>> s = lesion_series(r, np.zeros(3, dtype=np.int64), np.array([True, False, False]),
+    ...                   np.arange(3))
     >>> s.nadir.tolist(), s.baseline.tolist()
     ([nan, 10.0, 8.0], [10.0, 10.0, 10.0])
     """
-    if len(scan_row) == 0:
-        return empty_series()
-    order = np.lexsort((scan_row, lesion, line[scan_row]))
-    r, les, v = scan_row[order], lesion[order], value[order]
-    ln = line[r]
-    group = np.cumsum(np.r_[True, (les[1:] != les[:-1]) | (ln[1:] != ln[:-1])]) - 1
-    running = pd.Series(v).groupby(group).cummin().to_numpy()
-    start = group_starts(group)
-    idx = np.arange(len(r))
-    nadir = np.where(idx > start, np.r_[np.nan, running[:-1]], np.nan)
-    first_is_base = r[start] == _line_first_row(line)[line[r]]
-    baseline = np.where(first_is_base, v[start], np.nan)
-    return LesionSeries(r, v, baseline, nadir)
+    lc = rows.lc[use]
+    scan = rows.scan[use]
+    mult = int(lc.max()) + 1 if len(lc) else 1
+    key = line[scan] * mult + lc
+    order = np.lexsort((scan, key))
+    use, scan, key = use[order], scan[order], key[order]
+    value = rows.value[use]
+    followed = rows.kind[use] == FOLLOWED
+    gstart = group_starts(key)
+    baseline = np.where(followed & is_base[scan[gstart]], value[gstart], np.nan)
+    best = np.where(np.isnan(value), np.inf, sign * value)
+    running = pd.Series(best).groupby(key, sort=False).cummin().to_numpy()
+    prev = np.concatenate(([np.inf], running[:-1]))
+    nadir = np.where((np.arange(len(key)) > gstart) & followed, prev, np.nan)
+    nadir[np.isinf(nadir)] = np.nan
+    return LesionSeries(use, scan, key, value, baseline, sign * nadir)
 
 
-def _line_first_row(line: np.ndarray) -> np.ndarray:
-    """Per line code, its first scan row (the baseline scan)."""
-    first = np.full(int(line.max()) + 1 if len(line) else 0, len(line), dtype=np.int64)
-    np.minimum.at(first, line, np.arange(len(line)))
-    return first
+def followed_series(
+    rows: LesionRows, line: np.ndarray, is_base: np.ndarray, *, sign: float = 1.0
+) -> LesionSeries:
+    """:func:`lesion_series` of the followed lesions only (the one-lesion progression rule)."""
+    return lesion_series(rows, line, is_base, np.flatnonzero(rows.kind == FOLLOWED), sign=sign)
 
 
 def lesion_progression(
@@ -116,21 +136,28 @@ def lesion_progression(
     inclusive: bool,
     min_abs: float | None,
     reference: str,
+    sign: float = 1.0,
 ) -> np.ndarray:
-    """Per scan row: a followed lesion grew past the cut-off against its own reference.
+    """Per scan row: a followed lesion grew past the cut-off against its own reference
+    (``sign`` -1: fell past it, for a measure whose increase is favourable).
 
     Examples
     --------
+    Lesion 1 grows 40 -> 44 mm (+10 %), lesion 2 10 -> 12.5 mm (+25 %): PD on scan 1.
+
     >>> import numpy as np
-    >>> s = lesion_series(np.array([0, 1, 0, 1]), np.array([1, 1, 2, 2]),
-    ...                   np.array([40.0, 44.0, 10.0, 12.5]), np.array([0, 0]))
+    >>> from netsurv.response.lesions import FOLLOWED, LesionRows
+    >>> r = LesionRows(scan=np.array([0, 1, 0, 1]), row=np.arange(4), lc=np.array([1, 1, 2, 2]),
+    ...                value=np.array([40.0, 44.0, 10.0, 12.5]), short_axis=np.full(4, np.nan),
+    ...                kind=np.full(4, FOLLOWED))
+    >>> s = followed_series(r, np.array([0, 0]), np.array([True, False]))
     >>> lesion_progression(s, 2, threshold=0.25, inclusive=True, min_abs=None,
     ...                    reference="nadir").tolist()
     [False, True]
     """
     ref = series.nadir if reference == "nadir" else series.baseline
     with np.errstate(invalid="ignore", divide="ignore"):
-        grows = ge(rel(series.value, ref), threshold, inclusive)
+        grows = ge(sign * rel(series.value, ref), sign * threshold, inclusive)
         if min_abs is not None:
-            grows &= ge(series.value - ref, min_abs, inclusive)
-    return np.bincount(series.row[grows], minlength=n_scans) > 0
+            grows &= ge(sign * (series.value - ref), min_abs, inclusive)
+    return np.bincount(series.scan[grows], minlength=n_scans) > 0

@@ -9,16 +9,79 @@ scan of the line and aggregated per scan with ``bincount``; the paired CT densit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
+from netsurv.criteria.fields import PAIRED_MEASURES
+from netsurv.measures.pairing import nearest_reading
 from netsurv.response.fragments import merge_fragments
-from netsurv.response.lesion_growth import LesionSeries, empty_series, lesion_series
+from netsurv.response.new_lesions import NOT_COUNTED
 from netsurv.response.prepare import Prepared
 
 RECIST_MAX_LESIONS = 5
 RECIST_MAX_PER_ORGAN = 2
+
+
+#: Kinds of lesion rows a measurement pass reads (:class:`LesionRows`).
+FOLLOWED, NEW, UNUSED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class LesionRows:
+    """The lesion rows of a measurement pass's scans, one entry per line × scan × lesion row.
+
+    What :func:`netsurv.lesion_response` reports: the followed lesions on every scan of their
+    line, the new lesions the criterion counts on follow-up scans (its ``new_lesion_rule``,
+    then its ``sites`` filter), and the rows the criterion does not use (baseline lesions it
+    does not follow, lesions first recorded on a follow-up scan without role ``new``, new
+    lesions it does not count).
+
+    Attributes
+    ----------
+    scan : numpy.ndarray
+        Row of the pass's ``scans`` table.
+    row : numpy.ndarray
+        Row of the prepared lesions table (``Prepared.les``; a lesion merged from fragments or
+        coalesced parts: the row of its first part, :mod:`netsurv.response.fragments`).
+    lc : numpy.ndarray
+        The lesion's code (``Prepared.les.lc``; a merged lesion: its root lesion's code).
+    value : numpy.ndarray
+        The criterion's per-lesion value (NaN: not measured or not evaluable).
+    short_axis : numpy.ndarray
+        Short axis in mm ("too small" substituted as for the value), for nodal disappearance.
+    kind : numpy.ndarray
+        :data:`FOLLOWED`, :data:`NEW` or :data:`UNUSED`.
+    """
+
+    scan: np.ndarray
+    row: np.ndarray
+    lc: np.ndarray
+    value: np.ndarray
+    short_axis: np.ndarray
+    kind: np.ndarray
+
+    @classmethod
+    def empty(cls) -> LesionRows:
+        """No lesion rows (a recorded read)."""
+        i = np.empty(0, dtype=np.int64)
+        f = np.empty(0)
+        return cls(i, i.copy(), i.copy(), f, f.copy(), np.empty(0, dtype=np.int8))
+
+    def take(self, keep: np.ndarray, new_scan: np.ndarray) -> LesionRows:
+        """The entries whose scan is kept (``keep`` by scan), scans renumbered by
+        ``new_scan``."""
+        k = keep[self.scan]
+        return LesionRows(
+            new_scan[self.scan[k]],
+            self.row[k],
+            self.lc[k],
+            self.value[k],
+            self.short_axis[k],
+            self.kind[k],
+        )
 
 
 def empty_aggregates(n: int) -> dict[str, np.ndarray]:
@@ -33,7 +96,16 @@ def empty_aggregates(n: int) -> dict[str, np.ndarray]:
         "n_big_node": zero,
         "density": nan.copy(),
         "density_base": nan.copy(),
+        "uln": nan.copy(),
     }
+
+
+def lesion_column(les: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric lesion column as floats (all NaN when absent: the marker columns of a
+    cohort without markers)."""
+    if name not in les:
+        return np.full(len(les), np.nan)
+    return les[name].to_numpy(dtype=float)
 
 
 def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +120,7 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
     not_eval = flag == "not_evaluable"
 
     def col(name: str, *, diameter: bool) -> np.ndarray:
-        x = les[name].to_numpy(dtype=float)
+        x = lesion_column(les, name)
         if diameter and crit.too_small_mm is not None:
             x = np.where(small & np.isnan(x), crit.too_small_mm, x)
         return x
@@ -66,6 +138,20 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
         v = la * sa
     elif m == "tla":
         v = col("volume_ml", diameter=False) * col("suv_mean", diameter=False)
+    elif m == "marker":
+        v = col("marker_value", diameter=False)
+        if crit.progression_min_uln is not None:  # the ULN floor cannot be checked without it
+            v = np.where(np.isnan(col("marker_uln", diameter=False)), np.nan, v)
+    elif m == "liver_fraction":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = col("volume_ml", diameter=False) / les["_liver_volume_ml"].to_numpy(dtype=float)
+        v = np.where(np.isfinite(v), v, np.nan)
+    elif m in ("zp", "zp_norm"):
+        v = les["_paired_density_hu"].to_numpy(dtype=float) * col("suv_mean", diameter=False)
+        if m == "zp_norm":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                v = v / les["_liver_suv_mean"].to_numpy(dtype=float)
+            v = np.where(np.isfinite(v), v, np.nan)
     else:
         v = col(
             {
@@ -74,6 +160,7 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
                 "suv_max": "suv_max",
                 "suv_mean": "suv_mean",
                 "sul_peak": "sul_peak",
+                "adc": "adc",
             }[m],
             diameter=False,
         )
@@ -83,13 +170,53 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
     return v, sa
 
 
+def with_scan_values(prep: Prepared, sub: pd.DataFrame, crit: Criterion) -> pd.DataFrame:
+    """``sub`` with the scan-level or paired values its measure needs: the scan's liver volume
+    (``liver_fraction``), the paired CT density of the same lesion (``zp``; the nearest CT
+    within ``pair_window_days``, :mod:`netsurv.measures.pairing`) and the scan's normal-liver
+    SUVmean (``zp_norm``)."""
+    ak = sub["ak"].to_numpy(dtype=np.int64)
+    info = prep.scan_info
+    if crit.measure == "liver_fraction":
+        return sub.assign(_liver_volume_ml=info["liver_volume_ml"].to_numpy(dtype=float)[ak])
+    if crit.measure not in PAIRED_MEASURES:
+        return sub
+    les = prep.les
+    day = info["day"].to_numpy(dtype=np.int64)
+    ct = les[(info["modality"].to_numpy(dtype=object)[les["ak"].to_numpy()] == "CT")]
+    left = pd.DataFrame(
+        {
+            "patient_id": sub["patient_id"].to_numpy(),
+            "lesion_id": sub["lesion_id"].to_numpy(),
+            "assessment_id": sub["assessment_id"].to_numpy(),
+            "day": day[ak],
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "patient_id": ct["patient_id"].to_numpy(),
+            "lesion_id": ct["lesion_id"].to_numpy(),
+            "assessment_id": ct["assessment_id"].to_numpy(),
+            "day": day[ct["ak"].to_numpy(dtype=np.int64)],
+            "density_hu": ct["density_hu"].where(ct["measurement_flag"].ne("not_evaluable")),
+        }
+    )
+    paired = nearest_reading(left, right, value="density_hu", window_days=crit.pair_window_days)
+    return sub.assign(
+        _paired_density_hu=paired["density_hu"].to_numpy(dtype=float),
+        _liver_suv_mean=info["liver_suv_mean"].to_numpy(dtype=float)[ak],
+    )
+
+
 def aggregate(
     prep: Prepared, crit: Criterion, scans: pd.DataFrame, s_lk: np.ndarray, is_base: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, LesionSeries]:
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, LesionRows]:
     """Per-scan aggregates of the followed lesions, the number of followed lesions per line,
-    whether a line has baseline lesions that are not followed (non-target disease) and, for a
-    criterion that reads single lesions (``progression_scope``), every followed lesion's
-    readings (:mod:`netsurv.response.lesion_growth`)."""
+    whether a line has baseline lesions that are not followed (non-target disease), and the
+    lesion rows read (followed lesions, the new lesions the criterion counts on follow-up
+    scans, the rest): the one per-lesion table of the pass, which the lesion level
+    (:mod:`netsurv.response.lesion_arrays`) and the one-lesion progression rule
+    (:mod:`netsurv.response.lesion_growth`) both read."""
     les = prep.les
     n_s = len(scans)
     n_ass = len(prep.new_any)
@@ -100,9 +227,10 @@ def aggregate(
     in_scan = np.zeros(n_ass, dtype=bool)
     in_scan[s_ak] = True
     li = np.flatnonzero(in_scan[les_ak])
-    sub = les.iloc[li]
-    v, sa = lesion_values(sub, crit)
-    sub, v, sa, la_raw, dens = merge_fragments(sub, v, sa, crit)
+    raw = with_scan_values(prep, les.iloc[li], crit)
+    v, sa = lesion_values(raw, crit)
+    sub, src, v, sa, la_raw, dens = merge_fragments(raw, v, sa, crit)
+    li = li[src]
     node = sub["node"].to_numpy(dtype=bool)
     lc = sub["lc"].to_numpy(dtype=np.int64)
     role = sub["role_code"].to_numpy()
@@ -142,6 +270,20 @@ def aggregate(
     has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
 
     keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
+    # the new lesions the criterion counts: its new-lesion rule, then its sites filter
+    counted = prep.new_found[crit.new_lesion_rule].row_code[li] != NOT_COUNTED
+    new = counted[e_l] & ~is_base[e_s]
+    if crit.sites is not None and crit.new_lesions == "sites":
+        new &= np.isin(site[e_l], crit.sites)
+    kind = np.where(keep, FOLLOWED, np.where(new, NEW, UNUSED))
+    lesion_rows = LesionRows(
+        scan=e_s.astype(np.int64),
+        row=li[e_l].astype(np.int64),
+        lc=lc[e_l],
+        value=v[e_l],
+        short_axis=sa[e_l],
+        kind=kind.astype(np.int8),
+    )
     e_s, e_l = e_s[keep], e_l[keep]
     ve = v[e_l]
     meas = ~np.isnan(ve)
@@ -172,10 +314,10 @@ def aggregate(
     density, density_base = _paired_density(
         dens, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
     )
-    if crit.progression_scope != "sum":
-        series = lesion_series(es_m, lc[el_m], ve_m, s_lk)
-    else:
-        series = empty_series()
+    uln = np.full(n_s, np.nan)
+    if crit.measure == "marker":
+        u = lesion_column(raw, "marker_uln")[src][el_m]
+        uln = np.where(n_measured > 0, np.bincount(es_m, weights=u, minlength=n_s), np.nan)
     out = {
         "n_measured": n_measured.astype(np.int64),
         "complete": complete,
@@ -184,8 +326,9 @@ def aggregate(
         "n_big_node": n_big_node.astype(np.int64),
         "density": density,
         "density_base": density_base,
+        "uln": uln,
     }
-    return out, n_tracked_line, has_ntl_line, series
+    return out, n_tracked_line, has_ntl_line, lesion_rows
 
 
 def _paired_density(

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import CombinedCriterion
 from netsurv.errors import ConfigError
+from netsurv.response import _print
 from netsurv.response.classify import AnyCriterion, CriteriaArg, resolve_criteria
 from netsurv.response.codes import PD, PD_STATUSES, PD_UNCONFIRMED, RESPONSES, decode
 from netsurv.response.combined import (
@@ -33,8 +35,8 @@ from netsurv.response.prepare import prepare
 NOT_READ = 255
 
 
-@dataclass(frozen=True)
-class ResponseMatrix:
+@dataclass(frozen=True, repr=False)
+class ResponseMatrix(Displayable):
     """Response codes of many criteria on the same scans.
 
     Attributes
@@ -53,6 +55,17 @@ class ResponseMatrix:
         criterion does not read the scan.
     attrition : pandas.DataFrame
         Lines each criterion set aside, as in :attr:`netsurv.response.Timepoints.attrition`.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.classify_matrix(ns.load_demo(),
+    ...                    ns.criteria.grid("recist1.1", progression_threshold=[0.1, 0.2, 0.3]))
+    <ResponseMatrix: 3 criteria × 3778 scans of 558 lines (200 patients)>
+                                         lines scans   PR    SD   PD   NE set aside
+    recist1.1[progression_threshold=0.1]   558  3220  417  1896  734  173         0
+    recist1.1[progression_threshold=0.2]   558  3220  433  2263  349  175         0
+    recist1.1[progression_threshold=0.3]   558  3220  440  2406  199  175         0
     """
 
     scans: pd.DataFrame
@@ -118,6 +131,16 @@ class ResponseMatrix:
             vals[ok] = dates[first[ok]]
         index = pd.MultiIndex.from_frame(self.scans.iloc[starts][["patient_id", "line_id"]])
         return pd.DataFrame(out, index=index, columns=[c.name for c in self.criteria])
+
+    def summary(self) -> pd.DataFrame:
+        """Per criterion: ``lines`` read, follow-up ``scans``, the scans of each time-point
+        response (``CR`` ... ``NE``) and the lines ``set_aside`` (as
+        :meth:`Timepoints.summary`).
+        """
+        return _print.matrix_counts(self)
+
+    def _view(self) -> View:
+        return _print.matrix_view(self)
 
 
 def classify_matrix(cohort: Cohort, criteria: CriteriaArg) -> ResponseMatrix:
@@ -257,7 +280,7 @@ class _Combiner:
         comp = crit.components[j]
         key = (id(layout), j, comp)
         if key not in self.bits:
-            resp = self.passes.codes(comp, keep=True).response
+            resp = self.passes.component_codes(comp).response
             self.bits[key] = component_bits(layout, j, resp)
         return self.bits[key]
 
@@ -287,7 +310,7 @@ class _Combiner:
         col[anchor_rows[early]] = NOT_READ
         col[dating[a][early]] = PD
         for j, comp in enumerate(crit.components):
-            own = own_rows(layout, crit, j, self.passes.codes(comp, keep=True).response)
+            own = own_rows(layout, crit, j, self.passes.component_codes(comp).response)
             col[dating[j][own]] = PD
 
 

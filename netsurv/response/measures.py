@@ -14,9 +14,14 @@ variants measures the lesions once).  Steps, all vectorised:
    shifted so that a scan is compared with earlier scans only);
 5. the scans that may not be compared with the baseline (a tracer switch for SUV- and
    volume-based criteria, a modality change with ``modality_change="ne"``;
-   :mod:`netsurv.response.comparable`).
+   :mod:`netsurv.response.comparable`);
+6. the new lesions of every scan under the criterion's ``new_lesion_rule``, then its ``sites``
+   filter (:meth:`netsurv.response.prepare.Prepared.new_lesions`), and, for a criterion that
+   reads single lesions (``progression_scope``), each followed lesion's baseline and nadir
+   from the same lesion rows (:mod:`netsurv.response.lesion_growth`).
 
-Steps 2 and 3 are in :mod:`netsurv.response.lesions`.
+Steps 2 and 3 are in :mod:`netsurv.response.lesions`; the sums of patients measured by a
+scan-level ``tumour_burden`` table replace those aggregates there (:mod:`netsurv.response.burden`).
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.criterion import Criterion
+from netsurv.criteria.fields import MEASURE_NEEDS
+from netsurv.response.burden import put_burden
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
-from netsurv.response.lesion_growth import LesionSeries, empty_series
-from netsurv.response.lesions import aggregate, empty_aggregates
+from netsurv.response.lesion_growth import LesionSeries, empty_series, followed_series
+from netsurv.response.lesions import LesionRows, aggregate, empty_aggregates
 from netsurv.response.prepare import Prepared, group_starts
 
 SCAN_COLUMNS = [
@@ -70,6 +77,7 @@ class Measured:
     n_big_node: np.ndarray
     density: np.ndarray
     density_base: np.ndarray
+    uln: np.ndarray
     has_targets: np.ndarray
     new_any: np.ndarray
     new_count: np.ndarray
@@ -78,12 +86,13 @@ class Measured:
     ntl: np.ndarray
     reader: np.ndarray
     not_comparable: np.ndarray
-    lesions: LesionSeries
+    growth: LesionSeries
     visit_rows: np.ndarray
     visit_first: np.ndarray
     visit_scans: pd.DataFrame
     attrition: pd.DataFrame
     baselines: pd.DataFrame
+    lesions: LesionRows
 
 
 def measure(prep: Prepared, crit: Criterion) -> Measured:
@@ -97,11 +106,13 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
 
     if crit.measure == "reader":
         agg = empty_aggregates(n)
-        series = empty_series()
         has_ntl_line = np.zeros(n_lines, dtype=bool)
         n_tracked_line = np.zeros(n_lines, dtype=np.int64)
+        burden_reason = np.full(n_lines, "", dtype=object)
+        lesion_rows = LesionRows.empty()
     else:
-        agg, n_tracked_line, has_ntl_line, series = aggregate(prep, crit, scans, lk, is_base)
+        agg, n_tracked_line, has_ntl_line, lesion_rows = aggregate(prep, crit, scans, lk, is_base)
+        burden_reason = put_burden(prep.burden, crit, ak, lk, is_base, agg, n_tracked_line)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
     n_lesions = n_tracked_line[lk]
@@ -125,35 +136,43 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         ok = (tracked & complete_b & positive) | ntl_only | crit.new_lesions_only
         keep_line[line_of_base[ok]] = True
         what = "target lesion" if crit.lesion_set == "targets" else "lesion"
+        needs = f" ({MEASURE_NEEDS[crit.measure]})" if crit.measure in MEASURE_NEEDS else ""
         reason[line_of_base[~tracked]] = (
-            f"no measurable {what} with {crit.measure} on the baseline "
+            f"no measurable {what} with {crit.measure}{needs} on the baseline "
             f"{'/'.join(crit.modality)} scan"
         )
         reason[line_of_base[tracked & ~complete_b]] = (
-            f"a followed lesion has no {crit.measure} on the baseline scan"
+            f"a followed lesion has no {crit.measure}{needs} on the baseline scan"
         )
         reason[line_of_base[tracked & complete_b & ~positive]] = (
             f"baseline {crit.measure} is 0: relative change undefined"
         )
+        set_aside = line_of_base[burden_reason[line_of_base] != ""]
+        keep_line[set_aside] = False
+        reason[set_aside] = burden_reason[set_aside]
     dropped = line_of_base[~keep_line[line_of_base]]
     att_lines = _attrition(prep, dropped, reason[dropped], crit)
 
     rows = keep_line[lk]
+    lesion_rows = lesion_rows.take(rows, np.cumsum(rows) - 1)
     scans = scans[rows].reset_index(drop=True)
     lk, ak, is_base = lk[rows], ak[rows], is_base[rows]
     agg = {k: v[rows] for k, v in agg.items()}
-    series = series.take(rows)
     n_lesions = n_lesions[rows]
     gstart = group_starts(lk)
 
     complete = agg["complete"]
     value = np.where(complete, agg["value_meas"], np.nan)
-    evaluable = np.where(complete, value, np.inf)
+    # the "nadir" is the best earlier value: the smallest, or the largest for a measure whose
+    # increase is favourable (direction="increase"): a running minimum of sign * value
+    sign = 1.0 if crit.direction == "decrease" else -1.0
+    evaluable = np.where(complete, sign * value, np.inf)
     running = pd.Series(evaluable).groupby(lk, sort=False).cummin().to_numpy()
     idx = np.arange(len(lk))
     prev = np.concatenate(([np.inf], running[:-1]))
     nadir = np.where(idx > gstart, prev, np.nan)
     nadir[np.isinf(nadir)] = np.nan
+    nadir = sign * nadir
     baseline = value[gstart] if len(gstart) else np.empty(0)
     density = agg["density"]
     has_ntl = has_ntl_line[lk]
@@ -162,8 +181,8 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
     has_ntl = has_ntl | np.isin(base_ntl, (NONCR, PD, NE))
     ntl[ntl == 0] = np.where(has_ntl, NE, NONE)[ntl == 0]
 
+    nw = prep.new_lesions(crit.new_lesion_rule, crit.sites if crit.new_lesions == "sites" else None)
     changed, why = not_comparable(prep, crit, scans, ak, is_base, gstart)
-    nw = prep.new_by_rule[crit.new_lesion_rule]
     visit_rows, visit_scans = _first_new_scans(prep, nw.first_new, scans, ak, is_base)
     att_changed = _attrition(prep, lk[why.index.to_numpy(dtype=np.int64)], why.to_numpy(), crit)
 
@@ -191,6 +210,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         n_big_node=agg["n_big_node"],
         density=density,
         density_base=agg["density_base"],
+        uln=agg["uln"],
         has_targets=n_lesions > 0,
         new_any=nw.any[ak],
         new_count=nw.count[ak],
@@ -199,12 +219,17 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         ntl=ntl,
         reader=prep.reader[ak],
         not_comparable=changed,
-        lesions=series,
+        growth=(
+            followed_series(lesion_rows, lk, is_base, sign=sign)
+            if crit.progression_scope != "sum"
+            else empty_series()
+        ),
         visit_rows=visit_rows,
         visit_first=nw.first_new[ak[visit_rows]],
         visit_scans=visit_scans,
         attrition=pd.concat([att_scans, att_lines, att_changed], ignore_index=True),
         baselines=baselines,
+        lesions=lesion_rows,
     )
 
 
@@ -270,12 +295,13 @@ def _scans(prep: Prepared, crit: Criterion) -> tuple[pd.DataFrame, pd.DataFrame]
     has_base = np.zeros(len(prep.line_keys), dtype=bool)
     has_base[base["lk"].to_numpy()] = True
     no_base = np.flatnonzero(~has_base)
+    scan = "measurement" if crit.measure == "marker" else "scan"
     att.append(
         _attrition(
             prep,
             no_base,
             np.full(
-                len(no_base), f"no baseline {'/'.join(crit.modality)} scan for this line", object
+                len(no_base), f"no baseline {'/'.join(crit.modality)} {scan} for this line", object
             ),
             crit,
         )

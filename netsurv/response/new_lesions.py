@@ -28,10 +28,17 @@ the scan that records it (no size reading, no confirmation).
 
 Fragments (a lesion row with ``parent_lesion_id``) are measured with their parent and are
 never new lesions (:mod:`netsurv.response.fragments`).
+
+A criterion restricted to organs (``sites``, with ``new_lesions="sites"``) then keeps only the
+counted new lesions in those organs (:meth:`NewFindings.counted`): one pipeline, the rules
+first, the organ filter after.  A scan-level finding (``assessments.new_lesion``) on a scan
+without any new lesion row has no known organ and still counts.  The scan of a visit that
+first shows a new lesion (:mod:`netsurv.response.visits`) is found before the organ filter.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,30 +51,111 @@ NODE_NEW_MM = 15.0
 
 NEW_LESION_RULES = ("recist1.1", "as_recorded")
 
+#: ``role_code`` of a lesion row with role ``new`` (:data:`netsurv.response.prepare.ROLE_CODES`).
+ROLE_NEW = 2
+
+
+#: Codes of a lesion row's new-lesion finding (:attr:`NewFindings.row_code`).
+NOT_COUNTED, DEFINITE, CONFIRMED = 0, 1, 2
+
 
 @dataclass(frozen=True)
-class NewLesions:
-    """New-lesion findings under one rule, before visits are merged.
+class NewFindings:
+    """New-lesion findings under one rule.
 
     Attributes
     ----------
-    definite : numpy.ndarray
-        Per assessment: an unequivocal new lesion is recorded.
-    confirmed_later : numpy.ndarray
-        Per assessment: an equivocal finding that a later scan confirmed.
-    counted_rows : numpy.ndarray
-        Per lesion row: the row is a new lesion that counts (definite, or equivocal and
-        confirmed later).
+    row_code : numpy.ndarray
+        Per lesion row: :data:`DEFINITE` (a new lesion that counts at once),
+        :data:`CONFIRMED` (an equivocal new lesion confirmed by a later scan) or
+        :data:`NOT_COUNTED`.
+    scan_definite, scan_confirmed : numpy.ndarray
+        Per assessment, the scan-level findings (``assessments.new_lesion``, no lesion
+        identity): a new lesion is recorded; an equivocal one is recorded and confirmed later.
     """
 
-    definite: np.ndarray
-    confirmed_later: np.ndarray
-    counted_rows: np.ndarray
+    row_code: np.ndarray
+    scan_definite: np.ndarray
+    scan_confirmed: np.ndarray
 
-    @property
-    def any(self) -> np.ndarray:
-        """Per assessment: a new lesion counts on this scan."""
-        return self.definite | self.confirmed_later
+    def per_scan(
+        self, les_ak: np.ndarray, *, rows: np.ndarray | None = None, scans: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per assessment: a definite new lesion counts; only a new lesion confirmed later counts.
+
+        ``rows`` (per lesion row) and ``scans`` (per assessment) restrict the row-level and the
+        scan-level findings (the ``sites`` filter, :meth:`counted`).
+        """
+        n = len(self.scan_definite)
+        code = self.row_code if rows is None else np.where(rows, self.row_code, NOT_COUNTED)
+        sd, sc = self.scan_definite, self.scan_confirmed
+        if scans is not None:
+            sd, sc = sd & scans, sc & scans
+        definite = sd | _any_per(les_ak[code == DEFINITE], n)
+        confirmed = sc | _any_per(les_ak[code == CONFIRMED], n)
+        return definite, confirmed & ~definite
+
+    def moved(self, kept: np.ndarray, total: Callable[[np.ndarray], np.ndarray]) -> NewFindings:
+        """The findings after visits are merged: lesion rows ``kept``, scan-level findings
+        summed over each visit by ``total`` (:meth:`netsurv.response.visits.Visits.total`)."""
+        return NewFindings(
+            self.row_code[kept], total(self.scan_definite), total(self.scan_confirmed)
+        )
+
+    def counted(
+        self,
+        les: pd.DataFrame,
+        first_new: np.ndarray,
+        sites: tuple[str, ...] | None = None,
+    ) -> NewScans:
+        """Per assessment, the new lesions that count, restricted to ``sites`` (None: all).
+
+        Parameters
+        ----------
+        les
+            The prepared lesion rows (``ak``, ``site``, ``role_code``, ``long_axis_mm``), the
+            rows of :attr:`row_code`.
+        first_new
+            Per assessment, the scan of its visit first showing a new lesion.
+        sites
+            Only new lesion rows in these organs count.  A scan-level finding on a scan
+            without any new lesion row has no known organ and counts whatever ``sites`` (it
+            cannot be shown to lie elsewhere); with new lesion rows, they locate it.
+        """
+        ak = les["ak"].to_numpy(dtype=np.int64)
+        rows: np.ndarray | None = None
+        scans: np.ndarray | None = None
+        counted = self.row_code != NOT_COUNTED
+        if sites is not None:
+            rows = les["site"].isin(sites).to_numpy()
+            counted = counted & rows
+            role_new = les["role_code"].to_numpy() == ROLE_NEW
+            scans = ~_any_per(ak[role_new], len(self.scan_definite))
+        definite, later = self.per_scan(ak, rows=rows, scans=scans)
+        la = np.nan_to_num(les["long_axis_mm"].to_numpy(dtype=float)[counted])
+        n = len(definite)
+        return NewScans(
+            any=definite | later,
+            count=np.bincount(ak[counted], minlength=n),
+            sum=np.bincount(ak[counted], weights=la, minlength=n),
+            first_new=first_new,
+            confirmed_later=later,
+        )
+
+
+@dataclass(frozen=True)
+class NewScans:
+    """Per assessment, under one new-lesion rule (and ``sites`` filter): a new lesion counts
+    (``any``), the number and summed long axes of the counted new-lesion rows, the scan of
+    the visit that first shows a new lesion (``first_new``), and whether the new lesion is
+    only an equivocal finding confirmed by a later scan (``confirmed_later``: reason
+    ``new_lesion_confirmed_later``)."""
+
+    any: np.ndarray
+    count: np.ndarray
+    sum: np.ndarray
+    first_new: np.ndarray
+    confirmed_later: np.ndarray
 
 
 def find_new_lesions(
@@ -78,9 +166,9 @@ def find_new_lesions(
     *,
     role_new: np.ndarray,
     node: np.ndarray,
-) -> dict[str, NewLesions]:
-    """The new lesions that count under each rule of :data:`NEW_LESION_RULES`, per assessment
-    and per lesion row (see the module notes).
+) -> dict[str, NewFindings]:
+    """The new lesions that count under each rule of :data:`NEW_LESION_RULES`, per lesion row
+    and per assessment (see the module notes).
 
     Parameters
     ----------
@@ -108,9 +196,12 @@ def find_new_lesions(
     ...     "short_axis_mm": [12.0, 17.0], "measurement_flag": [None, None]})
     >>> f = find_new_lesions(a, les, np.array([1, 2]), np.array([0, 90, 180]),
     ...                      role_new=np.array([True, True]), node=np.array([True, True]))
-    >>> f["recist1.1"].definite.tolist(), f["recist1.1"].confirmed_later.tolist()
+    >>> f["recist1.1"].row_code.tolist()
+    [2, 1]
+    >>> definite, later = f["recist1.1"].per_scan(np.array([1, 2]))
+    >>> definite.tolist(), later.tolist()
     ([False, False, True], [False, True, False])
-    >>> f["as_recorded"].definite.tolist()
+    >>> f["as_recorded"].per_scan(np.array([1, 2]))[0].tolist()
     [False, True, True]
     """
     n_ass = len(assessments)
@@ -121,10 +212,10 @@ def find_new_lesions(
     eq_col = assessments.get("new_lesion_equivocal")
     eq_flag = np.zeros(n_ass, dtype=bool) if eq_col is None else eq_col.fillna(False).to_numpy(bool)
     out = {
-        "as_recorded": NewLesions(
-            new_flag | eq_flag | _any_per(les_ak[role_new], n_ass),
+        "as_recorded": NewFindings(
+            np.where(role_new, DEFINITE, NOT_COUNTED).astype(np.int8),
+            new_flag | eq_flag,
             np.zeros(n_ass, dtype=bool),
-            role_new,
         )
     }
     flagged = np.zeros(len(lesions), dtype=bool)
@@ -149,14 +240,15 @@ def find_new_lesions(
         np.maximum.at(last_sure, lesion[sure[rows]], row_day[sure[rows]])
         confirmed_rows[rows] = equivocal[rows] & (last_sure[lesion] > row_day)
 
-    definite = new_flag | _any_per(les_ak[sure], n_ass)
-    confirmed = _any_per(les_ak[confirmed_rows], n_ass)
+    code = np.where(sure, DEFINITE, np.where(confirmed_rows, CONFIRMED, NOT_COUNTED))
+    scan_confirmed = np.zeros(n_ass, dtype=bool)
     if eq_flag.any():  # an equivocal scan-level flag: confirmed by a later unequivocal one
+        definite = new_flag | _any_per(les_ak[sure], n_ass)
         patient = pd.factorize(assessments["patient_id"])[0]
         last_def = np.full(int(patient.max()) + 1, np.iinfo(np.int64).min)
         np.maximum.at(last_def, patient[definite], day[definite])
-        confirmed |= eq_flag & (last_def[patient] > day)
-    out["recist1.1"] = NewLesions(definite, confirmed & ~definite, sure | confirmed_rows)
+        scan_confirmed = eq_flag & (last_def[patient] > day)
+    out["recist1.1"] = NewFindings(code.astype(np.int8), new_flag, scan_confirmed)
     return {r: out[r] for r in NEW_LESION_RULES}
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from netsurv.criteria.combined import CombinedCriterion
 from netsurv.criteria.criterion import Criterion
+from netsurv.response.irecist import confirmed_only
 from netsurv.response.measures import Measured, measure
 from netsurv.response.prepare import Prepared
 from netsurv.response.timepoint import Codes, _Memo, classify_codes
@@ -72,6 +73,12 @@ class Passes:
         if keep:
             self._codes[crit] = out
         return out
+
+    def component_codes(self, crit: Criterion) -> Codes:
+        """Codes of ``crit`` as a component of a combined criterion: when it confirms
+        progression (``confirm_pd``), only confirmed PD counts (:func:`~netsurv.response.
+        irecist.confirmed_only`)."""
+        return confirmed_only(self.codes(crit, keep=True), crit)
 
     def layout(self, crit: CombinedCriterion) -> Any:
         """The pairing of a combined criterion's scans (made once per component measurement

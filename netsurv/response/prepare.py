@@ -14,25 +14,19 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.lesion_parents import root_lesion_ids
+from netsurv.response.burden import Burden, burden_per_assessment
 from netsurv.response.codes import NTL_CODE, PD, RESPONSES
-from netsurv.response.new_lesions import NEW_LESION_RULES, find_new_lesions
-from netsurv.response.visits import find_visits
+from netsurv.response.marker_scans import marker_scans
+from netsurv.response.new_lesions import (
+    NEW_LESION_RULES,
+    ROLE_NEW,
+    NewFindings,
+    NewScans,
+    find_new_lesions,
+)
+from netsurv.response.visits import Visits, find_visits
 
-ROLE_CODES = {"target": 0, "non_target": 1, "new": 2}
-
-
-@dataclass(frozen=True)
-class NewScans:
-    """Per assessment, under one new-lesion rule: a new lesion counts (``any``), the number and
-    summed long axes of the counted new-lesion rows, the scan of the visit that first shows
-    one (``first_new``), and whether the new lesion is an equivocal finding confirmed by a later
-    scan (``confirmed_later``: reason ``new_lesion_confirmed_later``)."""
-
-    any: np.ndarray
-    count: np.ndarray
-    sum: np.ndarray
-    first_new: np.ndarray
-    confirmed_later: np.ndarray
+ROLE_CODES = {"target": 0, "non_target": 1, "new": ROLE_NEW}
 
 
 @dataclass(frozen=True)
@@ -47,27 +41,34 @@ class Prepared:
     line_keys
         ``"patient / line"`` text of every line, by ``lk`` (for attrition rows).
     new_any, new_count, new_sum, ntl, reader
-        Per assessment (by ``ak``): a new lesion is recorded, the number of lesion rows with
-        role ``new`` and the sum of their long axes, the non-target status code (0 = not
-        recorded) and the reader's response code (0 = not recorded).
+        Per assessment (by ``ak``): a new lesion counts under the default new-lesion rule
+        (``"recist1.1"``, all sites), the number of counted new lesion rows and the sum of
+        their long axes, the non-target status code (0 = not recorded) and the reader's
+        response code (0 = not recorded).
     tracer, tracer_names
         Per assessment, the tracer's code (-1 = not recorded) and the names of the codes.
     first_new, scan_info
         Per assessment: the scan of its visit that first shows a new lesion
         (:mod:`netsurv.response.visits`; itself without a visit), and its ``assessment_id``,
-        ``date``, ``modality`` (rows by ``ak``).
+        ``date``, ``modality``, ``liver_volume_ml``, ``liver_suv_mean`` and ``day`` (day
+        number of the date) (rows by ``ak``).
 
     Scans of one visit (``assessments.visit_id``) are read as one, at the visit's last scan:
     the other scans' links are dropped, their lesions and per-assessment facts moved to it.
-    new_by_rule
-        The new-lesion arrays per ``Criterion.new_lesion_rule``
-        (:mod:`netsurv.response.new_lesions`); ``new_any`` ... ``first_new`` are those of
-        the default rule, ``"recist1.1"``.
+    Marker measurements (``cohort.markers``) are scans too, after the imaging scans
+    (:mod:`netsurv.response.marker_scans`).
+    new_found, new_by_rule
+        Per ``Criterion.new_lesion_rule`` (:mod:`netsurv.response.new_lesions`): the
+        new-lesion findings per lesion row and scan, and the new lesions they count per scan
+        over all sites (:meth:`new_lesions` restricts them to a criterion's sites).
     les
         The lesions table with ``ak`` (assessment row), ``lc`` (patient × lesion code),
         ``rlc`` (the code of the lesion the row is measured with: its root
         ``parent_lesion_id``, else ``lc``; :mod:`netsurv.response.fragments`),
         ``node`` and ``role_code`` columns added.
+    burden
+        Scan-level sums of the patients measured by ``tumour_burden``, by ``ak``
+        (:mod:`netsurv.response.burden`).
     """
 
     links: pd.DataFrame
@@ -81,17 +82,39 @@ class Prepared:
     tracer: np.ndarray
     tracer_names: np.ndarray
     first_new: np.ndarray
+    new_found: dict[str, NewFindings]
     new_by_rule: dict[str, NewScans]
     scan_info: pd.DataFrame
+    burden: Burden
+
+    def new_lesions(self, rule: str, sites: tuple[str, ...] | None) -> NewScans:
+        """Per assessment, the new lesions that count under the new-lesion ``rule``, only
+        those in ``sites`` (None: all): one pipeline, the rules first
+        (:func:`~netsurv.response.new_lesions.find_new_lesions`), then the organ filter
+        (:meth:`~netsurv.response.new_lesions.NewFindings.counted`).
+
+        A recorded ``assessments.new_lesion`` with no new lesion row on the scan has no known
+        organ and counts whatever ``sites`` (it cannot be shown to lie elsewhere).
+        """
+        if sites is None:
+            return self.new_by_rule[rule]
+        return self.new_found[rule].counted(self.les, self.new_by_rule[rule].first_new, sites)
 
 
 def prepare(cohort: Cohort) -> Prepared:
     """Integer-code a cohort for the measurement passes."""
     ass = cohort.assessments
     lines = cohort.lines
-    n_ass = len(ass)
-
     links = cohort.assessment_lines
+    les = cohort.lesions
+    if len(cohort.markers):
+        m_ass, m_links, m_les = marker_scans(
+            cohort.markers, lines, baseline_window_days=cohort.options.baseline_window_days
+        )
+        ass = _stack(ass, m_ass)
+        links = _stack(links, m_links)
+        les = _stack(les, m_les)
+
     lk = _pair_index(links["patient_id"], links["line_id"], lines["patient_id"], lines["line_id"])
     ak = _pair_index(
         links["patient_id"], links["assessment_id"], ass["patient_id"], ass["assessment_id"]
@@ -110,23 +133,27 @@ def prepare(cohort: Cohort) -> Prepared:
         dtype=object
     )
 
-    les = cohort.lesions
     les_ak = _pair_index(
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     role = les["role"].map(ROLE_CODES).to_numpy(dtype=np.int8)
     node = (les["site"] == "lymph_node").to_numpy()
-    found = find_new_lesions(ass, les, les_ak, day, role_new=role == ROLE_CODES["new"], node=node)
-    counted = {r: f.counted_rows for r, f in found.items()}
-    default = found[NEW_LESION_RULES[0]]
-    visits = find_visits(ass, default.any, day)
+    found = find_new_lesions(ass, les, les_ak, day, role_new=role == ROLE_NEW, node=node)
+    default = NEW_LESION_RULES[0]
+
+    def visits_of(f: NewFindings) -> Visits:
+        definite, later = f.per_scan(les_ak)
+        return find_visits(ass, definite | later, day)
+
+    visits = visits_of(found[default])  # the visits' first new scans under each rule
+    first_new = {r: (visits if r == default else visits_of(f)).first_new for r, f in found.items()}
     if visits.any:
         links = links[visits.rep[links["ak"].to_numpy()] == links["ak"].to_numpy()]
         kept = _lesions_of_visits(les, les_ak, visits.rep, day)
         les, les_ak = les.iloc[kept].reset_index(drop=True), visits.rep[les_ak[kept]]
         role, node = role[kept], node[kept]
-        counted = {r: c[kept] for r, c in counted.items()}
+        found = {r: f.moved(kept, visits.total) for r, f in found.items()}
     pat = pd.factorize(ass["patient_id"])[0]
     if "parent_lesion_id" in les.columns and les["parent_lesion_id"].notna().any():
         root = root_lesion_ids(les).to_numpy(dtype=object)
@@ -138,27 +165,18 @@ def prepare(cohort: Cohort) -> Prepared:
     base = pat[les_ak].astype(np.int64) * max(n_ids, 1)
     les = les.assign(ak=les_ak, lc=base + lid, rlc=base + rid, node=node, role_code=role)
 
-    la = les["long_axis_mm"].to_numpy(dtype=float)
-    new_scans = {}
-    for rule, f in found.items():
-        c = counted[rule]
-        total = visits.total(f.any)
-        new_scans[rule] = NewScans(
-            any=total,
-            count=np.bincount(les_ak[c], minlength=n_ass),
-            sum=np.bincount(les_ak[c], weights=np.nan_to_num(la[c]), minlength=n_ass),
-            first_new=(
-                visits.first_new if f is default else find_visits(ass, f.any, day).first_new
-            ),
-            confirmed_later=total & ~visits.total(f.definite),
-        )
-    nw = new_scans[NEW_LESION_RULES[0]]
+    new_scans = {r: f.counted(les, first_new[r]) for r, f in found.items()}
+    nw = new_scans[default]
     ntl = ass["nontarget_status"].map(NTL_CODE).fillna(0).to_numpy(dtype=np.int8)
     ntl = visits.status(ntl, day, PD)
     resp_code = {r: i for i, r in enumerate(RESPONSES) if r} | {"ND": RESPONSES.index("NE")}
     reader = ass["reader_response"].map(resp_code).fillna(0).to_numpy(dtype=np.int8)
     reader = visits.status(reader, day, PD)
     tracer, tracer_names = pd.factorize(ass["tracer"])
+    tb = cohort.tumour_burden
+    tb_ak = _pair_index(
+        tb["patient_id"], tb["assessment_id"], ass["patient_id"], ass["assessment_id"]
+    )
     return Prepared(
         links=links,
         line_keys=line_keys,
@@ -171,9 +189,26 @@ def prepare(cohort: Cohort) -> Prepared:
         tracer=np.asarray(tracer, dtype=np.int64),
         tracer_names=np.asarray(tracer_names, dtype=object),
         first_new=nw.first_new,
+        new_found=found,
         new_by_rule=new_scans,
-        scan_info=ass[["assessment_id", "date", "modality"]].reset_index(drop=True),
+        scan_info=ass[["assessment_id", "date", "modality", "liver_volume_ml", "liver_suv_mean"]]
+        .assign(day=day)
+        .reset_index(drop=True),
+        burden=burden_per_assessment(tb, ass, tb_ak),
     )
+
+
+def _stack(frame: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the rows of ``more`` below (columns ``more`` lacks are empty)."""
+    add = {
+        str(c): pd.Series(index=more.index, dtype=frame[c].dtype) for c in frame if c not in more
+    }
+    more = more.assign(**add)
+    own = {
+        str(c): pd.Series(index=frame.index, dtype=more[c].dtype) for c in more if c not in frame
+    }
+    frame = frame.assign(**own)
+    return pd.concat([frame, more[frame.columns]], ignore_index=True)
 
 
 def _lesions_of_visits(

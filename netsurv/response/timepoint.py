@@ -137,12 +137,15 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         crit.progression_min_abs,
         crit.progression_abs_sufficient,
         crit.progression_scope,
+        crit.progression_min_uln,
         crit.missing,
         crit.aggregation,
         crit.measure,
+        crit.direction,
         *dkey,
     )
     rkey = (
+        crit.direction,
         crit.response_threshold,
         crit.response_reference,
         crit.response_inclusive,
@@ -169,7 +172,9 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         mr = np.zeros(len(resp), dtype=bool)
         if crit.minor_response_threshold is not None:
             ref = m.baseline if crit.response_reference == "baseline" else m.nadir
-            mr = m.complete & le(rel(m.value, ref), crit.minor_response_threshold, True) & ~resp
+            s = _sign(crit)
+            change = s * rel(m.value, ref)
+            mr = m.complete & le(change, s * crit.minor_response_threshold, True) & ~resp
         return flag(resp, RESPONSE) | flag(dens_only, DENSITY_ONLY) | flag(mr, MINOR)
 
     reap_key = (crit.reappearance_after_cr_pd, crit.confirm_min_days, crit.confirm_max_ne)
@@ -230,20 +235,32 @@ def _density_response(m: Measured, crit: Criterion) -> np.ndarray:
     return le(rel(m.density, base), crit.density_response_threshold, crit.response_inclusive)
 
 
+def _sign(crit: Criterion) -> float:
+    """+1 when a decrease is favourable (the default), -1 for ``direction="increase"``: every
+    cut-off rule compares ``sign * change`` with ``sign * cut-off``, so one set of rules serves
+    both directions."""
+    return 1.0 if crit.direction == "decrease" else -1.0
+
+
 def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PD on complete scans, and PD certain on incomplete scans from the measured lesions."""
     ref = m.nadir if crit.progression_reference == "nadir" else m.baseline
+    s = _sign(crit)
 
     def grows(x: np.ndarray) -> np.ndarray:
         out = np.zeros(len(x), dtype=bool)
-        chg = x - ref
+        chg = s * (x - ref)
         if crit.progression_threshold is not None:
-            cond = ge(rel(x, ref), crit.progression_threshold, crit.progression_inclusive)
+            pt = s * crit.progression_threshold
+            cond = ge(s * rel(x, ref), pt, crit.progression_inclusive)
             if crit.progression_min_abs is not None:
                 cond &= ge(chg, crit.progression_min_abs, crit.progression_inclusive)
             out |= cond
         if crit.progression_abs_sufficient is not None:
             out |= ge(chg, crit.progression_abs_sufficient)
+        if crit.progression_min_uln is not None:  # a marker rise must also exceed k x ULN
+            with np.errstate(invalid="ignore"):
+                out &= ge(x / m.uln, crit.progression_min_uln)
         if crit.composite != "size":
             out &= ~dens
         return out
@@ -257,17 +274,19 @@ def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.nda
         crit.missing == "ne_unless_pd"
         and crit.aggregation in ("sum", "max")
         and crit.measure != "density"
+        and crit.direction == "decrease"  # a partial sum that grew has grown; one that fell not
         and crit.progression_scope != "any_lesion"
     ):
         certain = ~m.complete & (m.n_measured > 0) & grows(m.value_meas)
     if crit.progression_scope != "sum" and crit.progression_threshold is not None:
         one = lesion_progression(
-            m.lesions,
+            m.growth,
             n,
             threshold=crit.progression_threshold,
             inclusive=crit.progression_inclusive,
             min_abs=crit.progression_min_abs,
             reference=crit.progression_reference,
+            sign=s,
         )
         if crit.composite != "size":
             one &= ~dens
@@ -283,9 +302,10 @@ def _response(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.ndarra
     if crit.response_threshold is None:
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     ref = m.baseline if crit.response_reference == "baseline" else m.nadir
-    size = le(rel(m.value, ref), crit.response_threshold, crit.response_inclusive)
+    s = _sign(crit)
+    size = le(s * rel(m.value, ref), s * crit.response_threshold, crit.response_inclusive)
     if crit.response_min_abs is not None:
-        size &= ge(ref - m.value, crit.response_min_abs)
+        size &= ge(s * (ref - m.value), crit.response_min_abs)
     if crit.composite == "size_or_density":
         resp = size | dens
     elif crit.composite == "size_and_density":

@@ -209,16 +209,17 @@ def coerce_table(
         if pd.api.types.is_float_dtype(df[extra]):
             df[extra] = _finite(df[extra], df[extra], table, extra, keys, problems)
     equivocal = _split_equivocal(df, schema)
+    columns = {c: df[c] for c in df.columns}
     for name, col in schema.columns.items():
         dtype = str(col.dtype)
         allowed = _allowed_values(col)
-        df[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
+        columns[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
     for name, (target, mask) in equivocal.items():
-        given = df[target].fillna(False).to_numpy(dtype=bool)
-        both = df[name].fillna(False).to_numpy(dtype=bool) & given
+        given = columns[target].fillna(False).to_numpy(dtype=bool)
+        both = columns[name].fillna(False).to_numpy(dtype=bool) & given
         _report(
             both,
-            df[name],
+            columns[name],
             table,
             name,
             keys,
@@ -227,8 +228,10 @@ def coerce_table(
             f"is true while {target} is true too: a new lesion is unequivocal or equivocal, "
             "not both",
         )
-        df[target] = pd.array(given | mask, dtype="boolean")
-    return df
+        columns[target] = pd.Series(pd.array(given | mask, dtype="boolean"), index=df.index)
+    # one frame made at the end: assigning column by column leaves blocks that a later step
+    # consolidates, copying every column of millions of lesion rows
+    return pd.DataFrame(columns, index=df.index)
 
 
 def _split_equivocal(
@@ -292,11 +295,22 @@ def _coerce_column(
         return _to_bool(s, table, column, keys, problems)
     text = _as_text(s)
     if allowed is not None:
-        canonical = {a.lower(): a for a in allowed}
-        lowered = text.str.lower()
-        mapped = lowered.map(canonical)
-        text = mapped.where(mapped.notna(), text)
+        text = _canonical(text, allowed)
     return text
+
+
+def _canonical(text: pd.Series, allowed: list[str]) -> pd.Series:
+    """Allowed values in their declared spelling whatever the case (``"ct"`` → ``"CT"``);
+    other values as they are.  Worked out on the distinct values, then spread (a code column
+    of millions of rows holds a handful)."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    canonical = {a.lower(): a for a in allowed}
+    spelled = [canonical.get(u.lower(), u) if isinstance(u, str) else u for u in uniques]
+    if spelled == list(uniques):
+        return text  # already spelled as declared
+    values = np.asarray(spelled, dtype=object)[codes]
+    values[codes < 0] = None
+    return pd.Series(values, index=text.index, dtype=object)
 
 
 def _as_text(s: pd.Series) -> pd.Series:
@@ -412,6 +426,9 @@ def _to_float(
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return _finite(s.astype("float64"), s, table, column, keys, problems)
     text = _as_text(s)
+    parsed = _plain_decimals(text)
+    if parsed is not None:
+        return parsed
     parsed = pd.to_numeric(text, errors="coerce").astype("float64")
     unparsed = (text.notna() & parsed.isna()).to_numpy()
     nan_text = np.zeros(len(s), dtype=bool)
@@ -435,6 +452,30 @@ def _to_float(
         )
         _report(bad & ~comma, s, table, column, keys, problems, "type_number", "is not a number")
     return num
+
+
+#: Plain decimals of at most 15 characters (so at most 15 significant digits, exponent <= 15):
+#: every parser rounds them correctly, so Arrow's gives pandas' numbers.
+_PLAIN_DECIMAL = r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)$"
+
+
+def _plain_decimals(text: pd.Series) -> pd.Series | None:
+    """The numbers of a text column whose filled cells are all plain decimals (``12.5``,
+    ``-3``, ``.5``; at most 15 characters), parsed in Arrow without a Python call per cell;
+    None for any other column (it takes the general path, which reports what is wrong)."""
+    arr = pyarrow.array(text.to_numpy(dtype=object), type=pyarrow.string(), from_pandas=True)
+    if arr.null_count == len(arr):
+        return None
+    plain = pc.and_(
+        pc.match_substring_regex(arr, _PLAIN_DECIMAL), pc.less_equal(pc.utf8_length(arr), 15)
+    )
+    if not pc.all(plain).as_py():  # nulls are skipped
+        return None
+    try:
+        numbers = pc.cast(arr, pyarrow.float64()).to_numpy(zero_copy_only=False)
+    except pyarrow.ArrowInvalid:  # a spelling Arrow does not read: the general path
+        return None
+    return pd.Series(numbers, index=text.index, dtype="float64")
 
 
 def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:

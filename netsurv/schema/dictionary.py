@@ -47,7 +47,8 @@ def data_dictionary() -> pd.DataFrame:
     'mm'
     """
     rows = []
-    for kind, models in (("input", INPUT_MODELS), ("derived", DERIVED_MODELS)):
+    inputs = INPUT_MODELS
+    for kind, models in (("input", inputs), ("derived", DERIVED_MODELS)):
         for table, model in models.items():
             schema = model.to_schema()
             for name, col in schema.columns.items():
@@ -78,6 +79,8 @@ def _allowed(col: pa.Column) -> str:
 def _range(col: pa.Column) -> str:
     lo = hi = None
     for check in col.checks:
+        if check.name == "greater_than":
+            return f"> {_fmt(check.statistics['min_value'])}"
         if check.name == "greater_than_or_equal_to":
             lo = check.statistics["min_value"]
         elif check.name == "less_than_or_equal_to":

@@ -1,4 +1,5 @@
-"""Pandera models of the four input tables: patients, lines, assessments, lesions.
+"""Pandera models of the input tables: patients, lines, assessments, lesions (required), and
+the optional markers (circulating tumour markers) and scan-level ``tumour_burden``.
 
 These models are the single source of truth for column names, types, units, allowed values
 and meanings.  The data dictionary (``data_dictionary/``) is generated from them, the readers
@@ -38,7 +39,15 @@ PRIMARY_SITES = (
 )
 GRADES = ("G1", "G2", "G3")
 REGIMEN_CLASSES = ("SSA", "PRRT", "mTOR", "TKI", "chemo", "locoregional", "surgery", "other")
-END_REASONS = ("progression", "toxicity", "death", "completed", "patient_decision", "other")
+END_REASONS = (
+    "progression",
+    "clinical_progression",
+    "toxicity",
+    "death",
+    "completed",
+    "patient_decision",
+    "other",
+)
 MODALITIES = ("CT", "MRI", "SST-PET", "FDG-PET", "SPECT")
 #: PET / SPECT tracers; quantitative values (SUV, volume) of different tracers are not compared.
 TRACERS = ("68Ga-DOTATATE", "68Ga-DOTATOC", "68Ga-DOTANOC", "64Cu-DOTATATE", "18F-FDG", "other")
@@ -48,6 +57,16 @@ READER_RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "ND")
 LESION_SITES = ("liver", "lymph_node", "bone", "lung", "peritoneum", "pancreas", "bowel", "other")
 LESION_ROLES = ("target", "non_target", "new")
 MEASUREMENT_FLAGS = ("too_small", "not_evaluable", "equivocal")
+#: Circulating tumour markers (units accepted for each: :data:`netsurv.schema.marker_units.
+#: MARKER_UNITS`).
+MARKERS = ("CgA", "5-HIAA", "NSE", "serotonin", "pancreastatin", "other")
+#: What a scan-level sum adds up, and the units each may be given in (converted to mm / mL).
+BURDEN_UNITS: dict[str, tuple[str, ...]] = {"diameter": ("mm", "cm"), "volume": ("mL",)}
+BURDEN_MEASURES = tuple(BURDEN_UNITS)
+#: Plausible range of an apparent diffusion coefficient in 10^-6 mm^2/s (free water at 37 °C is
+#: about 3000; solid tumour 600-1500).  A value outside is a unit slip (10^-3 mm^2/s typed as
+#: 1.2) or a reading error: rule ``adc_out_of_range``.
+ADC_PLAUSIBLE = (100.0, 4000.0)
 
 #: The key columns of each input table, in order.
 KEYS: dict[str, tuple[str, ...]] = {
@@ -55,7 +74,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "lines": ("patient_id", "line_id"),
     "assessments": ("patient_id", "assessment_id"),
     "lesions": ("patient_id", "assessment_id", "lesion_id"),
+    "markers": ("patient_id", "marker", "date"),
+    "tumour_burden": ("patient_id", "assessment_id"),
 }
+#: Tables a cohort must have; the others (``markers``, ``tumour_burden``) are optional (and
+#: ``lesions`` may be left out when every measured patient is in ``tumour_burden``).
+REQUIRED_TABLES = ("patients", "lines", "assessments", "lesions")
 
 _EARLIEST = pd.Timestamp("1900-01-01")
 _LATEST = pd.Timestamp("2100-12-31")
@@ -122,7 +146,10 @@ class Lines(pa.DataFrameModel):
     regimen_class: Series[str] | None = _choice("Class of the regimen.", REGIMEN_CLASSES)
     end_date: Series[pd.Timestamp] | None = _date("Last day of treatment; empty while ongoing.")
     end_reason: Series[str] | None = _choice(
-        "Why treatment stopped; empty while ongoing.", END_REASONS
+        "Why treatment stopped; empty while ongoing. clinical_progression = stopped for "
+        "clinical (symptomatic) progression without documented radiological progression: a "
+        "PFS event at end_date only when the censoring scheme's clinical_progression is on.",
+        END_REASONS,
     )
     n_cycles: Series[pd.Int64Dtype] | None = pa.Field(
         nullable=True,
@@ -186,6 +213,19 @@ class Assessments(pa.DataFrameModel):
         "warning and an attrition row name the scans); empty = not recorded (no switch seen).",
         TRACERS,
     )
+    liver_volume_ml: Series[float] | None = _measure(
+        "Whole-liver volume (parenchyma and tumour) segmented on this scan (CT/MRI, or PET "
+        "where the reader segments the liver on the PET's CT); the denominator of the liver "
+        "tumour fraction (consensus: report the liver metastatic fraction). It must not be "
+        "smaller than the sum of the scan's liver lesion volumes (rule "
+        "liver_volume_below_lesions).",
+        "mL",
+    )
+    liver_suv_mean: Series[float] | None = _measure(
+        "Mean SUV of normal liver parenchyma (reference region) on this PET scan; the "
+        "denominator of the normalised ZP (Zwirtz et al. 2022).",
+        "g/mL",
+    )
     visit_id: Series[str] | None = pa.Field(
         nullable=True,
         description="Groups scans of one modality taken on different days into one time point "
@@ -243,16 +283,137 @@ class Lesions(pa.DataFrameModel):
         "later scan shows the same lesion_id unequivocally, then dated at the first sighting.",
         MEASUREMENT_FLAGS,
     )
+    krenning_score: Series[pd.Int64Dtype] | None = pa.Field(
+        nullable=True,
+        ge=0,
+        le=4,
+        description="Krenning score of the lesion's somatostatin-receptor uptake on SST-PET or "
+        "SST scintigraphy, read against normal organs: 0 none, 1 very low, 2 equal to normal "
+        "liver, 3 above liver, 4 above spleen / kidney (Krenning et al., J Nucl Med "
+        "1994;35:1127; Hope et al. 2018 for PET).",
+        metadata={"unit": "score"},
+    )
+    adc: Series[float] | None = _measure(
+        "Mean apparent diffusion coefficient of the lesion on diffusion-weighted MRI "
+        "(a value in 10^-3 mm^2/s, e.g. 1.2, is 1200 here); an increase after treatment is "
+        "read as response (issue 19; proposed by the NET response reviews). Plausible range "
+        f"{ADC_PLAUSIBLE[0]:g}-{ADC_PLAUSIBLE[1]:g} (rule adc_out_of_range).",
+        "10^-6 mm^2/s",
+    )
+    fdg_avid: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        description="On an FDG-PET scan: the reader calls the lesion FDG-avid (uptake above "
+        "normal liver). Read with sst_avid of the same lesion_id on the paired SST-PET scan "
+        "for the dual-tracer grades and the discordant volume (Chan et al., Theranostics "
+        "2017;7:1149).",
+    )
+    sst_avid: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        description="On an SST-PET scan: the reader calls the lesion somatostatin-receptor "
+        "avid (uptake at least that of normal liver, Krenning >= 2). A lesion of the paired "
+        "FDG-PET scan with no row on the SST-PET scan counts as without SST uptake.",
+    )
 
     class Config:
         strict = False
         coerce = False
 
 
-#: The input table models by table name, in loading order.
+class Markers(pa.DataFrameModel):
+    """One row per circulating tumour marker measurement (optional table).
+
+    A marker series is read by biochemical criteria (``measure="marker"``,
+    :data:`netsurv.criteria.CGA_BIOCHEMICAL`) as time points of its own, linked to treatment
+    lines by date as scans are.
+    """
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    marker: Series[str] = pa.Field(
+        nullable=False,
+        isin=list(MARKERS),
+        description="Marker: chromogranin A (CgA), 5-hydroxyindoleacetic acid (5-HIAA, urine "
+        "or plasma), neuron-specific enolase (NSE), serotonin, pancreastatin, or other (one "
+        "series per patient).",
+    )
+    date: Series[pd.Timestamp] = _date("Date the sample was taken.", nullable=False)
+    value: Series[float] = pa.Field(
+        nullable=False,
+        ge=0.0,
+        description="Measured concentration (or 24-h excretion), in `unit`.",
+        metadata={"unit": "see unit"},
+    )
+    unit: Series[str] = pa.Field(
+        nullable=False,
+        str_length={"min_value": 1},
+        description="Unit of value and uln; must be one the marker is reported in (CgA: ng/mL "
+        "= µg/L, nmol/L, U/L; 5-HIAA: mg/24h, µmol/24h, nmol/L, ng/mL; NSE: ng/mL; serotonin: "
+        "ng/mL, nmol/L, µmol/L; pancreastatin: pg/mL, pmol/L; other: any). Spellings are "
+        "normalised (ug/L, μg/L -> ng/mL; mg/d -> mg/24h). Units are those the assays in use "
+        "report (netsurv.schema.marker_units); values are never converted.",
+    )
+    uln: Series[float] | None = pa.Field(
+        nullable=True,
+        gt=0.0,
+        description="Upper limit of normal of the assay, in `unit` (criteria with a "
+        "progression_min_uln need it).",
+        metadata={"unit": "see unit"},
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class TumourBurden(pa.DataFrameModel):
+    """One row per scan of a patient whose data give the tumour burden, not each lesion.
+
+    Optional: for sum-only data (trial ADaM ADTR tables, published tumour-size datasets,
+    spreadsheets with one sum per scan).  A patient's measurements come either from
+    ``lesions`` or from ``tumour_burden``, never both; new lesions and the non-target status
+    stay on ``assessments``.  Which criterion rules work on a sum and which set the line aside
+    is listed in :mod:`netsurv.response.burden`.
+    """
+
+    patient_id: Series[str] = _id("Patient identifier (patients.patient_id).")
+    assessment_id: Series[str] = _id("Assessment (assessments.assessment_id) the sum is of.")
+    measure: Series[str] | None = _choice(
+        "What is summed over the target lesions: diameter (RECIST sum of diameters: long axes, "
+        "short axes of nodes) or volume. Required with sum_value or pct_change_baseline; one "
+        "measure per patient.",
+        BURDEN_MEASURES,
+    )
+    sum_value: Series[float] | None = _measure(
+        "Sum of the target lesions' measurement on this scan, in unit; 0 = all disappeared. "
+        "Empty (and pct_change_baseline empty) = not evaluable.",
+        "unit column",
+    )
+    unit: Series[str] | None = _choice(
+        "Unit of sum_value: mm or cm for diameter (cm is converted to mm), mL for volume.",
+        tuple(u for units in BURDEN_UNITS.values() for u in units),
+    )
+    pct_change_baseline: Series[float] | None = _measure(
+        "Percentage change of the sum from the line's baseline scan (0 on the baseline scan; "
+        "-100 = all disappeared), when the sums themselves are not given. A patient gives "
+        "sums or percentage changes, not both.",
+        "%",
+        ge=-100.0,
+    )
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+#: The input table models by table name, in loading order (the required ones first).
 INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "patients": Patients,
     "lines": Lines,
     "assessments": Assessments,
     "lesions": Lesions,
+    "markers": Markers,
+    "tumour_burden": TumourBurden,
+}
+#: Optional input tables: read when present.
+OPTIONAL_INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
+    t: m for t, m in INPUT_MODELS.items() if t not in REQUIRED_TABLES
 }

@@ -16,6 +16,7 @@ import pandas as pd
 from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError
 from netsurv.schema.inputs import LESION_SITES
+from netsurv.simulate.biomarkers import add_biomarkers
 from netsurv.simulate.course import END_NAMES, run_course
 from netsurv.simulate.disease import (
     MAX_CT_LESIONS,
@@ -25,6 +26,7 @@ from netsurv.simulate.disease import (
     volume_ml,
 )
 from netsurv.simulate.imaging import MODALITY_NAMES, NTL, READS
+from netsurv.simulate.markers import simulate_markers
 from netsurv.simulate.organs import organ_tgr_columns
 from netsurv.simulate.patients import draw_patients, ecog
 from netsurv.simulate.presets import get_scenario
@@ -78,7 +80,12 @@ def simulate_tables(
 
 
 def simulate_cohort(
-    n_patients: int, seed: int, *, scenario: str | Scenario = "ssa", **overrides: Any
+    n_patients: int,
+    seed: int,
+    *,
+    scenario: str | Scenario = "ssa",
+    markers: bool = False,
+    **overrides: Any,
 ) -> Cohort:
     """Simulate a validated NET cohort with its latent ground truth.
 
@@ -94,6 +101,10 @@ def simulate_cohort(
         ``"targeted"`` (everolimus / sunitinib, density drop without shrinkage), ``"mixed"``
         (multi-line clinic cohort, MRI and FDG-PET in some patients) or a
         :class:`~netsurv.simulate.Scenario`.
+    markers
+        Also simulate CgA measurements that track the tumour burden with noise and lag
+        (:mod:`netsurv.simulate.markers`; their own random stream, so the other tables do not
+        change); ``truth`` then has the column ``cga_secretor``.
     **overrides
         Scenario parameters, e.g. ``death_link=0`` (survival independent of the disease
         course), ``noise_cv=0.1``, ``missed_visit_rate=0.1``, ``followup_months=36``,
@@ -128,8 +139,17 @@ def simulate_cohort(
     True
     """
     t = simulate_tables(n_patients, seed=seed, scenario=scenario, **overrides)
+    truth, marker_table = t["truth"], None
+    if markers:
+        marker_table, secretors = simulate_markers(t["assessments"], t["lesions"], seed=seed)
+        truth = truth.merge(secretors, on="patient_id", how="left")
     return Cohort.from_frames(
-        t["patients"], t["lines"], t["assessments"], t["lesions"], truth=t["truth"]
+        t["patients"],
+        t["lines"],
+        t["assessments"],
+        t["lesions"],
+        markers=marker_table,
+        truth=truth,
     )
 
 
@@ -163,6 +183,8 @@ def _chunk(
     lines, truth = _lines(rec, sc, pid, pat, obs_end, death)
     assessments, lesions = _scans(rec, les, pid, obs_end)
     assessments["tracer"] = assign_tracers(rng, sc, assessments)
+    dd = lesions.pop("_dedifferentiated").to_numpy(dtype=bool)
+    assessments, lesions = add_biomarkers(rng, assessments, lesions, truth, dedifferentiated=dd)
     return {
         "patients": patients,
         "lines": lines,
@@ -336,6 +358,7 @@ def _scans(
             "sul_peak": lz["sul_peak"][li],
             "viable_long_axis_mm": lz["viable"][li],
             "measurement_flag": FLAG_NAMES[lz["flag"][li]],
+            "_dedifferentiated": les.dd[lrow, slot],
         }
     )
     lesions = lesions.sort_values(["patient_id", "assessment_id", "lesion_id"], kind="stable")

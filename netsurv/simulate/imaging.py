@@ -43,6 +43,8 @@ N_CR, N_NN, N_PD, N_NE = 1, 2, 3, 4
 GONE_MM, SMALL_MM = 3.0, 5.0
 READER_CV = 0.02
 FDG_INTERVAL_DAYS = 168
+#: Extra FDG SULpeak of a dedifferentiated (glycolytic) lesion before it loses SST expression.
+FDG_DD_UPTAKE = 1.5
 
 
 @dataclass
@@ -274,18 +276,22 @@ def read_lesions(
         else:
             tgr = tgr0[a] + les.dev[ra, s] + les.dd[ra, s] * sc.dedifferentiation_extra_tgr
             sul = (
-                (les.fdg0[ra, s] * (1.0 + 0.06 * np.maximum(tgr, 0.0)) + 4.0 * (1.0 - expr))
+                (
+                    les.fdg0[ra, s] * (1.0 + 0.06 * np.maximum(tgr, 0.0))
+                    + FDG_DD_UPTAKE * les.dd[ra, s]  # glycolytic clone, avid from the start
+                    + 4.0 * (1.0 - expr)
+                )
                 * np.maximum(rc, 0.3)
                 * (1.0 - effect)
                 * _noise(rng, sc.suv_cv, P)
             )
             out["sul_peak"] = sul
             out["suv_max"] = sul / lbm_f / 0.72
+            # metabolic volume of the lesion (no draw of its own: the seed's other values stay)
+            out["volume"] = vol_true
             keep = np.ones(P, dtype=bool)
         out["suv_mean"] = out["suv_max"] * les.mean_frac[ra, s]
         for k in ("volume", "suv_max", "suv_mean", "sul_peak"):
-            if kind == "fdg" and k == "volume":
-                continue
             out[k] = np.where(ne, np.nan, np.round(out[k], 2))
     rd = Readings(a=a, v=v, s=s, flag=flag, new=born, **out)
     return rd.take(keep)

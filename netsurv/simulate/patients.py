@@ -83,7 +83,9 @@ def draw_patients(
         mri=rng.random(n) < sc.mri_fraction,
         fdg=(grade != "G1") & (rng.random(n) < sc.fdg_pet_rate),
         lbm=rng.uniform(0.7, 0.85, n),
-        expression_loss_day=s1 + rng.uniform(0.0, 18.0, n) * DAYS_PER_MONTH,
+        # the dedifferentiated clone loses SST expression from a year before the first line
+        # (SST-negative at baseline: FDG+/SST- discordant disease) to 18 months after
+        expression_loss_day=s1 + rng.uniform(-12.0, 18.0, n) * DAYS_PER_MONTH,
     )
     recorded = {
         "sex": np.where(female, "F", "M").astype(object),

@@ -59,17 +59,13 @@ from __future__ import annotations
 
 from netsurv.survival._coxfit import CoxConvergenceWarning
 from netsurv.survival.anova import anova, lr_test, term_tests
+from netsurv.survival.cause_specific import cause_specific_cox
 from netsurv.survival.compare import CriteriaComparison, compare_criteria
 from netsurv.survival.competing import CumulativeIncidenceResult, cumulative_incidence
 from netsurv.survival.correlation import oakes_pairs, pfs_os_correlation
 from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
 from netsurv.survival.cox import CoxResult, cox
-from netsurv.survival.finegray import (
-    FineGrayResult,
-    cause_specific_cox,
-    fine_gray,
-    finegray_data,
-)
+from netsurv.survival.finegray import FineGrayResult, fine_gray, finegray_data
 from netsurv.survival.followup import median_follow_up
 from netsurv.survival.gray import GrayTestResult, gray_test
 from netsurv.survival.horizon import HorizonResult, milestone_test, rmst_test

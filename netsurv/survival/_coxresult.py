@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
+from netsurv.survival import _print
 from netsurv.survival._coxfit import RiskSets
 
 if TYPE_CHECKING:
@@ -26,8 +28,8 @@ class CoxDesign:
     terms: dict[str, list[int]] = field(default_factory=dict)  # term -> its columns of x
 
 
-@dataclass(frozen=True)
-class CoxResult:
+@dataclass(frozen=True, repr=False)
+class CoxResult(Displayable):
     """A fitted Cox model.
 
     Attributes
@@ -84,6 +86,29 @@ class CoxResult:
         How ``lower`` / ``upper`` (and ``p``) were computed: ``"wald"`` or ``"profile"``.
     formula : str or None
         The formula, when the model was given one.
+
+    Examples
+    --------
+    R's ``aml`` data; ``summary(coxph(Surv(time, status) ~ x, data = aml))`` prints the same
+    numbers:
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> fit = ns.survival.cox(aml, formula="x", duration_col="time", event_col="status")
+    >>> fit
+    <CoxResult: n= 23, number of events= 18>
+    formula: x; ties= efron
+                          coef exp(coef) se(coef)      z       p lower .95 upper .95
+    x[T.Nonmaintained]  0.9155     2.498   0.5119  1.788  0.0737    0.9159     6.813
+    Concordance= 0.619  (se = 0.063)
+    Likelihood ratio test= 3.38  on 1 df,   p=0.0658
+    Wald test            = 3.20  on 1 df,   p=0.0737
+    Score (logrank) test = 3.42  on 1 df,   p=0.0645
     """
 
     coefficients: pd.DataFrame
@@ -132,3 +157,14 @@ class CoxResult:
         from netsurv.survival.anova import anova
 
         return anova(self)
+
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (R ``summary(coxph)``): a copy of :attr:`coefficients`.
+
+        One row per coefficient: ``coef``, ``exp_coef``, ``se``, ``robust_se``, ``z``, ``p``,
+        ``lower``, ``upper``.  The global tests are :attr:`tests`.
+        """
+        return self.coefficients.copy()
+
+    def _view(self) -> View:
+        return _print.cox_view(self)

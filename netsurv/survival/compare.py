@@ -21,8 +21,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
 from netsurv.survival._bootstrap import differences, intervals, paired_bootstrap
 from netsurv.survival._compare_frames import (
     analysis_frame,
@@ -63,8 +65,8 @@ Method = Literal["landmark", "time_dependent"]
 IBS_GRID = 100
 
 
-@dataclass(frozen=True)
-class CriteriaComparison:
+@dataclass(frozen=True, repr=False)
+class CriteriaComparison(Displayable):
     """Criteria compared as predictors of one outcome.
 
     Attributes
@@ -98,6 +100,19 @@ class CriteriaComparison:
     continuous : ContinuousMarker or None
         The spline model of the continuous % change, its log hazard-ratio curve and the
         cut-offs on it (None without ``continuous``).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.survival.compare_criteria(ns.load_demo(), criteria=["recist1.1", "choi", "sstv"],
+    ...                              at_months=6, n_boot=0, penalty="firth")
+    <CriteriaComparison: 3 criteria as predictors of OS (landmark 6 months)>
+    status: response; ranked by harrell_c; bootstrap replicates: 0
+                 n events n_status      HR lower .95 upper .95      p Harrell C   Uno C      IBS rank
+    recist1.1  199    111        1  0.3933  0.003116     2.724  0.439    0.5041  0.5027  0.02784    3
+    choi       199    111       63  0.8268  0.539541     1.236  0.360    0.5332  0.5876  0.02777    1
+    sstv       199    111        4  0.3743  0.042594     1.356  0.157    0.5140  0.5106  0.02782    2
+    1074 rows set aside (see .attrition)
     """
 
     table: pd.DataFrame
@@ -107,6 +122,13 @@ class CriteriaComparison:
     attrition: pd.DataFrame
     settings: dict[str, Any]
     continuous: ContinuousMarker | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """One row per criterion with every metric and its rank: a copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print_analyses.comparison_view(self)
 
 
 def compare_criteria(

@@ -22,10 +22,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
-from netsurv.survival._input import group_codes
-from netsurv.survival.km import CONF_TYPES, ConfType, confidence_limits
+from netsurv.survival._curve import CONF_TYPES, ConfType, confidence_limits
+from netsurv.survival._input import as_list, group_codes
 
 CifVariance = Literal["ij", "delta"]
 TABLE_COLUMNS = [
@@ -42,8 +44,8 @@ TABLE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class CumulativeIncidenceResult:
+@dataclass(frozen=True, repr=False)
+class CumulativeIncidenceResult(Displayable):
     """Aalen–Johansen cumulative incidence curves, one per group × cause.
 
     Attributes
@@ -56,7 +58,7 @@ class CumulativeIncidenceResult:
         ``sqrt`` of ``cmprsk::cuminc``'s ``var``) and the pointwise limits ``lower`` /
         ``upper`` (R ``survfit``'s, for ``conf_type``; NaN where the CIF is 0 on the log
         scale, as R's ``NA``).
-    summary : pandas.DataFrame
+    totals : pandas.DataFrame
         One row per group × cause: ``group``, ``cause``, ``label``, ``records`` (rows used),
         ``n`` (weighted), ``events`` (of this cause, weighted), ``cif`` (at the group's last
         time).
@@ -68,26 +70,43 @@ class CumulativeIncidenceResult:
         ``"ij"`` (infinitesimal jackknife, R ``survfit``) or ``"delta"`` (``cmprsk::cuminc``).
     conf_type, conf_level : str, float
         Confidence intervals.
-    by : str or None
-        Grouping column (``group`` is ``"all"`` without one).
+    by : str, list of str or None
+        Grouping column(s) (``group`` is ``"all"`` without one).
     n_dropped : int
         Rows dropped because a used column was missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> df = pd.DataFrame({"months": [2, 3, 3, 5, 8, 9, 11, 12, 4, 6, 7, 10],
+    ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1, 2, 2, 1, 0],
+    ...                    "arm": ["a"] * 8 + ["b"] * 4})
+    >>> ns.survival.cumulative_incidence(df, duration_col="months", event_col="status", by="arm",
+    ...                                  cause_labels={1: "progression", 2: "death"})
+    <CumulativeIncidenceResult: 2 groups by arm × 2 causes (Aalen–Johansen)>
+    variance: ij; 95% CI: log
+                   n events cif (last time)
+    a progression  8      4            0.65
+      death        8      2            0.35
+    b progression  4      1            0.25
+      death        4      2            0.50
     """
 
     table: pd.DataFrame
-    summary: pd.DataFrame
+    totals: pd.DataFrame
     causes: list[int]
     cause_labels: dict[int, str]
     variance: str
     conf_type: str
     conf_level: float
-    by: str | None
+    by: str | list[str] | None
     n_dropped: int
 
     @property
     def groups(self) -> list[object]:
         """Group labels in table order."""
-        return list(dict.fromkeys(self.summary["group"]))
+        return list(dict.fromkeys(self.totals["group"]))
 
     def cif_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Cumulative incidence and its limits at chosen times (R ``summary(fit, times)``).
@@ -193,6 +212,16 @@ class CumulativeIncidenceResult:
             out.append(pd.DataFrame(cols))
         return pd.concat(out, ignore_index=True)
 
+    def summary(self) -> pd.DataFrame:
+        """Per group and cause: ``records``, ``n``, ``events`` and the CIF at the last time: a copy
+        of :attr:`totals` (the curves are :attr:`table`, values at chosen times
+        :meth:`cif_at`).
+        """
+        return self.totals.copy()
+
+    def _view(self) -> View:
+        return _print.cif_view(self)
+
 
 def _ij_se(
     idx: np.ndarray,
@@ -278,7 +307,7 @@ def cumulative_incidence(
     *,
     duration_col: str,
     event_col: str,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     causes: int | Sequence[int] | None = None,
     cause_labels: Mapping[int, str] | None = None,
     variance: CifVariance = "ij",
@@ -299,7 +328,8 @@ def cumulative_incidence(
         without progression; :func:`netsurv.endpoints.competing_events` makes it from an
         endpoint table).
     by
-        Optional grouping column.
+        Optional grouping column, or columns: their combinations are the groups, labelled as
+        R's strata (``"sex=F, grade=G1"``).
     causes
         Cause code(s) to report (default: every code present).
     cause_labels
@@ -321,7 +351,7 @@ def cumulative_incidence(
     Returns
     -------
     CumulativeIncidenceResult
-        ``table`` (the curves), ``summary`` and methods ``cif_at`` and ``risk_table``.
+        ``table`` (the curves), ``totals`` and methods ``cif_at`` and ``risk_table``.
 
     Notes
     -----
@@ -335,7 +365,7 @@ def cumulative_incidence(
     ...                    "status": [1, 2, 0, 1, 1, 0, 2, 1]})
     >>> res = cumulative_incidence(df, duration_col="months", event_col="status",
     ...                            cause_labels={1: "progression", 2: "death"})
-    >>> res.summary[["cause", "label", "events", "cif"]]
+    >>> res.totals[["cause", "label", "events", "cif"]]
        cause        label  events   cif
     0      1  progression       4  0.65
     1      2        death       2  0.35
@@ -358,7 +388,7 @@ def cumulative_incidence(
         duration_col=duration_col,
         event_col=event_col,
         weights_col=weights_col,
-        other_cols=[by] if by is not None else [],
+        other_cols=as_list(by),
     )
     all_causes = cause_codes(prep)
     wanted = check_causes(all_causes, causes, event_col=event_col)
@@ -369,7 +399,7 @@ def cumulative_incidence(
         codes = np.zeros(prep.time.size, dtype=np.int64)
         groups: list[object] = ["all"]
     else:
-        codes, groups = group_codes(prep.frame[by])
+        codes, groups = group_codes(prep.frame[as_list(by)], r_labels=True)
     weighted = weights_col is not None
     tables, summary = [], []
     for gi, label in enumerate(groups):
@@ -423,12 +453,12 @@ def cumulative_incidence(
             )
     return CumulativeIncidenceResult(
         table=pd.concat(tables, ignore_index=True)[TABLE_COLUMNS],
-        summary=pd.DataFrame(summary),
+        totals=pd.DataFrame(summary),
         causes=wanted,
         cause_labels=labels_by_code,
         variance=variance,
         conf_type=conf_type,
         conf_level=float(conf_level),
-        by=by,
+        by=by if by is None or isinstance(by, str) else list(by),
         n_dropped=prep.n_dropped,
     )

@@ -35,11 +35,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import EndpointResult
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
 from netsurv.survival._concordance import dominance_totals
 from netsurv.survival._status import ENDPOINT_REQUIRED, check_lines, criterion_names
 
@@ -56,9 +58,18 @@ COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class PairCounts:
-    """Weighted counts of concordant and discordant orderable pairs, and Oakes' τ."""
+@dataclass(frozen=True, repr=False)
+class PairCounts(Displayable):
+    """Weighted counts of concordant and discordant orderable pairs, and Oakes' τ.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import netsurv as ns
+    >>> t = np.array([1.0, 2, 3, 4])
+    >>> ns.survival.oakes_pairs(t, np.array([1, 1, 0, 1]), t + 1, np.array([1, 1, 1, 1]))
+    <PairCounts: Oakes' tau= 1 (concordant= 5, discordant= 0)>
+    """
 
     concordant: np.ndarray
     discordant: np.ndarray
@@ -69,6 +80,13 @@ class PairCounts:
         total = self.concordant + self.discordant
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, (self.concordant - self.discordant) / total, np.nan)
+
+    def summary(self) -> pd.DataFrame:
+        """``concordant``, ``discordant`` and ``tau``, one row per set of weights."""
+        return _print_analyses.pairs_frame(self)
+
+    def _view(self) -> View:
+        return _print_analyses.pairs_view(self)
 
 
 def oakes_pairs(

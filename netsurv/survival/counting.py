@@ -22,15 +22,9 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
 from netsurv.errors import ConfigError
+from netsurv.survival._curve import CONF_TYPES, ConfType, _minmin, confidence_limits
 from netsurv.survival._input import group_codes, prepare, require_columns
-from netsurv.survival.km import (
-    CONF_TYPES,
-    TABLE_COLUMNS,
-    ConfType,
-    KaplanMeierResult,
-    _minmin,
-    confidence_limits,
-)
+from netsurv.survival.km import TABLE_COLUMNS, KaplanMeierResult
 from netsurv.survival.logrank import LogrankResult
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netsurv.survival._curve import ConfType
 from netsurv.survival._input import prepare
-from netsurv.survival.km import ConfType, kaplan_meier
+from netsurv.survival.km import kaplan_meier
 
 #: Columns of :func:`median_follow_up`.
 FOLLOW_UP_COLUMNS = ["group", "n", "median", "lower", "upper"]

@@ -122,6 +122,15 @@ def design_matrix(frame: pd.DataFrame, formula: str) -> Design:
             mm = model_matrix(rhs, frame, na_action="raise", context=CONTEXT)
     except FormulaicError as exc:
         raise ConfigError(f"formula {formula!r} cannot be evaluated on the data: {exc}") from None
+    except ValueError as exc:  # formulaic's own checks of contrasts, e.g. an unknown reference
+        hint = (
+            "; name one of the column's values as the reference level"
+            if "not among the provided levels" in str(exc)
+            else ""
+        )
+        raise ConfigError(
+            f"formula {formula!r} cannot be evaluated on the data: {exc}{hint}"
+        ) from None
     spec = mm.model_spec
     names = [str(c) for c in mm.columns]
     keep = [i for i, c in enumerate(names) if c != "Intercept"]

@@ -17,13 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._input import as_list, group_codes
 
 
-@dataclass(frozen=True)
-class GrayTestResult:
+@dataclass(frozen=True, repr=False)
+class GrayTestResult(Displayable):
     """Gray's K-sample test for each cause.
 
     Attributes
@@ -42,6 +44,19 @@ class GrayTestResult:
         Stratification columns.
     n_dropped : int
         Rows dropped because a used column was missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> df = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ...                    "status": [1, 1, 2, 0, 1, 2, 2, 1, 0, 2],
+    ...                    "arm": ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"]})
+    >>> ns.survival.gray_test(df, by="arm", duration_col="t", event_col="status")
+    <GrayTestResult: Gray's test across 2 groups, rho= 0>
+               stat      pv df
+    cause 1  4.5623  0.0327  1
+    cause 2  0.9584  0.3276  1
     """
 
     table: pd.DataFrame
@@ -50,6 +65,13 @@ class GrayTestResult:
     rho: float
     strata: list[str]
     n_dropped: int
+
+    def summary(self) -> pd.DataFrame:
+        """The test per cause (R ``cuminc(...)$Tests``): a copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print.gray_view(self)
 
 
 def _score_variance(
@@ -128,7 +150,7 @@ def _score_variance(
 def gray_test(
     df: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     duration_col: str,
     event_col: str,
     causes: int | Sequence[int] | None = None,
@@ -142,7 +164,8 @@ def gray_test(
     df
         One row per subject.
     by
-        Grouping column (two or more groups).
+        Grouping column, or columns whose combinations are the groups (two or more;
+        labelled as R's strata, ``"sex=F, grade=G1"``).
     duration_col
         Time to the first event of any cause, or to censoring.
     event_col
@@ -181,11 +204,11 @@ def gray_test(
         raise ConfigError(f"rho must be a finite number >= 0 (the weight (1 - F)^rho), got {rho!r}")
     strata_cols = as_list(strata)
     prep = prepare_competing(
-        df, duration_col=duration_col, event_col=event_col, other_cols=[by, *strata_cols]
+        df, duration_col=duration_col, event_col=event_col, other_cols=[*as_list(by), *strata_cols]
     )
     codes_all = cause_codes(prep)
     wanted = check_causes(codes_all, causes, event_col=event_col)
-    group, labels = group_codes(prep.frame[by])
+    group, labels = group_codes(prep.frame[as_list(by)], r_labels=True)
     k = len(labels)
     if k < 2:
         raise ConfigError(f"column {by!r} has {k} group after dropping missing values; need >= 2")

@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 
 CONTRAST_COLUMNS = [
@@ -37,8 +39,8 @@ CONTRAST_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class HorizonResult:
+@dataclass(frozen=True, repr=False)
+class HorizonResult(Displayable):
     """Groups compared at a time horizon (RMST up to τ, or survival at a milestone).
 
     Attributes
@@ -63,6 +65,28 @@ class HorizonResult:
         Confidence level.
     km : KaplanMeierResult
         The curves the estimates were read from.
+
+    Examples
+    --------
+    R's ``aml`` data (``survRM2::rmst2`` lays its result out the same way):
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> ns.survival.rmst_test(aml, by="x", duration_col="time", event_col="status", tau=40)
+    <HorizonResult: restricted mean survival time up to tau= 40, reference Maintained>
+                           Est.     se lower .95 upper .95
+    RMST (Maintained)     28.90  3.468     22.10     35.69
+    RMST (Nonmaintained)  21.93  3.836     14.41     29.45
+    Between-group contrasts
+                                          Est. lower .95 upper .95      p
+    RMST (Nonmaintained)-(Maintained)  -6.9672  -17.1016     3.167  0.178
+    RMST (Nonmaintained)/(Maintained)   0.7589    0.5008     1.150  0.193
+    RMTL (Nonmaintained)/(Maintained)   1.6275    0.7764     3.412  0.197
     """
 
     groups: pd.DataFrame
@@ -72,6 +96,15 @@ class HorizonResult:
     reference: object
     conf_level: float
     km: KaplanMeierResult
+
+    def summary(self) -> pd.DataFrame:
+        """The between-group contrasts (the test): a copy of :attr:`contrasts`; the estimate of
+        each group is :attr:`groups`.
+        """
+        return self.contrasts.copy()
+
+    def _view(self) -> View:
+        return _print.horizon_view(self)
 
 
 def _curves(

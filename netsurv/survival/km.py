@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
+from netsurv.survival._curve import CONF_TYPES, ConfType, _minmin, confidence_limits
 from netsurv.survival._input import as_list, group_codes, prepare
-
-ConfType = Literal["log", "log-log", "plain"]
-CONF_TYPES = ("log", "log-log", "plain")
-#: R's ``minmin`` tolerance (``.Machine$double.eps^0.5``) for reading the median off a curve.
-_MEDIAN_TOL = float(np.sqrt(np.finfo(float).eps))
 
 TABLE_COLUMNS = [
     "group",
@@ -31,75 +28,8 @@ TABLE_COLUMNS = [
 ]
 
 
-def confidence_limits(
-    surv: np.ndarray, se_log: np.ndarray, *, conf_type: str, conf_level: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise limits of a survival curve as R's ``survfit`` computes them.
-
-    Parameters
-    ----------
-    surv
-        Survival estimates.
-    se_log
-        Standard error of the cumulative hazard (of ``-log S``), R's ``fit$std.err``.
-    conf_type
-        ``"log"`` (R default), ``"log-log"`` or ``"plain"``.
-    conf_level
-        Coverage, e.g. 0.95.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        Lower and upper limits; NaN where R gives ``NA`` (S = 0 for ``"log"``, S = 0 or 1 for
-        ``"log-log"``).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> lo, up = confidence_limits(np.array([0.5]), np.array([0.2]), conf_type="log",
-    ...                            conf_level=0.95)
-    >>> bool(lo[0] < 0.5 < up[0])
-    True
-    """
-    z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if conf_type == "plain":
-            half = z * se_log * surv
-            lower = np.fmax(surv - half, 0.0)
-            upper = np.fmin(surv + half, 1.0)
-            bad = np.isnan(half)
-            lower[bad] = np.nan
-            upper[bad] = np.nan
-        elif conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            lower = np.exp(np.log(xx) - z * se_log)
-            upper = np.fmin(np.exp(np.log(xx) + z * se_log), 1.0)
-            upper[np.isnan(xx) | np.isnan(se_log)] = np.nan
-        elif conf_type == "log-log":
-            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
-            half = z * se_log / np.log(xx)
-            lower = np.exp(-np.exp(np.log(-np.log(xx)) - half))
-            upper = np.exp(-np.exp(np.log(-np.log(xx)) + half))
-        else:
-            raise ConfigError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
-    return lower, upper
-
-
-def _minmin(y: np.ndarray, x: np.ndarray) -> float:
-    """R ``survmean``'s median reader: first x with y <= 0.5; midpoint of a flat 0.5 stretch."""
-    keep = ~np.isnan(y) & (y < 0.5 + _MEDIAN_TOL)
-    if not keep.any():
-        return float("nan")
-    xs, ys = x[keep], y[keep]
-    if abs(ys[0] - 0.5) < _MEDIAN_TOL:
-        below = np.flatnonzero(ys < ys[0])
-        if below.size:
-            return float((xs[0] + xs[below[0]]) / 2)
-    return float(xs[0])
-
-
-@dataclass(frozen=True)
-class KaplanMeierResult:
+@dataclass(frozen=True, repr=False)
+class KaplanMeierResult(Displayable):
     """Kaplan–Meier curves, one per group, with R ``survfit``'s conventions.
 
     Attributes
@@ -127,6 +57,25 @@ class KaplanMeierResult:
         Rows dropped because a used column was missing.
     robust : bool
         Whether ``std_err`` and the limits use the robust (infinitesimal jackknife) variance.
+
+    Examples
+    --------
+    R's ``aml`` data; ``print(survfit(Surv(time, status) ~ x, data = aml))`` prints the same
+    table:
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> ns.survival.kaplan_meier(aml, duration_col="time", event_col="status", by="x")
+    <KaplanMeierResult: 2 curves by x, n= 23, events= 18>
+    95% CI: log
+                    n events median 0.95LCL 0.95UCL
+    Maintained     11      7     31      18      NA
+    Nonmaintained  12     11     23       8      NA
     """
 
     table: pd.DataFrame
@@ -306,6 +255,17 @@ class KaplanMeierResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def summary(self) -> pd.DataFrame:
+        """Median survival with its confidence interval per curve (R ``print(survfit)``).
+
+        A copy of :attr:`medians`: ``group``, ``records``, ``n``, ``events``, ``median``,
+        ``lower``, ``upper``.
+        """
+        return self.medians.copy()
+
+    def _view(self) -> View:
+        return _print.km_view(self)
 
 
 def kaplan_meier(

@@ -18,8 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
+from netsurv.survival._curve import ConfType
 from netsurv.survival._status import (
     ATTRITION,
     STATUS_COLUMN,
@@ -34,7 +37,7 @@ from netsurv.survival._status import (
     status_groups,
 )
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
-from netsurv.survival.km import ConfType, KaplanMeierResult, kaplan_meier
+from netsurv.survival.km import KaplanMeierResult, kaplan_meier
 from netsurv.survival.landmark_sets import landmark_data, lost_before
 from netsurv.survival.logrank import LogrankResult, logrank
 
@@ -56,8 +59,8 @@ SUMMARY_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class LandmarkResult:
+@dataclass(frozen=True, repr=False)
+class LandmarkResult(Displayable):
     """Landmark analyses of one criterion's status for one outcome.
 
     Attributes
@@ -67,7 +70,7 @@ class LandmarkResult:
         ``origin_date``, ``time`` (months since the landmark), ``event``, the 0/1 status column
         (``responder`` or ``progressed``), ``group`` (its label), ``status_time`` (months from
         origin to when the status became known) and any covariates.
-    summary : pandas.DataFrame
+    table : pandas.DataFrame
         One row per landmark: ``n``, ``events``, ``n_status`` / ``events_status`` (units with
         the status and their events), Cox ``hr`` with ``lower`` / ``upper`` and Wald
         ``p_value`` (status 1 vs 0, adjusted for the covariates; with ``penalty="firth"`` the
@@ -77,7 +80,7 @@ class LandmarkResult:
     km, logrank, cox : dict
         By landmark: the :class:`KaplanMeierResult` of both groups, the
         :class:`LogrankResult` and the :class:`CoxResult` (landmarks where a test or model
-        cannot be computed are absent; see ``summary.note``).
+        cannot be computed are absent; see ``table.note``).
     stacked : CoxResult or None
         The super-landmark model: all landmark sets stacked, Cox stratified by landmark, robust
         variance clustered by patient (None if no landmark set could be fitted).
@@ -97,10 +100,22 @@ class LandmarkResult:
         Follow-up kept after each landmark.
     penalty : str
         ``"none"`` or ``"firth"`` (the per-landmark Cox models).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.survival.landmark(ns.load_demo(), criterion="choi", at_months=[3, 6])
+    <LandmarkResult: choi response at 3, 6 months, outcome OS>
+    confirmed: False; penalty: none
+            n events responders      HR lower .95 upper .95      p logrank p
+    3 mo  199    111         38  0.6530    0.3891     1.096  0.107     0.104
+    6 mo  199    111         63  0.8188    0.5403     1.241  0.346     0.344
+    super-landmark (stratified by landmark, robust): HR= 0.747 (0.492–1.13), p= 0.171
+    360 rows set aside (see .attrition)
     """
 
     data: pd.DataFrame
-    summary: pd.DataFrame
+    table: pd.DataFrame
     km: dict[float, KaplanMeierResult]
     logrank: dict[float, LogrankResult]
     cox: dict[float, CoxResult]
@@ -115,6 +130,15 @@ class LandmarkResult:
     horizon_months: float | None
     penalty: str = "none"
     outcome_criterion: str | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """One row per landmark (n, events, the status group, HR, log-rank test, medians): a copy
+        of :attr:`table`.
+        """
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print_analyses.landmark_view(self)
 
 
 def landmark(
@@ -199,7 +223,7 @@ def landmark(
     0       3.0      P0001  99.64      1          0
     1       3.0      P0002  79.43      1          0
     2       3.0      P0003  38.13      0          0
-    >>> res.summary.loc[0, "note"]
+    >>> res.table.loc[0, "note"]
     'all units in one group (non-responder)'
     """
     check_status(status)
@@ -313,7 +337,7 @@ def landmark_from_units(
         )
     return LandmarkResult(
         data=sets,
-        summary=pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
+        table=pd.DataFrame(rows, columns=SUMMARY_COLUMNS),
         km=kms,
         logrank=lrs,
         cox=coxes,

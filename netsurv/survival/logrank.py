@@ -11,12 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._input import as_list, group_codes, prepare
 
 
-@dataclass(frozen=True)
-class LogrankResult:
+@dataclass(frozen=True, repr=False)
+class LogrankResult(Displayable):
     """A log-rank test.
 
     Attributes
@@ -40,6 +42,25 @@ class LogrankResult:
         tests (e.g. ``"G(1, 0)"``).
     n_dropped : int
         Rows dropped because a used column was missing.
+
+    Examples
+    --------
+    R's ``aml`` data; ``print(survdiff(Surv(time, status) ~ x, data = aml))`` prints the same
+    table:
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> ns.survival.logrank(aml, by="x", duration_col="time", event_col="status")
+    <LogrankResult: logrank, 2 groups, n= 23>
+                    N Observed Expected (O-E)^2/E (O-E)^2/V
+    Maintained     11        7    10.69      1.27       3.4
+    Nonmaintained  12       11     7.31      1.86       3.4
+    Chisq= 3.4  on 1 degrees of freedom, p= 0.0653
     """
 
     chi2: float
@@ -49,6 +70,15 @@ class LogrankResult:
     variance: pd.DataFrame
     test: str
     n_dropped: int
+
+    def summary(self) -> pd.DataFrame:
+        """Observed and expected events per group (R ``print(survdiff)``): a copy of
+        :attr:`table`; the test itself is :attr:`chi2`, :attr:`df`, :attr:`p_value`.
+        """
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print.logrank_view(self)
 
 
 def _observed_expected(

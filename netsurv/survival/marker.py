@@ -25,11 +25,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
 from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
 from netsurv.survival._scoring import Evaluator
 from netsurv.survival._status import KEY, Inputs, criterion_names, offset_days, outcome_rows
 from netsurv.survival.anova import lr_test
@@ -51,8 +53,8 @@ MEASUREMENT_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class ContinuousMarker:
+@dataclass(frozen=True, repr=False)
+class ContinuousMarker(Displayable):
     """The % change of a criterion's measurement at a landmark as a spline predictor.
 
     Attributes
@@ -90,6 +92,25 @@ class ContinuousMarker:
     data : pandas.DataFrame
         The analysed rows: ``patient_id``, ``line_id``, ``time`` (months since the landmark),
         ``event``, ``pct_change`` and ``change_time`` (months from the origin to the scan).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> cmp = ns.survival.compare_criteria(ns.load_demo(), criteria=["recist1.1", "sstv"],
+    ...                                    at_months=12, horizons=[24], n_boot=0,
+    ...                                    continuous="sstv")
+    >>> cmp.continuous
+    <ContinuousMarker: sstv % change (rcs, 4 knots) at the 12-month landmark>
+    n= 120, number of events= 59
+    change: best by the landmark; knots at -62.4, -22.8, -4.71, 50 %; HR against a change of 0 %
+    non-linearity: LR chisq= 0.738  on 2 df, p= 0.692
+    <BLANKLINE>
+    Hazard ratio at each criterion's cut-off
+              cut-off %      HR lower .95 upper .95
+    recist1.1        NA      NA        NA        NA
+    sstv            -40  0.9693    0.5087     1.847
+    <BLANKLINE>
+    recist1.1: measures something else than sstv
     """
 
     label: str
@@ -104,6 +125,17 @@ class ContinuousMarker:
     cutoffs: pd.DataFrame
     nonlinearity: pd.Series
     data: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Per compared criterion: ``criterion``, ``cutoff_pct`` (its cut-off on this % change
+        scale), ``hr`` with ``lower`` / ``upper`` (the curve's hazard ratio there against
+        :attr:`reference_change`, pointwise 95 % CI) and ``note``; the whole curve is
+        :attr:`curve`.
+        """
+        return _print_analyses.marker_frame(self)
+
+    def _view(self) -> View:
+        return _print_analyses.marker_view(self)
 
 
 def marker_name(

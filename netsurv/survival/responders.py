@@ -148,7 +148,7 @@ def compare_responders(
             "p_value": r.p_value,
             "note": r.note,
         }
-        for r in lm.summary.itertuples(index=False)
+        for r in lm.table.itertuples(index=False)
     ]
     ever = _ever(units)
     td_row: dict[str, Any] = {"method": "time-dependent", "landmark": np.nan, "n": len(units)}

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
+from netsurv.survival import _print_analyses
+from netsurv.survival._curve import ConfType
 from netsurv.survival._status import (
     ATTRITION,
     STATUS_COLUMN,
@@ -31,13 +34,13 @@ from netsurv.survival._status import (
 )
 from netsurv.survival.counting import mantel_byar, simon_makuch, to_start_stop
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
-from netsurv.survival.km import ConfType, KaplanMeierResult
+from netsurv.survival.km import KaplanMeierResult
 from netsurv.survival.landmark import check_penalty
 from netsurv.survival.logrank import LogrankResult
 
 
-@dataclass(frozen=True)
-class TimeDependentResult:
+@dataclass(frozen=True, repr=False)
+class TimeDependentResult(Displayable):
     """A criterion's response (or progression) as a time-dependent covariate for an outcome.
 
     Attributes
@@ -62,6 +65,20 @@ class TimeDependentResult:
         ``"none"`` or ``"firth"`` (the Cox model).
     outcome_criterion : str or None
         The criterion of the outcome when it is not ``criterion`` (None: the same).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.survival.time_dependent_cox(ns.load_demo(), criterion="choi")
+    <TimeDependentResult: choi response (time-dependent) -> OS, n= 200, number of events= 111>
+    confirmed: False; 292 (start, stop] rows
+                  coef exp(coef) se(coef)       z      p lower .95 upper .95
+    responder  -0.2804    0.7555    0.194  -1.445  0.148    0.5165     1.105
+    Likelihood ratio test= 2.12  on 1 df,   p=0.146
+    Wald test            = 2.09  on 1 df,   p=0.148
+    Score (logrank) test = 2.10  on 1 df,   p=0.147
+    Mantel–Byar: Chisq= 2.11  on 1 df, p= 0.147
+    358 rows set aside (see .attrition)
     """
 
     data: pd.DataFrame
@@ -77,6 +94,16 @@ class TimeDependentResult:
     confirm: bool
     penalty: str = "none"
     outcome_criterion: str | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """The Cox coefficients of the time-dependent status and covariates
+        (:meth:`CoxResult.summary` of :attr:`cox`); the Mantel–Byar test is
+        :attr:`mantel_byar`.
+        """
+        return self.cox.summary()
+
+    def _view(self) -> View:
+        return _print_analyses.timedep_view(self)
 
 
 def time_dependent_cox(

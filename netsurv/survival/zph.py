@@ -9,15 +9,17 @@ import pandas as pd
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import rankdata
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.survival import _print
 from netsurv.survival._coxfit import RiskSets, derivatives
 from netsurv.survival.cox import CoxResult
 
 TRANSFORMS = ("km", "identity", "rank", "log")
 
 
-@dataclass(frozen=True)
-class CoxZphResult:
+@dataclass(frozen=True, repr=False)
+class CoxZphResult(Displayable):
     """Score tests of proportional hazards and the scaled Schoenfeld residuals.
 
     Attributes
@@ -33,11 +35,36 @@ class CoxZphResult:
         Plotted against ``transformed_time``, a smooth of each column estimates beta(t).
     transform : str
         The time transform used.
+
+    Examples
+    --------
+    R's ``aml`` data; ``cox.zph(coxph(Surv(time, status) ~ x, data = aml))`` prints the same:
+
+    >>> import pandas as pd
+    >>> import netsurv as ns
+    >>> aml = pd.DataFrame({  # R survival's aml data
+    ...     "time": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...              5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "status": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "x": ["Maintained"] * 11 + ["Nonmaintained"] * 12})
+    >>> ns.survival.cox(aml, formula="x", duration_col="time", event_col="status").zph()
+    <CoxZphResult: test of proportional hazards, global p= 0.929>
+    time transform: km
+              chisq df     p
+    x       0.00788  1  0.93
+    GLOBAL  0.00788  1  0.93
     """
 
     table: pd.DataFrame
     residuals: pd.DataFrame
     transform: str
+
+    def summary(self) -> pd.DataFrame:
+        """The tests per term and ``GLOBAL`` (R ``cox.zph(fit)$table``): a copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print.zph_view(self)
 
 
 def _km_left(rs: RiskSets) -> np.ndarray:

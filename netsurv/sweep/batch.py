@@ -21,8 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
+from netsurv.sweep import _print
 from netsurv.sweep.counts import Counts
 from netsurv.sweep.terms import (
     Ties,
@@ -50,8 +53,8 @@ REASONS = (
 OK, EMPTY1, EMPTY0, NO_EVENTS, NOEV1, NOEV0, MONO_NEG, MONO_POS, FLAT, NOCONV, NOBODY = range(11)
 
 
-@dataclass(frozen=True)
-class BatchStats:
+@dataclass(frozen=True, repr=False)
+class BatchStats(Displayable):
     """Statistics of R replicates × V groupings; every array is (R, V).
 
     Attributes
@@ -79,6 +82,19 @@ class BatchStats:
         int8 index into :data:`REASONS` (0 = fine).
     iterations : numpy.ndarray
         Newton–Raphson iterations.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from netsurv.sweep import count_fixed, fit_counts, sort_outcome
+    >>> o = sort_outcome(np.array([1.0, 2, 3, 4, 5, 6]), np.array([1, 1, 0, 1, 1, 0]))
+    >>> g = np.array([[1, 0, 1, 0, 1, 0], [1, 1, 1, 0, 0, 0]], dtype=bool)
+    >>> fit_counts(count_fixed(o, g[:, o.order]))
+    <BatchStats: 1 replicate × 2 groupings, 1 of 2 Cox fits converged>
+    replicate 0
+    variant   beta    se      lr logrank c_index n1 n0 events1 events0                                 reason
+          0 0.2739 1.011 0.07326  0.0739  0.5417  3  3       2       2
+          1    Inf    NA 3.21888  2.4694  0.7500  3  3       2       2 monotone likelihood (coefficient +inf)
     """
 
     beta: np.ndarray
@@ -106,6 +122,13 @@ class BatchStats:
     def aic(self) -> np.ndarray:
         """``-2 loglik + 2`` (one coefficient)."""
         return -2.0 * self.loglik + 2.0
+
+    def summary(self) -> pd.DataFrame:
+        """One row per replicate × grouping with every statistic (``reason`` as text)."""
+        return _print.batch_summary(self)
+
+    def _view(self) -> View:
+        return _print.batch_view(self)
 
 
 def fit_counts(

@@ -21,7 +21,7 @@ from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix
 from netsurv.survival.responders import GuaranteeTimeBiasWarning
-from netsurv.sweep.backends import Backend, check_backend
+from netsurv.sweep.backends import Backend, check_backend, open_backend
 from netsurv.sweep.groups import (
     Analysis,
     Covariate,
@@ -133,10 +133,11 @@ def sweep(
     level
         Level of the Wald and bootstrap intervals.
     backend
-        None (this process), ``"threads"``, ``"processes"`` (joblib) or a
-        ``dask.distributed.Client``.
+        None (this process), ``"threads"``, ``"processes"`` (joblib), ``"dask"`` (a local
+        Dask cluster of ``n_jobs`` workers), a Dask scheduler address (``"tcp://host:8786"``)
+        or a ``dask.distributed.Client``.
     n_jobs
-        Workers of the joblib backends (default all cores).
+        Workers of the joblib backends (default all cores) or of a ``"dask"`` cluster.
     progress
         Show progress bars.
     min_group
@@ -210,23 +211,24 @@ def sweep(
             "median_pfs_months": _median_pfs(cohort, mat, data, censoring),
         }
     )
-    sel = run_selection(
-        analyses,
-        variants_frame,
-        n_units=len(data.units),
-        cluster=pd.factorize(data.units["patient_id"])[0] if line == "all" else None,
-        metric=metric,
-        ties=ties,
-        n_boot=n_boot,
-        n_perm=n_perm,
-        seed=seed,
-        level=level,
-        backend=backend,
-        n_jobs=n_jobs,
-        progress=progress,
-        min_group=min_group,
-        penalty=penalty,
-    )
+    with open_backend(backend, n_jobs) as workers:  # one Dask cluster for every step
+        sel = run_selection(
+            analyses,
+            variants_frame,
+            n_units=len(data.units),
+            cluster=pd.factorize(data.units["patient_id"])[0] if line == "all" else None,
+            metric=metric,
+            ties=ties,
+            n_boot=n_boot,
+            n_perm=n_perm,
+            seed=seed,
+            level=level,
+            backend=workers,
+            n_jobs=n_jobs,
+            progress=progress,
+            min_group=min_group,
+            penalty=penalty,
+        )
     settings = {
         "outcome": outcome,
         "outcome_criterion": out_crit.name,

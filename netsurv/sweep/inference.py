@@ -36,6 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
+from netsurv.sweep import _print
+
 #: Metrics a sweep can select on, all "larger is better".
 METRICS = ("logrank", "lr", "score", "c_index")
 
@@ -183,13 +186,13 @@ def percentile_interval(
     return lo, hi
 
 
-@dataclass(frozen=True)
-class Optimism:
+@dataclass(frozen=True, repr=False)
+class Optimism(Displayable):
     """Harrell's optimism correction of the selected variant's performance.
 
     Attributes
     ----------
-    summary : pandas.DataFrame
+    table : pandas.DataFrame
         One row per metric: ``apparent`` (the apparent best's value on the original data),
         ``optimism`` (mean over resamples), ``corrected`` = apparent − optimism, ``n_used``
         (resamples with a defined optimism).
@@ -197,10 +200,27 @@ class Optimism:
         One row per resample: ``winner`` (column index, -1 = none) and, per metric,
         ``apparent_<m>`` (the winner's value in the resample) and ``test_<m>`` (on the
         original data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from netsurv.sweep.inference import optimism
+    >>> optimism(np.array([0, 1, 0]), {"lr": np.array([[5.0, 1], [2, 6], [4, 3]])},
+    ...          {"lr": np.array([3.0, 2.0, 3.5])}, {"lr": 5.0})
+    <Optimism: Harrell's optimism over 3 bootstrap resamples>
+       apparent optimism corrected n_used
+    lr        5    2.167     2.833      3
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     resamples: pd.DataFrame
+
+    def summary(self) -> pd.DataFrame:
+        """Apparent, optimism, corrected and resamples used per metric: a copy of :attr:`table`."""
+        return self.table.copy()
+
+    def _view(self) -> View:
+        return _print.optimism_view(self)
 
 
 def optimism(
@@ -231,7 +251,7 @@ def optimism(
     >>> import numpy as np
     >>> o = optimism(np.array([0, 1]), {"lr": np.array([[5.0, 1], [2, 6]])},
     ...              {"lr": np.array([3.0, 2.0])}, {"lr": 5.0})
-    >>> o.summary.loc["lr", ["optimism", "corrected"]].tolist()
+    >>> o.table.loc["lr", ["optimism", "corrected"]].tolist()
     [3.0, 2.0]
     """
     rows = np.arange(win.size)
@@ -255,4 +275,4 @@ def optimism(
             }
         )
     summary = pd.DataFrame(out).set_index("metric")
-    return Optimism(summary=summary, resamples=pd.DataFrame(res))
+    return Optimism(table=summary, resamples=pd.DataFrame(res))

@@ -8,11 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
+from netsurv.sweep import _print
 from netsurv.sweep.inference import Optimism
 
 
-@dataclass(frozen=True)
-class SweepResult:
+@dataclass(frozen=True, repr=False)
+class SweepResult(Displayable):
     """A threshold sweep: one row per variant (× landmark) and the honest selection.
 
     Attributes
@@ -48,7 +50,7 @@ class SweepResult:
         NaN; empty when it is defined) and ``corrected`` (optimism-corrected value of the
         metric).
     optimism : Optimism
-        Harrell's optimism for every metric (``summary``) and per resample (``resamples``).
+        Harrell's optimism for every metric (``table``) and per resample (``resamples``).
     null_max : numpy.ndarray
         (n_perm, analyses) maximum statistic over the variants of each analysis under each
         permutation; the null of ``p_search`` is its maximum over the analyses
@@ -60,6 +62,24 @@ class SweepResult:
         Lines set aside (classification, endpoint derivation, line selection), with reasons.
     settings : dict
         The arguments that shaped the result (metric, seed, n_boot, n_perm, ...).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> ns.sweep(ns.load_demo(), "recist1.1",
+    ...          {"response_threshold": [-0.1, -0.2, -0.3], "progression_threshold": [0.1, 0.2]},
+    ...          landmark_months=6, n_boot=20, n_perm=50, seed=1)
+    <SweepResult: 6 variants × 1 analysis of OS, metric logrank (landmark 6 mo)>
+    best: recist1.1[response_threshold=-0.1,progression_threshold=0.1] (landmark 6 mo): logrank= 0.09948
+    p_search= 0.725 (50 permutations), optimism-corrected logrank= -1.329 (20 bootstrap resamples)
+    response_threshold progression_threshold   n group 1     HR  lower upper logrank p_adjusted selected
+                  -0.1                   0.1 199      47 0.9278 0.5812 1.481 0.09948      0.725        1
+                  -0.1                   0.2 199      47 0.9278 0.5812 1.481 0.09948      0.725        0
+                  -0.2                   0.1 199       5 0.0000     NA    NA 3.43874         NA        0
+                  -0.2                   0.2 199       5 0.0000     NA    NA 3.43874         NA        0
+                  -0.3                   0.1 199       1 0.0000     NA    NA 1.26038         NA        0
+                  -0.3                   0.2 199       1 0.0000     NA    NA 1.26038         NA        0
+    358 rows set aside (see .attrition)
     """
 
     table: pd.DataFrame
@@ -69,3 +89,14 @@ class SweepResult:
     boot: dict[str, np.ndarray] = field(repr=False)
     attrition: pd.DataFrame = field(repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per analysis × variant: ``criterion``, the grid values, ``analysis``, ``n``,
+        group 1 size and events of both groups, ``hr`` with its Wald CI and ``p_wald``,
+        ``metric_value`` (the selection metric), ``p_adjusted`` (permutation, whole search),
+        ``selection_frequency`` and ``c_index``.  Every column is in :attr:`table`.
+        """
+        return _print.sweep_summary(self)
+
+    def _view(self) -> View:
+        return _print.sweep_view(self)

@@ -269,7 +269,7 @@ def _optimism(
             {"apparent": apparent, "optimism": np.nan, "corrected": np.nan, "n_used": 0}
         )
         empty.index.name = "metric"
-        return Optimism(summary=empty, resamples=pd.DataFrame())
+        return Optimism(table=empty, resamples=pd.DataFrame())
     v = originals[0].beta.shape[1]
     vals = {m: boot[m] for m in METRICS}
     win = winners(np.where(eligible, vals[metric], np.nan))
@@ -350,7 +350,7 @@ def _best(table: pd.DataFrame, best_row: int, metric: str, opt: Optimism) -> pd.
     p = float(row["p_adjusted"])
     row["p_search"] = p
     row["p_search_reason"] = "" if np.isfinite(p) else NO_PERMUTATIONS
-    row["corrected"] = opt.summary.loc[metric, "corrected"]
+    row["corrected"] = opt.table.loc[metric, "corrected"]
     row["row"] = best_row
     return row
 

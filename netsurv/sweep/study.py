@@ -15,17 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.errors import ConfigError
-from netsurv.sweep.backends import Backend, check_backend, run_tasks
+from netsurv.sweep import _print
+from netsurv.sweep.backends import Backend, check_backend, open_backend, run_tasks
 from netsurv.sweep.inference import rejection_rate
 
 Simulator = Callable[..., Cohort]
 
 
-@dataclass(frozen=True)
-class StudyResult:
+@dataclass(frozen=True, repr=False)
+class StudyResult(Displayable):
     """Results of a simulation study.
 
     Attributes
@@ -39,7 +41,7 @@ class StudyResult:
     selection : pandas.DataFrame
         One row per scenario × variant: ``rate`` (share of the scenario's cohorts in which
         the variant was selected) and ``is_truth``.
-    summary : pandas.DataFrame
+    scenarios : pandas.DataFrame
         One row per scenario: ``cohorts``, ``recovery_rate`` (share selecting the true best),
         ``cohorts_with_p`` (cohorts with a defined ``p_search``), ``rejection_rate`` (share of
         those with ``p_search <= alpha``, :func:`netsurv.sweep.inference.rejects`: the type-I
@@ -49,13 +51,34 @@ class StudyResult:
         Scenario -> true best variant.
     settings : dict
         The study's arguments.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> from netsurv.sweep import simulation_study
+    >>> def demo(n_patients, *, seed, scenario):
+    ...     return ns.load_demo()
+    >>> simulation_study("recist1.1", {"response_threshold": [-0.1, -0.3]}, scenarios=["demo"],
+    ...                  seeds=2, simulate=demo, truth="recist1.1[response_threshold=-0.1]",
+    ...                  landmark_months=3, n_boot=0, n_perm=0, metric="lr")
+    <StudyResult: 1 scenario × 2 cohorts>
+    true best: demo: recist1.1[response_threshold=-0.1]
+         cohorts recovery_rate cohorts_with_p rejection_rate mean_optimism
+    demo       2             1              0             NA            NA
     """
 
     runs: pd.DataFrame
     selection: pd.DataFrame
-    summary: pd.DataFrame
+    scenarios: pd.DataFrame
     truth: dict[str, str]
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per scenario (recovery and rejection rates): a copy of :attr:`scenarios`."""
+        return self.scenarios.copy()
+
+    def _view(self) -> View:
+        return _print.study_view(self)
 
 
 @dataclass(frozen=True)
@@ -143,8 +166,11 @@ def simulation_study(
         Scenario overrides passed to the simulator (e.g. ``{"death_link": 0.0}`` for a null
         scenario).
     backend, n_jobs, progress
-        Where the (scenario, seed) runs go (see :func:`netsurv.sweep.sweep`); each run's own
-        replicates run in its worker.
+        Where the (scenario, seed) runs go (see :func:`netsurv.sweep.sweep`): ``"dask"`` starts
+        a local Dask cluster of ``n_jobs`` workers for the study, ``"tcp://host:8786"``
+        sends the runs to that cluster's scheduler, a ``dask.distributed.Client`` is used as
+        it is; each run's own replicates run in its worker.  Every run's random numbers come
+        from its seed, so the tables do not depend on the backend.
     **sweep_kwargs
         Passed to :func:`netsurv.sweep.sweep` (``landmark_months``, ``time_dependent``,
         ``metric``, ``n_boot``, ``n_perm``, ...); ``seed`` and ``backend`` are set per run.
@@ -183,15 +209,16 @@ def simulation_study(
     )
     truths = _truths(plan, list(scenarios), truth, truth_patients, truth_seed)
     tasks = [(sc, int(s)) for sc in scenarios for s in seed_list]
-    rows = run_tasks(
-        _one_run,
-        plan,
-        tasks,
-        backend=backend,
-        n_jobs=n_jobs,
-        progress=progress,
-        description="cohorts",
-    )
+    with open_backend(backend, n_jobs) as workers:
+        rows = run_tasks(
+            _one_run,
+            plan,
+            tasks,
+            backend=workers,
+            n_jobs=n_jobs,
+            progress=progress,
+            description="cohorts",
+        )
     runs = pd.DataFrame(rows)
     runs["truth"] = runs["scenario"].map(truths)
     runs["recovered"] = runs["best"] == runs["truth"]
@@ -218,7 +245,7 @@ def simulation_study(
     return StudyResult(
         runs=runs,
         selection=selection,
-        summary=summary.reset_index(),
+        scenarios=summary.reset_index(),
         truth=truths,
         settings={
             "scenarios": list(scenarios),

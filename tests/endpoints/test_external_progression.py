@@ -42,7 +42,11 @@ def test_external_progression_counts_only_when_the_scheme_enables_it() -> None:
     r = _pfs(cohort, FDA2018)
     assert (r["event"], r["date"]) == (1, pd.Timestamp(day(168)))
     r = _pfs(cohort, EXTERNAL)
-    assert (r["event"], r["date"], r["event_cause"]) == (1, pd.Timestamp(day(120)), "progression")
+    assert (r["event"], r["date"], r["event_cause"]) == (
+        1,
+        pd.Timestamp(day(120)),
+        "external_progression",
+    )
     assert (r["source_table"], r["source_column"], r["source_key"]) == (
         "lines",
         "progression_date",
@@ -64,3 +68,41 @@ def test_rules_table_and_matrix_engine_name_the_option() -> None:
     cohort = _with_progression_date(hand_cohort({84: "SD"}), 120)
     with pytest.raises(ns.ConfigError, match="external_progression"):
         endpoint_matrix(cohort, ns.classify_matrix(cohort, "recist1.1"), censoring=EXTERNAL)
+
+
+def test_one_list_of_progression_sources_with_clinical_progression() -> None:
+    """The scheme's optional progression sources are one candidate list after the time-point
+    source (:meth:`CensoringScheme.progression_sources`): ``lines.progression_date`` and a
+    line ended for clinical progression (FDA 2018 censors the latter unless the scheme counts
+    it) compete by date, and ``[endpoints]`` switches each.
+
+    Scans: SD on day 84, PD on day 168; line ended for clinical progression on day 140; recorded
+    progression on day 120 (then on day 150).
+    """
+    from netsurv.config import EndpointsConfig
+
+    scheme = EndpointsConfig(external_progression=True, clinical_progression=True).scheme()
+    assert [e.kind for e in scheme.progression_sources()] == [
+        "external_progression",
+        "clinical_progression",
+    ]
+    rules = scheme.rules_table().set_index("situation")["outcome"]
+    assert rules["progression recorded outside the scans (lines.progression_date)"] == "event"
+    assert rules["line ended for clinical progression (lines.end_reason)"] == "event"
+    base = hand_cohort({84: "SD", 168: "PD"})
+    for recorded, cause, when in (
+        (120, "external_progression", 120),
+        (150, "clinical_progression", 140),
+    ):
+        lines = base.lines.assign(
+            progression_date=day(recorded),
+            end_date=day(140),
+            end_reason="clinical_progression",
+        )
+        cohort = ns.Cohort.from_frames(
+            base.patients, lines, base.assessments, base.lesions, options=base.options
+        )
+        r = _pfs(cohort, scheme)
+        assert (r["event"], r["date"], r["event_cause"]) == (1, pd.Timestamp(day(when)), cause)
+        clinical_only = scheme.model_copy(update={"external_progression": False})
+        assert _pfs(cohort, clinical_only)["date"] == pd.Timestamp(day(140))

@@ -54,6 +54,7 @@ def _compare(em: pd.DataFrame, long: pd.DataFrame) -> pd.DataFrame:
         & (merged["days_m"] == merged["days_l"])
         & (merged["event_m"] == merged["event_l"])
         & (merged["cnsr_m"] == merged["cnsr_l"])
+        & (merged["event_cause_m"].fillna("") == merged["event_cause_l"].fillna(""))
     )
     return merged[~same]
 
@@ -95,6 +96,7 @@ def test_blocks_and_tiles_do_not_change_the_result(cohort, matrix, monkeypatch, 
             np.testing.assert_array_equal(split.days, ref.days)
             np.testing.assert_array_equal(split.event, ref.event)
             np.testing.assert_array_equal(split.cnsr, ref.cnsr)
+            np.testing.assert_array_equal(split.cause, ref.cause)
             pd.testing.assert_frame_equal(split.attrition, ref.attrition)
 
 

@@ -106,6 +106,14 @@ def test_csv_safe_leaves_numbers_dates_and_missing_values() -> None:
     assert df.columns[0] == "=name"  # the input is not changed
 
 
+def test_csv_safe_on_a_column_mixing_text_and_numbers() -> None:
+    # text is checked in Arrow; a column Arrow cannot read as text is checked cell by cell
+    df = pd.DataFrame({"a": ["=a", 3, None, "-1", "＋b", 2.5], "b": ["@x", None, "", "y", "", ""]})
+    out = csv_safe(df)
+    assert out["a"].tolist() == ["'=a", 3, None, "-1", "'＋b", 2.5]
+    assert out["b"].tolist() == ["'@x", None, "", "y", "", ""]
+
+
 def test_validate_report_is_guarded_refused_in_the_data_folder_and_not_overwritten(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

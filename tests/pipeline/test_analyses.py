@@ -57,6 +57,11 @@ def test_every_analysis_runs_end_to_end(path: Path, tmp_path: Path) -> None:
         "landmark": cfg.landmark.enabled,
         "comparison": cfg.compare.enabled,
         "sweep": cfg.sweep.enabled,
+        "cif": cfg.competing.enabled,
+        "gray": cfg.competing.enabled and cfg.competing.by is not None,
+        "fine_gray": cfg.competing.enabled and bool(cfg.competing.covariates),
+        "lesion_response": cfg.lesions.enabled,
+        "timepoint_patterns": cfg.lesions.enabled,
     }
     assert {t for t, on in expected.items() if on} <= tables
     # every figure asked for was drawn (or the run says why not)

@@ -39,7 +39,7 @@ def test_classify_endpoints_and_survival_entry_points() -> None:
     cmp_ = ns.survival.compare_criteria(c, criteria=["recist1.1", BOTH], n_boot=0)
     assert set(cmp_.table["criterion"]) == {"recist1.1", "ct+sst"}
     agr = ns.agreement(tp, criterion_a="recist1.1", criterion_b="ct+sst")
-    assert agr.summary.set_index("level").loc["bor", "n"] > 50
+    assert agr.kappa.set_index("level").loc["bor", "n"] > 50
 
 
 def test_sweep_over_a_component_field() -> None:

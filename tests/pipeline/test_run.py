@@ -149,7 +149,11 @@ def test_config_error_messages(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_report_has_its_sections(tmp_path: Path) -> None:
     pytest.importorskip("papermill")
-    cfg = Config.model_validate(FAST | {"report": {"enabled": True}})
+    competing = {"enabled": True, "by": "grade", "covariates": ["grade"]}
+    figures = FAST["figures"] | {"include": ["waterfall", "swimmer", "cif"]}
+    cfg = Config.model_validate(
+        FAST | {"report": {"enabled": True}, "competing": competing, "figures": figures}
+    )
     res = run(cfg, out=tmp_path / "r")
     assert res.report is not None
     html = res.report.read_text(encoding="utf-8")
@@ -166,6 +170,8 @@ def test_report_has_its_sections(tmp_path: Path) -> None:
     assert "data:image/png;base64" in html  # figures embedded
     assert "Median follow-up (reverse Kaplan–Meier of OS)" in html
     assert "ORR and DCR with exact (Clopper–Pearson) 95% CIs" in html
+    assert "Competing risks" in html and "Gray's test between groups" in html
+    assert "Fine–Gray model: subdistribution hazard ratios" in html and "cif_PFS_" in html
     assert "Traceback" not in html
     man = json.loads(res.manifest.read_text())
     assert {"report.html", "report.ipynb", "config.json"} <= set(man["outputs"])

@@ -140,7 +140,7 @@ def test_km_plot_options_and_errors(lm: ns.survival.LandmarkResult) -> None:
 
 def test_forest_plot(lm: ns.survival.LandmarkResult) -> None:
     before = dict(matplotlib.rcParams)
-    table = lm.summary.assign(label=[f"{m:g} months" for m in lm.summary["landmark"]])
+    table = lm.table.assign(label=[f"{m:g} months" for m in lm.table["landmark"]])
     table.loc[len(table)] = {"label": "no model", "hr": np.nan, "lower": np.nan, "upper": np.nan}
     ax = forest_plot(table, label="label", title="Responders vs non-responders, OS")
     assert ax.get_xscale() == "log"
@@ -148,7 +148,7 @@ def test_forest_plot(lm: ns.survival.LandmarkResult) -> None:
     ref = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
     assert len(ref) == 1 and ref[0].get_xdata()[0] == 1.0
     notes = [t.get_text() for t in ax.texts]
-    h = lm.summary.iloc[0]
+    h = lm.table.iloc[0]
     assert notes[0] == f"{h['hr']:.2f} ({h['lower']:.2f}–{h['upper']:.2f})"
     assert notes[-1] == "not estimable"
     assert dict(matplotlib.rcParams) == before
@@ -202,10 +202,10 @@ def test_forest_plot_of_firth_landmarks_on_the_demo() -> None:
     with pytest.warns(ns.survival.CoxConvergenceWarning, match="penalty='firth'"):
         plain = landmark(demo, criterion="recist1.1", at_months=[6, 12])
     firth = landmark(demo, criterion="recist1.1", at_months=[6, 12], penalty="firth")
-    assert plain.summary.loc[0, "hr"] < 1e-10 and np.isinf(plain.summary.loc[0, "upper"])
-    row = firth.summary.iloc[0]
+    assert plain.table.loc[0, "hr"] < 1e-10 and np.isinf(plain.table.loc[0, "upper"])
+    row = firth.table.iloc[0]
     assert 0 < row["lower"] < row["hr"] < row["upper"] < np.inf
-    table = firth.summary.assign(label=[f"{m:g} months" for m in firth.summary["landmark"]])
+    table = firth.table.assign(label=[f"{m:g} months" for m in firth.table["landmark"]])
     ax = forest_plot(table, label="label", xlabel="HR, Firth-penalised (profile 95% CI)")
     notes = [t.get_text() for t in ax.texts]
     assert notes[0] == f"{row['hr']:.2f} ({row['lower']:.2f}–{row['upper']:.2f})"

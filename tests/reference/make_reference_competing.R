@@ -13,7 +13,9 @@
 #   gray.json      cmprsk::cuminc(...)$Tests: Gray's test per cause (rho, strata).
 #   finegray.json  coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(id), weights = fgwt,
 #                  data = finegray(...)) (Efron and Breslow; censoring strata; case weights);
-#                  cmprsk::crr on untied data (coefficients and log-likelihoods); cause-specific
+#                  cmprsk::crr on untied and tied data, with a censoring group and with
+#                  imbalanced grade indicators (coefficients, log-likelihoods and crr's own
+#                  Fine-Gray variance, fit$var); cause-specific
 #                  coxph(Surv(time, status == k) ~ x).
 # Numbers are written with sprintf("%.17g") by json_writer.R.
 
@@ -171,6 +173,7 @@ fg_case <- function(name, data, covariates, cause = 1, ties = "efron", cens_stra
 }
 crr_case <- function(name, data, covariates, cause = 1, cengroup = NULL) {
   d <- datasets[[data]]
+  d <- d[complete.cases(d[, c("time", "status", covariates, cengroup), drop = FALSE]), ]
   x <- as.matrix(d[, covariates])
   fit <- if (is.null(cengroup)) crr(d$time, d$status, x, failcode = cause, gtol = 1e-12, maxiter = 100)
          else crr(d$time, d$status, x, failcode = cause, cengroup = d[[cengroup]], gtol = 1e-12,
@@ -179,8 +182,10 @@ crr_case <- function(name, data, covariates, cause = 1, cengroup = NULL) {
        args = list(data = data, duration_col = "time", event_col = "status",
                    covariates = I(covariates), cause = cause, ties = "breslow",
                    censoring_groups = cengroup),
+       n = nrow(d), ties = any(duplicated(d$time)),
        coef = I(unname(fit$coef)), loglik_null = fit$loglik.null, loglik = fit$loglik,
-       crr_se = I(unname(sqrt(diag(fit$var)))), converged = fit$converged)
+       crr_se = I(unname(sqrt(diag(fit$var)))), crr_var = unname(fit$var),
+       converged = fit$converged)
 }
 cs_case <- function(name, data, covariates, cause = 1, ties = "efron") {
   d <- datasets[[data]]
@@ -209,7 +214,12 @@ fg_cases <- list(
 crr_cases <- list(
   crr_case("cr_cont_crr", "cr_cont", c("x1", "x2")),
   crr_case("cr_cont_crr_cause2", "cr_cont", c("x1", "x2"), cause = 2),
-  crr_case("cr_cont_crr_cengroup", "cr_cont", c("x1", "x2"), cengroup = "x2")
+  crr_case("cr_cont_crr_cengroup", "cr_cont", c("x1", "x2"), cengroup = "x2"),
+  crr_case("mgus2_pcm_crr", "mgus2", c("age", "male", "hgb")),
+  crr_case("mgus2_death_crr_cengroup_sex", "mgus2", c("age", "hgb"), cause = 2, cengroup = "male"),
+  crr_case("cr_ties_crr", "cr_ties", c("x1", "x2")),
+  crr_case("cr_ties_crr_cause2", "cr_ties", c("x1", "x2"), cause = 2),
+  crr_case("cr_net_recist_crr_grade", "cr_net_recist", c("g2", "g3"))
 )
 cs_cases <- list(
   cs_case("mgus2_pcm", "mgus2", c("age", "male", "hgb")),

@@ -7,7 +7,8 @@
 
 A lesion value is the long axis in mm (site liver, role from the first letter of the id: T
 target, N non-target, X new); a dict gives any lesion columns (``node(la, sa)``,
-``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.
+``small()``, ``not_eval()`` help); ``None`` leaves the lesion out of that scan.  ``c.sums("P2", -7, value=50.0)`` records a scan
+with its scan-level sum (``tumour_burden``) instead of lesion rows (``pct=`` for a % change).
 """
 
 from __future__ import annotations
@@ -48,7 +49,31 @@ class Case:
         self.scans: list[dict[str, Any]] = []
         self.lesions: list[dict[str, Any]] = []
         self.lines: list[dict[str, Any]] = []
+        self.markers: list[dict[str, Any]] = []
+        self.burden: list[dict[str, Any]] = []
         self.n: dict[str, int] = {}
+
+    def marker(
+        self,
+        pid: str,
+        day: int,
+        value: float,
+        *,
+        marker: str = "CgA",
+        unit: str = "ng/mL",
+        uln: float | None = 100.0,
+    ) -> None:
+        """A circulating marker measurement (``markers`` table)."""
+        self.markers.append(
+            {
+                "patient_id": pid,
+                "marker": marker,
+                "date": date(day),
+                "value": value,
+                "unit": unit,
+                "uln": uln,
+            }
+        )
 
     def line(self, pid: str, line_id: str, start_day: int) -> None:
         self.lines.append(
@@ -71,6 +96,7 @@ class Case:
         reader: str | None = None,
         tracer: str | None = None,
         visit: str | None = None,
+        extra: dict[str, Any] | None = None,
         **lesions: float | dict[str, Any] | None,
     ) -> None:
         k = self.n.get(pid, 0) + 1
@@ -87,6 +113,7 @@ class Case:
                 "reader_response": reader,
                 "tracer": tracer,
                 "visit_id": visit,
+                **(extra or {}),
             }
         )
         for lid, spec in lesions.items():
@@ -105,10 +132,38 @@ class Case:
                 row["long_axis_mm"] = float(spec)
             self.lesions.append(row)
 
+    def sums(
+        self,
+        pid: str,
+        day: int,
+        *,
+        value: float | None = None,
+        pct: float | None = None,
+        measure: str = "diameter",
+        unit: str = "mm",
+        **scan: Any,
+    ) -> None:
+        """A scan measured by its scan-level sum (or % change from baseline)."""
+        self.scan(pid, day, **scan)
+        self.burden.append(
+            {
+                "patient_id": pid,
+                "assessment_id": self.scans[-1]["assessment_id"],
+                "measure": measure,
+                "sum_value": value,
+                "unit": unit if value is not None else None,
+                "pct_change_baseline": pct,
+            }
+        )
+
     def build(self) -> ns.Cohort:
-        scans = pd.DataFrame(self.scans)
-        pids = list(dict.fromkeys(scans["patient_id"]))
-        last = scans.groupby("patient_id")["date"].max() + pd.Timedelta(days=30)
+        scan_columns = ["patient_id", "assessment_id", "date", "modality"]
+        scans = pd.DataFrame(self.scans) if self.scans else pd.DataFrame(columns=scan_columns)
+        markers = pd.DataFrame(self.markers)
+        frames = [f[["patient_id", "date"]] for f in (scans, markers) if len(f)]
+        dated = pd.concat(frames)
+        pids = list(dict.fromkeys(dated["patient_id"]))
+        last = dated.groupby("patient_id")["date"].max() + pd.Timedelta(days=30)
         patients = pd.DataFrame({"patient_id": pids, "last_alive_date": [last[p] for p in pids]})
         have = {ln["patient_id"] for ln in self.lines}
         lines = self.lines + [
@@ -116,11 +171,23 @@ class Case:
             for p in pids
             if p not in have
         ]
-        lesions = pd.DataFrame(self.lesions)
-        for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
-            if col not in lesions:
-                lesions[col] = None
-        return ns.Cohort.from_frames(patients, pd.DataFrame(lines), scans, lesions)
+        burden = pd.DataFrame(self.burden) if self.burden else None
+        lesions = pd.DataFrame(self.lesions) if self.lesions or burden is None else None
+        if lesions is not None:
+            for col in ("patient_id", "assessment_id", "lesion_id", "site", "role"):
+                if col not in lesions:
+                    lesions[col] = None
+            for col in ("long_axis_mm", "short_axis_mm", "measurement_flag"):
+                if col not in lesions:
+                    lesions[col] = None
+        return ns.Cohort.from_frames(
+            patients,
+            pd.DataFrame(lines),
+            scans,
+            lesions,
+            markers=markers if len(markers) else None,
+            tumour_burden=burden,
+        )
 
 
 def responses(tp: Any, criterion: str | None = None) -> dict[str, list[str | None]]:

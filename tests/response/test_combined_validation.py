@@ -66,12 +66,6 @@ SSTV = ns.criteria.SSTR_VOLUME
             "combined criterion 'x': response must be one of ['all', 'any', 'anchor'], got 'best'",
         ),
         (
-            (ns.criteria.IRECIST, SSTV),
-            {},
-            "combined criterion 'x': components ['irecist'] confirm progression (confirm_pd, "
-            "iRECIST), which a combined criterion does not support",
-        ),
-        (
             (RECIST, SSTV, ns.criteria.PERCIST_1_0, ns.criteria.CHOI, ns.criteria.READER),
             {},
             "combined criterion 'x': components takes at most 4 criteria, got 5",

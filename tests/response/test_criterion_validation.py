@@ -144,7 +144,6 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         )
     ],
     ("node_cr_mm None", {"node_cr_mm": None}, "node_cr_mm", "is required"),
-    ("confirm_pd_min_abs None", {"confirm_pd_min_abs": None}, "confirm_pd_min_abs", "required"),
     ("rounding_mm 0", {"rounding_mm": 0}, "rounding_mm", "> 0 or None"),
     ("progression_min_abs text", {"progression_min_abs": "5"}, "progression_min_abs", "number"),
     # combinations
@@ -304,6 +303,7 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "progression_inclusive": {"progression_inclusive": False},
     "progression_min_abs": {"progression_min_abs": 3.0},
     "progression_abs_sufficient": {"progression_abs_sufficient": 1000.0},
+    "progression_min_uln": {"progression_min_uln": 1.0},
     "density_response_threshold": {
         "density_response_threshold": -0.15,
         "composite": "size_or_density",
@@ -325,6 +325,10 @@ READER_VALUES: dict[str, dict[str, Any]] = {
     "confirm_pd_min_abs": {"confirm_pd_min_abs": 3.0},
     "unresolved_pd": {"unresolved_pd": "censor"},
     "modality_change": {"modality_change": "ne"},
+    "organ_thresholds": {"organ_thresholds": {"liver": (-0.3, 0.2)}},
+    "new_lesions": {"new_lesions": "anywhere"},
+    "direction": {"direction": "increase"},
+    "pair_window_days": {"pair_window_days": 10},
 }
 
 

@@ -314,7 +314,8 @@ def test_progression_of_one_lesion_who_option() -> None:
     )
     who5 = replace(who, name="one25_5mm", progression_min_abs=5.0)
     either = replace(who, name="either", progression_scope="sum_or_any_lesion")
-    tp = classify(c.build(), [base, who, who5, either])
+    cohort = c.build()
+    tp = classify(cohort, [base, who, who5, either])
     assert row(tp, "P1", 56, "recist1.1")["response"] == "SD"
     assert tuple(row(tp, "P1", 56, "one25")[["response", "reason"]]) == ("PD", "sum_pd")
     assert row(tp, "P1", 56, "one25_5mm")["response"] == "SD"
@@ -322,8 +323,66 @@ def test_progression_of_one_lesion_who_option() -> None:
     r = row(tp, "P1", 112, "one25_5mm")
     assert (r["response"], r["reason"]) == ("PD", "sum_pd_despite_missing")
     assert row(tp, "P1", 112, "recist1.1")["response"] == "NE"
+    # the lesion level reads the same per-lesion references the one-lesion rule used
+    lr = ns.lesion_response(cohort, who).table.set_index(["days_from_start", "lesion_id"])
+    t2 = lr.loc[(56, "T2")]
+    assert (t2["nadir_value"], t2["pct_change_nadir"]) == (10.0, 25.0)
+    assert (t2["lesion_class"], t2["drove_response"]) == ("progressing", True)
+    assert not lr.loc[(56, "T1"), "drove_response"]
 
 
 def test_one_lesion_scope_needs_a_progression_threshold() -> None:
     with pytest.raises(ns.ConfigError, match="progression_scope 'any_lesion' needs a progression"):
         replace(ns.criteria.RECIST_1_1, progression_scope="any_lesion", progression_threshold=None)
+
+
+def test_sites_filter_applies_to_the_new_lesions_the_rules_count() -> None:
+    """One new-lesion pipeline: RECIST 1.1's new-lesion rules first, then the criterion's organ
+    filter (issue 17: "The organ (`sites`) filter applies to new lesions too by default (a new
+    bone lesion is not progression of a liver-only criterion)"; "New lymph nodes: short axis
+    < 10 mm never a new lesion; ... 10 to < 15 mm equivocal — it becomes a new lesion when a
+    later scan shows it >= 15 mm, with PD dated at the scan where it was first seen").
+
+    Target T1 (liver) at 30 mm throughout; criteria ``liver`` (``sites=("liver",)``) and
+    ``liver+nodes`` (``sites=("liver", "lymph_node")``):
+
+    * NODE: new node 12 mm on day 56, 16 mm on day 112 -> ``liver+nodes``: day 56 PD
+      (new_lesion_confirmed_later); ``liver``: SD, SD (a node is outside its organs);
+    * SMALL: new node 8 mm on day 56 -> SD under both (a normal node is no new lesion
+      anywhere), and the lesion level lists it in attrition with the rule's reason;
+    * FLAG: ``new_lesion = "equivocal"`` (no lesion row) on day 56, a new bone lesion on day
+      112 -> ``liver``: the day-56 finding has no organ, so it counts; confirmed by the day-112
+      lesion, it is PD dated day 56, while day 112 itself (bone only) is SD.
+    """
+    c = Case()
+    for pid in ("NODE", "SMALL", "FLAG"):
+        c.scan(pid, -7, T1=30)
+    c.scan("NODE", 56, T1=30, X1=_new_node(12.0))
+    c.scan("NODE", 112, T1=30, X1=_new_node(16.0))
+    c.scan("SMALL", 56, T1=30, X1=_new_node(8.0))
+    c.scan("FLAG", 56, T1=30, new="equivocal")  # type: ignore[arg-type]
+    c.scan("FLAG", 112, T1=30, X1={"site": "bone", "long_axis_mm": 15.0})
+    cohort = c.build()
+    liver = replace(ns.criteria.RECIST_1_1, name="liver", sites=("liver",))
+    nodes = replace(liver, name="liver+nodes", sites=("liver", "lymph_node"))
+    tp = classify(cohort, [liver, nodes])
+    r = row(tp, "NODE", 56, "liver+nodes")
+    assert (r["response"], r["reason"]) == ("PD", "new_lesion_confirmed_later")
+    assert [row(tp, "NODE", d, "liver")["response"] for d in (56, 112)] == ["SD", "SD"]
+    for crit in ("liver", "liver+nodes"):
+        assert row(tp, "SMALL", 56, crit)["response"] == "SD"
+    r = row(tp, "FLAG", 56, "liver")
+    assert (r["response"], r["reason"]) == ("PD", "new_lesion_confirmed_later")
+    assert row(tp, "FLAG", 112, "liver")["response"] == "SD"
+    assert row(tp, "FLAG", 112, "liver+nodes")["response"] == "SD"
+
+    lr = ns.lesion_response(cohort, [liver, nodes])
+    new = lr.table[lr.table["lesion_class"] == "new"]
+    assert sorted(zip(new["criterion"], new["patient_id"], new["days_from_start"])) == [
+        ("liver+nodes", "NODE", 56),
+        ("liver+nodes", "NODE", 112),
+    ]
+    att = lr.attrition
+    small = att[att["row_key"].str.startswith("SMALL / L1 / X1") & (att["criterion"] == "liver")]
+    assert small["reason"].str.contains("not counted under new_lesion_rule='recist1.1'").all()
+    assert len(small) == 1

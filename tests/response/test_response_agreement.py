@@ -74,7 +74,7 @@ def test_recist_vs_choi() -> None:
     tp = classify(cohort(), ["recist1.1", "choi"])
     res = agreement(tp, criterion_a="recist1.1", criterion_b="choi")
     assert res.criteria == ("recist1.1", "choi")
-    scan = res.summary.set_index("level").loc["scan"]
+    scan = res.kappa.set_index("level").loc["scan"]
     assert (scan["n"], scan["n_agree"]) == (8, 5)
     assert res.scan_table.loc["SD", "PR"] == 2 and res.scan_table.loc["SD", "PD"] == 1
     assert list(res.scan_table.index) == list(res.scan_table.columns) == ["PR", "SD", "PD"]
@@ -90,7 +90,7 @@ def test_recist_vs_choi() -> None:
 def test_computed_vs_recorded_read_from_two_results() -> None:
     c = cohort()
     res = agreement(classify(c, "recist1.1"), classify(c, "reader"))
-    s = res.summary.set_index("level")
+    s = res.kappa.set_index("level")
     assert s.loc["scan", "n"] == 8 and s.loc["scan", "n_agree"] == 7
     assert list(res.discordant["patient_id"]) == ["P3"]
     assert 0 < s.loc["scan", "kappa"] < 1
@@ -100,7 +100,7 @@ def test_computed_vs_recorded_read_from_two_results() -> None:
 def test_reads_of_different_modalities_share_no_scans() -> None:
     tp = classify(cohort(), ["recist1.1", "sstv"])
     res = agreement(tp, criterion_a="recist1.1", criterion_b="sstv")
-    s = res.summary.set_index("level")
+    s = res.kappa.set_index("level")
     assert s.loc["scan", "n"] == 0 and math.isnan(s.loc["scan", "kappa"])
     assert s.loc["bor", "n"] == 1  # only P4 has an SST-PET baseline
 

@@ -334,7 +334,7 @@ def test_reader_response_is_taken_as_recorded() -> None:
 
 
 def test_every_preset_classifies_and_cites_a_source() -> None:
-    assert len(ns.criteria.PRESETS) == 21
+    assert len(ns.criteria.PRESETS) == 29  # 23 imaging, 6 biochemical
     for crit in ns.criteria.PRESETS.values():
         assert crit.source, crit.name
     c = Case()

@@ -36,7 +36,7 @@ def test_waterfall_on_given_axes() -> None:
     fig, axes = plt.subplots(1, 2)
     ax = waterfall(tp, criterion="recist1.1", ax=axes[1])
     assert ax is axes[1]
-    heights = sorted(p.get_height() for p in ax.patches)
+    heights = sorted(p.vertices[1, 1] for p in ax.collections[0].get_paths())
     best = best_change(tp, criterion="recist1.1")["best_pct_change"]
     assert heights == pytest.approx(sorted(best))
     assert len(heights) == 4

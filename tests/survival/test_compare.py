@@ -127,9 +127,9 @@ def test_table_matches_direct_cox_on_the_landmark_set(tables: tuple) -> None:
     assert row["aic"] == pytest.approx(fit.aic)
     assert row["harrell_c"] == pytest.approx(fit.concordance)
     assert (row["n"], row["events"], row["n_status"]) == (
-        lm.summary.loc[0, "n"],
-        lm.summary.loc[0, "events"],
-        lm.summary.loc[0, "n_status"],
+        lm.table.loc[0, "n"],
+        lm.table.loc[0, "events"],
+        lm.table.loc[0, "n_status"],
     )
     # the criterion that matches how the data were made ranks first on every metric
     t = res.table.set_index("criterion")

@@ -143,6 +143,45 @@ def test_fine_gray_with_two_causes_and_no_competing_events_is_cox() -> None:
     assert fg.n_rows == len(df)
 
 
+def test_fine_gray_crr_variance_without_competing_events_is_the_cox_sandwich() -> None:
+    """With no competing failure the censoring term of Fine and Gray's variance vanishes (no
+    weight depends on the censoring curve) and the rest is Cox's Breslow sandwich."""
+    df = CR.assign(status=np.where(CR["status"] == 2, 0, CR["status"]))
+    fg = fine_gray(df, covariates=["x"], method="crr", **COLS)
+    cx = ns.survival.cox(df, covariates=["x"], ties="breslow", robust=True, **COLS)
+    assert np.allclose(fg.variance, cx.variance, rtol=1e-10)
+    assert np.isnan(fg.tests.loc["robust_score", "statistic"])
+    assert fg.method == "crr" and fg.ties == "breslow"
+
+
+def test_fine_gray_crr_refuses_what_crr_does_not_fit_all_at_once() -> None:
+    with pytest.raises(ConfigError, match=r"ties='efron'.*strata=\['arm'\].*weights_col='w'"):
+        fine_gray(
+            CR.assign(w=1.0),
+            covariates=["x"],
+            method="crr",
+            ties="efron",
+            strata="arm",
+            weights_col="w",
+            **COLS,
+        )
+    with pytest.raises(ConfigError, match=r"method='cmprsk'.*'finegray'.*'crr'"):
+        fine_gray(CR, covariates=["x"], method="cmprsk", **COLS)  # type: ignore[arg-type]
+
+
+def test_two_grouping_columns_are_their_combinations_labelled_as_r_strata() -> None:
+    df = CR.assign(sex=["F", "F", "M", "M"] * 3)
+    both = df.assign(combined="arm=" + df["arm"] + ", sex=" + df["sex"])
+    two = cumulative_incidence(df, by=["arm", "sex"], **COLS)
+    one = cumulative_incidence(both, by="combined", **COLS)
+    assert two.groups == ["arm=a, sex=F", "arm=a, sex=M", "arm=b, sex=F", "arm=b, sex=M"]
+    pd.testing.assert_frame_equal(two.table, one.table)
+    g2 = gray_test(df, by=["arm", "sex"], **COLS)
+    g1 = gray_test(both, by="combined", **COLS)
+    pd.testing.assert_frame_equal(g2.table, g1.table)
+    assert g2.groups == g1.groups and two.by == ["arm", "sex"]
+
+
 def test_cif_plot_at_risk_table_is_the_risk_table_on_the_shared_axis() -> None:
     import matplotlib
 

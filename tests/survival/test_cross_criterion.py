@@ -161,7 +161,7 @@ def test_compare_criteria_scores_every_criterion_against_one_outcome() -> None:
         )
     assert cmp.table["n"].nunique() == 1 and cmp.table["events"].nunique() == 1
     row = cmp.table.set_index("criterion").loc["early_sstv"]
-    lm = direct.summary.iloc[0]
+    lm = direct.table.iloc[0]
     # every line evaluable under early_sstv is under sstv here: the same set, the same model
     assert (row["n"], row["events"]) == (lm["n"], lm["events"])
     assert row["hr"] == pytest.approx(lm["hr"], rel=1e-12)

@@ -105,6 +105,7 @@ def test_formula_equals_covariates() -> None:
         ("np.log(zero)", "non-finite"),
         ("C(level)", r"level\(s\) \['C\(level\) = c'\] have no events.*penalty='firth'"),
         ("age +", "cannot be parsed"),
+        ("C(grade, contr.treatment('G9'))", "'G9'.*name one of the column's values as the ref"),
     ],
 )
 def test_bad_formulas(formula: str, message: str) -> None:

@@ -148,8 +148,8 @@ def test_landmark_sets_status_and_attrition(cohort: ns.Cohort) -> None:
     assert att[("P4 / L1", "landmark 3 months")] == ("OS event before the 3-month landmark (death)")
     assert att[("P3 / L1", "landmark 6 months")].startswith("OS event before the 6-month")
     assert len(res.attrition) == 4
-    assert res.summary["n"].tolist() == [4, 3]
-    assert res.summary["n_status"].tolist() == [1, 2]
+    assert res.table["n"].tolist() == [4, 3]
+    assert res.table["n_status"].tolist() == [1, 2]
 
 
 def test_landmark_horizon_censors_after_the_window(cohort: ns.Cohort) -> None:
@@ -189,7 +189,7 @@ def test_tables_give_the_same_result_as_the_cohort(cohort: ns.Cohort) -> None:
     c = landmark(tp.table, criterion="recist1.1", at_months=[3, 6], endpoints=ep.table)
     pd.testing.assert_frame_equal(a.data, b.data)
     pd.testing.assert_frame_equal(a.data, c.data)
-    pd.testing.assert_frame_equal(a.summary, b.summary)
+    pd.testing.assert_frame_equal(a.table, b.table)
 
 
 def test_covariates_come_from_patients(cohort: ns.Cohort) -> None:

@@ -76,7 +76,7 @@ def test_optimism_by_hand_on_veteran() -> None:
     ll = _efron_loglik(vet["time"].to_numpy(float), vet["status"].to_numpy(bool), x, beta_b)
     assert rs.loc[b, "test_lr"] == pytest.approx(2 * (ll - ll0), rel=1e-10)
     assert rs.loc[b, "apparent_lr"] == boot_lr[b, v]
-    s = res.optimism.summary
+    s = res.optimism.table
     opt = (rs["apparent_logrank"] - rs["test_logrank"]).mean()
     assert s.loc["logrank", "corrected"] == pytest.approx(res.best["value"] - opt)
     assert s.loc["logrank", "optimism"] > 0
@@ -127,4 +127,4 @@ def test_helpers() -> None:
         {"lr": np.array([np.nan, 1.0])},
         {"lr": 4.0},
     )
-    assert o.summary.loc["lr", "n_used"] == 1 and o.summary.loc["lr", "corrected"] == 1.0
+    assert o.table.loc["lr", "n_used"] == 1 and o.table.loc["lr", "corrected"] == 1.0

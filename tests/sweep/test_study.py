@@ -49,7 +49,7 @@ def test_study_runs_truth_and_rates() -> None:
         seed=10**6,
     )
     assert st.truth["signal"] == big.best["criterion"]
-    s = st.summary.set_index("scenario")
+    s = st.scenarios.set_index("scenario")
     assert s.loc["signal", "cohorts"] == 6
     runs = st.runs[st.runs["scenario"] == "signal"]
     assert s.loc["signal", "recovery_rate"] == (runs["best"] == st.truth["signal"]).mean()
@@ -77,7 +77,7 @@ def test_a_p_value_equal_to_alpha_rejects() -> None:
     )
     p = st.runs["p_search"].to_numpy()
     np.testing.assert_array_equal(p, np.full(4, 1 / 20))
-    assert st.summary["rejection_rate"].iloc[0] == 1.0 == rejection_rate(p, 0.05)
+    assert st.scenarios["rejection_rate"].iloc[0] == 1.0 == rejection_rate(p, 0.05)
     assert rejects(p, 0.05).all() and not rejects(p, 0.049).any()
     assert np.isnan(rejection_rate(np.array([np.nan]), 0.05))
     assert rejection_rate(np.array([0.05, 0.2, np.nan]), 0.05) == 0.5

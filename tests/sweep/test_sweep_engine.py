@@ -153,9 +153,9 @@ def test_table_best_and_inference_are_consistent() -> None:
     assert res.null_max.shape == (60, 2)
     freq = t["selection_frequency"]
     assert np.isclose(freq.sum(), 1.0)
-    assert res.optimism.summary.loc["logrank", "n_used"] == 30
+    assert res.optimism.table.loc["logrank", "n_used"] == 30
     assert np.isclose(
-        res.optimism.summary.loc["logrank", "corrected"],
+        res.optimism.table.loc["logrank", "corrected"],
         best["value"] - res.optimism.resamples.eval("apparent_logrank - test_logrank").mean(),
     )
     assert (t["hr_boot_lower"] <= t["hr_boot_upper"]).all()

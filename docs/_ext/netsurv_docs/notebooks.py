@@ -26,6 +26,10 @@ SMALL: dict[str, dict[str, Any]] = {
     "02_compare_criteria": {"n_boot": 20},
     "03_threshold_sweep": {},
     "04_simulation_study": {"n_cohorts": 2, "n_patients": 120, "n_perm": 20},
+    # the case studies run on their full, small real data with their defaults (seconds)
+    "06_inspire_early_shrinkage": {},
+    "07_tumour_size_response": {},
+    "08_net_biomarkers": {"n_patients": 200},
 }
 
 

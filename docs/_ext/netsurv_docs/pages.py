@@ -72,10 +72,63 @@ def preset_constants() -> dict[str, str]:
 
 def preset_docstrings() -> dict[str, str]:
     """Constant name -> the docstring written under it in ``netsurv/criteria/presets.py``."""
+    return _docstrings("netsurv.criteria.presets")
+
+
+def _docstrings(module: str) -> dict[str, str]:
+    """Constant name -> the docstring written under it in ``module``."""
     from sphinx.pycode import ModuleAnalyzer
 
-    docs = ModuleAnalyzer.for_module("netsurv.criteria.presets").find_attr_docs()
+    docs = ModuleAnalyzer.for_module(module).find_attr_docs()
     return {name: "\n".join(lines).strip() for (_, name), lines in docs.items()}
+
+
+def _find_doc(docs: dict[str, str], cc: Any) -> str:
+    """The docstring of the module constant holding ``cc`` (constants not exported)."""
+    from netsurv.criteria import multimodal
+
+    for const, doc in docs.items():
+        if getattr(multimodal, const, None) is cc:
+            return doc
+    return ""
+
+
+def combined_page(cc: Any, const: str | None, doc: str) -> str:
+    """The page of one combined (multi-modal) preset: its rules, source and components."""
+    anchor = cc.anchor or cc.components[0].name
+    also = f", also {{py:data}}`netsurv.criteria.{const}`" if const else ""
+    rows = [
+        ("components", ", ".join(f"[`{c.name}`]({preset_slug(c.name)}.md)" for c in cc.components)),
+        ("anchor (time points)", f"`{anchor}`"),
+        ("progression", f"`{cc.progression}`"),
+        ("response", f"`{cc.response}`"),
+        ("pairing window", f"{cc.window_days} days, nearest scan, ties to the earlier"),
+    ]
+    out = [
+        f"(preset-{cc.name})=",
+        f"# {cc.label or cc.name}",
+        "",
+        f'`ns.criteria.get("{cc.name}")`{also}: a combined criterion '
+        "({py:func}`netsurv.criteria.combine` documents the rules).",
+        "",
+        rst_to_md(doc, "netsurv.criteria"),
+        "",
+        "## Source",
+        "",
+        rst_to_md(cc.source),
+        "",
+        "## Rules",
+        "",
+        "| rule | this preset |",
+        "|---|---|",
+        *(f"| {cell(k)} | {v} |" for k, v in rows),
+        "",
+        "## Known simplifications",
+        "",
+        "- Those of each component (see their pages); the choices marked "
+        "**netsurv's reading** above are netsurv's where the source gives no rule.",
+    ]
+    return "\n".join(out) + "\n"
 
 
 def shared_simplifications() -> str:
@@ -117,6 +170,7 @@ def rules_rows(c: Criterion) -> list[tuple[str, str]]:
         return [*rows, ("time-point response", "`assessments.reader_response` as recorded")]
     rows += [
         ("aggregation per scan", c.aggregation),
+        ("favourable change", c.direction),
         ("response (PR)", criteria.describe_response(c) or "no response class"),
         ("progression (PD) by measurement", criteria.describe_progression(c) or "none"),
         ("new lesion is PD", _yes(c.new_lesion_pd)),
@@ -143,7 +197,9 @@ def rules_rows(c: Criterion) -> list[tuple[str, str]]:
                 "progression confirmation (iRECIST)",
                 f"a scan {lo} to "
                 f"{hi if hi is not None else 'any number of'} days after the first PD, "
-                f"sum up >= {c.confirm_pd_min_abs:g} more",
+                "still progressive"
+                if c.confirm_pd_min_abs is None
+                else f"sum up >= {c.confirm_pd_min_abs:g} more",
             )
         )
     if c.follow_up_scans is not None:
@@ -208,7 +264,9 @@ def preset_pages(notes_file: Path) -> dict[str, str]:
         )
     constants, docs, shared = preset_constants(), preset_docstrings(), shared_simplifications()
     listing = criteria.list()
-    listing["name"] = [f"[`{n}`]({preset_slug(n)})" for n in listing["name"]]
+    # every preset, combined ones included, has a page (linked as a document: a preset and
+    # a function may share a name, e.g. liver_fraction)
+    listing["name"] = [f"[`{n}`]({preset_slug(n)}.md)" for n in listing["name"]]
     index = [
         "# Preset reference",
         "",
@@ -223,9 +281,15 @@ def preset_pages(notes_file: Path) -> dict[str, str]:
         ":hidden:",
         "",
         *(preset_slug(n) for n in criteria.PRESETS),
+        *(preset_slug(n) for n in criteria.COMBINED_PRESETS),
         "```",
     ]
     pages = {f"{PRESET_DIR}/index.md": "\n".join(index) + "\n"}
+    combined_docs = _docstrings("netsurv.criteria.multimodal")
+    for name, cc in criteria.COMBINED_PRESETS.items():
+        const = next((k for k in criteria.__all__ if getattr(criteria, k, None) is cc), None)
+        doc = combined_docs.get(const or "", "") or _find_doc(combined_docs, cc)
+        pages[f"{PRESET_DIR}/{preset_slug(name)}.md"] = combined_page(cc, const, doc)
     for name, c in criteria.PRESETS.items():
         const = constants[name]
         pages[f"{PRESET_DIR}/{preset_slug(name)}.md"] = preset_page(

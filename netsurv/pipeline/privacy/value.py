@@ -310,6 +310,7 @@ class Privacy:
             lines=self.table("lines", cohort.lines),
             assessments=self.table("assessments", cohort.assessments),
             lesions=self.table("lesions", cohort.lesions),
+            tumour_burden=self.table("tumour_burden", cohort.tumour_burden),
             assessment_lines=self.table("assessment_lines", cohort.assessment_lines),
             attrition=self.table("attrition", cohort.attrition),
             warnings=self.table("validation_warnings", cohort.warnings),

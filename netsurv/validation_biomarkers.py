@@ -1,0 +1,99 @@
+"""Validation rules of the NET biomarker columns (issue 19): ADC range, liver volume against
+the liver lesions it holds, and avidity flags recorded on the matching PET scan.
+
+Called by :func:`netsurv.validation.check_cross_table`; the rules and their default
+severities are in :data:`netsurv.validation.RULES`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from netsurv.schema.coerce import Problems
+from netsurv.schema.inputs import ADC_PLAUSIBLE
+
+#: Rules added by this module: name -> (default severity, what it checks).
+BIOMARKER_RULES: dict[str, tuple[str, str]] = {
+    "adc_out_of_range": (
+        "error",
+        f"lesions.adc lies in {ADC_PLAUSIBLE[0]:g}-{ADC_PLAUSIBLE[1]:g} x 10^-6 mm^2/s "
+        "(a value like 1.2 is in 10^-3 mm^2/s: multiply by 1000).",
+    ),
+    "liver_volume_below_lesions": (
+        "error",
+        "assessments.liver_volume_ml is at least the sum of the scan's liver lesion volume_ml.",
+    ),
+    "avidity_modality": (
+        "warning",
+        "fdg_avid is recorded on FDG-PET scans and sst_avid / krenning_score on SST-PET or "
+        "SPECT scans (elsewhere they are not read).",
+    ),
+}
+
+
+def check_biomarkers(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Problems) -> None:
+    """ADC range; liver volume >= the liver lesions' volumes; avidity on the right scans.
+
+    Examples
+    --------
+    >>> les = pd.DataFrame({"patient_id": ["P1"], "assessment_id": ["A1"],
+    ...                     "lesion_id": ["L1"], "adc": [1.2]})
+    >>> p = Problems()
+    >>> check_biomarkers(les, None, p)
+    >>> p.frame()[["table", "column", "row_key", "rule"]].to_dict("records")
+    [{'table': 'lesions', 'column': 'adc', 'row_key': 'P1 / A1 / L1', 'rule': 'adc_out_of_range'}]
+    """
+    if "adc" in les:
+        lo, hi = ADC_PLAUSIBLE
+        adc = les["adc"]
+        problems.add_rows(
+            les,
+            ((adc < lo) | (adc > hi)).fillna(False),
+            table="lesions",
+            column="adc",
+            rule="adc_out_of_range",
+            value_column="adc",
+            message=f"ADC outside the plausible {lo:g}-{hi:g} x 10^-6 mm^2/s (a value like 1.2 "
+            "is in 10^-3 mm^2/s: multiply by 1000)",
+        )
+    if ass is None:
+        return
+    key = ["patient_id", "assessment_id"]
+    scan = ass.drop_duplicates(key).set_index(key)
+    at = pd.MultiIndex.from_frame(les[key])
+    if "liver_volume_ml" in ass and "volume_ml" in les:
+        liver = les["site"].eq("liver") & les["volume_ml"].notna()
+        total = les.loc[liver].groupby(key, sort=False)["volume_ml"].sum()
+        lesion_sum = pd.Series(
+            total.reindex(pd.MultiIndex.from_frame(ass[key])).to_numpy(), index=ass.index
+        )
+        small = (ass["liver_volume_ml"] < lesion_sum).fillna(False)
+        problems.add_rows(
+            ass,
+            small,
+            table="assessments",
+            column="liver_volume_ml",
+            rule="liver_volume_below_lesions",
+            value_column="liver_volume_ml",
+            message="liver volume is smaller than the sum of the scan's liver lesion volumes "
+            "(volume_ml); the liver tumour fraction would exceed 1",
+        )
+    modality = pd.Series(scan["modality"].reindex(at).to_numpy(), index=les.index)
+    for column, allowed in (
+        ("fdg_avid", ("FDG-PET",)),
+        ("sst_avid", ("SST-PET", "SPECT")),
+        ("krenning_score", ("SST-PET", "SPECT")),
+    ):
+        if column not in les:
+            continue
+        wrong = les[column].notna() & modality.notna() & ~modality.isin(allowed)
+        problems.add_rows(
+            les,
+            wrong.fillna(False),
+            table="lesions",
+            column=column,
+            rule="avidity_modality",
+            value_column=column,
+            message=f"{column} is read on {' / '.join(allowed)} scans only; this scan is another "
+            "modality, so the value is not used",
+        )
