@@ -50,7 +50,8 @@ cohort
 # ## What loading set aside
 # Exact duplicate rows are one visit; one patient has two *different* diameters on one day
 # (netsurv does not choose between them); series whose first visit is after the start of
-# treatment, or more than 42 days before it, have no baseline scan.
+# treatment, or more than 28 days before it (RECIST 1.1's baseline window), have no baseline
+# scan.
 
 # %%
 cohort.attrition.groupby(["stage", "reason"]).size().rename("rows").reset_index()
@@ -126,9 +127,10 @@ key = {
 print(json.dumps(key, indent=1))
 
 # %% [markdown]
-# **What the data say.** Of 1,460 patients, 1,446 have a baseline scan and are read by RECIST
-# 1.1 and its variants; 14 are set aside for having none.  Under RECIST 1.1 the 6,887 follow-up
-# scans read 362 CR, 1,554 PR, 3,674 SD and 1,297 PD; with 10 % cut-offs 2,675 PR and 1,719 PD,
-# the stable class shrinking from 3,674 to 2,131 scans.  Unconfirmed best response under
-# RECIST 1.1: 63 CR, 336 PR, 802 SD and 244 PD.  Four of the eight criteria cannot be read on
-# a diameter sum at all, and say so line by line.
+# **What the data say.** Of 1,460 patients, 1,402 have a baseline scan and are read by RECIST
+# 1.1 and its variants; 58 are set aside for having none (no visit on or up to 28 days before
+# the start).  Under RECIST 1.1 the 6,683 follow-up scans read 356 CR, 1,503 PR, 3,577 SD and
+# 1,247 PD; with 10 % cut-offs 2,593 PR and 1,659 PD, the stable class shrinking from 3,577 to
+# 2,075 scans.  Unconfirmed best response under RECIST 1.1: 62 CR, 325 PR, 783 SD and 231 PD
+# (and 1 NE).  Four of the eight criteria cannot be read on a diameter sum at all, and say so
+# line by line.

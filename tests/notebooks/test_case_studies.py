@@ -115,7 +115,8 @@ def recist_by_hand(pr: float, pd_rel: float, pd_abs: float = 5.0) -> pd.DataFram
 
     As the dataset's README and RECIST 1.1 say: exact duplicate rows once, a patient with two
     diameters on one day left out; baseline = the last visit on or before the start, at most
-    42 days before it; follow-ups after the start.  PD: >= +pd_rel and >= pd_abs mm over the
+    28 days before it (RECIST 1.1: "never more than 4 weeks before the beginning of the
+    treatment"); follow-ups after the start.  PD: >= +pd_rel and >= pd_abs mm over the
     nadir (the smallest earlier value, baseline included), or any disease after a confirmed
     CR (two CR visits >= 28 days apart, nothing else between); CR: 0; PR: <= pr from baseline;
     else SD.
@@ -126,7 +127,7 @@ def recist_by_hand(pr: float, pd_rel: float, pd_abs: float = 5.0) -> pd.DataFram
     raw = raw[~raw["Pt_hashID"].isin(raw.loc[clash, "Pt_hashID"])]
     rows = []
     for pid, g in raw.sort_values("T_days", kind="stable").groupby("Pt_hashID"):
-        pre = g[(g["T_days"] <= 0) & (g["T_days"] >= -42)]
+        pre = g[(g["T_days"] <= 0) & (g["T_days"] >= -28)]
         if pre.empty:
             continue
         nadir = base = float(pre["Lesion_diam"].iloc[-1])
@@ -159,9 +160,9 @@ def test_tumour_size_case_study_numbers(executed_notebooks: dict[str, Path | str
         assert hand["patient_id"].nunique() == key["lines_read"][name]
         assert hand["response"].value_counts().to_dict() == key["timepoints"][name], name
     raw = pd.read_csv(dataset_folder("laleh") / "tumor_size.csv.gz")
-    window = raw["T_days"].between(-42, 0)
+    window = raw["T_days"].between(-28, 0)
     no_baseline = raw["Pt_hashID"].nunique() - raw.loc[window, "Pt_hashID"].nunique()
-    assert key["no_baseline"] == no_baseline  # no visit on or up to 42 days before day 0
+    assert key["no_baseline"] == no_baseline  # no visit on or up to 28 days before day 0
     assert key["n_patients"] == raw["Pt_hashID"].nunique() - 1  # one set aside on loading
     tp = key["timepoints"]["recist1.1"]
     text = re.sub(r"\s+", " ", statement)
