@@ -378,7 +378,8 @@ def test_sites_filter_applies_to_the_new_lesions_the_rules_count() -> None:
 
     lr = ns.lesion_response(cohort, [liver, nodes])
     new = lr.table[lr.table["lesion_class"] == "new"]
-    assert sorted(zip(new["criterion"], new["patient_id"], new["days_from_start"])) == [
+    found = zip(new["criterion"], new["patient_id"], new["days_from_start"], strict=True)
+    assert sorted(found) == [
         ("liver+nodes", "NODE", 56),
         ("liver+nodes", "NODE", 112),
     ]
