@@ -2,7 +2,7 @@
 
 The classifier's measurement pass (:mod:`netsurv.response.measures`) already chooses the
 followed lesions and computes each lesion's value on every scan of its line
-(:class:`~netsurv.response.lesions.LesionRows`); this module adds, per lesion, the change
+(:class:`~netsurv.response.lesion_rows.LesionRows`); this module adds, per lesion, the change
 against the line's baseline and against the lesion's own nadir, a lesion class and whether the
 lesion drove the scan's time-point response.  Nothing here selects or measures a lesion again.
 
@@ -40,7 +40,7 @@ from netsurv.response.classify import CriteriaArg, Timepoints, resolve_criteria
 from netsurv.response.codes import R
 from netsurv.response.cutoffs import ge, le, rel
 from netsurv.response.lesion_growth import lesion_series
-from netsurv.response.lesions import FOLLOWED, UNUSED
+from netsurv.response.lesion_rows import FOLLOWED, UNUSED
 from netsurv.response.measures import Measured
 from netsurv.response.passes import Passes
 from netsurv.response.prepare import Prepared, prepare

@@ -12,7 +12,7 @@ RECIST compares the sum of the followed lesions instead.  A criterion chooses wi
   a lesion back from 0 grows by +inf %;
 * ``"sum_or_any_lesion"``: either.
 
-The measurement pass reads every lesion once (:class:`~netsurv.response.lesions.LesionRows`);
+The measurement pass reads every lesion once (:class:`~netsurv.response.lesion_rows.LesionRows`);
 for a criterion that reads single lesions it adds, per followed lesion and scan, the lesion's
 baseline value and its nadir so far (:func:`lesion_series`, the same references the lesion
 level reports); the cut-offs are applied per criterion (:func:`lesion_progression`).  Both are
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.response.cutoffs import ge, rel
-from netsurv.response.lesions import FOLLOWED, LesionRows
+from netsurv.response.lesion_rows import FOLLOWED, LesionRows
 from netsurv.response.prepare import group_starts
 
 
@@ -39,7 +39,7 @@ class LesionSeries:
     Attributes
     ----------
     entry
-        Position of each reading in the pass's :class:`~netsurv.response.lesions.LesionRows`.
+        Position of each reading in the pass's :class:`~netsurv.response.lesion_rows.LesionRows`.
     scan, group
         Its scan row (of ``Measured.scans``) and its lesion within the line (line × lesion
         code); readings are sorted by group, then scan.
@@ -94,7 +94,7 @@ def lesion_series(
     One lesion, read 10 (baseline), 8, 12 mm:
 
     >>> import numpy as np
-    >>> from netsurv.response.lesions import FOLLOWED, LesionRows
+    >>> from netsurv.response.lesion_rows import FOLLOWED, LesionRows
     >>> r = LesionRows(scan=np.array([0, 1, 2]), row=np.zeros(3, dtype=np.int64),
     ...                lc=np.full(3, 5), value=np.array([10.0, 8.0, 12.0]),
     ...                short_axis=np.full(3, np.nan), kind=np.full(3, FOLLOWED))
@@ -146,7 +146,7 @@ def lesion_progression(
     Lesion 1 grows 40 -> 44 mm (+10 %), lesion 2 10 -> 12.5 mm (+25 %): PD on scan 1.
 
     >>> import numpy as np
-    >>> from netsurv.response.lesions import FOLLOWED, LesionRows
+    >>> from netsurv.response.lesion_rows import FOLLOWED, LesionRows
     >>> r = LesionRows(scan=np.array([0, 1, 0, 1]), row=np.arange(4), lc=np.array([1, 1, 2, 2]),
     ...                value=np.array([40.0, 44.0, 10.0, 12.5]), short_axis=np.full(4, np.nan),
     ...                kind=np.full(4, FOLLOWED))

@@ -23,7 +23,7 @@ from netsurv.response.lesion_arrays import (
     iter_lesion_arrays,
     scan_columns,
 )
-from netsurv.response.lesions import UNUSED
+from netsurv.response.lesion_rows import UNUSED
 from netsurv.response.new_lesions import NOT_COUNTED
 from netsurv.response.prepare import ROLE_CODES, Prepared
 

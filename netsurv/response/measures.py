@@ -37,7 +37,8 @@ from netsurv.response.burden import put_burden
 from netsurv.response.codes import NE, NONCR, NONE, PD
 from netsurv.response.comparable import not_comparable
 from netsurv.response.lesion_growth import LesionSeries, empty_series, followed_series
-from netsurv.response.lesions import LesionRows, aggregate, empty_aggregates
+from netsurv.response.lesion_rows import LesionRows
+from netsurv.response.lesions import aggregate, empty_aggregates
 from netsurv.response.prepare import Prepared, group_starts
 
 SCAN_COLUMNS = [
