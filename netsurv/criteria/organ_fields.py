@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 NewLesions = Literal["sites", "anywhere"]
 
 #: Default ``(k, m)`` of the oligoprogression pattern: at most 3 progressing or new lesions in
-#: at most 2 organs.  No consensus fixes these numbers for NETs; they lie inside the ESTRO /
-#: EORTC consensus on oligometastatic disease, which places oligo-recurrence and
-#: oligoprogression within "1-5 metastatic lesions" amenable to local treatment (Guckenberger
-#: et al., Lancet Oncol 2020;21:e18-e28; Lievens et al., Radiother Oncol 2020;148:157-166),
-#: and follow trials of local treatment of oligoprogression that admit up to 3 progressing
-#: sites (e.g. the HALT trial, NCT03256981).
+#: at most 2 organs.  No consensus fixes these numbers for NETs, and none fixes a number of
+#: organs.  The ESTRO-ASTRO consensus defines oligometastatic disease "as 1-5 metastatic
+#: lesions" while finding no data that support a maximum number of metastases or organs
+#: (Lievens et al., Radiother Oncol 2020;148:157-166); the ESTRO / EORTC classification names
+#: oligoprogression as a state of its own without a number (Guckenberger et al., Lancet Oncol
+#: 2020;21:e18-e28).  k = 3 is the lower end of that range and the original entry criterion of
+#: the HALT trial of local treatment of oligoprogression (≤ 3 sites; ISRCTN53398136 /
+#: NCT03256981, widened to ≤ 5 in October 2021); m = 2 is this package's choice (progression
+#: in one or two organs), set it per study.
 OLIGOPROGRESSION_DEFAULT = (3, 2)
 
 

@@ -146,7 +146,9 @@ def _warn_if_schedule_censors(
 ) -> None:
     """Warn when the missed-assessment rule turned over a quarter of a criterion's PFS / TTP
     events into censorings: usually a modality scanned less often than the scheme's schedule
-    (e.g. yearly SST-PET under the 12-weekly CT schedule)."""
+    (e.g. yearly SST-PET under the 12-weekly CT schedule), or assessments that stop long before
+    the event (a marker drawn with the CT scans of a line, followed by a death after imaging
+    progression ended those scans; the FDA 2018 rule then censors the death, as it should)."""
     rows = table[table["endpoint"].isin(["PFS", "TTP"])]
     if rows.empty or not scheme.missed_assessments:
         return
@@ -163,10 +165,13 @@ def _warn_if_schedule_censors(
         mods = "/".join(modalities.get(str(name), ()))
         warnings.warn(
             f"PFS/TTP under {name}: {int(n_missed)} of {total} events "
-            f"({n_missed / total:.0%}) censored for missed assessments; if {mods} scans follow "
-            "another schedule than the scheme's, declare it in the censoring scheme's "
-            f"modality_schedules (config: [endpoints.modality_schedules] {mods.split('/')[0]} "
-            "= [{ from_day = 0, interval_days = ... }])",
+            f"({n_missed / total:.0%}) censored for missed assessments (a progression or death "
+            "later than the schedule allows after the last adequate assessment). If "
+            f"{mods} assessments follow another schedule than the scheme's, declare it in the "
+            "censoring scheme's modality_schedules (config: [endpoints.modality_schedules] "
+            f"{mods.split('/')[0]} = [{{ from_day = 0, interval_days = ... }}]); if they stop "
+            "before the event (e.g. a marker no longer measured once imaging progression ends "
+            "the line's scans), these censorings are what the scheme prescribes",
             ScheduleWarning,
             stacklevel=3,
         )
