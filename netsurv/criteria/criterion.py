@@ -276,9 +276,12 @@ class Criterion:
         ``n_progressing_organs`` of :func:`netsurv.add_patterns`), e.g.
         ``{"liver": (-0.3, 0.2), "bone": (None, 0.3)}`` (None: no such class for that organ);
         organs not named take ``response_threshold`` / ``progression_threshold``.  Stored as
-        a sorted tuple of ``(site, response, progression)``.  The time-point response keeps
-        the criterion's own cut-offs on the whole aggregate; restrict a criterion to organs
-        with ``sites``.  An unknown site is refused, naming the field.
+        a sorted tuple of ``(site, response, progression)``.  The time-point response judges
+        progression by size organ by organ then: each named organ's aggregate against its own
+        progression cut-off and nadir, the other organs' lesions together against
+        ``progression_threshold`` (:mod:`netsurv.response.organ_parts`); response stays on the
+        whole aggregate.  Restrict a criterion to organs with ``sites``.  An unknown site is
+        refused, naming the field.
     new_lesions
         With ``sites`` set: ``"sites"`` (default) counts only new lesions in those organs (a
         new bone lesion is not progression of a liver-only criterion; a recorded
@@ -394,6 +397,7 @@ class Criterion:
             self.new_lesions if self.sites is not None else None,
             self.direction,
             self.pair_window_days if self.measure in ("zp", "zp_norm") else None,
+            tuple(site for site, _, _ in self.organ_thresholds or ()),  # organs read apart
         )
 
     @property

@@ -18,7 +18,9 @@ variants measures the lesions once).  Steps, all vectorised:
 6. the new lesions of every scan under the criterion's ``new_lesion_rule``, then its ``sites``
    filter (:meth:`netsurv.response.prepare.Prepared.new_lesions`), and, for a criterion that
    reads single lesions (``progression_scope``), each followed lesion's baseline and nadir
-   from the same lesion rows (:mod:`netsurv.response.lesion_growth`).
+   from the same lesion rows (:mod:`netsurv.response.lesion_growth`); for a criterion with
+   ``organ_thresholds``, each named organ's aggregate with its baseline and nadir
+   (:mod:`netsurv.response.organ_parts`).
 
 Steps 2 and 3 are in :mod:`netsurv.response.lesions`; the sums of patients measured by a
 scan-level ``tumour_burden`` table replace those aggregates there (:mod:`netsurv.response.burden`).
@@ -39,6 +41,7 @@ from netsurv.response.comparable import not_comparable
 from netsurv.response.lesion_growth import LesionSeries, empty_series, followed_series
 from netsurv.response.lesion_rows import LesionRows
 from netsurv.response.lesions import aggregate, empty_aggregates
+from netsurv.response.organ_parts import organ_parts
 from netsurv.response.prepare import Prepared, group_starts
 
 SCAN_COLUMNS = [
@@ -88,6 +91,7 @@ class Measured:
     reader: np.ndarray
     not_comparable: np.ndarray
     growth: LesionSeries
+    organs: LesionSeries
     visit_rows: np.ndarray
     visit_first: np.ndarray
     visit_scans: pd.DataFrame
@@ -223,6 +227,18 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         growth=(
             followed_series(lesion_rows, lk, is_base, sign=sign)
             if crit.progression_scope != "sum"
+            else empty_series()
+        ),
+        organs=(
+            organ_parts(
+                lesion_rows,
+                prep.les["site"].to_numpy(dtype=object)[lesion_rows.row],
+                crit,
+                lk,
+                is_base,
+                sign=sign,
+            )
+            if crit.organ_thresholds
             else empty_series()
         ),
         visit_rows=visit_rows,

@@ -26,6 +26,7 @@ from netsurv.response.cutoffs import ge, le, rel
 from netsurv.response.irecist import confirm_pd
 from netsurv.response.lesion_growth import lesion_progression
 from netsurv.response.measures import Measured
+from netsurv.response.organ_parts import part_cutoffs
 from netsurv.response.prepare import next_at_or_after, prior_any
 from netsurv.response.rules import (
     CR_MET,
@@ -138,6 +139,7 @@ def _state(m: Measured, crit: Criterion, memo: _Memo) -> np.ndarray:
         crit.progression_abs_sufficient,
         crit.progression_scope,
         crit.progression_min_uln,
+        crit.organ_thresholds,
         crit.missing,
         crit.aggregation,
         crit.measure,
@@ -244,15 +246,19 @@ def _sign(crit: Criterion) -> float:
 
 def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """PD on complete scans, and PD certain on incomplete scans from the measured lesions."""
-    ref = m.nadir if crit.progression_reference == "nadir" else m.baseline
     s = _sign(crit)
 
-    def grows(x: np.ndarray) -> np.ndarray:
+    def grows(
+        x: np.ndarray,
+        ref: np.ndarray,
+        threshold: float | np.ndarray | None,
+        uln: np.ndarray,
+        dens: np.ndarray,
+    ) -> np.ndarray:
         out = np.zeros(len(x), dtype=bool)
         chg = s * (x - ref)
-        if crit.progression_threshold is not None:
-            pt = s * crit.progression_threshold
-            cond = ge(s * rel(x, ref), pt, crit.progression_inclusive)
+        if threshold is not None:
+            cond = ge(s * rel(x, ref), s * np.asarray(threshold), crit.progression_inclusive)
             if crit.progression_min_abs is not None:
                 cond &= ge(chg, crit.progression_min_abs, crit.progression_inclusive)
             out |= cond
@@ -260,38 +266,46 @@ def _progression(m: Measured, crit: Criterion, dens: np.ndarray) -> tuple[np.nda
             out |= ge(chg, crit.progression_abs_sufficient)
         if crit.progression_min_uln is not None:  # a marker rise must also exceed k x ULN
             with np.errstate(invalid="ignore"):
-                out &= ge(x / m.uln, crit.progression_min_uln)
+                out &= ge(x / uln, crit.progression_min_uln)
         if crit.composite != "size":
             out &= ~dens
         return out
 
+    ref = m.nadir if crit.progression_reference == "nadir" else m.baseline
     n = len(m.value)
-    full = (
-        m.complete & grows(m.value) if crit.progression_scope != "any_lesion" else np.zeros(n, bool)
-    )
+    by_organ = bool(crit.organ_thresholds) and crit.progression_scope != "any_lesion"
+    whole = crit.progression_scope != "any_lesion" and not by_organ
+    thr = crit.progression_threshold
+    full = m.complete & grows(m.value, ref, thr, m.uln, dens) if whole else np.zeros(n, bool)
     certain = np.zeros(n, dtype=bool)
     if (
-        crit.missing == "ne_unless_pd"
+        whole
+        and crit.missing == "ne_unless_pd"
         and crit.aggregation in ("sum", "max")
         and crit.measure != "density"
         and crit.direction == "decrease"  # a partial sum that grew has grown; one that fell not
-        and crit.progression_scope != "any_lesion"
     ):
-        certain = ~m.complete & (m.n_measured > 0) & grows(m.value_meas)
-    if crit.progression_scope != "sum" and crit.progression_threshold is not None:
+        certain = ~m.complete & (m.n_measured > 0) & grows(m.value_meas, ref, thr, m.uln, dens)
+    found = []
+    if crit.progression_scope != "sum" and thr is not None:
         one = lesion_progression(
             m.growth,
             n,
-            threshold=crit.progression_threshold,
+            threshold=thr,
             inclusive=crit.progression_inclusive,
             min_abs=crit.progression_min_abs,
             reference=crit.progression_reference,
             sign=s,
         )
-        if crit.composite != "size":
-            one &= ~dens
+        found.append(one & ~dens if crit.composite != "size" else one)
+    if by_organ:  # organ_thresholds: each named organ, and the other organs, on its own
+        o = m.organs
+        ref_o = o.nadir if crit.progression_reference == "nadir" else o.baseline
+        grew = grows(o.value, ref_o, part_cutoffs(crit, o.entry), m.uln[o.scan], dens[o.scan])
+        found.append(np.bincount(o.scan[grew], minlength=n) > 0)
+    for one in found:
         full |= m.complete & one
-        if crit.missing == "ne_unless_pd":  # one lesion's growth is certain whatever is missing
+        if crit.missing == "ne_unless_pd":  # one lesion's (organ's) growth is certain anyway
             certain |= ~m.complete & one
     return full, certain
 

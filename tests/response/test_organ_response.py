@@ -136,3 +136,65 @@ def test_organ_restricted_criterion_on_a_one_organ_cohort_equals_the_unrestricte
         pd.testing.assert_frame_equal(a, b, obj=name)
         org = ns.organ_response(cohort, base)
         assert set(org["site"]) == {"liver"}
+
+
+def test_organ_thresholds_of_a_criterion_judge_progression_organ_by_organ() -> None:
+    """Issue 17, item 2: organ thresholds "usable as a criterion option so that a criterion can
+    be ... [given] separate thresholds for organs".  With ``organ_thresholds`` each named organ
+    is judged on its own aggregate against its own progression cut-off and nadir, the other
+    organs' lesions together against the criterion's; response stays on the whole sum
+    (:mod:`netsurv.response.organ_parts`).
+
+    Liver T1 40 mm and bone T2 20 mm at baseline (sum 60):
+
+    * STRICT, bone cut-off +25 %: T2 20 -> 26 (+30 %, +6 mm), sum 66 (+10 %): RECIST 1.1 SD,
+      by organ PD;
+    * LOOSE, bone cut-off +70 %: T2 20 -> 33 (+65 %), sum 73 (+22 %, +13 mm): RECIST 1.1 PD,
+      by organ SD (bone below its cut-off, liver unchanged);
+    * LIVER: T1 40 -> 48 (+20 %, +8 mm), T2 unchanged, sum +13 %: RECIST 1.1 SD; by organ the
+      liver (the organs not named) is judged alone: PD;
+    * SHRINK: T1 40 -> 20, T2 20 -> 20, sum -33 %: PR under both (response on the whole sum).
+    """
+    c = Case()
+    follow = {"STRICT": (40, 26), "LOOSE": (40, 33), "LIVER": (48, 20), "SHRINK": (20, 20)}
+    for pid, (t1, t2) in follow.items():
+        c.scan(pid, -7, T1=40, T2=bone(20))
+        c.scan(pid, 56, T1=t1, T2=bone(t2))
+    cohort = c.build()
+    base = ns.criteria.RECIST_1_1
+    strict = replace(base, name="strict", organ_thresholds={"bone": (None, 0.25)})
+    loose = replace(base, name="loose", organ_thresholds={"bone": (None, 0.7)})
+    tp = ns.classify(cohort, [base, strict, loose])
+    got = {
+        (pid, crit): row(tp, pid, 56, crit)["response"]
+        for pid in follow
+        for crit in ("recist1.1", "strict", "loose")
+    }
+    assert got == {
+        ("STRICT", "recist1.1"): "SD",
+        ("STRICT", "strict"): "PD",
+        ("STRICT", "loose"): "SD",
+        ("LOOSE", "recist1.1"): "PD",
+        ("LOOSE", "strict"): "PD",
+        ("LOOSE", "loose"): "SD",
+        ("LIVER", "recist1.1"): "SD",
+        ("LIVER", "strict"): "PD",
+        ("LIVER", "loose"): "PD",
+        ("SHRINK", "recist1.1"): "PR",
+        ("SHRINK", "strict"): "PR",
+        ("SHRINK", "loose"): "PR",
+    }
+    assert row(tp, "STRICT", 56, "strict")["reason"] == "sum_pd"
+
+
+def test_organ_thresholds_on_the_only_organ_change_nothing() -> None:
+    """Property: a criterion restricted to the liver, with the liver's own cut-offs named in
+    ``organ_thresholds``, reads exactly as without them (the liver is the whole sum)."""
+    cohort = ns.load_demo()
+    liver = replace(ns.criteria.RECIST_1_1, name="liver", sites=("liver",))
+    named = replace(liver, name="named", organ_thresholds={"liver": (-0.3, 0.2)})
+    t = ns.classify(cohort, [liver, named]).table
+    a = t[t["criterion"] == "liver"].drop(columns="criterion").reset_index(drop=True)
+    b = t[t["criterion"] == "named"].drop(columns="criterion").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert (a["response"] == "PD").sum() > 0
