@@ -70,3 +70,26 @@ class LesionRows:
             self.short_axis[k],
             self.kind[k],
         )
+
+
+def aggregate_values(group: np.ndarray, values: np.ndarray, n: int, how: str) -> np.ndarray:
+    """The criterion's ``aggregation`` (``sum``, ``max`` or ``mean``) of measured ``values`` per
+    ``group`` (0 .. n-1): one rule for the scan, the organ and the organ-part aggregates.  A
+    group without values gets 0 (sum), -inf (max) or NaN (mean); callers blank those.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g, v = np.array([0, 0, 2]), np.array([10.0, 20.0, 5.0])
+    >>> [aggregate_values(g, v, 3, how).tolist() for how in ("sum", "max")]
+    [[30.0, 0.0, 5.0], [20.0, -inf, 5.0]]
+    """
+    if how == "max":
+        out = np.full(n, -np.inf)
+        np.maximum.at(out, group, values)
+        return out
+    out = np.bincount(group, weights=values, minlength=n)
+    if how == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = out / np.bincount(group, minlength=n)
+    return out

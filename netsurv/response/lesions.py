@@ -16,7 +16,7 @@ from netsurv.criteria.criterion import DIAMETER_MEASURES, Criterion
 from netsurv.criteria.fields import PAIRED_MEASURES
 from netsurv.measures.pairing import nearest_reading
 from netsurv.response.fragments import merge_fragments
-from netsurv.response.lesion_rows import FOLLOWED, NEW, UNUSED, LesionRows
+from netsurv.response.lesion_rows import FOLLOWED, NEW, UNUSED, LesionRows, aggregate_values
 from netsurv.response.new_lesions import NOT_COUNTED
 from netsurv.response.prepare import Prepared
 
@@ -229,14 +229,7 @@ def aggregate(
     meas = ~np.isnan(ve)
     es_m, ve_m, el_m = e_s[meas], ve[meas], e_l[meas]
     n_measured = np.bincount(es_m, minlength=n_s)
-    if crit.aggregation == "max":
-        agg = np.full(n_s, -np.inf)
-        np.maximum.at(agg, es_m, ve_m)
-    else:
-        agg = np.bincount(es_m, weights=ve_m, minlength=n_s)
-        if crit.aggregation == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                agg = agg / n_measured
+    agg = aggregate_values(es_m, ve_m, n_s, crit.aggregation)
     value_meas = np.where(n_measured > 0, agg, np.nan)
     n_lesions = n_tracked_line[s_lk]
     complete = (n_lesions > 0) & (n_measured == n_lesions)

@@ -25,7 +25,7 @@ import numpy as np
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.organ_fields import organ_cutoffs
 from netsurv.response.lesion_growth import LesionSeries, empty_series, followed_series
-from netsurv.response.lesion_rows import FOLLOWED, LesionRows
+from netsurv.response.lesion_rows import FOLLOWED, LesionRows, aggregate_values
 
 
 def named_organs(crit: Criterion) -> tuple[str, ...]:
@@ -82,15 +82,7 @@ def organ_parts(
     tracked = np.bincount(lp[on_base], minlength=int(lp.max()) + 1 if len(lp) else 0)
     measured = ~np.isnan(value)
     n_meas = np.bincount(inv[measured], minlength=n_cells)
-    v = value[measured]
-    if crit.aggregation == "max":
-        agg = np.full(n_cells, -np.inf)
-        np.maximum.at(agg, inv[measured], v)
-    else:
-        agg = np.bincount(inv[measured], weights=v, minlength=n_cells)
-        if crit.aggregation == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                agg = agg / n_meas
+    agg = aggregate_values(inv[measured], value[measured], n_cells, crit.aggregation)
     complete = (n_meas > 0) & (n_meas == tracked[line[c_scan] * n_parts + c_part])
     cells_as_rows = LesionRows(
         scan=c_scan,

@@ -41,6 +41,7 @@ from netsurv.response.lesion_arrays import (
     iter_lesion_arrays,
     scan_columns,
 )
+from netsurv.response.lesion_rows import aggregate_values
 from netsurv.response.prepare import group_starts
 from netsurv.schema.inputs import LESION_SITES
 
@@ -107,15 +108,7 @@ def organ_arrays(a: LesionArrays) -> OrganArrays:
     n_measured = count(measured)
     n_new = count(~followed)
     n_gone = count(followed & (a.lesion_class == DISAPPEARED))
-    v = a.value[measured]
-    if crit.aggregation == "max":
-        agg = np.full(n_cells, -np.inf)
-        np.maximum.at(agg, inv[measured], v)
-    else:
-        agg = np.bincount(inv[measured], weights=v, minlength=n_cells)
-        if crit.aggregation == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):
-                agg = agg / n_measured
+    agg = aggregate_values(inv[measured], a.value[measured], n_cells, crit.aggregation)
     complete = (n_followed > 0) & (n_measured == n_followed)
     value = np.where(complete, agg, np.nan)
 
