@@ -50,7 +50,8 @@ def test_swimmer_subset_of_patients() -> None:
 # ---------------------------------------------------------------- Timepoints and PFS events
 def _one_patient() -> ns.Cohort:
     """L1 from 2020-01-01: CT baseline 30 mm, 30 mm on day 84 (SD), 40 mm on day 168 (PD);
-    L2 from day 200; death on day 300."""
+    L2 from day 186 (its baseline the day-168 scan, within the 28-day window); death on day
+    300."""
     patients = pd.DataFrame(
         {"patient_id": ["P1"], "last_alive_date": ["2020-10-27"], "death_date": ["2020-10-27"]}
     )
@@ -59,7 +60,7 @@ def _one_patient() -> ns.Cohort:
             "patient_id": ["P1", "P1"],
             "line_id": ["L1", "L2"],
             "regimen": ["lanreotide", "everolimus"],
-            "start_date": ["2020-01-01", "2020-07-19"],
+            "start_date": ["2020-01-01", "2020-07-05"],
         }
     )
     scans = pd.DataFrame(
