@@ -31,14 +31,19 @@ class CompetingTables:
         ``<endpoint>_<criterion>``).
     cif : pandas.DataFrame
         Cumulative incidence of every cause at ``competing.times_months`` per criterion and
-        group, with its standard error and limits.
+        group, with its standard error and limits (empty where the incidence is 0 on the log
+        or log-log scale: no event of the cause yet, as R's ``NA``).
     cif_summary : pandas.DataFrame
         Records, subjects and events of each cause per criterion and group, and the cumulative
         incidence at the group's last time.
     gray : pandas.DataFrame or None
-        Gray's test between the ``by`` groups per criterion and cause (None without ``by``).
+        Gray's test between the ``by`` groups per criterion and cause (None without ``by``);
+        a group with no line at risk at an event time is left out of the test and its degrees
+        of freedom, with a run note.
     fine_gray : pandas.DataFrame or None
-        The Fine–Gray model per criterion (None without covariates).
+        The Fine–Gray model per criterion (None without covariates); a covariate the model
+        cannot estimate (no variation among the lines at risk at the events) has empty
+        values, with a run note, as R ``coxph``'s ``NA``.
     """
 
     curves: dict[str, CumulativeIncidenceResult]

@@ -169,10 +169,15 @@ def _competing_text(cfg: Config) -> str:
     text = (
         f"{c.endpoint} events were split by cause, {first} with {others} as competing "
         f"event(s); cumulative incidence was estimated by Aalen–Johansen ({c.conf_type} "
-        "confidence limits, R survfit)"
+        "confidence limits, R survfit"
+        + ("; none while the incidence is 0" if c.conf_type != "plain" else "")
+        + ")"
     )
     if c.by is not None:
-        text += f" by {c.by}, compared by Gray's test (rho = {c.rho:g}, R cmprsk::cuminc)"
+        text += (
+            f" by {c.by}, compared by Gray's test (rho = {c.rho:g}, R cmprsk::cuminc; groups "
+            "with no one at risk at an event time left out)"
+        )
     if c.covariates:
         how = (
             "as cmprsk::crr, with Fine and Gray's variance"

@@ -189,8 +189,13 @@ def fine_gray_variance(
 def with_variance(
     model: CoxResult, var: np.ndarray, conf_level: float
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The model's coefficients, variance and tests with ``var`` as the robust variance."""
+    """The model's coefficients, variance and tests with ``var`` (over the estimable
+    coefficients, those not NA) as the robust variance."""
     coef = model.coefficients.copy()
+    kept = coef["coef"].notna().to_numpy()
+    full = np.full((kept.size, kept.size), np.nan)
+    full[np.ix_(kept, kept)] = var
+    var = full
     beta = coef["coef"].to_numpy()
     se = np.sqrt(np.diag(var))
     z_crit = float(norm.ppf(1 - (1 - conf_level) / 2))
@@ -200,8 +205,9 @@ def with_variance(
     coef["lower"] = np.exp(beta - z_crit * se)
     coef["upper"] = np.exp(beta + z_crit * se)
     tests = model.tests.copy()
-    wald = float(beta @ np.linalg.solve(var, beta))
-    tests.loc["wald", ["statistic", "p_value"]] = [wald, float(chi2.sf(wald, beta.size))]
+    b = beta[kept]
+    wald = float(b @ np.linalg.solve(var[np.ix_(kept, kept)], b))
+    tests.loc["wald", ["statistic", "p_value"]] = [wald, float(chi2.sf(wald, b.size))]
     tests.loc["robust_score", ["statistic", "p_value"]] = np.nan
     index = model.variance.index
     return coef, pd.DataFrame(var, index=index, columns=index), tests

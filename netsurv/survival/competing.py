@@ -56,8 +56,10 @@ class CumulativeIncidenceResult(Displayable):
         ``n_event`` (events of this cause at t), ``n_censor``, ``cif`` (R's ``pstate`` of the
         cause), ``std_err`` (on the probability scale: R ``survfit``'s ``std.err``, or
         ``sqrt`` of ``cmprsk::cuminc``'s ``var``) and the pointwise limits ``lower`` /
-        ``upper`` (R ``survfit``'s, for ``conf_type``; NaN where the CIF is 0 on the log
-        scale, as R's ``NA``).
+        ``upper`` (R ``survfit``'s, for ``conf_type``).  Where the CIF is still 0 (no event
+        of the cause yet, or none at all in the group) its standard error is 0 and the
+        limits are NaN on the ``"log"`` and ``"log-log"`` scales, which cannot hold 0, as
+        R's ``NA`` (``"plain"`` gives 0 to 0).
     totals : pandas.DataFrame
         One row per group × cause: ``group``, ``cause``, ``label``, ``records`` (rows used),
         ``n`` (weighted), ``events`` (of this cause, weighted), ``cif`` (at the group's last
@@ -111,8 +113,10 @@ class CumulativeIncidenceResult(Displayable):
     def cif_at(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
         """Cumulative incidence and its limits at chosen times (R ``summary(fit, times)``).
 
-        Before a curve's first time the CIF, its standard error and its limits are 0 (R fills
-        in the initial state); after its last time the last value is carried forward.
+        Before a curve's first time the CIF, its standard error and its limits are 0 (R
+        ``summary``'s fill-in); from its first time on, a CIF of 0 has NaN limits on the log
+        and log-log scales (R's ``NA``, see :attr:`table`); after its last time the last value
+        is carried forward.
 
         Parameters
         ----------

@@ -11,6 +11,7 @@ from R's by up to ~4e-6 relative; R's own by ~2e-9 from the root) and it has no 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,6 +23,8 @@ from scipy.stats import norm
 from netsurv.errors import ConfigError
 from netsurv.survival._concordance import Concordance, harrell_c
 from netsurv.survival._coxfit import (
+    CoxConvergenceWarning,
+    RiskSets,
     build_risk_sets,
     derivatives,
     newton_raphson,
@@ -222,10 +225,12 @@ def cox(
             not firth and bool(np.any(prep.weights != np.floor(prep.weights)))
         )
     robust = robust or cluster_col is not None
-    p = len(cov)
-    x = x_raw - x_raw.mean(axis=0) if p else x_raw
+    x_all = x_raw - x_raw.mean(axis=0) if cov else x_raw
     efron = ties == "efron"
     rs = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, start=prep.start)
+    cov_all = cov
+    x, cov = _drop_aliased(rs, x_all, cov, efron=efron)
+    p = len(cov)
     lower = upper = p_values = None
     if firth and p:
         ff = firth_inference(rs, x, efron=efron, conf_level=conf_level, profile=ci == "profile")
@@ -311,9 +316,11 @@ def cox(
         }
     )
     return CoxResult(
-        coefficients=coefficients[COEF_COLUMNS],
-        variance=pd.DataFrame(var, index=cov, columns=cov),
-        variance_model=pd.DataFrame(var_model, index=cov, columns=cov),
+        coefficients=coefficients[COEF_COLUMNS].reindex(pd.Index(cov_all, name="covariate")),
+        variance=pd.DataFrame(var, index=cov, columns=cov).reindex(cov_all, columns=cov_all),
+        variance_model=pd.DataFrame(var_model, index=cov, columns=cov).reindex(
+            cov_all, columns=cov_all
+        ),
         loglik_null=loglik_null,
         loglik=loglik,
         tests=tests,
@@ -331,12 +338,51 @@ def cox(
         strata=strata_cols,
         robust=robust,
         design=CoxDesign(
-            x=x, risk_sets=rs, efron=efron, stratum_labels=list(s_labels), terms=terms
+            x=x_all, risk_sets=rs, efron=efron, stratum_labels=list(s_labels), terms=terms
         ),
         penalty=penalty,
         conf_int=ci,
         formula=formula,
     )
+
+
+def _drop_aliased(
+    rs: RiskSets, x: np.ndarray, names: list[str], *, efron: bool
+) -> tuple[np.ndarray, list[str]]:
+    """The covariate columns the partial likelihood can estimate, and their names.
+
+    A column is aliased when, among the subjects at risk at the event times, it is a linear
+    combination of the columns before it (e.g. a covariate level whose subjects have all left
+    the risk sets before the first event): the information matrix is then singular whatever
+    the coefficients, so the likelihood is flat in that direction.  As R ``coxph`` (its
+    Cholesky pivot below ``toler.chol`` = eps^0.75 times the largest diagonal), such columns
+    are left out of the fit and reported with an NA coefficient, with a warning naming them.
+    """
+    if not names:
+        return x, names
+    info = derivatives(rs, x, np.zeros(x.shape[1]), efron=efron).information
+    tol = np.finfo(float).eps ** 0.75 * max(float(np.max(np.diag(info))), 0.0)
+    keep: list[int] = []
+    for j in range(len(names)):
+        # pivot of column j after the kept columns: the Schur complement
+        a = info[np.ix_(keep, keep)]
+        b = info[keep, j]
+        pivot = info[j, j] - (b @ np.linalg.solve(a, b) if keep else 0.0)
+        if pivot > tol:
+            keep.append(j)
+    if len(keep) == len(names):
+        return x, names
+    dropped = [nm for j, nm in enumerate(names) if j not in keep]
+    warnings.warn(
+        f"Cox model: covariate(s) {dropped} cannot be estimated: among the subjects at risk at "
+        "the event times they are constant or a combination of the other covariates (e.g. a "
+        "level whose subjects all leave follow-up before the first event), so the "
+        "information matrix is singular; their coefficients are NA (as R coxph's \"X matrix "
+        'deemed to be singular") and the model is fitted without them',
+        CoxConvergenceWarning,
+        stacklevel=3,
+    )
+    return x[:, keep], [names[j] for j in keep]
 
 
 def _inv(a: np.ndarray) -> np.ndarray:

@@ -371,8 +371,9 @@ def fine_gray(
         codes = cause_codes(prep)
         fg_code = np.where(codes == cause, 1, np.where(codes > 0, 2, 0))
         g = group_codes(prep.frame[groups])[0] if groups else np.zeros(fg_code.size, np.int64)
-        beta = coefficients["coef"].to_numpy()
-        x = prep.frame[cov].to_numpy(dtype=float)
+        kept = coefficients["coef"].notna().to_numpy()  # NA: not estimable (see cox)
+        beta = coefficients["coef"].to_numpy()[kept]
+        x = prep.frame[cov].to_numpy(dtype=float)[:, kept]
         _, var = fine_gray_variance(prep.time, fg_code, g, x, beta)
         coefficients, variance, tests = with_variance(model, var, conf_level)
     return FineGrayResult(

@@ -10,6 +10,7 @@ scores and variances of the strata.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -147,6 +148,40 @@ def _score_variance(
     return score, var
 
 
+def _statistic(s: np.ndarray, v: np.ndarray, labels: list[object], cause: int) -> tuple[float, int]:
+    """Gray's statistic ``s' V⁻¹ s`` over the groups with information, and its degrees of freedom.
+
+    A group none of whose subjects is at risk at an event time (all censored before the first
+    event, say) has a zero score and zero variance: it carries no information, so, as R
+    ``survdiff`` does for the log-rank test, it is left out and the degrees of freedom are the
+    informative groups − 1, with a warning naming it (``cmprsk::cuminc`` reports no test there:
+    its statistic −1, p-value 1).  Fewer than two informative groups, or a variance still
+    singular, give NaN with a warning.
+    """
+    diag = np.diag(v)
+    informative = diag > np.finfo(float).eps ** 0.75 * max(float(diag.max()), 0.0)
+    out = [str(g) for g, inf in zip(labels, informative, strict=True) if not inf]
+    n_inf = int(informative.sum())
+    if out:
+        warnings.warn(
+            f"Gray's test of cause {cause}: group(s) {out} have no subject at risk at any event "
+            f"time, so they carry no information and are left out (df = {max(n_inf - 1, 0)})",
+            stacklevel=3,
+        )
+    if n_inf < 2:
+        return float("nan"), 0
+    s1 = s[informative][:-1]
+    v1 = v[np.ix_(informative, informative)][:-1, :-1]
+    if np.linalg.matrix_rank(v1) < n_inf - 1:
+        warnings.warn(
+            f"Gray's test of cause {cause}: the variance of the scores is singular (groups "
+            f"{[str(g) for g in np.asarray(labels, dtype=object)[informative]]}); no statistic",
+            stacklevel=3,
+        )
+        return float("nan"), n_inf - 1
+    return float(s1 @ np.linalg.solve(v1, s1)), n_inf - 1
+
+
 def gray_test(
     df: pd.DataFrame,
     *,
@@ -226,20 +261,16 @@ def gray_test(
             s_st, v_st = _score_variance(prep.time[sel], status[sel], group[sel], k, float(rho))
             s += s_st
             v += v_st
-        s1, v1 = s[:-1], v[:-1, :-1]
-        if np.linalg.matrix_rank(v1) < k - 1:
-            stat = float("nan")
-        else:
-            stat = float(s1 @ np.linalg.solve(v1, s1))
+        stat, dof = _statistic(s, v, labels, cause)
         rows.append(
             {
                 "cause": cause,
                 "statistic": stat,
-                "df": k - 1,
-                "p_value": float(chi2_dist.sf(stat, k - 1)),
+                "df": dof,
+                "p_value": float(chi2_dist.sf(stat, dof)) if dof > 0 else float("nan"),
             }
         )
-        scores.append(pd.Series(s1, index=labels[:-1], name=cause))
+        scores.append(pd.Series(s[:-1], index=labels[:-1], name=cause))
     return GrayTestResult(
         table=pd.DataFrame(rows),
         scores=pd.DataFrame(scores).rename_axis("cause"),

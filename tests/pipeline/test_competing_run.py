@@ -3,6 +3,7 @@ the library's functions on the same rows, the tables and figures written, mistak
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,33 @@ def test_mistakes_are_named_when_the_config_is_read(
 ) -> None:
     with pytest.raises(ns.ConfigError, match=message):
         load_config(write(tmp_path, f"[competing]\nenabled = true\n{text}\n"))
+
+
+def test_degenerate_groups_give_named_notes_not_numpy_warnings() -> None:
+    """Under SST-PET volumetry the demo's grade-3 lines are all censored on day 1 (no
+    SST-PET scan after baseline), before any event: Gray's test leaves G3 out, the Fine–Gray
+    indicator of G3 is NA (R: coxph's NA, crr stops), each said in a warning naming it; no
+    numpy RuntimeWarning ("invalid value encountered in sqrt") reaches the run notes."""
+    cfg = Config.model_validate(
+        BASE | {"criteria": {"presets": ["recist1.1", "sstv"]}, "competing": ON}
+    )
+    res = stages.analyse(cfg, stages.load_cohort(cfg))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = competing_tables(res, cfg)
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    said = [str(w.message) for w in caught]
+    assert any("['G3'] have no subject at risk" in s for s in said)
+    assert any("['grade_G3'] cannot be estimated" in s for s in said)
+    assert got is not None and got.gray is not None and got.fine_gray is not None
+    sstv_rows = _rows(res, "sstv")
+    assert (sstv_rows.loc[sstv_rows["grade"] == "G3", "status"] == 0).all()
+    g = got.gray[got.gray["criterion"] == "sstv"]
+    assert np.isfinite(g["statistic"]).all() and (g["df"] == 1).all()
+    f = got.fine_gray[got.fine_gray["criterion"] == "sstv"].set_index("covariate")
+    assert f.loc["grade_G3", ["coef", "se", "robust_se", "p"]].isna().all()
+    assert np.isfinite(f.loc["grade_G2", ["coef", "se", "robust_se", "p"]].astype(float)).all()
+    # a CIF still at 0 has no log-scale limits (R's NA); one above 0 always has them
+    cif = got.cif
+    assert cif.loc[cif["cif"] > 0, ["lower", "upper"]].notna().all().all()
+    assert cif.loc[cif["cif"] == 0, ["lower", "upper"]].isna().all().all()
