@@ -10,7 +10,8 @@ u.  ``1 − KM`` of cause j with the other causes censored overstates it (it est
 probability in a world without the competing cause).  The estimates are those of R's
 ``survfit(Surv(time, factor(status)) ~ group)`` (multi-state) and ``cmprsk::cuminc``; the
 variance is either R survfit's infinitesimal jackknife or cmprsk's delta-method (Aalen)
-estimator, both in closed form with cumulative sums (no loop over subjects or times).
+estimator, both in closed form with cumulative sums (no loop over subjects or times:
+:mod:`netsurv.survival._cif_variance`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
 from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
+from netsurv.survival._cif_variance import delta_se, ij_se
 from netsurv.survival._curve import CONF_TYPES, ConfType, confidence_limits
 from netsurv.survival._input import as_list, group_codes
 
@@ -227,85 +229,6 @@ class CumulativeIncidenceResult(Displayable):
         return _print.cif_view(self)
 
 
-def _ij_se(
-    idx: np.ndarray,
-    cause: np.ndarray,
-    w: np.ndarray,
-    k: int,
-    n: np.ndarray,
-    d_all: np.ndarray,
-    s_before: np.ndarray,
-    cif: np.ndarray,
-) -> np.ndarray:
-    """Infinitesimal-jackknife standard error of one cause's CIF at every distinct time.
-
-    With dΛ = d / n, the derivative of F_k(t_j) with respect to the weight of a subject whose
-    time is t_m is closed-form: for m >= j it is ``H_j − B_j`` (+ ``S(t_j−) / n_j`` for a
-    cause-k event at t_j), for m < j it is linear in F_k(t_j), ``α + β F_k(t_j)``.  The
-    variance ``Σ_i (w_i D_i)²`` is then a handful of cumulative sums (R ``survfit``'s
-    multi-state ``std.err``, which sums the squared weighted influence).
-    """
-    m = n.size
-    a = np.diff(np.concatenate([[0.0], cif]))  # CIF increments S(t−) d_k / n
-    nd = n - d_all
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = np.where(nd > 0, d_all / (n * nd), 0.0)
-        inv_nd = np.where(nd > 0, 1.0 / nd, 0.0)
-    big_g = np.cumsum(g)
-    big_b = np.cumsum(a / n)
-    big_h = np.cumsum(a * np.concatenate([[0.0], big_g[:-1]]))
-    delta = (cause > 0).astype(float)
-    is_k = (cause == k).astype(float)
-    nxt = np.minimum(idx + 1, m - 1)
-    beta = big_g[idx] - delta * inv_nd[idx]
-    alpha = (
-        delta * cif[idx] * inv_nd[idx]
-        + big_h[nxt]
-        - big_g[idx] * cif[nxt]
-        + is_k * s_before[idx] / n[idx]
-        - big_b[idx]
-    )
-    w2 = w * w
-
-    def before(values: np.ndarray) -> np.ndarray:
-        per_time = np.bincount(idx, weights=values, minlength=m)
-        return np.concatenate([[0.0], np.cumsum(per_time)[:-1]])
-
-    past = before(w2 * alpha * alpha) + 2 * cif * before(w2 * alpha * beta)
-    past += cif * cif * before(w2 * beta * beta)
-    at_risk_w2 = np.cumsum(np.bincount(idx, weights=w2, minlength=m)[::-1])[::-1]
-    base = big_h - big_b
-    jump = s_before / n
-    k_w2 = np.bincount(idx, weights=w2 * is_k, minlength=m)
-    var = past + at_risk_w2 * base**2 + k_w2 * ((base + jump) ** 2 - base**2)
-    return np.sqrt(np.clip(var, 0.0, None))
-
-
-def _delta_se(
-    d_k: np.ndarray, d_all: np.ndarray, n: np.ndarray, surv: np.ndarray, cif: np.ndarray
-) -> np.ndarray:
-    """``cmprsk::cuminc``'s delta-method (Aalen) standard error, with its tie correction
-    ``1 − (d − 1)/(n − 1)``; it changes only at the cause's own event times."""
-    s_before = np.concatenate([[1.0], surv[:-1]])
-    d_other = d_all - d_k
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_s = np.where(surv > 0, 1.0 / surv, 0.0)
-
-        def ties(d: np.ndarray) -> np.ndarray:
-            return np.where(d > 1, 1.0 - (d - 1.0) / (n - 1.0), 1.0)
-
-        t6 = np.where((d_other > 0) & (surv > 0), s_before**2 * ties(d_other) * d_other / n**2, 0.0)
-        t4 = cif * inv_s
-        v1, v2, v3 = t4 * t4 * t6, inv_s * t4 * t6, inv_s * inv_s * t6
-        t6 = np.where(d_k > 0, s_before**2 * ties(d_k) * d_k / n**2, 0.0)
-        t4 = 1.0 + inv_s * cif
-        v1, v2, v3 = v1 + t4 * t4 * t6, v2 + inv_s * t4 * t6, v3 + inv_s * inv_s * t6
-    var = np.cumsum(v1) + cif * cif * np.cumsum(v3) - 2 * cif * np.cumsum(v2)
-    last = np.maximum.accumulate(np.where(d_k > 0, np.arange(d_k.size), -1))
-    var = np.where(last >= 0, var[np.clip(last, 0, None)], 0.0)
-    return np.sqrt(np.clip(var, 0.0, None))
-
-
 def cumulative_incidence(
     df: pd.DataFrame,
     *,
@@ -419,9 +342,9 @@ def cumulative_incidence(
             d_k = np.bincount(idx, weights=w * (cause == k), minlength=ut.size)
             cif = np.cumsum(s_before * d_k / n_risk)
             if variance == "ij":
-                se = _ij_se(idx, cause, w, k, n_risk, n_event_all, s_before, cif)
+                se = ij_se(idx, cause, w, k, n_risk, n_event_all, s_before, cif)
             else:
-                se = _delta_se(d_k, n_event_all, n_risk, surv, cif)
+                se = delta_se(d_k, n_event_all, n_risk, surv, cif)
             with np.errstate(divide="ignore", invalid="ignore"):
                 se_rel = np.where(cif > 0, se / cif, 0.0)
             lower, upper = confidence_limits(
