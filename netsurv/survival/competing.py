@@ -28,7 +28,14 @@ from netsurv.errors import ConfigError
 from netsurv.survival import _print
 from netsurv.survival._causes import cause_codes, check_causes, prepare_competing
 from netsurv.survival._cif_variance import delta_se, ij_se
-from netsurv.survival._curve import CONF_TYPES, ConfType, confidence_limits
+from netsurv.survival._curve import (
+    CONF_TYPES,
+    ConfType,
+    at_risk_at,
+    confidence_limits,
+    counts_upto,
+    values_at,
+)
 from netsurv.survival._input import as_list, group_codes
 
 CifVariance = Literal["ij", "delta"]
@@ -143,27 +150,17 @@ class CumulativeIncidenceResult(Displayable):
         """
         t = np.asarray(times, dtype=float)
         out = []
+        cols = ("cif", "std_err", "lower", "upper")
         for (g, c), cur in self.table.groupby(["group", "cause"], sort=False):
             ct = cur["time"].to_numpy(dtype=float)
-            idx = np.searchsorted(ct, t, side="right") - 1
-            nxt = np.searchsorted(ct, t, side="left")
-            before = idx < 0
-            ii = np.clip(idx, 0, None)
-            read = {
-                col: np.where(before, 0.0, cur[col].to_numpy(dtype=float)[ii])
-                for col in ("cif", "std_err", "lower", "upper")
-            }
-            out.append(
-                pd.DataFrame(
-                    {
-                        "group": g,
-                        "cause": c,
-                        "time": t,
-                        "n_risk": np.append(cur["n_risk"].to_numpy(), 0)[nxt],
-                        **read,
-                    }
-                )
+            read = values_at(
+                ct,
+                {col: cur[col].to_numpy(dtype=float) for col in cols},
+                t,
+                before=dict.fromkeys(cols, 0.0),
             )
+            n_risk = at_risk_at(ct, cur["n_risk"].to_numpy(), t)
+            out.append(pd.DataFrame({"group": g, "cause": c, "time": t, "n_risk": n_risk, **read}))
         return pd.concat(out, ignore_index=True)
 
     def risk_table(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
@@ -197,8 +194,6 @@ class CumulativeIncidenceResult(Displayable):
             cur = self.table[self.table["group"] == g]
             first = cur[cur["cause"] == self.causes[0]]
             ct = first["time"].to_numpy(dtype=float)
-            nxt = np.searchsorted(ct, t, side="left")
-            upto = np.searchsorted(ct, t, side="right")
             weighted = not pd.api.types.is_integer_dtype(first["n_risk"])
             dtype = np.float64 if weighted else np.int64
             # cumulative censorings, then events of each cause, up to each time
@@ -206,11 +201,11 @@ class CumulativeIncidenceResult(Displayable):
                 [first["n_censor"].to_numpy()]
                 + [cur.loc[cur["cause"] == c, "n_event"].to_numpy() for c in self.causes]
             )
-            upto_t = np.vstack([np.zeros((1, counts.shape[1])), np.cumsum(counts, axis=0)])[upto]
+            upto_t = counts_upto(ct, counts, t)
             cols = {
                 "group": g,
                 "time": t,
-                "n_risk": np.append(first["n_risk"].to_numpy(), 0)[nxt].astype(dtype),
+                "n_risk": at_risk_at(ct, first["n_risk"].to_numpy(), t).astype(dtype),
                 "n_censored": upto_t[:, 0].astype(dtype),
             }
             for j, c in enumerate(self.causes, start=1):

@@ -12,7 +12,16 @@ from scipy.stats import norm
 from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
 from netsurv.survival import _print
-from netsurv.survival._curve import CONF_TYPES, ConfType, _minmin, confidence_limits
+from netsurv.survival._curve import (
+    CONF_TYPES,
+    ConfType,
+    _minmin,
+    at_risk_at,
+    confidence_limits,
+    counts_upto,
+    restricted_mean,
+    values_at,
+)
 from netsurv.survival._input import as_list, group_codes, prepare
 
 TABLE_COLUMNS = [
@@ -122,28 +131,15 @@ class KaplanMeierResult(Displayable):
         for g in self.groups:
             cur = self._curve(g)
             ct = cur["time"].to_numpy()
-            idx = np.searchsorted(ct, t, side="right") - 1
-            nxt = np.searchsorted(ct, t, side="left")
-            before = idx < 0
-            ii = np.clip(idx, 0, None)
-            surv = np.where(before, 1.0, cur["surv"].to_numpy()[ii])
-            se = np.where(before, 0.0, cur["std_err"].to_numpy()[ii])
-            lower = np.where(before, 1.0, cur["lower"].to_numpy()[ii])
-            upper = np.where(before, 1.0, cur["upper"].to_numpy()[ii])
-            n_risk_all = np.append(cur["n_risk"].to_numpy(), 0)
-            out.append(
-                pd.DataFrame(
-                    {
-                        "group": g,
-                        "time": t,
-                        "n_risk": n_risk_all[nxt],
-                        "surv": surv,
-                        "std_err": se,
-                        "lower": lower,
-                        "upper": upper,
-                    }
-                )
+            cols = ("surv", "std_err", "lower", "upper")
+            read = values_at(
+                ct,
+                {c: cur[c].to_numpy() for c in cols},
+                t,
+                before={"surv": 1.0, "std_err": 0.0, "lower": 1.0, "upper": 1.0},
             )
+            n_risk = at_risk_at(ct, cur["n_risk"].to_numpy(), t)
+            out.append(pd.DataFrame({"group": g, "time": t, "n_risk": n_risk, **read}))
         return pd.concat(out, ignore_index=True)
 
     def risk_table(self, times: Sequence[float] | np.ndarray) -> pd.DataFrame:
@@ -175,20 +171,17 @@ class KaplanMeierResult(Displayable):
         for g in self.groups:
             cur = self._curve(g)
             ct = cur["time"].to_numpy()
-            nxt = np.searchsorted(ct, t, side="left")
-            upto = np.searchsorted(ct, t, side="right")
-            n_risk = np.append(cur["n_risk"].to_numpy(), 0)[nxt]
-            ev = np.concatenate([[0], np.cumsum(cur["n_event"].to_numpy())])[upto]
-            ce = np.concatenate([[0], np.cumsum(cur["n_censor"].to_numpy())])[upto]
             dtype = np.int64 if pd.api.types.is_integer_dtype(cur["n_risk"]) else np.float64
+            upto = counts_upto(ct, cur[["n_event", "n_censor"]].to_numpy(), t).astype(dtype)
+            n_risk = at_risk_at(ct, cur["n_risk"].to_numpy(), t).astype(dtype)
             out.append(
                 pd.DataFrame(
                     {
                         "group": g,
                         "time": t,
-                        "n_risk": n_risk.astype(dtype),
-                        "n_events": ev.astype(dtype),
-                        "n_censored": ce.astype(dtype),
+                        "n_risk": n_risk,
+                        "n_events": upto[:, 0],
+                        "n_censored": upto[:, 1],
                     }
                 )
             )
@@ -226,24 +219,11 @@ class KaplanMeierResult(Displayable):
         rows = []
         for g in self.groups:
             cur = self._curve(g)
-            time = cur["time"].to_numpy(dtype=float)
-            surv = cur["surv"].to_numpy(dtype=float)
-            n = cur["n_risk"].to_numpy(dtype=float)
-            d = cur["n_event"].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                hh = np.where(n - d == 0, 0.0, d / (n * (n - d)))
-            keep = time <= tau
-            if not keep.any():
-                tt, ss, hh = np.array([tau]), np.array([1.0]), np.array([0.0])
-            else:
-                tt = np.append(time[keep], tau)
-                ss = np.append(surv[keep], surv[keep][-1])
-                hh = np.append(hh[keep], 0.0)
-            delta = np.diff(np.concatenate([[start], tt]))
-            rect = delta * np.concatenate([[1.0], ss[:-1]])
-            var = float(np.sum(np.cumsum(rect[1:][::-1]) ** 2 * hh[::-1][1:]))
-            est = float(rect.sum() + start)
-            se = float(np.sqrt(var))
+            est, se = restricted_mean(
+                *(cur[c].to_numpy(dtype=float) for c in ("time", "surv", "n_risk", "n_event")),
+                tau=tau,
+                start=start,
+            )
             rows.append(
                 {
                     "group": g,
