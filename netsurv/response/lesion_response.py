@@ -66,8 +66,10 @@ class LesionResponse(Displayable):
     attrition : pandas.DataFrame
         ``table``, ``row_key``, ``stage`` (``"lesion_response"``), ``reason``, ``criterion``:
         lesions of evaluated lines that the lesion-level analysis cannot use (not followed,
-        first recorded on a follow-up scan without role ``new``, a not evaluable reading) and
-        the lines the criterion set aside.
+        first recorded on a follow-up scan without role ``new``, a not evaluable reading;
+        ``table`` ``"lesion_response"``, ``row_key`` ``"patient / line / lesion"`` or, for one
+        reading, ``"patient / line / assessment / lesion"``) and the lines the criterion set
+        aside.
     """
 
     table: pd.DataFrame
@@ -162,7 +164,7 @@ def lesion_attrition(prep: Prepared, a: LesionArrays) -> pd.DataFrame:
     )
     own = pd.DataFrame(
         {
-            "table": "lesions",
+            "table": "lesion_response",  # keys name a lesion over a line, or on one scan
             "row_key": keys,
             "stage": "lesion_response",
             "reason": reasons,

@@ -49,6 +49,9 @@ outcome = "OS"
 status = "response"
 [compare]
 enabled = false
+[lesions]
+enabled = true
+criteria = ["recist1.1", "choi"]
 [figures]
 include = ["km", "waterfall", "spider", "swimmer"]
 formats = ["png", "pdf"]

@@ -151,6 +151,71 @@ def test_row_keys_of_every_layout() -> None:
     }
 
 
+def test_lesion_level_row_keys_name_the_line_and_the_scan() -> None:
+    """lesion_response's attrition names a lesion over a line (patient / line / lesion) or
+    on one scan (patient / line / assessment / lesion): each part gets the pseudonym of its
+    kind, the same as in the ID columns (a line is never hashed as an assessment)."""
+    priv = Privacy(key=KEY, pseudonymise=True)
+    att = pd.DataFrame(
+        {
+            "table": "lesion_response",
+            "row_key": ["P1 / L2 / T1", "P1 / L2 / A3 / T1"],
+            "stage": "lesion_response",
+            "reason": "y",
+        }
+    )
+    out = priv.table("lesion_attrition", att)["row_key"]
+    p1, l2, a3, t1 = (
+        priv.pseudonyms(k, [v])[0]
+        for k, v in [("patient", "P1"), ("line", "L2"), ("assessment", "A3"), ("lesion", "T1")]
+    )
+    assert sorted(out) == sorted([f"{p1} / {l2} / {t1}", f"{p1} / {l2} / {a3} / {t1}"])
+
+
+def test_lesion_ids_that_embed_the_patient_id_leave_nothing_of_it() -> None:
+    """Lesion (and line, assessment) IDs built from the patient ID ("P0001-L01") are
+    pseudonymised whole, in ID columns and row keys, with dates moved by the patient."""
+    priv = Privacy(key=KEY, pseudonymise=True, date_shift="per_patient")
+    lesions = pd.DataFrame(
+        {
+            "patient_id": ["P0001", "P0001", "P0002"],
+            "line_id": ["P0001-L1", "P0001-L1", "P0002-L1"],
+            "assessment_id": ["P0001-A1", "P0001-A2", "P0002-A1"],
+            "date": pd.to_datetime(["2020-01-05", "2020-03-05", "2021-02-01"]),
+            "lesion_id": ["P0001-L01", "P0001-L01", "P0002-L01"],
+            "site": "liver",
+            "value": [20.0, 15.0, 30.0],
+        }
+    )
+    out = priv.table("lesion_response", lesions)
+    att = priv.table(
+        "lesion_attrition",
+        pd.DataFrame(
+            {
+                "table": "lesion_response",
+                "row_key": [
+                    "P0001 / P0001-L1 / P0001-L01",
+                    "P0002 / P0002-L1 / P0002-A1 / P0002-L01",
+                ],
+                "stage": "lesion_response",
+                "reason": "y",
+            }
+        ),
+    )
+    text = out.to_csv(index=False) + att.to_csv(index=False)
+    assert "P0001" not in text and "P0002" not in text and "L01" not in text
+    for col in ("patient_id", "line_id", "assessment_id", "lesion_id"):
+        assert out[col].str.fullmatch(PSEUDONYM.pattern).all(), col
+    # one lesion keeps one pseudonym across its scans; dates moved by the patient's offset
+    assert out.groupby("patient_id")["lesion_id"].nunique().tolist() == [1, 1]
+    offset = dict(zip(["P0001", "P0002"], priv.offsets(["P0001", "P0002"]), strict=True))
+    real = {priv.pseudonyms("patient", [p])[0]: p for p in offset}
+    back = out.assign(patient_id=out["patient_id"].map(real)).sort_values(["patient_id", "date"])
+    want = lesions.sort_values(["patient_id", "date"])
+    shift = (back["date"].to_numpy() - want["date"].to_numpy()) / np.timedelta64(1, "D")
+    assert shift.tolist() == [offset[p] for p in want["patient_id"]]
+
+
 def test_validation_warnings_values_by_column_and_free_text(
     tables: dict[str, pd.DataFrame],
 ) -> None:

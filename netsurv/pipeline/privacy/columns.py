@@ -28,16 +28,18 @@ PREFIXES = {"patient": "P", "line": "L", "assessment": "A", "lesion": "T", "key"
 PATIENT_COLUMNS = ("patient_id", "USUBJID", "SUBJID")
 #: Text columns holding row keys (``"P001 / L2"``) and the column naming their table.
 KEY_COLUMNS = {"row_key": "table", "source_key": "source_table", "SRCKEY": "SRCDOM"}
-#: The kinds of a row key's parts, by the table it names.
-KEY_PARTS: dict[str, tuple[str, ...]] = {
-    "patients": ("patient",),
-    "lines": ("patient", "line"),
-    "endpoints": ("patient", "line"),
-    "assessments": ("patient", "assessment"),
-    "lesions": ("patient", "assessment", "lesion"),
-    "ADSL": ("patient",),
-    "ADRS": ("patient", "assessment"),
-    "EX": ("patient", "line"),
+#: The kinds of a row key's parts, by the table it names (one layout per number of parts).
+KEY_PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "patients": (("patient",),),
+    "lines": (("patient", "line"),),
+    "endpoints": (("patient", "line"),),
+    "assessments": (("patient", "assessment"),),
+    "lesions": (("patient", "assessment", "lesion"),),
+    # lesion-level attrition: a lesion over a line, or on one scan of it
+    "lesion_response": (("patient", "line", "lesion"), ("patient", "line", "assessment", "lesion")),
+    "ADSL": (("patient",),),
+    "ADRS": (("patient", "assessment"),),
+    "EX": (("patient", "line"),),
 }
 #: Tables whose row keys name no patient (criteria are named).
 UNKEYED_TABLES = frozenset({"criteria"})
@@ -101,17 +103,25 @@ def key_layouts(
     >>> [(rows.tolist(), kinds, parts.values.tolist())
     ...  for rows, kinds, parts in key_layouts(keys, "lesions")]
     [([True, False, False], ('patient', 'assessment', 'lesion'), [['P1', 'A3', 'T1']]), ([False, True, False], ('patient', 'key'), [['P1', 'A3 / T1 / x']])]
+
+    A table with two layouts (lesion-level attrition) is split by the number of parts:
+
+    >>> keys = pd.Series(["P1 / L1 / T2", "P1 / L1 / A4 / T2"])
+    >>> [kinds for _, kinds, _ in key_layouts(keys, "lesion_response")]
+    [('patient', 'line', 'lesion'), ('patient', 'line', 'assessment', 'lesion')]
     """
     text = keys.astype(str)
     if table in UNKEYED_TABLES:
         return []
     kept = text.str.match(_FILE_LINE.pattern).to_numpy(dtype=bool)
-    kinds = KEY_PARTS.get(table, ())
-    exact = ~kept & (text.str.count(SEP).to_numpy() + 1 == len(kinds))
-    other = ~kept & ~exact
+    n_parts = text.str.count(SEP).to_numpy() + 1
+    other = ~kept
     out = []
-    if exact.any():
-        out.append((exact, kinds, text[exact].str.split(SEP, expand=True, regex=False)))
+    for kinds in KEY_PARTS.get(table, ()):
+        exact = ~kept & (n_parts == len(kinds))
+        if exact.any():
+            out.append((exact, kinds, text[exact].str.split(SEP, expand=True, regex=False)))
+            other &= ~exact
     if other.any():
         parts = text[other].str.split(SEP, n=1, expand=True, regex=False)
         out.append((other, ("patient", "key")[: parts.shape[1]], parts))
