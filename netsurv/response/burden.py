@@ -33,6 +33,14 @@ in ``Timepoints.attrition`` with the reason):
   sum's (e.g. volume on a diameter sum): **set aside**, they need each lesion;
 * per-lesion details (``too_small_mm``, ``rounding_mm``, automatic target selection):
   not applied -- the sum is taken as recorded.
+
+Visits (``assessments.visit_id``, :mod:`netsurv.response.visits`): the scans of one visit are
+read as one time point, at its last scan, and their burden rows as one, as their lesion rows
+would be: each scan's sum covers the target lesions measured on it, so the visit's sum is the
+total of its scans' sums, whichever of its scans carry a row (one row on the first scan is the
+visit's sum); a row without a value makes the visit not evaluable.  A % change from baseline
+cannot be split over scans: a visit with a % change and any other burden row sets the line
+aside, with the reason.
 """
 
 from __future__ import annotations
@@ -62,12 +70,16 @@ class Burden:
         The patient's measure (``"diameter"``, ``"volume"``; ``""`` when not a burden patient).
     pct
         The patient gives % changes from baseline (not sums).
+    split_pct
+        Per visit's representative scan: a % change shares its visit with other burden rows
+        (the line is set aside).
     """
 
     patient: np.ndarray
     value: np.ndarray
     measure: np.ndarray
     pct: np.ndarray
+    split_pct: np.ndarray
 
     @property
     def any(self) -> bool:
@@ -75,28 +87,72 @@ class Burden:
         return bool(self.patient.any())
 
 
-def burden_per_assessment(burden: pd.DataFrame, ass: pd.DataFrame, burden_ak: np.ndarray) -> Burden:
+def burden_per_assessment(
+    burden: pd.DataFrame,
+    ass: pd.DataFrame,
+    burden_ak: np.ndarray,
+    rep: np.ndarray | None = None,
+) -> Burden:
     """Index the validated ``tumour_burden`` table by assessment.
 
-    ``burden_ak`` is the assessment row of each burden row (every one is known: validated).
+    ``burden_ak`` is the assessment row of each burden row (every one is known: validated);
+    ``rep`` the representative scan of each assessment's visit
+    (:attr:`netsurv.response.visits.Visits.rep`), whose value is the visit's (module notes).
+
+    Examples
+    --------
+    One visit of two CT scans, each with the sum of the lesions it shows:
+
+    >>> import numpy as np, pandas as pd
+    >>> ass = pd.DataFrame({"patient_id": ["P", "P"], "assessment_id": ["A1", "A2"]})
+    >>> tb = pd.DataFrame({"patient_id": ["P", "P"], "assessment_id": ["A1", "A2"],
+    ...                    "measure": "diameter", "sum_value": [30.0, 20.0], "unit": "mm",
+    ...                    "pct_change_baseline": np.nan})
+    >>> burden_per_assessment(tb, ass, np.array([0, 1]), rep=np.array([1, 1])).value.tolist()
+    [30.0, 50.0]
     """
     n = len(ass)
     value = np.full(n, np.nan)
     measure = np.full(n, "", dtype=object)
     pct = np.zeros(n, dtype=bool)
     patient = np.zeros(n, dtype=bool)
+    split_pct = np.zeros(n, dtype=bool)
     if len(burden):
         unit = burden["unit"].map(UNIT_FACTOR).to_numpy(dtype=float)
         sums = burden["sum_value"].to_numpy(dtype=float) * unit
         change = burden["pct_change_baseline"].to_numpy(dtype=float)
-        value[burden_ak] = np.where(np.isnan(sums), 100.0 + change, sums)
+        row_value = np.where(np.isnan(sums), 100.0 + change, sums)
+        value[burden_ak] = row_value
+        if rep is not None and (rep[burden_ak] != burden_ak).any():
+            split_pct = _visit_values(value, rep, burden_ak, row_value, ~np.isnan(change))
         given = burden[burden["sum_value"].notna() | burden["pct_change_baseline"].notna()]
         first = given.drop_duplicates("patient_id").set_index("patient_id")
         pid = ass["patient_id"]
         patient = pid.isin(burden["patient_id"]).to_numpy()
         measure = pid.map(first["measure"]).fillna("").to_numpy(dtype=object)
         pct = pid.isin(first.index[first["sum_value"].isna()]).to_numpy()
-    return Burden(patient=patient, value=value, measure=measure, pct=pct)
+    return Burden(patient=patient, value=value, measure=measure, pct=pct, split_pct=split_pct)
+
+
+def _visit_values(
+    value: np.ndarray,
+    rep: np.ndarray,
+    burden_ak: np.ndarray,
+    row_value: np.ndarray,
+    row_pct: np.ndarray,
+) -> np.ndarray:
+    """Put each visit's burden on its representative scan, in place: the total of its sums,
+    NaN when a row has no value; returns, per representative, whether a % change shares the
+    visit with another row (then NaN too)."""
+    n = len(value)
+    r = rep[burden_ak]
+    n_rows = np.bincount(r, minlength=n)
+    empty = np.bincount(r, weights=np.isnan(row_value), minlength=n) > 0
+    split = (np.bincount(r, weights=row_pct, minlength=n) > 0) & (n_rows > 1)
+    total = np.bincount(r, weights=np.nan_to_num(row_value), minlength=n)
+    visits = np.unique(r[rep[burden_ak] != burden_ak])
+    value[visits] = np.where(empty[visits] | split[visits], np.nan, total[visits])
+    return split
 
 
 def unsupported(crit: Criterion, measure: str, pct: bool) -> str:
@@ -165,6 +221,13 @@ def put_burden(
     codes, uniq = pd.factorize(kinds)
     # one reason per kind of line (measure, % or sum): a handful, never one per line
     why = np.array([unsupported(crit, m, p) if m else "" for m, p in uniq], dtype=object)[codes]
+    split = np.zeros(len(n_tracked_line), dtype=bool)
+    split[s_lk[rows[burden.split_pct[ak]]]] = True
+    split_line = (why == "") & split[lines]
+    why[split_line] = (
+        "pct_change_baseline shares a visit (visit_id) with another tumour_burden row: % "
+        "changes of the scans of one visit cannot be combined (give sums)"
+    )
     no_value = (why == "") & np.isnan(b_val)
     why[no_value] = "no tumour_burden value on the baseline scan"
     off = (why == "") & burden.pct[b_ak] & (b_val != 100.0)

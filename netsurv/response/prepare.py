@@ -194,7 +194,7 @@ def prepare(cohort: Cohort) -> Prepared:
         scan_info=ass[["assessment_id", "date", "modality", "liver_volume_ml", "liver_suv_mean"]]
         .assign(day=day)
         .reset_index(drop=True),
-        burden=burden_per_assessment(tb, ass, tb_ak),
+        burden=burden_per_assessment(tb, ass, tb_ak, visits.rep),
     )
 
 

@@ -221,3 +221,66 @@ def test_read_cohort_reads_a_folder_without_lesions(tmp_path) -> None:
     back = ns.read_cohort(tmp_path)
     pd.testing.assert_frame_equal(back.tumour_burden, cohort.tumour_burden)
     assert responses(ns.classify(back, "recist1.1"))["SA"] == ["PR", "PR", "PD"]
+
+
+# ---------------------------------------------------------------------- visits (visit_id)
+def _visits() -> ns.Cohort:
+    """COURSE_A with each time point a visit of two CT scans two days apart (T1 on the
+    first, T2 on the second): as lesion rows (``L``), as each scan's own sum (``S``), as the
+    visit's sum on its last (``W``) or first (``F``) scan, and as a % change on one scan
+    (``Q``) or on both (``R``, which cannot be combined)."""
+    c = Case()
+    base = COURSE_A[0][1] + COURSE_A[0][2]
+    for i, (day, t1, t2) in enumerate(COURSE_A):
+        v = f"V{i}"
+        c.scan("L", day, T1=t1, visit=v)
+        c.scan("L", day + 2, T2=t2, visit=v)
+        c.sums("S", day, value=float(t1), visit=v)
+        c.sums("S", day + 2, value=float(t2), visit=v)
+        c.scan("W", day, visit=v)
+        c.sums("W", day + 2, value=float(t1 + t2), visit=v)
+        c.sums("F", day, value=float(t1 + t2), visit=v)
+        c.scan("F", day + 2, visit=v)
+        pct = 100.0 * (t1 + t2 - base) / base
+        c.scan("Q", day, visit=v)
+        c.sums("Q", day + 2, pct=pct, visit=v)
+        c.sums("R", day, pct=pct, visit=v)
+        c.sums("R", day + 2, pct=pct, visit=v)
+    return c.build()
+
+
+def test_burden_rows_of_a_visit_are_read_as_its_lesions_would_be() -> None:
+    """The scans of a visit are one time point at the last scan; their sums add up as the
+    lesions of those scans do, whichever scans carry them (before: only the last scan's row
+    was read, silently: S read 20 mm instead of 50, F had no baseline value)."""
+    tp = ns.classify(_visits(), "recist1.1")
+    t = tp.table.set_index("patient_id")
+    cols = ["date", "value", "baseline_value", "nadir_value", "pct_change_baseline", "response"]
+    want = t.loc["L", cols].reset_index(drop=True)
+    assert want["value"].tolist() == [50.0, 35.0, 30.0, 36.0]
+    for pid in ("S", "W", "F"):
+        pd.testing.assert_frame_equal(t.loc[pid, cols].reset_index(drop=True), want, obj=pid)
+    # a % change on one scan of each visit is the visit's (on the index 100 + %); the
+    # relative rules only, as a % change has no absolute size
+    relative = dataclasses.replace(ns.criteria.RECIST_1_1, name="pct", progression_min_abs=None)
+    tp = ns.classify(_visits(), relative)
+    t = tp.table.set_index("patient_id")
+    q = t.loc["Q"]
+    assert q["value"].tolist() == [100.0, 70.0, 60.0, 72.0]
+    assert q["response"].tolist() == t.loc["L", "response"].tolist()
+    # % changes on two scans of one visit cannot be combined: the line is set aside, named
+    assert "R" not in t.index
+    (reason,) = tp.attrition.loc[tp.attrition["row_key"] == "R / L1", "reason"]
+    assert "pct_change_baseline shares a visit (visit_id)" in reason
+
+
+def test_a_visit_with_an_empty_burden_row_is_not_evaluable() -> None:
+    """A row without a value is a not evaluable scan (schema): its visit's sum is unknown,
+    so the visit is NE, however many other scans of it have sums."""
+    c = Case()
+    for i, (day, t1, t2) in enumerate(COURSE_A):
+        c.sums("P", day, value=float(t1), visit=f"V{i}")
+        c.sums("P", day + 2, value=None if i == 1 else float(t2), visit=f"V{i}")
+    tp = ns.classify(c.build(), "recist1.1")
+    assert responses(tp)["P"] == ["NE", "PR", "PD"]
+    assert tp.table["value"].isna().tolist() == [False, True, False, False]
