@@ -11,7 +11,6 @@ from R's by up to ~4e-6 relative; R's own by ~2e-9 from the root) and it has no 
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Literal
 
@@ -22,9 +21,8 @@ from scipy.stats import norm
 
 from netsurv.errors import ConfigError
 from netsurv.survival._concordance import Concordance, harrell_c
+from netsurv.survival._cox_columns import check_constant, check_covariates, drop_aliased
 from netsurv.survival._coxfit import (
-    CoxConvergenceWarning,
-    RiskSets,
     build_risk_sets,
     derivatives,
     newton_raphson,
@@ -32,35 +30,13 @@ from netsurv.survival._coxfit import (
 )
 from netsurv.survival._coxresult import CoxDesign, CoxResult
 from netsurv.survival._firth import firth_inference
-from netsurv.survival._input import as_list, group_codes, numeric_column, prepare
+from netsurv.survival._input import as_list, group_codes, prepare
 from netsurv.survival.formula import design_matrix, empty_levels, formula_variables
 
 Ties = Literal["efron", "breslow"]
 Penalty = Literal["none", "firth"]
 ConfInt = Literal["wald", "profile"]
 COEF_COLUMNS = ["coef", "exp_coef", "se", "robust_se", "z", "p", "lower", "upper"]
-
-
-def _check_covariates(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:
-    if not covariates:
-        raise ConfigError("covariates must name at least one column (or give formula='1')")
-    dup = sorted({c for c in covariates if covariates.count(c) > 1})
-    if dup:
-        raise ConfigError(f"covariate(s) {dup} listed more than once")
-    cols = [numeric_column(frame, c, role="covariate") for c in covariates]
-    x = np.column_stack(cols)
-    bad = ~np.isfinite(x).all(axis=0)
-    if bad.any():
-        raise ConfigError(f"covariate(s) {np.array(covariates)[bad].tolist()} have infinite values")
-    return x
-
-
-def _check_constant(x: np.ndarray, names: list[str]) -> None:
-    const = np.ptp(x, axis=0) == 0 if x.size else np.zeros(x.shape[1], dtype=bool)
-    if const.any():
-        raise ConfigError(
-            f"covariate(s) {np.array(names)[const].tolist()} are constant in the rows used"
-        )
 
 
 def cox(
@@ -213,9 +189,9 @@ def cox(
                 "the level with another"
             )
     else:
-        x_raw, cov = _check_covariates(prep.frame, used), used
+        x_raw, cov = check_covariates(prep.frame, used), used
         terms = {c: [i] for i, c in enumerate(cov)}
-    _check_constant(x_raw, cov)
+    check_constant(x_raw, cov)
     if strata_cols:
         s_codes, s_labels = group_codes(prep.frame[strata_cols])
     else:
@@ -229,7 +205,7 @@ def cox(
     efron = ties == "efron"
     rs = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, start=prep.start)
     cov_all = cov
-    x, cov = _drop_aliased(rs, x_all, cov, efron=efron)
+    x, cov = drop_aliased(rs, x_all, cov, efron=efron)
     p = len(cov)
     lower = upper = p_values = None
     if firth and p:
@@ -344,45 +320,6 @@ def cox(
         conf_int=ci,
         formula=formula,
     )
-
-
-def _drop_aliased(
-    rs: RiskSets, x: np.ndarray, names: list[str], *, efron: bool
-) -> tuple[np.ndarray, list[str]]:
-    """The covariate columns the partial likelihood can estimate, and their names.
-
-    A column is aliased when, among the subjects at risk at the event times, it is a linear
-    combination of the columns before it (e.g. a covariate level whose subjects have all left
-    the risk sets before the first event): the information matrix is then singular whatever
-    the coefficients, so the likelihood is flat in that direction.  As R ``coxph`` (its
-    Cholesky pivot below ``toler.chol`` = eps^0.75 times the largest diagonal), such columns
-    are left out of the fit and reported with an NA coefficient, with a warning naming them.
-    """
-    if not names:
-        return x, names
-    info = derivatives(rs, x, np.zeros(x.shape[1]), efron=efron).information
-    tol = np.finfo(float).eps ** 0.75 * max(float(np.max(np.diag(info))), 0.0)
-    keep: list[int] = []
-    for j in range(len(names)):
-        # pivot of column j after the kept columns: the Schur complement
-        a = info[np.ix_(keep, keep)]
-        b = info[keep, j]
-        pivot = info[j, j] - (b @ np.linalg.solve(a, b) if keep else 0.0)
-        if pivot > tol:
-            keep.append(j)
-    if len(keep) == len(names):
-        return x, names
-    dropped = [nm for j, nm in enumerate(names) if j not in keep]
-    warnings.warn(
-        f"Cox model: covariate(s) {dropped} cannot be estimated: among the subjects at risk at "
-        "the event times they are constant or a combination of the other covariates (e.g. a "
-        "level whose subjects all leave follow-up before the first event), so the "
-        "information matrix is singular; their coefficients are NA (as R coxph's \"X matrix "
-        'deemed to be singular") and the model is fitted without them',
-        CoxConvergenceWarning,
-        stacklevel=3,
-    )
-    return x[:, keep], [names[j] for j in keep]
 
 
 def _inv(a: np.ndarray) -> np.ndarray:
