@@ -1,6 +1,8 @@
 """The covariate columns a Cox model can fit: numeric, finite and named once; not constant in the
 rows used (an error); not aliased among the subjects at risk at the event times (left out with
-an NA coefficient and a warning, as R ``coxph``).  Used by :func:`netsurv.survival.cox`.
+an NA coefficient and a warning, as R ``coxph``); and the standard errors of those fitted,
+with a warning, never a numpy one, where the variance is numerically undefined.  Used by
+:func:`netsurv.survival.cox`.
 """
 
 from __future__ import annotations
@@ -91,3 +93,27 @@ def drop_aliased(
         stacklevel=3,
     )
     return x[:, keep], [names[j] for j in keep]
+
+
+def standard_errors(var: np.ndarray, names: list[str]) -> np.ndarray:
+    """Square roots of the variance diagonal; NaN, with a :class:`CoxConvergenceWarning`
+    naming the coefficients, where it is negative or not finite (an information matrix so
+    ill-conditioned that its inverse lost its sign: a numerical failure, not a result).
+
+    Examples
+    --------
+    >>> standard_errors(np.array([[4.0, 0.0], [0.0, 0.25]]), ["a", "b"]).tolist()
+    [2.0, 0.5]
+    """
+    d = np.diag(var).astype(float)
+    bad = ~(np.isfinite(d) & (d >= 0))
+    if bad.any():
+        warnings.warn(
+            f"Cox model: the variance of coefficient(s) {np.array(names)[bad].tolist()} is "
+            "negative or not finite: the information matrix is numerically singular (nearly "
+            "collinear covariates among the subjects at risk, or a diverging estimate); their "
+            "standard errors are NaN",
+            CoxConvergenceWarning,
+            stacklevel=3,
+        )
+    return np.sqrt(np.where(bad, np.nan, d))

@@ -21,7 +21,12 @@ from scipy.stats import norm
 
 from netsurv.errors import ConfigError
 from netsurv.survival._concordance import Concordance, harrell_c
-from netsurv.survival._cox_columns import check_constant, check_covariates, drop_aliased
+from netsurv.survival._cox_columns import (
+    check_constant,
+    check_covariates,
+    drop_aliased,
+    standard_errors,
+)
 from netsurv.survival._coxfit import (
     build_risk_sets,
     derivatives,
@@ -239,8 +244,8 @@ def cox(
         robust_score = float(u0 @ _solve_psd(resid0.T @ resid0, u0))
 
     z_crit = float(norm.ppf(1 - (1 - conf_level) / 2))
-    se_model = np.sqrt(np.diag(var_model))
-    se_used = np.sqrt(np.diag(var))
+    se_model = standard_errors(var_model, cov)
+    se_used = standard_errors(var, cov) if robust else se_model
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         z = beta / se_used
         coefficients = pd.DataFrame(

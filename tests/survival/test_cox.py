@@ -192,3 +192,17 @@ def test_user_mistakes(change: dict, match: str) -> None:
     }
     with pytest.raises(ValueError, match=match):
         cox(df, **kwargs)
+
+
+def test_an_undefined_variance_is_a_named_warning_not_a_numpy_one() -> None:
+    """A variance diagonal that lost its sign (numerical failure) gives NaN standard errors
+    and a CoxConvergenceWarning naming the coefficient, never numpy's "invalid value in
+    sqrt"."""
+    from netsurv.survival._cox_columns import standard_errors
+
+    var = np.array([[4.0, 0.0, 0.0], [0.0, -1e-9, 0.0], [0.0, 0.0, np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.warns(CoxConvergenceWarning, match=r"\['b', 'c'\] is negative or not finite"):
+            se = standard_errors(var, ["a", "b", "c"])
+    assert se[0] == 2.0 and np.isnan(se[1:]).all()
