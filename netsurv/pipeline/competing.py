@@ -4,6 +4,8 @@ Gray's test between groups, Fine–Gray regression — tables and fitted curves,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
@@ -90,10 +92,11 @@ def competing_tables(res: Analysed, cfg: Config) -> CompetingTables | None:
         at = fit.cif_at(c.times_months).drop(columns="n_risk")
         cif.append(at.assign(cause_label=at["cause"].map(labels), **tag))
         summary.append(fit.totals.assign(**tag))
-        if c.by is not None:
-            gray.append(_gray(rows, cfg, crit).assign(**tag))
-        if c.covariates:
-            fg.append(_fine_gray(rows, cfg, crit))
+        with _naming(crit):
+            if c.by is not None:
+                gray.append(_gray(rows, cfg, crit).assign(**tag))
+            if c.covariates:
+                fg.append(_fine_gray(rows, cfg, crit))
     if not cif:
         return None
     if c.by is None:
@@ -114,6 +117,19 @@ def competing_tables(res: Analysed, cfg: Config) -> CompetingTables | None:
         gray=None if gray_t is None else _front(gray_t, c.endpoint),
         fine_gray=None if fg_t is None or fg_t.empty else _front(fg_t, c.endpoint),
     )
+
+
+@contextmanager
+def _naming(crit: str | None) -> Iterator[None]:
+    """Warnings of the statistics (a group left out of Gray's test, a covariate Fine–Gray
+    cannot estimate) re-issued with the criterion they arose under."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        text = str(w.message)
+        named = crit is None or f"under {crit}" in text  # the stage's own warnings say it
+        warnings.warn(text if named else f"under {crit}: {text}", w.category, stacklevel=3)
 
 
 def _with_columns(cr: pd.DataFrame, res: Analysed, cfg: Config) -> pd.DataFrame:
