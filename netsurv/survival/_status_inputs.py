@@ -28,31 +28,16 @@ from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
 from netsurv.endpoints.engine import EndpointResult
+from netsurv.endpoints.vocabulary import OUTPUT_COLUMNS, TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError
 from netsurv.response.classify import Timepoints, classify, resolve_criteria
 
 DataArg = Cohort | Timepoints | pd.DataFrame
-
-
 EndpointsArg = EndpointResult | pd.DataFrame | None
-
-
-TIMEPOINT_REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
-
-
-ENDPOINT_REQUIRED = (
-    "patient_id",
-    "line_id",
-    "criterion",
-    "endpoint",
-    "origin_date",
-    "date",
-    "days",
-    "months",
-    "event",
-)
-
-
+#: Columns the time-point table needs (the endpoint engine's own).
+TIMEPOINT_REQUIRED = TIMEPOINT_COLUMNS
+#: Columns the endpoint table needs: its key, dates and outcome (to ``event``).
+ENDPOINT_REQUIRED = tuple(OUTPUT_COLUMNS[: OUTPUT_COLUMNS.index("event") + 1])
 ATTRITION = [*ATTRITION_COLUMNS, "criterion"]
 
 
