@@ -16,8 +16,9 @@ from netsurv.lines import (
     link_assessments_to_lines,
     record_assignment_problems,
 )
-from netsurv.schema.coerce import Problems, coerce_table, row_keys
+from netsurv.schema.coerce import coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
+from netsurv.schema.problems import Problems, row_keys
 from netsurv.validation import (
     ValidationOptions,
     apply_severity,

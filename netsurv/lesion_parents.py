@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netsurv.schema.coerce import Problems, row_keys
+from netsurv.schema.problems import Problems, row_keys
 
 RULE = "parent_lesion"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 
 LINK_COLUMNS = [
     "patient_id",

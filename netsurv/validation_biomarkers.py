@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import ADC_PLAUSIBLE
+from netsurv.schema.problems import Problems
 
 #: Rules added by this module: name -> (default severity, what it checks).
 BIOMARKER_RULES: dict[str, tuple[str, str]] = {

@@ -18,7 +18,7 @@ from netsurv.io.redcap import read_redcap
 from netsurv.io.sdtm import read_sdtm
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.tables import read_tables, write_tables
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 from netsurv.validation import (
     ValidationOptions,
     apply_severity,

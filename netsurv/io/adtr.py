@@ -18,8 +18,8 @@ import pandas as pd
 from netsurv.errors import ConfigError, ValidationError
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.dtc import parse_dtc
-from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import MODALITIES
+from netsurv.schema.problems import Problems
 
 _SAS_EPOCH = pd.Timestamp("1960-01-01")
 #: ADaM units (AVALU) netsurv takes for a sum of diameters.

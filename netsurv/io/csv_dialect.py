@@ -22,8 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from netsurv.errors import ConfigError
-from netsurv.schema.coerce import Problems
 from netsurv.schema.headers import normalise_header
+from netsurv.schema.problems import Problems
 
 DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}

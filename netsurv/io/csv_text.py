@@ -4,7 +4,7 @@ A spreadsheet saved "as CSV" can differ from what netsurv expects in ways that p
 without complaint: another encoding (UTF-16, Windows-1252), another delimiter (``;`` or tab)
 and decimal mark (``,``), rows cut short, a header named twice, NUL bytes from a damaged copy.
 :func:`read_csv_file` finds each of them and records it in a
-:class:`~netsurv.schema.coerce.Problems` accumulator, naming the file, the line and the
+:class:`~netsurv.schema.problems.Problems` accumulator, naming the file, the line and the
 setting that fixes it.  A guessed encoding, delimiter or decimal mark is never applied
 silently: either the caller set it, or the file is reported (an error, which stops loading)
 and read on with the guess only so that its other problems are reported in the same run.
@@ -37,8 +37,8 @@ from netsurv.io.csv_dialect import (
     sniff_delimiter,
 )
 from netsurv.io.decoding import decode_text
-from netsurv.schema.coerce import Problems
 from netsurv.schema.headers import normalise_header
+from netsurv.schema.problems import Problems
 
 #: Cells read as missing (in every column but a numeric one, where ``nan`` is an error).
 NA_VALUES = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", ".", "-"})

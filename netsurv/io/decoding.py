@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _NON_ASCII = re.compile(rb"[\x80-\xff]")

@@ -6,7 +6,7 @@ workbook often has a title above the header, merged cells (one patient ID over s
 lesion rows, which pandas reads as empty cells below the first), formulas whose result was
 never saved (a file written by a script and not opened in Excel: pandas reads them as empty),
 or error values (``#N/A`` from a lookup, ``#DIV/0!``).  :class:`Workbook` reads sheets with
-openpyxl and records each of these in a :class:`~netsurv.schema.coerce.Problems` accumulator
+openpyxl and records each of these in a :class:`~netsurv.schema.problems.Problems` accumulator
 with the sheet, the cell and what to do:
 
 * the header row is the first of the top 30 rows that names the table's key columns; rows
@@ -35,8 +35,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from netsurv.io.csv_text import NA_VALUES
-from netsurv.schema.coerce import Problems
 from netsurv.schema.headers import normalise_header
+from netsurv.schema.problems import Problems
 
 #: Values Excel shows for a failed formula.
 EXCEL_ERRORS = frozenset(

@@ -56,8 +56,8 @@ from netsurv.cohort import Cohort
 from netsurv.errors import ConfigError, ValidationError
 from netsurv.io.csv_dialect import TextFormat
 from netsurv.io.csv_text import read_csv_file
-from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, REQUIRED_TABLES
+from netsurv.schema.problems import Problems
 from netsurv.validation import ValidationOptions
 
 REDCAP_FIELDS = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance")

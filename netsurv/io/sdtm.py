@@ -40,7 +40,7 @@ from netsurv.io.sdtm_lab import markers_from_lb
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
 from netsurv.io.sdtm_subjects import new_therapy_lines, subjects
 from netsurv.io.sdtm_tumour import STAGE, build_tumour
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 from netsurv.validation import ValidationOptions
 
 DOMAINS = ("ADSL", "DM", "TU", "TR", "RS", "EX", "CM", "DS", "LB")

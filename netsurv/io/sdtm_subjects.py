@@ -16,7 +16,7 @@ from netsurv.cohort import ATTRITION_COLUMNS
 from netsurv.io.dtc import parse_dtc
 from netsurv.io.sdtm_maps import SdtmMaps, map_values
 from netsurv.io.sdtm_visits import STAGE
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 
 COVARIATES = ("AGE", "RACE", "ETHNIC", "COUNTRY", "SITEID", "ARM", "ARMCD", "ACTARM", "ACTARMCD")
 _SAS_EPOCH = pd.Timestamp("1960-01-01")

@@ -29,7 +29,7 @@ from netsurv.io.sdtm_visits import (
     split_rescans,
     tr_rows,
 )
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 
 __all__ = ["STAGE", "Tumour", "build_tumour"]
 

@@ -19,7 +19,7 @@ import pandas as pd
 from netsurv.errors import ConfigError
 from netsurv.io.dtc import Imputation, parse_dtc
 from netsurv.io.sdtm_maps import SdtmMaps, map_values
-from netsurv.schema.coerce import Problems
+from netsurv.schema.problems import Problems
 
 ANATOMICAL = ("CT", "MRI")
 #: RS worst-first order when a visit has several overall responses (admiralonco ANL01FL)

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 from netsurv.io.csv_dialect import TextFormat, check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
-from netsurv.schema.coerce import Problems
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, OPTIONAL_INPUT_MODELS, REQUIRED_TABLES
+from netsurv.schema.problems import Problems
 
 TABLES = REQUIRED_TABLES
 OPTIONAL_TABLES = (*OPTIONAL_INPUT_MODELS, "truth")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from netsurv.schema.coerce import Problems
+    from netsurv.schema.problems import Problems
 
 
 def normalise_header(name: object) -> str:
@@ -44,7 +44,7 @@ def match_headers(
 
     Examples
     --------
-    >>> from netsurv.schema.coerce import Problems
+    >>> from netsurv.schema.problems import Problems
     >>> p = Problems()
     >>> raw = pd.DataFrame([["P1", "F", "x"]], columns=[" Patient_ID ", "SEX", "Unnamed: 2"])
     >>> match_headers(raw, ["patient_id", "sex"], "patients", p).columns.tolist()

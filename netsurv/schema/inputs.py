@@ -17,11 +17,14 @@ Types used in the models:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
+
+from netsurv.schema.marker_units import with_canonical_units
 
 SEX = ("F", "M")
 PRIMARY_SITES = (
@@ -412,6 +415,12 @@ INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {
     "lesions": Lesions,
     "markers": Markers,
     "tumour_burden": TumourBurden,
+}
+#: What each table's values mean beyond their type, applied after coercion and before the value
+#: checks: marker units in one spelling (``ug/L`` is ``ng/mL``).  Tables not named here are
+#: taken as coerced.
+NORMALISERS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
+    "markers": with_canonical_units,
 }
 #: Optional input tables: read when present.
 OPTIONAL_INPUT_MODELS: dict[str, type[pa.DataFrameModel]] = {

@@ -11,10 +11,13 @@ CgA differ by assay.  Only identical quantities are merged (µg/L is ng/mL, mg/d
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
-from netsurv.schema.coerce import Problems
+if TYPE_CHECKING:  # the schema imports this module for its unit spellings
+    from netsurv.schema.problems import Problems
 
 #: Units accepted for each marker, canonical spelling (``other``: any unit).
 MARKER_UNITS: dict[str, tuple[str, ...] | None] = {
@@ -69,6 +72,18 @@ def normalise_units(unit: pd.Series) -> pd.Series:
     out = mapped.where(mapped.notna(), text).astype(object)
     out[text.isna().to_numpy(dtype=bool)] = None
     return out
+
+
+def with_canonical_units(markers: pd.DataFrame) -> pd.DataFrame:
+    """The coerced markers table with each unit in its canonical spelling (the schema's
+    normalisation hook of the table, :data:`netsurv.schema.inputs.NORMALISERS`).
+
+    Examples
+    --------
+    >>> with_canonical_units(pd.DataFrame({"unit": ["ug/L"]}))["unit"].tolist()
+    ['ng/mL']
+    """
+    return markers.assign(unit=normalise_units(markers["unit"]))
 
 
 def check_markers(markers: pd.DataFrame, problems: Problems) -> None:

@@ -1,0 +1,166 @@
+"""The rules on lesion measurements: units (cm for mm, implausible sizes), the short axis of
+lymph nodes, and RECIST 1.1 measurability and target counts on each line's baseline scans."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from netsurv.lesion_parents import check_parent_lesions
+from netsurv.schema.inputs import ANATOMICAL_MODALITIES
+from netsurv.schema.problems import Problems
+from netsurv.validation_biomarkers import check_biomarkers
+
+
+def check_lesions(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Problems) -> None:
+    """The rules on the lesions table: diameters entered in cm and implausible sizes, parent
+    lesions (split and coalesced), lymph nodes without their short axis (needs ``ass``, the
+    typed assessments, for the scan's modality), and the NET biomarker rules
+    (:mod:`netsurv.validation_biomarkers`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from netsurv.schema.coerce import coerce_table
+    >>> from netsurv.schema.inputs import Lesions
+    >>> p = Problems()
+    >>> raw = pd.DataFrame({"patient_id": ["P1", "P1"], "assessment_id": ["A1", "A1"],
+    ...                     "lesion_id": ["T1", "T2"], "site": ["liver"] * 2,
+    ...                     "role": ["target"] * 2, "long_axis_mm": ["1.2", "2.5"]})
+    >>> check_lesions(coerce_table(raw, Lesions, "lesions", p), None, p)
+    >>> [(r["rule"], r["row_key"]) for r in p.rows]
+    [('unit_looks_like_cm', 'P1 / A1 / T1')]
+    """
+    _check_units(les, problems)
+    check_parent_lesions(les, problems)
+    if ass is not None:
+        _check_nodes(les, ass, problems)
+    check_biomarkers(les, ass, problems)
+
+
+def _check_units(les: pd.DataFrame, problems: Problems) -> None:
+    diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
+    has_decimals = (diam.notna() & (diam != diam.round())).groupby(les["patient_id"]).any()
+    n = diam.notna().astype(int).groupby(les["patient_id"]).sum()
+    maximum = diam.groupby(les["patient_id"]).max()
+    suspects = n.index[(n >= 2) & (maximum < 10) & has_decimals]
+    first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
+    problems.add_rows(
+        les,
+        first,
+        table="lesions",
+        column="long_axis_mm",
+        rule="unit_looks_like_cm",
+        value_column="long_axis_mm",
+        message="every diameter of this patient is below 10 with decimals: "
+        "were they entered in cm? netsurv expects mm",
+    )
+    big = (les["long_axis_mm"] > 300) | (les["short_axis_mm"] > 300)
+    problems.add_rows(
+        les,
+        big.fillna(False),
+        table="lesions",
+        column="long_axis_mm",
+        rule="implausible_size",
+        value_column="long_axis_mm",
+        message="a diameter above 300 mm is implausible: check the unit",
+    )
+    vol = (les["volume_ml"] > 5000).fillna(False)
+    problems.add_rows(
+        les,
+        vol,
+        table="lesions",
+        column="volume_ml",
+        rule="implausible_size",
+        value_column="volume_ml",
+        message="a lesion volume above 5000 mL is implausible: check the unit",
+    )
+
+
+def _check_nodes(les: pd.DataFrame, ass: pd.DataFrame, problems: Problems) -> None:
+    modality = _modality_of(les, ass)
+    measured = les["long_axis_mm"].notna() & les["measurement_flag"].isna()
+    missing = (
+        (les["site"] == "lymph_node")
+        & les["role"].isin(["target", "non_target"])
+        & modality.isin(ANATOMICAL_MODALITIES).to_numpy()
+        & measured
+        & les["short_axis_mm"].isna()
+    )
+    problems.add_rows(
+        les,
+        missing,
+        table="lesions",
+        column="short_axis_mm",
+        rule="node_short_axis",
+        message="lymph node measured without its short axis (RECIST uses the short axis of nodes)",
+    )
+
+
+def _modality_of(les: pd.DataFrame, ass: pd.DataFrame) -> pd.Series:
+    idx = ass.drop_duplicates(["patient_id", "assessment_id"]).set_index(
+        ["patient_id", "assessment_id"]
+    )["modality"]
+    keys = pd.MultiIndex.from_frame(les[["patient_id", "assessment_id"]])
+    return pd.Series(idx.reindex(keys).to_numpy(), index=les.index)
+
+
+def check_baseline_targets(
+    lesions: pd.DataFrame, baseline: pd.DataFrame, problems: Problems
+) -> None:
+    """RECIST 1.1 measurability and target-count rules on each line's baseline scans.
+
+    Parameters
+    ----------
+    lesions
+        The typed lesions table.
+    baseline
+        Rows of the assessment-line link table whose role is ``"baseline"`` and whose
+        modality is CT or MRI (columns ``patient_id``, ``assessment_id``, ``line_id``).
+    problems
+        Where problems are recorded.
+    """
+    base_keys = baseline[["patient_id", "assessment_id"]].drop_duplicates()
+    tl = lesions.merge(base_keys, on=["patient_id", "assessment_id"])
+    tl = tl[tl["role"] == "target"]
+    if tl.empty:
+        return
+    node = tl["site"] == "lymph_node"
+    too_small = (~node & (tl["long_axis_mm"] < 10)) | (node & (tl["short_axis_mm"] < 15))
+    column = np.where(node, "short_axis_mm", "long_axis_mm")
+    for col in ("long_axis_mm", "short_axis_mm"):
+        sel = too_small & (column == col)
+        limit = "15 mm short axis (lymph node)" if col == "short_axis_mm" else "10 mm long axis"
+        problems.add_rows(
+            tl,
+            sel,
+            table="lesions",
+            column=col,
+            rule="baseline_target_size",
+            value_column=col,
+            message=f"baseline target lesion below the RECIST minimum of {limit}",
+        )
+    per_scan = tl.groupby(["patient_id", "assessment_id"])["lesion_id"].transform("size")
+    first = ~tl.duplicated(["patient_id", "assessment_id"])
+    problems.add_rows(
+        tl.assign(n_targets=per_scan),
+        (per_scan > 5) & first,
+        table="lesions",
+        column="role",
+        rule="too_many_targets",
+        value_column="n_targets",
+        message="more than 5 target lesions on the baseline scan",
+    )
+    organ = tl["site"]
+    per_organ = tl.groupby(["patient_id", "assessment_id", organ])["lesion_id"].transform("size")
+    first_organ = ~tl.assign(_o=organ).duplicated(["patient_id", "assessment_id", "_o"])
+    problems.add_rows(
+        tl.assign(n_targets=per_organ),
+        (per_organ > 2) & first_organ,
+        table="lesions",
+        column="site",
+        rule="too_many_targets_per_organ",
+        value_column="site",
+        message="more than 2 target lesions in one organ on the baseline scan "
+        "(all lymph nodes count as one organ)",
+    )

@@ -1,0 +1,156 @@
+"""The single-table checks: each raw table coerced to its schema, then the schema's value
+checks (required values, allowed values, ranges) and unique keys."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+
+from netsurv.schema.coerce import coerce_table
+from netsurv.schema.inputs import INPUT_MODELS, KEYS, NORMALISERS
+from netsurv.schema.problems import Problems, RowKeys
+
+
+def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[str, pd.DataFrame]:
+    """Coerce each raw table to its schema and run the single-table rules.
+
+    Parameters
+    ----------
+    raw
+        Tables by name (``patients``, ``lines``, ``assessments``, ``lesions``).
+    problems
+        Where problems are recorded.
+
+    Returns
+    -------
+    dict of pandas.DataFrame
+        The typed tables, with every declared column present.
+    """
+    typed: dict[str, pd.DataFrame] = {}
+    for table, model in INPUT_MODELS.items():
+        if table not in raw:
+            continue
+        df = coerce_table(raw[table], model, table, problems)
+        normalise = NORMALISERS.get(table)
+        if normalise is not None:
+            df = normalise(df)
+        _check_values(df, model, table, problems)
+        _check_duplicates(df, table, problems)
+        typed[table] = df
+    return typed
+
+
+_CHECK_RULES = {
+    "isin": "allowed_values",
+    "greater_than_or_equal_to": "range",
+    "greater_than": "range",
+    "less_than_or_equal_to": "range",
+    "less_than": "range",
+    "str_length": "not_null",
+    "not_nullable": "not_null",
+}
+
+
+def _check_values(
+    df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
+) -> None:
+    """The schema's value checks (required values, allowed values, ranges), column by column
+    in schema order, as pandera states them: missing values fail only ``nullable=False`` and
+    are not checked further.  Types are guaranteed by coercion, so the checks run as numpy
+    comparisons on the typed columns (pandera's per-check Series machinery costs tens of
+    seconds on millions of lesion rows); row keys are made only for failing rows."""
+    schema = model.to_schema()
+    keys = RowKeys(df, table)
+    for column, col in schema.columns.items():
+        s = df[column]
+        null = s.isna().to_numpy()
+        failures: list[tuple[str, np.ndarray]] = []
+        if not col.nullable and (table, column) not in problems.absent:
+            failures.append(("not_nullable", null))  # (a missing column is reported once)
+        for check in col.checks:
+            failed = _failed(s, null, check.name, check.statistics)
+            if failed is not None:
+                failures.append((check.name, failed))
+        for name, failed in failures:
+            rule = _CHECK_RULES[name]
+            message = _check_message(col, name, name)
+            values = s.to_numpy(dtype=object)
+            for i in np.flatnonzero(failed):
+                key = keys[i]
+                if rule == "not_null" and (table, column, key) in problems.unconvertible:
+                    continue  # already reported as a value of the wrong type
+                problems.add(table, column, key, rule, values[i], message)
+
+
+#: The schema's bound checks, as comparisons a valid value passes.
+_COMPARE = {
+    "greater_than_or_equal_to": operator.ge,
+    "greater_than": operator.gt,
+    "less_than_or_equal_to": operator.le,
+    "less_than": operator.lt,
+}
+
+
+def _failed(
+    s: pd.Series, null: np.ndarray, name: str, stats: dict[str, object]
+) -> np.ndarray | None:
+    """Where a filled value fails one pandera check (None: no such value)."""
+    filled = ~null
+    if not filled.any():
+        return None
+    if name == "isin":
+        allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
+        failed = filled & ~s.isin(allowed).to_numpy()
+    elif name == "str_length":
+        text = pyarrow.array(s[filled].astype(str).to_numpy(dtype=object), type=pyarrow.string())
+        lengths = pc.utf8_length(text).to_numpy()
+        low, high = stats.get("min_value"), stats.get("max_value")
+        bad = np.zeros(len(lengths), dtype=bool)
+        if isinstance(low, int):
+            bad |= lengths < low
+        if isinstance(high, int):
+            bad |= lengths > high
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = bad
+    elif name in _COMPARE:
+        bound: Any = next(iter(stats.values()))
+        ok = _COMPARE[name](s[filled], bound)
+        failed = np.zeros(len(s), dtype=bool)
+        failed[filled] = ~ok.to_numpy(dtype=bool)
+    else:  # a check this function does not know: a new schema check must be added here
+        raise NotImplementedError(f"value check {name!r} of the input schema")
+    return failed if failed.any() else None
+
+
+def _check_message(col: pa.Column, name: str, check: str) -> str:
+    if name == "isin":
+        allowed = next(c for c in col.checks if c.name == "isin").statistics["allowed_values"]
+        return "is not one of " + ", ".join(map(str, allowed))
+    if name in ("not_nullable", "str_length"):
+        return "is empty but required"
+    stats: dict[str, object] = next((c.statistics for c in col.checks if c.name == name), {})
+    bound = next(iter(stats.values()), None)
+    if isinstance(bound, pd.Timestamp):
+        bound = bound.date().isoformat()
+    sign = {"greater_than_or_equal_to": ">=", "greater_than": ">", "less_than": "<"}.get(name, "<=")
+    return f"must be {sign} {bound}"
+
+
+def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> None:
+    key = list(KEYS[table])
+    complete = df[key].notna().all(axis=1)
+    dup = df[key].duplicated(keep=False) & complete
+    problems.add_rows(
+        df,
+        dup,
+        table=table,
+        column=", ".join(key),
+        rule="duplicate_key",
+        message="the same key appears on more than one row",
+    )
