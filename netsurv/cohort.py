@@ -313,7 +313,7 @@ def _build(
     for name, df in raw.items():
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
-    tables = coerce_and_check(raw, problems)
+    tables = coerce_and_check(raw, problems, release=True)  # raw: built for this call
     check_cross_table(tables, problems)
     if any(column in KEYS.get(table, ()) for table, column in problems.absent):
         # a table without its key column cannot be linked: its one missing_column error
@@ -357,7 +357,7 @@ def _build(
         ignore_index=True,
     )
     clean = {
-        t: _in_key_order(tables[t].drop(columns="_line"), list(KEYS[t]))
+        t: _in_key_order(_without_lines(tables.pop(t)), list(KEYS[t]))
         if t in tables
         else empty_table(t)
         for t in INPUT_MODELS
@@ -377,13 +377,21 @@ def _build(
     )
 
 
+def _without_lines(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` (a typed table no one else holds) without its ``_line`` column, in place:
+    ``drop`` would copy every column of millions of lesion rows."""
+    del df["_line"]
+    return df
+
+
 def _in_key_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """``df`` sorted by its keys (stable), without the sort when the rows already are in that
     order (files are usually written so; sorting millions of lesion rows by three text keys
-    costs seconds)."""
+    costs seconds), numbered from 0."""
     if not _sorted_by(df, keys):
         df = df.sort_values(keys, kind="stable")
-    return df.reset_index(drop=True)
+    df.index = pd.RangeIndex(len(df))  # not reset_index: that copies every column
+    return df
 
 
 def _sorted_by(df: pd.DataFrame, keys: list[str]) -> bool:

@@ -189,3 +189,38 @@ def test_a_cohort_without_scans_builds_and_gives_endpoints(tables) -> None:
     pfs = ep[ep["endpoint"] == "PFS"]
     assert (pfs["event_or_censor_reason"] == "no baseline tumour assessment").all()
     assert len(ep[ep["endpoint"] == "OS"]) == 4
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_extra_columns_read_only_those_named(fmt: str, tmp_path: Path) -> None:
+    tables = valid_tables()
+    tables["patients"] = tables["patients"].assign(notes="free text", Unnamed=None)
+    c = ns.Cohort.from_frames(**tables)
+    ns.io.write_cohort(c, tmp_path, format=fmt)  # type: ignore[arg-type]
+    every = ns.read_cohort(tmp_path)  # by default undeclared columns pass through
+    assert {"ecog", "notes"} <= set(every.patients.columns)
+    chosen = ns.read_cohort(tmp_path, extra_columns=["ecog"])
+    assert "ecog" in chosen.patients and "notes" not in chosen.patients
+    pd.testing.assert_frame_equal(
+        chosen.patients, every.patients.drop(columns=["notes", "Unnamed"]), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(chosen.lesions, every.lesions)
+
+
+def test_parquet_reads_only_the_columns_asked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables = valid_tables()
+    tables["patients"] = tables["patients"].assign(notes="free text")
+    ns.io.write_cohort(ns.Cohort.from_frames(**tables), tmp_path, format="parquet")
+    asked: list[list[str] | None] = []
+    read = pd.read_parquet
+
+    def spy(path: object, columns: list[str] | None = None, **kw: object) -> pd.DataFrame:
+        asked.append(columns)
+        return read(path, columns=columns, **kw)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(pd, "read_parquet", spy)
+    ns.read_cohort(tmp_path, extra_columns=["ecog"])
+    assert all(cols is not None and "notes" not in cols for cols in asked)
+    assert any(cols is not None and "ecog" in cols for cols in asked)

@@ -3,6 +3,7 @@ ADTR's sums of diameters in), REDCap exports in."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -52,6 +53,7 @@ def read_cohort(
     encoding: str = "utf-8",
     delimiter: str | None = None,
     decimal: str = ".",
+    extra_columns: Collection[str] | None = None,
 ) -> Cohort:
     """Read and validate a cohort folder.
 
@@ -73,6 +75,10 @@ def read_cohort(
         byte-order mark), delimiter (default ``","``; tab for ``.tsv``; ``"tab"`` is a
         tab) and decimal mark (``"."`` or ``","``).  A file written otherwise is reported
         with the setting that reads it; a setting is never guessed.
+    extra_columns
+        The undeclared columns (covariates) to read, by header; by default every column is
+        read and the undeclared ones pass through.  When given, Parquet files are read with
+        only the declared columns and these (see :func:`read_tables`).
 
     Returns
     -------
@@ -105,6 +111,7 @@ def read_cohort(
         decimal=decimal,
         problems=problems,
         sources=sources,
+        extra_columns=extra_columns,
     )
     truth = raw.pop("truth", None)
     if "lesions" not in raw and "tumour_burden" in raw:
@@ -155,7 +162,7 @@ def _typed_text(df: pd.DataFrame) -> pd.DataFrame:
 
 def _with_tables(raw: dict[str, pd.DataFrame], problems: Problems) -> pd.DataFrame:
     """Check the tables that could be read, so one run reports as much as possible."""
-    check_cross_table(coerce_and_check(raw, problems), problems)
+    check_cross_table(coerce_and_check(raw, problems, release=True), problems)
     return problems.frame()
 
 

@@ -153,27 +153,20 @@ def read_csv_file(
         i: sorted(set(missing) - {"NaN", "nan"} if normalise_header(h) in numeric else missing)
         for i, h in enumerate(names)
     }
+    cells: pd.DataFrame | None
     try:
-        cells = pd.read_csv(  # type: ignore[call-overload]  # na_values keyed by position
-            # UTF-8 bytes, not io.StringIO(text): a StringIO holds 4 bytes per character
-            io.BytesIO(text.encode("utf-8")),
-            encoding="utf-8",
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_values=na,
-            skip_blank_lines=True,
-            skipinitialspace=True,
-            engine="c",
-        )
+        # under copy-on-write pandas keeps the parser's column arrays as they are, instead
+        # of copying every cell into one 2-D block
+        with pd.option_context("mode.copy_on_write", True):
+            cells = _read_cells(text, sep, na)
         lines = _record_lines(text, sep, cells, above, table, name, problems)
     except pd.errors.ParserError as exc:
         cells, lines = _damaged(text, sep, na, str(exc), above, table, name, problems)
     if cells is None or lines is None:
         return None
     header_cells = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
-    frame = cells.iloc[1:].set_axis(header_cells, axis=1)
+    frame = cells.iloc[1:]  # a view; set_axis would copy every cell
+    frame.columns = pd.Index(header_cells)
     frame.insert(len(header_cells), "_line", lines[1:])
     frame = _without_empty_rows(frame)
     example = None
@@ -186,6 +179,23 @@ def read_csv_file(
             frame, numeric, table=table, file=name, problems=problems, check=decimal == ","
         )
     return frame
+
+
+def _read_cells(text: str, sep: str, na: dict[int, list[str]]) -> pd.DataFrame:
+    """The text's cells (header row included) by pandas' C parser, as text."""
+    return pd.read_csv(  # type: ignore[call-overload]  # na_values keyed by position
+        # UTF-8 bytes, not io.StringIO(text): a StringIO holds 4 bytes per character
+        io.BytesIO(text.encode("utf-8")),
+        encoding="utf-8",
+        sep=sep,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        na_values=na,
+        skip_blank_lines=True,
+        skipinitialspace=True,
+        engine="c",
+    )
 
 
 def _without_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -15,6 +15,7 @@ Excel's lock files (``~$cohort.xlsx``) and hidden files are not looked at.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -24,6 +25,7 @@ import pyarrow.parquet as pq
 from netsurv.io.csv_dialect import TextFormat, check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
+from netsurv.schema.headers import is_unnamed, normalise_header
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, OPTIONAL_INPUT_MODELS, REQUIRED_TABLES
 from netsurv.schema.problems import Problems
 
@@ -42,6 +44,7 @@ def read_tables(
     delimiter: str | None = None,
     decimal: str = ".",
     sources: dict[str, str] | None = None,
+    extra_columns: Collection[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read every table file found in ``folder``, recording problems instead of raising.
 
@@ -59,6 +62,13 @@ def read_tables(
     sources
         When given, filled with the file each table was read from (``"patients.csv"``,
         ``"cohort.xlsx [lesions]"``).
+    extra_columns
+        Columns the schema does not declare that are to be read (covariates such as
+        ``ecog``, by their header as written); by default every column is read and the
+        undeclared ones pass through as covariates.  When given, a Parquet file is read
+        with only the declared columns and these (the others are never loaded), and the
+        other columns of a CSV file or sheet are dropped after reading; columns without a
+        header are kept, to be reported.  The ``truth`` table is read whole.
 
     Returns
     -------
@@ -136,8 +146,12 @@ def read_tables(
                 df = (
                     book.read(sheet, table=table, problems=problems, **_columns(table))
                     if book
-                    else _read_file(path, table, text_format, problems)
+                    else _read_file(path, table, text_format, problems, extra_columns)
                 )
+                if df is not None and extra_columns is not None:
+                    at = _wanted(list(df.columns), table, extra_columns)
+                    if len(at) < df.shape[1]:
+                        df = df.iloc[:, at]
                 if df is not None:
                     out[table] = df
                     if sources is not None:
@@ -208,8 +222,34 @@ def _with_lines(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _wanted(names: list[str], table: str, extra_columns: Collection[str] | None) -> list[int]:
+    """Positions of the columns of a file to read: all, or (``extra_columns`` given, for a
+    table of the schema) the declared ones under any spelling of their header, the named
+    extras, the row numbers and columns without a header (reported as such).
+
+    Examples
+    --------
+    >>> _wanted([" Patient_ID", "ecog", "notes", "", "_line"], "patients", ["ecog"])
+    [0, 1, 3, 4]
+    """
+    model = INPUT_MODELS.get(table)
+    if extra_columns is None or model is None:
+        return list(range(len(names)))
+    declared = set(model.to_schema().columns)
+    keep = {*extra_columns, "_line"}
+    return [
+        i
+        for i, n in enumerate(map(str, names))
+        if normalise_header(n) in declared or n.strip() in keep or is_unnamed(n.strip())
+    ]
+
+
 def _read_file(
-    path: Path, table: str, text_format: TextFormat, problems: Problems
+    path: Path,
+    table: str,
+    text_format: TextFormat,
+    problems: Problems,
+    extra_columns: Collection[str] | None = None,
 ) -> pd.DataFrame | None:
     name = path.name
     lower = name.lower()
@@ -248,11 +288,15 @@ def _read_file(
         )
         return None
     if lower.endswith(PARQUET_SUFFIXES):
-        return _read_parquet(path, table, problems)
+        return _read_parquet(path, table, problems, extra_columns)
     return read_csv_file(path, table=table, problems=problems, **text_format, **_columns(table))
 
 
-def _read_parquet(path: Path, table: str, problems: Problems) -> pd.DataFrame | None:
+def _read_parquet(
+    path: Path, table: str, problems: Problems, extra_columns: Collection[str] | None = None
+) -> pd.DataFrame | None:
+    """A Parquet file as stored, with only the columns :func:`_wanted` names (its columns
+    are checked for duplicate names first, from the file's schema)."""
     name = path.name
     try:
         names = pq.read_schema(path).names
@@ -269,7 +313,8 @@ def _read_parquet(path: Path, table: str, problems: Problems) -> pd.DataFrame | 
             )
         if twice:
             return None
-        return _with_lines(pd.read_parquet(path))
+        columns = [names[i] for i in _wanted(names, table, extra_columns)]
+        return _with_lines(pd.read_parquet(path, columns=columns))
     except Exception as exc:  # pyarrow raises many types for a damaged file
         problems.add(
             table,

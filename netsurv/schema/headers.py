@@ -32,6 +32,18 @@ def normalise_header(name: object) -> str:
 _UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?|nan|None)?")
 
 
+def is_unnamed(name: str) -> bool:
+    """Whether a header (without surrounding blanks) is no name: empty, or the placeholder a
+    reader gives a column without one.
+
+    Examples
+    --------
+    >>> is_unnamed(""), is_unnamed("Unnamed: 3"), is_unnamed("ecog")
+    (True, True, False)
+    """
+    return _UNNAMED.fullmatch(name) is not None
+
+
 def match_headers(
     raw: pd.DataFrame, declared: list[str], table: str, problems: Problems
 ) -> pd.DataFrame:
@@ -59,7 +71,7 @@ def match_headers(
     ]
     keep = np.ones(len(names), dtype=bool)
     for i, name in enumerate(names):
-        if name != "_line" and _UNNAMED.fullmatch(name):
+        if name != "_line" and is_unnamed(name):
             keep[i] = False
             col = raw.iloc[:, i]
             if col.notna().any() and col.astype(str).str.strip().ne("").any():
@@ -85,6 +97,7 @@ def match_headers(
             "keep one (netsurv does not choose)",
         )
     keep &= ~index.duplicated(keep=False)  # none of them is read: netsurv does not choose
-    out = raw.iloc[:, np.flatnonzero(keep)].copy()
+    # a shallow copy when every column is kept: the cells are not copied (millions of rows)
+    out = raw.copy(deep=False) if keep.all() else raw.iloc[:, np.flatnonzero(keep)].copy()
     out.columns = [n for n, k in zip(names, keep, strict=True) if k]
     return out

@@ -17,7 +17,9 @@ from netsurv.schema.inputs import INPUT_MODELS, KEYS, NORMALISERS
 from netsurv.schema.problems import Problems, RowKeys
 
 
-def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[str, pd.DataFrame]:
+def coerce_and_check(
+    raw: dict[str, pd.DataFrame], problems: Problems, *, release: bool = False
+) -> dict[str, pd.DataFrame]:
     """Coerce each raw table to its schema and run the single-table rules.
 
     Parameters
@@ -26,6 +28,11 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
         Tables by name (``patients``, ``lines``, ``assessments``, ``lesions``).
     problems
         Where problems are recorded.
+    release
+        Remove each table from ``raw`` as soon as it is coerced, so that a reader's frame
+        of text cells is freed while the next table is coerced (``raw`` then ends empty of
+        the schema's tables).  Millions of lesion rows as text cost as much memory as
+        their typed table.
 
     Returns
     -------
@@ -36,7 +43,7 @@ def coerce_and_check(raw: dict[str, pd.DataFrame], problems: Problems) -> dict[s
     for table, model in INPUT_MODELS.items():
         if table not in raw:
             continue
-        df = coerce_table(raw[table], model, table, problems)
+        df = coerce_table(raw.pop(table) if release else raw[table], model, table, problems)
         normalise = NORMALISERS.get(table)
         if normalise is not None:
             df = normalise(df)
@@ -80,12 +87,13 @@ def _check_values(
         for name, failed in failures:
             rule = _CHECK_RULES[name]
             message = _check_message(col, name, name)
-            values = s.to_numpy(dtype=object)
-            for i in np.flatnonzero(failed):
+            at = np.flatnonzero(failed)
+            values = s.iloc[at].to_numpy(dtype=object)  # only the failing rows as objects
+            for i, value in zip(at, values, strict=True):
                 key = keys[i]
                 if rule == "not_null" and (table, column, key) in problems.unconvertible:
                     continue  # already reported as a value of the wrong type
-                problems.add(table, column, key, rule, values[i], message)
+                problems.add(table, column, key, rule, value, message)
 
 
 #: The schema's bound checks, as comparisons a valid value passes.
@@ -108,8 +116,7 @@ def _failed(
         allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
         failed = filled & ~s.isin(allowed).to_numpy()
     elif name == "str_length":
-        text = pyarrow.array(s[filled].astype(str).to_numpy(dtype=object), type=pyarrow.string())
-        lengths = pc.utf8_length(text).to_numpy()
+        lengths = _text_lengths(s)[filled]
         low, high = stats.get("min_value"), stats.get("max_value")
         bad = np.zeros(len(lengths), dtype=bool)
         if isinstance(low, int):
@@ -126,6 +133,16 @@ def _failed(
     else:  # a check this function does not know: a new schema check must be added here
         raise NotImplementedError(f"value check {name!r} of the input schema")
     return failed if failed.any() else None
+
+
+def _text_lengths(s: pd.Series) -> np.ndarray:
+    """Characters in each cell of a text column (missing cells: 0), counted in Arrow; the
+    cells are converted with ``str`` only when the column holds more than text."""
+    try:
+        text = pyarrow.array(s.to_numpy(), type=pyarrow.string(), from_pandas=True)
+    except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):
+        text = pyarrow.array(s.astype(str).to_numpy(dtype=object), type=pyarrow.string())
+    return pc.utf8_length(text).fill_null(0).to_numpy(zero_copy_only=False)
 
 
 def _check_message(col: pa.Column, name: str, check: str) -> str:
