@@ -79,17 +79,23 @@ def coerce_table(
                     + _suggest(name, [c for c in df.columns if c != "_line"]),
                 )
             df[name] = pd.Series(pd.NA, index=df.index, dtype=object)
-    keys = RowKeys(_text_keys(df, table), table)
+    key_text = _text_keys(df, table)
+    keys = RowKeys(key_text, table)
     for extra in df.columns.difference([*schema.columns, "_line"]):
         df[extra] = infer_covariate(df[extra])
         if pd.api.types.is_float_dtype(df[extra]):
             df[extra] = _finite(df[extra], df[extra], table, extra, keys, problems)
     equivocal = _split_equivocal(df, schema)
+    index = df.index
     columns = {c: df[c] for c in df.columns}
+    del raw, df  # each raw column is then held by ``columns`` only, and freed once converted
     for name, col in schema.columns.items():
         dtype = str(col.dtype)
         allowed = _allowed_values(col)
-        columns[name] = _coerce_column(df[name], dtype, allowed, table, name, keys, problems)
+        text = key_text.get(name)  # key columns are already text: not converted twice
+        columns[name] = _coerce_column(
+            columns[name], dtype, allowed, table, name, keys, problems, text=text
+        )
     for name, (target, mask) in equivocal.items():
         given = columns[target].fillna(False).to_numpy(dtype=bool)
         both = columns[name].fillna(False).to_numpy(dtype=bool) & given
@@ -104,10 +110,10 @@ def coerce_table(
             f"is true while {target} is true too: a new lesion is unequivocal or equivocal, "
             "not both",
         )
-        columns[target] = pd.Series(pd.array(given | mask, dtype="boolean"), index=df.index)
-    # one frame made at the end: assigning column by column leaves blocks that a later step
-    # consolidates, copying every column of millions of lesion rows
-    return pd.DataFrame(columns, index=df.index)
+        columns[target] = pd.Series(pd.array(given | mask, dtype="boolean"), index=index)
+    # one frame made at the end, of the converted columns as they are (copy=False: no 2-D
+    # block of every column is made, which would copy millions of lesion rows)
+    return pd.DataFrame(columns, index=index, copy=False)
 
 
 def _split_equivocal(
@@ -133,7 +139,7 @@ def _split_equivocal(
 
 def _text_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:
     cols = [c for c in KEYS.get(table, ()) if c in df.columns]
-    out = pd.DataFrame({c: _as_text(df[c]) for c in cols}, index=df.index)
+    out = pd.DataFrame({c: _as_text(df[c]) for c in cols}, index=df.index, copy=False)
     out["_line"] = df["_line"]
     return out
 
@@ -160,7 +166,10 @@ def _coerce_column(
     column: str,
     keys: RowKeys,
     problems: Problems,
+    *,
+    text: pd.Series | None = None,
 ) -> pd.Series:
+    """``s`` as ``dtype``; ``text``, when given, is ``_as_text(s)`` already made."""
     if dtype.startswith("datetime64"):
         return _to_date(s, table, column, keys, problems)
     if dtype in ("float64", "float32"):
@@ -169,7 +178,8 @@ def _coerce_column(
         return _to_int(s, table, column, keys, problems)
     if dtype == "boolean":
         return _to_bool(s, table, column, keys, problems)
-    text = _as_text(s)
+    if text is None:
+        text = _as_text(s)
     if allowed is not None:
         text = _canonical(text, allowed)
     return text

@@ -116,8 +116,10 @@ def _failed(
         allowed = list(stats["allowed_values"])  # type: ignore[call-overload]
         failed = filled & ~s.isin(allowed).to_numpy()
     elif name == "str_length":
-        lengths = _text_lengths(s)[filled]
         low, high = stats.get("min_value"), stats.get("max_value")
+        if low == 1 and high is None:  # "not empty": no need to count characters
+            return _none_if_clean(filled & (s == "").to_numpy(dtype=bool))
+        lengths = _text_lengths(s)[filled]
         bad = np.zeros(len(lengths), dtype=bool)
         if isinstance(low, int):
             bad |= lengths < low
@@ -132,6 +134,10 @@ def _failed(
         failed[filled] = ~ok.to_numpy(dtype=bool)
     else:  # a check this function does not know: a new schema check must be added here
         raise NotImplementedError(f"value check {name!r} of the input schema")
+    return _none_if_clean(failed)
+
+
+def _none_if_clean(failed: np.ndarray) -> np.ndarray | None:
     return failed if failed.any() else None
 
 
