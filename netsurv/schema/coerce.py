@@ -15,6 +15,7 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
+from netsurv.schema.cells import as_text, canonical_spelling, full_iso_date, fullmatch
 from netsurv.schema.headers import match_headers
 from netsurv.schema.inputs import KEYS
 from netsurv.schema.problems import Problems, RowKeys
@@ -129,7 +130,7 @@ def _split_equivocal(
             continue
         mask = np.zeros(len(df), dtype=bool)
         if not pd.api.types.is_bool_dtype(df[name]):
-            text = _as_text(df[name]).str.lower()
+            text = as_text(df[name]).str.lower()
             mask = (text == "equivocal").fillna(False).to_numpy(dtype=bool)
         if mask.any():
             df[name] = df[name].astype(object).where(~mask, None)
@@ -139,7 +140,7 @@ def _split_equivocal(
 
 def _text_keys(df: pd.DataFrame, table: str) -> pd.DataFrame:
     cols = [c for c in KEYS.get(table, ()) if c in df.columns]
-    out = pd.DataFrame({c: _as_text(df[c]) for c in cols}, index=df.index, copy=False)
+    out = pd.DataFrame({c: as_text(df[c]) for c in cols}, index=df.index, copy=False)
     out["_line"] = df["_line"]
     return out
 
@@ -169,7 +170,7 @@ def _coerce_column(
     *,
     text: pd.Series | None = None,
 ) -> pd.Series:
-    """``s`` as ``dtype``; ``text``, when given, is ``_as_text(s)`` already made."""
+    """``s`` as ``dtype``; ``text``, when given, is ``as_text(s)`` already made."""
     if dtype.startswith("datetime64"):
         return _to_date(s, table, column, keys, problems)
     if dtype in ("float64", "float32"):
@@ -179,92 +180,10 @@ def _coerce_column(
     if dtype == "boolean":
         return _to_bool(s, table, column, keys, problems)
     if text is None:
-        text = _as_text(s)
+        text = as_text(s)
     if allowed is not None:
-        text = _canonical(text, allowed)
+        text = canonical_spelling(text, allowed)
     return text
-
-
-def _canonical(text: pd.Series, allowed: list[str]) -> pd.Series:
-    """Allowed values in their declared spelling whatever the case (``"ct"`` → ``"CT"``);
-    other values as they are.  Worked out on the distinct values, then spread (a code column
-    of millions of rows holds a handful)."""
-    codes, uniques = pd.factorize(text, use_na_sentinel=True)
-    canonical = {a.lower(): a for a in allowed}
-    spelled = [canonical.get(u.lower(), u) if isinstance(u, str) else u for u in uniques]
-    if spelled == list(uniques):
-        return text  # already spelled as declared
-    values = np.asarray(spelled, dtype=object)[codes]
-    values[codes < 0] = None
-    return pd.Series(values, index=text.index, dtype=object)
-
-
-def _as_text(s: pd.Series) -> pd.Series:
-    """Strings without surrounding blanks; integral floats lose their '.0'; blanks become None."""
-    if pd.api.types.is_float_dtype(s):
-        vals = s.to_numpy()
-        out = np.empty(len(vals), dtype=object)
-        for i, v in enumerate(vals):
-            if np.isnan(v):
-                out[i] = None
-            else:
-                out[i] = str(int(v)) if float(v).is_integer() else repr(float(v))
-        return pd.Series(out, index=s.index, dtype=object)
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
-    obj = s.astype(object)
-    is_null = obj.isna().to_numpy()
-    if is_null.all():
-        return pd.Series(None, index=s.index, dtype=object)
-    if pd.api.types.infer_dtype(obj, skipna=True) == "string":
-        return _trimmed_strings(obj, is_null)
-    text = obj.map(_cell_text, na_action="ignore")
-    text = text.str.strip()
-    text[is_null | (text == "").to_numpy()] = None
-    return text.astype(object)
-
-
-def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
-    """All-text column: trim in Arrow, without a Python call per cell.  Clean text (the usual
-    case) is returned as given, so the string objects are not copied: on millions of lesion
-    rows a copy costs gigabytes."""
-    arr = pyarrow.array(obj.to_numpy(), type=pyarrow.string(), from_pandas=True)
-    trimmed = pc.utf8_trim_whitespace(arr)
-    empty = pc.equal(trimmed, "")
-    if not pc.any(pc.not_equal(trimmed, arr)).as_py() and not pc.any(empty).as_py():
-        return obj if not is_null.any() else obj.where(~is_null, None)  # type: ignore[call-overload]
-    out = trimmed.to_numpy(zero_copy_only=False)
-    out[empty.fill_null(False).to_numpy(zero_copy_only=False)] = None
-    return pd.Series(out, index=obj.index, dtype=object)
-
-
-def _cell_text(v: object) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d")
-    return str(v)
-
-
-def _matches(text: pd.Series, pattern: str) -> np.ndarray:
-    """Where ``text`` matches ``pattern`` in full (missing values never match)."""
-    return text.astype("string").str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
-
-
-def _full_iso_date(text: pd.Series) -> np.ndarray:
-    """Where a cell begins with a complete ISO date ``YYYY-MM-DD`` (and holds no line break),
-    tested in Arrow: a Python regular expression per cell costs seconds on a million scans.
-    Arrow's ``\\d`` is an ASCII digit, Python's any decimal digit; the cells this decides
-    (those pandas read as ISO dates) are ASCII.
-
-    Examples
-    --------
-    >>> _full_iso_date(pd.Series(["2020-01-02", "2020-01", None, "2020-01-02T10:00"])).tolist()
-    [True, False, False, True]
-    """
-    arr = pyarrow.array(text.to_numpy(dtype=object), type=pyarrow.string(), from_pandas=True)
-    found = pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}.*$")
-    return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def infer_covariate(s: pd.Series) -> pd.Series:
@@ -282,7 +201,7 @@ def infer_covariate(s: pd.Series) -> pd.Series:
     """
     if not pd.api.types.is_object_dtype(s):
         return s
-    text = _as_text(s)
+    text = as_text(s)
     num = pd.to_numeric(text, errors="coerce").astype("float64")
     if text.notna().any() and (num.notna() == text.notna()).all():
         if (num.dropna() % 1).any() or np.isinf(num).any():
@@ -330,18 +249,18 @@ def _to_float(
     parsed = _plain_decimals(s)
     if parsed is not None:
         return parsed
-    text = _as_text(s)
+    text = as_text(s)
     parsed = pd.to_numeric(text, errors="coerce").astype("float64")
     unparsed = (text.notna() & parsed.isna()).to_numpy()
     nan_text = np.zeros(len(s), dtype=bool)
     if unparsed.any():
-        nan_text[unparsed] = _matches(text[unparsed], r"(?i)[+-]?nan")
+        nan_text[unparsed] = fullmatch(text[unparsed], r"(?i)[+-]?nan")
     inf = np.isinf(parsed.to_numpy())
     _report(nan_text | inf, s, table, column, keys, problems, "non_finite", _NON_FINITE)
     num = parsed.mask(inf)
     bad = unparsed & ~nan_text
     if bad.any():
-        comma = _matches(text, r"-?\d+,\d+")
+        comma = fullmatch(text, r"-?\d+,\d+")
         _report(
             bad & comma,
             s,
@@ -409,7 +328,7 @@ def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Prob
 def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    text = _as_text(s).str.lower()
+    text = as_text(s).str.lower()
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE).to_numpy()] = True
     out[text.isin(_FALSE).to_numpy()] = False
@@ -431,10 +350,10 @@ def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return out.astype("datetime64[ns]").dt.normalize()
-    text = _as_text(s)
+    text = as_text(s)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     # A full ISO date is required: '2020' or '2020-05' parse as 1 January / 1 May.
-    full = _full_iso_date(text)
+    full = full_iso_date(text)
     parsed = parsed.where(full)
     bad = (text.notna() & parsed.isna()).to_numpy()
     if bad.any():
@@ -451,7 +370,7 @@ def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
                 f"looks like an Excel serial date number (probably {meant}); "
                 "format the cells as dates or write YYYY-MM-DD",
             )
-        partial = bad & ~serial & _matches(text, r"\d{4}(-\d{2})?")
+        partial = bad & ~serial & fullmatch(text, r"\d{4}(-\d{2})?")
         _report(
             partial,
             s,
@@ -463,7 +382,7 @@ def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
             "is a partial date; impute the day before loading (e.g. the 15th) and say so "
             "in the analysis plan",
         )
-        text_date = bad & ~serial & ~partial & _matches(text, r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+        text_date = bad & ~serial & ~partial & fullmatch(text, r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
         _report(
             text_date,
             s,

@@ -1,0 +1,111 @@
+"""Text cells as netsurv reads them: trimmed, blanks missing, whole numbers without ``.0``,
+dates as ISO text, codes in their declared spelling; and the pattern tests that coercion
+applies to them (in Arrow where a column holds millions of cells).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
+
+
+def canonical_spelling(text: pd.Series, allowed: list[str]) -> pd.Series:
+    """Allowed values in their declared spelling whatever the case (``"ct"`` → ``"CT"``);
+    other values as they are.  Worked out on the distinct values, then spread (a code column
+    of millions of rows holds a handful).
+
+    Examples
+    --------
+    >>> canonical_spelling(pd.Series(["ct", "MRI", "pet", None]), ["CT", "MRI"]).tolist()
+    ['CT', 'MRI', 'pet', None]
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    canonical = {a.lower(): a for a in allowed}
+    spelled = [canonical.get(u.lower(), u) if isinstance(u, str) else u for u in uniques]
+    if spelled == list(uniques):
+        return text  # already spelled as declared
+    values = np.asarray(spelled, dtype=object)[codes]
+    values[codes < 0] = None
+    return pd.Series(values, index=text.index, dtype=object)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Strings without surrounding blanks; integral floats lose their '.0'; blanks become None.
+
+    Examples
+    --------
+    >>> as_text(pd.Series([" P1 ", "", 7.0, None], dtype=object)).tolist()
+    ['P1', None, '7', None]
+    """
+    if pd.api.types.is_float_dtype(s):
+        vals = s.to_numpy()
+        out = np.empty(len(vals), dtype=object)
+        for i, v in enumerate(vals):
+            if np.isnan(v):
+                out[i] = None
+            else:
+                out[i] = str(int(v)) if float(v).is_integer() else repr(float(v))
+        return pd.Series(out, index=s.index, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+    obj = s.astype(object)
+    is_null = obj.isna().to_numpy()
+    if is_null.all():
+        return pd.Series(None, index=s.index, dtype=object)
+    if pd.api.types.infer_dtype(obj, skipna=True) == "string":
+        return _trimmed_strings(obj, is_null)
+    text = obj.map(_cell_text, na_action="ignore")
+    text = text.str.strip()
+    text[is_null | (text == "").to_numpy()] = None
+    return text.astype(object)
+
+
+def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
+    """All-text column: trim in Arrow, without a Python call per cell.  Clean text (the usual
+    case) is returned as given, so the string objects are not copied: on millions of lesion
+    rows a copy costs gigabytes."""
+    arr = pyarrow.array(obj.to_numpy(), type=pyarrow.string(), from_pandas=True)
+    trimmed = pc.utf8_trim_whitespace(arr)
+    empty = pc.equal(trimmed, "")
+    if not pc.any(pc.not_equal(trimmed, arr)).as_py() and not pc.any(empty).as_py():
+        return obj if not is_null.any() else obj.where(~is_null, None)  # type: ignore[call-overload]
+    out = trimmed.to_numpy(zero_copy_only=False)
+    out[empty.fill_null(False).to_numpy(zero_copy_only=False)] = None
+    return pd.Series(out, index=obj.index, dtype=object)
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def fullmatch(text: pd.Series, pattern: str) -> np.ndarray:
+    r"""Where ``text`` matches ``pattern`` in full (missing values never match).
+
+    Examples
+    --------
+    >>> fullmatch(pd.Series(["2020-05", "May", None]), r"\d{4}-\d{2}").tolist()
+    [True, False, False]
+    """
+    return text.astype("string").str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+def full_iso_date(text: pd.Series) -> np.ndarray:
+    """Where a cell begins with a complete ISO date ``YYYY-MM-DD`` (and holds no line break),
+    tested in Arrow: a Python regular expression per cell costs seconds on a million scans.
+    Arrow's ``\\d`` is an ASCII digit, Python's any decimal digit; the cells this decides
+    (those pandas read as ISO dates) are ASCII.
+
+    Examples
+    --------
+    >>> full_iso_date(pd.Series(["2020-01-02", "2020-01", None, "2020-01-02T10:00"])).tolist()
+    [True, False, False, True]
+    """
+    arr = pyarrow.array(text.to_numpy(dtype=object), type=pyarrow.string(), from_pandas=True)
+    found = pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}.*$")
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
