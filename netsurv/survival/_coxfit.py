@@ -161,6 +161,10 @@ class Derivatives:
     xbar: np.ndarray | None = None  # (D, p) Efron mean of the k-th term
     hazard: np.ndarray | None = None  # (D,) meanwt / d2_k
     shift: float = 0.0
+    # per death: the risk weights' (Efron) sums of 1, x and x x' (Firth's penalty reuses them)
+    den: np.ndarray | None = field(default=None, repr=False)  # (D,)
+    num2: np.ndarray | None = field(default=None, repr=False)  # (D, p, p)
+    risk: np.ndarray | None = field(default=None, repr=False)  # (n,) w exp(eta - shift)
 
 
 def derivatives(
@@ -220,6 +224,9 @@ def derivatives(
         xbar=xbar,
         hazard=meanwt / den,
         shift=shift,
+        den=den,
+        num2=num2,
+        risk=r,
     )
 
 

@@ -66,28 +66,18 @@ def penalised(rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool) -> 
         return Penalised(
             loglik=d.loglik, penalised=-np.inf, score=np.full(p, np.nan), information=info
         )
-    eta = x @ beta
-    r = rs.weights * np.exp(eta - d.shift)
+    # the moments of 1, x and x x' over each risk set are those of the derivatives
+    assert d.risk is not None and d.den is not None and d.num2 is not None and d.xbar is not None
+    r, den, n2, xbar = d.risk, d.den, d.num2, d.xbar
     xxx = x[:, :, None, None] * x[:, None, :, None] * x[:, None, None, :]
     s3 = risk_sums(rs, r[:, None, None, None] * xxx)
-    s2 = risk_sums(rs, r[:, None, None] * (x[:, :, None] * x[:, None, :]))
-    s1 = risk_sums(rs, r[:, None] * x)
-    s0 = risk_sums(rs, r)
     g = rs.death_group
     meanwt = (rs.dead_weight / rs.n_dead)[g]
     if efron:
         f = rs.k_frac
-        den = s0[g] - f * death_sums(rs, r)[g]
-        n1 = s1[g] - f[:, None] * death_sums(rs, r[:, None] * x)[g]
-        n2 = (
-            s2[g]
-            - f[:, None, None]
-            * death_sums(rs, r[:, None, None] * (x[:, :, None] * x[:, None, :]))[g]
-        )
         n3 = s3[g] - f[:, None, None, None] * death_sums(rs, r[:, None, None, None] * xxx)[g]
     else:
-        den, n1, n2, n3 = s0[g], s1[g], s2[g], s3[g]
-    xbar = n1 / den[:, None]
+        n3 = s3[g]
     m2 = n2 / den[:, None, None]
     m3 = n3 / den[:, None, None, None]
     # ∂I_jk/∂β_l per death, summed with the deaths' mean weights
