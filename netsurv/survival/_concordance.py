@@ -254,15 +254,22 @@ def dominance_totals(
         for _, lv in _levels(v, None):
             ws = ws[lv.perm]
             qm, lm = qm[:, lv.perm], lm[:, lv.perm]
-            left = ~lv.right
             for k, (_, _, side) in enumerate(terms):
-                cum = _cumulative(ws * (lm[k] * lv.right)[:, None])
+                # only the rows that ask (left block) and the rows counted (right block)
+                ask = np.flatnonzero((qm[k] != 0) & ~lv.right)
+                src = np.flatnonzero((lm[k] != 0) & lv.right)
+                if ask.size == 0 or src.size == 0:
+                    continue
+                # cum[i]: weight of the counted rows before the i-th of them
+                cum = _cumulative(ws[src] * lm[k, src][:, None])
+                run = lv.run[ask]
                 if side == "less":
-                    counted = cum[lv.starts] - cum[lv.group_start]
+                    upto, since = lv.starts[run], lv.group_start[run]
                 else:
-                    counted = cum[lv.group_end] - cum[lv.ends]
-                asked = ws * (qm[k] * left)[:, None]
-                out[k, rows] += np.einsum("nm,nm->m", asked, counted[lv.run])
+                    upto, since = lv.group_end[run], lv.ends[run]
+                counted = cum[np.searchsorted(src, upto)] - cum[np.searchsorted(src, since)]
+                asked = ws[ask] * qm[k, ask][:, None]
+                out[k, rows] += np.einsum("nm,nm->m", asked, counted)
     return out
 
 
