@@ -212,6 +212,8 @@ def first_lines(lines: pd.DataFrame) -> pd.DataFrame:
 
 def _on_lines(df: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
     idx = pd.MultiIndex.from_frame(df[LINE_KEY]).isin(pd.MultiIndex.from_frame(keep))
+    if idx.all() and df.index.equals(pd.RangeIndex(len(df))):
+        return df  # every line analysed: no copy (a registry's time points are gigabytes)
     return df.loc[idx].reset_index(drop=True)
 
 

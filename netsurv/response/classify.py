@@ -240,8 +240,9 @@ def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, .
 
     def ordered(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        extra = [c for c in out.columns if c not in columns]
-        return out.reindex(columns=columns + extra)
+        frames.clear()  # the per-criterion parts are copied: free them before reordering
+        wanted = columns + [c for c in out.columns if c not in columns]
+        return out if list(out.columns) == wanted else out.reindex(columns=wanted)
 
     return Timepoints(
         table=ordered(tables, TIMEPOINT_COLUMNS),
