@@ -97,9 +97,37 @@ def _formula_starts(values: np.ndarray) -> np.ndarray:
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as netsurv writes CSV: UTF-8, ``\\n`` line ends, ISO dates, guarded cells
-    (:func:`csv_safe`), no index."""
-    text = csv_safe(df).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    (:func:`csv_safe`), no index.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"x": [0.1 + 0.2, float("nan"), 1e16],
+    ...                         "d": pd.to_datetime(["2024-03-01", None, "1969-12-31"])}))
+    b'x,d\\n0.30000000000000004,2024-03-01\\n,\\n1e+16,1969-12-31\\n'
+    """
+    text = _as_text(csv_safe(df)).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
     return text.encode("utf-8")
+
+
+def _as_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Float and date columns as the text ``to_csv`` writes for them, made faster: a float is
+    its shortest round-trip repr (what numpy's ``astype(str)`` inside ``to_csv`` gives, about
+    twice as fast), a date its ISO day; missing values stay missing (written empty)."""
+    out = None
+    for i, (_, s) in enumerate(df.items()):
+        if s.dtype == np.float64:
+            values = s.to_numpy()
+            text = np.array(list(map(repr, values.tolist())), dtype=object)
+            text[np.isnan(values)] = np.nan
+        elif s.dtype == "datetime64[ns]":
+            values = s.to_numpy()
+            text = np.datetime_as_string(values, unit="D").astype(object)
+            text[np.isnat(values)] = np.nan
+        else:
+            continue
+        out = df.copy(deep=False) if out is None else out
+        out.isetitem(i, text)
+    return df if out is None else out
 
 
 def json_bytes(content: dict[str, Any]) -> bytes:
