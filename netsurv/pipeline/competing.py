@@ -15,7 +15,6 @@ from netsurv.endpoints.competing import competing_events
 from netsurv.errors import ConfigError
 from netsurv.pipeline.stages import LINE_KEY, Analysed, _on_lines, first_lines
 from netsurv.survival import CumulativeIncidenceResult, cumulative_incidence, fine_gray, gray_test
-from netsurv.tables import baseline_frame
 
 #: Columns of the ``fine_gray`` table taken from the fit's coefficients.
 _COEF = ["covariate", "coef", "exp_coef", "se", "robust_se", "z", "p", "lower", "upper"]
@@ -139,7 +138,7 @@ def _with_columns(cr: pd.DataFrame, res: Analysed, cfg: Config) -> pd.DataFrame:
     used = list(dict.fromkeys(col for cols in wanted.values() for col in cols))
     if not used:
         return cr
-    frame = baseline_frame(res.cohort, res.lines)
+    frame = res.baseline
     problems = [
         f"{key}: no patient or line column(s) {missing}"
         for key, cols in wanted.items()

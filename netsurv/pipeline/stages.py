@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,13 @@ class Analysed:
     def reference(self) -> str:
         """Name of the first criterion (the one others are compared with)."""
         return self.criteria[0].name
+
+    @cached_property
+    def baseline(self) -> pd.DataFrame:
+        """:func:`netsurv.tables.baseline_frame` of the analysed lines, made once (table 1,
+        the Cox model and the competing risks read it; the baseline measures pass over every
+        lesion row).  Read-only: merge or copy it, never change it in place."""
+        return baseline_frame(self.cohort, self.lines)
 
     @property
     def classified(self) -> list[str]:
@@ -236,7 +244,7 @@ def attrition_summary(res: Analysed) -> pd.DataFrame:
 def table1(res: Analysed, *, by: str | None = "regimen_class") -> pd.DataFrame:
     """Table 1 of the analysed lines (by regimen class when there are several), with the
     median follow-up (months, reverse Kaplan–Meier of OS) when OS is derived."""
-    frame = baseline_frame(res.cohort, res.lines)
+    frame = res.baseline
     group = by if by in frame.columns and frame[by].nunique(dropna=True) > 1 else None
     ep = res.endpoints.table
     os_rows = ep[ep["endpoint"] == "OS"]
@@ -291,7 +299,7 @@ def cox_table(res: Analysed, cfg: Config) -> pd.DataFrame:
         raise ConfigError(f"cox.outcome {c.outcome!r} is not among endpoints.names")
     if rows["criterion"].notna().any():
         rows = rows[rows["criterion"] == res.reference]
-    frame = baseline_frame(res.cohort, res.lines)
+    frame = res.baseline
     if c.formula is not None:
         try:
             used = formula_variables(c.formula, frame.columns)
