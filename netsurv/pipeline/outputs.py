@@ -105,8 +105,19 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     ...                         "d": pd.to_datetime(["2024-03-01", None, "1969-12-31"])}))
     b'x,d\\n0.30000000000000004,2024-03-01\\n,\\n1e+16,1969-12-31\\n'
     """
-    text = _as_text(csv_safe(df)).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
-    return text.encode("utf-8")
+    safe = csv_safe(df)
+    # in slices of rows, so that the text of the float columns is never held whole
+    parts = [
+        _as_text(safe.iloc[lo : lo + CSV_ROWS])
+        .to_csv(index=False, header=lo == 0, lineterminator="\n", date_format="%Y-%m-%d")
+        .encode("utf-8")
+        for lo in range(0, max(len(safe), 1), CSV_ROWS)
+    ]
+    return b"".join(parts)
+
+
+#: Rows turned into text at a time by :func:`csv_bytes`.
+CSV_ROWS = 20_000
 
 
 def _as_text(df: pd.DataFrame) -> pd.DataFrame:
