@@ -10,8 +10,9 @@ Rules (issue 17, "Precise rules"):
 
 * the response change is taken against the lesion's value on the line's baseline scan, the
   progression change against the lesion's nadir, the smallest of its values on earlier scans
-  of the line, baseline included; the sum-level absolute rules (RECIST's 5 mm) do not apply to
-  one lesion;
+  of the line, baseline included (the largest under ``direction="increase"``, e.g. ADC, where
+  every cut-off comparison is mirrored as in the time-point rules); the sum-level absolute
+  rules (RECIST's 5 mm) do not apply to one lesion;
 * classes, in this order: ``not_evaluable`` (no value, or a scan the criterion does not compare
   with its baseline), ``new`` (a lesion with role ``new`` on a follow-up scan),
   ``disappeared`` (diameter measures: a non-nodal lesion at 0 mm, a lymph node with short axis
@@ -147,7 +148,10 @@ def lesion_arrays(
     L = m.lesions
     les = prep.les
     # the per-lesion references, made where the one-lesion progression rule makes them
-    series = lesion_series(L, m.lk, m.is_base, np.flatnonzero(L.kind != UNUSED))
+    # direction="increase" (ADC): the "nadir" is the best, i.e. largest, earlier value and
+    # every cut-off comparison is mirrored, as in the time-point rules
+    sign = 1.0 if crit.direction == "decrease" else -1.0
+    series = lesion_series(L, m.lk, m.is_base, np.flatnonzero(L.kind != UNUSED), sign=sign)
     use, scan, key = series.entry, series.scan, series.group
     value, baseline, nadir = series.value, series.baseline, series.nadir
     row = L.row[use]
@@ -165,14 +169,14 @@ def lesion_arrays(
     else:
         gone = value == 0
     cls = np.full(len(key), STABLE, dtype=np.int8)
-    cls[le(ch_base, r_cut, crit.response_inclusive)] = RESPONDING
-    cls[ge(ch_nadir, p_cut, crit.progression_inclusive)] = PROGRESSING
+    cls[le(sign * ch_base, sign * r_cut, crit.response_inclusive)] = RESPONDING
+    cls[ge(sign * ch_nadir, sign * p_cut, crit.progression_inclusive)] = PROGRESSING
     cls[gone & ~np.isnan(value)] = DISAPPEARED
     cls[~followed] = NEW_LESION
     cls[followed & (np.isnan(value) | m.not_comparable[scan])] = NOT_EVALUABLE
     cls[is_base & followed] = BASE_ROW
 
-    drove = _drove(m, crit, codes, scan, value, baseline, nadir, followed)
+    drove = _drove(m, crit, codes, scan, sign * value, sign * baseline, sign * nadir, followed)
     return LesionArrays(
         criterion=criterion,
         crit=crit,
@@ -223,7 +227,8 @@ def _drove(
     nadir: np.ndarray,
     followed: np.ndarray,
 ) -> np.ndarray:
-    """Whether each lesion row drove its scan's time-point response.
+    """Whether each lesion row drove its scan's time-point response (``value``,
+    ``baseline`` and ``nadir`` signed so that smaller is better).
 
     PD by the aggregate (``sum_pd``, ``sum_pd_despite_missing``, ``reappearance_after_cr``):
     the followed lesions larger than their own nadir; PD by a new lesion: the new lesions;
@@ -239,7 +244,7 @@ def _drove(
 
     with np.errstate(invalid="ignore"):
         if crit.aggregation == "max":
-            top = value == m.value_meas[scan]
+            top = np.abs(value) == m.value_meas[scan]
             grew = shrank = top
         else:
             grew = value > nadir

@@ -208,7 +208,8 @@ def lesion_response(
         component), the scan (``assessment_id``, ``date``, ``modality``, ``scan_role``,
         ``days_from_start``), the lesion (``lesion_id``, ``site``, ``lesion_role`` as
         recorded), ``value`` (the criterion's per-lesion value), ``baseline_value``,
-        ``nadir_value`` (smallest value of the lesion on earlier scans, baseline included),
+        ``nadir_value`` (smallest value of the lesion on earlier scans, baseline included;
+        the largest under ``direction="increase"``),
         ``pct_change_baseline``, ``pct_change_nadir`` (%, +inf after a nadir of 0),
         ``lesion_class`` (module docstring: ``disappeared``, ``responding``, ``stable``,
         ``progressing``, ``new``, ``not_evaluable``; empty on the baseline scan), the scan's

@@ -137,3 +137,28 @@ def test_larger_adc_response_cut_off_never_responds_earlier(
         return
     first = first.reindex(columns=names).fillna(date(10_000))  # never = far in the future
     assert (first[names[1]] >= first[names[0]]).all()
+
+
+def test_adc_lesion_level_mirrors_the_cutoffs() -> None:
+    """Issue 17: per-lesion classes use the criterion's cut-offs against the baseline
+    (response) and the lesion's nadir (progression); under ``direction="increase"`` the
+    "nadir" is the lesion's largest earlier value and every comparison is mirrored.
+
+    L1: 1000 -> 1300 (+30 %: responding) -> 1200 (-7.7 % vs its peak 1300: stable)
+    -> 1000 (-23.1 % vs 1300: progressing at -20 %); L2: 1200 -> 1450 (+20.8 %: stable)
+    -> 1300 (-10.3 % vs 1450: stable) -> 1000 (-31.0 %: progressing).
+    """
+    crit = replace(ADC, name="adc_pd", progression_threshold=-0.20, progression_reference="nadir")
+    t = ns.lesion_response(_case().build(), crit).table
+    t = t[t["scan_role"] == "follow_up"].sort_values(["days_from_start", "lesion_id"])
+    classes = t.groupby("days_from_start")["lesion_class"].apply(list).to_dict()
+    assert classes == {
+        56: ["responding", "stable"],
+        112: ["stable", "stable"],
+        168: ["progressing", "progressing"],
+    }
+    last = t[t["days_from_start"] == 168]
+    assert last["nadir_value"].tolist() == pytest.approx([1300.0, 1450.0])
+    assert last["drove_response"].tolist() == [True, True]  # PD: both fell from their peaks
+    first = t[t["days_from_start"] == 56]
+    assert first["drove_response"].tolist() == [True, True]  # PR: both rose from baseline
