@@ -257,6 +257,20 @@ def _drove(
     )
 
 
+#: The identifying columns of a scan in the lesion and organ tables (:func:`scan_columns`).
+SCAN_COLUMNS = [
+    "patient_id",
+    "line_id",
+    "criterion",
+    "component",
+    "assessment_id",
+    "date",
+    "modality",
+    "scan_role",
+    "days_from_start",
+]
+
+
 def scan_columns(a: LesionArrays, scan: np.ndarray) -> dict[str, object]:
     """The identifying columns of the scans at rows ``scan`` of ``a``'s measurement pass."""
     scans = a.m.scans

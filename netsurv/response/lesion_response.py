@@ -19,6 +19,7 @@ from netsurv.response.codes import REASONS, RESPONSES, decode
 from netsurv.response.lesion_arrays import (
     LESION_CLASSES,
     NOT_EVALUABLE,
+    SCAN_COLUMNS,
     LesionArrays,
     iter_lesion_arrays,
     scan_columns,
@@ -30,15 +31,7 @@ from netsurv.response.prepare import ROLE_CODES, Prepared
 __all__ = ["LESION_CLASSES", "LESION_COLUMNS", "LesionResponse", "lesion_response"]
 
 LESION_COLUMNS = [
-    "patient_id",
-    "line_id",
-    "criterion",
-    "component",
-    "assessment_id",
-    "date",
-    "modality",
-    "scan_role",
-    "days_from_start",
+    *SCAN_COLUMNS,
     "lesion_id",
     "site",
     "lesion_role",

@@ -36,6 +36,7 @@ from netsurv.response.lesion_arrays import (
     NOT_EVALUABLE,
     PROGRESSING,
     RESPONDING,
+    SCAN_COLUMNS,
     STABLE,
     LesionArrays,
     iter_lesion_arrays,
@@ -48,15 +49,7 @@ from netsurv.schema.inputs import LESION_SITES
 __all__ = ["ORGAN_COLUMNS", "organ_response"]
 
 ORGAN_COLUMNS = [
-    "patient_id",
-    "line_id",
-    "criterion",
-    "component",
-    "assessment_id",
-    "date",
-    "modality",
-    "scan_role",
-    "days_from_start",
+    *SCAN_COLUMNS,
     "site",
     "n_lesions",
     "n_measured",
