@@ -37,13 +37,26 @@ MEASURE_UNITS = {
     "suv_max": "g/mL",
     "suv_mean": "g/mL",
     "sul_peak": "g/mL",
+    "krenning_score": "score",
+    "adc": "10^-6 mm^2/s",
 }
+#: Lesion columns a ``TRTESTCD`` can fill with a reader's yes / no call (``TRSTRESC``, read
+#: through the avidity map).
+FLAG_MEASURES = ("fdg_avid", "sst_avid")
 TUMOUR_STATES = ("present", "absent", "progression", "equivocal", "not_evaluable", "too_small")
 
 #: name -> (file, key column, value column, allowed values of the value column)
 _SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...] | None]] = {
-    "measures": ("trtestcd.csv", ("code", "column", "priority"), tuple(MEASURE_UNITS)),
-    "units": ("units.csv", ("unit", "netsurv_unit", "factor"), tuple(set(MEASURE_UNITS.values()))),
+    "measures": (
+        "trtestcd.csv",
+        ("code", "column", "priority"),
+        (*MEASURE_UNITS, *FLAG_MEASURES),
+    ),
+    "units": (
+        "units.csv",
+        ("unit", "netsurv_unit", "factor"),
+        tuple(dict.fromkeys(MEASURE_UNITS.values())),
+    ),
     "sites": ("tuloc.csv", ("value", "site", "match"), LESION_SITES),
     "responses": ("responses.csv", ("value", "response"), READER_RESPONSES),
     "roles": ("roles.csv", ("value", "role"), LESION_ROLES),
@@ -51,6 +64,7 @@ _SPECS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...] | None]] = {
     "methods": ("methods.csv", ("value", "modality"), MODALITIES),
     "dispositions": ("dispositions.csv", ("value", "end_reason"), END_REASONS),
     "lab_tests": ("lbtestcd.csv", ("value", "marker"), MARKERS),
+    "avidity": ("avidity.csv", ("value", "avid"), ("true", "false")),
 }
 _MATCH = ("exact", "contains", "default")
 
@@ -82,6 +96,9 @@ class SdtmMaps:
     lab_tests : pandas.DataFrame
         ``value`` (LB.LBTESTCD or LB.LBTEST) and ``marker`` (CgA, 5-HIAA, NSE, serotonin,
         pancreastatin, other).
+    avidity : pandas.DataFrame
+        ``value`` (TRSTRESC of an avidity test: ``Y``, ``AVID`` ...) and ``avid`` (``true`` or
+        ``false``).
     """
 
     measures: pd.DataFrame
@@ -93,6 +110,7 @@ class SdtmMaps:
     methods: pd.DataFrame
     dispositions: pd.DataFrame
     lab_tests: pd.DataFrame
+    avidity: pd.DataFrame
 
 
 def maps_folder() -> Path:
@@ -113,8 +131,8 @@ def load_maps(overrides: Mapping[str, pd.DataFrame | str | Path] | None = None) 
     ----------
     overrides
         Tables by name (``"measures"``, ``"units"``, ``"sites"``, ``"responses"``,
-        ``"roles"``, ``"tumour_states"``, ``"methods"``, ``"dispositions"``, ``"lab_tests"``), as DataFrames
-        or CSV paths with the same columns as the shipped files.
+        ``"roles"``, ``"tumour_states"``, ``"methods"``, ``"dispositions"``, ``"lab_tests"``,
+        ``"avidity"``), as DataFrames or CSV paths with the same columns as the shipped files.
 
     Returns
     -------

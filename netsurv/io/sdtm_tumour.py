@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 
 from netsurv.io.dtc import Imputation
-from netsurv.io.sdtm_maps import MEASURE_UNITS, SdtmMaps, map_sites, map_values
+from netsurv.io.sdtm_maps import (
+    FLAG_MEASURES,
+    MEASURE_UNITS,
+    SdtmMaps,
+    map_sites,
+    map_values,
+)
 from netsurv.io.sdtm_visits import (
     _ATT,
     STAGE,
@@ -32,6 +38,9 @@ from netsurv.io.sdtm_visits import (
 from netsurv.schema.problems import Problems
 
 __all__ = ["STAGE", "Tumour", "build_tumour"]
+
+#: The lesion columns TR measurement tests fill, in the lesions table's order.
+LESION_MEASURES = (*MEASURE_UNITS, *FLAG_MEASURES)
 
 
 @dataclass(frozen=True)
@@ -127,15 +136,8 @@ def _lesions(
     problems: Problems,
     att: list[pd.DataFrame],
 ) -> pd.DataFrame:
-    cols = [
-        "patient_id",
-        "assessment_id",
-        "lesion_id",
-        "site",
-        "role",
-        *MEASURE_UNITS,
-        "measurement_flag",
-    ]
+    cols = ["patient_id", "assessment_id", "lesion_id", "site", "role", *LESION_MEASURES]
+    cols.append("measurement_flag")
     if units.empty:
         return pd.DataFrame(columns=cols)
     rows = units.merge(
@@ -191,11 +193,14 @@ def _lesions(
 def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> pd.DataFrame:
     """Wide lesion rows from measurement tests: unit conversion, priority, flags."""
     keys = ["patient_id", "assessment_id", "lesion_id"]
-    cols = [*keys, "site", "role", *MEASURE_UNITS, "measurement_flag"]
+    cols = [*keys, "site", "role", *LESION_MEASURES, "measurement_flag"]
     if meas.empty:
         return pd.DataFrame(columns=cols)
     meas = meas.copy()
-    want = meas["column"].map(MEASURE_UNITS)
+    flag_test = meas["column"].isin(FLAG_MEASURES)
+    avid = map_values(meas["text"], maps.avidity, "avid")
+    meas["value"] = meas["value"].where(~flag_test, avid.map({"true": 1.0, "false": 0.0}))
+    want = meas["column"].map(MEASURE_UNITS).where(~flag_test, "")
     units = maps.units.set_index("unit")
     unit = meas["unit"].fillna("")
     known = unit.isin(units.index) | (unit == "")
@@ -220,7 +225,18 @@ def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> p
     mflag = pd.Series(pd.NA, index=meas.index, dtype=object)
     mflag[meas["stat"].eq("NOT DONE") | state.eq("not_evaluable")] = "not_evaluable"
     mflag[state.eq("too_small")] = "too_small"
-    not_num = meas["value"].isna() & (text != "") & mflag.isna() & ~bad
+    not_num = meas["value"].isna() & (text != "") & mflag.isna() & ~bad & ~flag_test
+    report(
+        problems,
+        seqkey,
+        meas["value"].isna() & (text != "") & mflag.isna() & flag_test,
+        meas["text"],
+        table="TR",
+        column="TRSTRESC",
+        rule="unknown_avidity",
+        message="avidity call is not in the avidity map (netsurv/io/maps/avidity.csv: Y / N, "
+        "AVID / NOT AVID ...) nor a known state (not evaluable)",
+    )
     report(
         problems,
         seqkey,
@@ -241,7 +257,10 @@ def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> p
     out = info.join(wide, how="left").reset_index()
     measured = out.reindex(columns=["long_axis_mm", "short_axis_mm"]).notna().any(axis=1)
     out["measurement_flag"] = out["measurement_flag"].where(~measured)
-    return out.reindex(columns=cols)
+    out = out.reindex(columns=cols)
+    for c in FLAG_MEASURES:
+        out[c] = out[c].map({1.0: True, 0.0: False}).astype("boolean")
+    return out
 
 
 def _nontarget_from_tr(units: pd.DataFrame, ass: pd.DataFrame, maps: SdtmMaps) -> pd.DataFrame:

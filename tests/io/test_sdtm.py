@@ -288,3 +288,63 @@ def test_folder_csv_and_xpt(tmp_path) -> None:
         from_files.assessments["reader_response"].tolist()
         == from_frames.assessments["reader_response"].tolist()
     )
+
+
+def _net_rows(tests: list[tuple[str, str, str, float | None, str | None]]) -> pd.DataFrame:
+    """TR rows of S1's liver lesion T01 at every investigator visit, one per NET test."""
+    base = TR[
+        (TR["USUBJID"] == "S1")
+        & (TR["TREVAL"] == "INVESTIGATOR")
+        & (TR["TRTESTCD"] == "LDIAM")
+        & (TR["TRLNKID"] == "T01")
+    ]
+    rows = [
+        base.assign(TRTESTCD=t, TRMETHOD=m, TRSTRESC=c, TRSTRESN=n, TRSTRESU=u).astype(
+            TR.dtypes.to_dict()
+        )
+        for t, m, c, n, u in tests
+    ]
+    tr = pd.concat([TR, *rows], ignore_index=True)
+    tr["TRSEQ"] = range(1, len(tr) + 1)
+    return tr
+
+
+def test_net_measures_krenning_adc_and_avidity() -> None:
+    """Krenning score and SST avidity on the SST-PET read, FDG avidity on the FDG-PET read and
+    ADC on MRI (given in 10^-3 mm^2/s: 1.1 is 1100 in netsurv's 10^-6 mm^2/s) fill the lesion
+    columns the dual-tracer and ADC criteria read; a study without them leaves them empty."""
+    tr = _net_rows(
+        [
+            ("KRENNING", "GA-68 DOTATATE PET", "3", 3.0, None),
+            ("SSTAVID", "GA-68 DOTATATE PET", "Y", None, None),
+            ("FDGAVID", "FDG PET", "NOT AVID", None, None),
+            ("ADC", "MRI", "1.1", 1.1, "10^-3 mm2/s"),
+        ]
+    )
+    c = read_sdtm(domains(TR=tr))
+    les = c.lesions.set_index(["patient_id", "assessment_id", "lesion_id"])
+    assert les.loc[("S1", "WEEK 16 / SST-PET", "T01"), ["krenning_score", "sst_avid"]].tolist() == [
+        3,
+        True,
+    ]
+    assert les.loc[("S1", "WEEK 16 / FDG-PET", "T01"), "fdg_avid"] == False  # noqa: E712
+    assert les.loc[("S1", "WEEK 16 / MRI", "T01"), "adc"] == pytest.approx(1100.0)
+    assert les.loc[("S1", "WEEK 16 / CT", "T01"), "long_axis_mm"] == 25.0
+    assert str(c.lesions["fdg_avid"].dtype) == "boolean"
+    plain = read_sdtm(domains()).lesions
+    assert plain[["krenning_score", "adc", "fdg_avid", "sst_avid"]].isna().all().all()
+
+
+def test_net_measures_bad_avidity_and_unit_are_named() -> None:
+    tr = _net_rows([("SSTAVID", "SST-PET", "MAYBE", None, None), ("ADC", "MRI", "1.1", 1.1, "mm")])
+    with pytest.raises(ns.ValidationError) as err:
+        read_sdtm(domains(TR=tr))
+    f = err.value.failures
+    avid = f[f["rule"] == "unknown_avidity"]
+    unit = f[f["rule"] == "unknown_unit"]
+    assert len(avid) == len(unit) == 4  # every visit, all reported at once
+    assert avid[["table", "column", "value"]].drop_duplicates().values.tolist() == [
+        ["TR", "TRSTRESC", "MAYBE"]
+    ]
+    assert set(unit["value"]) == {"mm"}  # millimetres are no ADC unit
+    assert avid["row_key"].str.match(r"S1 / TRSEQ \d+$").all()
