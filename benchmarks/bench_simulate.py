@@ -16,6 +16,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from netsurv.cohort import Cohort
@@ -46,7 +47,7 @@ def main(scenario: str = "ssa", sizes: tuple[int, ...] = (10_000, 100_000)) -> N
         print(f"{scenario}, {n:,} patients")
         tables = measure(
             "simulate_tables",
-            lambda n=n: simulate_tables(n, seed=1, scenario=scenario),
+            partial(simulate_tables, n, seed=1, scenario=scenario),
             trace=True,
         )
         rows = {k: len(v) for k, v in tables.items()}
@@ -55,12 +56,17 @@ def main(scenario: str = "ssa", sizes: tuple[int, ...] = (10_000, 100_000)) -> N
         truth = tables.pop("truth")
         cohort = measure(
             "Cohort.from_frames (validation)",
-            lambda t=tables, tr=truth: Cohort.from_frames(
-                t["patients"], t["lines"], t["assessments"], t["lesions"], truth=tr
+            partial(
+                Cohort.from_frames,
+                tables["patients"],
+                tables["lines"],
+                tables["assessments"],
+                tables["lesions"],
+                truth=truth,
             ),
         )
         with tempfile.TemporaryDirectory() as tmp:
-            measure("write_cohort (CSV)", lambda c=cohort, d=tmp: write_cohort(c, d))
+            measure("write_cohort (CSV)", partial(write_cohort, cohort, tmp))
         del tables, truth, cohort
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy.stats import binomtest
@@ -25,6 +27,17 @@ from netsurv.sweep.inference import rejection_rate, rejects
 
 ALPHA = 0.05
 GRID = {"response_threshold": [-0.1, -0.15, -0.2, -0.25, -0.3, -0.35, -0.4, -0.45, -0.5]}
+
+
+#: Positional command-line arguments, in order, with their types.
+_ARGS: tuple[tuple[str, Callable[[str], Any]], ...] = (
+    ("n_cohorts", int),
+    ("n_patients", int),
+    ("n_perm", int),
+    ("scenario", str),
+    ("landmark", float),
+    ("first_seed", int),
+)
 
 
 def main(
@@ -80,9 +93,7 @@ def main(
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    main(
-        *(int(a) for a in args[:3]),
-        *(args[3:4]),
-        *(float(a) for a in args[4:5]),
-        *(int(a) for a in args[5:6]),
-    )
+    kwargs: dict[str, Any] = {}
+    for (name, kind), value in zip(_ARGS, args, strict=False):
+        kwargs[name] = kind(value)
+    main(**kwargs)
