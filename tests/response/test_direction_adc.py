@@ -135,7 +135,8 @@ def test_larger_adc_response_cut_off_never_responds_earlier(
     names = [g.name for g in grid]
     if len(names) == 1:
         return
-    first = first.reindex(columns=names).fillna(date(10_000))  # never = far in the future
+    first = first.reindex(columns=names).astype("datetime64[ns]")
+    first = first.fillna(date(10_000))  # never = far in the future
     assert (first[names[1]] >= first[names[0]]).all()
 
 
