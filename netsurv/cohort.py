@@ -310,9 +310,9 @@ def _build(
     problems: Problems | None = None,
 ) -> Cohort:
     problems = problems if problems is not None else Problems()
-    for name, df in raw.items():
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(df).__name__}")
+    for name in raw:  # not a loop variable holding a raw table to the end of the build
+        if not isinstance(raw[name], pd.DataFrame):
+            raise TypeError(f"{name} must be a pandas DataFrame, got {type(raw[name]).__name__}")
     tables = coerce_and_check(raw, problems, release=True)  # raw: built for this call
     check_cross_table(tables, problems)
     if any(column in KEYS.get(table, ()) for table, column in problems.absent):

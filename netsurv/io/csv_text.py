@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from netsurv.io.csv_arrow import one_record_per_line, plain_layout, read_plain_cells
 from netsurv.io.csv_dialect import (
     DELIMITERS,
     check_text_format,
@@ -61,6 +62,7 @@ def read_csv_file(
     numeric: Collection[str] = (),
     keys: Collection[str] = (),
     missing: Collection[str] = NA_VALUES,
+    typed: Collection[str] = (),
 ) -> pd.DataFrame | None:
     """Read a CSV file (``.csv``, ``.tsv``, ``.csv.gz``) as text cells.
 
@@ -85,6 +87,11 @@ def read_csv_file(
         rule ``header_row``); without keys, the first non-blank line.
     missing
         Cells read as missing (default :data:`NA_VALUES`).
+    typed
+        Columns whose cells a plain file (no quotes, every line as wide as the header)
+        gives as Arrow text (``string[pyarrow]``) rather than Python strings: the numbers,
+        dates and flags that coercion converts in Arrow (see
+        :func:`netsurv.io.csv_arrow.read_plain_cells`).
 
     Returns
     -------
@@ -154,12 +161,19 @@ def read_csv_file(
         for i, h in enumerate(names)
     }
     cells: pd.DataFrame | None
+    lines: np.ndarray | None
     try:
         # under copy-on-write pandas keeps the parser's column arrays as they are, instead
         # of copying every cell into one 2-D block
         with pd.option_context("mode.copy_on_write", True):
-            cells = _read_cells(text, sep, na)
-        lines = _record_lines(text, sep, cells, above, table, name, problems)
+            cells = None
+            if typed and decimal == "." and (sep == "," or "," not in text):
+                cells = read_plain_cells(text, sep, names, na, typed)
+            if cells is not None:  # a plain text: each record on its own line
+                lines = np.arange(1, len(cells) + 1) + above
+            else:
+                cells = _read_cells(text, sep, na)
+                lines = _record_lines(text, sep, cells, above, table, name, problems)
     except pd.errors.ParserError as exc:
         cells, lines = _damaged(text, sep, na, str(exc), above, table, name, problems)
     if cells is None or lines is None:
@@ -282,12 +296,9 @@ def _record_lines(
     Otherwise a record-by-record pass finds the line each record starts on."""
     width = cells.shape[1]
     n = len(cells)
-    newlines = "\n" if "\n" in text else "\r"
-    tail = text[-4096:]
-    trailing = tail[len(tail.rstrip()) :].count(newlines)
-    one_per_line = text.count(newlines) + 1 - trailing == n
-    if one_per_line and '"' not in text and text.count(sep) == (width - 1) * n:
+    if plain_layout(text, sep, n, width):
         return np.arange(1, n + 1) + above
+    one_per_line = one_record_per_line(text, n)
     lengths = np.zeros(0, dtype=np.intp)
     if one_per_line:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)

@@ -76,6 +76,36 @@ def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
     return pd.Series(out, index=obj.index, dtype=object)
 
 
+def arrow_text(s: pd.Series) -> pyarrow.ChunkedArray | None:
+    """The cells of a column a reader kept as Arrow text (``string[pyarrow]``, see
+    :func:`netsurv.io.csv_arrow.read_plain_cells`), without a conversion; None for any other
+    column.
+
+    Examples
+    --------
+    >>> arrow_text(pd.Series(["1.5", None], dtype="string[pyarrow]")).to_pylist()
+    ['1.5', None]
+    >>> arrow_text(pd.Series(["1.5"], dtype=object)) is None
+    True
+    """
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage.startswith("pyarrow"):
+        return pyarrow.chunked_array(pyarrow.array(s.array))
+    return None
+
+
+def trimmed_arrow(arr: pyarrow.Array | pyarrow.ChunkedArray) -> pyarrow.ChunkedArray:
+    """Arrow text without surrounding blanks, blank cells missing (as :func:`as_text`).
+
+    Examples
+    --------
+    >>> trimmed_arrow(pyarrow.array([" a ", "  ", None])).to_pylist()
+    ['a', None, None]
+    """
+    arr = pc.utf8_trim_whitespace(arr)
+    return pc.if_else(pc.equal(arr, ""), pyarrow.scalar(None, arr.type), arr)
+
+
 def _cell_text(v: object) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))

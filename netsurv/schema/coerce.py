@@ -15,7 +15,14 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-from netsurv.schema.cells import as_text, canonical_spelling, full_iso_date, fullmatch
+from netsurv.schema.cells import (
+    arrow_text,
+    as_text,
+    canonical_spelling,
+    full_iso_date,
+    fullmatch,
+    trimmed_arrow,
+)
 from netsurv.schema.headers import match_headers
 from netsurv.schema.inputs import KEYS
 from netsurv.schema.problems import Problems, RowKeys
@@ -24,8 +31,8 @@ from netsurv.schema.problems import Problems, RowKeys
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 #: Whole numbers below this are exact in a float.
 _EXACT = 2.0**53
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+_TRUE = pyarrow.array(["true", "t", "yes", "y", "1", "1.0"])
+_FALSE = pyarrow.array(["false", "f", "no", "n", "0", "0.0"])
 
 
 def coerce_table(
@@ -130,8 +137,7 @@ def _split_equivocal(
             continue
         mask = np.zeros(len(df), dtype=bool)
         if not pd.api.types.is_bool_dtype(df[name]):
-            text = as_text(df[name]).str.lower()
-            mask = (text == "equivocal").fillna(False).to_numpy(dtype=bool)
+            mask = pc.equal(_lower_text(df[name]), "equivocal").fill_null(False).to_numpy()
         if mask.any():
             df[name] = df[name].astype(object).where(~mask, None)
         out[name] = (target, mask)
@@ -293,14 +299,15 @@ def _plain_decimals(s: pd.Series) -> pd.Series | None:
     >>> _plain_decimals(pd.Series(["12,5"])) is None
     True
     """
-    if not pd.api.types.is_object_dtype(s):
-        return None
-    try:  # the text as read, trimmed in Arrow: one conversion serves the test and the parse
-        arr = pyarrow.array(s.to_numpy(), type=pyarrow.string(), from_pandas=True)
-    except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):  # not all text: the general path
-        return None
-    arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pyarrow.scalar(None, pyarrow.string()), arr)
+    arr = arrow_text(s)  # a plain CSV file's number column is Arrow text as read
+    if arr is None:
+        if not pd.api.types.is_object_dtype(s):
+            return None
+        try:  # the text as read, in Arrow: one conversion serves the test and the parse
+            arr = pyarrow.array(s.to_numpy(), type=pyarrow.string(), from_pandas=True)
+        except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):  # not all text: general path
+            return None
+    arr = trimmed_arrow(arr)
     if arr.null_count == len(arr):
         return None
     plain = pc.and_(
@@ -321,18 +328,18 @@ def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Prob
     _report(frac, s, table, column, keys, problems, "type_integer", "is not a whole number")
     huge = (num.abs() >= 2.0**63).to_numpy()
     _report(huge, s, table, column, keys, problems, "type_integer", "is beyond the 64-bit range")
-    num[frac | huge] = np.nan
+    num = num.mask(frac | huge)  # not in place: Arrow's numbers may be read-only
     return num.round().astype("Int64")
 
 
 def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    text = as_text(s).str.lower()
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    out[text.isin(_TRUE).to_numpy()] = True
-    out[text.isin(_FALSE).to_numpy()] = False
-    bad = (text.notna() & out.isna()).to_numpy()
+    text = _lower_text(s)
+    true = pc.is_in(text, value_set=_TRUE).to_numpy()
+    false = pc.is_in(text, value_set=_FALSE).to_numpy()
+    out = pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=s.index)
+    bad = pc.is_valid(text).to_numpy() & ~(true | false)
     _report(
         bad,
         s,
@@ -346,10 +353,51 @@ def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
     return out
 
 
+def _lower_text(s: pd.Series) -> pyarrow.ChunkedArray:
+    """The cells as :func:`as_text` makes them, in lower case, as Arrow text."""
+    arr = arrow_text(s)
+    if arr is not None:
+        return pc.utf8_lower(trimmed_arrow(arr))
+    text = as_text(s).to_numpy(dtype=object)
+    arr = pyarrow.array(text, type=pyarrow.string(), from_pandas=True)
+    return pc.utf8_lower(pyarrow.chunked_array([arr]))
+
+
+def _iso_dates(s: pd.Series) -> pd.Series | None:
+    """The dates of a column of Arrow text whose filled cells are all ``YYYY-MM-DD`` dates
+    within pandas' range, parsed in Arrow; None for any other column (it takes the general
+    path of :func:`_to_date`, which reports what is wrong).
+
+    Examples
+    --------
+    >>> text = pd.Series([" 2020-02-29", None, ""], dtype="string[pyarrow]")
+    >>> _iso_dates(text).tolist()
+    [Timestamp('2020-02-29 00:00:00'), NaT, NaT]
+    >>> _iso_dates(pd.Series(["2021-02-30"], dtype="string[pyarrow]")) is None
+    True
+    """
+    arr = arrow_text(s)
+    if arr is None:
+        return None
+    arr = trimmed_arrow(arr)
+    if arr.null_count == len(arr):
+        return None
+    if not pc.all(pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+        return None
+    try:  # an impossible day (2021-02-30) or a year beyond 1677-2262: the general path
+        days = pc.cast(pc.cast(arr, pyarrow.timestamp("s")), pyarrow.timestamp("ns"))
+    except pyarrow.ArrowInvalid:
+        return None
+    return pd.Series(days.to_numpy(), index=s.index, dtype="datetime64[ns]")
+
+
 def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         out = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
         return out.astype("datetime64[ns]").dt.normalize()
+    parsed = _iso_dates(s)
+    if parsed is not None:
+        return parsed
     text = as_text(s)
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
     # A full ISO date is required: '2020' or '2020-05' parse as 1 January / 1 May.

@@ -1,0 +1,127 @@
+"""Read a plain CSV text into cells with Arrow's parser, keeping typed columns in Arrow.
+
+pandas' C parser turns every cell into a Python string: on 6 million lesion rows the number
+and date cells alone are tens of millions of objects, made only to be parsed again.  A
+*plain* text (no quotes, no NUL, one record per line, every line as wide as the header) is
+read here by ``pyarrow.csv`` instead, into the same cells pandas would give
+(:func:`netsurv.io.csv_text.read_csv_file` reads any other text, and every text it reports a
+problem in, with pandas): leading blanks of a cell skipped, the missing-value markers of each
+column as missing.  The columns named ``typed`` (the schema's numbers, dates and yes/no
+flags) stay Arrow text (``string[pyarrow]``) for :mod:`netsurv.schema.coerce` to convert in
+Arrow; the others become Python strings, one object per distinct value.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection
+
+import pandas as pd
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from netsurv.schema.headers import normalise_header
+
+
+def plain_layout(text: str, sep: str, n_records: int, width: int) -> bool:
+    """Whether ``text`` holds ``n_records`` records of ``width`` fields one per line, without
+    quotes: then each record's line is its position, and no row is short or long.
+
+    Examples
+    --------
+    >>> plain_layout("a,b\\n1,2\\n", ",", 2, 2), plain_layout("a,b\\n1\\n", ",", 2, 2)
+    (True, False)
+    """
+    return (
+        one_record_per_line(text, n_records)
+        and '"' not in text
+        and text.count(sep) == (width - 1) * n_records
+    )
+
+
+def one_record_per_line(text: str, n_records: int) -> bool:
+    """Whether ``text`` has as many lines as records (no blank line, no line break inside
+    a quoted value; trailing line breaks aside)."""
+    newline = "\n" if "\n" in text else "\r"
+    tail = text[-4096:]
+    trailing = tail[len(tail.rstrip()) :].count(newline)
+    return text.count(newline) + 1 - trailing == n_records
+
+
+def read_plain_cells(
+    text: str, sep: str, names: list[str], na: dict[int, list[str]], typed: Collection[str]
+) -> pd.DataFrame | None:
+    """The cells of a plain text as pandas' C parser reads them (header row included,
+    columns by position), or None when the text is not plain.
+
+    Parameters
+    ----------
+    text
+        The file's text from its header line on.
+    sep
+        The delimiter.
+    names
+        The header's fields (their number is the width every line must have).
+    na
+        Missing-value markers by column position.
+    typed
+        Headers (as :func:`~netsurv.schema.headers.normalise_header` makes them) of the
+        columns kept in Arrow.
+
+    Examples
+    --------
+    >>> cells = read_plain_cells("id,n\\n P1,1.5\\nP2,NA\\n", ",", ["id", "n"],
+    ...                          {0: ["NA"], 1: ["NA"]}, typed=["n"])
+    >>> cells[0].tolist(), cells[1].tolist(), str(cells[1].dtype)
+    (['id', 'P1', 'P2'], ['n', '1.5', <NA>], 'string')
+    """
+    width = len(names)
+    if width < 2 or '"' in text or "\x00" in text:
+        return None
+    columns = [f"c{i}" for i in range(width)]
+    try:
+        table = pcsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pcsv.ReadOptions(column_names=columns, use_threads=False),
+            parse_options=pcsv.ParseOptions(delimiter=sep, quote_char=False),
+            convert_options=pcsv.ConvertOptions(
+                # large_string: what pandas' Arrow strings hold (no cast to make them)
+                column_types={c: pyarrow.large_string() for c in columns},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pyarrow.ArrowInvalid, UnicodeEncodeError):
+        return None  # a line of another width, or text Arrow does not take
+    if not plain_layout(text, sep, table.num_rows, width):
+        return None
+    # pandas' skipinitialspace: blanks (not tabs) at the start of a cell are not read
+    leading = text.startswith(" ") or f"{sep} " in text or "\n " in text or "\r " in text
+    kept = {i for i, h in enumerate(names) if normalise_header(h) in typed}
+    cells: dict[int, pd.Series] = {}
+    for i in range(width):
+        column = table.column(0)
+        table = table.remove_column(0)  # each Arrow column is freed once converted
+        cells[i] = _cells(column, na.get(i, []), leading=leading, arrow=i in kept)
+    return pd.DataFrame(cells, copy=False)
+
+
+def _cells(
+    column: pyarrow.ChunkedArray, missing: list[str], *, leading: bool, arrow: bool
+) -> pd.Series:
+    """One column's cells: Arrow text, or Python strings (one per distinct value; the
+    column holds no null: Arrow read every cell as text)."""
+    markers = pyarrow.array(missing, type=column.type)
+    if arrow:
+        if leading:
+            column = pc.utf8_ltrim(column, characters=" ")
+        column = pc.if_else(pc.is_in(column, value_set=markers), None, column)
+        return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
+    coded = pc.dictionary_encode(column).combine_chunks()
+    values = coded.dictionary
+    if leading:
+        values = pc.utf8_ltrim(values, characters=" ")
+    values = pc.if_else(pc.is_in(values, value_set=markers), None, values)
+    distinct = values.to_numpy(zero_copy_only=False)  # markers are None
+    return pd.Series(distinct[coded.indices.to_numpy()], dtype=object, copy=False)
