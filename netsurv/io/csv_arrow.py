@@ -1,4 +1,4 @@
-"""Read a plain CSV text into cells with Arrow's parser, keeping typed columns in Arrow.
+"""Read a plain CSV text into cells with Arrow's parser, as Arrow text.
 
 pandas' C parser turns every cell into a Python string: on 6 million lesion rows the number
 and date cells alone are tens of millions of objects, made only to be parsed again.  A
@@ -6,22 +6,19 @@ and date cells alone are tens of millions of objects, made only to be parsed aga
 read here by ``pyarrow.csv`` instead, into the same cells pandas would give
 (:func:`netsurv.io.csv_text.read_csv_file` reads any other text, and every text it reports a
 problem in, with pandas): leading blanks of a cell skipped, the missing-value markers of each
-column as missing.  The columns named ``typed`` (the schema's numbers, dates and yes/no
-flags) stay Arrow text (``string[pyarrow]``) for :mod:`netsurv.schema.coerce` to convert in
-Arrow; the others become Python strings, one object per distinct value.
+column as missing.  The cells stay Arrow text (``string[pyarrow]``): :mod:`netsurv.schema.coerce`
+converts numbers, dates and flags in Arrow, and makes Python strings only for the text
+columns, one object per distinct value (:func:`netsurv.schema.cells.as_text`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Collection
 
 import pandas as pd
 import pyarrow
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
-
-from netsurv.schema.headers import normalise_header
 
 
 def plain_layout(text: str, sep: str, n_records: int, width: int) -> bool:
@@ -50,10 +47,10 @@ def one_record_per_line(text: str, n_records: int) -> bool:
 
 
 def read_plain_cells(
-    text: str, sep: str, names: list[str], na: dict[int, list[str]], typed: Collection[str]
+    text: str, sep: str, names: list[str], na: dict[int, list[str]]
 ) -> pd.DataFrame | None:
     """The cells of a plain text as pandas' C parser reads them (header row included,
-    columns by position), or None when the text is not plain.
+    columns by position), as Arrow text; None when the text is not plain.
 
     Parameters
     ----------
@@ -65,14 +62,11 @@ def read_plain_cells(
         The header's fields (their number is the width every line must have).
     na
         Missing-value markers by column position.
-    typed
-        Headers (as :func:`~netsurv.schema.headers.normalise_header` makes them) of the
-        columns kept in Arrow.
 
     Examples
     --------
     >>> cells = read_plain_cells("id,n\\n P1,1.5\\nP2,NA\\n", ",", ["id", "n"],
-    ...                          {0: ["NA"], 1: ["NA"]}, typed=["n"])
+    ...                          {0: ["NA"], 1: ["NA"]})
     >>> cells[0].tolist(), cells[1].tolist(), str(cells[1].dtype)
     (['id', 'P1', 'P2'], ['n', '1.5', <NA>], 'string')
     """
@@ -98,30 +92,13 @@ def read_plain_cells(
         return None
     # pandas' skipinitialspace: blanks (not tabs) at the start of a cell are not read
     leading = text.startswith(" ") or f"{sep} " in text or "\n " in text or "\r " in text
-    kept = {i for i, h in enumerate(names) if normalise_header(h) in typed}
     cells: dict[int, pd.Series] = {}
     for i in range(width):
         column = table.column(0)
-        table = table.remove_column(0)  # each Arrow column is freed once converted
-        cells[i] = _cells(column, na.get(i, []), leading=leading, arrow=i in kept)
-    return pd.DataFrame(cells, copy=False)
-
-
-def _cells(
-    column: pyarrow.ChunkedArray, missing: list[str], *, leading: bool, arrow: bool
-) -> pd.Series:
-    """One column's cells: Arrow text, or Python strings (one per distinct value; the
-    column holds no null: Arrow read every cell as text)."""
-    markers = pyarrow.array(missing, type=column.type)
-    if arrow:
+        table = table.remove_column(0)
         if leading:
             column = pc.utf8_ltrim(column, characters=" ")
+        markers = pyarrow.array(na.get(i, []), type=column.type)
         column = pc.if_else(pc.is_in(column, value_set=markers), None, column)
-        return pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
-    coded = pc.dictionary_encode(column).combine_chunks()
-    values = coded.dictionary
-    if leading:
-        values = pc.utf8_ltrim(values, characters=" ")
-    values = pc.if_else(pc.is_in(values, value_set=markers), None, values)
-    distinct = values.to_numpy(zero_copy_only=False)  # markers are None
-    return pd.Series(distinct[coded.indices.to_numpy()], dtype=object, copy=False)
+        cells[i] = pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
+    return pd.DataFrame(cells, copy=False)

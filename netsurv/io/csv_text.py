@@ -62,7 +62,7 @@ def read_csv_file(
     numeric: Collection[str] = (),
     keys: Collection[str] = (),
     missing: Collection[str] = NA_VALUES,
-    typed: Collection[str] = (),
+    arrow: bool = False,
 ) -> pd.DataFrame | None:
     """Read a CSV file (``.csv``, ``.tsv``, ``.csv.gz``) as text cells.
 
@@ -87,11 +87,11 @@ def read_csv_file(
         rule ``header_row``); without keys, the first non-blank line.
     missing
         Cells read as missing (default :data:`NA_VALUES`).
-    typed
-        Columns whose cells a plain file (no quotes, every line as wide as the header)
-        gives as Arrow text (``string[pyarrow]``) rather than Python strings: the numbers,
-        dates and flags that coercion converts in Arrow (see
-        :func:`netsurv.io.csv_arrow.read_plain_cells`).
+    arrow
+        Whether a plain file (no quotes, every line as wide as the header) is read as
+        Arrow text (``string[pyarrow]`` cells, see
+        :func:`netsurv.io.csv_arrow.read_plain_cells`) rather than Python strings, for
+        :func:`netsurv.schema.coerce.coerce_table` to convert.
 
     Returns
     -------
@@ -167,8 +167,8 @@ def read_csv_file(
         # of copying every cell into one 2-D block
         with pd.option_context("mode.copy_on_write", True):
             cells = None
-            if typed and decimal == "." and (sep == "," or "," not in text):
-                cells = read_plain_cells(text, sep, names, na, typed)
+            if arrow and decimal == "." and (sep == "," or "," not in text):
+                cells = read_plain_cells(text, sep, names, na)
             if cells is not None:  # a plain text: each record on its own line
                 lines = np.arange(1, len(cells) + 1) + above
             else:

@@ -203,19 +203,6 @@ def _columns(table: str) -> dict[str, tuple[str, ...]]:
     return {"keys": KEYS[table], "numeric": numeric}
 
 
-def _typed(table: str) -> tuple[str, ...]:
-    """The columns of a table that coercion converts from Arrow text: numbers, dates, flags."""
-    model = INPUT_MODELS.get(table)
-    if model is None:
-        return ()
-    return tuple(
-        name
-        for name, col in model.to_schema().columns.items()
-        if str(col.dtype) in ("float64", "float32", "Int64", "boolean")
-        or str(col.dtype).startswith("datetime64")
-    )
-
-
 def _near_misses(table: str, entries: list[Path], books: list[Workbook]) -> str:
     """What the folder holds that may have been meant as ``table``."""
     stem = table.rstrip("s")
@@ -303,7 +290,12 @@ def _read_file(
     if lower.endswith(PARQUET_SUFFIXES):
         return _read_parquet(path, table, problems, extra_columns)
     return read_csv_file(
-        path, table=table, problems=problems, **text_format, **_columns(table), typed=_typed(table)
+        path,
+        table=table,
+        problems=problems,
+        **text_format,
+        **_columns(table),
+        arrow=table in INPUT_MODELS,
     )
 
 

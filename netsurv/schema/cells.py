@@ -38,6 +38,8 @@ def as_text(s: pd.Series) -> pd.Series:
     --------
     >>> as_text(pd.Series([" P1 ", "", 7.0, None], dtype=object)).tolist()
     ['P1', None, '7', None]
+    >>> as_text(pd.Series([" P1 ", "", None], dtype="string[pyarrow]")).tolist()
+    ['P1', None, None]
     """
     if pd.api.types.is_float_dtype(s):
         vals = s.to_numpy()
@@ -50,6 +52,14 @@ def as_text(s: pd.Series) -> pd.Series:
         return pd.Series(out, index=s.index, dtype=object)
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
+    arr = arrow_text(s)
+    if arr is not None and arr.null_count < len(arr):
+        # trimmed in Arrow, then one Python string per distinct value
+        coded = pc.dictionary_encode(trimmed_arrow(arr)).combine_chunks()
+        distinct = np.empty(len(coded.dictionary) + 1, dtype=object)  # None last
+        distinct[:-1] = coded.dictionary.to_numpy(zero_copy_only=False)
+        codes = coded.indices.fill_null(-1).to_numpy()  # -1: the None
+        return pd.Series(distinct[codes], index=s.index, dtype=object)
     obj = s.astype(object)
     is_null = obj.isna().to_numpy()
     if is_null.all():

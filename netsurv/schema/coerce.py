@@ -119,6 +119,8 @@ def coerce_table(
             "not both",
         )
         columns[target] = pd.Series(pd.array(given | mask, dtype="boolean"), index=index)
+    for name in CATEGORICAL.get(table, ()):
+        columns[name] = columns[name].astype("category")
     # one frame made at the end, of the converted columns as they are (copy=False: no 2-D
     # block of every column is made, which would copy millions of lesion rows)
     return pd.DataFrame(columns, index=index, copy=False)
@@ -205,7 +207,7 @@ def infer_covariate(s: pd.Series) -> pd.Series:
     >>> infer_covariate(pd.Series(["12345678901234567890"])).tolist()
     ['12345678901234567890']
     """
-    if not pd.api.types.is_object_dtype(s):
+    if not pd.api.types.is_object_dtype(s) and arrow_text(s) is None:
         return s
     text = as_text(s)
     num = pd.to_numeric(text, errors="coerce").astype("float64")
@@ -241,6 +243,9 @@ def _finite(
         num = num.mask(inf)
     return num
 
+
+#: Coded text columns held as categoricals (one byte per row instead of an 8-byte pointer).
+CATEGORICAL = {"lesions": ("site", "role", "measurement_flag")}
 
 _NON_FINITE = (
     "is not a finite number: write the measured value, or leave the cell empty when it is missing"

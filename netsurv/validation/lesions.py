@@ -152,7 +152,8 @@ def check_baseline_targets(
         message="more than 5 target lesions on the baseline scan",
     )
     organ = tl["site"]
-    per_organ = tl.groupby(["patient_id", "assessment_id", organ])["lesion_id"].transform("size")
+    by_organ = tl.groupby(["patient_id", "assessment_id", organ], observed=True)
+    per_organ = by_organ["lesion_id"].transform("size")
     first_organ = ~tl.assign(_o=organ).duplicated(["patient_id", "assessment_id", "_o"])
     problems.add_rows(
         tl.assign(n_targets=per_organ),
