@@ -124,7 +124,7 @@ def test_organ_restricted_criterion_on_a_one_organ_cohort_equals_the_unrestricte
     demo = ns.load_demo()
     # one organ; targets unmarked (RECIST allows 2 per organ: the engine chooses them)
     les = demo.lesions.assign(
-        site="liver", role=demo.lesions["role"].replace("target", "non_target")
+        site="liver", role=demo.lesions["role"].astype(object).replace("target", "non_target")
     )
     cohort = ns.Cohort.from_frames(demo.patients, demo.lines, demo.assessments, les)
     for name in ("recist1.1", "recist_10", "sstv", "percist1.0", "choi", "who", "irecist"):

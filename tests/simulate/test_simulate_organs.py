@@ -23,7 +23,7 @@ def _growth_by_site(cohort: ns.Cohort) -> pd.Series:
     months = (last["date"] - first["date"]).dt.days / 30.4375
     ok = months > 3
     rate = (np.log(last["long_axis_mm"] / first["long_axis_mm"]) / months)[ok]
-    return rate.groupby(first.loc[ok, "site"]).median()
+    return rate.groupby(first.loc[ok, "site"], observed=True).median()
 
 
 def test_defaults_leave_the_cohort_unchanged_and_truth_names_each_organ() -> None:
