@@ -202,6 +202,7 @@ def run(
             formats=tuple(config.figures.formats),
             dpi=config.figures.dpi,
             privacy=privacy,
+            n_jobs=config.run.n_jobs,
         )
         writer.json("config.json", settings)
         _write_tables(writer, cohort, res, step)
@@ -302,24 +303,30 @@ def _write_tables(
     res: stages.Analysed,
     step: Callable[[str], Any],
 ) -> None:
-    """The cohort, response and endpoint tables every run writes."""
+    """The cohort, response and endpoint tables every run writes (made here, rendered to
+    files by the writer's processes)."""
     with step("writing tables"):
-        writer.table("validation_warnings", cohort.warnings)
-        writer.table("attrition", res.attrition)
-        writer.table("attrition_summary", stages.attrition_summary(res))
-        writer.table("lines_analysed", res.lines)
-        writer.table("table1", stages.table1(res))
-        writer.table("timepoints", res.timepoints.table)
-        writer.table("best_response", res.best)
-        writer.table("bor_summary", stages.bor_summary(res))
-        rates, rate_pairs = stages.response_rate_tables(res)
-        writer.table("response_rates", rates)
+        tables = [
+            ("validation_warnings", cohort.warnings),
+            ("attrition", res.attrition),
+            ("attrition_summary", stages.attrition_summary(res)),
+            ("lines_analysed", res.lines),
+            ("table1", stages.table1(res)),
+            ("timepoints", res.timepoints.table),
+            ("best_response", res.best),
+            ("bor_summary", stages.bor_summary(res)),
+        ]
+        rates, rate_pairs = stages.response_rate_tables(res)  # in this order: the same notes
+        tables.append(("response_rates", rates))
         if rate_pairs is not None:
-            writer.table("response_rate_comparison", rate_pairs)
-        writer.table("best_change", stages.best_change_table(res))
-        writer.table("endpoints", res.endpoints.table)
-        writer.table("endpoints_adtte", res.endpoints.adtte())
-        writer.table("censoring_rules", res.endpoints.scheme.rules_table())
+            tables.append(("response_rate_comparison", rate_pairs))
+        tables += [
+            ("best_change", stages.best_change_table(res)),
+            ("endpoints", res.endpoints.table),
+            ("endpoints_adtte", res.endpoints.adtte()),
+            ("censoring_rules", res.endpoints.scheme.rules_table()),
+        ]
+        writer.save_tables(tables)
 
 
 def _comparison(

@@ -6,8 +6,9 @@ never changes the interactive backend or leaves figures open in a notebook.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import matplotlib.style
@@ -63,53 +64,76 @@ def draw(
 ) -> None:
     """Draw and save every figure in ``figures.include`` (``"forest"`` includes the continuous
     marker's log hazard-ratio curve when ``compare.continuous`` is on; ``"cif"`` is drawn when
-    ``[competing]`` is on)."""
+    ``[competing]`` is on).
+
+    Which figures there are (and the notes on those left out) is decided here; they are drawn
+    and rendered by the writer's processes (``run.n_jobs``, :meth:`OutputWriter.save_figures`),
+    each in the configured style, and written in this order."""
     include = set(cfg.figures.include)
     ref = res.reference
-    with style(cfg):
-        if "km" in include:
-            _km(writer, cfg, km_fits, landmarks, notes)
-        if "cif" in include and competing is not None:
-            for name, fit in competing.curves.items():
-                fig = Figure(figsize=(7.5, 5.5))
-                cif_plot(fit, ax=fig.add_subplot(), title=_cif_title(cfg, name))
-                writer.figure(f"cif_{_safe(name)}", fig)
-        if "forest" in include:
-            if comparison is None:
-                notes.append(
-                    "forest plot skipped: no criteria comparison (switched off or skipped)"
-                )
-            else:
-                _comparison(writer, cfg, comparison)
-        if "heatmap" in include:
-            _sweep(writer, cfg, swept, notes)
-        missing = [c.name for c in res.criteria if c.name not in res.classified]
-        if missing and include & {"waterfall", "spider", "swimmer"}:
-            notes.append(f"response figures skipped for {missing}: no line classified")
-        if "waterfall" in include:
-            for name in res.classified:
-                fig, ax = _figure(figsize=(8, 4))
-                waterfall(res.timepoints, criterion=name, ax=ax)
-                writer.figure(f"waterfall_{_safe(name)}", fig)
-        if ref not in res.classified:
-            return
+    todo: list[tuple[str, Drawing]] = []
+    if "km" in include:
+        todo += _km(cfg, km_fits, landmarks, notes)
+    if "cif" in include and competing is not None:
+        for name, fit in competing.curves.items():
+            todo.append((f"cif_{_safe(name)}", partial(_cif, fit, _cif_title(cfg, name))))
+    if "forest" in include:
+        if comparison is None:
+            notes.append("forest plot skipped: no criteria comparison (switched off or skipped)")
+        else:
+            todo += _comparison(cfg, comparison)
+    if "heatmap" in include:
+        todo += _sweep(cfg, swept, notes)
+    missing = [c.name for c in res.criteria if c.name not in res.classified]
+    if missing and include & {"waterfall", "spider", "swimmer"}:
+        notes.append(f"response figures skipped for {missing}: no line classified")
+    if "waterfall" in include:
+        for name in res.classified:
+            todo.append((f"waterfall_{_safe(name)}", partial(_waterfall, res, name)))
+    if ref in res.classified:
         if "spider" in include:
-            fig, ax = _figure(figsize=(7, 4.5))
-            spider(res.timepoints, criterion=ref, ax=ax)
-            writer.figure(f"spider_{_safe(ref)}", fig)
+            todo.append((f"spider_{_safe(ref)}", partial(_spider, res, ref)))
         if "swimmer" in include:
-            n = min(cfg.figures.max_patients, res.lines["patient_id"].nunique())
-            fig, ax = _figure(figsize=(8, max(3.0, 0.22 * n + 1)))
-            cohort, tp, patients = _patient_frames(writer.privacy, res)
-            swimmer(
-                cohort,
-                tp,
-                criterion=ref,
-                patients=patients[: cfg.figures.max_patients],
-                max_patients=cfg.figures.max_patients,
-                ax=ax,
-            )
-            writer.figure(f"swimmer_{_safe(ref)}", fig)
+            todo.append((f"swimmer_{_safe(ref)}", partial(_swimmer, writer.privacy, res, cfg)))
+    with style(cfg):
+        writer.save_figures(todo)
+
+
+#: Draws one figure of the run.
+Drawing = Callable[[], Figure]
+
+
+def _cif(fit: Any, title: str) -> Figure:
+    fig = Figure(figsize=(7.5, 5.5))
+    cif_plot(fit, ax=fig.add_subplot(), title=title)
+    return fig
+
+
+def _waterfall(res: Analysed, name: str) -> Figure:
+    fig, ax = _figure(figsize=(8, 4))
+    waterfall(res.timepoints, criterion=name, ax=ax)
+    return fig
+
+
+def _spider(res: Analysed, ref: str) -> Figure:
+    fig, ax = _figure(figsize=(7, 4.5))
+    spider(res.timepoints, criterion=ref, ax=ax)
+    return fig
+
+
+def _swimmer(privacy: Privacy | None, res: Analysed, cfg: Config) -> Figure:
+    n = min(cfg.figures.max_patients, res.lines["patient_id"].nunique())
+    fig, ax = _figure(figsize=(8, max(3.0, 0.22 * n + 1)))
+    cohort, tp, patients = _patient_frames(privacy, res)
+    swimmer(
+        cohort,
+        tp,
+        criterion=res.reference,
+        patients=patients[: cfg.figures.max_patients],
+        max_patients=cfg.figures.max_patients,
+        ax=ax,
+    )
+    return fig
 
 
 def _patient_frames(
@@ -125,7 +149,7 @@ def _patient_frames(
     return privacy.cohort(res.cohort), privacy.table("timepoints", res.timepoints.table), patients
 
 
-def _comparison(writer: OutputWriter, cfg: Config, comparison: CriteriaComparison) -> None:
+def _comparison(cfg: Config, comparison: CriteriaComparison) -> list[tuple[str, Drawing]]:
     """Forest plot of the criteria's hazard ratios and, with a continuous marker, its log
     hazard-ratio curve with the cut-offs marked (the spline has no single hazard ratio)."""
     marker = comparison.continuous
@@ -135,54 +159,71 @@ def _comparison(writer: OutputWriter, cfg: Config, comparison: CriteriaCompariso
     outcome = cfg.compare.outcome
     if cfg.compare.outcome_criterion is not None:
         outcome = f"{outcome} under {cfg.compare.outcome_criterion}"
-    fig, ax = _figure((7, 0.5 * len(rows) + 1.8))
-    forest_plot(rows, ax=ax, title=f"{outcome}: {cfg.compare.status} status by criterion")
-    writer.figure(f"forest_{cfg.compare.outcome}", fig)
+
+    def forest() -> Figure:
+        fig, ax = _figure((7, 0.5 * len(rows) + 1.8))
+        forest_plot(rows, ax=ax, title=f"{outcome}: {cfg.compare.status} status by criterion")
+        return fig
+
+    todo: list[tuple[str, Drawing]] = [(f"forest_{cfg.compare.outcome}", forest)]
     if marker is not None:
-        fig, ax = _figure((7, 4.8))
-        log_hr_plot(marker, ax=ax, title=f"{outcome}: {marker.label}")
-        writer.figure(f"log_hr_{_safe(marker.criterion)}", fig)
+
+        def log_hr() -> Figure:
+            fig, ax = _figure((7, 4.8))
+            log_hr_plot(marker, ax=ax, title=f"{outcome}: {marker.label}")
+            return fig
+
+        todo.append((f"log_hr_{_safe(marker.criterion)}", log_hr))
+    return todo
 
 
 def _km(
-    writer: OutputWriter,
     cfg: Config,
     km_fits: dict[Any, Any],
     landmarks: LandmarkTables | None,
     notes: list[str],
-) -> None:
+) -> list[tuple[str, Drawing]]:
     """KM of each endpoint (one curve per criterion when it depends on one) and, per
     criterion, the outcome by status at each landmark."""
+    todo: list[tuple[str, Drawing]] = []
     for (endpoint, _), fit in km_fits.items():
-        fig, ax = _figure((7.5, 5.5))
-        km_plot(fit, ax=ax, times=cfg.km.risk_times_months, ylabel=f"{endpoint} probability")
-        writer.figure(f"km_{endpoint}", fig)
+        todo.append((f"km_{endpoint}", partial(_km_endpoint, cfg, endpoint, fit)))
     if landmarks is None:
-        return
+        return todo
     for name, lm in landmarks.results.items():
-        at = sorted(lm.km)
-        if not at:
+        if not lm.km:
             notes.append(f"landmark KM for {name}: no landmark set could be analysed")
             continue
-        cols = min(2, len(at))
-        rows = -(-len(at) // cols)
-        fig = Figure(figsize=(6.5 * cols, 5.2 * rows), layout="constrained")
-        axes = fig.subplots(rows, cols, squeeze=False).ravel()
-        for ax, months in zip(axes, at, strict=False):
-            km_plot(
-                lm.km[months],
-                ax=ax,
-                logrank=lm.logrank.get(months),
-                cox=lm.cox.get(months),
-                covariate=lm.status_column,
-                ylabel=f"{lm.outcome} from landmark",
-                xlabel=f"Months since the {months:g}-month landmark",
-                title=f"{name}: {lm.status} at {months:g} months",
-            )
+        todo.append((f"km_landmark_{_safe(name)}", partial(_km_landmark, name, lm)))
+    return todo
 
-        for ax in axes[len(at) :]:
-            ax.set_visible(False)
-        writer.figure(f"km_landmark_{_safe(name)}", fig)
+
+def _km_endpoint(cfg: Config, endpoint: str, fit: Any) -> Figure:
+    fig, ax = _figure((7.5, 5.5))
+    km_plot(fit, ax=ax, times=cfg.km.risk_times_months, ylabel=f"{endpoint} probability")
+    return fig
+
+
+def _km_landmark(name: str, lm: Any) -> Figure:
+    at = sorted(lm.km)
+    cols = min(2, len(at))
+    rows = -(-len(at) // cols)
+    fig = Figure(figsize=(6.5 * cols, 5.2 * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, months in zip(axes, at, strict=False):
+        km_plot(
+            lm.km[months],
+            ax=ax,
+            logrank=lm.logrank.get(months),
+            cox=lm.cox.get(months),
+            covariate=lm.status_column,
+            ylabel=f"{lm.outcome} from landmark",
+            xlabel=f"Months since the {months:g}-month landmark",
+            title=f"{name}: {lm.status} at {months:g} months",
+        )
+    for ax in axes[len(at) :]:
+        ax.set_visible(False)
+    return fig
 
 
 def _cif_title(cfg: Config, name: str) -> str:
@@ -193,33 +234,40 @@ def _cif_title(cfg: Config, name: str) -> str:
     return f"{title} under {under}" if under else f"{title}, by criterion"
 
 
-def _sweep(writer: OutputWriter, cfg: Config, swept: SweepResult | None, notes: list[str]) -> None:
+def _sweep(cfg: Config, swept: SweepResult | None, notes: list[str]) -> list[tuple[str, Drawing]]:
     """Heatmap over the first two grid axes (or a line plot for a one-axis grid), per analysis."""
     if swept is None:
         notes.append("sweep figures skipped: the sweep is switched off")
-        return
+        return []
     axes = [a for a in cfg.sweep.grid if swept.table[a].nunique() > 1]
+    fixed = {a: swept.best[a] for a in axes[2:]} or None
+    todo: list[tuple[str, Drawing]] = []
     for analysis in swept.table["analysis"].unique():
         tag = _safe(str(analysis))
         if len(axes) >= 2:
-            fixed = {a: swept.best[a] for a in axes[2:]}
-            fig, ax = _figure((7, 5.5))
-            sweep_heatmap(
-                swept, x=axes[0], y=axes[1], analysis=analysis, fixed=fixed or None, ax=ax
+            todo.append(
+                (f"sweep_heatmap_{tag}", partial(_sweep_heatmap, swept, axes, analysis, fixed))
             )
-            writer.figure(f"sweep_heatmap_{tag}", fig)
         if axes:
-            fixed = {a: swept.best[a] for a in axes[2:]}
-            fig, ax = _figure((7, 4.5))
-            sweep_lines(
-                swept,
-                x=axes[0],
-                by=axes[1] if len(axes) >= 2 else None,
-                analysis=analysis,
-                fixed=fixed or None,
-                ax=ax,
-            )
-            writer.figure(f"sweep_lines_{tag}", fig)
+            todo.append((f"sweep_lines_{tag}", partial(_sweep_lines, swept, axes, analysis, fixed)))
+    return todo
+
+
+def _sweep_heatmap(
+    swept: SweepResult, axes: list[str], analysis: Any, fixed: dict[str, Any] | None
+) -> Figure:
+    fig, ax = _figure((7, 5.5))
+    sweep_heatmap(swept, x=axes[0], y=axes[1], analysis=analysis, fixed=fixed, ax=ax)
+    return fig
+
+
+def _sweep_lines(
+    swept: SweepResult, axes: list[str], analysis: Any, fixed: dict[str, Any] | None
+) -> Figure:
+    fig, ax = _figure((7, 4.5))
+    by = axes[1] if len(axes) >= 2 else None
+    sweep_lines(swept, x=axes[0], by=by, analysis=analysis, fixed=fixed, ax=ax)
+    return fig
 
 
 #: How the operators of criterion names are spelled in file names (``recist1.1&sstv`` and

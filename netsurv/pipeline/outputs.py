@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +33,7 @@ from matplotlib.figure import Figure
 from netsurv.cohort import Cohort
 from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.run_folder import RunFolder
+from netsurv.pipeline.workers import forked_map
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
@@ -105,15 +107,28 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     ...                         "d": pd.to_datetime(["2024-03-01", None, "1969-12-31"])}))
     b'x,d\\n0.30000000000000004,2024-03-01\\n,\\n1e+16,1969-12-31\\n'
     """
-    safe = csv_safe(df)
-    # in slices of rows, so that the text of the float columns is never held whole
-    parts = [
-        _as_text(safe.iloc[lo : lo + CSV_ROWS])
-        .to_csv(index=False, header=lo == 0, lineterminator="\n", date_format="%Y-%m-%d")
-        .encode("utf-8")
-        for lo in range(0, max(len(safe), 1), CSV_ROWS)
-    ]
-    return b"".join(parts)
+    return b"".join(csv_part(df, lo) for lo in csv_starts(df))
+
+
+def csv_starts(df: pd.DataFrame) -> range:
+    """The first rows of the slices :func:`csv_part` writes (one slice for an empty table)."""
+    return range(0, max(len(df), 1), CSV_ROWS)
+
+
+def csv_part(df: pd.DataFrame, lo: int) -> bytes:
+    """The rows ``lo`` to ``lo + CSV_ROWS`` of :func:`csv_bytes` (the header when ``lo`` is 0):
+    a table is turned into text a slice at a time, so that the text of its float columns is
+    never held whole, and its slices can be written by several processes.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1.5, 2.0], "id": ["=1", "a"]})
+    >>> csv_part(df, 0)
+    b"x,id\\n1.5,'=1\\n2.0,a\\n"
+    """
+    part = _as_text(csv_safe(df.iloc[lo : lo + CSV_ROWS]))
+    text = part.to_csv(index=False, header=lo == 0, lineterminator="\n", date_format="%Y-%m-%d")
+    return text.encode("utf-8")
 
 
 #: Rows turned into text at a time by :func:`csv_bytes`.
@@ -139,6 +154,15 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
         out = df.copy(deep=False) if out is None else out
         out.isetitem(i, text)
     return df if out is None else out
+
+
+def _render(df: pd.DataFrame, lo: int | None) -> bytes:
+    """A table's Parquet file (``lo`` None) or the slice of its CSV file from row ``lo``."""
+    if lo is not None:
+        return csv_part(df, lo)
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return buf.getvalue()
 
 
 def json_bytes(content: dict[str, Any]) -> bytes:
@@ -210,6 +234,9 @@ class OutputWriter:
         Table name -> its CSV and Parquet files (final paths).
     figures : dict
         Figure name -> its files (final paths).
+    n_jobs : int
+        Processes that render figures and tables given together (:meth:`save_figures`,
+        :meth:`save_tables`); the files are the same whatever the number.
     """
 
     folder: RunFolder
@@ -218,24 +245,61 @@ class OutputWriter:
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, list[Path]] = field(default_factory=dict)
     privacy: Privacy | None = None
+    n_jobs: int = 1
 
     def table(self, name: str, df: pd.DataFrame) -> None:
         """``tables/<name>.csv`` and ``tables/<name>.parquet``."""
+        self._save_tables([(name, df)], n_jobs=1)
+
+    def save_tables(self, tables: Sequence[tuple[str, pd.DataFrame]]) -> None:
+        """Each ``(name, table)`` as :meth:`table` writes it, the slices of the CSV files
+        (:func:`csv_part`) and the Parquet files rendered by up to ``n_jobs`` forked processes
+        (privacy is applied here first); the files are the same as one by one."""
+        self._save_tables(tables, n_jobs=self.n_jobs)
+
+    def _save_tables(self, tables: Sequence[tuple[str, pd.DataFrame]], *, n_jobs: int) -> None:
+        ready = [(name, self._ready(name, df)) for name, df in tables]
+        # per table: its Parquet file (None), then its CSV slices in order
+        tasks = [(k, lo) for k, (_, df) in enumerate(ready) for lo in (None, *csv_starts(df))]
+        parts = forked_map(lambda t: _render(ready[t[0]][1], t[1]), tasks, n_jobs)
+        csv: list[bytes] = []
+        parquet = b""
+        for (k, lo), data in zip(tasks, parts, strict=True):
+            name, df = ready[k]
+            if lo is None:
+                parquet, csv = data, []
+                continue
+            csv.append(data)
+            if lo == csv_starts(df)[-1]:  # the table's last slice
+                self.tables[name] = [
+                    self.folder.write(f"tables/{name}.csv", b"".join(csv)),
+                    self.folder.write(f"tables/{name}.parquet", parquet),
+                ]
+
+    def _ready(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """The table as written: after privacy, index dropped, cells Parquet can store."""
         if self.privacy is not None:
             df = self.privacy.table(name, df)
-        df = _plain(df.reset_index(drop=True))
-        buf = io.BytesIO()
-        df.to_parquet(buf, index=False)
-        self.tables[name] = [
-            self.folder.write(f"tables/{name}.csv", csv_bytes(df)),
-            self.folder.write(f"tables/{name}.parquet", buf.getvalue()),
-        ]
+        return _plain(df.reset_index(drop=True))
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
+        self._figure_files(name, self.render(fig))
+
+    def save_figures(self, drawings: Sequence[tuple[str, Callable[[], Figure]]]) -> None:
+        """Each ``(name, draw)`` as :meth:`figure` saves ``draw()``: drawn and rendered by up to
+        ``n_jobs`` forked processes (:func:`~netsurv.pipeline.workers.forked_map`), written
+        here in the given order; the files are the same as one by one."""
+        names = [name for name, _ in drawings]
+        rendered = forked_map(lambda d: self.render(d[1]()), drawings, self.n_jobs)
+        for name, files in zip(names, rendered, strict=True):
+            self._figure_files(name, files)
+
+    def render(self, fig: Figure) -> dict[str, bytes]:
+        """A figure's file in every configured format (after the privacy of small counts)."""
         if self.privacy is not None:
             self.privacy.figure(fig)
-        paths = []
+        files = {}
         for fmt in self.formats:
             buf = io.BytesIO()
             with matplotlib.rc_context({"svg.hashsalt": "netsurv"}):
@@ -246,8 +310,13 @@ class OutputWriter:
                     bbox_inches="tight",
                     metadata=_FIXED_METADATA.get(fmt, {}),
                 )
-            paths.append(self.folder.write(f"figures/{name}.{fmt}", buf.getvalue()))
-        self.figures[name] = paths
+            files[fmt] = buf.getvalue()
+        return files
+
+    def _figure_files(self, name: str, files: dict[str, bytes]) -> None:
+        self.figures[name] = [
+            self.folder.write(f"figures/{name}.{fmt}", data) for fmt, data in files.items()
+        ]
 
     def json(self, name: str, content: dict[str, Any]) -> Path:
         """A JSON file in the folder (pretty, sorted keys)."""
