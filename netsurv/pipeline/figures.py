@@ -111,13 +111,13 @@ def _cif(fit: Any, title: str) -> Figure:
 
 def _waterfall(res: Analysed, name: str) -> Figure:
     fig, ax = _figure(figsize=(8, 4))
-    waterfall(res.timepoints, criterion=name, ax=ax)
+    waterfall(res.timepoints, criterion=name, best=res.best, ax=ax)  # the run's BOR
     return fig
 
 
 def _spider(res: Analysed, ref: str) -> Figure:
     fig, ax = _figure(figsize=(7, 4.5))
-    spider(res.timepoints, criterion=ref, ax=ax)
+    spider(res.timepoints, criterion=ref, best=res.best, ax=ax)
     return fig
 
 
