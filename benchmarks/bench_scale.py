@@ -19,7 +19,8 @@ and when it ends (``done in``).  This script reads those lines as they come; at 
 resets the child's peak-RSS counter (``5`` written to ``/proc/<pid>/clear_refs``, Linux ≥ 4.0)
 and at the end it reads ``VmHWM`` from ``/proc/<pid>/status``, so a stage's peak RSS is the
 largest resident memory of the process while the stage ran (including what earlier stages
-keep, e.g. the cohort).  CPU time is utime + stime from ``/proc/<pid>/stat`` at the same
+keep, e.g. the cohort; the run's forked workers are not counted in it).  CPU time is utime +
+stime + cutime + cstime (its ended worker processes included) from ``/proc/<pid>/stat`` at the same
 moments (robust on a shared machine, where wall time is not).  The stage lines are read a few
 milliseconds late at most; stages shorter than that are not resolved.  The load average of the
 machine (``/proc/loadavg``) is recorded before and after each size: on a shared machine the
@@ -77,8 +78,10 @@ def _load() -> float:
 
 
 def _cpu(pid: int) -> float:
+    """User + system time of the process and of its children that have ended (the run's
+    forked workers, which draw figures and write tables)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return sum(int(f) for f in fields[11:15]) / TICK
 
 
 def _hwm_mib(pid: int) -> float:
