@@ -22,7 +22,12 @@ ALL_FIGURES: tuple[FigureName, ...] = (
 
 
 class RunConfig(_Section):
-    """Name, seed, output folder and parallel backend of a run."""
+    """Name, seed, output folder and parallel backend of a run.
+
+    ``n_jobs`` processes run the sweep when ``backend = "processes"``, and always render the
+    run's tables and figures (forked from the run, where the platform forks; the files are the
+    same with any number).
+    """
 
     name: str = Field("analysis", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     seed: int = Field(1, ge=0)
