@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
-from netsurv.survival._coxfit import CoxConvergenceWarning, RiskSets, derivatives
+from netsurv.survival._coxfit import CoxConvergenceWarning, Derivatives, RiskSets, derivatives
 from netsurv.survival._input import numeric_column
 
 
@@ -57,7 +57,7 @@ def check_constant(x: np.ndarray, names: list[str]) -> None:
 
 
 def drop_aliased(
-    rs: RiskSets, x: np.ndarray, names: list[str], *, efron: bool
+    rs: RiskSets, x: np.ndarray, names: list[str], *, efron: bool, null: Derivatives | None = None
 ) -> tuple[np.ndarray, list[str]]:
     """The covariate columns the partial likelihood can estimate, and their names.
 
@@ -67,10 +67,12 @@ def drop_aliased(
     the coefficients, so the likelihood is flat in that direction.  As R ``coxph`` (its
     Cholesky pivot below ``toler.chol`` = eps^0.75 times the largest diagonal), such columns
     are left out of the fit and reported with an NA coefficient, with a warning naming them.
+    ``null``: :func:`derivatives` at zero when already computed.
     """
     if not names:
         return x, names
-    info = derivatives(rs, x, np.zeros(x.shape[1]), efron=efron).information
+    at0 = derivatives(rs, x, np.zeros(x.shape[1]), efron=efron) if null is None else null
+    info = at0.information
     tol = np.finfo(float).eps ** 0.75 * max(float(np.max(np.diag(info))), 0.0)
     keep: list[int] = []
     for j in range(len(names)):

@@ -123,29 +123,90 @@ def build_risk_sets(
     )
 
 
-def risk_sums(rs: RiskSets, a: np.ndarray) -> np.ndarray:
-    """Σ over each group's risk set of the rows of ``a`` (shape (n, ...)) -> (G, ...)."""
-    out = np.zeros((rs.group_time.size, *a.shape[1:]))
+@dataclass(frozen=True)
+class Moments:
+    """Risk-set sums of the risk weights r times 1, x, x x' (and x ⊗ x ⊗ x) at each group."""
+
+    s0: np.ndarray  # (G,)
+    s1: np.ndarray  # (G, p)
+    s2: np.ndarray  # (G, p, p)
+    s3: np.ndarray | None  # (G, p, p, p) or None
+
+
+def risk_moments(rs: RiskSets, r: np.ndarray, x: np.ndarray, *, third: bool = False) -> Moments:
+    """Σ over each group's risk set of ``r``, ``r x_j``, ``r (x_j x_k)`` (and, with
+    ``third``, ``r ((x_j x_k) x_l)``), ``r`` the rows' risk weights.
+
+    Per stratum, ``r`` and ``x`` are put in stop order once and each distinct product
+    (``x_j x_k = x_k x_j`` bit for bit) is summed by one reverse cumulative sum; with
+    (start, stop] rows, minus the same over the start order.
+    """
+    p = x.shape[1]
+    terms = _moment_terms(p, third)
+    out = np.zeros((len(terms), rs.group_time.size))
+    xt = np.ascontiguousarray(x.T)
     for s, sl in enumerate(rs.group_slices):
         if sl.stop == sl.start:
             continue
-        rows = a[rs.stop_order[s]]
-        rc = np.cumsum(rows[::-1], axis=0)[::-1]
-        rc = np.concatenate([rc, np.zeros((1, *a.shape[1:]))])
-        out[sl] = rc[rs.stop_lo[s]]
+        out[:, sl] = _moment_tails(r, xt, terms, rs.stop_order[s], rs.stop_lo[s])
         if rs.start_order is not None and rs.start_lo is not None:
-            rows1 = a[rs.start_order[s]]
-            rc1 = np.cumsum(rows1[::-1], axis=0)[::-1]
-            rc1 = np.concatenate([rc1, np.zeros((1, *a.shape[1:]))])
-            out[sl] -= rc1[rs.start_lo[s]]
+            out[:, sl] -= _moment_tails(r, xt, terms, rs.start_order[s], rs.start_lo[s])
+    index = {t: i for i, t in enumerate(terms)}
+    g = rs.group_time.size
+
+    def gather(order: int) -> np.ndarray:
+        combos = [_canonical(c) for c in np.ndindex(*(p,) * order)]
+        rows = out[[index[c] for c in combos]] if combos else np.zeros((0, g))
+        return np.ascontiguousarray(rows.T).reshape(g, *(p,) * order)
+
+    return Moments(s0=out[0].copy(), s1=gather(1), s2=gather(2), s3=gather(3) if third else None)
+
+
+def _moment_terms(p: int, third: bool) -> list[tuple[int, ...]]:
+    """The distinct products ``(x_j x_k) x_l`` (in that order of multiplication): (), (j,),
+    (j, k) with j <= k, (j, k, l) with j <= k (``x_j x_k = x_k x_j``, but floating-point
+    products are not associative, so l stays apart)."""
+    out: list[tuple[int, ...]] = [()]
+    for order in (1, 2, 3) if third else (1, 2):
+        out += sorted({_canonical(c) for c in np.ndindex(*(p,) * order)})
     return out
 
 
+def _canonical(c: tuple[int, ...]) -> tuple[int, ...]:
+    """The term whose product equals that of ``c`` bit for bit: its first two factors
+    swapped into order."""
+    return (*sorted(c[:2]), *c[2:])
+
+
+def _moment_tails(
+    r: np.ndarray, xt: np.ndarray, terms: list[tuple[int, ...]], order: np.ndarray, lo: np.ndarray
+) -> np.ndarray:
+    """Each term's Σ over ``order[j:]`` for j in ``lo`` (0 for j = len(order)), added from the
+    last row backwards: (terms, len(lo))."""
+    rev = order[::-1]
+    m = rev.size
+    rr = r[rev]
+    xs = xt[:, rev]
+    rc = np.empty((len(terms), m + 1))
+    rc[:, 0] = 0.0
+    for i, t in enumerate(terms):
+        if not t:
+            v = rr
+        else:
+            prod = xs[t[0]]
+            for j in t[1:]:
+                prod = prod * xs[j]
+            v = rr * prod
+        np.cumsum(v, out=rc[i, 1:])
+    return rc[:, m - lo]
+
+
 def death_sums(rs: RiskSets, a: np.ndarray) -> np.ndarray:
-    """Σ over each group's deaths of the rows of ``a`` (shape (n, ...)) -> (G, ...)."""
+    """Σ over each group's deaths of ``a`` (shape (D, ...): one row per death, in
+    ``rs.death_rows`` order) -> (G, ...)."""
     if rs.death_rows.size == 0:
         return np.zeros((0, *a.shape[1:]))
-    return np.add.reduceat(a[rs.death_rows], rs.death_first, axis=0)
+    return np.add.reduceat(a, rs.death_first, axis=0)
 
 
 @dataclass(frozen=True)
@@ -164,6 +225,7 @@ class Derivatives:
     # per death: the risk weights' (Efron) sums of 1, x and x x' (Firth's penalty reuses them)
     den: np.ndarray | None = field(default=None, repr=False)  # (D,)
     num2: np.ndarray | None = field(default=None, repr=False)  # (D, p, p)
+    num3: np.ndarray | None = field(default=None, repr=False)  # (D, p, p, p), with third
     risk: np.ndarray | None = field(default=None, repr=False)  # (n,) w exp(eta - shift)
 
 
@@ -174,34 +236,43 @@ def derivatives(
     *,
     efron: bool,
     per_group: bool = False,
+    third: bool = False,
 ) -> Derivatives:
     """Partial-likelihood derivatives (Efron or Breslow ties) at ``beta``.
 
-    ``x`` should be centred (only for numerical range; results do not depend on it).
+    ``x`` should be centred (only for numerical range; results do not depend on it).  With
+    ``third``, also the (Efron) risk-set sums of ``r x ⊗ x ⊗ x`` per death (Firth's penalty).
     """
     eta = x @ beta
     shift = float(eta.max()) if eta.size else 0.0
     r = rs.weights * np.exp(eta - shift)
     p = x.shape[1]
-    xx = x[:, :, None] * x[:, None, :]
-    s0 = risk_sums(rs, r)
-    s1 = risk_sums(rs, r[:, None] * x)
-    s2 = risk_sums(rs, r[:, None, None] * xx)
+    mom = risk_moments(rs, r, x, third=third)
+    s0, s1, s2 = mom.s0, mom.s1, mom.s2
     dr = rs.death_rows
     g = rs.death_group
     f = rs.k_frac if efron else np.zeros(dr.size)
     meanwt = (rs.dead_weight / rs.n_dead)[g]
+    num3 = None
     if efron:
-        d0 = death_sums(rs, r)
-        d1 = death_sums(rs, r[:, None] * x)
-        d2m = death_sums(rs, r[:, None, None] * xx)
+        # the deaths' own sums (their rows only: the same products as over all rows)
+        rd, xd = r[dr], x[dr]
+        xxd = xd[:, :, None] * xd[:, None, :]
+        d0 = death_sums(rs, rd)
+        d1 = death_sums(rs, rd[:, None] * xd)
+        d2m = death_sums(rs, rd[:, None, None] * xxd)
         den = s0[g] - f * d0[g]
         num1 = s1[g] - f[:, None] * d1[g]
         num2 = s2[g] - f[:, None, None] * d2m[g]
+        if mom.s3 is not None:
+            xxxd = xd[:, :, None, None] * xd[:, None, :, None] * xd[:, None, None, :]
+            d3 = death_sums(rs, rd[:, None, None, None] * xxxd)
+            num3 = mom.s3[g] - f[:, None, None, None] * d3[g]
     else:
         den = s0[g]
         num1 = s1[g]
         num2 = s2[g]
+        num3 = None if mom.s3 is None else mom.s3[g]
     xbar = num1 / den[:, None]
     wd = rs.weights[dr]
     loglik = float(np.sum(wd * (eta[dr] - shift)) - np.sum(meanwt * np.log(den)))
@@ -226,6 +297,7 @@ def derivatives(
         shift=shift,
         den=den,
         num2=num2,
+        num3=num3,
         risk=r,
     )
 
@@ -242,6 +314,7 @@ class NewtonResult:
     iterations: int
     converged: bool
     infinite: np.ndarray  # bool (p,): coefficients that appear to diverge
+    at: Derivatives  # at beta (residuals reuse it)
 
 
 def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -259,8 +332,11 @@ def newton_raphson(
     names: list[str],
     max_iter: int = MAX_ITER,
     warn: bool = True,
+    null: Derivatives | None = None,
 ) -> NewtonResult:
     """Maximise the partial likelihood from beta = 0 to the exact root of the score.
+
+    ``null``: :func:`derivatives` at beta = 0 when already computed (the same numbers).
 
     Iterates full Newton steps (halved while the log-likelihood would decrease) until every
     ``|step| <= 1e-12 (1 + |beta|)``.  When the log-likelihood stops increasing while steps
@@ -269,7 +345,7 @@ def newton_raphson(
     """
     p = x.shape[1]
     beta = np.zeros(p)
-    d = derivatives(rs, x, beta, efron=efron)
+    d = derivatives(rs, x, beta, efron=efron) if null is None else null
     null = d
     converged = False
     stalled = 0
@@ -331,16 +407,20 @@ def newton_raphson(
         iterations=it,
         converged=converged,
         infinite=infinite,
+        at=d,
     )
 
 
-def score_residuals(rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool) -> np.ndarray:
+def score_residuals(
+    rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool, at: Derivatives | None = None
+) -> np.ndarray:
     """Score residuals (R ``residuals(fit, type = "score")``), one row per data row.
 
     For row i, ``Σ_t (x_i − x̄(t)) dM_i(t)`` with Efron's partial risk for tied deaths; their
-    weighted sum over rows is the score vector.
+    weighted sum over rows is the score vector.  ``at``: :func:`derivatives` at ``beta`` when
+    already computed.
     """
-    d = derivatives(rs, x, beta, efron=efron)
+    d = derivatives(rs, x, beta, efron=efron) if at is None else at
     if d.xbar is None or d.hazard is None:  # pragma: no cover - always set by derivatives()
         raise RuntimeError("derivatives() returned no per-death terms")
     eta = x @ beta

@@ -26,10 +26,9 @@ from scipy.stats import chi2 as chi2_dist
 
 from netsurv.survival._coxfit import (
     CoxConvergenceWarning,
+    Derivatives,
     RiskSets,
-    death_sums,
     derivatives,
-    risk_sums,
 )
 
 #: Newton steps stop below this (relative to ``1 + |beta|``) or when the penalised score is
@@ -53,12 +52,15 @@ class Penalised:
     information: np.ndarray  # I(β), unpenalised
 
 
-def penalised(rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool) -> Penalised:
+def penalised(
+    rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool, at: Derivatives | None = None
+) -> Penalised:
     """Firth's penalised log partial likelihood and its score at ``beta``.
 
-    ``x`` should be centred (for numerical range only).
+    ``x`` should be centred (for numerical range only); ``at``: :func:`derivatives` at
+    ``beta`` with ``third=True``, when already computed.
     """
-    d = derivatives(rs, x, beta, efron=efron)
+    d = derivatives(rs, x, beta, efron=efron, third=True) if at is None else at
     p = x.shape[1]
     info = d.information
     sign, logdet = np.linalg.slogdet(info)
@@ -66,18 +68,11 @@ def penalised(rs: RiskSets, x: np.ndarray, beta: np.ndarray, *, efron: bool) -> 
         return Penalised(
             loglik=d.loglik, penalised=-np.inf, score=np.full(p, np.nan), information=info
         )
-    # the moments of 1, x and x x' over each risk set are those of the derivatives
-    assert d.risk is not None and d.den is not None and d.num2 is not None and d.xbar is not None
-    r, den, n2, xbar = d.risk, d.den, d.num2, d.xbar
-    xxx = x[:, :, None, None] * x[:, None, :, None] * x[:, None, None, :]
-    s3 = risk_sums(rs, r[:, None, None, None] * xxx)
-    g = rs.death_group
-    meanwt = (rs.dead_weight / rs.n_dead)[g]
-    if efron:
-        f = rs.k_frac
-        n3 = s3[g] - f[:, None, None, None] * death_sums(rs, r[:, None, None, None] * xxx)[g]
-    else:
-        n3 = s3[g]
+    # the moments of 1, x, x x' and x x x' over each risk set come with the derivatives
+    assert d.den is not None and d.num2 is not None and d.num3 is not None
+    assert d.xbar is not None
+    den, n2, n3, xbar = d.den, d.num2, d.num3, d.xbar
+    meanwt = (rs.dead_weight / rs.n_dead)[rs.death_group]
     m2 = n2 / den[:, None, None]
     m3 = n3 / den[:, None, None, None]
     # ∂I_jk/∂β_l per death, summed with the deaths' mean weights
@@ -114,15 +109,17 @@ def firth_newton(
     beta0: np.ndarray | None = None,
     free: np.ndarray | None = None,
     max_iter: int = MAX_ITER,
+    start: Penalised | None = None,
 ) -> FirthFit:
     """Maximise the penalised likelihood over the ``free`` coefficients (all by default).
 
-    The others keep their values in ``beta0`` (zeros by default).
+    The others keep their values in ``beta0`` (zeros by default); ``start``: the
+    :func:`penalised` value at ``beta0`` when already computed.
     """
     p = x.shape[1]
     beta = np.zeros(p) if beta0 is None else np.asarray(beta0, dtype=float).copy()
     idx = np.arange(p) if free is None else np.flatnonzero(free)
-    cur = penalised(rs, x, beta, efron=efron)
+    cur = penalised(rs, x, beta, efron=efron) if start is None else start
     if idx.size == 0:
         return FirthFit(beta=beta, at=cur, iterations=0, converged=True)
     converged = False
@@ -254,18 +251,27 @@ class FirthInference:
 
 
 def firth_inference(
-    rs: RiskSets, x: np.ndarray, *, efron: bool, conf_level: float, profile: bool
+    rs: RiskSets,
+    x: np.ndarray,
+    *,
+    efron: bool,
+    conf_level: float,
+    profile: bool,
+    null: Derivatives | None = None,
 ) -> FirthInference:
-    """Firth estimate, and with ``profile`` its profile intervals and penalised LR p-values."""
+    """Firth estimate, and with ``profile`` its profile intervals and penalised LR p-values.
+
+    ``null``: :func:`derivatives` at beta = 0 with ``third=True``, when already computed.
+    """
     p = x.shape[1]
-    fit = firth_newton(rs, x, efron=efron)
+    at_null = penalised(rs, x, np.zeros(p), efron=efron, at=null)
+    fit = firth_newton(rs, x, efron=efron, start=at_null)
     if not fit.converged:
         warnings.warn(
             f"Firth-penalised Cox model did not converge in {fit.iterations} iterations",
             CoxConvergenceWarning,
             stacklevel=3,
         )
-    null = penalised(rs, x, np.zeros(p), efron=efron)
     lower = upper = p_values = None
     if profile:
         lower, upper, p_values = np.empty(p), np.empty(p), np.empty(p)
@@ -278,7 +284,7 @@ def firth_inference(
         beta=fit.beta,
         information=fit.at.information,
         loglik=fit.at.penalised,
-        loglik_null=null.penalised,
+        loglik_null=at_null.penalised,
         score=fit.at.score,
         converged=fit.converged,
         iterations=fit.iterations,

@@ -210,22 +210,31 @@ def cox(
     efron = ties == "efron"
     rs = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, start=prep.start)
     cov_all = cov
-    x, cov = drop_aliased(rs, x_all, cov, efron=efron)
+    # the derivatives at beta = 0, computed once for the aliasing check, the fit's start, the
+    # null model and the residuals (recomputed when an aliased column is left out)
+    null = derivatives(rs, x_all, np.zeros(len(cov)), efron=efron, third=firth) if cov else None
+    x, cov = drop_aliased(rs, x_all, cov, efron=efron, null=null)
+    if x is not x_all:
+        null = None
     p = len(cov)
     lower = upper = p_values = None
+    at_beta = None
     if firth and p:
-        ff = firth_inference(rs, x, efron=efron, conf_level=conf_level, profile=ci == "profile")
+        ff = firth_inference(
+            rs, x, efron=efron, conf_level=conf_level, profile=ci == "profile", null=null
+        )
         beta, information, loglik, loglik_null = ff.beta, ff.information, ff.loglik, ff.loglik_null
         converged, iterations, score_now = ff.converged, ff.iterations, ff.score
         lower, upper, p_values = ff.lower, ff.upper, ff.p_values
-        null_d = derivatives(rs, x, np.zeros(p), efron=efron)
+        null_d = derivatives(rs, x, np.zeros(p), efron=efron) if null is None else null
         score_null, information_null = null_d.score, null_d.information
     else:
-        fit = newton_raphson(rs, x, efron=efron, names=cov)
+        fit = newton_raphson(rs, x, efron=efron, names=cov, null=null)
         beta, information = fit.beta, fit.information
         loglik, loglik_null = fit.loglik, fit.loglik_null
         converged, iterations, score_now = fit.converged, fit.iterations, fit.score
         score_null, information_null = fit.score_null, fit.information_null
+        at_beta = fit.at
     var_model = _inv(information)
     var = var_model
     robust_score = float("nan")
@@ -234,8 +243,8 @@ def cox(
         _, cluster = np.unique(prep.frame[cluster_col].to_numpy(), return_inverse=True)
     if robust and p:
         w = prep.weights[:, None]
-        dfbeta = w * score_residuals(rs, x, beta, efron=efron) @ var_model
-        resid0 = w * score_residuals(rs, x, np.zeros(p), efron=efron)
+        dfbeta = w * score_residuals(rs, x, beta, efron=efron, at=at_beta) @ var_model
+        resid0 = w * score_residuals(rs, x, np.zeros(p), efron=efron, at=null)
         if cluster is not None:
             dfbeta = _rowsum(dfbeta, cluster)
             resid0 = _rowsum(resid0, cluster)
