@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -104,6 +105,7 @@ def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
             continuous=c.continuous,
             knots=c.spline_knots,
             change=c.change,
+            **_workers(cfg),
         )
     except ConfigError as exc:
         raise ConfigError(f"[compare] {exc}") from None
@@ -154,8 +156,6 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:
 def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
     """The threshold sweep of ``sweep.base`` over ``sweep.grid`` on the analysed lines."""
     s = cfg.sweep
-    backend = cfg.compute.backend() or (None if cfg.run.backend == "none" else cfg.run.backend)
-    n_jobs = cfg.compute.workers if cfg.compute.scheduler is not None else cfg.run.n_jobs
     from netsurv.sweep import sweep
 
     known = {c.name: c for c in res.criteria}
@@ -176,9 +176,8 @@ def sweep_result(res: Analysed, cfg: Config, *, progress: bool) -> SweepResult:
         n_boot=s.n_boot,
         n_perm=s.n_perm,
         seed=cfg.run.seed,
-        backend=backend,
-        n_jobs=n_jobs,
         progress=progress,
+        **_workers(cfg),
         min_group=s.min_group,
         penalty=s.penalty,
     )
@@ -227,6 +226,15 @@ def lesion_tables(res: Analysed, cfg: Config) -> dict[str, pd.DataFrame]:
         "organ_response": on_lines(ns.organ_response(res.cohort, crits)),
         "timepoint_patterns": on_lines(ns.add_patterns(res.cohort, crits, level=cfg.lesions.level)),
     }
+
+
+def _workers(cfg: Config) -> dict[str, Any]:
+    """``backend`` and ``n_jobs`` of the stages that share out replicates (the sweep, the
+    comparison's bootstrap): ``[compute]``'s Dask cluster, else ``run.backend`` with
+    ``run.n_jobs`` workers (``"none"``: in this process)."""
+    backend = cfg.compute.backend() or (None if cfg.run.backend == "none" else cfg.run.backend)
+    n_jobs = cfg.compute.workers if cfg.compute.scheduler is not None else cfg.run.n_jobs
+    return {"backend": backend, "n_jobs": n_jobs}
 
 
 def _criterion_first(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,25 +4,35 @@ criterion evaluated on it; percentile intervals of each metric and of paired dif
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from netsurv.sweep.backends import BLOCK, Backend, run_tasks
+
+Scorer = Callable[[pd.DataFrame], dict[str, Any]]
+
 
 def paired_bootstrap(
     frames: dict[str, pd.DataFrame],
-    ev: Callable[[pd.DataFrame], dict[str, Any]]
-    | Mapping[str, Callable[[pd.DataFrame], dict[str, Any]]],
+    ev: Scorer | Mapping[str, Scorer],
     *,
     names: list[str],
     n_boot: int,
     seed: int,
     metrics: list[str],
+    backend: Backend = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Paired bootstrap: one resample of patients per replicate, every criterion on it.
 
-    ``ev`` scores one frame (or, a mapping, each name's frame with its own function).
+    ``ev`` scores one frame (or, a mapping, each name's frame with its own function).  The
+    resamples are drawn here, in replicate order, from one generator seeded with ``seed``;
+    blocks of :data:`~netsurv.sweep.backends.BLOCK` replicates are then scored on
+    ``backend`` (:func:`netsurv.sweep.backends.run_tasks`: None in this process, joblib
+    processes or Dask), so every backend gives the same table.
     """
     cols = ["replicate", "criterion", *metrics]
     if n_boot == 0:
@@ -35,19 +45,40 @@ def paired_bootstrap(
         count = np.searchsorted(p, np.arange(n_pat), side="right") - first
         ranges[name] = (first, count)
     rng = np.random.default_rng(seed)
-    rows = []
-    for b in range(n_boot):
-        draw = rng.integers(0, n_pat, n_pat)
-        for name in names:
-            first, count = ranges[name]
+    draws = [rng.integers(0, n_pat, n_pat) for _ in range(n_boot)]
+    shared = _Shared(frames, ev, names, ranges, n_pat, metrics)
+    tasks = [(lo, draws[lo : lo + BLOCK]) for lo in range(0, n_boot, BLOCK)]
+    blocks = run_tasks(_score_block, shared, tasks, backend=backend, n_jobs=n_jobs)
+    return pd.DataFrame([row for block in blocks for row in block], columns=cols)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every block of replicates reads (sent once per task to worker processes)."""
+
+    frames: dict[str, pd.DataFrame]
+    ev: Scorer | Mapping[str, Scorer]
+    names: list[str]
+    ranges: dict[str, tuple[np.ndarray, np.ndarray]]
+    n_pat: int
+    metrics: list[str]
+
+
+def _score_block(shared: _Shared, start: int, draws: list[np.ndarray]) -> list[list[Any]]:
+    """Rows (replicate, criterion, metrics...) of the replicates ``start, start + 1, ...``."""
+    n_pat, rows = shared.n_pat, []
+    for b, draw in enumerate(draws, start=start):
+        for name in shared.names:
+            first, count = shared.ranges[name]
             idx = expand_ranges(first[draw], count[draw])
-            f = frames[name].iloc[idx]
+            f = shared.frames[name].iloc[idx]
             # resampled copies of a patient are distinct patients
             copy = np.repeat(np.arange(n_pat), count[draw])
             f = f.assign(patient_id=copy, _patient=copy, _unit=f["_unit"].to_numpy() * n_pat + copy)
+            ev = shared.ev
             m = ev[name](f) if isinstance(ev, Mapping) else ev(f)
-            rows.append([b, name, *(m[k] for k in metrics)])
-    return pd.DataFrame(rows, columns=cols)
+            rows.append([b, name, *(m[k] for k in shared.metrics)])
+    return rows
 
 
 def expand_ranges(first: np.ndarray, count: np.ndarray) -> np.ndarray:

@@ -60,6 +60,7 @@ from netsurv.survival.marker import (
     marker_name,
     score_marker,
 )
+from netsurv.sweep.backends import Backend
 
 Method = Literal["landmark", "time_dependent"]
 IBS_GRID = 100
@@ -156,6 +157,8 @@ def compare_criteria(
     continuous: bool | AnyCriterion | str = False,
     knots: int = 4,
     change: Change = "best",
+    backend: Backend = None,
+    n_jobs: int | None = None,
 ) -> CriteriaComparison:
     """Rank criteria by how well their status predicts an outcome, with paired bootstrap CIs.
 
@@ -230,6 +233,11 @@ def compare_criteria(
     change
         ``"best"``: the smallest % change on the scans up to the landmark (the continuous
         counterpart of "responded by then"); ``"last"``: that of the last scan before it.
+    backend, n_jobs
+        Where the bootstrap replicates are scored, as the threshold sweep's
+        (:func:`netsurv.sweep.backends.run_tasks`: None in this process, ``"processes"``,
+        ``"dask"``, a scheduler address or a Dask client): the resamples are drawn from
+        ``seed`` before they are sent, so the results are the same on every backend.
 
     Returns
     -------
@@ -371,7 +379,14 @@ def compare_criteria(
     # a replicate copies rows: only the columns each evaluator reads
     slim = {n: f[list(dict.fromkeys(evaluators[n].columns()))] for n, f in scored.items()}
     reps = paired_bootstrap(
-        slim, evaluators, names=labels, n_boot=n_boot, seed=seed, metrics=metrics
+        slim,
+        evaluators,
+        names=labels,
+        n_boot=n_boot,
+        seed=seed,
+        metrics=metrics,
+        backend=backend,
+        n_jobs=n_jobs,
     )
     alpha = (1 - conf_level) / 2
     cis = intervals(table, reps, metrics, labels, alpha)

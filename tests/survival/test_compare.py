@@ -167,6 +167,17 @@ def test_paired_bootstrap_is_seeded_and_paired(tables: tuple, cohort: ns.Cohort)
     assert (z.differences[["difference", "se", "lower", "upper"]].to_numpy() == 0).all()
 
 
+def test_bootstrap_on_worker_processes_is_the_in_process_one(tables: tuple) -> None:
+    # the resamples are drawn before the blocks of 10 replicates are sent: same numbers
+    tp, ep = tables
+    kw = {"endpoints": ep, "at_months": 9, "horizons": [12, 24], "n_boot": 12, "seed": 3}
+    crit = ["recist1.1", "recist_10"]
+    a = compare_criteria(tp, criteria=crit, **kw)
+    b = compare_criteria(tp, criteria=crit, backend="processes", n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(a.replicates, b.replicates, check_exact=True)
+    assert a.replicates["replicate"].tolist() == [r for r in range(12) for _ in crit]
+
+
 def test_time_dependent_mode_uses_the_time_dependent_cox(tables: tuple) -> None:
     tp, ep = tables
     res = compare_criteria(
