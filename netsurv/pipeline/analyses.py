@@ -150,6 +150,7 @@ def correlation_table(res: Analysed, cfg: Config) -> pd.DataFrame | None:
         criteria=criteria,
         n_boot=cfg.compare.n_boot,
         seed=cfg.run.seed,
+        **_workers(cfg),
     )
 
 

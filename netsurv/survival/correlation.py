@@ -44,6 +44,11 @@ from netsurv.errors import ConfigError
 from netsurv.survival import _print_analyses
 from netsurv.survival._concordance import dominance_totals
 from netsurv.survival._status import ENDPOINT_REQUIRED, check_lines, criterion_names
+from netsurv.sweep.backends import Backend, run_tasks
+
+#: Bootstrap replicates per task on a parallel backend (each task re-sorts the units, so
+#: smaller blocks cost more in all).
+BOOT_BLOCK = 25
 
 COLUMNS = [
     "criterion",
@@ -145,6 +150,23 @@ def oakes_pairs(
     return PairCounts(concordant=conc, discordant=disc)
 
 
+@dataclass(frozen=True)
+class _Times:
+    """The two censored times of one criterion's units."""
+
+    x: np.ndarray
+    ex: np.ndarray
+    y: np.ndarray
+    ey: np.ndarray
+
+
+def _boot_taus(_: None, times: _Times, draws: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Oakes' τ of each bootstrap replicate of a block (rows of patient ``draws``; ``codes``:
+    each unit's patient)."""
+    weights = draws.astype(np.int64)[:, codes]
+    return oakes_pairs(times.x, times.ex, times.y, times.ey, weights=weights).tau
+
+
 def _key_rank(t: np.ndarray, event: np.ndarray) -> np.ndarray:
     """Dense ranks of the (time, censored) keys: an event sorts before a censoring at its time."""
     order = np.lexsort((~event, t))
@@ -165,6 +187,8 @@ def pfs_os_correlation(
     n_boot: int = 1000,
     seed: int = 0,
     conf_level: float = 0.95,
+    backend: Backend = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Kendall's τ between PFS (by each criterion) and OS, with censoring (Oakes' τ).
 
@@ -186,6 +210,13 @@ def pfs_os_correlation(
         Seed of the resampling.
     conf_level
         Level of the CI.
+    backend, n_jobs
+        Where blocks of bootstrap replicates are counted, as the threshold sweep's
+        (:func:`netsurv.sweep.backends.run_tasks`: None in this process, ``"processes"``,
+        ``"dask"``, ...).  The resamples are drawn here first, and each replicate's counts are
+        sums of integer weights, so every backend (and every cut of the replicates into
+        blocks) gives the same numbers.  In this process all replicates of a criterion are
+        counted at once; on a backend in blocks of :data:`BOOT_BLOCK`.
 
     Returns
     -------
@@ -240,7 +271,8 @@ def pfs_os_correlation(
     o = o_rows[[*key, "months", "event"]].drop_duplicates(key)
     rng = np.random.default_rng(seed)
     alpha = (1 - conf_level) / 2
-    rows = []
+    rows: list[dict[str, object]] = []
+    tasks: list[tuple[int, _Times, np.ndarray, np.ndarray]] = []
     for name in names:
         pc = p_rows[p_rows["criterion"] == name]
         if pc.empty:
@@ -249,20 +281,23 @@ def pfs_os_correlation(
         if lines == "first":
             both = both.sort_values(["patient_id", "origin_date", "line_id"], kind="stable")
             both = both.drop_duplicates("patient_id")
-        x, ex = both["months_x"].to_numpy(float), both["event_x"].to_numpy() == 1
-        y, ey = both["months_y"].to_numpy(float), both["event_y"].to_numpy() == 1
+        times = _Times(
+            both["months_x"].to_numpy(float),
+            both["event_x"].to_numpy() == 1,
+            both["months_y"].to_numpy(float),
+            both["event_y"].to_numpy() == 1,
+        )
         n = len(both)
-        point = oakes_pairs(x, ex, y, ey)
-        lo = hi = np.nan
+        point = oakes_pairs(times.x, times.ex, times.y, times.ey)
         if n_boot and n > 1:
             # resample patients: all lines of a drawn patient come along
             codes, uniq = pd.factorize(both["patient_id"])
             draws = rng.multinomial(len(uniq), np.full(len(uniq), 1 / len(uniq)), size=n_boot)
-            boot = oakes_pairs(x, ex, y, ey, weights=draws[:, codes]).tau
-            boot = boot[np.isfinite(boot)]
-            if boot.size:
-                lo, hi = np.quantile(boot, [alpha, 1 - alpha])
-        naive = kendalltau(x, y).statistic if n > 1 else np.nan
+            draws = draws.astype(np.int32)  # counts <= patients: half the memory until sent
+            size = n_boot if backend is None else BOOT_BLOCK
+            for lo in range(0, n_boot, size):
+                tasks.append((len(rows), times, draws[lo : lo + size], codes))
+        naive = kendalltau(times.x, times.y).statistic if n > 1 else np.nan
         rows.append(
             {
                 "criterion": name,
@@ -271,9 +306,15 @@ def pfs_os_correlation(
                 "concordant": float(point.concordant),
                 "discordant": float(point.discordant),
                 "tau": float(point.tau),
-                "lower": float(lo),
-                "upper": float(hi),
+                "lower": np.nan,
+                "upper": np.nan,
                 "tau_naive": float(naive),
             }
         )
+    blocks = run_tasks(_boot_taus, None, [t[1:] for t in tasks], backend=backend, n_jobs=n_jobs)
+    for i, row in enumerate(rows):
+        boot = np.concatenate([b for t, b in zip(tasks, blocks, strict=True) if t[0] == i] or [[]])
+        boot = boot[np.isfinite(boot)]
+        if boot.size:
+            row["lower"], row["upper"] = (float(q) for q in np.quantile(boot, [alpha, 1 - alpha]))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -84,6 +84,15 @@ def test_the_correlation_table_with_its_bootstrap_is_unchanged(monkeypatch) -> N
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
 
 
+def test_bootstrap_on_worker_processes_is_the_in_process_one() -> None:
+    # blocks of 25 replicates (60 = 25 + 25 + 10) on 2 processes: the same intervals
+    ep = ns.derive_endpoints(ns.load_demo(), ["recist1.1", "choi"], endpoints=["PFS", "OS"])
+    here = pfs_os_correlation(ep, n_boot=60, seed=4)
+    there = pfs_os_correlation(ep, n_boot=60, seed=4, backend="processes", n_jobs=2)
+    pd.testing.assert_frame_equal(here, there, check_exact=True)
+    assert here["lower"].notna().all()
+
+
 def test_without_censoring_it_is_kendalls_tau() -> None:
     rng = np.random.default_rng(2)
     x = rng.exponential(size=200)
