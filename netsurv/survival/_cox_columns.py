@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
-from netsurv.survival._coxfit import CoxConvergenceWarning, Derivatives, RiskSets, derivatives
+from netsurv.survival._coxfit import CoxConvergenceWarning, Derivatives, derivatives
 from netsurv.survival._input import numeric_column
+from netsurv.survival._risksets import RiskSets
 
 
 def check_covariates(frame: pd.DataFrame, covariates: list[str]) -> np.ndarray:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from netsurv._display import Displayable, View
 from netsurv.survival import _print
-from netsurv.survival._coxfit import RiskSets
+from netsurv.survival._risksets import RiskSets
 
 if TYPE_CHECKING:
     from netsurv.survival.zph import CoxZphResult

@@ -27,9 +27,9 @@ from scipy.stats import chi2 as chi2_dist
 from netsurv.survival._coxfit import (
     CoxConvergenceWarning,
     Derivatives,
-    RiskSets,
     derivatives,
 )
+from netsurv.survival._risksets import RiskSets
 
 #: Newton steps stop below this (relative to ``1 + |beta|``) or when the penalised score is
 #: below ``SCORE_TOL`` (relative to the information's scale).

@@ -27,15 +27,11 @@ from netsurv.survival._cox_columns import (
     drop_aliased,
     standard_errors,
 )
-from netsurv.survival._coxfit import (
-    build_risk_sets,
-    derivatives,
-    newton_raphson,
-    score_residuals,
-)
+from netsurv.survival._coxfit import derivatives, newton_raphson, score_residuals
 from netsurv.survival._coxresult import CoxDesign, CoxResult
 from netsurv.survival._firth import firth_inference
 from netsurv.survival._input import as_list, group_codes, prepare
+from netsurv.survival._risksets import build_risk_sets
 from netsurv.survival.formula import design_matrix, empty_levels, formula_variables
 
 Ties = Literal["efron", "breslow"]

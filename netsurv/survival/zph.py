@@ -12,7 +12,8 @@ from scipy.stats import rankdata
 from netsurv._display import Displayable, View
 from netsurv.errors import ConfigError
 from netsurv.survival import _print
-from netsurv.survival._coxfit import RiskSets, derivatives
+from netsurv.survival._coxfit import derivatives
+from netsurv.survival._risksets import RiskSets
 from netsurv.survival.cox import CoxResult
 
 TRANSFORMS = ("km", "identity", "rank", "log")
