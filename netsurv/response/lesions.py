@@ -24,6 +24,41 @@ RECIST_MAX_LESIONS = 5
 RECIST_MAX_PER_ORGAN = 2
 
 
+#: The lesion column a single-column measure reads.
+SINGLE_COLUMN_MEASURES = {
+    "volume": "volume_ml",
+    "density": "density_hu",
+    "suv_max": "suv_max",
+    "suv_mean": "suv_mean",
+    "sul_peak": "sul_peak",
+    "adc": "adc",
+}
+
+#: The prepared lesion columns every measurement pass reads (:func:`aggregate`,
+#: :func:`lesion_values`, :func:`~netsurv.response.fragments.merge_fragments`), and those each
+#: other measure adds (:func:`lesion_values`, :func:`with_scan_values`).
+PASS_COLUMNS = (
+    "ak", "lc", "rlc", "node", "role_code", "site", "measurement_flag",
+    "long_axis_mm", "short_axis_mm", "density_hu",
+)  # fmt: skip
+MEASURE_COLUMNS = {
+    "viable_diameter": ("viable_long_axis_mm",),
+    "tla": ("volume_ml", "suv_mean"),
+    "marker": ("marker_value", "marker_uln"),
+    "liver_fraction": ("volume_ml",),
+    "zp": ("suv_mean", "patient_id", "lesion_id", "assessment_id"),
+    "zp_norm": ("suv_mean", "patient_id", "lesion_id", "assessment_id"),
+} | {m: (c,) for m, c in SINGLE_COLUMN_MEASURES.items()}
+
+
+def pass_rows(les: pd.DataFrame, rows: np.ndarray, crit: Criterion) -> pd.DataFrame:
+    """The lesion rows ``rows`` of the prepared lesions table with only the columns a pass of
+    ``crit`` reads (:data:`PASS_COLUMNS`, :data:`MEASURE_COLUMNS`): a copy of all of them
+    would be the largest transient of the pass (6.2 M rows at 100,000 patients)."""
+    wanted = {*PASS_COLUMNS, *MEASURE_COLUMNS.get(crit.measure, ())}
+    return les.iloc[rows, [i for i, c in enumerate(les.columns) if c in wanted]]
+
+
 def empty_aggregates(n: int) -> dict[str, np.ndarray]:
     """Aggregates of ``n`` scans without lesion values (a recorded read)."""
     nan = np.full(n, np.nan)
@@ -93,17 +128,7 @@ def lesion_values(les: pd.DataFrame, crit: Criterion) -> tuple[np.ndarray, np.nd
                 v = v / les["_liver_suv_mean"].to_numpy(dtype=float)
             v = np.where(np.isfinite(v), v, np.nan)
     else:
-        v = col(
-            {
-                "volume": "volume_ml",
-                "density": "density_hu",
-                "suv_max": "suv_max",
-                "suv_mean": "suv_mean",
-                "sul_peak": "sul_peak",
-                "adc": "adc",
-            }[m],
-            diameter=False,
-        )
+        v = col(SINGLE_COLUMN_MEASURES[m], diameter=False)
     if crit.rounding_mm is not None:
         v = np.round(v / crit.rounding_mm) * crit.rounding_mm
     v = np.where(not_eval, np.nan, v)
@@ -167,7 +192,7 @@ def aggregate(
     in_scan = np.zeros(n_ass, dtype=bool)
     in_scan[s_ak] = True
     li = np.flatnonzero(in_scan[les_ak])
-    raw = with_scan_values(prep, les.iloc[li], crit)
+    raw = with_scan_values(prep, pass_rows(les, li, crit), crit)
     v, sa = lesion_values(raw, crit)
     sub, src, v, sa, la_raw, dens = merge_fragments(raw, v, sa, crit)
     li = li[src]
