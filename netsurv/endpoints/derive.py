@@ -18,6 +18,7 @@ from netsurv.endpoints.arguments import (
 )
 from netsurv.endpoints.engine import EndpointResult, derive_from_timepoints
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
+from netsurv.endpoints.vocabulary import TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError
 from netsurv.response.best import best_response
 from netsurv.response.classify import CriteriaArg, Timepoints, classify
@@ -180,14 +181,17 @@ def _warn_if_schedule_censors(
 def _progression_as_endpoint_event(
     table: pd.DataFrame, censor_unresolved: list[str]
 ) -> pd.DataFrame:
-    """PD rows a later scan showed to be pseudoprogression (and unresolved ones, when the
-    criterion says so) count as adequate non-PD scans."""
-    follow = table[table["role"] == "follow_up"]
-    status = follow["pd_status"]
+    """The follow-up rows' columns the endpoints read (:data:`TIMEPOINT_COLUMNS`; a copy of
+    every column would double the time points in memory), PD rows a later scan showed to be
+    pseudoprogression (and unresolved ones, when the criterion says so) counted as adequate
+    non-PD scans."""
+    is_follow = (table["role"] == "follow_up").to_numpy()
+    follow = table.loc[is_follow, list(TIMEPOINT_COLUMNS)]
+    status = table["pd_status"].to_numpy(dtype=object)[is_follow]
     not_pd = (status == "unconfirmed") | (
-        (status == "unresolved") & follow["criterion"].isin(censor_unresolved)
+        (status == "unresolved") & follow["criterion"].isin(censor_unresolved).to_numpy()
     )
-    unconfirmed = (follow["response"] == "PD") & not_pd
+    unconfirmed = (follow["response"] == "PD").to_numpy() & not_pd
     if not unconfirmed.any():
         return follow
     return follow.assign(response=follow["response"].mask(unconfirmed, "NON-CR/NON-PD"))
