@@ -21,6 +21,7 @@ from netsurv.criteria import AnyCriterion
 from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.io.csv_dialect import TextFormat
+from netsurv.pipeline.columns import config_columns, lacks_columns
 from netsurv.plots.km import km_times
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
@@ -87,13 +88,15 @@ def load_cohort(cfg: Config) -> Cohort:
     if data.source == "demo":
         from netsurv.datasets import demo_folder
 
-        return ns.read_cohort(demo_folder(), options=validation_options(cfg))
+        return _read_columns(
+            cfg, demo_folder(), TextFormat(encoding="utf-8", delimiter=None, decimal=".")
+        )
     path = cfg.resolve(data.source)
     if not path.exists():
         raise ConfigError(f"data.source: {path} does not exist")
     text = TextFormat(encoding=data.encoding, delimiter=data.delimiter, decimal=data.decimal)
     if data.format == "tables":
-        return ns.read_cohort(path, options=validation_options(cfg), **text)
+        return _read_columns(cfg, path, text)
     if data.format == "sdtm":
         from netsurv.io.sdtm import SDTM_VALIDATION
 
@@ -119,6 +122,19 @@ def load_cohort(cfg: Config) -> Cohort:
         options=validation_options(cfg),
         **text,
     )
+
+
+def _read_columns(cfg: Config, folder: Path, text: TextFormat) -> Cohort:
+    """:func:`netsurv.read_cohort` of the schema's columns and those the config reads
+    (:mod:`netsurv.pipeline.columns`); read again whole when a column the config needs is
+    missing, so that the error the run stops with lists every column of the data."""
+    wanted = config_columns(cfg)
+    options = validation_options(cfg)
+    cohort = ns.read_cohort(folder, options=options, extra_columns=wanted.read, **text)
+    if lacks_columns(cohort, wanted):
+        del cohort
+        cohort = ns.read_cohort(folder, options=options, **text)
+    return cohort
 
 
 def data_folders(cfg: Config) -> list[Path]:

@@ -17,6 +17,7 @@ The columns of one term (e.g. the two dummies of a three-level grade) are tested
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +102,31 @@ def formula_variables(formula: str, columns: pd.Index) -> list[str]:
             f"(columns: {list(columns)}); fix the spelling or add the column{hint}"
         )
     return [c for c in columns if c in names]
+
+
+def formula_names(formula: str) -> list[str]:
+    """The names a formula may read from the data, without the data: its variables and its
+    backticked names (a variable that only begins a backticked dotted name, ``ph`` of
+    ``ph.ecog``, is left out), not ``C`` nor the functions it may call (``np``, ``rcs``).
+    An unparsable formula names nothing (:func:`formula_variables` reports it).
+
+    Examples
+    --------
+    >>> formula_names("age + C(grade) + np.log(ki67) + `ph.ecog`")
+    ['age', 'grade', 'ki67', 'ph.ecog']
+    """
+    try:
+        rhs = _rhs(formula)
+        needed = sorted(str(v) for v in Formula(rhs).required_variables)
+    except (ConfigError, FormulaicError):
+        return []
+    quoted = re.findall(r"`([^`]+)`", rhs)
+    plain = [
+        v
+        for v in needed
+        if v not in ("C", *CONTEXT) and not any(q.startswith(f"{v}.") for q in quoted)
+    ]
+    return sorted({*plain, *quoted})
 
 
 def design_matrix(frame: pd.DataFrame, formula: str) -> Design:
