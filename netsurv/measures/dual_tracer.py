@@ -150,10 +150,13 @@ def link_lesions(cohort: Cohort, *, window_days: int = 31) -> pd.DataFrame:
     1        L2   False     False      True        True
     """
     pairs = pair_pet_scans(cohort, window_days=window_days)
-    les = cohort.lesions[cohort.lesions["role"] != "new"]
     key = ["patient_id", "assessment_id"]
-    sst = les[["patient_id", "assessment_id", "lesion_id", "site", "sst_avid", "krenning_score"]]
-    fdg = les[["patient_id", "assessment_id", "lesion_id", "site", "fdg_avid", "volume_ml"]]
+    rows = (cohort.lesions["role"] != "new").to_numpy()
+    ids = ["patient_id", "assessment_id", "lesion_id", "site"]
+    # only the columns read, of the rows read (a copy of the lesions table is ~1 GB per
+    # 100,000 patients)
+    sst = cohort.lesions.loc[rows, [*ids, "sst_avid", "krenning_score"]]
+    fdg = cohort.lesions.loc[rows, [*ids, "fdg_avid", "volume_ml"]]
     sst = pairs.merge(
         sst.rename(columns={"assessment_id": "sst_assessment_id"}),
         on=["patient_id", "sst_assessment_id"],

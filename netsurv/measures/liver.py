@@ -90,7 +90,9 @@ def liver_fraction(cohort: Cohort) -> pd.DataFrame:
     ass = cohort.assessments
     les = cohort.lesions
     key = ["patient_id", "assessment_id"]
-    liver = les[les["site"] == "liver"]
+    liver = les.loc[
+        (les["site"] == "liver").to_numpy(), [*key, "lesion_id", "volume_ml", "measurement_flag"]
+    ]
     per = (
         liver.assign(
             _missing=liver["volume_ml"].isna().to_numpy()
