@@ -224,7 +224,10 @@ def best_response(
         .reset_index(drop=True)
     )
 
-    fu = table[table["response"].notna() & table["response"].isin(_RANK)]
+    read = [*KEY, "date", "assessment_id", "days_from_start", "response", "pd_status"]
+    ranked = (table["response"].notna() & table["response"].isin(_RANK)).to_numpy()
+    # only the columns read below (a copy of every column would double the time points)
+    fu = table.loc[ranked, [c for c in read if c in table.columns]]
     fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
     key_index = pd.MultiIndex.from_frame(keys[KEY])
     g = key_index.get_indexer(pd.MultiIndex.from_frame(fu[KEY]))

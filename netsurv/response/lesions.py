@@ -200,16 +200,19 @@ def aggregate(
     lc = sub["lc"].to_numpy(dtype=np.int64)
     role = sub["role_code"].to_numpy()
     site = sub["site"].to_numpy(dtype=object)
+    sub_ak = sub["ak"].to_numpy(dtype=np.int64)
+    uln_rows = lesion_column(raw, "marker_uln")[src] if crit.measure == "marker" else None
+    del raw, sub  # the pass's copy of the lesion rows: only the arrays above are read below
 
     # spread each lesion row to every (line, scan) row of its assessment
     order = np.argsort(s_ak, kind="stable")
     cnt = np.bincount(s_ak, minlength=n_ass)
     off = np.concatenate(([0], np.cumsum(cnt)))
-    sub_ak = sub["ak"].to_numpy(dtype=np.int64)
     rep = cnt[sub_ak]
-    e_l = np.repeat(np.arange(len(sub)), rep)
+    e_l = np.repeat(np.arange(len(sub_ak)), rep)
     within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
     e_s = order[np.repeat(off[sub_ak], rep) + within]
+    del within, order
     e_lk = s_lk[e_s]
 
     # followed lesions, chosen on the baseline scan
@@ -233,6 +236,7 @@ def aggregate(
     ckey = cand["lk"].to_numpy() * mult + cand["lc"].to_numpy()
     untracked = tkey.get_indexer(ckey) < 0
     has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
+    del cand, tracked
 
     keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
     # the new lesions the criterion counts: its new-lesion rule, then its sites filter
@@ -273,8 +277,8 @@ def aggregate(
         dens, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
     )
     uln = np.full(n_s, np.nan)
-    if crit.measure == "marker":
-        u = lesion_column(raw, "marker_uln")[src][el_m]
+    if uln_rows is not None:
+        u = uln_rows[el_m]
         uln = np.where(n_measured > 0, np.bincount(es_m, weights=u, minlength=n_s), np.nan)
     out = {
         "n_measured": n_measured.astype(np.int64),
