@@ -81,6 +81,18 @@ DERIVED = ("line_number", "age_years", *BASELINE_MEASURES)
 def lacks_columns(cohort: Cohort, columns: ConfigColumns) -> bool:
     """Whether a required column is neither in the patients or lines table of ``cohort`` nor
     made from them (:data:`DERIVED`): the run will stop, and reading every column lets its
-    error list every column the data have, as it does when the cohort is read whole."""
+    error list every column the data have, as it does when the cohort is read whole.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> from netsurv.config import Config
+    >>> demo = ns.load_demo()
+    >>> lacks_columns(demo, config_columns(Config.model_validate({})))
+    False
+    >>> cfg = Config.model_validate({"cox": {"enabled": True, "covariates": ["no_such"]}})
+    >>> lacks_columns(demo, config_columns(cfg))
+    True
+    """
     have = {*cohort.patients.columns, *cohort.lines.columns, *DERIVED}
     return not set(columns.required) <= have

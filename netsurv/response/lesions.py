@@ -51,7 +51,7 @@ MEASURE_COLUMNS = {
 } | {m: (c,) for m, c in SINGLE_COLUMN_MEASURES.items()}
 
 
-def pass_rows(les: pd.DataFrame, rows: np.ndarray, crit: Criterion) -> pd.DataFrame:
+def _pass_rows(les: pd.DataFrame, rows: np.ndarray, crit: Criterion) -> pd.DataFrame:
     """The lesion rows ``rows`` of the prepared lesions table with only the columns a pass of
     ``crit`` reads (:data:`PASS_COLUMNS`, :data:`MEASURE_COLUMNS`): a copy of all of them
     would be the largest transient of the pass (6.2 M rows at 100,000 patients)."""
@@ -192,7 +192,7 @@ def aggregate(
     in_scan = np.zeros(n_ass, dtype=bool)
     in_scan[s_ak] = True
     li = np.flatnonzero(in_scan[les_ak])
-    raw = with_scan_values(prep, pass_rows(les, li, crit), crit)
+    raw = with_scan_values(prep, _pass_rows(les, li, crit), crit)
     v, sa = lesion_values(raw, crit)
     sub, src, v, sa, la_raw, dens = merge_fragments(raw, v, sa, crit)
     li = li[src]
