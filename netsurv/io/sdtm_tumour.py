@@ -39,8 +39,18 @@ from netsurv.schema.problems import Problems
 
 __all__ = ["STAGE", "Tumour", "build_tumour"]
 
-#: The lesion columns TR measurement tests fill, in the lesions table's order.
-LESION_MEASURES = (*MEASURE_UNITS, *FLAG_MEASURES)
+#: The lesions table built from TU / TR: keys, organ, role, every column a TR measurement
+#: test can fill (numbers, then yes / no calls) and the measurement flag.
+LESION_COLUMNS = [
+    "patient_id",
+    "assessment_id",
+    "lesion_id",
+    "site",
+    "role",
+    *MEASURE_UNITS,
+    *FLAG_MEASURES,
+    "measurement_flag",
+]
 
 
 @dataclass(frozen=True)
@@ -136,10 +146,8 @@ def _lesions(
     problems: Problems,
     att: list[pd.DataFrame],
 ) -> pd.DataFrame:
-    cols = ["patient_id", "assessment_id", "lesion_id", "site", "role", *LESION_MEASURES]
-    cols.append("measurement_flag")
     if units.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=LESION_COLUMNS)
     rows = units.merge(
         ass[["patient_id", "vkey", "modality", "assessment_id"]],
         on=["patient_id", "vkey", "modality"],
@@ -187,15 +195,14 @@ def _lesions(
     out = out.groupby(
         ["patient_id", "assessment_id", "lesion_id"], sort=False, as_index=False
     ).first()
-    return out.reindex(columns=cols)
+    return out.reindex(columns=LESION_COLUMNS)
 
 
 def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> pd.DataFrame:
     """Wide lesion rows from measurement tests: unit conversion, priority, flags."""
     keys = ["patient_id", "assessment_id", "lesion_id"]
-    cols = [*keys, "site", "role", *LESION_MEASURES, "measurement_flag"]
     if meas.empty:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=LESION_COLUMNS)
     meas = meas.copy()
     flag_test = meas["column"].isin(FLAG_MEASURES)
     avid = map_values(meas["text"], maps.avidity, "avid")
@@ -257,7 +264,7 @@ def _measure_values(meas: pd.DataFrame, maps: SdtmMaps, problems: Problems) -> p
     out = info.join(wide, how="left").reset_index()
     measured = out.reindex(columns=["long_axis_mm", "short_axis_mm"]).notna().any(axis=1)
     out["measurement_flag"] = out["measurement_flag"].where(~measured)
-    out = out.reindex(columns=cols)
+    out = out.reindex(columns=LESION_COLUMNS)
     for c in FLAG_MEASURES:
         out[c] = out[c].map({1.0: True, 0.0: False}).astype("boolean")
     return out
