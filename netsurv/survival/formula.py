@@ -69,6 +69,30 @@ def _rhs(formula: str) -> str:
     return text
 
 
+#: Prefix of the stand-ins for backticked names while formulaic parses a formula.
+_QUOTED = "_netsurv_quoted_"
+
+
+def _names(formula: str) -> set[str]:
+    """Every name a formula reads, ``C`` and the functions of :data:`CONTEXT` included.
+
+    Backticked names (`` `ph.ecog` ``) are replaced by stand-ins before formulaic parses the
+    formula: formulaic reports `` `ph.ecog` `` as ``ph``, which could not be told from a
+    column ``ph`` used beside it.
+    """
+    rhs = _rhs(formula)
+    quoted = list(dict.fromkeys(re.findall(r"`([^`]+)`", rhs)))
+    masked = re.sub(r"`([^`]+)`", lambda m: f"{_QUOTED}{quoted.index(m.group(1))}", rhs)
+    try:
+        needed = Formula(masked).required_variables
+    except FormulaicError as exc:
+        raise ConfigError(f"formula {formula!r} cannot be parsed: {exc}") from None
+    return {
+        quoted[int(v[len(_QUOTED) :])] if v.startswith(_QUOTED) else v
+        for v in (str(n) for n in needed)
+    }
+
+
 def formula_variables(formula: str, columns: pd.Index) -> list[str]:
     """The data columns a formula uses; a :class:`ConfigError` names unknown ones.
 
@@ -78,22 +102,8 @@ def formula_variables(formula: str, columns: pd.Index) -> list[str]:
     >>> formula_variables("age + C(grade) + np.log(ki67)", pd.Index(["age", "grade", "ki67"]))
     ['age', 'grade', 'ki67']
     """
-    rhs = _rhs(formula)
-    try:
-        needed = Formula(rhs).required_variables
-    except FormulaicError as exc:
-        raise ConfigError(f"formula {formula!r} cannot be parsed: {exc}") from None
-    names = set()
-    unknown = []
-    for var in sorted(str(v) for v in needed):
-        # formulaic reports a backticked `ph.ecog` as "ph": find the quoted column
-        quoted = [c for c in columns if f"`{c}`" in rhs and str(c).startswith(f"{var}.")]
-        if var in columns:
-            names.add(var)
-        elif quoted:
-            names.update(quoted)
-        elif var not in ("C", *CONTEXT):
-            unknown.append(var)
+    names = _names(formula)
+    unknown = sorted(n for n in names if n not in columns and n not in ("C", *CONTEXT))
     if unknown:
         dotted = [c for c in columns if any(str(c).startswith(f"{u}.") for u in unknown)]
         hint = f"; quote names with dots in backticks, e.g. `{dotted[0]}`" if dotted else ""
@@ -106,27 +116,21 @@ def formula_variables(formula: str, columns: pd.Index) -> list[str]:
 
 def formula_names(formula: str) -> list[str]:
     """The names a formula may read from the data, without the data: its variables and its
-    backticked names (a variable that only begins a backticked dotted name, ``ph`` of
-    ``ph.ecog``, is left out), not ``C`` nor the functions it may call (``np``, ``rcs``).
-    An unparsable formula names nothing (:func:`formula_variables` reports it).
+    backticked names, not ``C`` nor the functions it may call (``np``, ``rcs``).  An
+    unparsable formula names nothing (:func:`formula_variables` reports it).
 
     Examples
     --------
     >>> formula_names("age + C(grade) + np.log(ki67) + `ph.ecog`")
     ['age', 'grade', 'ki67', 'ph.ecog']
+    >>> formula_names("ph + `ph.ecog`")
+    ['ph', 'ph.ecog']
     """
     try:
-        rhs = _rhs(formula)
-        needed = sorted(str(v) for v in Formula(rhs).required_variables)
-    except (ConfigError, FormulaicError):
+        names = _names(formula)
+    except ConfigError:
         return []
-    quoted = re.findall(r"`([^`]+)`", rhs)
-    plain = [
-        v
-        for v in needed
-        if v not in ("C", *CONTEXT) and not any(q.startswith(f"{v}.") for q in quoted)
-    ]
-    return sorted({*plain, *quoted})
+    return sorted(names - {"C", *CONTEXT})
 
 
 def design_matrix(frame: pd.DataFrame, formula: str) -> Design:

@@ -159,3 +159,42 @@ def test_null_model_with_a_tilde_and_multi_column_km_labels() -> None:
         kaplan_meier(df, duration_col="time", event_col="event", by=["group", "grp2"])
     lr = logrank(df, by=["group", "x2"], duration_col="time", event_col="event")
     assert lr.df == len(km.groups) - 1
+
+
+def test_backticked_dotted_name_beside_its_prefix() -> None:
+    """formulaic reports `ph.ecog` as ``ph``: a column ``ph`` beside it is still found, and
+    the names a run reads from Parquet are the same as the columns the fit uses."""
+    from netsurv.survival.formula import formula_names, formula_variables
+
+    formula = "ph + C(`ph.ecog`) + np.log(`a b`)"
+    columns = pd.Index(["t", "ph", "ph.ecog", "a b", "other"])
+    assert formula_variables(formula, columns) == ["ph", "ph.ecog", "a b"]
+    assert formula_names(formula) == ["a b", "ph", "ph.ecog"]
+    with pytest.raises(ConfigError, match=r"names \['ph'\]"):
+        formula_variables(formula, pd.Index(["ph.ecog", "a b"]))
+
+
+def test_cox_with_a_dotted_column_beside_its_prefix() -> None:
+    """Both columns are used and a row missing ``ph.ecog`` is left out (once the backticked
+    name was lost and the fit failed: "`ph.ecog` is not present in the dataset")."""
+    rng = np.random.default_rng(1)
+    n = 60
+    df = pd.DataFrame(
+        {
+            "t": rng.exponential(5, n),
+            "e": rng.integers(0, 2, n),
+            "ph": rng.normal(size=n),
+            "ph.ecog": rng.integers(0, 3, n).astype(float),
+        }
+    )
+    df.loc[3, "ph.ecog"] = np.nan
+    res = cox(df, formula="ph + `ph.ecog`", duration_col="t", event_col="e")
+    assert list(res.coefficients.index) == ["ph", "ph.ecog"]
+    assert res.n == n - 1
+    plain = cox(
+        df.rename(columns={"ph.ecog": "ecog"}),
+        covariates=["ph", "ecog"],
+        duration_col="t",
+        event_col="e",
+    )
+    np.testing.assert_allclose(res.coefficients["coef"], plain.coefficients["coef"], rtol=1e-12)
