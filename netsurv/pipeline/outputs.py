@@ -34,6 +34,7 @@ from netsurv.cohort import Cohort
 from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.run_folder import RunFolder
 from netsurv.pipeline.workers import forked_map
+from netsurv.plots.layout import reproducible_layout
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
@@ -299,6 +300,7 @@ class OutputWriter:
         """A figure's file in every configured format (after the privacy of small counts)."""
         if self.privacy is not None:
             self.privacy.figure(fig)
+        reproducible_layout(fig)  # the same axes positions in every process
         files = {}
         for fmt in self.formats:
             buf = io.BytesIO()
