@@ -3,6 +3,7 @@
 from netsurv.plots.cif import cif_plot, cif_times
 from netsurv.plots.forest import forest_plot
 from netsurv.plots.km import at_risk_axes, km_plot, km_times
+from netsurv.plots.layout import ReproducibleLayout, reproducible_layout
 from netsurv.plots.lesions import lesion_heatmap, lesion_spider, organ_waterfall
 from netsurv.plots.marker import log_hr_plot
 from netsurv.plots.spider import spider
@@ -11,6 +12,7 @@ from netsurv.plots.swimmer import swimmer
 from netsurv.plots.waterfall import waterfall
 
 __all__ = [
+    "ReproducibleLayout",
     "at_risk_axes",
     "cif_plot",
     "cif_times",
@@ -21,6 +23,7 @@ __all__ = [
     "lesion_spider",
     "log_hr_plot",
     "organ_waterfall",
+    "reproducible_layout",
     "spider",
     "sweep_heatmap",
     "sweep_lines",
