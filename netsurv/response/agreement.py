@@ -188,8 +188,8 @@ def agreement(
     scans = sa.merge(sb, on=key, suffixes=("_a", "_b"))
     scan_table = _crosstab(scans["response_a"], scans["response_b"], name_a, name_b)
 
-    ba = best_response(_sub(timepoints_a, ta, name_a), **best_options)
-    bb = best_response(_sub(b_source, tb, name_b), **best_options)
+    ba = _best(timepoints_a, ta, name_a, best_options)
+    bb = _best(b_source, tb, name_b, best_options)
     cols = ["patient_id", "line_id", "bor", "first_pd_date"]
     pats = ba[cols].merge(bb[cols], on=["patient_id", "line_id"], suffixes=("_a", "_b"))
     pats["pd_a"] = pats["first_pd_date_a"].notna()
@@ -255,17 +255,17 @@ def _one(tp: Timepoints | pd.DataFrame, name: str | None, which: str) -> tuple[p
     return table[table["criterion"] == name], name
 
 
-def _sub(
-    tp: Timepoints | pd.DataFrame, table: pd.DataFrame, name: str
-) -> Timepoints | pd.DataFrame:
-    if isinstance(tp, Timepoints):
-        return Timepoints(
-            table=table,
-            attrition=tp.attrition,
-            baselines=tp.baselines,
-            criteria=tuple(c for c in tp.criteria if c.name == name),
-        )
-    return table
+def _best(
+    tp: Timepoints | pd.DataFrame, table: pd.DataFrame, name: str, options: dict[str, Any]
+) -> pd.DataFrame:
+    """Best responses of criterion ``name`` (its rows ``table`` of ``tp``): from a
+    :class:`Timepoints`, its rows of the best responses of every criterion, which the
+    :class:`Timepoints` keeps for the next call (a line's best response reads its own rows
+    only, so they are the same as from ``table`` alone)."""
+    if not isinstance(tp, Timepoints):
+        return best_response(table, **options)
+    bor = best_response(tp, **options)
+    return bor[bor["criterion"].to_numpy() == name].reset_index(drop=True)
 
 
 def _crosstab(

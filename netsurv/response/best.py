@@ -36,20 +36,17 @@ the scans in between are counted with prefix sums.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
+from netsurv.response.best_arrays import RANK, BestRows, best_arrays
 from netsurv.response.classify import Timepoints
-from netsurv.response.codes import BEST_ORDER
-from netsurv.response.prepare import group_starts, prior_any
 
 KEY = ["patient_id", "line_id", "criterion"]
 REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
-ADEQUATE = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD")
 BOR_COLUMNS = [
     "patient_id",
     "line_id",
@@ -87,29 +84,6 @@ _FROM_CRITERION = {
     "max_sd_between": "confirm_max_sd",
     "cr_then_pr": "cr_then_pr",
 }
-_RANK = {r: i for i, r in enumerate(BEST_ORDER)} | {"ND": BEST_ORDER.index("NE")}
-_CR, _PR, _MR, _SD, _NONCR, _PD, _NE = range(7)
-#: Ranks of the best response (lower = better): the codes above up to PD, then an iUPD that a
-#: later non-PD scan resolved (iRECIST pseudoprogression; still the "iUPD" category, labelled
-#: PD, but below a PD that counts so that the BOR date is the counted PD's), NE, nothing.
-_B_PD, _B_UPD, _B_NE, _B_NONE = 5, 6, 7, 8
-_BOR_LABELS = np.array([*BEST_ORDER[:_PD], "PD", "PD", "NE", "MISSING"], dtype=object)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """The sorted follow-up rows with per-row settings."""
-
-    g: np.ndarray
-    day: np.ndarray
-    days_from_start: np.ndarray
-    resp: np.ndarray
-    pd_status: np.ndarray
-    sd_min: np.ndarray
-    conf_min: np.ndarray
-    max_ne: np.ndarray
-    max_sd: np.ndarray
-    date: np.ndarray
 
 
 def best_response(
@@ -206,6 +180,33 @@ def best_response(
         raise ConfigError(f"cr_then_pr must be 'data_issue', 'pr' or 'pd', got {cr_then_pr!r}")
     settings = _settings(timepoints, table, call)
 
+    if isinstance(timepoints, Timepoints):
+        # only ``confirm`` picks among the columns computed: the rest is shared by every call
+        # on this table with the same other options
+        key = tuple(v for opt, v in call.items() if opt != "confirm")
+        if key not in timepoints.best_cache:
+            timepoints.best_cache[key] = _by_line(timepoints, table, settings)
+        res = timepoints.best_cache[key].copy()
+    else:
+        res = _by_line(timepoints, table, settings)
+    use_conf = settings["confirm"].reindex(res["criterion"].to_numpy()).to_numpy(dtype=bool)
+    res["confirm"] = use_conf
+    res["bor"] = np.where(use_conf, res["bor_confirmed"], res["bor_unconfirmed"])
+    res["bor_date"] = np.where(use_conf, res["bor_confirmed_date"], res["bor_unconfirmed_date"])
+    res["bor_date"] = pd.to_datetime(res["bor_date"])
+    res["first_response_date"] = pd.to_datetime(
+        np.where(use_conf, res["_first_conf_resp"], res["_first_resp"])
+    )
+    res["responder"] = res["bor"].isin(["CR", "PR"])
+    return res[BOR_COLUMNS]
+
+
+def _by_line(
+    timepoints: Timepoints | pd.DataFrame, table: pd.DataFrame, settings: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per patient × line × criterion in output order: key, ``start_date`` and the
+    columns of :func:`~netsurv.response.best_arrays.best_arrays` (both best responses, both
+    first-response dates, ...); ``settings['confirm']`` is not read."""
     start = (
         (table["date"] - pd.to_timedelta(table["days_from_start"], unit="D"))
         .groupby([table[k] for k in KEY], sort=False)
@@ -225,7 +226,7 @@ def best_response(
     )
 
     read = [*KEY, "date", "assessment_id", "days_from_start", "response", "pd_status"]
-    ranked = (table["response"].notna() & table["response"].isin(_RANK)).to_numpy()
+    ranked = (table["response"].notna() & table["response"].isin(RANK)).to_numpy()
     # only the columns read below (a copy of every column would double the time points)
     fu = table.loc[ranked, [c for c in read if c in table.columns]]
     fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
@@ -243,7 +244,7 @@ def best_response(
         else np.full(len(fu), None, dtype=object)
     )
     day = fu["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    rows = _Rows(
+    rows = BestRows(
         g=g.astype(np.int64),
         day=day,
         days_from_start=fu["days_from_start"].to_numpy(dtype=np.int64),
@@ -255,18 +256,8 @@ def best_response(
         max_sd=s["max_sd_between"].to_numpy(dtype=np.int64),
         date=fu["date"].to_numpy(),
     )
-    out = _best(rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
-    res = keys.assign(**out)[[*KEY, *out, "start_date"]]
-    use_conf = settings["confirm"].reindex(res["criterion"].to_numpy()).to_numpy(dtype=bool)
-    res["confirm"] = use_conf
-    res["bor"] = np.where(use_conf, res["bor_confirmed"], res["bor_unconfirmed"])
-    res["bor_date"] = np.where(use_conf, res["bor_confirmed_date"], res["bor_unconfirmed_date"])
-    res["bor_date"] = pd.to_datetime(res["bor_date"])
-    res["first_response_date"] = pd.to_datetime(
-        np.where(use_conf, res["_first_conf_resp"], res["_first_resp"])
-    )
-    res["responder"] = res["bor"].isin(["CR", "PR"])
-    return res[BOR_COLUMNS]
+    out = best_arrays(rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
+    return keys.assign(**out)[[*KEY, *out, "start_date"]]
 
 
 def _settings(
@@ -287,190 +278,3 @@ def _settings(
                 row[opt] = default
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(names, dtype=object), columns=list(DEFAULTS))
-
-
-def _next_true(flag: np.ndarray) -> np.ndarray:
-    """For each index k, the smallest index >= k where ``flag`` holds (len(flag) if none)."""
-    n = len(flag)
-    idx = np.where(flag, np.arange(n), n)
-    return np.append(np.minimum.accumulate(idx[::-1])[::-1], n)
-
-
-def _prev_true(flag: np.ndarray) -> np.ndarray:
-    """For each index k, the largest index <= k where ``flag`` holds (-1 if none)."""
-    return np.maximum.accumulate(np.where(flag, np.arange(len(flag)), -1))
-
-
-def _best(rows: _Rows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str, Any]:
-    resp = rows.resp.copy()
-    gstart = group_starts(rows.g)
-
-    # CR followed by PR: flag, and apply the chosen handling.  Only scans up to and including
-    # the first PD count (CRITERIA.md 1.9: assessments after PD are ignored for the BOR), so a
-    # PR after the PD neither re-labels an earlier CR nor raises a data issue.
-    before_pd = ~prior_any((resp == "PD") & (rows.pd_status != "unconfirmed"), gstart)
-    is_cr = (resp == "CR") & before_pd
-    is_pr = (resp == "PR") & before_pd
-    pr_after_cr = is_pr & prior_any(is_cr, gstart)
-    issue = np.zeros(n_keys, dtype=bool)
-    issue[rows.g[pr_after_cr]] = True
-    to_pd = pr_after_cr & (cr_then_pr == "pd")
-    later_pr = _later_any(is_pr, rows.g)
-    to_pr = is_cr & later_pr & (cr_then_pr == "pr")
-    resp[to_pd] = "PD"
-    resp[to_pr] = "PR"
-
-    # window: up to and including the first PD that is not an unconfirmed iUPD
-    is_pd = resp == "PD"
-    cut = is_pd & (rows.pd_status != "unconfirmed")
-    keep = ~prior_any(cut, gstart)
-    pseudo = np.zeros(n_keys, dtype=bool)
-    unconf = is_pd & (rows.pd_status == "unconfirmed")
-    later_eval = _later_any(np.isin(resp, ("CR", "PR", "MR", "SD", "NON-CR/NON-PD")), rows.g)
-    pseudo[rows.g[unconf & later_eval & keep]] = True
-
-    g = rows.g[keep]
-    resp = resp[keep]
-    day = rows.day[keep]
-    dfs = rows.days_from_start[keep]
-    date = rows.date[keep]
-    status = rows.pd_status[keep]
-    sd_min = rows.sd_min[keep]
-    code = pd.Series(resp, dtype=object).map(_RANK).to_numpy(dtype=np.int64)
-
-    late = dfs >= sd_min
-    sd_like = np.isin(code, (_CR, _PR, _MR, _SD)) & late
-    noncr = (code == _NONCR) & late
-    # an iUPD resolved by a later non-PD scan (pseudoprogression) is still the iUPD category
-    # of the iBOR (CRITERIA.md 2.6: progression category > NE), e.g. iUPD then an iSD before
-    # sd_min_days; a PD that counts (RECIST PD, confirmed or unresolved iUPD) ranks above it
-    resolved_upd = (code == _PD) & (status == "unconfirmed")
-    base_rank = np.select(
-        [
-            sd_like,
-            noncr,
-            resolved_upd,
-            code == _PD,
-            np.isin(code, (_CR, _PR, _MR, _SD, _NONCR, _NE)),
-        ],
-        [_SD, _NONCR, _B_UPD, _B_PD, _B_NE],
-        _B_NONE,
-    )
-    unconf_rank = np.minimum(np.where(np.isin(code, (_CR, _PR, _MR)), code, _B_NONE), base_rank)
-    confirmed = _confirmed(g, day, code, rows.conf_min[keep], rows.max_ne[keep], rows.max_sd[keep])
-    conf_rank = np.minimum(np.where(confirmed, code, _B_NONE), base_rank)
-
-    out: dict[str, Any] = {}
-    for label, rank in (("unconfirmed", unconf_rank), ("confirmed", conf_rank)):
-        best, best_date = _group_best(g, rank, date, n_keys)
-        out[f"bor_{label}"] = best
-        out[f"bor_{label}_date"] = best_date
-    resp_rows = np.isin(code, (_CR, _PR))
-    out["_first_resp"] = _first_date(g, resp_rows, date, n_keys)
-    out["_first_conf_resp"] = _first_date(g, resp_rows & confirmed, date, n_keys)
-    out["first_pd_date"] = _first_date(g, (code == _PD) & (status != "unconfirmed"), date, n_keys)
-    out["last_adequate_date"] = _last_date(g, np.isin(resp, ADEQUATE), date, n_keys)
-    out["n_assessments"] = np.bincount(g, minlength=n_keys)
-    # status of the window's last PD scan: the PD ending the window, else a resolved iUPD
-    last_pd = np.full(n_keys, -1, dtype=np.int64)
-    pd_rows = np.flatnonzero(code == _PD)
-    np.maximum.at(last_pd, g[pd_rows], pd_rows)
-    pd_stat = np.full(n_keys, None, dtype=object)
-    has = last_pd >= 0
-    pd_stat[has] = status[last_pd[has]]
-    out["pd_status"] = pd_stat
-    out["pseudoprogression"] = pseudo
-    data_issue = np.full(n_keys, None, dtype=object)
-    data_issue[issue] = "CR followed by PR"
-    out["data_issue"] = data_issue
-    return out
-
-
-def _later_any(flag: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Whether ``flag`` holds on a later row of the same group (rows sorted by group)."""
-    n = len(flag)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    nxt = _next_true(flag)[1:]  # smallest flagged index > k
-    nxt_c = np.minimum(nxt, n - 1)
-    return (nxt < n) & (g[nxt_c] == g)
-
-
-def _confirmed(
-    g: np.ndarray,
-    day: np.ndarray,
-    code: np.ndarray,
-    conf_min: np.ndarray,
-    max_ne: np.ndarray,
-    max_sd: np.ndarray,
-) -> np.ndarray:
-    """Whether each CR / PR / MR scan is confirmed (admiralonco ``cbor_cr`` / ``cbor_pr``)."""
-    n = len(g)
-    out = np.zeros(n, dtype=bool)
-    if n == 0:
-        return out
-    big = np.int64(1) << 32
-    composite = g * big + day
-    k0 = np.searchsorted(composite, g * big + day + conf_min, side="left")
-    is_cr, is_pr, is_mr = code == _CR, code == _PR, code == _MR
-    is_ne, is_sd = code == _NE, code == _SD
-    n_ne = np.cumsum(is_ne)
-    n_sd = np.cumsum(is_sd)
-    nxt_cr = _next_true(is_cr)
-    prev_pr = np.concatenate((_prev_true(is_pr), [-1]))
-
-    def between(counts: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        return counts[j] - counts[i]
-
-    for kind, confirming, allowed in (
-        (_CR, is_cr, is_cr | is_ne),
-        (_PR, is_cr | is_pr, is_cr | is_pr | is_ne | is_sd),
-        (_MR, is_cr | is_pr | is_mr, is_cr | is_pr | is_mr | is_ne | is_sd),
-    ):
-        cand = np.flatnonzero(code == kind)
-        if len(cand) == 0:
-            continue
-        j = _next_true(confirming)[np.minimum(k0[cand], n)]
-        ok = j < n
-        jc = np.minimum(j, n - 1)
-        ok &= g[jc] == g[cand]
-        bad = np.cumsum(~allowed)
-        ok &= between(bad, cand, jc) == 0
-        ok &= between(n_ne, cand, jc) <= max_ne[cand]
-        ok &= between(n_sd, cand, jc) <= max_sd[cand]
-        if kind != _CR:
-            first_cr = nxt_cr[np.minimum(cand + 1, n)]
-            last_pr = prev_pr[jc]
-            ok &= (first_cr > jc) | (last_pr <= cand) | (first_cr > last_pr)
-        out[cand[ok]] = True
-    return out
-
-
-def _group_best(
-    g: np.ndarray, rank: np.ndarray, date: np.ndarray, n_keys: int
-) -> tuple[np.ndarray, np.ndarray]:
-    best = np.full(n_keys, _B_NONE, dtype=np.int64)
-    if len(g):
-        np.minimum.at(best, g, rank)
-    hit = (rank == best[g]) & (rank < _B_NONE)
-    return _BOR_LABELS[best], _first_date(g, hit, date, n_keys)
-
-
-def _first_date(g: np.ndarray, flag: np.ndarray, date: np.ndarray, n_keys: int) -> np.ndarray:
-    out = np.full(n_keys, np.datetime64("NaT"), dtype="datetime64[ns]")
-    rows = np.flatnonzero(flag)
-    first = np.full(n_keys, len(g), dtype=np.int64)
-    np.minimum.at(first, g[rows], rows)
-    ok = first < len(g)
-    out[ok] = date[first[ok]]
-    return out
-
-
-def _last_date(g: np.ndarray, flag: np.ndarray, date: np.ndarray, n_keys: int) -> np.ndarray:
-    out = np.full(n_keys, np.datetime64("NaT"), dtype="datetime64[ns]")
-    rows = np.flatnonzero(flag)
-    last = np.full(n_keys, -1, dtype=np.int64)
-    np.maximum.at(last, g[rows], rows)
-    ok = last >= 0
-    out[ok] = date[last[ok]]
-    return out

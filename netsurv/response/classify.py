@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,11 @@ class Timepoints(Displayable):
     baselines: pd.DataFrame
     criteria: tuple[AnyCriterion, ...]
     cohort: Cohort | None = field(default=None, repr=False, compare=False)
+    #: :func:`netsurv.best_response`'s work on this table, kept per option set (agreement,
+    #: landmark and comparison read the same best responses); the table is read-only once made
+    best_cache: dict[tuple[Any, ...], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def criterion(self, name: str) -> AnyCriterion:
         """The criterion called ``name``."""

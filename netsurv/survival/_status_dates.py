@@ -35,8 +35,10 @@ def status_dates(
 ) -> pd.DataFrame:
     """``patient_id``, ``line_id``, ``status_date`` for the lines whose status was ever seen.
 
-    ``tp`` holds one criterion's time-point rows; ``source`` (when given) supplies the
-    criterion's confirmation settings to :func:`netsurv.best_response`.
+    ``tp`` holds one criterion's time-point rows; ``source`` (when given) is the
+    :class:`~netsurv.response.Timepoints` they were taken from: it supplies the criterion's
+    confirmation settings to :func:`netsurv.best_response` and its best responses, computed
+    once for every analysis of it.
     """
     fu = tp[tp["response"].notna()]
     if "role" in fu.columns:
@@ -49,7 +51,7 @@ def status_dates(
         first = fu[pdrow].drop_duplicates(KEY)
         return first[[*KEY, "date"]].rename(columns={"date": "status_date"})
     if not confirm:
-        bor = best_response(_with_table(source, fu), confirm=False)
+        bor = _best(fu, source, confirm=False)
         got = bor[bor["first_response_date"].notna()]
         return got[[*KEY, "first_response_date"]].rename(
             columns={"first_response_date": "status_date"}
@@ -59,6 +61,18 @@ def status_dates(
 
 def _with_table(source: Timepoints | None, table: pd.DataFrame) -> Timepoints | pd.DataFrame:
     return replace(source, table=table) if source is not None else table
+
+
+def _best(fu: pd.DataFrame, source: Timepoints | None, *, confirm: bool) -> pd.DataFrame:
+    """:func:`best_response` of the lines of ``fu`` (one criterion's follow-up rows of
+    ``source``): the criterion's rows of ``source``'s best responses, shared by every analysis
+    of ``source`` (a line's best response reads its own rows only, so the lines and values are
+    the same as from ``fu`` alone; lines without follow-up add rows with no dates)."""
+    names = pd.unique(fu["criterion"])
+    if source is None or len(names) != 1:
+        return best_response(_with_table(source, fu), confirm=confirm)
+    bor = best_response(source, confirm=confirm)
+    return bor[bor["criterion"].to_numpy() == names[0]]
 
 
 def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataFrame:
@@ -72,7 +86,7 @@ def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataF
     out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
     if "days_from_start" not in fu.columns:
         raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
-    full = best_response(_with_table(source, fu), confirm=True)
+    full = _best(fu, source, confirm=True)
     ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
     fu = fu.merge(ok, on=KEY)
     if fu.empty:
