@@ -57,10 +57,11 @@ class Analysed:
         lesion row).  Read-only: merge or copy it, never change it in place."""
         return baseline_frame(self.cohort, self.lines)
 
-    @property
+    @cached_property
     def classified(self) -> list[str]:
         """Names of the criteria that classify at least one analysed line (a criterion whose
-        measurement the data lack classifies none; the attrition table says why)."""
+        measurement the data lack classifies none; the attrition table says why).  Made once
+        (a pass over every time-point row; each analysis stage asks)."""
         present = set(self.timepoints.table["criterion"])
         return [c.name for c in self.criteria if c.name in present]
 

@@ -192,11 +192,13 @@ def best_response(
     use_conf = settings["confirm"].reindex(res["criterion"].to_numpy()).to_numpy(dtype=bool)
     res["confirm"] = use_conf
     res["bor"] = np.where(use_conf, res["bor_confirmed"], res["bor_unconfirmed"])
-    res["bor_date"] = np.where(use_conf, res["bor_confirmed_date"], res["bor_unconfirmed_date"])
-    res["bor_date"] = pd.to_datetime(res["bor_date"])
-    res["first_response_date"] = pd.to_datetime(
-        np.where(use_conf, res["_first_conf_resp"], res["_first_resp"])
-    )
+    # the dates are datetime64[ns] arrays (best_arrays), and so is a pick among them
+    # (pd.to_datetime would only look at the values again, element by element)
+    for col, confirmed, unconfirmed in (
+        ("bor_date", "bor_confirmed_date", "bor_unconfirmed_date"),
+        ("first_response_date", "_first_conf_resp", "_first_resp"),
+    ):
+        res[col] = np.where(use_conf, res[confirmed].to_numpy(), res[unconfirmed].to_numpy())
     res["responder"] = res["bor"].isin(["CR", "PR"])
     return res[BOR_COLUMNS]
 
