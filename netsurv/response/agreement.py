@@ -241,6 +241,10 @@ def agreement(
     )
 
 
+#: The columns of one criterion's time points that the scan level reads.
+_SCAN_COLUMNS = ["patient_id", "line_id", "assessment_id", "criterion", "response"]
+
+
 def _one(tp: Timepoints | pd.DataFrame, name: str | None, which: str) -> tuple[pd.DataFrame, str]:
     table = tp.table if isinstance(tp, Timepoints) else tp
     names = list(pd.unique(table["criterion"]))
@@ -252,7 +256,9 @@ def _one(tp: Timepoints | pd.DataFrame, name: str | None, which: str) -> tuple[p
         name = str(names[0])
     elif name not in names:
         raise ConfigError(f"criterion_{which}={name!r} is not in the timepoints ({names})")
-    return table[table["criterion"] == name], name
+    # a Timepoints' best responses come from its whole table (_best): the scans' columns only
+    cols = _SCAN_COLUMNS if isinstance(tp, Timepoints) else list(table.columns)
+    return table.loc[table["criterion"] == name, cols], name
 
 
 def _best(

@@ -187,10 +187,12 @@ def unit_table(
         )
     rows = rows.assign(criterion=criterion)
     tp = inputs.timepoints
+    own = tp[tp["criterion"] == criterion]  # selected once: a pass over every time point
     att = []
     checks = [(criterion, "")] + ([(oc, f" (the criterion of {outcome})")] if cross else [])
     for name, role in checks:
-        rows, lost = _evaluable(rows, tp[tp["criterion"] == name], inputs, name, role, stage)
+        rows_of = own if name == criterion else tp[tp["criterion"] == name]
+        rows, lost = _evaluable(rows, rows_of, inputs, name, role, stage)
         att += lost
     if lines == "first":
         rows = rows.sort_values(["patient_id", "origin_date", "line_id"], kind="stable")
@@ -205,9 +207,7 @@ def unit_table(
     if rows.empty:
         under = f"{criterion!r}" + (f" with {outcome!r} under {oc!r}" if cross else "")
         raise ConfigError(f"no {outcome!r} rows left to analyse under {under}")
-    known = status_dates(
-        tp[tp["criterion"] == criterion], inputs.source, status=status, confirm=confirm
-    )
+    known = status_dates(own, inputs.source, status=status, confirm=confirm)
     rows = rows.merge(known, on=KEY, how="left")
     status_days = (rows["status_date"] - rows["origin_date"]).dt.days + offset_days(rows)
     units = pd.DataFrame(
