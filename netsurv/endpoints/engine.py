@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ from netsurv.endpoints.lines import (
     _no_follow_up,
     _prepare_timepoints,
     _response_origin,
+    _seen_lines,
 )
 from netsurv.endpoints.rules import (
     FAILURE_REASONS,
@@ -205,6 +207,7 @@ def derive_from_timepoints(
     tp = _prepare_timepoints(timepoints, lines, cut)
     has_base = _baseline_keys(cohort, baselines, crit)
 
+    seen = cache(partial(_seen_lines, tp, has_base))
     parts = []
     for d in defs:
         keys = _keys(lines, crit if d.per_criterion else [None])
@@ -215,7 +218,7 @@ def derive_from_timepoints(
             attrition.append(att)
         part = _derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons), modalities or {})
         if d.per_criterion and not d.responders_only:
-            attrition.append(_no_follow_up(d, part, tp, has_base, cutoff_date is not None))
+            attrition.append(_no_follow_up(d, part, seen, cutoff_date is not None))
         parts.append(part)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
     table = table.sort_values(

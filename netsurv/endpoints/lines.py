@@ -4,7 +4,8 @@ adequate follow-up)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -122,21 +123,40 @@ def _apply_baseline(
     return keys.reset_index(drop=True), _att(lacking["line_key"], pd.Series(why))
 
 
+@dataclass(frozen=True)
+class SeenLines:
+    """The keys (patient, line, criterion) with a follow-up scan, with an adequate one and
+    with a baseline: made once for every endpoint's :func:`_no_follow_up`."""
+
+    scanned: pd.MultiIndex
+    adequate: pd.MultiIndex
+    based: pd.MultiIndex
+
+
+def _seen_lines(tp: pd.DataFrame, has_base: pd.DataFrame) -> SeenLines:
+    return SeenLines(
+        scanned=pd.MultiIndex.from_frame(tp[KEY]),
+        adequate=pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]),
+        based=pd.MultiIndex.from_frame(has_base[KEY]),
+    )
+
+
 def _no_follow_up(
     d: EndpointDefinition,
     part: pd.DataFrame,
-    tp: pd.DataFrame,
-    has_base: pd.DataFrame,
+    seen: Callable[[], SeenLines],
     cutoff: bool,
 ) -> pd.DataFrame:
     """Lines (with a baseline) censored at the origin for want of an adequate follow-up
-    assessment: no follow-up scan at all, or none evaluable."""
+    assessment: no follow-up scan at all, or none evaluable (``seen``: the keys, made on first
+    use)."""
     if not any(e.kind == "progression" for e in d.events):
         return _att(pd.Series([], dtype=object), "")
     k = pd.MultiIndex.from_frame(part[KEY])
-    scanned = k.isin(pd.MultiIndex.from_frame(tp[KEY]))
-    adequate = k.isin(pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]))
-    based = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    lines = seen()
+    scanned = k.isin(lines.scanned)
+    adequate = k.isin(lines.adequate)
+    based = k.isin(lines.based)
     sel = (part["event"] == 0).to_numpy() & ~adequate & based
     rows = part[sel]
     why = pd.Series(
