@@ -201,6 +201,8 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         baselines=_on_lines(tp.baselines, keep),
         criteria=tp.criteria,
     )
+    if tp_sel.table is tp.table:  # every line analysed: the best responses made above hold
+        tp_sel.best_cache.update(tp.best_cache)
     ep_sel = EndpointResult(
         table=_on_lines(ep.table, keep), attrition=ep.attrition, scheme=ep.scheme
     )
