@@ -21,7 +21,16 @@ and at the end it reads ``VmHWM`` from ``/proc/<pid>/status``, so a stage's peak
 largest resident memory of the process while the stage ran (including what earlier stages
 keep, e.g. the cohort; the run's forked workers are not counted in it).  CPU time is utime +
 stime + cutime + cstime (its ended worker processes included) from ``/proc/<pid>/stat`` at the same
-moments (robust on a shared machine, where wall time is not).  The stage lines are read a few
+moments (robust on a shared machine, where wall time is not; a forked worker's CPU is counted
+when it has ended and been waited for, so with the analysis stages on ``run.n_jobs`` processes
+their CPU lands in the stage during which the workers end -- the total row has it all).
+
+The forked workers' memory (the figure and table renderers, the analysis stages) is sampled
+every 0.25 s from ``/proc/<pid>/smaps_rollup`` of the run process and its descendants: ``PSS``
+is the proportional set size of the whole process tree (pages shared copy-on-write between a
+parent and its forked children counted once: the memory the run really holds), ``children``
+the pages private to the descendants (what the forks add to the parent's memory); both are
+the largest sample during a stage.  The stage lines are read a few
 milliseconds late at most; stages shorter than that are not resolved.  The load average of the
 machine (``/proc/loadavg``) is recorded before and after each size: on a shared machine the
 wall times are inflated by it, the CPU times much less.  Linux only.
@@ -37,6 +46,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -57,12 +67,16 @@ EVERY_SECTION = [
 
 @dataclass
 class Stage:
-    """One measured stage: wall and CPU seconds, peak RSS in MiB."""
+    """One measured stage: wall and CPU seconds, peak RSS in MiB; for the run's stages also
+    the peak PSS of the run's process tree and the peak memory private to its forked children
+    (MiB, sampled; NaN where not measured)."""
 
     name: str
     wall: float
     cpu: float
     peak_mib: float
+    tree_pss_mib: float = float("nan")
+    children_mib: float = float("nan")
 
 
 @dataclass
@@ -93,6 +107,68 @@ def _reset_hwm(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
+def _descendants(pid: int) -> list[int]:
+    """The process's children, grandchildren, ... (from each process's parent in ``/proc``)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+            parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _rollup_kib(pid: int) -> dict[str, int]:
+    """``Pss``, ``Private_Clean`` and ``Private_Dirty`` of ``/proc/<pid>/smaps_rollup`` (kB);
+    empty when the process has ended."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return {}
+    return {k: int(v) for k, v in re.findall(r"^(Pss|Private_\w+):\s+(\d+) kB", text, re.M)}
+
+
+class MemorySampler(threading.Thread):
+    """Samples the PSS of a process tree and the private memory of the process's descendants
+    every ``interval`` seconds, keeping the largest of each since :meth:`reset` (MiB)."""
+
+    def __init__(self, pid: int, interval: float = 0.25) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_pss = self.peak_children = 0.0
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.peak_pss = self.peak_children = 0.0
+
+    def peaks(self) -> tuple[float, float]:
+        self.sample()  # the stage's last moment too
+        with self.lock:
+            return self.peak_pss, self.peak_children
+
+    def sample(self) -> None:
+        own = _rollup_kib(self.pid)
+        kids = [_rollup_kib(p) for p in _descendants(self.pid)]
+        pss = (own.get("Pss", 0) + sum(k.get("Pss", 0) for k in kids)) / 1024
+        private = sum(k.get("Private_Clean", 0) + k.get("Private_Dirty", 0) for k in kids) / 1024
+        with self.lock:
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_children = max(self.peak_children, private)
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            self.sample()
+
+
 def whole_process(name: str, args: list[str]) -> Stage:
     """Wall, CPU and peak RSS of a command run to completion (``os.wait4``'s rusage)."""
     t0 = time.perf_counter()
@@ -114,25 +190,33 @@ def staged_run(args: list[str]) -> list[Stage]:
         args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
     )
     assert proc.stderr is not None
+    memory = MemorySampler(proc.pid)
+    memory.start()
     stages: list[Stage] = []
     current: tuple[str, float, float] | None = None
     tail: list[str] = []
+    whole_pss = whole_children = 0.0
     for line in proc.stderr:
         text = line.strip()
         tail = [*tail[-39:], text]
         if text.startswith("•"):
             _reset_hwm(proc.pid)
+            memory.reset()
             current = (text.lstrip("• ").rstrip(" …"), time.perf_counter(), _cpu(proc.pid))
         elif text.startswith("done in") and current is not None:
             name, t0, c0 = current
             cpu, peak = _cpu(proc.pid), _hwm_mib(proc.pid)
-            stages.append(Stage(name, time.perf_counter() - t0, cpu - c0, peak))
+            pss, children = memory.peaks()
+            whole_pss, whole_children = max(whole_pss, pss), max(whole_children, children)
+            stages.append(Stage(name, time.perf_counter() - t0, cpu - c0, peak, pss, children))
             current = None
+    memory.done.set()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("netsurv run failed:\n" + "\n".join(tail))
     cpu = usage.ru_utime + usage.ru_stime
-    whole = Stage("total (process)", time.perf_counter() - start, cpu, usage.ru_maxrss / 1024)
+    wall = time.perf_counter() - start
+    whole = Stage("total (process)", wall, cpu, usage.ru_maxrss / 1024, whole_pss, whole_children)
     return [*stages, whole]
 
 
@@ -153,7 +237,10 @@ def measure(n: int, data: Path, seed: int, scenario: str, overrides: list[str]) 
         sets = [f"data.source={folder}", *overrides]
         cmd = [str(NETSURV), "run", str(ROOT / "analyses" / "demo.toml"), "--out", out]
         stages = staged_run([*cmd, *[a for s in sets for a in ("--set", s)]])
-    m.stages += [Stage(f"run: {s.name}", s.wall, s.cpu, s.peak_mib) for s in stages]
+    m.stages += [
+        Stage(f"run: {s.name}", s.wall, s.cpu, s.peak_mib, s.tree_pss_mib, s.children_mib)
+        for s in stages
+    ]
     m.load.append(_load())
     return m
 
@@ -169,13 +256,20 @@ def markdown(results: list[Measurement]) -> str:
         cells = []
         for r in results:
             s = next((s for s in r.stages if s.name == name), None)
-            cells.append(
-                "–" if s is None else f"{s.wall:.1f} s ({s.cpu:.1f} s CPU), {s.peak_mib:,.0f} MiB"
-            )
+            cells.append("–" if s is None else _cell(s))
         rows.append(f"| {name} | " + " | ".join(cells) + " |")
     loads = [" → ".join(f"{x:.1f}" for x in r.load) for r in results]
     rows.append("| load average (before → after) | " + " | ".join(loads) + " |")
     return "\n".join(rows)
+
+
+def _cell(s: Stage) -> str:
+    """``wall s (CPU s), peak RSS MiB`` and, where sampled, ``[PSS of the tree / private to
+    the children]`` MiB."""
+    cell = f"{s.wall:.1f} s ({s.cpu:.1f} s CPU), {s.peak_mib:,.0f} MiB"
+    if s.tree_pss_mib == s.tree_pss_mib:  # not NaN
+        cell += f" [{s.tree_pss_mib:,.0f} / {s.children_mib:,.0f}]"
+    return cell
 
 
 def commit() -> str:
@@ -202,7 +296,8 @@ def main() -> None:
         print(markdown(results[-1:]), file=sys.stderr)
     header = (
         f"Measured {dt.date.today().isoformat()} at commit {commit()} on {os.cpu_count()} cores, "
-        f"`{a.scenario}` cohorts; each cell: wall time (CPU time), peak RSS."
+        f"`{a.scenario}` cohorts; each cell: wall time (CPU time), peak RSS of the process "
+        "[peak PSS of the run's process tree / peak memory private to its forked children]."
     )
     table = header + "\n\n" + markdown(results) + "\n"
     print(table)

@@ -50,6 +50,10 @@ class ValidationError(NetsurvError):
         self.failures = failures.reset_index(drop=True)
         super().__init__(format_failures(self.failures))
 
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[pd.DataFrame]]:
+        """Pickled with its failures (a forked worker sends it to the run whole)."""
+        return type(self), (self.failures,)
+
 
 def format_failures(failures: pd.DataFrame, *, limit: int = 50) -> str:
     """Render problems as text a clinician can act on, grouped by table.

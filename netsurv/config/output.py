@@ -24,9 +24,11 @@ ALL_FIGURES: tuple[FigureName, ...] = (
 class RunConfig(_Section):
     """Name, seed, output folder and parallel backend of a run.
 
-    ``n_jobs`` processes run the sweep when ``backend = "processes"``, and always render the
-    run's tables and figures (forked from the run, where the platform forks; the files are the
-    same with any number).
+    ``n_jobs`` processes run the sweep's and the comparison's replicates when ``backend =
+    "processes"``; otherwise they compute the analysis stages side by side (Kaplan–Meier, Cox,
+    competing risks, agreement, landmark, lesions, comparison, PFS–OS correlation, sweep).  They
+    always render the run's tables and figures.  The processes are forked from the run, where
+    the platform forks; the tables, notes and errors are the same with any number.
     """
 
     name: str = Field("analysis", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")

@@ -37,14 +37,14 @@ from rich.console import Console
 
 from netsurv._display import Displayable, Table, View
 from netsurv.config import Config
-from netsurv.pipeline import analyses, figures, stages
-from netsurv.pipeline.competing import competing_tables
+from netsurv.pipeline import figures, stages
 from netsurv.pipeline.files import check_target
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.privacy import private_path, run_privacy, write_mapping
 from netsurv.pipeline.provenance import files_read, manifest, provenance
 from netsurv.pipeline.report import build_report, template_path
 from netsurv.pipeline.run_folder import MANIFEST, RunFolder, check_replaceable
+from netsurv.pipeline.stage_runner import run_stages
 
 #: BLAS threads in a run: one, so that sums are done in one order and reruns agree to the byte.
 BLAS_THREADS = 1
@@ -141,7 +141,10 @@ def run(
         Run a custom ``report.notebook`` (it executes its own code); the config key
         ``report.allow_notebook`` does the same.
     progress
-        Print each step and its duration (the CLI turns this on).
+        Print each step and its duration (the CLI turns this on).  The analysis stages are
+        computed side by side by ``run.n_jobs`` processes
+        (:mod:`netsurv.pipeline.stage_runner`), so an analysis step's duration is the wait for
+        its result and the writing of its tables, not the time its computation took.
     console
         Where progress and notes on interrupted earlier runs go (default: standard error).
 
@@ -206,60 +209,18 @@ def run(
         )
         writer.json("config.json", settings)
         _write_tables(writer, cohort, res, step)
-        km_fits: dict[tuple[str, str], Any] = {}
-        if config.km.enabled:
-            with step("Kaplan–Meier"):
-                km_fits, medians, risk = stages.km_tables(res, config)
-                writer.table("km_medians", medians)
-                writer.table("km_at_risk", risk)
-        if config.cox.enabled:
-            with step("Cox model"):
-                writer.table("cox", stages.cox_table(res, config))
-        competing = None
-        if config.competing.enabled:
-            with step("competing risks"):
-                competing = competing_tables(res, config)
-                for name in ("cif", "cif_summary", "gray", "fine_gray"):
-                    table = None if competing is None else getattr(competing, name)
-                    if table is not None:
-                        writer.table(name, table)
-        if len(res.criteria) > 1:
-            with step("agreement between criteria"):
-                writer.table("agreement", analyses.agreement_table(res))
-        landmarks = None
-        if config.landmark.enabled:
-            with step("landmark analyses"):
-                landmarks = analyses.landmark_tables(res, config)
-                if landmarks is not None:
-                    writer.table("landmark", landmarks.summary)
-                    writer.table("landmark_attrition", landmarks.attrition)
-        if config.lesions.enabled:
-            with step("lesion and organ level"):
-                for name, table in analyses.lesion_tables(res, config).items():
-                    writer.table(name, table)
-        comparison = _comparison(writer, res, config, step)
-        swept = None
-        if config.sweep.enabled:
-            with step(
-                f"threshold sweep ({config.sweep.n_boot} bootstrap, {config.sweep.n_perm} "
-                "permutations)"
-            ):
-                swept = analyses.sweep_result(res, config, progress=progress)
-                writer.table("sweep", swept.table)
-                writer.table("sweep_summary", analyses.sweep_summary(swept))
-                writer.table("sweep_optimism", swept.optimism.table)
-                writer.table("sweep_attrition", swept.attrition)
+        done = run_stages(writer, res, config, step, progress=progress)
         with step("figures"):
             figures.draw(
                 writer,
                 res,
                 config,
-                km_fits=km_fits,
-                landmarks=landmarks,
-                comparison=comparison,
-                swept=swept,
+                km_fits=done.km_fits,
+                landmarks=done.landmarks,
+                comparison=done.comparison,
+                swept=done.swept,
                 notes=notes,
-                competing=competing,
+                competing=done.competing,
             )
 
         writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))
@@ -327,29 +288,6 @@ def _write_tables(
             ("censoring_rules", res.endpoints.scheme.rules_table()),
         ]
         writer.save_tables(tables)
-
-
-def _comparison(
-    writer: OutputWriter, res: stages.Analysed, config: Config, step: Callable[[str], Any]
-) -> Any:
-    """The criteria comparison (and the PFS–OS correlation) when switched on."""
-    if not config.compare.enabled:
-        return None
-    with step(f"criteria comparison ({config.compare.n_boot} bootstrap resamples)"):
-        comparison = analyses.comparison(res, config)
-        if comparison is not None:
-            writer.table("comparison", comparison.table)
-            writer.table("comparison_intervals", comparison.intervals)
-            writer.table("comparison_differences", comparison.differences)
-            writer.table("comparison_attrition", comparison.attrition)
-            for name, table in analyses.continuous_tables(comparison).items():
-                writer.table(name, table)
-    if comparison is not None and {"PFS", "OS"} <= set(config.endpoints.names):
-        with step("PFS–OS correlation"):
-            correlation = analyses.correlation_table(res, config)
-            if correlation is not None:
-                writer.table("pfs_os_correlation", correlation)
-    return comparison
 
 
 def _paths(config: Config, target: Path) -> list[str]:

@@ -76,11 +76,17 @@ def landmark_tables(res: Analysed, cfg: Config) -> LandmarkTables | None:
     return LandmarkTables(results, _criterion_first(summary), attrition)
 
 
+def comparable(res: Analysed) -> bool:
+    """Whether the criteria can be compared: the reference criterion classifies a line (else
+    :func:`comparison` is skipped, and the PFS–OS correlation shown with it too)."""
+    return res.reference in res.classified
+
+
 def comparison(res: Analysed, cfg: Config) -> CriteriaComparison | None:
     """Criteria ranked as predictors of the outcome, with paired bootstrap CIs (None, with a
     warning, when the reference criterion classifies no line)."""
     c = cfg.compare
-    if res.reference not in res.classified:
+    if not comparable(res):
         warnings.warn(
             f"criteria comparison skipped: the reference criterion {res.reference!r} "
             "classifies no line",

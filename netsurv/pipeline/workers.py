@@ -18,7 +18,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar, cast
 
@@ -34,23 +34,38 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
-def forked_map(fn: Callable[[T], R], items: Sequence[T], n_jobs: int) -> Iterator[R]:
+def forked_map(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    n_jobs: int,
+    *,
+    shares: Sequence[Sequence[int]] | None = None,
+) -> Generator[R, None, None]:
     """``fn(item)`` for each item, in the items' order, computed by up to ``n_jobs`` forked
     processes: of ``n`` processes, the ``w``-th computes items ``w``, ``w + n``, ... in turn
     (a fixed share: what a process computed before an item never depends on timing, and
-    matplotlib's output can depend on what a process drew before).
+    matplotlib's output can depend on what a process drew before).  ``shares`` gives the
+    shares instead: one list of item indices per process (every index in one of them, each
+    computed in increasing order; :func:`balanced_shares` makes them from costs).
 
     Warnings raised by ``fn`` are raised again here, in order, as each result is yielded; an
-    exception in ``fn`` is raised here (with the child's traceback as its cause's text) and
+    exception in ``fn`` is raised here when its item's turn comes (with the child's traceback
+    as its cause's text), so the error is the one the items computed in turn would raise, and
     the other children are stopped.
 
     Examples
     --------
     >>> list(forked_map(lambda x: x * x, [1, 2, 3], n_jobs=2))
     [1, 4, 9]
+    >>> list(forked_map(lambda x: x * x, [1, 2, 3], n_jobs=2, shares=[[1], [0, 2]]))
+    [1, 4, 9]
     """
-    n = min(n_jobs, len(items))
-    if n <= 1 or not can_fork():
+    if shares is None:
+        n = min(n_jobs, len(items))
+        shares = [range(first, len(items), n) for first in range(n)] if n > 1 else []
+    else:
+        shares = _checked(shares, len(items))
+    if len(shares) <= 1 or not can_fork():
         yield from (fn(item) for item in items)
         return
     global _TASKS
@@ -60,9 +75,9 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], n_jobs: int) -> Iterato
     sys.stdout.flush()  # or a child would write what is buffered again when it ends
     sys.stderr.flush()
     try:
-        for first in range(n):
+        for share in shares:
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_work, args=(range(first, len(items), n), send, recv))
+            proc = ctx.Process(target=_work, args=(share, send, recv))
             proc.daemon = True
             with warnings.catch_warnings():  # Python >= 3.12: "multi-threaded, use of fork()"
                 warnings.simplefilter("ignore", DeprecationWarning)
@@ -71,7 +86,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], n_jobs: int) -> Iterato
             pipes[recv] = proc
     finally:
         _TASKS = None
-    done: dict[int, tuple[R, list[warnings.WarningMessage]]] = {}
+    done: dict[int, tuple[bool, Any, list[warnings.WarningMessage]]] = {}
     try:
         for i in range(len(items)):
             while i not in done:
@@ -80,11 +95,14 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], n_jobs: int) -> Iterato
                     continue
                 for conn in ready:
                     _receive(cast(Connection, conn), pipes, done)
-            result, caught = done.pop(i)
+            ok, payload, caught = done.pop(i)
             for caught_warning in caught:
                 c = caught_warning
                 warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
-            yield result
+            if not ok:
+                exc, text = payload
+                raise exc from RuntimeError(f"in a worker process:\n{text}")
+            yield payload
     finally:
         for conn, proc in pipes.items():
             conn.close()
@@ -94,7 +112,7 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], n_jobs: int) -> Iterato
 
 
 def _receive(conn: Connection, pipes: dict[Connection, Any], done: dict[int, Any]) -> None:
-    """One message from a child: a result, an error (raised), or the end of its pipe."""
+    """One message from a child: a result, an error (kept), or the end of its pipe."""
     try:
         i, ok, payload, caught = conn.recv()
     except EOFError:
@@ -105,13 +123,10 @@ def _receive(conn: Connection, pipes: dict[Connection, Any], done: dict[int, Any
         if not pipes:
             raise RuntimeError("the worker processes ended before every task was done") from None
         return
-    if not ok:
-        exc, text = payload
-        raise exc from RuntimeError(f"in a worker process:\n{text}")
-    done[i] = (payload, caught)
+    done[i] = (ok, payload, caught)  # an error is raised at its item's turn
 
 
-def _work(share: range, send: Connection, recv: Connection) -> None:
+def _work(share: Sequence[int], send: Connection, recv: Connection) -> None:
     """A child: run its share of the tasks in turn, sending each result; stop when the
     parent is gone."""
     recv.close()  # the parent's end: once the parent is gone, a send fails and the child stops
@@ -131,6 +146,36 @@ def _work(share: range, send: Connection, recv: Connection) -> None:
         if not message[1]:
             break
     send.close()
+
+
+def balanced_shares(costs: Sequence[float], n_jobs: int) -> list[list[int]]:
+    """Items shared out among up to ``n_jobs`` processes by their (estimated) costs: the
+    costliest first, each to the process with the least cost so far (the first of equals),
+    every share in increasing order -- a fixed deal for :func:`forked_map` that depends on the
+    costs only, never on timing.  Processes left without an item are dropped.
+
+    Examples
+    --------
+    >>> balanced_shares([1, 1, 20, 8, 10], n_jobs=2)
+    [[2], [0, 1, 3, 4]]
+    >>> balanced_shares([3, 1], n_jobs=4)
+    [[0], [1]]
+    """
+    loads = [0.0] * max(1, min(n_jobs, len(costs)))
+    shares: list[list[int]] = [[] for _ in loads]
+    for i in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
+        w = loads.index(min(loads))
+        shares[w].append(i)
+        loads[w] += costs[i]
+    return [sorted(share) for share in shares if share]
+
+
+def _checked(shares: Sequence[Sequence[int]], n_items: int) -> list[list[int]]:
+    """The shares, each in increasing order, once checked to hold every item once."""
+    out = [sorted(share) for share in shares if len(share)]
+    if sorted(i for share in out for i in share) != list(range(n_items)):
+        raise ValueError(f"shares {shares!r} do not hold each of the {n_items} items once")
+    return out
 
 
 def _picklable(exc: BaseException) -> BaseException:

@@ -16,7 +16,7 @@ import netsurv as ns
 from netsurv.config import Config
 from netsurv.datasets import demo_folder
 from netsurv.errors import ConfigError
-from netsurv.pipeline import run, stages
+from netsurv.pipeline import run, stages, survival_tables
 from netsurv.pipeline.columns import config_columns
 
 WIDE = "unused_wide"
@@ -93,5 +93,5 @@ def test_a_missing_covariate_stops_the_run_with_the_error_of_a_whole_read(
     assert WIDE in cohort.patients.columns  # read again whole
     res = stages.analyse(cfg, cohort)
     with pytest.raises(ConfigError, match=r"no patient or line column\(s\) \['no_such'\]") as err:
-        stages.cox_table(res, cfg)
+        survival_tables.cox_table(res, cfg)
     assert WIDE in str(err.value)  # the columns the data have, as when read whole

@@ -1,0 +1,273 @@
+"""The analysis stages of a run, computed side by side and written in the run's order.
+
+Kaplan–Meier, Cox, competing risks, agreement, landmark, lesion, criteria comparison, PFS–OS
+correlation and threshold sweep read only the analysed cohort and the config (each draws its
+random numbers from the run's seed), so none waits for another.  With ``run.n_jobs`` above one
+they are computed by up to ``run.n_jobs`` forked processes
+(:func:`~netsurv.pipeline.workers.forked_map`: a child starts with the analysed cohort in its
+memory and sends back the stage's result), dealt by their estimated costs (:data:`COSTS`,
+:func:`~netsurv.pipeline.workers.balanced_shares`), so which process computes a stage depends
+on the config alone, never on timing.  This process takes the results in the run's order, each
+within its step (progress line, warnings kept as the run's notes), and writes a stage's tables
+while later stages are still being computed.  The tables, the notes and the errors (their type
+and text) are the same as with the stages computed here one after the other, which is what
+happens with ``run.n_jobs = 1``, where the platform does not fork, and when the comparison, the
+correlation and the sweep share out their own replicates (``run.backend = "processes"`` or a
+``[compute]`` cluster): stages forked on top of those workers would only oversubscribe the
+machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from netsurv.config import Config
+from netsurv.pipeline import analyses, survival_tables
+from netsurv.pipeline.competing import CompetingTables, competing_tables
+from netsurv.pipeline.outputs import OutputWriter
+from netsurv.pipeline.stages import Analysed
+from netsurv.pipeline.workers import balanced_shares, forked_map
+from netsurv.survival.compare import CriteriaComparison
+from netsurv.sweep.result import SweepResult
+
+__all__ = ["COSTS", "Analyses", "Stage", "analysis_stages", "run_stages", "stage_processes"]
+
+#: Estimated cost of each stage, used only to share the stages out among processes: seconds
+#: at 100,000 simulated patients with ``analyses/demo.toml`` (benchmarks/README.md, issue 21),
+#: for ``REPLICATES`` resamples where a stage resamples (scaled by the replicates asked for).
+COSTS = {
+    "km": 0.6,
+    "cox": 0.9,
+    "competing": 21.7,
+    "agreement": 10.0,
+    "landmark": 15.1,
+    "lesions": 12.0,
+    "comparison": 82.4,
+    "correlation": 14.8,
+    "sweep": 22.6,
+}
+
+#: The resamples :data:`COSTS` were measured with (``compare.n_boot``; the sweep's
+#: ``n_boot + n_perm``).
+REPLICATES = {"comparison": 100, "correlation": 100, "sweep": 1200}
+
+Tables = list[tuple[str, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One analysis stage: its name, its step's label, its estimated cost, what it computes
+    and the tables (name, table) it writes from that result."""
+
+    name: str
+    label: str
+    cost: float
+    compute: Callable[[], Any]
+    tables: Callable[[Any], Tables]
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """The results of the analysis stages that the figures draw (None: off or skipped)."""
+
+    km_fits: dict[tuple[str, str], Any]
+    competing: CompetingTables | None = None
+    landmarks: analyses.LandmarkTables | None = None
+    comparison: CriteriaComparison | None = None
+    swept: SweepResult | None = None
+
+
+def stage_processes(cfg: Config) -> int:
+    """How many processes compute the analysis stages: ``run.n_jobs``, or one when the
+    comparison, the correlation and the sweep share out their replicates themselves
+    (``run.backend = "processes"`` or ``[compute]``).
+
+    Examples
+    --------
+    >>> from netsurv.config import Config
+    >>> stage_processes(Config.model_validate({"run": {"n_jobs": 2}}))
+    2
+    >>> stage_processes(Config.model_validate({"run": {"n_jobs": 2, "backend": "processes"}}))
+    1
+    """
+    if cfg.run.backend != "none" or cfg.compute.scheduler is not None:
+        return 1
+    return cfg.run.n_jobs
+
+
+def analysis_stages(res: Analysed, cfg: Config, *, progress: bool = False) -> list[Stage]:
+    """The analysis stages the config switches on, in the order a run writes them.
+
+    ``progress`` shows the sweep's progress bars (only when the stages are computed in this
+    process: bars from several processes would mix with the steps' lines).
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> from netsurv.config import Config
+    >>> from netsurv.pipeline import stages
+    >>> cfg = Config.model_validate({"data": {"source": "demo"}})
+    >>> res = stages.analyse(cfg, stages.load_cohort(cfg))
+    >>> [s.name for s in analysis_stages(res, cfg)]
+    ['km', 'landmark', 'comparison', 'correlation']
+    """
+    c, s = cfg.compare, cfg.sweep
+    todo = [
+        ("km", "Kaplan–Meier", cfg.km.enabled, lambda: survival_tables.km_tables(res, cfg)),
+        ("cox", "Cox model", cfg.cox.enabled, lambda: survival_tables.cox_table(res, cfg)),
+        ("competing", "competing risks", cfg.competing.enabled, lambda: competing_tables(res, cfg)),
+        (
+            "agreement",
+            "agreement between criteria",
+            len(res.criteria) > 1,
+            lambda: analyses.agreement_table(res),
+        ),
+        (
+            "landmark",
+            "landmark analyses",
+            cfg.landmark.enabled,
+            lambda: analyses.landmark_tables(res, cfg),
+        ),
+        (
+            "lesions",
+            "lesion and organ level",
+            cfg.lesions.enabled,
+            lambda: analyses.lesion_tables(res, cfg),
+        ),
+        (
+            "comparison",
+            f"criteria comparison ({c.n_boot} bootstrap resamples)",
+            c.enabled,
+            lambda: analyses.comparison(res, cfg),
+        ),
+        (
+            "correlation",  # only after a comparison, as the report shows them together
+            "PFS–OS correlation",
+            c.enabled and analyses.comparable(res) and {"PFS", "OS"} <= set(cfg.endpoints.names),
+            lambda: analyses.correlation_table(res, cfg),
+        ),
+        (
+            "sweep",
+            f"threshold sweep ({s.n_boot} bootstrap, {s.n_perm} permutations)",
+            s.enabled,
+            lambda: analyses.sweep_result(res, cfg, progress=progress),
+        ),
+    ]
+    replicates = {"comparison": c.n_boot, "correlation": c.n_boot, "sweep": s.n_boot + s.n_perm}
+    return [
+        Stage(
+            name,
+            label,
+            COSTS[name] * max(replicates.get(name, 1), 1) / REPLICATES.get(name, 1),
+            compute,
+            _TABLES[name],
+        )
+        for name, label, enabled, compute in todo
+        if enabled
+    ]
+
+
+def run_stages(
+    writer: OutputWriter,
+    res: Analysed,
+    cfg: Config,
+    step: Callable[[str], Any],
+    *,
+    progress: bool = False,
+) -> Analyses:
+    """Compute the analysis stages (side by side, see the module's text) and write their
+    tables in the run's order, each stage within ``step(label)``; a step lasts until its
+    stage's result has arrived and its tables are written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from contextlib import nullcontext
+    >>> from pathlib import Path
+    >>> from netsurv.config import Config
+    >>> from netsurv.pipeline import stages
+    >>> from netsurv.pipeline.run_folder import RunFolder
+    >>> cfg = Config.model_validate({"data": {"source": "demo"}, "compare": {"enabled": False}})
+    >>> res = stages.analyse(cfg, stages.load_cohort(cfg))
+    >>> with tempfile.TemporaryDirectory() as tmp, RunFolder(Path(tmp) / "out") as folder:
+    ...     writer = OutputWriter(folder)
+    ...     done = run_stages(writer, res, cfg, lambda label: nullcontext())
+    ...     list(writer.tables), sorted(done.km_fits)
+    (['km_medians', 'km_at_risk', 'landmark', 'landmark_attrition'], [('OS', 'all'), ('PFS', 'criterion')])
+    """
+    n = stage_processes(cfg)
+    stages = analysis_stages(res, cfg, progress=progress and n == 1)
+    shares = balanced_shares([stage.cost for stage in stages], n)
+    done: dict[str, Any] = {}
+    with closing(forked_map(_compute, stages, n, shares=shares)) as results:
+        for stage in stages:
+            with step(stage.label):
+                done[stage.name] = next(results)
+                for name, table in stage.tables(done[stage.name]):
+                    writer.table(name, table)
+    return Analyses(
+        km_fits=done["km"][0] if "km" in done else {},
+        competing=done.get("competing"),
+        landmarks=done.get("landmark"),
+        comparison=done.get("comparison"),
+        swept=done.get("sweep"),
+    )
+
+
+def _compute(stage: Stage) -> Any:
+    return stage.compute()
+
+
+def _competing(result: CompetingTables | None) -> Tables:
+    names = ("cif", "cif_summary", "gray", "fine_gray")
+    tables = [(name, None if result is None else getattr(result, name)) for name in names]
+    return [(name, table) for name, table in tables if table is not None]
+
+
+def _landmark(result: analyses.LandmarkTables | None) -> Tables:
+    if result is None:
+        return []
+    return [("landmark", result.summary), ("landmark_attrition", result.attrition)]
+
+
+def _comparison(result: CriteriaComparison | None) -> Tables:
+    if result is None:
+        return []
+    return [
+        ("comparison", result.table),
+        ("comparison_intervals", result.intervals),
+        ("comparison_differences", result.differences),
+        ("comparison_attrition", result.attrition),
+        *analyses.continuous_tables(result).items(),
+    ]
+
+
+def _sweep(result: SweepResult) -> Tables:
+    return [
+        ("sweep", result.table),
+        ("sweep_summary", analyses.sweep_summary(result)),
+        ("sweep_optimism", result.optimism.table),
+        ("sweep_attrition", result.attrition),
+    ]
+
+
+#: The tables each stage writes from its result, in the order they are written.
+_TABLES: dict[str, Callable[[Any], Tables]] = {
+    "km": lambda fits_medians_risk: [
+        ("km_medians", fits_medians_risk[1]),
+        ("km_at_risk", fits_medians_risk[2]),
+    ],
+    "cox": lambda table: [("cox", table)],
+    "competing": _competing,
+    "agreement": lambda table: [("agreement", table)],
+    "landmark": _landmark,
+    "lesions": lambda tables: list(tables.items()),
+    "comparison": _comparison,
+    "correlation": lambda table: [] if table is None else [("pfs_os_correlation", table)],
+    "sweep": _sweep,
+}
