@@ -196,6 +196,7 @@ def staged_run(args: list[str]) -> list[Stage]:
     current: tuple[str, float, float] | None = None
     tail: list[str] = []
     whole_pss = whole_children = 0.0
+    starts: list[tuple[str, float, float]] = []
     for line in proc.stderr:
         text = line.strip()
         tail = [*tail[-39:], text]
@@ -203,6 +204,7 @@ def staged_run(args: list[str]) -> list[Stage]:
             _reset_hwm(proc.pid)
             memory.reset()
             current = (text.lstrip("• ").rstrip(" …"), time.perf_counter(), _cpu(proc.pid))
+            starts.append(current)
         elif text.startswith("done in") and current is not None:
             name, t0, c0 = current
             cpu, peak = _cpu(proc.pid), _hwm_mib(proc.pid)
@@ -217,7 +219,32 @@ def staged_run(args: list[str]) -> list[Stage]:
     cpu = usage.ru_utime + usage.ru_stime
     wall = time.perf_counter() - start
     whole = Stage("total (process)", wall, cpu, usage.ru_maxrss / 1024, whole_pss, whole_children)
-    return [*stages, whole]
+    return [*stages, *_analysis_span(starts, stages), whole]
+
+
+def _analysis_span(starts: list[tuple[str, float, float]], stages: list[Stage]) -> list[Stage]:
+    """One row for the analysis stages together, from the start of the first step after
+    ``writing tables`` to the start of ``figures``: their forked processes have ended and been
+    waited for by then, so the CPU column holds all of theirs (the stages' own rows cannot:
+    the processes end after the last of them)."""
+    names = [name for name, _, _ in starts]
+    if "writing tables" not in names or "figures" not in names:
+        return []
+    first, last = names.index("writing tables") + 1, names.index("figures")
+    if first >= last:
+        return []
+    (_, t0, c0), (_, t1, c1) = starts[first], starts[last]
+    inside = stages[first:last]
+    return [
+        Stage(
+            "analysis stages together (to the start of figures)",
+            t1 - t0,
+            c1 - c0,
+            max(s.peak_mib for s in inside),
+            max(s.tree_pss_mib for s in inside),
+            max(s.children_mib for s in inside),
+        )
+    ]
 
 
 def ensure_cohort(n: int, data: Path, seed: int, scenario: str) -> Path:
