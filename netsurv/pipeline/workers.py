@@ -1,4 +1,4 @@
-"""Work of a run shared among forked worker processes: figures drawn and rendered side by side.
+"""Work of a run shared among forked worker processes: analysis stages, tables and figures.
 
 A forked child starts with the parent's memory as it is (the analysed cohort, the fitted
 curves, the matplotlib style in force), so nothing is pickled on the way in: the child is
