@@ -17,7 +17,7 @@ from netsurv.schema.cells import (
     canonical_spelling,
     full_iso_date,
     fullmatch,
-    trimmed_arrow,
+    trimmed_codes,
 )
 from netsurv.schema.problems import Problems, RowKeys
 
@@ -197,19 +197,20 @@ def _plain_decimals(s: pd.Series) -> pd.Series | None:
             arr = pyarrow.array(s.to_numpy(), type=pyarrow.string(), from_pandas=True)
         except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):  # not all text: general path
             return None
-    arr = trimmed_arrow(arr)
-    if arr.null_count == len(arr):
+    values, codes = trimmed_codes(arr)  # each distinct value tested and parsed once
+    if len(values) == 0:
         return None
     plain = pc.and_(
-        pc.match_substring_regex(arr, _PLAIN_DECIMAL), pc.less_equal(pc.utf8_length(arr), 15)
+        pc.match_substring_regex(values, _PLAIN_DECIMAL),
+        pc.less_equal(pc.utf8_length(values), 15),
     )
-    if not pc.all(plain).as_py():  # nulls are skipped
+    if not pc.all(plain).as_py():
         return None
     try:
-        numbers = pc.cast(arr, pyarrow.float64()).to_numpy(zero_copy_only=False)
+        numbers = pc.cast(values, pyarrow.float64()).to_numpy(zero_copy_only=False)
     except pyarrow.ArrowInvalid:  # a spelling Arrow does not read: the general path
         return None
-    return pd.Series(numbers, index=s.index, dtype="float64")
+    return pd.Series(np.append(numbers, np.nan)[codes], index=s.index, dtype="float64")
 
 
 def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
@@ -255,7 +256,9 @@ def lower_text(s: pd.Series) -> pyarrow.ChunkedArray:
     """
     arr = arrow_text(s)
     if arr is not None:
-        return pc.utf8_lower(trimmed_arrow(arr))
+        values, codes = trimmed_codes(arr)  # each distinct value lowered once
+        at = pyarrow.array(codes, mask=codes < 0)
+        return pyarrow.chunked_array([pc.take(pc.utf8_lower(values), at)])
     text = as_text(s).to_numpy(dtype=object)
     arr = pyarrow.array(text, type=pyarrow.string(), from_pandas=True)
     return pc.utf8_lower(pyarrow.chunked_array([arr]))
@@ -277,16 +280,17 @@ def _iso_dates(s: pd.Series) -> pd.Series | None:
     arr = arrow_text(s)
     if arr is None:
         return None
-    arr = trimmed_arrow(arr)
-    if arr.null_count == len(arr):
+    values, codes = trimmed_codes(arr)  # each distinct day tested and parsed once
+    if len(values) == 0:
         return None
-    if not pc.all(pc.match_substring_regex(arr, r"^\d{4}-\d{2}-\d{2}$")).as_py():
+    if not pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$")).as_py():
         return None
     try:  # an impossible day (2021-02-30) or a year beyond 1677-2262: the general path
-        days = pc.cast(pc.cast(arr, pyarrow.timestamp("s")), pyarrow.timestamp("ns"))
+        days = pc.cast(pc.cast(values, pyarrow.timestamp("s")), pyarrow.timestamp("ns"))
     except pyarrow.ArrowInvalid:
         return None
-    return pd.Series(days.to_numpy(), index=s.index, dtype="datetime64[ns]")
+    days = np.append(days.to_numpy(zero_copy_only=False), np.datetime64("NaT", "ns"))
+    return pd.Series(days[codes], index=s.index, dtype="datetime64[ns]")
 
 
 def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:

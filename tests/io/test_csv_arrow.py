@@ -123,3 +123,47 @@ def test_a_fraction_in_a_whole_number_column_of_plain_decimals_is_reported() -> 
     typed = coerce_table(raw, Lines, "lines", problems)
     assert typed["n_cycles"].isna().all()
     assert [r["rule"] for r in problems.rows] == ["type_integer"]
+
+
+def test_cells_equal_once_trimmed_are_one_value_on_every_path() -> None:
+    # the Arrow paths trim, test and parse each distinct value once and spread the result by
+    # position: cells that differ only by blanks, blank and missing cells, repeated values,
+    # and a key that looks like a number ("01" is not "1") must come out as cell by cell
+    raw = pd.DataFrame(
+        {
+            "patient_id": ["P1", " P1", "P1 ", "01", "1", " 01", "P1", "P2"],
+            "assessment_id": ["A1", "A1 ", "A2", "A1", "A1", "A2", "A3", "A1"],
+            "date": [
+                "2020-01-02",
+                " 2020-01-02",
+                "2020-01-02 ",
+                "",
+                None,
+                "2020-03-04",
+                "  ",
+                "2020-03-04",
+            ],
+            "new_lesion": ["Yes", "yes ", " YES", "no", None, "", "No", "yes"],
+            "liver_volume_ml": ["1500", " 1500", "1500 ", "", None, "-.5", "1500", "  "],
+        },
+        dtype=object,
+    )
+    p_obj, p_arrow = Problems(), Problems()
+    typed_obj = coerce_table(raw, Assessments, "assessments", p_obj)
+    typed_arrow = coerce_table(raw.astype("string[pyarrow]"), Assessments, "assessments", p_arrow)
+    pd.testing.assert_frame_equal(typed_arrow, typed_obj, check_exact=True)
+    assert p_arrow.rows == p_obj.rows
+    assert typed_arrow["patient_id"].tolist() == ["P1", "P1", "P1", "01", "1", "01", "P1", "P2"]
+    assert typed_arrow["date"].isna().tolist() == [
+        False,
+        False,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert typed_arrow["liver_volume_ml"].tolist()[:3] == [1500.0] * 3
+    assert typed_arrow["liver_volume_ml"].tolist()[5] == -0.5
+    assert typed_arrow["new_lesion"].tolist()[:4] == [True, True, True, False]
