@@ -9,25 +9,12 @@ import numpy as np
 import pandas as pd
 
 from netsurv._display import Displayable, Table, View, signif, top_counts
-from netsurv.errors import ValidationError
-from netsurv.lines import (
-    check_tracer_switch,
-    lines_without_baseline,
-    link_assessments_to_lines,
-    record_assignment_problems,
-)
 from netsurv.schema.coerce import coerce_table
-from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS, KEYS
-from netsurv.schema.problems import Problems, row_keys
-from netsurv.validation import (
-    ValidationOptions,
-    apply_severity,
-    check_baseline_targets,
-    check_cross_table,
-    coerce_and_check,
-)
-
-ATTRITION_COLUMNS = ["table", "row_key", "stage", "reason"]
+from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS
+from netsurv.schema.problems import Problems
+from netsurv.validation import ValidationOptions
+from netsurv.validation.assemble import ATTRITION_COLUMNS as ATTRITION_COLUMNS
+from netsurv.validation.assemble import validate_tables
 
 
 @dataclass(frozen=True, repr=False)
@@ -275,7 +262,8 @@ class Cohort(Displayable):
             f"{len(self.assessments)} assessments, {len(self.lesions)} lesion measurements, "
             f"{len(self.attrition)} rows set aside{sim}"
         )
-        s = self.summary().set_index("item")["value"]
+        summary = self.summary()  # once: the view's lines and its notebook table
+        s = summary.set_index("item")["value"]
         fu = s["median follow-up from first line, months (all patients)"]
         counted = [
             ("regimen class", self.lines, "regimen_class", 6),
@@ -293,9 +281,7 @@ class Cohort(Displayable):
         ]
         if len(self.warnings):
             lines.append(f"{len(self.warnings)} warnings (see .warnings)")
-        return View(
-            "Cohort", head, lines, html_blocks=[Table(self.summary(), index=False, max_rows=60)]
-        )
+        return View("Cohort", head, lines, html_blocks=[Table(summary, index=False, max_rows=60)])
 
 
 def _round(x: float) -> float:
@@ -309,59 +295,8 @@ def _build(
     options: ValidationOptions,
     problems: Problems | None = None,
 ) -> Cohort:
-    problems = problems if problems is not None else Problems()
-    for name in raw:  # not a loop variable holding a raw table to the end of the build
-        if not isinstance(raw[name], pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame, got {type(raw[name]).__name__}")
-    tables = coerce_and_check(raw, problems, release=True)  # raw: built for this call
-    check_cross_table(tables, problems)
-    if any(column in KEYS.get(table, ()) for table, column in problems.absent):
-        # a table without its key column cannot be linked: its one missing_column error
-        # stands, not a row-by-row echo of it from the linking
-        raise ValidationError(apply_severity(problems.frame(), options))
-
-    try:
-        links, unassigned, no_baseline, without_line = _assign_lines(tables, options, problems)
-    except Exception:
-        # Linking needs usable keys and dates; when earlier rules already failed, report
-        # those rather than a traceback from the later stage.
-        failures = apply_severity(problems.frame(), options)
-        if (failures["severity"] == "error").any():
-            raise ValidationError(failures) from None
-        raise
-
-    failures = apply_severity(problems.frame(), options)
-    if (failures["severity"] == "error").any():
-        raise ValidationError(failures)
-
-    attrition = pd.concat(
-        [
-            _attrition(
-                without_line,
-                "patients",
-                "line assignment",
-                ["patient has no treatment line"] * len(without_line),
-            ),
-            _attrition(unassigned, "assessments", "line assignment", unassigned["reason"].tolist()),
-            _attrition(
-                no_baseline,
-                "lines",
-                "line assignment",
-                [
-                    f"no baseline scan within {options.baseline_window_days} days before "
-                    "start: response cannot be assessed"
-                ]
-                * len(no_baseline),
-            ),
-        ],
-        ignore_index=True,
-    )
-    clean = {
-        t: _in_key_order(_without_lines(tables.pop(t)), list(KEYS[t]))
-        if t in tables
-        else empty_table(t)
-        for t in INPUT_MODELS
-    }
+    v = validate_tables(raw, options, problems if problems is not None else Problems())
+    clean = {t: v.tables[t] if t in v.tables else empty_table(t) for t in INPUT_MODELS}
     return Cohort(
         patients=clean["patients"],
         lines=clean["lines"],
@@ -369,73 +304,12 @@ def _build(
         lesions=clean["lesions"],
         markers=clean["markers"],
         tumour_burden=clean["tumour_burden"],
-        assessment_lines=links,
-        attrition=attrition,
-        warnings=failures.reset_index(drop=True),
+        assessment_lines=v.links,
+        attrition=v.attrition,
+        warnings=v.warnings,
         options=options,
         truth=None if truth is None else truth.reset_index(drop=True),
     )
-
-
-def _without_lines(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` (a typed table no one else holds) without its ``_line`` column, in place:
-    ``drop`` would copy every column of millions of lesion rows."""
-    del df["_line"]
-    return df
-
-
-def _in_key_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``df`` sorted by its keys (stable), without the sort when the rows already are in that
-    order (files are usually written so; sorting millions of lesion rows by three text keys
-    costs seconds), numbered from 0."""
-    if not _sorted_by(df, keys):
-        df = df.sort_values(keys, kind="stable")
-    df.index = pd.RangeIndex(len(df))  # not reset_index: that copies every column
-    return df
-
-
-def _sorted_by(df: pd.DataFrame, keys: list[str]) -> bool:
-    """Whether the rows are in lexicographic order of ``keys`` (none missing).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"p": ["P1", "P1", "P2"], "a": ["A2", "A3", "A1"]})
-    >>> _sorted_by(df, ["p", "a"]), _sorted_by(df, ["a"])
-    (True, False)
-    """
-    if len(df) < 2:
-        return True
-    if df[keys].isna().to_numpy().any():
-        return False
-    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
-    tied = np.ones(len(df) - 1, dtype=bool)
-    for key in keys:
-        v = df[key].to_numpy()
-        before |= tied & (v[:-1] < v[1:])
-        tied &= v[:-1] == v[1:]
-    return bool((before | tied).all())
-
-
-def _assign_lines(
-    tables: dict[str, pd.DataFrame], options: ValidationOptions, problems: Problems
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Link scans to lines on the rows whose keys and dates are usable, and check baselines."""
-    ass = tables["assessments"]
-    ass = ass[ass[["patient_id", "assessment_id", "date"]].notna().all(axis=1)]
-    lines = tables["lines"]
-    lines = lines[lines[["patient_id", "line_id", "start_date"]].notna().all(axis=1)]
-    window = options.baseline_window_days
-    links, unassigned = link_assessments_to_lines(ass, lines, baseline_window_days=window)
-    no_baseline = lines_without_baseline(links, lines)
-    patients = tables["patients"]
-    without_line = patients[~patients["patient_id"].isin(lines["patient_id"])]
-    record_assignment_problems(
-        unassigned, no_baseline, without_line, problems, baseline_window_days=window
-    )
-    base = links[(links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)]
-    check_baseline_targets(tables["lesions"], base, problems)
-    check_tracer_switch(links, ass, problems)
-    return links, unassigned, no_baseline, without_line
 
 
 def empty_table(table: str) -> pd.DataFrame:
@@ -450,10 +324,3 @@ def empty_table(table: str) -> pd.DataFrame:
     model = INPUT_MODELS[table]
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in model.to_schema().columns})
     return coerce_table(frame, model, table, Problems()).drop(columns="_line")
-
-
-def _attrition(df: pd.DataFrame, table: str, stage: str, reasons: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {"table": table, "row_key": row_keys(df, table), "stage": stage, "reason": reasons},
-        columns=ATTRITION_COLUMNS,
-    )

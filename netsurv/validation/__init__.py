@@ -7,9 +7,11 @@ switch it off.  Errors stop loading; warnings are kept on the cohort (``cohort.w
 The rules and their severities are in :mod:`~netsurv.validation.rules`; the single-table
 value checks in :mod:`~netsurv.validation.values`; the rules across tables in
 :mod:`~netsurv.validation.cross_table`, those on lesion measurements (units, lymph nodes,
-RECIST 1.1 baseline targets) in :mod:`~netsurv.validation.lesions`.
+RECIST 1.1 baseline targets) in :mod:`~netsurv.validation.lesions`; the whole validation of a
+cohort's tables, scans linked to lines included, in :mod:`~netsurv.validation.assemble`.
 """
 
+from netsurv.validation.assemble import ValidatedTables, validate_tables
 from netsurv.validation.cross_table import check_cross_table
 from netsurv.validation.lesions import check_baseline_targets
 from netsurv.validation.rules import (
@@ -26,10 +28,12 @@ __all__ = [
     "FIXED_RULES",
     "RULES",
     "Severity",
+    "ValidatedTables",
     "ValidationOptions",
     "apply_severity",
     "check_baseline_targets",
     "check_cross_table",
     "check_rule_names",
     "coerce_and_check",
+    "validate_tables",
 ]
