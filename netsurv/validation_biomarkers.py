@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from netsurv.schema.inputs import ADC_PLAUSIBLE
+from netsurv.schema.key_rows import scan_modality
 from netsurv.schema.problems import Problems
 
 #: Rules added by this module: name -> (default severity, what it checks).
@@ -31,8 +32,16 @@ BIOMARKER_RULES: dict[str, tuple[str, str]] = {
 }
 
 
-def check_biomarkers(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Problems) -> None:
+def check_biomarkers(
+    les: pd.DataFrame,
+    ass: pd.DataFrame | None,
+    problems: Problems,
+    *,
+    modality: pd.Series | None = None,
+) -> None:
     """ADC range; liver volume >= the liver lesions' volumes; avidity on the right scans.
+    ``modality``, when the caller has it, is the modality of each lesion row's scan
+    (:func:`netsurv.schema.key_rows.scan_modality`).
 
     Examples
     --------
@@ -59,8 +68,6 @@ def check_biomarkers(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Prob
     if ass is None:
         return
     key = ["patient_id", "assessment_id"]
-    scan = ass.drop_duplicates(key).set_index(key)
-    at = pd.MultiIndex.from_frame(les[key])
     if "liver_volume_ml" in ass and "volume_ml" in les:
         liver = les["site"].eq("liver") & les["volume_ml"].notna()
         total = les.loc[liver].groupby(key, sort=False)["volume_ml"].sum()
@@ -78,7 +85,8 @@ def check_biomarkers(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Prob
             message="liver volume is smaller than the sum of the scan's liver lesion volumes "
             "(volume_ml); the liver tumour fraction would exceed 1",
         )
-    modality = pd.Series(scan["modality"].reindex(at).to_numpy(), index=les.index)
+    if modality is None:
+        modality = scan_modality(les, ass, None)
     for column, allowed in (
         ("fdg_avid", ("FDG-PET",)),
         ("sst_avid", ("SST-PET", "SPECT")),

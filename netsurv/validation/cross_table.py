@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.schema.inputs import BURDEN_UNITS, KEYS
+from netsurv.schema.key_rows import key_positions
 from netsurv.schema.marker_units import check_markers
 from netsurv.schema.problems import Problems
 from netsurv.validation.lesions import check_lesions
@@ -101,12 +102,12 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
             value_column="line_id",
             message="line_id is not a line of this patient in the lines table",
         )
+    scan = None  # each lesion row's scan: its row in ass, looked up once for every rule
     if les is not None and ass is not None:
-        known = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
-        ok = pd.MultiIndex.from_frame(les[["patient_id", "assessment_id"]]).isin(known)
+        scan = key_positions(les, ass, ["patient_id", "assessment_id"])
         problems.add_rows(
             les,
-            ~ok,
+            scan < 0,
             table="lesions",
             column="assessment_id",
             rule="unknown_assessment",
@@ -121,7 +122,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
     if markers is not None:
         check_markers(markers, problems)
     if les is not None:
-        check_lesions(les, ass, problems)
+        check_lesions(les, ass, problems, scan=scan)
 
 
 def _check_burden(

@@ -8,15 +8,23 @@ import pandas as pd
 
 from netsurv.lesion_parents import check_parent_lesions
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES
+from netsurv.schema.key_rows import scan_modality
 from netsurv.schema.problems import Problems
 from netsurv.validation_biomarkers import check_biomarkers
 
 
-def check_lesions(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Problems) -> None:
+def check_lesions(
+    les: pd.DataFrame,
+    ass: pd.DataFrame | None,
+    problems: Problems,
+    *,
+    scan: np.ndarray | None = None,
+) -> None:
     """The rules on the lesions table: diameters entered in cm and implausible sizes, parent
     lesions (split and coalesced), lymph nodes without their short axis (needs ``ass``, the
     typed assessments, for the scan's modality), and the NET biomarker rules
-    (:mod:`netsurv.validation_biomarkers`).
+    (:mod:`netsurv.validation_biomarkers`).  ``scan``, when the caller has it, is each
+    lesion row's position in ``ass`` (:func:`netsurv.schema.key_rows.key_positions`).
 
     Examples
     --------
@@ -33,9 +41,11 @@ def check_lesions(les: pd.DataFrame, ass: pd.DataFrame | None, problems: Problem
     """
     _check_units(les, problems)
     check_parent_lesions(les, problems)
+    modality = None
     if ass is not None:
-        _check_nodes(les, ass, problems)
-    check_biomarkers(les, ass, problems)
+        modality = scan_modality(les, ass, scan)
+        _check_nodes(les, modality, problems)
+    check_biomarkers(les, ass, problems, modality=modality)
 
 
 def _check_units(les: pd.DataFrame, problems: Problems) -> None:
@@ -77,8 +87,7 @@ def _check_units(les: pd.DataFrame, problems: Problems) -> None:
     )
 
 
-def _check_nodes(les: pd.DataFrame, ass: pd.DataFrame, problems: Problems) -> None:
-    modality = _modality_of(les, ass)
+def _check_nodes(les: pd.DataFrame, modality: pd.Series, problems: Problems) -> None:
     measured = les["long_axis_mm"].notna() & les["measurement_flag"].isna()
     missing = (
         (les["site"] == "lymph_node")
@@ -95,14 +104,6 @@ def _check_nodes(les: pd.DataFrame, ass: pd.DataFrame, problems: Problems) -> No
         rule="node_short_axis",
         message="lymph node measured without its short axis (RECIST uses the short axis of nodes)",
     )
-
-
-def _modality_of(les: pd.DataFrame, ass: pd.DataFrame) -> pd.Series:
-    idx = ass.drop_duplicates(["patient_id", "assessment_id"]).set_index(
-        ["patient_id", "assessment_id"]
-    )["modality"]
-    keys = pd.MultiIndex.from_frame(les[["patient_id", "assessment_id"]])
-    return pd.Series(idx.reindex(keys).to_numpy(), index=les.index)
 
 
 def check_baseline_targets(

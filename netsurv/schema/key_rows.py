@@ -1,0 +1,73 @@
+"""Rows of one table found in another by their key columns, as positions.
+
+The rules across tables look up, for each of millions of lesion rows, the row of its scan in
+the assessments table.  A ``MultiIndex`` built from each table's key columns hashes every
+identifier string again for every lookup; here the keys of the smaller table are numbered
+once, the other table's keys looked up among them, and the answer kept as positions that
+every rule reuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def key_positions(rows: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """For each row of ``rows``, the position in ``table`` of the first row with the same
+    values in ``keys`` (-1: no such row).  A missing value matches a missing value, as in a
+    pandas ``MultiIndex``: what ``MultiIndex.isin`` and ``reindex`` find.
+
+    Examples
+    --------
+    >>> scans = pd.DataFrame({"patient_id": ["P1", "P1", "P2", "P1"],
+    ...                       "assessment_id": ["A1", "A2", "A1", "A1"]})
+    >>> lesions = pd.DataFrame({"patient_id": ["P2", "P1", "P3", "P1"],
+    ...                         "assessment_id": ["A1", "A1", "A1", None]})
+    >>> key_positions(lesions, scans, ["patient_id", "assessment_id"]).tolist()
+    [2, 0, -1, -1]
+    """
+    in_table = np.zeros(len(table), dtype=np.int64)
+    in_rows = np.zeros(len(rows), dtype=np.int64)
+    unmatched = np.zeros(len(rows), dtype=bool)
+    for key in keys:
+        codes, values = pd.factorize(table[key], use_na_sentinel=False)  # missing: a value
+        found = pd.Index(values).get_indexer(rows[key])
+        _match_missing(found, rows[key], values)
+        unmatched |= found < 0
+        in_table, combined = pd.factorize(in_table * len(values) + codes)  # stays dense
+        in_rows = pd.Index(combined).get_indexer(pd.Index(in_rows * len(values) + found))
+    first = ~pd.Series(in_table).duplicated().to_numpy()  # a key's first row in table
+    at = pd.Index(in_table[first]).get_indexer(pd.Index(in_rows))
+    at[unmatched] = -1
+    return np.append(np.flatnonzero(first), -1)[at]  # -1: the -1 appended
+
+
+def _match_missing(found: np.ndarray, cells: pd.Series, values: pd.Index) -> None:
+    """Point the missing cells (None, NaN) not yet found at ``values``' missing value, if
+    it has one (``get_indexer`` tells None from NaN), in place."""
+    absent = np.flatnonzero(found < 0)
+    missing_value = np.flatnonzero(pd.isna(values))
+    if len(absent) and len(missing_value):
+        absent = absent[pd.isna(cells.to_numpy()[absent])]
+        found[absent] = missing_value[0]
+
+
+def scan_modality(les: pd.DataFrame, ass: pd.DataFrame, scan: np.ndarray | None) -> pd.Series:
+    """The modality of each lesion row's scan (missing where the scan is not in ``ass``);
+    ``scan``: the rows' positions in ``ass`` if known.
+
+    Examples
+    --------
+    >>> les = pd.DataFrame({"patient_id": ["P1", "P1"], "assessment_id": ["A2", "A9"]})
+    >>> ass = pd.DataFrame({"patient_id": ["P1", "P1"], "assessment_id": ["A1", "A2"],
+    ...                     "modality": ["CT", "MRI"]})
+    >>> scan_modality(les, ass, None).tolist()
+    ['MRI', nan]
+    """
+    if scan is None:
+        scan = key_positions(les, ass, ["patient_id", "assessment_id"])
+    modality = np.append(ass["modality"].to_numpy(dtype=object), np.nan)  # -1: the nan
+    return pd.Series(modality[scan], index=les.index)
