@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -91,9 +91,10 @@ class Folder:
         self._fds[rel] = fd
         return fd
 
-    def write(self, rel: str, data: bytes) -> Path:
-        """Create the file ``rel`` (``"tables/a.csv"``) holding ``data``; an existing file or
-        link of that name is an error, never overwritten or followed."""
+    def write(self, rel: str, data: bytes | Iterable[bytes]) -> Path:
+        """Create the file ``rel`` (``"tables/a.csv"``) holding ``data`` (or its parts, in
+        order: see :func:`create_file`); an existing file or link of that name is an error,
+        never overwritten or followed."""
         folder, _, name = rel.rpartition("/")
         fd = self.subfolder(folder)
         with writing(self.shown / rel):
@@ -113,18 +114,20 @@ class Folder:
         self.close()
 
 
-def create_file(name: str, data: bytes, *, dir_fd: int) -> None:
+def create_file(name: str, data: bytes | Iterable[bytes], *, dir_fd: int) -> None:
     """Create ``name`` in the folder ``dir_fd`` exclusively (no link followed) and write
-    ``data``.  A partly written file is removed.
+    ``data``: bytes, or parts written one after another as they come (a large file is never
+    held whole).  A partly written file is removed, also when making a part fails.
 
     Files are not flushed to disk one by one (``fsync`` costs seconds per run on a busy
     disk): the renames that publish them are atomic for a killed process, and after a power
     cut the manifest's hashes tell whether every file is whole."""
     fd = os.open(name, _NEW_FILE_FLAGS, 0o644, dir_fd=dir_fd)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for part in [data] if isinstance(data, bytes) else data:
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
         os.unlink(name, dir_fd=dir_fd)

@@ -3,8 +3,9 @@ folder (:class:`~netsurv.pipeline.run_folder.RunFolder`).
 
 Every table and figure of a run passes through :meth:`OutputWriter.table` and
 :meth:`OutputWriter.figure`: the one place where outputs leave the analysis.  Files are
-rendered in memory and created exclusively, never through a link, so the same data and config
-give byte-identical files: rows and columns in a fixed order, dates as ISO text in CSV, fixed
+rendered in memory (a table's CSV text slice by slice, :mod:`~netsurv.pipeline.csv_text`, each
+slice streamed into the file and freed) and created exclusively, never through a link, so the
+same data and config give byte-identical files: rows and columns in a fixed order, dates as ISO text in CSV, fixed
 PDF and SVG metadata, no time stamps.
 
 CSV files are guarded against formula injection: a text cell that begins with ``=``, ``+``,
@@ -18,10 +19,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import matplotlib
 import numpy as np
@@ -31,6 +35,7 @@ import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
 from netsurv.cohort import Cohort
+from netsurv.pipeline.csv_text import csv_text
 from netsurv.pipeline.privacy import Privacy
 from netsurv.pipeline.run_folder import RunFolder
 from netsurv.pipeline.workers import forked_map
@@ -127,34 +132,11 @@ def csv_part(df: pd.DataFrame, lo: int) -> bytes:
     >>> csv_part(df, 0)
     b"x,id\\n1.5,'=1\\n2.0,a\\n"
     """
-    part = _as_text(csv_safe(df.iloc[lo : lo + CSV_ROWS]))
-    text = part.to_csv(index=False, header=lo == 0, lineterminator="\n", date_format="%Y-%m-%d")
-    return text.encode("utf-8")
+    return csv_text(csv_safe(df.iloc[lo : lo + CSV_ROWS]), header=lo == 0)
 
 
 #: Rows turned into text at a time by :func:`csv_bytes`.
 CSV_ROWS = 20_000
-
-
-def _as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """Float and date columns as the text ``to_csv`` writes for them, made faster: a float is
-    its shortest round-trip repr (what numpy's ``astype(str)`` inside ``to_csv`` gives, about
-    twice as fast), a date its ISO day; missing values stay missing (written empty)."""
-    out = None
-    for i, (_, s) in enumerate(df.items()):
-        if s.dtype == np.float64:
-            values = s.to_numpy()
-            text = np.array(list(map(repr, values.tolist())), dtype=object)
-            text[np.isnan(values)] = np.nan
-        elif s.dtype == "datetime64[ns]":
-            values = s.to_numpy()
-            text = np.datetime_as_string(values, unit="D").astype(object)
-            text[np.isnat(values)] = np.nan
-        else:
-            continue
-        out = df.copy(deep=False) if out is None else out
-        out.isetitem(i, text)
-    return df if out is None else out
 
 
 def _render(df: pd.DataFrame, lo: int | None) -> bytes:
@@ -164,6 +146,11 @@ def _render(df: pd.DataFrame, lo: int | None) -> bytes:
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     return buf.getvalue()
+
+
+def _render_task(ready: Sequence[tuple[str, pd.DataFrame]], task: tuple[int, int | None]) -> bytes:
+    """The file or CSV slice ``task`` (table index, ``lo``) of prepared tables (:func:`_render`)."""
+    return _render(ready[task[0]][1], task[1])
 
 
 def json_bytes(content: dict[str, Any]) -> bytes:
@@ -254,34 +241,37 @@ class OutputWriter:
 
     def save_tables(self, tables: Sequence[tuple[str, pd.DataFrame]]) -> None:
         """Each ``(name, table)`` as :meth:`table` writes it, the slices of the CSV files
-        (:func:`csv_part`) and the Parquet files rendered by up to ``n_jobs`` forked processes
-        (privacy is applied here first); the files are the same as one by one."""
+        (:func:`csv_part`) and the Parquet files rendered by up to ``n_jobs`` forked processes;
+        the files are the same as one by one.
+
+        The tables go a group at a time (:func:`_groups`): privacy applied, the group's
+        workers forked, and each file written as its parts come back, its CSV slices streamed
+        into it and freed, so that neither a whole CSV file nor the prepared copy of every
+        table is ever held."""
         self._save_tables(tables, n_jobs=self.n_jobs)
 
     def _save_tables(self, tables: Sequence[tuple[str, pd.DataFrame]], *, n_jobs: int) -> None:
-        ready = [(name, self._ready(name, df)) for name, df in tables]
-        # per table: its Parquet file (None), then its CSV slices in order
-        tasks = [(k, lo) for k, (_, df) in enumerate(ready) for lo in (None, *csv_starts(df))]
-        parts = forked_map(lambda t: _render(ready[t[0]][1], t[1]), tasks, n_jobs)
-        csv: list[bytes] = []
-        parquet = b""
-        for (k, lo), data in zip(tasks, parts, strict=True):
-            name, df = ready[k]
-            if lo is None:
-                parquet, csv = data, []
-                continue
-            csv.append(data)
-            if lo == csv_starts(df)[-1]:  # the table's last slice
-                self.tables[name] = [
-                    self.folder.write(f"tables/{name}.csv", b"".join(csv)),
-                    self.folder.write(f"tables/{name}.parquet", parquet),
-                ]
+        for group in _groups(tables):
+            ready = [(name, self._ready(name, df)) for name, df in group]
+            # per table: its Parquet file (None), then its CSV slices in order
+            tasks = [(k, lo) for k, (_, df) in enumerate(ready) for lo in (None, *csv_starts(df))]
+            rendered = cast(
+                Generator[bytes, None, None],
+                forked_map(partial(_render_task, ready), tasks, n_jobs),
+            )
+            with closing(rendered):  # on an error, the workers are stopped at once
+                for name, df in ready:  # each file written, and freed, as its parts come
+                    parquet = self.folder.write(f"tables/{name}.parquet", next(rendered))
+                    slices = islice(rendered, len(csv_starts(df)))
+                    self.tables[name] = [self.folder.write(f"tables/{name}.csv", slices), parquet]
+            del ready
 
     def _ready(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
-        """The table as written: after privacy, index dropped, cells Parquet can store."""
+        """The table as written: after privacy, index dropped, cells Parquet can store (a new
+        frame that shares the columns it does not change)."""
         if self.privacy is not None:
             df = self.privacy.table(name, df)
-        return _plain(df.reset_index(drop=True))
+        return _plain(df)
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
@@ -336,14 +326,38 @@ _SCALAR_KINDS = frozenset(
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Columns Parquet and CSV store the same way: tuples and sets as text, booleans kept."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    """Columns Parquet and CSV store the same way: tuples and sets as text, booleans kept;
+    the index a plain range.  Columns left as they are are shared with ``df``, not copied."""
+    out = df.copy(deep=False)
+    out.index = pd.RangeIndex(len(out))
+    for i, (_, s) in enumerate(out.items()):
         if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in _SCALAR_KINDS:
             continue  # the kind is found in C: no Python call per cell of a text column
         if s.map(lambda v: isinstance(v, tuple | list | set)).any():
-            out[col] = s.map(
+            joined = s.map(
                 lambda v: ", ".join(map(str, v)) if isinstance(v, tuple | list | set) else v
             )
+            out.isetitem(i, joined.to_numpy(dtype=object))
     return out
+
+
+def _groups(
+    tables: Sequence[tuple[str, pd.DataFrame]],
+) -> Iterator[list[tuple[str, pd.DataFrame]]]:
+    """Consecutive tables of up to :data:`GROUP_CELLS` cells together (a larger table alone):
+    what :meth:`OutputWriter.save_tables` prepares and renders at a time."""
+    group: list[tuple[str, pd.DataFrame]] = []
+    cells = 0
+    for name, df in tables:
+        if group and cells + df.size > GROUP_CELLS:
+            yield group
+            group, cells = [], 0
+        group.append((name, df))
+        cells += df.size
+    if group:
+        yield group
+
+
+#: Cells (rows x columns) of the tables one group of forked workers renders: with privacy,
+#: the copies of at most this many cells (or of one larger table) are held at a time.
+GROUP_CELLS = 2_000_000

@@ -30,6 +30,7 @@ import os
 import secrets
 import shutil
 import socket
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -159,10 +160,18 @@ class RunFolder:
             if not self._committed:
                 self._remove_made_parents()
 
-    def write(self, rel: str, data: bytes) -> Path:
-        """Create the file ``rel`` in the folder; returns its final path (under the target)."""
-        self._building().write(rel, data)
-        self.written[rel] = hashlib.sha256(data).hexdigest()
+    def write(self, rel: str, data: bytes | Iterable[bytes]) -> Path:
+        """Create the file ``rel`` in the folder from ``data`` (bytes, or parts written and
+        hashed as they come); returns its final path (under the target)."""
+        digest = hashlib.sha256()
+
+        def hashed(parts: Iterable[bytes]) -> Iterator[bytes]:
+            for part in parts:
+                digest.update(part)
+                yield part
+
+        self._building().write(rel, hashed([data] if isinstance(data, bytes) else data))
+        self.written[rel] = digest.hexdigest()
         return self.target / rel
 
     def unlisted(self) -> list[str]:

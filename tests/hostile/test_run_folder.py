@@ -238,3 +238,27 @@ def test_a_run_folder_is_written_only_inside_its_with_block(tmp_path: Path) -> N
     with pytest.raises(RuntimeError, match="outside its with-block"):
         rf.write("a.csv", b"1\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_written_in_parts_is_hashed_whole_and_removed_when_a_part_fails(
+    tmp_path: Path,
+) -> None:
+    """A large table's CSV is streamed into its file slice by slice (issue 21): the manifest's
+    hash is the whole file's, and a failure while making a part leaves no partial file."""
+    import hashlib
+
+    def failing() -> Iterator[bytes]:
+        yield b"x\n1\n"
+        raise RuntimeError("a worker failed")
+
+    with RunFolder(tmp_path / "run") as rf:
+        rf.write("tables/a.csv", iter([b"x\n", b"1\n", b"", b"2\n"]))
+        assert rf.written["tables/a.csv"] == hashlib.sha256(b"x\n1\n2\n").hexdigest()
+        with pytest.raises(RuntimeError, match="a worker failed"):
+            rf.write("tables/b.csv", failing())
+        assert sorted(p.name for p in (rf.path / "tables").iterdir()) == ["a.csv"]
+        assert "tables/b.csv" not in rf.written
+        (rf.path / "tables" / "c.csv").symlink_to(tmp_path / "elsewhere")
+        with pytest.raises(OutputError):
+            rf.write("tables/c.csv", iter([b"x\n"]))
+        assert not (tmp_path / "elsewhere").exists()
