@@ -5,8 +5,8 @@ Every table and figure of a run passes through :meth:`OutputWriter.table` and
 :meth:`OutputWriter.figure`: the one place where outputs leave the analysis.  Files are
 rendered in memory (a table's CSV text slice by slice, :mod:`~netsurv.pipeline.csv_text`, each
 slice streamed into the file and freed) and created exclusively, never through a link, so the
-same data and config give byte-identical files: rows and columns in a fixed order, dates as ISO text in CSV, fixed
-PDF and SVG metadata, no time stamps.
+same data and config give byte-identical files: rows and columns in a fixed order, dates as ISO
+text in CSV, fixed PDF and SVG metadata, no time stamps.
 
 CSV files are guarded against formula injection: a text cell that begins with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return (or their full-width forms), and is not a plain
