@@ -20,7 +20,13 @@ import pyarrow.compute as pc
 
 def to_csv(df: pd.DataFrame, *, header: bool = True) -> str:
     """``df`` as pandas writes it with netsurv's options: no index, ``\\n`` line ends, ISO
-    days (what :func:`csv_text` reproduces)."""
+    days (what :func:`csv_text` reproduces).
+
+    Examples
+    --------
+    >>> to_csv(pd.DataFrame({"d": pd.to_datetime(["2024-03-01"]), "t": ["a,b"]}))
+    'd,t\\n2024-03-01,"a,b"\\n'
+    """
     return df.to_csv(index=False, header=header, lineterminator="\n", date_format="%Y-%m-%d")
 
 
