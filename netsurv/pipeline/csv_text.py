@@ -115,16 +115,25 @@ def column_text(s: pd.Series) -> pyarrow.Array | None:
             return None  # to_csv says what is wrong with such a cell
         return _quote(text).fill_null("")
     if dtype == np.float64:
-        text = pyarrow.array(list(map(repr, values.tolist())), type=pyarrow.string())
+        text = pyarrow.array(_float_text(values), type=pyarrow.string())
         return pc.if_else(pyarrow.array(np.isnan(values)), "", text)
     if dtype == "datetime64[ns]":
-        days = np.datetime_as_string(values, unit="D")
-        return pc.if_else(pyarrow.array(np.isnat(values)), "", pyarrow.array(days))
+        return pc.if_else(pyarrow.array(np.isnat(values)), "", pyarrow.array(_day_text(values)))
     if kind == "b":
         return pc.if_else(pyarrow.array(values), "True", "False")
     if kind in ("i", "u") or isinstance(s.array, pd.arrays.IntegerArray):
         return pc.cast(pyarrow.array(s, from_pandas=True), pyarrow.string()).fill_null("")
     return None
+
+
+def _float_text(values: np.ndarray) -> list[str]:
+    """Each float as ``to_csv`` writes it: its shortest round-trip ``repr`` (NaN not blanked)."""
+    return list(map(repr, values.tolist()))
+
+
+def _day_text(values: np.ndarray) -> np.ndarray:
+    """Each ``datetime64`` as its ISO day (``date_format="%Y-%m-%d"``; NaT not blanked)."""
+    return np.datetime_as_string(values, unit="D")
 
 
 def _quote(text: pyarrow.Array) -> pyarrow.Array:
@@ -152,11 +161,11 @@ def _as_text(df: pd.DataFrame) -> pd.DataFrame:
     for i, (_, s) in enumerate(df.items()):
         if s.dtype == np.float64:
             values = s.to_numpy()
-            text = np.array(list(map(repr, values.tolist())), dtype=object)
+            text = np.array(_float_text(values), dtype=object)
             text[np.isnan(values)] = np.nan
         elif s.dtype == "datetime64[ns]":
             values = s.to_numpy()
-            text = np.datetime_as_string(values, unit="D").astype(object)
+            text = _day_text(values).astype(object)
             text[np.isnat(values)] = np.nan
         else:
             continue

@@ -19,13 +19,13 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import matplotlib
 import numpy as np
@@ -255,10 +255,7 @@ class OutputWriter:
             ready = [(name, self._ready(name, df)) for name, df in group]
             # per table: its Parquet file (None), then its CSV slices in order
             tasks = [(k, lo) for k, (_, df) in enumerate(ready) for lo in (None, *csv_starts(df))]
-            rendered = cast(
-                Generator[bytes, None, None],
-                forked_map(partial(_render_task, ready), tasks, n_jobs),
-            )
+            rendered = forked_map(partial(_render_task, ready), tasks, n_jobs)
             with closing(rendered):  # on an error, the workers are stopped at once
                 for name, df in ready:  # each file written, and freed, as its parts come
                     parquet = self.folder.write(f"tables/{name}.parquet", next(rendered))
