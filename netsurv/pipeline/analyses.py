@@ -13,7 +13,7 @@ import pandas as pd
 import netsurv as ns
 from netsurv.config import Config
 from netsurv.errors import ConfigError
-from netsurv.pipeline.stages import Analysed
+from netsurv.pipeline.stages import LINE_KEY, Analysed, on_lines
 from netsurv.survival.compare import CriteriaComparison
 from netsurv.survival.landmark import LandmarkResult
 from netsurv.sweep.result import SweepResult
@@ -217,21 +217,18 @@ def lesion_tables(res: Analysed, cfg: Config) -> dict[str, pd.DataFrame]:
     ``lesion_response``, ``lesion_attrition``, ``organ_response``, ``timepoint_patterns``."""
     names = cfg.lesions.criteria or [res.reference]
     crits = [c for c in res.criteria if c.name in names]
-    keep = res.lines[["patient_id", "line_id"]]
-
-    def on_lines(df: pd.DataFrame) -> pd.DataFrame:
-        idx = pd.MultiIndex.from_frame(df[["patient_id", "line_id"]])
-        return df.loc[idx.isin(pd.MultiIndex.from_frame(keep))].reset_index(drop=True)
-
+    keep = res.lines[LINE_KEY]
     lesions = ns.lesion_response(res.cohort, crits)
     line_keys = set(keep["patient_id"] + " / " + keep["line_id"])
     att = lesions.attrition
     att_line = att["row_key"].str.split(" / ").str[:2].str.join(" / ")
     return {
-        "lesion_response": on_lines(lesions.table),
+        "lesion_response": on_lines(lesions.table, keep),
         "lesion_attrition": att[att_line.isin(line_keys)].reset_index(drop=True),
-        "organ_response": on_lines(ns.organ_response(res.cohort, crits)),
-        "timepoint_patterns": on_lines(ns.add_patterns(res.cohort, crits, level=cfg.lesions.level)),
+        "organ_response": on_lines(ns.organ_response(res.cohort, crits), keep),
+        "timepoint_patterns": on_lines(
+            ns.add_patterns(res.cohort, crits, level=cfg.lesions.level), keep
+        ),
     }
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from netsurv.config import Config
 from netsurv.endpoints.competing import competing_events
 from netsurv.errors import ConfigError
-from netsurv.pipeline.stages import LINE_KEY, Analysed, _on_lines, first_lines
+from netsurv.pipeline.stages import LINE_KEY, Analysed, first_lines, on_lines
 from netsurv.survival import CumulativeIncidenceResult, cumulative_incidence, fine_gray, gray_test
 
 #: Columns of the ``fine_gray`` table taken from the fit's coefficients.
@@ -61,7 +61,7 @@ def competing_tables(res: Analysed, cfg: Config) -> CompetingTables | None:
     c = cfg.competing
     ep = res.endpoints.table
     if c.lines == "first":
-        ep = _on_lines(ep, first_lines(res.lines))
+        ep = on_lines(ep, first_lines(res.lines))
     try:
         cr = competing_events(ep, endpoint=c.endpoint, causes=c.causes)
     except ConfigError as exc:

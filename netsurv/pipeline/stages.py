@@ -194,15 +194,15 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
     best = ns.best_response(tp, confirm=cfg.endpoints.confirm_response)
     keep = lines[LINE_KEY]
     tp_sel = Timepoints(
-        table=_on_lines(tp.table, keep),
+        table=on_lines(tp.table, keep),
         attrition=tp.attrition,
-        baselines=_on_lines(tp.baselines, keep),
+        baselines=on_lines(tp.baselines, keep),
         criteria=tp.criteria,
     )
     if tp_sel.table is tp.table:  # every line analysed: the best responses made above hold
         tp_sel.best_cache.update(tp.best_cache)
     ep_sel = EndpointResult(
-        table=_on_lines(ep.table, keep), attrition=ep.attrition, scheme=ep.scheme
+        table=on_lines(ep.table, keep), attrition=ep.attrition, scheme=ep.scheme
     )
     attrition = pd.concat(
         [cohort.attrition.assign(stage=cohort.attrition["stage"]), selection_att, ep.attrition],
@@ -223,7 +223,7 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         criteria=criteria,
         lines=lines,
         timepoints=tp_sel,
-        best=_on_lines(best, keep),
+        best=on_lines(best, keep),
         endpoints=ep_sel,
         attrition=attrition,
     )
@@ -235,7 +235,17 @@ def first_lines(lines: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop_duplicates("patient_id")[LINE_KEY]
 
 
-def _on_lines(df: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
+def on_lines(df: pd.DataFrame, keep: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``df`` on the lines of ``keep`` (its :data:`LINE_KEY` columns); ``df``
+    itself when every row is kept.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"patient_id": ["P1", "P1", "P2"], "line_id": ["L1", "L2", "L1"],
+    ...                    "x": [1, 2, 3]})
+    >>> on_lines(df, df.iloc[[0, 2]][["patient_id", "line_id"]])["x"].tolist()
+    [1, 3]
+    """
     idx = pd.MultiIndex.from_frame(df[LINE_KEY]).isin(pd.MultiIndex.from_frame(keep))
     if idx.all() and df.index.equals(pd.RangeIndex(len(df))):
         return df  # every line analysed: no copy (a registry's time points are gigabytes)

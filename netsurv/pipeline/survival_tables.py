@@ -11,7 +11,7 @@ import pandas as pd
 import netsurv as ns
 from netsurv.config import Config
 from netsurv.errors import ConfigError
-from netsurv.pipeline.stages import LINE_KEY, Analysed, _on_lines, first_lines
+from netsurv.pipeline.stages import LINE_KEY, Analysed, first_lines, on_lines
 from netsurv.plots.km import km_times
 from netsurv.survival.formula import formula_variables
 
@@ -22,7 +22,7 @@ def km_tables(
     """Kaplan–Meier per endpoint and criterion: fits, medians and at-risk tables."""
     ep = res.endpoints.table
     if cfg.km.lines == "first":
-        ep = _on_lines(ep, first_lines(res.lines))
+        ep = on_lines(ep, first_lines(res.lines))
     fits: dict[tuple[str, str], ns.survival.KaplanMeierResult] = {}
     medians, risk = [], []
     times = cfg.km.risk_times_months

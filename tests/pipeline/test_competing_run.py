@@ -42,7 +42,7 @@ def analysed() -> stages.Analysed:
 
 
 def _rows(res: stages.Analysed, criterion: str) -> pd.DataFrame:
-    ep = stages._on_lines(res.endpoints.table, stages.first_lines(res.lines))
+    ep = stages.on_lines(res.endpoints.table, stages.first_lines(res.lines))
     cr = competing_events(ep, endpoint="PFS")
     frame = baseline_frame(res.cohort, res.lines)[[*stages.LINE_KEY, "grade"]]
     return cr[cr["criterion"] == criterion].merge(frame, on=stages.LINE_KEY, how="left")
