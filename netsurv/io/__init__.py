@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from netsurv._lazy import lazy_names
 from netsurv.cohort import Cohort, _build, empty_table
 from netsurv.errors import ValidationError
-from netsurv.io.adam import build_adrs, build_adtr, write_adam
 from netsurv.io.adtr import ScanLevelTables, read_adtr
-from netsurv.io.adtte import build_adtte, read_adtte
 from netsurv.io.redcap import read_redcap
 from netsurv.io.sdtm import read_sdtm
 from netsurv.io.sdtm_maps import SdtmMaps, load_maps
@@ -26,6 +25,21 @@ from netsurv.validation import (
     check_cross_table,
     coerce_and_check,
 )
+
+if TYPE_CHECKING:
+    from netsurv.io.adam import build_adrs, build_adtr, write_adam
+    from netsurv.io.adtte import build_adtte, read_adtte
+
+# The ADaM writers need the response and endpoint engines (and scipy): imported on first use,
+# not when a cohort folder is read (netsurv._lazy).
+_DEFINED_IN = {
+    "build_adrs": "netsurv.io.adam",
+    "build_adtr": "netsurv.io.adam",
+    "write_adam": "netsurv.io.adam",
+    "build_adtte": "netsurv.io.adtte",
+    "read_adtte": "netsurv.io.adtte",
+}
+__getattr__, __dir__ = lazy_names(__name__, globals(), _DEFINED_IN)
 
 __all__ = [
     "ScanLevelTables",
