@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from netsurv.schema.key_rows import key_positions, scan_modality
+from netsurv.schema.key_rows import adjacent_ties, key_positions, scan_modality
 
 KEY = ["patient_id", "assessment_id"]
 CAFE = "caf\u00e9"  # composed é
@@ -59,3 +59,23 @@ def test_a_missing_key_matches_a_missing_key_and_nothing_else() -> None:
 def test_no_rows_and_no_table() -> None:
     assert key_positions(LESIONS.iloc[:0], SCANS, KEY).tolist() == []
     assert (key_positions(LESIONS, SCANS.iloc[:0], KEY) == -1).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_neighbours_in_key_order_tell_duplicates_as_hashing_does(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ids = ["1", "01", "P1", "P1 ", "p1", CAFE, CAFE_NFD, "P10", "P2"]
+    df = pd.DataFrame({k: rng.choice(ids, size=60) for k in KEY})
+    ordered = df.sort_values(KEY, kind="stable")
+    ties = adjacent_ties(ordered, KEY)
+    assert ties is not None
+    dup = np.zeros(len(ordered), dtype=bool)
+    dup[:-1] |= ties
+    dup[1:] |= ties
+    assert dup.tolist() == ordered.duplicated(KEY, keep=False).tolist()
+    # out of order, or a key missing: no answer (the caller hashes the keys)
+    assert adjacent_ties(ordered.iloc[::-1], KEY) is None
+    assert (
+        adjacent_ties(ordered.assign(assessment_id=[None, *ordered["assessment_id"][1:]]), KEY)
+        is None
+    )

@@ -91,7 +91,10 @@ def read_plain_cells(
     if not plain_layout(text, sep, table.num_rows, width):
         return None
     # pandas' skipinitialspace: blanks (not tabs) at the start of a cell are not read
-    leading = text.startswith(" ") or f"{sep} " in text or "\n " in text or "\r " in text
+    # (a text without any blank, the usual case, is told by one fast scan for the character)
+    leading = " " in text and (
+        text.startswith(" ") or f"{sep} " in text or "\n " in text or "\r " in text
+    )
     cells: dict[int, pd.Series] = {}
     for i in range(width):
         column = table.column(0)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
 import pandas as pd
 
 from netsurv.errors import ValidationError
@@ -82,7 +81,8 @@ def validate_tables(
     for name in raw:  # not a loop variable holding a raw table to the end of the build
         if not isinstance(raw[name], pd.DataFrame):
             raise TypeError(f"{name} must be a pandas DataFrame, got {type(raw[name]).__name__}")
-    tables = coerce_and_check(raw, problems, release=True)  # raw: built for this call
+    in_key_order: set[str] = set()
+    tables = coerce_and_check(raw, problems, release=True, in_key_order=in_key_order)
     check_cross_table(tables, problems)
     if any(column in KEYS.get(table, ()) for table, column in problems.absent):
         # a table without its key column cannot be linked: its one missing_column error
@@ -126,7 +126,10 @@ def validate_tables(
         ignore_index=True,
     )
     # popped: a table sorted here is not held twice
-    tables = {t: _in_key_order(_without_lines(tables.pop(t)), list(KEYS[t])) for t in list(tables)}
+    tables = {
+        t: _in_key_order(_without_lines(tables.pop(t)), list(KEYS[t]), t in in_key_order)
+        for t in list(tables)
+    }
     return ValidatedTables(tables, links, attrition, failures.reset_index(drop=True))
 
 
@@ -137,36 +140,14 @@ def _without_lines(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _in_key_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _in_key_order(df: pd.DataFrame, keys: list[str], in_order: bool) -> pd.DataFrame:
     """``df`` sorted by its keys (stable), without the sort when the rows already are in that
-    order (files are usually written so; sorting millions of lesion rows by three text keys
-    costs seconds), numbered from 0."""
-    if not _sorted_by(df, keys):
+    order (``in_order``, found by the duplicate-key check: files are usually written so;
+    sorting millions of lesion rows by three text keys costs seconds), numbered from 0."""
+    if not in_order:
         df = df.sort_values(keys, kind="stable")
     df.index = pd.RangeIndex(len(df))  # not reset_index: that copies every column
     return df
-
-
-def _sorted_by(df: pd.DataFrame, keys: list[str]) -> bool:
-    """Whether the rows are in lexicographic order of ``keys`` (none missing).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"p": ["P1", "P1", "P2"], "a": ["A2", "A3", "A1"]})
-    >>> _sorted_by(df, ["p", "a"]), _sorted_by(df, ["a"])
-    (True, False)
-    """
-    if len(df) < 2:
-        return True
-    if df[keys].isna().to_numpy().any():
-        return False
-    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
-    tied = np.ones(len(df) - 1, dtype=bool)
-    for key in keys:
-        v = df[key].to_numpy()
-        before |= tied & (v[:-1] < v[1:])
-        tied &= v[:-1] == v[1:]
-    return bool((before | tied).all())
 
 
 def _assign_lines(

@@ -14,11 +14,16 @@ import pyarrow.compute as pc
 
 from netsurv.schema.coerce import coerce_table
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, NORMALISERS
+from netsurv.schema.key_rows import adjacent_ties
 from netsurv.schema.problems import Problems, RowKeys
 
 
 def coerce_and_check(
-    raw: dict[str, pd.DataFrame], problems: Problems, *, release: bool = False
+    raw: dict[str, pd.DataFrame],
+    problems: Problems,
+    *,
+    release: bool = False,
+    in_key_order: set[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Coerce each raw table to its schema and run the single-table rules.
 
@@ -33,6 +38,9 @@ def coerce_and_check(
         of text cells is freed while the next table is coerced (``raw`` then ends empty of
         the schema's tables).  Millions of lesion rows as text cost as much memory as
         their typed table.
+    in_key_order
+        When given, receives the names of the typed tables whose rows are in the order of
+        their keys, none missing (they need no sort; found by the duplicate-key check).
 
     Returns
     -------
@@ -48,7 +56,8 @@ def coerce_and_check(
         if normalise is not None:
             df = normalise(df)
         _check_values(df, model, table, problems)
-        _check_duplicates(df, table, problems)
+        if _check_duplicates(df, table, problems) and in_key_order is not None:
+            in_key_order.add(table)
         typed[table] = df
     return typed
 
@@ -165,10 +174,18 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
     return f"must be {sign} {bound}"
 
 
-def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> None:
+def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> bool:
+    """Report the rows whose complete key another row has; return whether the rows are in
+    key order, none missing (then duplicates are neighbours: no hashing of the keys)."""
     key = list(KEYS[table])
-    complete = df[key].notna().all(axis=1)
-    dup = df[key].duplicated(keep=False) & complete
+    ties = adjacent_ties(df, key)
+    if ties is not None:
+        dup = np.zeros(len(df), dtype=bool)
+        dup[:-1] |= ties  # the row and the next share their key
+        dup[1:] |= ties
+    else:
+        complete = df[key].notna().all(axis=1)
+        dup = (df[key].duplicated(keep=False) & complete).to_numpy()
     problems.add_rows(
         df,
         dup,
@@ -177,3 +194,4 @@ def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> None:
         rule="duplicate_key",
         message="the same key appears on more than one row",
     )
+    return ties is not None
