@@ -70,7 +70,7 @@ def check_biomarkers(
     key = ["patient_id", "assessment_id"]
     if "liver_volume_ml" in ass and "volume_ml" in les:
         liver = les["site"].eq("liver") & les["volume_ml"].notna()
-        total = les.loc[liver].groupby(key, sort=False)["volume_ml"].sum()
+        total = les.loc[liver, [*key, "volume_ml"]].groupby(key, sort=False)["volume_ml"].sum()
         lesion_sum = pd.Series(
             total.reindex(pd.MultiIndex.from_frame(ass[key])).to_numpy(), index=ass.index
         )
@@ -87,6 +87,7 @@ def check_biomarkers(
         )
     if modality is None:
         modality = scan_modality(les, ass, None)
+    elsewhere: dict[tuple[str, ...], pd.Series] = {}  # scans of another known modality
     for column, allowed in (
         ("fdg_avid", ("FDG-PET",)),
         ("sst_avid", ("SST-PET", "SPECT")),
@@ -94,7 +95,9 @@ def check_biomarkers(
     ):
         if column not in les:
             continue
-        wrong = les[column].notna() & modality.notna() & ~modality.isin(allowed)
+        if allowed not in elsewhere:
+            elsewhere[allowed] = modality.notna() & ~modality.isin(allowed)
+        wrong = les[column].notna() & elsewhere[allowed]
         problems.add_rows(
             les,
             wrong.fillna(False),

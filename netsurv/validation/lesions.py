@@ -50,21 +50,24 @@ def check_lesions(
 
 def _check_units(les: pd.DataFrame, problems: Problems) -> None:
     diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
-    has_decimals = (diam.notna() & (diam != diam.round())).groupby(les["patient_id"]).any()
-    n = diam.notna().astype(int).groupby(les["patient_id"]).sum()
-    maximum = diam.groupby(les["patient_id"]).max()
-    suspects = n.index[(n >= 2) & (maximum < 10) & has_decimals]
-    first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
-    problems.add_rows(
-        les,
-        first,
-        table="lesions",
-        column="long_axis_mm",
-        rule="unit_looks_like_cm",
-        value_column="long_axis_mm",
-        message="every diameter of this patient is below 10 with decimals: "
-        "were they entered in cm? netsurv expects mm",
-    )
+    measured = diam.notna()
+    per_patient = pd.DataFrame(  # one grouping of the patients' millions of rows
+        {"decimals": measured & (diam != diam.round()), "n": measured.astype(int), "max": diam}
+    ).groupby(les["patient_id"])
+    patient = per_patient.agg({"decimals": "any", "n": "sum", "max": "max"})
+    suspects = patient.index[(patient["n"] >= 2) & (patient["max"] < 10) & patient["decimals"]]
+    if len(suspects):
+        first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
+        problems.add_rows(
+            les,
+            first,
+            table="lesions",
+            column="long_axis_mm",
+            rule="unit_looks_like_cm",
+            value_column="long_axis_mm",
+            message="every diameter of this patient is below 10 with decimals: "
+            "were they entered in cm? netsurv expects mm",
+        )
     big = (les["long_axis_mm"] > 300) | (les["short_axis_mm"] > 300)
     problems.add_rows(
         les,
