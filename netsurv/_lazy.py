@@ -4,12 +4,15 @@
 folder) would otherwise import matplotlib, scipy and every analysis: about 2 s on every call of
 the command line.  A package lists where each of its public names is defined and gets a module
 ``__getattr__`` and ``__dir__``; its ``__all__``, ``from netsurv import *``, the documentation
-and type checking (which read ``if TYPE_CHECKING:`` imports) see the names as before.
+and type checking (which read ``if TYPE_CHECKING:`` imports) see the names as before.  Every
+submodule stays reachable as an attribute (``ns.datasets.load_inspire()``), as when the eager
+imports loaded them all.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -31,7 +34,8 @@ def lazy_names(
     defined_in
         Each public name that a module defines, with that module's full name.
     subpackages
-        Public names that are the package's own subpackages (``netsurv.io``).
+        Public names that are the package's own subpackages (``netsurv.io``), listed by
+        ``__dir__``.  Any submodule is imported on first use, public or not.
 
     Returns
     -------
@@ -46,13 +50,15 @@ def lazy_names(
     'x'
     >>> "dedent" in namespace, dir_()
     (True, ['dedent'])
+    >>> getattr_("datasets").__name__  # a submodule of the package
+    'netsurv.datasets'
     """
 
     def __getattr__(name: str) -> Any:
-        if name in subpackages:
-            value = importlib.import_module(f"{package}.{name}")
-        elif name in defined_in:
+        if name in defined_in:
             value = getattr(importlib.import_module(defined_in[name]), name)
+        elif not name.startswith("__") and importlib.util.find_spec(f"{package}.{name}"):
+            value = importlib.import_module(f"{package}.{name}")  # a submodule
         else:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         namespace[name] = value

@@ -45,6 +45,14 @@ def test_public_names_resolve_as_an_eager_import() -> None:
     assert sys.modules["netsurv.sweep"] is not sweep
 
 
+def test_every_submodule_is_reachable_as_an_attribute() -> None:
+    loaded = _modules_after(
+        "import netsurv as ns\n"
+        "assert ns.datasets.load_inspire and ns.schema.inputs.KEYS and ns.io.adam.write_adam"
+    )
+    assert {"netsurv.datasets", "netsurv.schema.inputs", "netsurv.io.adam"} <= loaded
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         ns.no_such_name  # noqa: B018
