@@ -45,6 +45,7 @@ from netsurv.pipeline.provenance import files_read, manifest, provenance
 from netsurv.pipeline.report import build_report, template_path
 from netsurv.pipeline.run_folder import MANIFEST, RunFolder, check_replaceable
 from netsurv.pipeline.stage_runner import run_stages
+from netsurv.pipeline.workers import release_memory
 
 #: BLAS threads in a run: one, so that sums are done in one order and reruns agree to the byte.
 BLAS_THREADS = 1
@@ -320,7 +321,10 @@ def _fixed_threads(config: Config) -> Iterator[None]:
 
 def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[str], Any]:
     """A context manager per step: progress lines, and the step's warnings kept as notes
-    (each distinct message once) so that they reach the manifest and the report."""
+    (each distinct message once) so that they reach the manifest and the report; the memory
+    the step freed is handed back to the system
+    (:func:`~netsurv.pipeline.workers.release_memory`: the next steps' forked processes start
+    from what the run holds, not from its peak)."""
 
     @contextmanager
     def step(label: str) -> Iterator[None]:
@@ -330,6 +334,7 @@ def _stepper(progress: bool, console: Console, notes: list[str]) -> Callable[[st
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield
+        release_memory()
         for w in caught:
             note = f"{label}: {w.category.__name__}: {w.message}"
             if note not in notes:

@@ -204,7 +204,7 @@ def run_stages(
     stages = analysis_stages(res, cfg, progress=progress and n == 1)
     shares = balanced_shares([stage.cost for stage in stages], n)
     done: dict[str, Any] = {}
-    with closing(forked_map(_compute, stages, n, shares=shares)) as results:
+    with closing(forked_map(_compute, stages, n, shares=shares, release=True)) as results:
         for stage in stages:
             with step(stage.label):
                 done[stage.name] = next(results)

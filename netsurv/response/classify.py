@@ -221,15 +221,19 @@ def classify(cohort: Cohort, criteria: CriteriaArg) -> Timepoints:
     P0166 / L4 | baseline volume is 0: relative change undefined
     """
     crits = resolve_criteria(criteria)
-    return classify_passes(cohort, Passes(prepare(cohort), crits), crits)
+    return classify_passes(cohort, Passes(prepare(cohort), crits), crits, release=True)
 
 
-def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, ...]) -> Timepoints:
+def classify_passes(
+    cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, ...], *, release: bool = False
+) -> Timepoints:
     """:func:`classify` on measurement passes made beforehand (shared with the lesion level,
-    :func:`netsurv.add_patterns`, so that nothing is measured twice)."""
+    :func:`netsurv.add_patterns`, so that nothing is measured twice); with ``release`` each
+    pass is forgotten once the last criterion that reads it is classified
+    (:meth:`Passes.release_after`; for passes nothing else reads)."""
     prep = passes.prep
     tables, atts, bases = [], [], []
-    for crit in crits:
+    for done, crit in enumerate(crits):
         if isinstance(crit, CombinedCriterion):
             layout = passes.layout(crit)
             codes = [passes.component_codes(c) for c in crit.components]
@@ -243,6 +247,11 @@ def classify_passes(cohort: Cohort, passes: Passes, crits: tuple[AnyCriterion, .
             tables.append(timepoint_frame(m, crit, passes.codes(crit)))
             atts.append(m.attrition.assign(criterion=crit.name))
         bases.append(m.baselines.assign(criterion=crit.name))
+        if release:
+            del m
+            passes.release_after(crits, done)
+    if release:
+        del passes, prep  # the caller holds them no more: freed before the parts are joined
 
     def ordered(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

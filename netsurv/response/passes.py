@@ -106,6 +106,18 @@ class Passes:
             self._attrition[key] = combined_attrition(layout, crit, self.prep.line_keys)
         return self._attrition[key]
 
+    def release_after(self, crits: Sequence[Criterion | CombinedCriterion], done: int) -> None:
+        """Forget the measurement passes (and their rule-mask caches and component codes)
+        that no criterion after ``crits[done]`` reads: a pass of a large cohort holds
+        hundreds of megabytes, and a classification call needs only the one in use."""
+        later = {c.measurement_key() for c in plain_criteria(crits[done + 1 :])}
+        for c in plain_criteria(crits[: done + 1]):
+            key = c.measurement_key()
+            if key not in later:
+                self._measured.pop(key, None)
+                self._memos.pop(key, None)
+                self._codes.pop(c, None)
+
     def measured_in_order(self) -> list[tuple[Measured, list[Criterion]]]:
         """Every measurement pass with its criteria, in first-use order."""
         return [(self.measured(g[0]), g) for g in self.groups.values()]
