@@ -109,12 +109,12 @@ def derive_endpoints(
             f"among the criteria derived {[c.name for c in tp.criteria]}: add it to the criteria"
         )
     censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
-    table = _progression_as_endpoint_event(tp.table, censor_unresolved)
     bor = best_response(tp)
     progressing = [c.name for c in tp.criteria if c.defines_progression]
     res = derive_from_timepoints(
         cohort,
-        table,
+        # passed, not kept: the engine frees it once it has taken the scans it reads
+        _progression_as_endpoint_event(tp.table, censor_unresolved),
         endpoints=endpoints,
         censoring=censoring,
         cutoff_date=cutoff_date,

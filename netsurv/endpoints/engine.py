@@ -205,6 +205,7 @@ def derive_from_timepoints(
 
     lines, attrition = _lines_frame(cohort, origin=origin, cutoff=cut)
     tp = _prepare_timepoints(timepoints, lines, cut)
+    del timepoints  # a table made for this call is freed here (derive_endpoints' is)
     has_base = _baseline_keys(cohort, baselines, crit)
 
     seen = cache(partial(_seen_lines, tp, has_base))
@@ -242,7 +243,8 @@ def _derive_one(
     keys["_k"] = np.arange(len(keys))
     crit = keys["criterion"].fillna("")
     tpk = tp.merge(keys[[*KEY, "_k", "origin"]].rename(columns={"origin": "_origin"}), on=KEY)
-    tpk = tpk[tpk["date"] >= tpk["_origin"]]
+    # the scans from the key's origin on, with the columns read from here (it is per endpoint)
+    tpk = tpk.loc[(tpk["date"] >= tpk["_origin"]).to_numpy(), list(_TPK_COLUMNS)]
     # observation ends: cut-off; for TTF, completion of a fixed-duration treatment
     obs_end = pd.Series(cut, index=keys.index)
     completed = (keys["end_reason"] == "completed") & keys["end_date"].notna()
@@ -311,6 +313,10 @@ def _derive_one(
     return _finish(out, keys, d, crit, scheme)
 
 
+#: The columns of the scans of an endpoint's keys that its candidates and rules read.
+_TPK_COLUMNS = ("_k", "date", "response", "adequate", "source_key")
+
+
 def _event_sources(d: EndpointDefinition, scheme: CensoringScheme) -> tuple[EventSource, ...]:
     """The endpoint's event sources, with the scheme's optional progression sources (external,
     clinical, biochemical: :meth:`CensoringScheme.progression_sources`) right after its
@@ -340,7 +346,7 @@ def _apply_scheme(
     kx = keys.set_index("_k")
     ev = out["event"] == 1
     origin = kx["origin"].reindex(out.index)
-    ad = tpk[tpk["adequate"]][["_k", "date", "source_key"]]
+    ad = tpk.loc[tpk["adequate"].to_numpy(), ["_k", "date", "source_key"]]
     # last adequate assessment strictly before the event date (origin if none)
     laa, laa_key = _last_before(ad, out.loc[ev, "date"], out.index, inclusive=False)
 

@@ -65,17 +65,22 @@ def _att(keys: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
 
 
 def _prepare_timepoints(tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """The scans after each line's start and origin, up to the cut-off, sorted by key and
+    date, with the columns the engine reads: :data:`KEY`, ``date``, ``response``,
+    ``adequate`` and ``source_key`` (it is copied for every endpoint: no other column)."""
     tp = tp[list(TIMEPOINT_COLUMNS)].merge(
         lines[["patient_id", "line_id", "origin", "start_date"]], on=["patient_id", "line_id"]
     )
-    tp = tp[(tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)]
+    kept = (tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)
+    tp = tp.loc[kept, list(TIMEPOINT_COLUMNS)]
     tp = tp.assign(
         adequate=tp["response"].isin(ADEQUATE),
         source_key=tp["patient_id"] + " / " + tp["assessment_id"],
     )
-    return tp.sort_values(
+    tp = tp.sort_values(
         ["patient_id", "line_id", "criterion", "date", "assessment_id"], kind="stable"
     )
+    return tp.drop(columns="assessment_id")
 
 
 def _baseline_keys(
