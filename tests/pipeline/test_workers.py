@@ -147,3 +147,15 @@ def test_tables_written_by_two_processes_are_the_same_files(
     big["tags"] = big["tags"].map(lambda t: None if t is None else ", ".join(t))
     monkeypatch.setattr("netsurv.pipeline.outputs.CSV_ROWS", 10_000)  # one slice
     assert csv_bytes(big) == whole
+
+
+def _sum_of_a_large_array(x: int) -> float:
+    return float(np.full(2_000_000, float(x)).sum())  # 16 MB freed before the next task
+
+
+@needs_fork
+def test_children_that_release_memory_after_each_task_give_the_same_results() -> None:
+    items = [1, 2, 3, 4, 5]
+    released = list(forked_map(_sum_of_a_large_array, items, n_jobs=2, release=True))
+    assert released == [2_000_000.0 * x for x in items]
+    assert released == list(forked_map(_sum_of_a_large_array, items, n_jobs=1))
