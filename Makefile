@@ -25,9 +25,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.run-installed
 	$(BIN)/netsurv run analyses/demo.toml --overwrite
 
+# the suite on one process per core (pytest-xdist; PYTEST_XDIST_AUTO_NUM_WORKERS=1 for one),
+# each test file whole in one process, the files in the order they are collected
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder
 
 docs: $(VENV)/.dev-installed
 	rm -rf docs/_build docs/generated

@@ -105,6 +105,33 @@ def tables() -> dict[str, pd.DataFrame]:
     return valid_tables()
 
 
+#: The test files that take :func:`executed_notebooks`: one work unit when the suite runs on
+#: several processes (``make test``: pytest-xdist, ``--dist loadfile``), so the notebooks are
+#: executed once, not once per process.
+NOTEBOOK_FILES = (
+    "tests/docs/test_docs_build.py",
+    "tests/notebooks/test_case_studies.py",
+    "tests/notebooks/test_notebooks.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` with the :data:`NOTEBOOK_FILES` as one file: each test file runs
+    whole in one process (its module-scoped fixtures are computed once), the files in the order
+    they are collected (the documentation build, the longest unit, starts first)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class NotebooksTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return NOTEBOOK_FILES[0] if path in NOTEBOOK_FILES else path
+
+    return NotebooksTogether(config, log)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def executed_notebooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
     """The example notebooks, executed once per session on their small parameters.
