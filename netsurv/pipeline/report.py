@@ -8,12 +8,19 @@ nbconvert, images embedded.  The executed notebook keeps no times and numbers it
 (``cell-0``, ``cell-1``, ...), so the same run gives the same ``report.ipynb`` and
 ``report.html``.
 
+On Unix the kernel talks to papermill over local sockets in a temporary folder, not over TCP:
+jupyter_client picks free TCP ports, releases them and lets the kernel bind them, so two
+reports started at the same moment (two runs, or the test suite on several processes) could
+take the same ports and fail ("Address already in use", or a kernel that never answers).
+
 A custom ``report.notebook`` runs its own code on the user's machine: it is used only when
 ``--allow-notebook`` (or ``report.allow_notebook = true``) says so.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +94,20 @@ def build_report(
         "language": "python",
     }
     try:
-        executed = papermill.execute_notebook(
-            nb,
-            None,
-            parameters={"output_dir": ".", "provenance": provenance},
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(writer.folder.path),
-            # the kernel's start-up chatter (a TCP transport warning) is not for the user
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
+        with tempfile.TemporaryDirectory(prefix="netsurv-kernel-") as sockets:
+            executed = papermill.execute_notebook(
+                nb,
+                None,
+                parameters={"output_dir": ".", "provenance": provenance},
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=str(writer.folder.path),
+                **_local_transport(sockets),
+                # the kernel's own log (start-up chatter; jupyter_client interrupts a kernel
+                # before shutting it down, which it logs as an error) is not for the user; a
+                # failing cell still raises here
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+            )
     except papermill.PapermillExecutionError as exc:
         raise NetsurvError(
             f"the report notebook {template.name} failed in cell {exc.cell_index}: "
@@ -108,6 +119,16 @@ def build_report(
     exporter.exclude_input = True
     body, _ = exporter.from_notebook_node(executed)
     return writer.file("report.html", body.encode("utf-8"))
+
+
+def _local_transport(folder: str) -> dict[str, Any]:
+    """papermill's ``config`` for a kernel on local (IPC) sockets in ``folder``, on Unix; on
+    other platforms nothing (TCP, the default)."""
+    if os.name != "posix":
+        return {}
+    from traitlets.config import Config
+
+    return {"config": Config({"KernelManager": {"transport": "ipc", "ip": f"{folder}/kernel"}})}
 
 
 def _without_times(nb: Any) -> None:
