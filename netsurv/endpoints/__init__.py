@@ -3,8 +3,9 @@
 from netsurv.endpoints.adtte import to_adtte
 from netsurv.endpoints.competing import competing_events
 from netsurv.endpoints.derive import ScheduleWarning, derive_endpoints
-from netsurv.endpoints.engine import CENSOR_CODES, EndpointResult, derive_from_timepoints
+from netsurv.endpoints.engine import CENSOR_CODES, derive_from_timepoints
 from netsurv.endpoints.matrix import EndpointMatrix, endpoint_matrix
+from netsurv.endpoints.result import EndpointResult
 from netsurv.endpoints.rules import (
     ADMIRALONCO,
     EMA_ITT,

@@ -11,8 +11,8 @@ import pandas as pd
 from netsurv._display import Table, View
 
 if TYPE_CHECKING:
-    from netsurv.endpoints.engine import EndpointResult
     from netsurv.endpoints.matrix import EndpointMatrix
+    from netsurv.endpoints.result import EndpointResult
 
 #: Columns of ``EndpointResult.summary()``.
 ENDPOINT_COUNTS = ["endpoint", "criterion", "n", "events", "censored"]

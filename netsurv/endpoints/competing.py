@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from netsurv.endpoints.engine import EndpointResult
+from netsurv.endpoints.result import EndpointResult
 from netsurv.errors import ConfigError
 
 #: Columns added by :func:`competing_events`.

@@ -16,7 +16,8 @@ from netsurv.endpoints.arguments import (
     endpoint_definitions,
     parse_cutoff,
 )
-from netsurv.endpoints.engine import EndpointResult, derive_from_timepoints
+from netsurv.endpoints.engine import derive_from_timepoints
+from netsurv.endpoints.result import EndpointResult
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
 from netsurv.endpoints.vocabulary import TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError

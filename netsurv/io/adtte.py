@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from netsurv.endpoints.adtte import ADTTE_COLUMNS, SRCVAR, to_adtte
-from netsurv.endpoints.engine import DAYS_PER_MONTH, OUTPUT_COLUMNS, EndpointResult
+from netsurv.endpoints.result import EndpointResult
 from netsurv.endpoints.rules import ENDPOINTS
+from netsurv.endpoints.vocabulary import DAYS_PER_MONTH, OUTPUT_COLUMNS
 from netsurv.errors import ConfigError
 
 _SRCTAB = {"ADSL": "patients", "ADRS": "assessments", "EX": "lines"}

@@ -12,7 +12,7 @@ from matplotlib.patches import Patch
 
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
-from netsurv.endpoints.engine import EndpointResult
+from netsurv.endpoints.result import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.plots._response import pick
 from netsurv.response.classify import Timepoints

@@ -27,7 +27,7 @@ import pandas as pd
 from netsurv.cohort import ATTRITION_COLUMNS, Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
-from netsurv.endpoints.engine import EndpointResult
+from netsurv.endpoints.result import EndpointResult
 from netsurv.endpoints.vocabulary import OUTPUT_COLUMNS, TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError
 from netsurv.response.classify import Timepoints, classify, resolve_criteria

@@ -39,7 +39,7 @@ from netsurv._display import Displayable, View
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
 from netsurv.endpoints.derive import derive_endpoints
-from netsurv.endpoints.engine import EndpointResult
+from netsurv.endpoints.result import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.survival import _print_analyses
 from netsurv.survival._concordance import dominance_totals
