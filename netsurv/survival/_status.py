@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.criteria.combined import AnyCriterion
-from netsurv.endpoints.engine import DAYS_PER_MONTH
+from netsurv.endpoints.vocabulary import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
 from netsurv.survival._status_dates import status_dates
 from netsurv.survival._status_inputs import (

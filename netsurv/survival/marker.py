@@ -29,7 +29,7 @@ from netsurv._display import Displayable, View
 from netsurv.criteria.combined import AnyCriterion, CombinedCriterion
 from netsurv.criteria.criterion import Criterion
 from netsurv.criteria.registry import get
-from netsurv.endpoints.engine import DAYS_PER_MONTH
+from netsurv.endpoints.vocabulary import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
 from netsurv.survival import _print_analyses
 from netsurv.survival._scoring import Evaluator

@@ -14,9 +14,9 @@ from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion, field_value
 from netsurv.criteria.registry import get
 from netsurv.criteria.registry import grid as make_grid
-from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.endpoints.matrix import endpoint_matrix
 from netsurv.endpoints.rules import CensoringScheme
+from netsurv.endpoints.vocabulary import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
 from netsurv.response.classify import resolve_criteria
 from netsurv.response.matrix import classify_matrix

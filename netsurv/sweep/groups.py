@@ -24,9 +24,9 @@ import pandas as pd
 
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion
-from netsurv.endpoints.engine import DAYS_PER_MONTH
 from netsurv.endpoints.matrix import endpoint_matrix
 from netsurv.endpoints.rules import CensoringScheme
+from netsurv.endpoints.vocabulary import DAYS_PER_MONTH
 from netsurv.errors import ConfigError
 from netsurv.response.matrix import ResponseMatrix, classify_matrix
 from netsurv.sweep.counts import Counts, Outcome, count_fixed, count_switch, sort_outcome
