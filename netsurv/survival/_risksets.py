@@ -176,8 +176,10 @@ def _moment_tails(
     m = rev.size
     rr = r[rev]
     xs = xt[:, rev]
-    rc = np.empty((len(terms), m + 1))
-    rc[:, 0] = 0.0
+    at = m - lo
+    out = np.empty((len(terms), lo.size))
+    rc = np.empty(m + 1)  # one term's running sums at a time, read off at ``lo``
+    rc[0] = 0.0
     for i, t in enumerate(terms):
         if not t:
             v = rr
@@ -186,8 +188,9 @@ def _moment_tails(
             for j in t[1:]:
                 prod = prod * xs[j]
             v = rr * prod
-        np.cumsum(v, out=rc[i, 1:])
-    return rc[:, m - lo]
+        np.cumsum(v, out=rc[1:])
+        out[i] = rc[at]
+    return out
 
 
 def death_sums(rs: RiskSets, a: np.ndarray) -> np.ndarray:

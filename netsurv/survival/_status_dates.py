@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from netsurv.errors import ConfigError
@@ -40,37 +41,57 @@ def status_dates(
     confirmation settings to :func:`netsurv.best_response` and its best responses, computed
     once for every analysis of it.
     """
-    fu = tp[tp["response"].notna()]
-    if "role" in fu.columns:
-        fu = fu[fu["role"] != "baseline"]
-    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
     if status == "progression":
+        fu = _follow_up(tp, [c for c in _PD_COLUMNS if c in tp.columns])
         pdrow = fu["response"] == "PD"
         if "pd_status" in fu.columns:
             pdrow &= fu["pd_status"].isna() | (fu["pd_status"] == "iCPD")
         first = fu[pdrow].drop_duplicates(KEY)
         return first[[*KEY, "date"]].rename(columns={"date": "status_date"})
     if not confirm:
-        bor = _best(fu, source, confirm=False)
+        names = pd.unique(tp["criterion"].to_numpy()[_follow_up_rows(tp)])
+        bor = _shared_best(source, names, confirm=False)
+        if bor is None:
+            bor = best_response(_with_table(source, _follow_up(tp)), confirm=False)
         got = bor[bor["first_response_date"].notna()]
         return got[[*KEY, "first_response_date"]].rename(
             columns={"first_response_date": "status_date"}
         )
-    return _confirmation_dates(fu, source)
+    return _confirmation_dates(_follow_up(tp), source)
+
+
+#: The columns the first progression is read from.
+_PD_COLUMNS = [*KEY, "date", "assessment_id", "response", "pd_status"]
+
+
+def _follow_up_rows(tp: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``tp`` are follow-up: with a response, not the baseline scan."""
+    keep = tp["response"].notna().to_numpy()
+    if "role" in tp.columns:
+        keep &= (tp["role"] != "baseline").to_numpy()
+    return keep
+
+
+def _follow_up(tp: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The follow-up rows of ``tp`` in scan order (only ``columns`` when given: a copy of
+    the columns read, not of every column of the time points)."""
+    rows = tp[_follow_up_rows(tp)] if columns is None else tp.loc[_follow_up_rows(tp), columns]
+    return rows.sort_values([*KEY, "date", "assessment_id"], kind="stable")
 
 
 def _with_table(source: Timepoints | None, table: pd.DataFrame) -> Timepoints | pd.DataFrame:
     return replace(source, table=table) if source is not None else table
 
 
-def _best(fu: pd.DataFrame, source: Timepoints | None, *, confirm: bool) -> pd.DataFrame:
-    """:func:`best_response` of the lines of ``fu`` (one criterion's follow-up rows of
-    ``source``): the criterion's rows of ``source``'s best responses, shared by every analysis
-    of ``source`` (a line's best response reads its own rows only, so the lines and values are
-    the same as from ``fu`` alone; lines without follow-up add rows with no dates)."""
-    names = pd.unique(fu["criterion"])
+def _shared_best(
+    source: Timepoints | None, names: np.ndarray, *, confirm: bool
+) -> pd.DataFrame | None:
+    """The best responses of criterion ``names[0]`` among ``source``'s, shared by every
+    analysis of ``source`` (a line's best response reads its own rows only, so the lines and
+    values are the same as from that criterion's follow-up rows alone; lines without
+    follow-up add rows with no dates); None unless there is a source and one criterion."""
     if source is None or len(names) != 1:
-        return best_response(_with_table(source, fu), confirm=confirm)
+        return None
     bor = best_response(source, confirm=confirm)
     return bor[bor["criterion"].to_numpy() == names[0]]
 
@@ -86,7 +107,9 @@ def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataF
     out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
     if "days_from_start" not in fu.columns:
         raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
-    full = _best(fu, source, confirm=True)
+    full = _shared_best(source, pd.unique(fu["criterion"]), confirm=True)
+    if full is None:
+        full = best_response(_with_table(source, fu), confirm=True)
     ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
     fu = fu.merge(ok, on=KEY)
     if fu.empty:
