@@ -107,7 +107,7 @@ def _confirmation_dates(fu: pd.DataFrame, source: Timepoints | None) -> pd.DataF
     out = pd.DataFrame({"patient_id": [], "line_id": [], "status_date": []})
     if "days_from_start" not in fu.columns:
         raise ConfigError("timepoints table lacks column 'days_from_start' (needed to confirm)")
-    full = _shared_best(source, pd.unique(fu["criterion"]), confirm=True)
+    full = _shared_best(source, pd.unique(fu["criterion"].to_numpy()), confirm=True)
     if full is None:
         full = best_response(_with_table(source, fu), confirm=True)
     ok = full[full["bor_confirmed"].isin(["CR", "PR"])][KEY]
