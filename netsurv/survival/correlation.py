@@ -163,7 +163,7 @@ class _Times:
 def _boot_taus(_: None, times: _Times, draws: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Oakes' τ of each bootstrap replicate of a block (rows of patient ``draws``; ``codes``:
     each unit's patient)."""
-    weights = draws.astype(np.int64)[:, codes]
+    weights = draws[:, codes].astype(float)  # the float weights the pair sums read, made once
     return oakes_pairs(times.x, times.ex, times.y, times.ey, weights=weights).tau
 
 
