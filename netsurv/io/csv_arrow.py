@@ -6,9 +6,15 @@ and date cells alone are tens of millions of objects, made only to be parsed aga
 read here by ``pyarrow.csv`` instead, into the same cells pandas would give
 (:func:`netsurv.io.csv_text.read_csv_file` reads any other text, and every text it reports a
 problem in, with pandas): leading blanks of a cell skipped, the missing-value markers of each
-column as missing.  The cells stay Arrow text (``string[pyarrow]``): :mod:`netsurv.schema.coerce`
-converts numbers, dates and flags in Arrow, and makes Python strings only for the text
-columns, one object per distinct value (:func:`netsurv.schema.cells.as_text`).
+column as missing.
+
+Each column is held dictionary-encoded (``pd.ArrowDtype(pa.dictionary(pa.int32(),
+pa.string()))``): its distinct values once, and each cell's position among them.  A lesion
+column of 6 million cells holds a few thousand distinct values, so the leading blanks and the
+missing-value markers are dealt with on those, not cell by cell, and
+:mod:`netsurv.schema.coerce`, which tests, parses and converts each distinct value once
+(:func:`netsurv.schema.cells.trimmed_codes`), finds the encoding made.  The text itself is
+freed column by column as it is encoded.
 """
 
 from __future__ import annotations
@@ -68,7 +74,7 @@ def read_plain_cells(
     >>> cells = read_plain_cells("id,n\\n P1,1.5\\nP2,NA\\n", ",", ["id", "n"],
     ...                          {0: ["NA"], 1: ["NA"]})
     >>> cells[0].tolist(), cells[1].tolist(), str(cells[1].dtype)
-    (['id', 'P1', 'P2'], ['n', '1.5', <NA>], 'string')
+    (['id', 'P1', 'P2'], ['n', '1.5', <NA>], 'dictionary<values=string, indices=int32, ordered=0>[pyarrow]')
     """
     width = len(names)
     if width < 2 or '"' in text or "\x00" in text:
@@ -80,8 +86,10 @@ def read_plain_cells(
             read_options=pcsv.ReadOptions(column_names=columns, use_threads=False),
             parse_options=pcsv.ParseOptions(delimiter=sep, quote_char=False),
             convert_options=pcsv.ConvertOptions(
-                # large_string: what pandas' Arrow strings hold (no cast to make them)
-                column_types={c: pyarrow.large_string() for c in columns},
+                # string (32-bit offsets), as the reader makes it: a cast to large_string
+                # copies the text and doubles the offsets (1.1 GB instead of 0.7 GB of
+                # lesion cells at 100,000 patients, 2 s more CPU, mostly page faults)
+                column_types={c: pyarrow.string() for c in columns},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -98,34 +106,34 @@ def read_plain_cells(
     cells: dict[int, pd.Series] = {}
     for i in range(width):
         column = table.column(0)
-        table = table.remove_column(0)
-        if leading:
-            column = pc.utf8_ltrim(column, characters=" ")
-        markers = pyarrow.array(na.get(i, []), type=column.type)
-        column = _missing_where(column, markers)
-        cells[i] = pd.Series(pd.arrays.ArrowStringArray(column), copy=False)
+        table = table.remove_column(0)  # the column's text is freed once encoded
+        markers = pyarrow.array(na.get(i, []), type=pyarrow.string())
+        coded = _encoded(column, markers, leading)
+        cells[i] = pd.Series(pd.arrays.ArrowExtensionArray(coded), copy=False)
     return pd.DataFrame(cells, copy=False)
 
 
-def _missing_where(column: pyarrow.ChunkedArray, markers: pyarrow.Array) -> pyarrow.ChunkedArray:
-    """``column`` with the cells that are one of ``markers`` missing.  The text stays where it
-    is: only a validity bitmap is made for each chunk (``if_else`` would copy every chunk's
-    text, a third of the reading time).
+def _encoded(
+    column: pyarrow.ChunkedArray, markers: pyarrow.Array, leading: bool
+) -> pyarrow.ChunkedArray:
+    """``column`` dictionary-encoded, its distinct values without leading blanks (pandas'
+    ``skipinitialspace``; when ``leading``), the cells that are one of ``markers`` once
+    those blanks are gone missing.  The blanks and markers are looked for among the distinct
+    values only; two values that differ by leading blanks stay two entries of the dictionary.
 
     Examples
     --------
-    >>> column = pyarrow.chunked_array([["1", "NA"], ["", "2"]])
-    >>> _missing_where(column, pyarrow.array(["NA", ""])).to_pylist()
-    ['1', None, None, '2']
+    >>> column = pyarrow.chunked_array([["1", "NA"], [" NA", "  2"]])
+    >>> coded = _encoded(column, pyarrow.array(["NA", ""]), True)
+    >>> coded.to_pylist(), coded.type
+    (['1', None, None, '2'], DictionaryType(dictionary<values=string, indices=int32, ordered=0>))
     """
-    chunks = []
-    for chunk in column.chunks:
-        marker = pc.is_in(chunk, value_set=markers)
-        if chunk.offset or chunk.null_count:  # not as the CSV reader makes them
-            chunks.append(pc.if_else(marker, None, chunk))
-            continue
-        valid = pc.invert(marker).buffers()[1]  # no missing cells: the values are the bitmap
-        chunks.append(
-            pyarrow.Array.from_buffers(chunk.type, len(chunk), [valid, *chunk.buffers()[1:]])
-        )
-    return pyarrow.chunked_array(chunks, type=column.type)
+    coded = pc.dictionary_encode(column).combine_chunks()
+    values = coded.dictionary
+    if leading:
+        values = pc.utf8_ltrim(values, characters=" ")
+    indices = coded.indices
+    marker = pc.is_in(values, value_set=markers)
+    if pc.any(marker).as_py():
+        indices = pc.if_else(pc.take(marker, indices).fill_null(False), None, indices)
+    return pyarrow.chunked_array([pyarrow.DictionaryArray.from_arrays(indices, values)])

@@ -86,21 +86,32 @@ def _trimmed_strings(obj: pd.Series, is_null: np.ndarray) -> pd.Series:
 
 
 def arrow_text(s: pd.Series) -> pyarrow.ChunkedArray | None:
-    """The cells of a column a reader kept as Arrow text (``string[pyarrow]``, see
-    :func:`netsurv.io.csv_arrow.read_plain_cells`), without a conversion; None for any other
-    column.
+    """The cells of a column a reader kept as Arrow text (dictionary-encoded, see
+    :func:`netsurv.io.csv_arrow.read_plain_cells`; or pandas' ``string[pyarrow]``, or any
+    ``pd.ArrowDtype`` of text), without a conversion; None for any other column.
 
     Examples
     --------
     >>> arrow_text(pd.Series(["1.5", None], dtype="string[pyarrow]")).to_pylist()
     ['1.5', None]
+    >>> arrow_text(pd.Series(["1.5"], dtype=pd.ArrowDtype(pyarrow.string()))).type
+    DataType(string)
     >>> arrow_text(pd.Series(["1.5"], dtype=object)) is None
     True
     """
     dtype = s.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage.startswith("pyarrow"):
         return pyarrow.chunked_array(pyarrow.array(s.array))
+    if isinstance(dtype, pd.ArrowDtype) and _is_text(dtype.pyarrow_dtype):
+        return pyarrow.chunked_array(pyarrow.array(s.array))
     return None
+
+
+def _is_text(kind: pyarrow.DataType) -> bool:
+    """Arrow text, or text dictionary-encoded (as the CSV reader keeps it)."""
+    if pyarrow.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind))
 
 
 def trimmed_codes(arr: pyarrow.Array | pyarrow.ChunkedArray) -> tuple[pyarrow.Array, np.ndarray]:
@@ -116,12 +127,25 @@ def trimmed_codes(arr: pyarrow.Array | pyarrow.ChunkedArray) -> tuple[pyarrow.Ar
     >>> values, codes = trimmed_codes(pyarrow.array([" a", "a ", "  ", None, "b"]))
     >>> values.to_pylist(), codes.tolist()
     (['a', 'b'], [0, 0, -1, -1, 1])
+    >>> coded = pyarrow.array(["x", "b", " b", None]).dictionary_encode()[1:]
+    >>> values, codes = trimmed_codes(coded)  # "x": in the dictionary, in no cell
+    >>> values.to_pylist(), codes.tolist()
+    (['b'], [0, 0, -1])
     """
-    coded = pc.dictionary_encode(arr)
+    encoded = pyarrow.types.is_dictionary(arr.type)  # by the reader
+    if encoded:
+        coded = arr.unify_dictionaries() if isinstance(arr, pyarrow.ChunkedArray) else arr
+    else:
+        coded = pc.dictionary_encode(arr)
     if isinstance(coded, pyarrow.ChunkedArray):
         coded = coded.combine_chunks()
     raw_codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    trimmed = pc.dictionary_encode(trimmed_arrow(coded.dictionary))  # " a" and "a" are one
+    dictionary = coded.dictionary
+    if encoded:  # only the values cells hold (not the header's, nor a marker's)
+        used = np.bincount(raw_codes + 1, minlength=len(dictionary) + 1)[1:] > 0
+        if not used.all():
+            dictionary = pc.if_else(pyarrow.array(used), dictionary, None)
+    trimmed = pc.dictionary_encode(trimmed_arrow(dictionary))  # " a" and "a" are one
     merged = np.append(trimmed.indices.fill_null(-1).to_numpy(zero_copy_only=False), -1)
     return trimmed.dictionary, merged[raw_codes]
 

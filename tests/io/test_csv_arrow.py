@@ -4,13 +4,18 @@ gives the same typed columns and the same problems from Arrow text as from Pytho
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from netsurv.io.csv_arrow import read_plain_cells
 from netsurv.io.csv_text import NA_VALUES, _read_cells
+from netsurv.schema.cells import arrow_text
 from netsurv.schema.coerce import coerce_table
 from netsurv.schema.inputs import Assessments, Lesions
 from netsurv.schema.problems import Problems
+
+#: Arrow text as the CSV reader keeps it (dictionary-encoded), and pandas' Arrow strings.
+ARROW_TEXT = [pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string())), "string[pyarrow]"]
 
 TEXTS = [
     "patient_id,long_axis_mm,site\nP1,12.5,liver\nP2,,lung\n",
@@ -38,7 +43,9 @@ def test_plain_cells_are_pandas_cells(text: str) -> None:
     arrow = read_plain_cells(text, ",", names, na)
     assert arrow is not None
     assert _normalised(arrow) == _normalised(_read_cells(text, ",", na))
-    assert all(str(dtype) == "string" for dtype in arrow.dtypes)
+    # Arrow text as read, dictionary-encoded: coercion finds the encoding made
+    assert all(pa.types.is_dictionary(dtype.pyarrow_dtype) for dtype in arrow.dtypes)
+    assert all(arrow_text(arrow[c]) is not None for c in arrow.columns)
 
 
 @pytest.mark.parametrize(
@@ -87,14 +94,19 @@ ASSESSMENT_CELLS = {
     [(LESION_CELLS, Lesions, "lesions"), (ASSESSMENT_CELLS, Assessments, "assessments")],
 )
 @pytest.mark.parametrize("drop", [(), ("bad",)])
+@pytest.mark.parametrize("arrow_dtype", ARROW_TEXT)
 def test_coercion_from_arrow_text_equals_coercion_from_strings(
-    cells: dict[str, list[str | None]], model: type, table: str, drop: tuple[str, ...]
+    cells: dict[str, list[str | None]],
+    model: type,
+    table: str,
+    drop: tuple[str, ...],
+    arrow_dtype: str | pd.ArrowDtype,
 ) -> None:
     raw = pd.DataFrame(cells, dtype=object)
     if drop:  # only cells every path reads: the Arrow fast paths then decide alone
         good = raw.index.isin([0, 1])
         raw = raw[good].reset_index(drop=True)
-    arrow = raw.astype("string[pyarrow]")
+    arrow = raw.astype(arrow_dtype)
     p_obj, p_arrow = Problems(), Problems()
     typed_obj = coerce_table(raw, model, table, p_obj)
     typed_arrow = coerce_table(arrow, model, table, p_arrow)
@@ -125,7 +137,10 @@ def test_a_fraction_in_a_whole_number_column_of_plain_decimals_is_reported() -> 
     assert [r["rule"] for r in problems.rows] == ["type_integer"]
 
 
-def test_cells_equal_once_trimmed_are_one_value_on_every_path() -> None:
+@pytest.mark.parametrize("arrow_dtype", ARROW_TEXT)
+def test_cells_equal_once_trimmed_are_one_value_on_every_path(
+    arrow_dtype: str | pd.ArrowDtype,
+) -> None:
     # the Arrow paths trim, test and parse each distinct value once and spread the result by
     # position: cells that differ only by blanks, blank and missing cells, repeated values,
     # and a key that looks like a number ("01" is not "1") must come out as cell by cell
@@ -150,7 +165,7 @@ def test_cells_equal_once_trimmed_are_one_value_on_every_path() -> None:
     )
     p_obj, p_arrow = Problems(), Problems()
     typed_obj = coerce_table(raw, Assessments, "assessments", p_obj)
-    typed_arrow = coerce_table(raw.astype("string[pyarrow]"), Assessments, "assessments", p_arrow)
+    typed_arrow = coerce_table(raw.astype(arrow_dtype), Assessments, "assessments", p_arrow)
     pd.testing.assert_frame_equal(typed_arrow, typed_obj, check_exact=True)
     assert p_arrow.rows == p_obj.rows
     assert typed_arrow["patient_id"].tolist() == ["P1", "P1", "P1", "01", "1", "01", "P1", "P2"]
@@ -167,3 +182,21 @@ def test_cells_equal_once_trimmed_are_one_value_on_every_path() -> None:
     assert typed_arrow["liver_volume_ml"].tolist()[:3] == [1500.0] * 3
     assert typed_arrow["liver_volume_ml"].tolist()[5] == -0.5
     assert typed_arrow["new_lesion"].tolist()[:4] == [True, True, True, False]
+
+
+def test_the_reader_s_cells_take_the_fast_paths() -> None:
+    # the encoding the reader makes holds the header cell and the markers too: the fast
+    # paths must look at the values the cells hold, or every column takes the slow path
+    from netsurv.schema.column_types import _iso_dates, _plain_decimals
+
+    text = "patient_id,long_axis_mm,date\nP1,12.5,2020-01-02\nP2,NA,\nP3, 3,2021-05-06\n"
+    names = text.splitlines()[0].split(",")
+    cells = read_plain_cells(text, ",", names, {i: sorted(NA_VALUES) for i in range(3)})
+    assert cells is not None
+    frame = cells.iloc[1:]
+    numbers = _plain_decimals(frame[1])
+    assert numbers is not None
+    assert numbers.tolist()[::2] == [12.5, 3.0]
+    days = _iso_dates(frame[2])
+    assert days is not None
+    assert days.astype(str).tolist() == ["2020-01-02", "NaT", "2021-05-06"]
