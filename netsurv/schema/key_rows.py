@@ -85,8 +85,8 @@ def _match_missing(found: np.ndarray, cells: pd.Series, values: pd.Index) -> Non
 
 
 def scan_modality(les: pd.DataFrame, ass: pd.DataFrame, scan: np.ndarray | None) -> pd.Series:
-    """The modality of each lesion row's scan (missing where the scan is not in ``ass``);
-    ``scan``: the rows' positions in ``ass`` if known.
+    """The modality of each lesion row's scan (missing where the scan is not in ``ass``), as a
+    categorical; ``scan``: the rows' positions in ``ass`` if known.
 
     Examples
     --------
@@ -98,5 +98,8 @@ def scan_modality(les: pd.DataFrame, ass: pd.DataFrame, scan: np.ndarray | None)
     """
     if scan is None:
         scan = key_positions(les, ass, ["patient_id", "assessment_id"])
-    modality = np.append(ass["modality"].to_numpy(dtype=object), np.nan)  # -1: the nan
-    return pd.Series(modality[scan], index=les.index)
+    # a categorical: the rules' isin / notna on millions of lesion rows then look at the
+    # few modalities, not at a Python string per row
+    codes, modalities = pd.factorize(ass["modality"])  # -1: missing
+    at = np.append(codes, -1)[scan]  # -1: not in ass
+    return pd.Series(pd.Categorical.from_codes(at, categories=modalities), index=les.index)
