@@ -45,6 +45,7 @@ from netsurv.pipeline.provenance import files_read, manifest, provenance
 from netsurv.pipeline.report import build_report, template_path
 from netsurv.pipeline.run_folder import MANIFEST, RunFolder, check_replaceable
 from netsurv.pipeline.stage_runner import run_stages
+from netsurv.pipeline.table_tasks import CohortTable
 from netsurv.pipeline.workers import release_memory
 
 #: BLAS threads in a run: one, so that sums are done in one order and reruns agree to the byte.
@@ -209,8 +210,8 @@ def run(
             n_jobs=config.run.n_jobs,
         )
         writer.json("config.json", settings)
-        _write_tables(writer, cohort, res, step)
-        done = run_stages(writer, res, config, step, progress=progress)
+        tables = _cohort_tables(cohort, res)
+        done = run_stages(writer, res, config, step, tables=tables, progress=progress)
         with step("figures"):
             figures.draw(
                 writer,
@@ -259,36 +260,31 @@ def run(
     )
 
 
-def _write_tables(
-    writer: OutputWriter,
-    cohort: Any,
-    res: stages.Analysed,
-    step: Callable[[str], Any],
-) -> None:
-    """The cohort, response and endpoint tables every run writes (made here, rendered to
-    files by the writer's processes)."""
-    with step("writing tables"):
-        tables = [
-            ("validation_warnings", cohort.warnings),
-            ("attrition", res.attrition),
-            ("attrition_summary", stages.attrition_summary(res)),
-            ("lines_analysed", res.lines),
-            ("table1", stages.table1(res)),
-            ("timepoints", res.timepoints.table),
-            ("best_response", res.best),
-            ("bor_summary", stages.bor_summary(res)),
-        ]
+def _cohort_tables(cohort: Any, res: stages.Analysed) -> list[CohortTable]:
+    """The cohort, response and endpoint tables every run writes, in order: those the analysed
+    cohort holds, and those made where they are rendered (by the stage processes,
+    :func:`~netsurv.pipeline.stage_runner.run_stages`)."""
+
+    def rates() -> list[tuple[str, pd.DataFrame]]:
         rates, rate_pairs = stages.response_rate_tables(res)  # in this order: the same notes
-        tables.append(("response_rates", rates))
-        if rate_pairs is not None:
-            tables.append(("response_rate_comparison", rate_pairs))
-        tables += [
-            ("best_change", stages.best_change_table(res)),
-            ("endpoints", res.endpoints.table),
-            ("endpoints_adtte", res.endpoints.adtte()),
-            ("censoring_rules", res.endpoints.scheme.rules_table()),
-        ]
-        writer.save_tables(tables)
+        pairs = [] if rate_pairs is None else [("response_rate_comparison", rate_pairs)]
+        return [("response_rates", rates), *pairs]
+
+    return [
+        ("validation_warnings", cohort.warnings),
+        ("attrition", res.attrition),
+        ("attrition_summary", lambda: [("attrition_summary", stages.attrition_summary(res))]),
+        ("lines_analysed", res.lines),
+        ("table1", lambda: [("table1", stages.table1(res))]),
+        ("timepoints", res.timepoints.table),
+        ("best_response", res.best),
+        ("bor_summary", lambda: [("bor_summary", stages.bor_summary(res))]),
+        ("response_rates", rates),
+        ("best_change", lambda: [("best_change", stages.best_change_table(res))]),
+        ("endpoints", res.endpoints.table),
+        ("endpoints_adtte", lambda: [("endpoints_adtte", res.endpoints.adtte())]),
+        ("censoring_rules", lambda: [("censoring_rules", res.endpoints.scheme.rules_table())]),
+    ]
 
 
 def _paths(config: Config, target: Path) -> list[str]:

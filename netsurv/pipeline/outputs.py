@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from functools import partial
@@ -148,6 +148,19 @@ def _render(df: pd.DataFrame, lo: int | None) -> bytes:
     return buf.getvalue()
 
 
+def render_parts(df: pd.DataFrame) -> tuple[bytes, list[bytes]]:
+    """A prepared table's Parquet file and the slices of its CSV file (what
+    :meth:`OutputWriter.table_files` writes), rendered here.
+
+    Examples
+    --------
+    >>> parquet, csv = render_parts(pd.DataFrame({"x": [1.5]}))
+    >>> parquet[:4], csv
+    (b'PAR1', [b'x\\n1.5\\n'])
+    """
+    return _render(df, None), [_render(df, lo) for lo in csv_starts(df)]
+
+
 def _render_task(ready: Sequence[tuple[str, pd.DataFrame]], task: tuple[int, int | None]) -> bytes:
     """The file or CSV slice ``task`` (table index, ``lo``) of prepared tables (:func:`_render`)."""
     return _render(ready[task[0]][1], task[1])
@@ -258,14 +271,33 @@ class OutputWriter:
             rendered = forked_map(partial(_render_task, ready), tasks, n_jobs)
             with closing(rendered):  # on an error, the workers are stopped at once
                 for name, df in ready:  # each file written, and freed, as its parts come
-                    parquet = self.folder.write(f"tables/{name}.parquet", next(rendered))
-                    slices = islice(rendered, len(csv_starts(df)))
-                    self.tables[name] = [self.folder.write(f"tables/{name}.csv", slices), parquet]
+                    parquet = next(rendered)
+                    self.table_files(name, parquet, islice(rendered, len(csv_starts(df))))
             del ready
 
-    def _ready(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+    def table_files(self, name: str, parquet: bytes, csv: Iterable[bytes]) -> None:
+        """Write a table's files rendered elsewhere: its Parquet file, then its CSV file from
+        its slices in order (:func:`render_parts` of :meth:`prepared`), each slice written and
+        freed as it comes."""
+        parquet_path = self.folder.write(f"tables/{name}.parquet", parquet)
+        self.tables[name] = [self.folder.write(f"tables/{name}.csv", csv), parquet_path]
+
+    def prepared(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         """The table as written: after privacy, index dropped, cells Parquet can store (a new
-        frame that shares the columns it does not change)."""
+        frame that shares the columns it does not change).
+
+        Examples
+        --------
+        >>> from netsurv.pipeline.run_folder import RunFolder
+        >>> writer = OutputWriter(RunFolder.__new__(RunFolder))
+        >>> writer.prepared("t", pd.DataFrame({"tags": [("a", "b"), None]}, index=[5, 7]))
+           tags
+        0  a, b
+        1  None
+        """
+        return self._ready(name, df)
+
+    def _ready(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         if self.privacy is not None:
             df = self.privacy.table(name, df)
         return _plain(df)

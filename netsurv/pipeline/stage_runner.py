@@ -19,9 +19,10 @@ machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import pandas as pd
@@ -31,6 +32,7 @@ from netsurv.pipeline import analyses, survival_tables
 from netsurv.pipeline.competing import CompetingTables, competing_tables
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.stages import Analysed
+from netsurv.pipeline.table_tasks import CohortTable, TableTasks, Task, build
 from netsurv.pipeline.workers import balanced_shares, forked_map
 from netsurv.survival.compare import CriteriaComparison
 from netsurv.sweep.result import SweepResult
@@ -55,6 +57,9 @@ COSTS = {
 #: The resamples :data:`COSTS` were measured with (``compare.n_boot``; the sweep's
 #: ``n_boot + n_perm``).
 REPLICATES = {"comparison": 100, "correlation": 100, "sweep": 1200}
+
+#: The step in which the tables given to :func:`run_stages` are written.
+TABLES_STEP = "writing tables"
 
 Tables = list[tuple[str, pd.DataFrame]]
 
@@ -178,11 +183,20 @@ def run_stages(
     cfg: Config,
     step: Callable[[str], Any],
     *,
+    tables: Sequence[CohortTable] = (),
     progress: bool = False,
 ) -> Analyses:
-    """Compute the analysis stages (side by side, see the module's text) and write their
-    tables in the run's order, each stage within ``step(label)``; a step lasts until its
-    stage's result has arrived and its tables are written.
+    """Write ``tables`` within ``step("writing tables")`` (when given), then compute the
+    analysis stages (side by side, see the module's text) and write their tables in the run's
+    order, each stage within ``step(label)``; a step lasts until its stage's result has
+    arrived and its tables are written.
+
+    With more than one process, ``tables`` are rendered by the stage processes too
+    (:mod:`netsurv.pipeline.table_tasks`), dealt with the stages by cost: while this process
+    writes the tables, the stages dealt to a process that has rendered its share of them are
+    already being computed.  With one, they are written by the writer
+    (:meth:`~netsurv.pipeline.outputs.OutputWriter.save_tables`), then the stages computed in
+    turn.  The files, the notes and the errors are the same.
 
     Examples
     --------
@@ -202,9 +216,31 @@ def run_stages(
     """
     n = stage_processes(cfg)
     stages = analysis_stages(res, cfg, progress=progress and n == 1)
-    shares = balanced_shares([stage.cost for stage in stages], n)
+    if n == 1 and tables:
+        with step(TABLES_STEP):
+            writer.save_tables(build(tables))
+        tables = ()
+    work = TableTasks(writer, tables)
+    units: list[tuple[float, list[Task | int]]] = [(c, [*unit]) for c, unit in work.units()]
+    units += [(stage.cost, [i]) for i, stage in enumerate(stages)]
+    tasks = [task for _, unit in units for task in unit]
+    ends = list(accumulate(len(unit) for _, unit in units))  # a unit's tasks: to its end
+    shares = [  # a table is rendered whole by one process
+        [t for u in share for t in range(ends[u] - len(units[u][1]), ends[u])]
+        for share in balanced_shares([cost for cost, _ in units], n)
+    ]
+
+    def compute(task: Task | int) -> Any:
+        return stages[task].compute() if isinstance(task, int) else work.render(task)
+
     done: dict[str, Any] = {}
-    with closing(forked_map(_compute, stages, n, shares=shares, release=True)) as results:
+    with closing(forked_map(compute, tasks, n, shares=shares, release=True)) as results:
+        if tables:
+            with step(TABLES_STEP):
+                # made once, before the processes fork, as table 1, Cox and competing risks
+                # read them: no process makes them again
+                res.baseline, res.classified  # noqa: B018
+                work.write(results)
         for stage in stages:
             with step(stage.label):
                 done[stage.name] = next(results)
@@ -217,10 +253,6 @@ def run_stages(
         comparison=done.get("comparison"),
         swept=done.get("sweep"),
     )
-
-
-def _compute(stage: Stage) -> Any:
-    return stage.compute()
 
 
 def _competing(result: CompetingTables | None) -> Tables:

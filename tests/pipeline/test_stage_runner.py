@@ -16,7 +16,11 @@ import pytest
 from netsurv.config import Config
 from netsurv.errors import ConfigError, ValidationError
 from netsurv.pipeline import analyses, run, stages
+from netsurv.pipeline.outputs import OutputWriter
+from netsurv.pipeline.privacy import KEY_ENV
+from netsurv.pipeline.run_folder import RunFolder
 from netsurv.pipeline.stage_runner import analysis_stages, stage_processes
+from netsurv.pipeline.table_tasks import TABLE_COSTS, TableTasks
 from netsurv.pipeline.workers import balanced_shares, can_fork, forked_map
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
@@ -155,3 +159,52 @@ def test_an_error_in_a_stage_reaches_the_caller_as_in_one_process(
         run(cfg, out=tmp_path / "b")
     assert info.value.failures.loc[0, "rule"] == "not_finite"  # whole, with its failures
     assert "P001 / L1 / 2020-01-01 / T1" in str(info.value)
+
+
+def test_a_table_is_rendered_whole_by_one_process_and_the_rest_by_cost() -> None:
+    t = pd.DataFrame({"x": range(5)})
+    tasks = TableTasks(OutputWriter(RunFolder.__new__(RunFolder)), [("a", t), ("b", lambda: [])])
+    assert tasks.units() == [(0.05, [(0, None), (0, 0)]), (0.05, [(1, -1)])]
+    assert TABLE_COSTS["timepoints"] > TABLE_COSTS["endpoints"] > TABLE_COSTS["attrition"]
+
+
+@needs_fork
+def test_tables_rendered_with_the_stages_are_those_of_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("netsurv.pipeline.outputs.CSV_ROWS", 97)  # several slices per table
+    tables = {}
+    for n_jobs in (1, 2):
+        got = run(_config(n_jobs, figures={"include": []}), out=tmp_path / str(n_jobs))
+        assert got.tables["timepoints"][0].read_bytes().count(b"\n") > 3 * 97
+        tables[n_jobs] = _outputs(tmp_path / str(n_jobs))
+    assert tables[1] == tables[2]
+
+
+@needs_fork
+def test_tables_with_privacy_are_the_same_in_one_or_two_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("netsurv.pipeline.outputs.CSV_ROWS", 97)
+    monkeypatch.setenv(KEY_ENV, "k" * 32)
+    private = {"pseudonymise": True, "date_shift": "per_patient"}  # min_cell > 1 fails on main
+    for n_jobs in (1, 2):
+        run(_config(n_jobs, privacy=private, figures={"include": []}), out=tmp_path / str(n_jobs))
+    assert _outputs(tmp_path / "1") == _outputs(tmp_path / "2")
+
+
+def _refuse_table1(res: Any) -> pd.DataFrame:
+    time.sleep(0.3)  # the later tables and the stages are done first
+    raise ConfigError("table1: refused for the test")
+
+
+@needs_fork
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_error_in_a_cohort_table_reaches_the_caller_as_in_one_process(
+    n_jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stages, "table1", _refuse_table1)
+    monkeypatch.setattr(analyses, "agreement_table", _refuse_agreement)
+    with pytest.raises(ConfigError, match=r"^table1: refused for the test$"):
+        run(_config(n_jobs, figures={"include": []}), out=tmp_path / "a")
+    assert not (tmp_path / "a").exists()  # nothing written
