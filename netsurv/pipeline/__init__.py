@@ -223,6 +223,7 @@ def run(
                 swept=done.swept,
                 notes=notes,
                 competing=done.competing,
+                rendered=done.response_figures,
             )
 
         writer.table("run_notes", pd.DataFrame({"note": notes}, dtype=object))

@@ -6,7 +6,8 @@ never changes the interactive backend or leaves figures open in a notebook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -61,6 +62,7 @@ def draw(
     swept: SweepResult | None,
     notes: list[str],
     competing: CompetingTables | None = None,
+    rendered: Sequence[Rendered] | None = None,
 ) -> None:
     """Draw and save every figure in ``figures.include`` (``"forest"`` includes the continuous
     marker's log hazard-ratio curve when ``compare.continuous`` is on; ``"cif"`` is drawn when
@@ -68,9 +70,11 @@ def draw(
 
     Which figures there are (and the notes on those left out) is decided here; they are drawn
     and rendered by the writer's processes (``run.n_jobs``, :meth:`OutputWriter.save_figures`),
-    each in the configured style, and written in this order."""
+    each in the configured style, and written in this order.  ``rendered``: the files of
+    :func:`response_drawings` (the last figures), already rendered elsewhere with the warnings
+    each raised (or the error its drawing raised, in place of its files): written, and the
+    warnings and error raised again, at their turn."""
     include = set(cfg.figures.include)
-    ref = res.reference
     todo: list[tuple[str, Drawing]] = []
     if "km" in include:
         todo += _km(cfg, km_fits, landmarks, notes)
@@ -87,6 +91,35 @@ def draw(
     missing = [c.name for c in res.criteria if c.name not in res.classified]
     if missing and include & {"waterfall", "spider", "swimmer"}:
         notes.append(f"response figures skipped for {missing}: no line classified")
+    if rendered is None:
+        todo += response_drawings(res, cfg, writer.privacy)
+    with style(cfg):
+        writer.save_figures(todo)
+    for name, (files, caught) in zip(response_names(res, cfg), rendered or [], strict=False):
+        for c in caught:
+            warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
+        if isinstance(files, BaseException):
+            raise files
+        writer.figure_files(name, files)
+
+
+def response_drawings(res: Analysed, cfg: Config, privacy: Privacy | None) -> list[Drawn]:
+    """The figures that need only the analysed cohort (waterfall, spider, swimmer), drawn last
+    in a run: :func:`netsurv.pipeline.stage_runner.run_stages` may render them with the
+    analysis stages.
+
+    Examples
+    --------
+    >>> import netsurv as ns
+    >>> from netsurv.config import Config
+    >>> from netsurv.pipeline import stages
+    >>> cfg = Config.model_validate({"data": {"source": "demo"}})
+    >>> res = stages.analyse(cfg, stages.load_cohort(cfg))
+    >>> [name for name, _ in response_drawings(res, cfg, None)]
+    ['waterfall_recist1.1', 'waterfall_choi', 'spider_recist1.1', 'swimmer_recist1.1']
+    """
+    include, ref = set(cfg.figures.include), res.reference
+    todo: list[Drawn] = []
     if "waterfall" in include:
         for name in res.classified:
             todo.append((f"waterfall_{_safe(name)}", partial(_waterfall, res, name)))
@@ -94,13 +127,23 @@ def draw(
         if "spider" in include:
             todo.append((f"spider_{_safe(ref)}", partial(_spider, res, ref)))
         if "swimmer" in include:
-            todo.append((f"swimmer_{_safe(ref)}", partial(_swimmer, writer.privacy, res, cfg)))
-    with style(cfg):
-        writer.save_figures(todo)
+            todo.append((f"swimmer_{_safe(ref)}", partial(_swimmer, privacy, res, cfg)))
+    return todo
+
+
+def response_names(res: Analysed, cfg: Config) -> list[str]:
+    """The names of :func:`response_drawings`, in order."""
+    return [name for name, _ in response_drawings(res, cfg, None)]
 
 
 #: Draws one figure of the run.
 Drawing = Callable[[], Figure]
+
+#: A figure's name and its drawing.
+Drawn = tuple[str, Drawing]
+
+#: A figure rendered elsewhere: its files (or the error of its drawing) and its warnings.
+Rendered = tuple[dict[str, bytes] | BaseException, list[warnings.WarningMessage]]
 
 
 def _cif(fit: Any, title: str) -> Figure:

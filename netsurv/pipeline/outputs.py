@@ -304,7 +304,7 @@ class OutputWriter:
 
     def figure(self, name: str, fig: Figure) -> None:
         """``figures/<name>.<format>`` for every configured format."""
-        self._figure_files(name, self.render(fig))
+        self.figure_files(name, self.render(fig))
 
     def save_figures(self, drawings: Sequence[tuple[str, Callable[[], Figure]]]) -> None:
         """Each ``(name, draw)`` as :meth:`figure` saves ``draw()``: drawn and rendered by up to
@@ -313,7 +313,7 @@ class OutputWriter:
         names = [name for name, _ in drawings]
         rendered = forked_map(lambda d: self.render(d[1]()), drawings, self.n_jobs)
         for name, files in zip(names, rendered, strict=True):
-            self._figure_files(name, files)
+            self.figure_files(name, files)
 
     def render(self, fig: Figure) -> dict[str, bytes]:
         """A figure's file in every configured format (after the privacy of small counts)."""
@@ -334,7 +334,8 @@ class OutputWriter:
             files[fmt] = buf.getvalue()
         return files
 
-    def _figure_files(self, name: str, files: dict[str, bytes]) -> None:
+    def figure_files(self, name: str, files: dict[str, bytes]) -> None:
+        """Write a figure's files rendered elsewhere (:meth:`render`), in its formats' order."""
         self.figures[name] = [
             self.folder.write(f"figures/{name}.{fmt}", data) for fmt, data in files.items()
         ]

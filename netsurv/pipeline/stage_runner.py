@@ -19,20 +19,22 @@ machine.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
 import pandas as pd
 
 from netsurv.config import Config
-from netsurv.pipeline import analyses, survival_tables
+from netsurv.pipeline import analyses, figures, survival_tables
 from netsurv.pipeline.competing import CompetingTables, competing_tables
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.stages import Analysed
-from netsurv.pipeline.table_tasks import CohortTable, TableTasks, Task, build
+from netsurv.pipeline.table_tasks import CohortTable, TableTasks, build
 from netsurv.pipeline.workers import balanced_shares, forked_map
 from netsurv.survival.compare import CriteriaComparison
 from netsurv.sweep.result import SweepResult
@@ -57,6 +59,10 @@ COSTS = {
 #: The resamples :data:`COSTS` were measured with (``compare.n_boot``; the sweep's
 #: ``n_boot + n_perm``).
 REPLICATES = {"comparison": 100, "correlation": 100, "sweep": 1200}
+
+#: Estimated cost of drawing and rendering the figures that need only the analysed cohort
+#: (PNG and PDF), in the units of :data:`COSTS`, by kind (waterfall, spider, swimmer).
+FIGURE_COSTS = {"waterfall": 4.0, "spider": 4.0, "swimmer": 1.0}
 
 #: The step in which the tables given to :func:`run_stages` are written.
 TABLES_STEP = "writing tables"
@@ -85,6 +91,9 @@ class Analyses:
     landmarks: analyses.LandmarkTables | None = None
     comparison: CriteriaComparison | None = None
     swept: SweepResult | None = None
+    #: The files of :func:`~netsurv.pipeline.figures.response_drawings` when rendered with
+    #: the stages, for :func:`~netsurv.pipeline.figures.draw` (None: drawn with the others).
+    response_figures: list[figures.Rendered] | None = None
 
 
 def stage_processes(cfg: Config) -> int:
@@ -221,20 +230,24 @@ def run_stages(
             writer.save_tables(build(tables))
         tables = ()
     work = TableTasks(writer, tables)
-    units: list[tuple[float, list[Task | int]]] = [(c, [*unit]) for c, unit in work.units()]
-    units += [(stage.cost, [i]) for i, stage in enumerate(stages)]
+    drawings = figures.response_drawings(res, cfg, writer.privacy) if n > 1 else []
+    units: list[tuple[float, list[Callable[[], Any]]]] = [
+        (cost, [partial(work.render, task) for task in unit]) for cost, unit in work.units()
+    ]
+    units += [(stage.cost, [stage.compute]) for stage in stages]
+    units += [
+        (FIGURE_COSTS[name.split("_")[0]], [partial(_figure, writer, cfg, draw)])
+        for name, draw in drawings
+    ]
     tasks = [task for _, unit in units for task in unit]
     ends = list(accumulate(len(unit) for _, unit in units))  # a unit's tasks: to its end
     shares = [  # a table is rendered whole by one process
         [t for u in share for t in range(ends[u] - len(units[u][1]), ends[u])]
         for share in balanced_shares([cost for cost, _ in units], n)
     ]
-
-    def compute(task: Task | int) -> Any:
-        return stages[task].compute() if isinstance(task, int) else work.render(task)
-
     done: dict[str, Any] = {}
-    with closing(forked_map(compute, tasks, n, shares=shares, release=True)) as results:
+    rendered: list[figures.Rendered] = []
+    with closing(forked_map(_call, tasks, n, shares=shares, release=True)) as results:
         if tables:
             with step(TABLES_STEP):
                 # made once, before the processes fork, as table 1, Cox and competing risks
@@ -246,13 +259,32 @@ def run_stages(
                 done[stage.name] = next(results)
                 for name, table in stage.tables(done[stage.name]):
                     writer.table(name, table)
+        for _ in drawings:  # their warnings and errors raised again in the figures' step
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    rendered.append((next(results), caught))
+                except Exception as exc:
+                    rendered.append((exc, caught))
+                    break
     return Analyses(
         km_fits=done["km"][0] if "km" in done else {},
         competing=done.get("competing"),
         landmarks=done.get("landmark"),
         comparison=done.get("comparison"),
         swept=done.get("sweep"),
+        response_figures=rendered if drawings else None,
     )
+
+
+def _call(task: Callable[[], Any]) -> Any:
+    return task()
+
+
+def _figure(writer: OutputWriter, cfg: Config, draw: figures.Drawing) -> dict[str, bytes]:
+    """A figure's files, drawn in the run's style (as :func:`figures.draw` does)."""
+    with figures.style(cfg):
+        return writer.render(draw())
 
 
 def _competing(result: CompetingTables | None) -> Tables:

@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pandas as pd
 import pytest
 
 from netsurv.config import Config
 from netsurv.errors import ConfigError, ValidationError
-from netsurv.pipeline import analyses, run, stages
+from netsurv.pipeline import analyses, figures, run, stages
 from netsurv.pipeline.outputs import OutputWriter
 from netsurv.pipeline.privacy import KEY_ENV
 from netsurv.pipeline.run_folder import RunFolder
@@ -208,3 +210,42 @@ def test_an_error_in_a_cohort_table_reaches_the_caller_as_in_one_process(
     with pytest.raises(ConfigError, match=r"^table1: refused for the test$"):
         run(_config(n_jobs, figures={"include": []}), out=tmp_path / "a")
     assert not (tmp_path / "a").exists()  # nothing written
+
+
+RESPONSE_FIGURES = {"include": ["km", "waterfall", "spider", "swimmer"], "formats": ["png"]}
+
+
+def _noisy_spider(res: Any, ref: str) -> Any:
+    warnings.warn("spider: a warning for the test", UserWarning, stacklevel=1)
+    return figures._spider_unpatched(res, ref)  # type: ignore[attr-defined]
+
+
+@needs_fork
+def test_response_figures_drawn_with_the_stages_are_the_same_files_and_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures, "_spider_unpatched", figures._spider, raising=False)
+    monkeypatch.setattr(figures, "_spider", _noisy_spider)
+    got = {n: run(_config(n, figures=RESPONSE_FIGURES), out=tmp_path / str(n)) for n in (1, 2)}
+    files = {}  # every table and figure, in the order written
+    for n in (1, 2):
+        outputs = json.loads((tmp_path / str(n) / "manifest.json").read_text())["outputs"]
+        files[n] = [(k, v) for k, v in outputs.items() if k.startswith(("tables/", "figures/"))]
+    assert files[1] == files[2] and ("figures/swimmer_recist1.1.png", ANY) in files[2]
+    assert got[1].notes == got[2].notes
+    assert "figures: UserWarning: spider: a warning for the test" in got[2].notes
+
+
+def _failing_waterfall(res: Any, name: str) -> Any:
+    raise ConfigError(f"waterfall {name}: refused for the test")
+
+
+@needs_fork
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_an_error_in_a_response_figure_reaches_the_caller_at_its_turn(
+    n_jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures, "_waterfall", _failing_waterfall)
+    with pytest.raises(ConfigError, match=r"^waterfall recist1.1: refused for the test$"):
+        run(_config(n_jobs, figures=RESPONSE_FIGURES), out=tmp_path / "a")
+    assert not (tmp_path / "a").exists()
