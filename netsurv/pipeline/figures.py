@@ -110,13 +110,11 @@ def response_drawings(res: Analysed, cfg: Config, privacy: Privacy | None) -> li
 
     Examples
     --------
-    >>> import netsurv as ns
-    >>> from netsurv.config import Config
     >>> from netsurv.pipeline import stages
-    >>> cfg = Config.model_validate({"data": {"source": "demo"}})
+    >>> cfg = Config.model_validate({"data": {"source": "demo"}, "figures": {"include": ["spider"]}})
     >>> res = stages.analyse(cfg, stages.load_cohort(cfg))
     >>> [name for name, _ in response_drawings(res, cfg, None)]
-    ['waterfall_recist1.1', 'waterfall_choi', 'spider_recist1.1', 'swimmer_recist1.1']
+    ['spider_recist1.1']
     """
     include, ref = set(cfg.figures.include), res.reference
     todo: list[Drawn] = []

@@ -60,9 +60,12 @@ COSTS = {
 #: ``n_boot + n_perm``).
 REPLICATES = {"comparison": 100, "correlation": 100, "sweep": 1200}
 
-#: Estimated cost of drawing and rendering the figures that need only the analysed cohort
-#: (PNG and PDF), in the units of :data:`COSTS`, by kind (waterfall, spider, swimmer).
-FIGURE_COSTS = {"waterfall": 4.0, "spider": 4.0, "swimmer": 1.0}
+#: Estimated cost of drawing and rendering (PNG and PDF) the figures that need only the
+#: analysed cohort, in the units of :data:`COSTS`, by kind: CPU seconds at 20,000 patients
+#: (waterfall 1.4, spider 2.6, swimmer 0.7; benchmarks/README.md, issue 21), the part above
+#: ~0.5 s (a path per patient) scaled to 100,000; the swimmer draws at most
+#: ``figures.max_patients``.
+FIGURE_COSTS = {"waterfall": 5.0, "spider": 11.0, "swimmer": 0.7}
 
 #: The step in which the tables given to :func:`run_stages` are written.
 TABLES_STEP = "writing tables"
