@@ -144,9 +144,10 @@ def run(
         ``report.allow_notebook`` does the same.
     progress
         Print each step and its duration (the CLI turns this on).  The analysis stages are
-        computed side by side by ``run.n_jobs`` processes
-        (:mod:`netsurv.pipeline.stage_runner`), so an analysis step's duration is the wait for
-        its result and the writing of its tables, not the time its computation took.
+        computed side by side by ``run.n_jobs`` processes, which also render the tables
+        written before them and the response figures
+        (:mod:`netsurv.pipeline.stage_runner`), so a step's duration is the wait for its
+        results and the writing of its files, not the time their computation took.
     console
         Where progress and notes on interrupted earlier runs go (default: standard error).
 

@@ -15,6 +15,15 @@ happens with ``run.n_jobs = 1``, where the platform does not fork, and when the 
 correlation and the sweep share out their own replicates (``run.backend = "processes"`` or a
 ``[compute]`` cluster): stages forked on top of those workers would only oversubscribe the
 machine.
+
+The same processes also render, dealt with the stages by cost, the work of the run that
+needs only the analysed cohort: first the cohort, response and endpoint tables
+(:mod:`netsurv.pipeline.table_tasks`, :data:`~netsurv.pipeline.table_tasks.TABLE_COSTS`),
+which this process writes in the ``writing tables`` step as they come back, then, after
+their stages, the waterfall, spider and swimmer figures (:data:`FIGURE_COSTS`), which the
+figures step writes last, as it would have drawn them.  So both cores work from the end of
+classification to the figures step, instead of the tables, the stages and the figures each
+waiting for the one before.
 """
 
 from __future__ import annotations
