@@ -212,7 +212,9 @@ def run(
         )
         writer.json("config.json", settings)
         tables = _cohort_tables(cohort, res)
-        done = run_stages(writer, res, config, step, tables=tables, progress=progress)
+        done = run_stages(
+            writer, res, config, step, tables=tables, response_figures=True, progress=progress
+        )
         with step("figures"):
             figures.draw(
                 writer,

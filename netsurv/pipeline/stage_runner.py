@@ -205,6 +205,7 @@ def run_stages(
     step: Callable[[str], Any],
     *,
     tables: Sequence[CohortTable] = (),
+    response_figures: bool = False,
     progress: bool = False,
 ) -> Analyses:
     """Write ``tables`` within ``step("writing tables")`` (when given), then compute the
@@ -217,7 +218,9 @@ def run_stages(
     writes the tables, the stages dealt to a process that has rendered its share of them are
     already being computed.  With one, they are written by the writer
     (:meth:`~netsurv.pipeline.outputs.OutputWriter.save_tables`), then the stages computed in
-    turn.  The files, the notes and the errors are the same.
+    turn.  The files, the notes and the errors are the same.  ``response_figures``: with more
+    than one process, render :func:`~netsurv.pipeline.figures.response_drawings` too, for the
+    figures step (:attr:`Analyses.response_figures`).
 
     Examples
     --------
@@ -242,7 +245,9 @@ def run_stages(
             writer.save_tables(build(tables))
         tables = ()
     work = TableTasks(writer, tables)
-    drawings = figures.response_drawings(res, cfg, writer.privacy) if n > 1 else []
+    drawings = []
+    if response_figures and n > 1:
+        drawings = figures.response_drawings(res, cfg, writer.privacy)
     units: list[tuple[float, list[Callable[[], Any]]]] = [
         (cost, [partial(work.render, task) for task in unit]) for cost, unit in work.units()
     ]
