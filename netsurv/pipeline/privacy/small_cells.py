@@ -232,7 +232,7 @@ def suppress_counts(df: pd.DataFrame, k: int) -> pd.DataFrame:
         if count in cols and primary[:, cols.index(count)].any():
             few = primary[:, cols.index(count)]
             for c in set(derived) & set(df.columns):
-                out[c] = out[c].astype(object).where(~few, SUPPRESSED)
+                out[c] = _hidden(out[c], few)
     return out
 
 
@@ -261,7 +261,7 @@ def suppress_paired_rates(pairs: pd.DataFrame, k: int) -> pd.DataFrame:
     hidden = (primary | secondary).any(axis=1)
     for c in pairs.columns:
         if c not in cols and pd.api.types.is_numeric_dtype(pairs[c]) and hidden.any():
-            out[c] = out[c].astype(object).where(~hidden, SUPPRESSED)
+            out[c] = _hidden(out[c], hidden)
     return out
 
 
@@ -290,6 +290,18 @@ def _render(
     for col in pct:
         out[col] = out[col].where(~hidden_rows)
     return out
+
+
+def _hidden(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values`` with ``rows`` shown as ``"suppressed"``: a column of text, as a count column
+    with a suppressed cell is (a Parquet column holds one type, so numbers and text cannot
+    share it), each other value the text its CSV cell shows (a float its shortest ``repr``),
+    a missing value missing."""
+    shown = [
+        None if pd.isna(v) else repr(v) if isinstance(v, float) else str(v) for v in values.tolist()
+    ]
+    text = np.where(rows, SUPPRESSED, np.array(shown, dtype=object))
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def suppress_figure(fig: Figure, k: int) -> None:
