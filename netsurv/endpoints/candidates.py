@@ -184,4 +184,6 @@ def _cand(
 def _col(v: object, n: int) -> np.ndarray:
     if isinstance(v, (pd.Series, np.ndarray, list)):
         return np.asarray(v, dtype=object)
-    return np.full(n, v, dtype=object)
+    out = np.empty(n, dtype=object)
+    out[:] = v  # the one object in every row (np.full would make a str per row)
+    return out

@@ -30,6 +30,7 @@ from netsurv.endpoints.arguments import (
 )
 from netsurv.endpoints.candidates import _censor_candidates, _event_candidates
 from netsurv.endpoints.lines import (
+    KeyCodes,
     _apply_baseline,
     _baseline_keys,
     _keys,
@@ -50,7 +51,6 @@ from netsurv.endpoints.rules import (
 from netsurv.endpoints.vocabulary import (
     CENSOR_CODES,
     DAYS_PER_MONTH,
-    KEY,
     OUTPUT_COLUMNS,
     TIMEPOINT_COLUMNS,
 )
@@ -140,9 +140,14 @@ def derive_from_timepoints(
     if missing:
         raise ConfigError(f"timepoints lacks column(s) {missing}; needs {list(TIMEPOINT_COLUMNS)}")
     crit = list(criteria) if criteria is not None else sorted(timepoints["criterion"].unique())
+    repeated = sorted({c for c in crit if crit.count(c) > 1})
+    if repeated:
+        raise ConfigError(f"criteria must be unique, repeated: {repeated}")
 
     lines, attrition = _lines_frame(cohort, origin=origin, cutoff=cut)
-    tp = _prepare_timepoints(timepoints, lines, cut)
+    others = sorted(set(pd.unique(timepoints["criterion"].dropna())) - set(crit))
+    codes = KeyCodes(n_lines=len(lines), criteria=(*crit, *others))
+    tp = _prepare_timepoints(timepoints, lines, cut, codes)
     del timepoints  # a table made for this call is freed here (derive_endpoints' is)
     has_base = _baseline_keys(cohort, baselines, crit)
 
@@ -155,7 +160,9 @@ def derive_from_timepoints(
         if d.per_criterion and not d.responders_only:
             keys, att = _apply_baseline(keys, has_base, scheme, d.name)
             attrition.append(att)
-        part = _derive_one(d, keys, tp, scheme, cut, tuple(failure_reasons), modalities or {})
+        part = _derive_one(
+            d, keys, tp, codes, scheme, cut, tuple(failure_reasons), modalities or {}
+        )
         if d.per_criterion and not d.responders_only:
             attrition.append(_no_follow_up(d, part, seen, cutoff_date is not None))
         parts.append(part)
@@ -172,6 +179,7 @@ def _derive_one(
     d: EndpointDefinition,
     keys: pd.DataFrame,
     tp: pd.DataFrame,
+    codes: KeyCodes,
     scheme: CensoringScheme,
     cut: pd.Timestamp,
     failure_reasons: tuple[str, ...],
@@ -180,9 +188,8 @@ def _derive_one(
     keys = keys.reset_index(drop=True)
     keys["_k"] = np.arange(len(keys))
     crit = keys["criterion"].fillna("")
-    tpk = tp.merge(keys[[*KEY, "_k", "origin"]].rename(columns={"origin": "_origin"}), on=KEY)
     # the scans from the key's origin on, with the columns read from here (it is per endpoint)
-    tpk = tpk.loc[(tpk["date"] >= tpk["_origin"]).to_numpy(), list(_TPK_COLUMNS)]
+    tpk = codes.scans_of(keys, tp)
     # observation ends: cut-off; for TTF, completion of a fixed-duration treatment
     obs_end = pd.Series(cut, index=keys.index)
     completed = (keys["end_reason"] == "completed") & keys["end_date"].notna()
@@ -249,10 +256,6 @@ def _derive_one(
         out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
         out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
     return _finish(out, keys, d, crit, scheme)
-
-
-#: The columns of the scans of an endpoint's keys that its candidates and rules read.
-_TPK_COLUMNS = ("_k", "date", "response", "adequate", "source_key")
 
 
 def _event_sources(d: EndpointDefinition, scheme: CensoringScheme) -> tuple[EventSource, ...]:

@@ -14,6 +14,7 @@ from netsurv.cohort import Cohort
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
 from netsurv.endpoints.vocabulary import ADEQUATE, KEY, RESPONSE, TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError
+from netsurv.response.prepare import key_date_order
 
 
 def _lines_frame(
@@ -64,23 +65,86 @@ def _att(keys: pd.Series, reason: str | pd.Series) -> pd.DataFrame:
     )
 
 
-def _prepare_timepoints(tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+def _prepare_timepoints(
+    tp: pd.DataFrame, lines: pd.DataFrame, cut: pd.Timestamp, codes: KeyCodes
+) -> pd.DataFrame:
     """The scans after each line's start and origin, up to the cut-off, sorted by key and
     date, with the columns the engine reads: :data:`KEY`, ``date``, ``response``,
-    ``adequate`` and ``source_key`` (it is copied for every endpoint: no other column)."""
-    tp = tp[list(TIMEPOINT_COLUMNS)].merge(
-        lines[["patient_id", "line_id", "origin", "start_date"]], on=["patient_id", "line_id"]
+    ``adequate``, ``source_key`` and ``_code`` (the key's :class:`KeyCodes` code; it is
+    copied for every endpoint: no other column).
+
+    Within a key the scans are in date order, then by ``assessment_id`` (the order every
+    reader relies on); the keys follow their codes (one integer sort instead of a sort on the
+    text columns)."""
+    right = lines[["patient_id", "line_id", "origin", "start_date"]].assign(
+        _line=np.arange(len(lines))
     )
+    tp = tp[list(TIMEPOINT_COLUMNS)].merge(right, on=["patient_id", "line_id"])
     kept = (tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)
-    tp = tp.loc[kept, list(TIMEPOINT_COLUMNS)]
+    tp = tp.loc[kept, [*TIMEPOINT_COLUMNS, "_line"]]
+    code = codes.of(tp["_line"].to_numpy(), tp["criterion"])
     tp = tp.assign(
         adequate=tp["response"].isin(ADEQUATE),
         source_key=tp["patient_id"] + " / " + tp["assessment_id"],
+        _code=code,
     )
-    tp = tp.sort_values(
-        ["patient_id", "line_id", "criterion", "date", "assessment_id"], kind="stable"
-    )
-    return tp.drop(columns="assessment_id")
+    order = key_date_order(code, tp["date"].to_numpy(), tp["assessment_id"].to_numpy())
+    return tp.iloc[order].drop(columns=["assessment_id", "_line"])
+
+
+@dataclass(frozen=True)
+class KeyCodes:
+    """Integer codes of the keys (patient, line, criterion) of one derivation: the line's
+    position in the lines frame times the number of criteria, plus the criterion's position
+    (the derived criteria first, then the others of the time points); -1 for a key without a
+    criterion (OS, TTF) or with one not listed.
+
+    Examples
+    --------
+    >>> codes = KeyCodes(n_lines=3, criteria=("recist1.1", "choi"))
+    >>> codes.of(np.array([0, 2, 1]), pd.Series(["choi", "recist1.1", None])).tolist()
+    [1, 4, -1]
+    """
+
+    n_lines: int
+    criteria: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        """The number of codes."""
+        return self.n_lines * len(self.criteria)
+
+    def of(self, line: np.ndarray, criterion: pd.Series) -> np.ndarray:
+        """The codes of keys given by line position and criterion name."""
+        c = pd.Index(self.criteria, dtype=object).get_indexer(pd.Index(criterion, dtype=object))
+        return np.where(c >= 0, line.astype(np.int64) * len(self.criteria) + c, -1)
+
+    def scans_of(self, keys: pd.DataFrame, tp: pd.DataFrame) -> pd.DataFrame:
+        """The scans of ``tp`` (:func:`_prepare_timepoints`) on the keys of ``keys`` (each at
+        most once) from the key's origin on, in ``tp``'s order, with their key's ``_k``: the
+        columns :data:`TPK_COLUMNS` (an inner join on the key, by code)."""
+        kc = self.of(keys["_line"].to_numpy(), keys["criterion"])
+        known = kc >= 0
+        k_of = np.full(self.size + 1, -1, dtype=np.int64)  # the last slot: code -1
+        k_of[kc[known]] = keys["_k"].to_numpy()[known]
+        k = k_of[tp["_code"].to_numpy()]
+        date = tp["date"].to_numpy()
+        on = k >= 0
+        on[on] = date[on] >= keys["origin"].to_numpy()[k[on]]
+        return pd.DataFrame(
+            {
+                "_k": k[on],
+                "date": date[on],
+                "response": tp["response"].to_numpy()[on],
+                "adequate": tp["adequate"].to_numpy()[on],
+                "source_key": tp["source_key"].to_numpy()[on],
+            },
+            columns=list(TPK_COLUMNS),
+        )
+
+
+#: The columns of the scans of an endpoint's keys that its candidates and rules read.
+TPK_COLUMNS = ("_k", "date", "response", "adequate", "source_key")
 
 
 def _baseline_keys(
@@ -94,7 +158,7 @@ def _baseline_keys(
 
 
 def _keys(lines: pd.DataFrame, criteria: Sequence[str | None]) -> pd.DataFrame:
-    keys = lines.merge(
+    keys = lines.assign(_line=np.arange(len(lines))).merge(
         pd.DataFrame({"criterion": np.array(list(criteria), dtype=object)}), how="cross"
     )
     keys["origin_source"] = "lines"

@@ -60,7 +60,7 @@ class Analysed:
         """Names of the criteria that classify at least one analysed line (a criterion whose
         measurement the data lack classifies none; the attrition table says why).  Made once
         (a pass over every time-point row; each analysis stage asks)."""
-        present = set(self.timepoints.table["criterion"])
+        present = set(pd.unique(self.timepoints.table["criterion"]))
         return [c.name for c in self.criteria if c.name in present]
 
 
@@ -193,23 +193,28 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
     )
     best = ns.best_response(tp, confirm=cfg.endpoints.confirm_response)
     keep = lines[LINE_KEY]
+    every = len(lines) == len(cohort.lines)  # the selection left no line out
+
+    def selected(df: pd.DataFrame) -> pd.DataFrame:
+        if every and df.index.equals(pd.RangeIndex(len(df))):
+            return df  # what on_lines returns then, without matching millions of keys
+        return on_lines(df, keep)
+
     tp_sel = Timepoints(
-        table=on_lines(tp.table, keep),
+        table=selected(tp.table),
         attrition=tp.attrition,
-        baselines=on_lines(tp.baselines, keep),
+        baselines=selected(tp.baselines),
         criteria=tp.criteria,
     )
     if tp_sel.table is tp.table:  # every line analysed: the best responses made above hold
         tp_sel.best_cache.update(tp.best_cache)
-    ep_sel = EndpointResult(
-        table=on_lines(ep.table, keep), attrition=ep.attrition, scheme=ep.scheme
-    )
+    ep_sel = EndpointResult(table=selected(ep.table), attrition=ep.attrition, scheme=ep.scheme)
     attrition = pd.concat(
         [cohort.attrition.assign(stage=cohort.attrition["stage"]), selection_att, ep.attrition],
         ignore_index=True,
     )
     attrition = _only_selected(attrition, keep)
-    present = set(tp_sel.table["criterion"])
+    present = set(pd.unique(tp_sel.table["criterion"]))
     for crit in criteria:
         if crit.name not in present:
             warnings.warn(
@@ -223,7 +228,7 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         criteria=criteria,
         lines=lines,
         timepoints=tp_sel,
-        best=on_lines(best, keep),
+        best=selected(best),
         endpoints=ep_sel,
         attrition=attrition,
     )

@@ -44,6 +44,7 @@ import pandas as pd
 from netsurv.errors import ConfigError
 from netsurv.response.best_arrays import RANK, BestRows, best_arrays
 from netsurv.response.classify import Timepoints
+from netsurv.response.prepare import key_date_order
 
 KEY = ["patient_id", "line_id", "criterion"]
 REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
@@ -208,57 +209,64 @@ def _by_line(
 ) -> pd.DataFrame:
     """One row per patient × line × criterion in output order: key, ``start_date`` and the
     columns of :func:`~netsurv.response.best_arrays.best_arrays` (both best responses, both
-    first-response dates, ...); ``settings['confirm']`` is not read."""
-    start = (
-        (table["date"] - pd.to_timedelta(table["days_from_start"], unit="D"))
-        .groupby([table[k] for k in KEY], sort=False)
-        .first()
-        .rename("start_date")
-    )
-    keys = start.reset_index()
+    first-response dates, ...); ``settings['confirm']`` is not read.
+
+    The keys are integer codes (each key column factorised once, in sorted order), so the
+    groups, their order and the rows' order are integer sorts, never a hash or sort of the
+    text columns again."""
     if isinstance(timepoints, Timepoints):
         order = {c.name: i for i, c in enumerate(timepoints.criteria)}
     else:
         order = {c: i for i, c in enumerate(sorted(pd.unique(table["criterion"])))}
-    keys = (
-        keys.assign(_c=keys["criterion"].map(order))
-        .sort_values(["_c", "patient_id", "start_date", "line_id"], kind="stable")
-        .drop(columns="_c")
-        .reset_index(drop=True)
+    codes = [pd.factorize(table[k], sort=True) for k in KEY]
+    (pc, _), (lc, lines), (cc, crits) = codes
+    valid = (pc >= 0) & (lc >= 0) & (cc >= 0)  # groupby leaves out rows with a missing key
+    rows = np.flatnonzero(valid)
+    combined = (pc[rows].astype(np.int64) * len(lines) + lc[rows]) * len(crits) + cc[rows]
+    gid, _ = pd.factorize(combined)
+    first = rows[~pd.Series(gid).duplicated().to_numpy()]  # group g's first row: first[g]
+    start = (table["date"] - pd.to_timedelta(table["days_from_start"], unit="D")).to_numpy()
+    known = ~np.isnat(start[rows])  # the line's start: the first one known in the group
+    start_of = np.full(len(first), np.datetime64("NaT"), dtype=start.dtype)
+    firsts = ~pd.Series(gid[known]).duplicated().to_numpy()
+    start_of[gid[known][firsts]] = start[rows[known][firsts]]
+    # keys by criterion (given order), patient, start date (missing last) and line
+    rank = np.array([order.get(c, len(order)) for c in crits], dtype=np.int64)
+    when = start_of.view(np.int64).copy()
+    when[np.isnat(start_of)] = np.iinfo(np.int64).max
+    by_key = np.lexsort((lc[first], when, pc[first], rank[cc[first]]))
+    keys = pd.DataFrame(
+        {k: table[k].to_numpy()[first[by_key]] for k in KEY} | {"start_date": start_of[by_key]}
     )
+    g_of = np.empty(len(first), dtype=np.int64)
+    g_of[by_key] = np.arange(len(first))
 
-    read = [*KEY, "date", "assessment_id", "days_from_start", "response", "pd_status"]
-    ranked = (table["response"].notna() & table["response"].isin(RANK)).to_numpy()
-    # only the columns read below (a copy of every column would double the time points)
-    fu = table.loc[ranked, [c for c in read if c in table.columns]]
-    fu = fu.sort_values([*KEY, "date", "assessment_id"], kind="stable")
-    key_index = pd.MultiIndex.from_frame(keys[KEY])
-    g = key_index.get_indexer(pd.MultiIndex.from_frame(fu[KEY]))
-    # the array steps (confirmation search) need rows ordered by group number, which follows
-    # the criterion order of ``keys``, not the alphabetical order of the sort above
-    by_group = np.argsort(g, kind="stable")
-    fu, g = fu.iloc[by_group], g[by_group]
-    s = settings.reindex(fu["criterion"].to_numpy())
-    resp = fu["response"].to_numpy(dtype=object)
+    ranked = (table["response"].notna() & table["response"].isin(RANK)).to_numpy()[rows]
+    fu_rows, g = rows[ranked], g_of[gid[ranked]]
+    date = table["date"].to_numpy()
+    # the array steps (confirmation search) need rows ordered by group, then date
+    by_group = key_date_order(g, date[fu_rows], table["assessment_id"].to_numpy()[fu_rows])
+    fu_rows, g = fu_rows[by_group], g[by_group]
+    s = settings.reindex(crits).iloc[cc[fu_rows]]
     status = (
-        fu["pd_status"].to_numpy(dtype=object)
-        if "pd_status" in fu.columns
-        else np.full(len(fu), None, dtype=object)
+        table["pd_status"].to_numpy(dtype=object)[fu_rows]
+        if "pd_status" in table.columns
+        else np.full(len(fu_rows), None, dtype=object)
     )
-    day = fu["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    rows = BestRows(
-        g=g.astype(np.int64),
+    day = date[fu_rows].astype("datetime64[D]").astype(np.int64)
+    best_rows = BestRows(
+        g=g,
         day=day,
-        days_from_start=fu["days_from_start"].to_numpy(dtype=np.int64),
-        resp=resp,
+        days_from_start=table["days_from_start"].to_numpy(dtype=np.int64)[fu_rows],
+        resp=table["response"].to_numpy(dtype=object)[fu_rows],
         pd_status=status,
         sd_min=s["sd_min_days"].to_numpy(dtype=np.int64),
         conf_min=s["confirm_min_days"].to_numpy(dtype=np.int64),
         max_ne=s["max_ne_between"].to_numpy(dtype=np.int64),
         max_sd=s["max_sd_between"].to_numpy(dtype=np.int64),
-        date=fu["date"].to_numpy(),
+        date=date[fu_rows],
     )
-    out = best_arrays(rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
+    out = best_arrays(best_rows, s["cr_then_pr"].to_numpy(dtype=object), len(keys))
     return keys.assign(**out)[[*KEY, *out, "start_date"]]
 
 
