@@ -28,7 +28,7 @@ def _event_candidates(
         return _cand(
             pd_rows["_k"],
             pd_rows["date"],
-            [desc.format(criterion=x) for x in c],
+            _each(desc, "criterion", c),
             "assessments",
             "date",
             pd_rows["source_key"],
@@ -43,7 +43,7 @@ def _event_candidates(
         # censoring scheme counts it)
         ended = failure_reasons if kind == "discontinuation" else ("clinical_progression",)
         ok = keys["end_reason"].isin(ended) & keys["end_date"].notna()
-        reasons = [desc.format(reason=r) for r in keys.loc[ok, "end_reason"]]
+        reasons = _each(desc, "reason", keys.loc[ok, "end_reason"].to_numpy())
         return _cand(
             k[ok],
             keys.loc[ok, "end_date"],
@@ -91,7 +91,7 @@ def _event_candidates(
         return _cand(
             nx["_k"],
             nx["date"],
-            [desc.format(criterion=x) for x in c],
+            _each(desc, "criterion", c),
             "assessments",
             "date",
             nx["source_key"],
@@ -179,6 +179,18 @@ def _cand(
         },
         columns=CANDIDATE_COLUMNS,
     )
+
+
+def _each(template: str, field: str, values: np.ndarray) -> np.ndarray:
+    """``template`` filled in with each of ``values`` as ``field``: formatted once per distinct
+    value (a few criteria or reasons for millions of rows), each row pointing at its text."""
+    codes, uniques = pd.factorize(values)
+    texts = np.empty(len(uniques) + 1, dtype=object)
+    texts[:-1] = [template.format(**{field: v}) for v in uniques]
+    out = texts[codes]
+    missing = codes < 0  # None, NaN: formatted as they are
+    out[missing] = [template.format(**{field: v}) for v in values[missing]]
+    return out
 
 
 def _col(v: object, n: int) -> np.ndarray:

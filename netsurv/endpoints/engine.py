@@ -32,6 +32,7 @@ from netsurv.endpoints.candidates import _censor_candidates, _event_candidates
 from netsurv.endpoints.lines import (
     KeyCodes,
     _apply_baseline,
+    _based,
     _baseline_keys,
     _keys,
     _lines_frame,
@@ -149,22 +150,23 @@ def derive_from_timepoints(
     codes = KeyCodes(n_lines=len(lines), criteria=(*crit, *others))
     tp = _prepare_timepoints(timepoints, lines, cut, codes)
     del timepoints  # a table made for this call is freed here (derive_endpoints' is)
-    has_base = _baseline_keys(cohort, baselines, crit)
+    based = _based(_baseline_keys(cohort, baselines, crit), lines, codes)
 
-    seen = cache(partial(_seen_lines, tp, has_base))
+    seen = cache(partial(_seen_lines, tp, based, codes))
     parts = []
     for d in defs:
         keys = _keys(lines, crit if d.per_criterion else [None])
         if d.origin == "first_response":
             keys = _response_origin(keys, tp, first_response)
         if d.per_criterion and not d.responders_only:
-            keys, att = _apply_baseline(keys, has_base, scheme, d.name)
+            keys, att = _apply_baseline(keys, based, codes, scheme, d.name)
             attrition.append(att)
         part = _derive_one(
             d, keys, tp, codes, scheme, cut, tuple(failure_reasons), modalities or {}
         )
         if d.per_criterion and not d.responders_only:
-            attrition.append(_no_follow_up(d, part, seen, cutoff_date is not None))
+            key_codes = codes.of(keys["_line"].to_numpy(), keys["criterion"])
+            attrition.append(_no_follow_up(d, part, key_codes, seen, cutoff_date is not None))
         parts.append(part)
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
     table = table.sort_values(

@@ -76,20 +76,30 @@ def _prepare_timepoints(
     Within a key the scans are in date order, then by ``assessment_id`` (the order every
     reader relies on); the keys follow their codes (one integer sort instead of a sort on the
     text columns)."""
-    right = lines[["patient_id", "line_id", "origin", "start_date"]].assign(
-        _line=np.arange(len(lines))
+    line_key = ["patient_id", "line_id"]
+    # each time point's line (its position in ``lines``; -1: a line not analysed)
+    line = pd.MultiIndex.from_frame(lines[line_key]).get_indexer(
+        pd.MultiIndex.from_frame(tp[line_key])
     )
-    tp = tp[list(TIMEPOINT_COLUMNS)].merge(right, on=["patient_id", "line_id"])
-    kept = (tp["date"] > tp["start_date"]) & (tp["date"] >= tp["origin"]) & (tp["date"] <= cut)
-    tp = tp.loc[kept, [*TIMEPOINT_COLUMNS, "_line"]]
-    code = codes.of(tp["_line"].to_numpy(), tp["criterion"])
-    tp = tp.assign(
-        adequate=tp["response"].isin(ADEQUATE),
-        source_key=tp["patient_id"] + " / " + tp["assessment_id"],
-        _code=code,
+    known = line >= 0
+    date = tp["date"].to_numpy()
+    kept = np.zeros(len(tp), dtype=bool)
+    at = line[known]
+    kept[known] = (
+        (date[known] > lines["start_date"].to_numpy()[at])
+        & (date[known] >= lines["origin"].to_numpy()[at])
+        & (date[known] <= cut.to_datetime64())
     )
-    order = key_date_order(code, tp["date"].to_numpy(), tp["assessment_id"].to_numpy())
-    return tp.iloc[order].drop(columns=["assessment_id", "_line"])
+    rows = np.flatnonzero(kept)
+    code = codes.of(line[rows], tp["criterion"].iloc[rows])
+    assessment = tp["assessment_id"].to_numpy()[rows]
+    order = key_date_order(code, date[rows], assessment)
+    rows, code, assessment = rows[order], code[order], assessment[order]
+    out = {c: tp[c].to_numpy()[rows] for c in TIMEPOINT_COLUMNS if c != "assessment_id"}
+    out["adequate"] = pd.Series(out["response"]).isin(ADEQUATE).to_numpy()
+    out["source_key"] = out["patient_id"] + " / " + assessment
+    out["_code"] = code
+    return pd.DataFrame(out, copy=False)
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,14 @@ class KeyCodes:
         """The codes of keys given by line position and criterion name."""
         c = pd.Index(self.criteria, dtype=object).get_indexer(pd.Index(criterion, dtype=object))
         return np.where(c >= 0, line.astype(np.int64) * len(self.criteria) + c, -1)
+
+    def flags(self, codes: np.ndarray) -> np.ndarray:
+        """A flag per code, set for ``codes``, and a last slot, never set, that code -1
+        reads."""
+        out = np.zeros(self.size + 1, dtype=bool)
+        out[codes] = True
+        out[-1] = False
+        return out
 
     def scans_of(self, keys: pd.DataFrame, tp: pd.DataFrame) -> pd.DataFrame:
         """The scans of ``tp`` (:func:`_prepare_timepoints`) on the keys of ``keys`` (each at
@@ -178,10 +196,12 @@ NO_BASELINE_REASON = {
 
 
 def _apply_baseline(
-    keys: pd.DataFrame, has_base: pd.DataFrame, scheme: CensoringScheme, endpoint: str
+    keys: pd.DataFrame, based: np.ndarray, codes: KeyCodes, scheme: CensoringScheme, endpoint: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    k = pd.MultiIndex.from_frame(keys[KEY])
-    ok = k.isin(pd.MultiIndex.from_frame(has_base[KEY]))
+    """The keys an endpoint derives for by the scheme's ``no_baseline`` rule (``based``: per
+    key code, whether the line has a baseline scan for the criterion,
+    :meth:`KeyCodes.flags`), and the attrition rows of those without one."""
+    ok = based[codes.of(keys["_line"].to_numpy(), keys["criterion"])]
     lacking = keys.loc[~ok]
     if scheme.no_baseline == "exclude":
         keys = keys.loc[ok]
@@ -192,40 +212,50 @@ def _apply_baseline(
     return keys.reset_index(drop=True), _att(lacking["line_key"], pd.Series(why))
 
 
+def _based(has_base: pd.DataFrame, lines: pd.DataFrame, codes: KeyCodes) -> np.ndarray:
+    """Per key code, whether the key is among ``has_base`` (:func:`_baseline_keys`)."""
+    at = has_base.merge(
+        lines[["patient_id", "line_id"]].assign(_line=np.arange(len(lines))),
+        on=["patient_id", "line_id"],
+    )
+    return codes.flags(codes.of(at["_line"].to_numpy(), at["criterion"]))
+
+
 @dataclass(frozen=True)
 class SeenLines:
-    """The keys (patient, line, criterion) with a follow-up scan, with an adequate one and
-    with a baseline: made once for every endpoint's :func:`_no_follow_up`."""
+    """Per key code (:meth:`KeyCodes.flags`), whether the key has a follow-up scan, an
+    adequate one, a baseline: made once for every endpoint's :func:`_no_follow_up`."""
 
-    scanned: pd.MultiIndex
-    adequate: pd.MultiIndex
-    based: pd.MultiIndex
+    scanned: np.ndarray
+    adequate: np.ndarray
+    based: np.ndarray
 
 
-def _seen_lines(tp: pd.DataFrame, has_base: pd.DataFrame) -> SeenLines:
+def _seen_lines(tp: pd.DataFrame, based: np.ndarray, codes: KeyCodes) -> SeenLines:
+    code = tp["_code"].to_numpy()
     return SeenLines(
-        scanned=pd.MultiIndex.from_frame(tp[KEY]),
-        adequate=pd.MultiIndex.from_frame(tp.loc[tp["adequate"], KEY]),
-        based=pd.MultiIndex.from_frame(has_base[KEY]),
+        scanned=codes.flags(code),
+        adequate=codes.flags(code[tp["adequate"].to_numpy()]),
+        based=based,
     )
 
 
 def _no_follow_up(
     d: EndpointDefinition,
     part: pd.DataFrame,
+    key_codes: np.ndarray,
     seen: Callable[[], SeenLines],
     cutoff: bool,
 ) -> pd.DataFrame:
     """Lines (with a baseline) censored at the origin for want of an adequate follow-up
-    assessment: no follow-up scan at all, or none evaluable (``seen``: the keys, made on first
-    use)."""
+    assessment: no follow-up scan at all, or none evaluable (``key_codes``: the codes of
+    ``part``'s rows; ``seen``: the keys, made on first use)."""
     if not any(e.kind == "progression" for e in d.events):
         return _att(pd.Series([], dtype=object), "")
-    k = pd.MultiIndex.from_frame(part[KEY])
     lines = seen()
-    scanned = k.isin(lines.scanned)
-    adequate = k.isin(lines.adequate)
-    based = k.isin(lines.based)
+    scanned = lines.scanned[key_codes]
+    adequate = lines.adequate[key_codes]
+    based = lines.based[key_codes]
     sel = (part["event"] == 0).to_numpy() & ~adequate & based
     rows = part[sel]
     why = pd.Series(
