@@ -6,6 +6,7 @@ import datetime as dt
 import warnings
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from netsurv.cohort import Cohort
@@ -110,7 +111,8 @@ def derive_endpoints(
             f"among the criteria derived {[c.name for c in tp.criteria]}: add it to the criteria"
         )
     censor_unresolved = [c.name for c in tp.criteria if c.unresolved_pd == "censor"]
-    bor = best_response(tp)
+    # only the first responses are read: the rest of this copy is freed before the engine runs
+    first = best_response(tp)[["patient_id", "line_id", "criterion", "first_response_date"]]
     progressing = [c.name for c in tp.criteria if c.defines_progression]
     res = derive_from_timepoints(
         cohort,
@@ -121,7 +123,7 @@ def derive_endpoints(
         cutoff_date=cutoff_date,
         origin=origin,
         criteria=progressing,
-        first_response=bor[["patient_id", "line_id", "criterion", "first_response_date"]],
+        first_response=first,
         baselines=tp.baselines,
         modalities={c.name: c.modality for c in tp.criteria},
     )
@@ -186,8 +188,11 @@ def _progression_as_endpoint_event(
     every column would double the time points in memory), PD rows a later scan showed to be
     pseudoprogression (and unresolved ones, when the criterion says so) counted as adequate
     non-PD scans."""
-    is_follow = (table["role"] == "follow_up").to_numpy()
-    follow = table.loc[is_follow, list(TIMEPOINT_COLUMNS)]
+    is_follow = np.flatnonzero((table["role"] == "follow_up").to_numpy())
+    # column by column: one copy of the columns read (``loc[rows, columns]`` makes two)
+    follow = pd.DataFrame(
+        {c: table[c].to_numpy()[is_follow] for c in TIMEPOINT_COLUMNS}, copy=False
+    )
     status = table["pd_status"].to_numpy(dtype=object)[is_follow]
     not_pd = (status == "unconfirmed") | (
         (status == "unresolved") & follow["criterion"].isin(censor_unresolved).to_numpy()

@@ -232,24 +232,29 @@ def classify_passes(
     pass is forgotten once the last criterion that reads it is classified
     (:meth:`Passes.release_after`; for passes nothing else reads)."""
     prep = passes.prep
-    tables, atts, bases = [], [], []
-    for done, crit in enumerate(crits):
+    n = len(crits)
+    tables: list[pd.DataFrame] = [pd.DataFrame()] * n
+    atts: list[pd.DataFrame] = [pd.DataFrame()] * n
+    bases: list[pd.DataFrame] = [pd.DataFrame()] * n
+    order = _pass_order(crits)
+    for done, i in enumerate(order):
+        crit = crits[i]
         if isinstance(crit, CombinedCriterion):
             layout = passes.layout(crit)
             codes = [passes.component_codes(c) for c in crit.components]
             anchor = crit.anchor_criterion
             m = passes.measured(anchor)
             frame = timepoint_frame(m, anchor, codes[crit.anchor_index])
-            tables.append(combined_frame(layout, crit, codes, frame))
-            atts.append(combined_attrition(layout, crit, prep.line_keys))
+            tables[i] = combined_frame(layout, crit, codes, frame)
+            atts[i] = combined_attrition(layout, crit, prep.line_keys)
         else:
             m = passes.measured(crit)
-            tables.append(timepoint_frame(m, crit, passes.codes(crit)))
-            atts.append(m.attrition.assign(criterion=crit.name))
-        bases.append(m.baselines.assign(criterion=crit.name))
+            tables[i] = timepoint_frame(m, crit, passes.codes(crit))
+            atts[i] = m.attrition.assign(criterion=crit.name)
+        bases[i] = m.baselines.assign(criterion=crit.name)
         if release:
             del m
-            passes.release_after(crits, done)
+            passes.release_after(tuple(crits[j] for j in order), done)
     if release:
         del passes, prep  # the caller holds them no more: freed before the parts are joined
 
@@ -260,6 +265,30 @@ def classify_passes(
         criteria=crits,
         cohort=cohort,
     )
+
+
+def _pass_order(crits: tuple[AnyCriterion, ...]) -> list[int]:
+    """The order to classify ``crits`` in: by the first use of their measurement passes, so
+    that the criteria of one pass are classified one after the other and each pass is
+    released before the next is made (the passes are made in the same order as in the order
+    given; the parts are put back in the order given).
+
+    Examples
+    --------
+    >>> from netsurv.criteria import CHOI, RECIST_1_1, RECIST_10
+    >>> _pass_order((RECIST_1_1, CHOI, RECIST_10))
+    [0, 2, 1]
+    """
+    first: dict[tuple[Any, ...], int] = {}
+    for c in crits:
+        for p in c.components if isinstance(c, CombinedCriterion) else (c,):
+            first.setdefault(p.measurement_key(), len(first))
+
+    def rank(c: AnyCriterion) -> int:
+        parts = c.components if isinstance(c, CombinedCriterion) else (c,)
+        return min(first[p.measurement_key()] for p in parts)
+
+    return sorted(range(len(crits)), key=lambda i: rank(crits[i]))
 
 
 def stack(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
