@@ -95,3 +95,9 @@ def test_cutoff_date_forms(cohort: ns.Cohort, cutoff: object) -> None:
 def test_a_single_endpoint_name_needs_no_list(cohort: ns.Cohort) -> None:
     t = ns.derive_endpoints(cohort, "recist1.1", endpoints="PFS").table  # type: ignore[arg-type]
     assert t[["endpoint", "days", "event"]].iloc[0].tolist() == ["PFS", 169, 1]
+
+
+def test_a_criterion_named_twice_is_a_config_error(cohort: ns.Cohort) -> None:
+    tp = ns.classify(cohort, "recist1.1").table
+    with pytest.raises(ns.ConfigError, match=r"criteria must be unique, repeated: \['recist1.1'\]"):
+        derive_from_timepoints(cohort, tp, criteria=["recist1.1", "recist1.1"])
