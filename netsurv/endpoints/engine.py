@@ -37,6 +37,7 @@ from netsurv.endpoints.lines import (
     _keys,
     _lines_frame,
     _no_follow_up,
+    _output_order,
     _prepare_timepoints,
     _response_origin,
     _seen_lines,
@@ -153,7 +154,8 @@ def derive_from_timepoints(
     based = _based(_baseline_keys(cohort, baselines, crit), lines, codes)
 
     seen = cache(partial(_seen_lines, tp, based, codes))
-    parts = []
+    parts, ranks = [], []
+    names = sorted(d.name for d in defs)
     for d in defs:
         keys = _keys(lines, crit if d.per_criterion else [None])
         if d.origin == "first_response":
@@ -168,10 +170,10 @@ def derive_from_timepoints(
             key_codes = codes.of(keys["_line"].to_numpy(), keys["criterion"])
             attrition.append(_no_follow_up(d, part, key_codes, seen, cutoff_date is not None))
         parts.append(part)
+        ranks.append((keys["_line"].to_numpy(), names.index(d.name), keys["criterion"]))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
-    table = table.sort_values(
-        ["patient_id", "line_id", "endpoint", "criterion"], kind="stable", na_position="first"
-    ).reset_index(drop=True)
+    if parts:  # by patient, line id, endpoint, criterion
+        table = table.iloc[_output_order(lines, sorted(crit), ranks)].reset_index(drop=True)
     att = pd.concat(attrition, ignore_index=True).drop_duplicates(ignore_index=True)
     return EndpointResult(table=table[OUTPUT_COLUMNS], attrition=att, scheme=scheme)
 

@@ -290,4 +290,28 @@ def _response_origin(
     return keys.drop(columns=["first_response", "source_key"])
 
 
+def _output_order(
+    lines: pd.DataFrame,
+    criteria: list[str],
+    ranks: list[tuple[np.ndarray, int, pd.Series]],
+) -> np.ndarray:
+    """The rows of the endpoints' parts (``ranks``: per part, its rows' line positions, the
+    endpoint's rank among the names, its rows' criteria) by patient, line id, endpoint and
+    criterion (none first), stable: ``sort_values(..., kind="stable", na_position="first")``
+    on integer ranks (the lines by patient and line id, the sorted names)."""
+    by = np.lexsort(
+        (
+            pd.factorize(lines["line_id"], sort=True)[0],
+            pd.factorize(lines["patient_id"], sort=True)[0],
+        )
+    )
+    line_rank = np.empty(len(lines), dtype=np.int64)
+    line_rank[by] = np.arange(len(lines))
+    known = pd.Index(criteria, dtype=object)
+    line = np.concatenate([line_rank[r[0]] for r in ranks])
+    endpoint = np.concatenate([np.full(len(r[0]), r[1]) for r in ranks])
+    crit = np.concatenate([known.get_indexer(pd.Index(r[2], dtype=object)) for r in ranks])
+    return np.lexsort((crit, endpoint, line))
+
+
 # --------------------------------------------------------------------------- the engine
