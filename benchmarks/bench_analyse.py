@@ -22,18 +22,12 @@ import time
 import warnings
 from pathlib import Path
 
+from bench_scale import EVERY_SECTION  # the overrides of a run with every section on
+
 from netsurv.config import load_config
 from netsurv.pipeline import stages
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The bench_scale.py overrides of analyses/demo.toml (every section on, the report off).
-EVERY_SECTION = [
-    "report.enabled=false",
-    "cox.enabled=true",
-    'cox.covariates=["grade", "ki67_pct", "ecog"]',
-    "sweep.enabled=true",
-    "sweep.grid={progression_threshold = [0.1, 0.2, 0.3], response_threshold = [-0.1, -0.2, -0.3]}",
-]
 
 
 def rss_mib() -> float:
