@@ -139,8 +139,15 @@ def csv_part(df: pd.DataFrame, lo: int) -> bytes:
 CSV_ROWS = 20_000
 
 
-def _render(df: pd.DataFrame, lo: int | None) -> bytes:
-    """A table's Parquet file (``lo`` None) or the slice of its CSV file from row ``lo``."""
+def render_part(df: pd.DataFrame, lo: int | None) -> bytes:
+    """A table's Parquet file (``lo`` None) or the slice of its CSV file from row ``lo``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"x": [1.5]})
+    >>> render_part(df, None)[:4], render_part(df, 0)
+    (b'PAR1', b'x\\n1.5\\n')
+    """
     if lo is not None:
         return csv_part(df, lo)
     buf = io.BytesIO()
@@ -158,12 +165,12 @@ def render_parts(df: pd.DataFrame) -> tuple[bytes, list[bytes]]:
     >>> parquet[:4], csv
     (b'PAR1', [b'x\\n1.5\\n'])
     """
-    return _render(df, None), [_render(df, lo) for lo in csv_starts(df)]
+    return render_part(df, None), [render_part(df, lo) for lo in csv_starts(df)]
 
 
 def _render_task(ready: Sequence[tuple[str, pd.DataFrame]], task: tuple[int, int | None]) -> bytes:
-    """The file or CSV slice ``task`` (table index, ``lo``) of prepared tables (:func:`_render`)."""
-    return _render(ready[task[0]][1], task[1])
+    """The file or CSV slice ``task`` (table index, ``lo``) of prepared tables (:func:`render_part`)."""
+    return render_part(ready[task[0]][1], task[1])
 
 
 def json_bytes(content: dict[str, Any]) -> bytes:

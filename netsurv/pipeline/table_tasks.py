@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from netsurv.pipeline.outputs import OutputWriter, _render, csv_starts, render_parts
+from netsurv.pipeline.outputs import OutputWriter, csv_starts, render_part, render_parts
 from netsurv.pipeline.workers import release_memory
 
 __all__ = ["TABLE_COSTS", "CohortTable", "TableTasks", "build"]
@@ -122,7 +122,7 @@ class TableTasks:
             if len(csv_starts(prepared)) != len(csv_starts(table)):  # pragma: no cover
                 raise RuntimeError(f"table {name}: privacy changed its number of rows")
             self._current = (k, prepared)
-        return _render(self._current[1], lo)
+        return render_part(self._current[1], lo)
 
     def write(self, results: Iterator[Any]) -> None:
         """Write the tables' files from the results of their tasks, given in the tasks' order
