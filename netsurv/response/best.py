@@ -44,7 +44,7 @@ import pandas as pd
 from netsurv.errors import ConfigError
 from netsurv.response.best_arrays import RANK, BestRows, best_arrays
 from netsurv.response.classify import Timepoints
-from netsurv.response.prepare import key_date_order
+from netsurv.response.prepare import key_date_order, nat_last
 
 KEY = ["patient_id", "line_id", "criterion"]
 REQUIRED = ("patient_id", "line_id", "criterion", "assessment_id", "date", "response")
@@ -232,9 +232,7 @@ def _by_line(
     start_of[gid[known][firsts]] = start[rows[known][firsts]]
     # keys by criterion (given order), patient, start date (missing last) and line
     rank = np.array([order.get(c, len(order)) for c in crits], dtype=np.int64)
-    when = start_of.view(np.int64).copy()
-    when[np.isnat(start_of)] = np.iinfo(np.int64).max
-    by_key = np.lexsort((lc[first], when, pc[first], rank[cc[first]]))
+    by_key = np.lexsort((lc[first], nat_last(start_of), pc[first], rank[cc[first]]))
     keys = pd.DataFrame(
         {k: table[k].to_numpy()[first[by_key]] for k in KEY} | {"start_date": start_of[by_key]}
     )

@@ -295,6 +295,20 @@ def next_at_or_after(flag: np.ndarray) -> np.ndarray:
     return np.append(np.minimum.accumulate(idx[::-1])[::-1], n).astype(np.int64)
 
 
+def nat_last(date: np.ndarray) -> np.ndarray:
+    """``datetime64`` values as integer nanoseconds for sorting, a missing date (NaT) after
+    every known one.
+
+    Examples
+    --------
+    >>> nat_last(np.array(["1970-01-01", "NaT"], dtype="datetime64[ns]")).tolist()
+    [0, 9223372036854775807]
+    """
+    when = date.astype("datetime64[ns]").view(np.int64).copy()
+    when[np.isnat(date)] = np.iinfo(np.int64).max
+    return when
+
+
 def key_date_order(key: np.ndarray, date: np.ndarray, ident: np.ndarray) -> np.ndarray:
     """The stable order of rows by integer ``key``, then ``date`` (``datetime64``; NaT last),
     then ``ident`` (object; compared only within the runs of equal key and date, missing
@@ -307,8 +321,7 @@ def key_date_order(key: np.ndarray, date: np.ndarray, ident: np.ndarray) -> np.n
     >>> key_date_order(np.array([0, 0, 0, 0]), day, np.array(["a", "c", "b", "d"], dtype=object))
     array([2, 1, 0, 3])
     """
-    when = date.astype("datetime64[ns]").view(np.int64).copy()
-    when[np.isnat(date)] = np.iinfo(np.int64).max
+    when = nat_last(date)
     order = np.lexsort((when, key))
     k, d = key[order], when[order]
     tie = np.flatnonzero((k[1:] == k[:-1]) & (d[1:] == d[:-1]))
