@@ -369,12 +369,14 @@ class Criterion:
         """``label`` if given, else ``name``."""
         return self.label or self.name
 
-    def measurement_key(self) -> tuple[Any, ...]:
+    def measurement_key(self, *, density: bool | None = None) -> tuple[Any, ...]:
         """The fields that determine per-scan measurements (not cut-offs).
 
         Criteria with the same key share one measurement pass in :func:`netsurv.classify`,
-        so a grid of cut-off variants measures the lesions once.
+        so a grid of cut-off variants measures the lesions once.  ``density=True``: the key of
+        a composite twin's pass (Choi's for RECIST 1.1; it pairs CT densities besides).
         """
+        density = self.composite != "size" if density is None else density
         return (
             self.modality,
             self.measure,
@@ -386,7 +388,7 @@ class Criterion:
             self.too_small_mm if self.measure in DIAMETER_MEASURES else None,
             self.rounding_mm,
             self.node_cr_mm,
-            self.composite != "size",
+            density,
             self.follow_up_scans,
             self.nontarget_pd,  # decides whether non-target-only lines are kept
             self.new_lesions_only,  # keeps every line with a baseline scan

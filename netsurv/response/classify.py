@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,7 +236,7 @@ def classify_passes(
     tables: list[pd.DataFrame] = [pd.DataFrame()] * n
     atts: list[pd.DataFrame] = [pd.DataFrame()] * n
     bases: list[pd.DataFrame] = [pd.DataFrame()] * n
-    order = _pass_order(crits)
+    order = _pass_order(crits, passes.pass_key)
     for done, i in enumerate(order):
         crit = crits[i]
         if isinstance(crit, CombinedCriterion):
@@ -267,26 +267,29 @@ def classify_passes(
     )
 
 
-def _pass_order(crits: tuple[AnyCriterion, ...]) -> list[int]:
-    """The order to classify ``crits`` in: by the first use of their measurement passes, so
-    that the criteria of one pass are classified one after the other and each pass is
-    released before the next is made (the passes are made in the same order as in the order
-    given; the parts are put back in the order given).
+def _pass_order(
+    crits: tuple[AnyCriterion, ...], pass_key: Callable[[Criterion], tuple[Any, ...]]
+) -> list[int]:
+    """The order to classify ``crits`` in: by the first use of their measurement passes
+    (``pass_key``: the key of the pass a criterion reads), so that the criteria of one pass
+    are classified one after the other and each pass is released before the next is made
+    (the passes are made in the same order as in the order given; the parts are put back in
+    the order given).
 
     Examples
     --------
     >>> from netsurv.criteria import CHOI, RECIST_1_1, RECIST_10
-    >>> _pass_order((RECIST_1_1, CHOI, RECIST_10))
+    >>> _pass_order((RECIST_1_1, CHOI, RECIST_10), lambda c: c.measurement_key())
     [0, 2, 1]
     """
     first: dict[tuple[Any, ...], int] = {}
     for c in crits:
         for p in c.components if isinstance(c, CombinedCriterion) else (c,):
-            first.setdefault(p.measurement_key(), len(first))
+            first.setdefault(pass_key(p), len(first))
 
     def rank(c: AnyCriterion) -> int:
         parts = c.components if isinstance(c, CombinedCriterion) else (c,)
-        return min(first[p.measurement_key()] for p in parts)
+        return min(first[pass_key(p)] for p in parts)
 
     return sorted(range(len(crits)), key=lambda i: rank(crits[i]))
 

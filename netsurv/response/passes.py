@@ -4,14 +4,19 @@ Criteria (and the components of combined criteria) that measure the same way sha
 measurement pass (:func:`netsurv.response.measures.measure`) and one cache of rule masks
 (:class:`~netsurv.response.timepoint._Memo`); a component used by several combined variants of
 a grid is classified once, and the pairing of a combined criterion's scans is made once per
-set of component measurement keys and window.
+set of component measurement keys and window.  A size criterion whose composite twin is
+classified too (RECIST 1.1 beside Choi: same measurement key but for the paired CT densities)
+reads the twin's pass without its densities (:func:`without_density`): the lesions are
+selected and measured once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from netsurv.criteria.combined import CombinedCriterion
@@ -48,17 +53,33 @@ class Passes:
             group = self.groups.setdefault(c.measurement_key(), [])
             if c not in group:
                 group.append(c)
+        # the pass each measurement key reads: its own, or its composite twin's (scan-level
+        # burden sums set composite criteria's lines aside: no sharing then)
+        self._source = {k: k for k in self.groups}
+        if not prep.burden.any:
+            for k, group in self.groups.items():
+                twin = group[0].measurement_key(density=True)
+                if twin != k and twin in self.groups:
+                    self._source[k] = twin
         self._measured: dict[tuple[Any, ...], Measured] = {}
         self._memos: dict[tuple[Any, ...], _Memo] = {}
         self._codes: dict[Criterion, Codes] = {}
         self._layouts: dict[tuple[Any, ...], Any] = {}
         self._attrition: dict[tuple[Any, ...], pd.DataFrame] = {}
 
+    def pass_key(self, crit: Criterion) -> tuple[Any, ...]:
+        """The measurement key of the pass ``crit`` reads (its own, or its composite twin's)."""
+        return self._source[crit.measurement_key()]
+
     def measured(self, crit: Criterion) -> Measured:
         """The measurement pass of ``crit``'s measurement key (made on first use)."""
         key = crit.measurement_key()
         if key not in self._measured:
-            self._measured[key] = measure(self.prep, self.groups[key][0])
+            source = self._source[key]
+            if source == key:
+                self._measured[key] = measure(self.prep, self.groups[key][0])
+            else:
+                self._measured[key] = without_density(self.measured(self.groups[source][0]))
         return self._measured[key]
 
     def memo(self, crit: Criterion) -> _Memo:
@@ -110,14 +131,24 @@ class Passes:
         """Forget the measurement passes (and their rule-mask caches and component codes)
         that no criterion after ``crits[done]`` reads: a pass of a large cohort holds
         hundreds of megabytes, and a classification call needs only the one in use."""
-        later = {c.measurement_key() for c in plain_criteria(crits[done + 1 :])}
+        later = set()
+        for c in plain_criteria(crits[done + 1 :]):
+            later |= {c.measurement_key(), self.pass_key(c)}
         for c in plain_criteria(crits[: done + 1]):
             key = c.measurement_key()
+            for k in {key, self.pass_key(c)} - later:
+                self._measured.pop(k, None)
+                self._memos.pop(k, None)
             if key not in later:
-                self._measured.pop(key, None)
-                self._memos.pop(key, None)
                 self._codes.pop(c, None)
 
     def measured_in_order(self) -> list[tuple[Measured, list[Criterion]]]:
         """Every measurement pass with its criteria, in first-use order."""
         return [(self.measured(g[0]), g) for g in self.groups.values()]
+
+
+def without_density(m: Measured) -> Measured:
+    """A composite criterion's measurement pass as its size-only twin reads it: the same
+    scans, lesions and aggregates, no paired CT density (arrays shared, not copied)."""
+    nan = np.full(len(m.lk), np.nan)
+    return dataclasses.replace(m, density=nan, density_base=nan.copy())
