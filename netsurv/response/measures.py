@@ -42,7 +42,7 @@ from netsurv.response.lesion_growth import LesionSeries, empty_series, followed_
 from netsurv.response.lesion_rows import LesionRows
 from netsurv.response.lesions import aggregate, empty_aggregates
 from netsurv.response.organ_parts import organ_parts
-from netsurv.response.prepare import Prepared, group_starts
+from netsurv.response.prepare import Prepared, group_starts, nat_last
 
 SCAN_COLUMNS = [
     "patient_id",
@@ -102,11 +102,10 @@ class Measured:
 
 def measure(prep: Prepared, crit: Criterion) -> Measured:
     """Measure every scan of every line for one criterion's measurement key."""
-    scans, att_scans = _scans(prep, crit)
-    n = len(scans)
-    lk = scans["lk"].to_numpy(dtype=np.int64)
-    ak = scans["ak"].to_numpy(dtype=np.int64)
-    is_base = (scans["role"] == "baseline").to_numpy()
+    pos, is_base, att_scans = _scans(prep, crit)
+    n = len(pos)
+    lk = prep.links["lk"].to_numpy(dtype=np.int64)[pos]
+    ak = prep.links["ak"].to_numpy(dtype=np.int64)[pos]
     n_lines = len(prep.line_keys)
 
     if crit.measure == "reader":
@@ -116,7 +115,9 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         burden_reason = np.full(n_lines, "", dtype=object)
         lesion_rows = LesionRows.empty()
     else:
+        scans = pd.DataFrame({"ak": ak}, copy=False)  # what aggregate reads of the scans
         agg, n_tracked_line, has_ntl_line, lesion_rows = aggregate(prep, crit, scans, lk, is_base)
+        del scans
         burden_reason = put_burden(prep.burden, crit, ak, lk, is_base, agg, n_tracked_line)
 
     # ---- lines kept: evaluable baseline, or non-target-only disease under RECIST rules
@@ -160,8 +161,8 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
 
     rows = keep_line[lk]
     lesion_rows = lesion_rows.take(rows, np.cumsum(rows) - 1)
-    scans = scans[rows].reset_index(drop=True)
-    lk, ak, is_base = lk[rows], ak[rows], is_base[rows]
+    pos, lk, ak, is_base = pos[rows], lk[rows], ak[rows], is_base[rows]
+    scans = take_columns(prep.links, pos, SCAN_COLUMNS)
     agg = {k: v[rows] for k, v in agg.items()}
     n_lesions = n_lesions[rows]
     gstart = group_starts(lk)
@@ -198,7 +199,7 @@ def measure(prep: Prepared, crit: Criterion) -> Measured:
         n_lesions=n_lesions[is_base], baseline_value=value[is_base]
     ).reset_index(drop=True)
     return Measured(
-        scans=scans[SCAN_COLUMNS],
+        scans=scans,
         lk=lk,
         ak=ak,
         is_base=is_base,
@@ -298,61 +299,75 @@ def _first_new_scans(
 
 
 # --------------------------------------------------------------------------- scans
-def _scans(prep: Prepared, crit: Criterion) -> tuple[pd.DataFrame, pd.DataFrame]:
+def take_columns(frame: pd.DataFrame, pos: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """The rows at positions ``pos`` of ``columns`` of ``frame``, taken column by column
+    (a fresh ``RangeIndex``; no copy of the other columns, no block consolidation)."""
+    return pd.DataFrame({c: frame[c].array.take(pos) for c in columns}, copy=False)
+
+
+def _scans(prep: Prepared, crit: Criterion) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """The criterion's scans: positions in ``prep.links`` (sorted by line order, baseline
+    first, then date, modality rank and assessment), whether each is the baseline, and the
+    attrition of the lines without a baseline scan (and of follow-up scans past
+    ``follow_up_scans``).
+
+    Per line the baseline is the latest baseline scan of one of the criterion's modalities
+    (the earlier-listed modality on the same date, then the later assessment row); integer
+    sorts stand for ``sort_values(["lk", "date", "_rank", "ak"], kind="stable")`` with
+    ``_rank`` minus the modality's position in ``crit.modality``.
+    """
     links = prep.links
-    links = links[links["modality"].isin(crit.modality)]
-    rank = links["modality"].map({m: i for i, m in enumerate(crit.modality)})
-    links = links.assign(_rank=-rank.to_numpy(dtype=np.int64))
-    base = links[links["role"] == "baseline"].sort_values(
-        ["lk", "date", "_rank", "ak"], kind="stable"
-    )
-    base = base.drop_duplicates("lk", keep="last")
-    fu = links[(links["role"] == "follow_up") & links["lk"].isin(base["lk"])]
-    att = []
-    has_base = np.zeros(len(prep.line_keys), dtype=bool)
-    has_base[base["lk"].to_numpy()] = True
+    n_lines = len(prep.line_keys)
+    mod = links["modality"].to_numpy(dtype=object)
+    rank = np.full(len(mod), -1, dtype=np.int64)
+    for i, m in enumerate(crit.modality):
+        rank[mod == m] = i
+    role = links["role"].to_numpy(dtype=object)
+    lk_all = links["lk"].to_numpy(dtype=np.int64)
+    ak_all = links["ak"].to_numpy(dtype=np.int64)
+    when = nat_last(links["date"].to_numpy())
+    base = np.flatnonzero((rank >= 0) & (role == "baseline"))
+    base = base[np.lexsort((ak_all[base], -rank[base], when[base], lk_all[base]))]
+    last = np.ones(len(base), dtype=bool)  # the last row of each line: drop_duplicates(keep="last")
+    last[:-1] = lk_all[base][1:] != lk_all[base][:-1]
+    base = base[last]
+    based = np.zeros(n_lines + 1, dtype=bool)  # slot n_lines: a missing line (-1)
+    based[lk_all[base]] = True
+    fu = np.flatnonzero((rank >= 0) & (role == "follow_up") & based[lk_all])
+    has_base = based[:n_lines]
     no_base = np.flatnonzero(~has_base)
     scan = "measurement" if crit.measure == "marker" else "scan"
-    att.append(
-        _attrition(
-            prep,
-            no_base,
-            np.full(
-                len(no_base), f"no baseline {'/'.join(crit.modality)} {scan} for this line", object
-            ),
-            crit,
-        )
-    )
+    reason = f"no baseline {'/'.join(crit.modality)} {scan} for this line"
+    att = [_attrition(prep, no_base, np.full(len(no_base), reason, object), crit)]
     if crit.follow_up_scans is not None and len(fu):
-        fu = fu.sort_values(["lk", "date", "_rank", "ak"], kind="stable")
-        nth = fu.groupby("lk", sort=False).cumcount().to_numpy()
+        fu = fu[np.lexsort((ak_all[fu], -rank[fu], when[fu], lk_all[fu]))]
+        nth = pd.Series(lk_all[fu]).groupby(lk_all[fu], sort=False).cumcount().to_numpy()
         extra = fu[nth >= crit.follow_up_scans]
         fu = fu[nth < crit.follow_up_scans]
         if len(extra):
-            n_extra = extra.groupby("lk", sort=True).size()
-            lks = n_extra.index.to_numpy()
+            lks, n_extra = np.unique(lk_all[extra], return_counts=True)
             reasons = np.array(
                 [
                     f"{k} later follow-up scan(s) not evaluated: the criterion reads the first "
                     f"{crit.follow_up_scans}"
-                    for k in n_extra.to_numpy()
+                    for k in n_extra
                 ],
                 dtype=object,
             )
             att.append(_attrition(prep, lks, reasons, crit))
-    scans = pd.concat([base, fu], ignore_index=True)
-    is_fu = (scans["role"] != "baseline").to_numpy()
+    pos = np.concatenate([base, fu])
+    is_fu = role[pos] != "baseline"
     order = np.lexsort(
         (
-            scans["ak"].to_numpy(),
-            scans["_rank"].to_numpy() * -1,
-            scans["date"].to_numpy().view(np.int64),
+            ak_all[pos],
+            rank[pos],
+            links["date"].to_numpy()[pos].view(np.int64),
             is_fu,
-            scans["lorder"].to_numpy(),
+            links["lorder"].to_numpy()[pos],
         )
     )
-    scans = scans.iloc[order].reset_index(drop=True)
-    return scans, pd.concat(att, ignore_index=True)
+    pos = pos[order]
+    return pos, ~is_fu[order], pd.concat(att, ignore_index=True)
 
 
 def _attrition(
