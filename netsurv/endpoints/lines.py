@@ -14,7 +14,7 @@ from netsurv.cohort import Cohort
 from netsurv.endpoints.rules import CensoringScheme, EndpointDefinition, Origin
 from netsurv.endpoints.vocabulary import ADEQUATE, KEY, RESPONSE, TIMEPOINT_COLUMNS
 from netsurv.errors import ConfigError
-from netsurv.response.prepare import key_date_order
+from netsurv.response.prepare import key_date_order, pair_index
 
 
 def _lines_frame(
@@ -76,11 +76,9 @@ def _prepare_timepoints(
     Within a key the scans are in date order, then by ``assessment_id`` (the order every
     reader relies on); the keys follow their codes (one integer sort instead of a sort on the
     text columns)."""
-    line_key = ["patient_id", "line_id"]
-    # each time point's line (its position in ``lines``; -1: a line not analysed)
-    line = pd.MultiIndex.from_frame(lines[line_key]).get_indexer(
-        pd.MultiIndex.from_frame(tp[line_key])
-    )
+    # each time point's line (its position in ``lines``; -1: a line not analysed); a run of
+    # rows of one line (the time points are by criterion, patient, line) is looked up once
+    line = pair_index(tp["patient_id"], tp["line_id"], lines["patient_id"], lines["line_id"])
     known = line >= 0
     date = tp["date"].to_numpy()
     kept = np.zeros(len(tp), dtype=bool)

@@ -115,8 +115,8 @@ def prepare(cohort: Cohort) -> Prepared:
         links = _stack(links, m_links)
         les = _stack(les, m_les)
 
-    lk = _pair_index(links["patient_id"], links["line_id"], lines["patient_id"], lines["line_id"])
-    ak = _pair_index(
+    lk = pair_index(links["patient_id"], links["line_id"], lines["patient_id"], lines["line_id"])
+    ak = pair_index(
         links["patient_id"], links["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     order = np.lexsort(
@@ -128,12 +128,12 @@ def prepare(cohort: Cohort) -> Prepared:
     )
     lorder = np.empty(len(lines), dtype=np.int64)
     lorder[order] = np.arange(len(lines))
-    links = links.assign(lk=lk, ak=ak, lorder=lorder[lk])
+    links = _with_columns(links, {"lk": lk, "ak": ak, "lorder": lorder[lk]})
     line_keys = (lines["patient_id"].astype(str) + " / " + lines["line_id"].astype(str)).to_numpy(
         dtype=object
     )
 
-    les_ak = _pair_index(
+    les_ak = pair_index(
         les["patient_id"], les["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     day = ass["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
@@ -175,7 +175,7 @@ def prepare(cohort: Cohort) -> Prepared:
     reader = visits.status(reader, day, PD)
     tracer, tracer_names = pd.factorize(ass["tracer"])
     tb = cohort.tumour_burden
-    tb_ak = _pair_index(
+    tb_ak = pair_index(
         tb["patient_id"], tb["assessment_id"], ass["patient_id"], ass["assessment_id"]
     )
     return Prepared(
@@ -236,7 +236,7 @@ def _lesions_of_visits(
     return np.sort(order[keep])
 
 
-def _pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:
+def pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:
     """Row of ``(ref_a, ref_b)`` holding each ``(a, b)`` pair (-1 if absent).
 
     Runs of equal consecutive pairs are looked up once, so sorted inputs (as a cohort's
