@@ -57,6 +57,8 @@ from netsurv.endpoints.vocabulary import (
     TIMEPOINT_COLUMNS,
 )
 from netsurv.errors import ConfigError
+from netsurv.response.classify import stack
+from netsurv.response.measures import take_columns
 
 __all__ = [
     "CENSOR_CODES",
@@ -171,11 +173,14 @@ def derive_from_timepoints(
             attrition.append(_no_follow_up(d, part, key_codes, seen, cutoff_date is not None))
         parts.append(part)
         ranks.append((keys["_line"].to_numpy(), names.index(d.name), keys["criterion"]))
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=OUTPUT_COLUMNS)
-    if parts:  # by patient, line id, endpoint, criterion
-        table = table.iloc[_output_order(lines, sorted(crit), ranks)].reset_index(drop=True)
+    if parts:  # by patient, line id, endpoint, criterion; each column taken once
+        table = take_columns(
+            stack(parts, OUTPUT_COLUMNS), _output_order(lines, sorted(crit), ranks), OUTPUT_COLUMNS
+        )
+    else:
+        table = pd.DataFrame(columns=OUTPUT_COLUMNS)
     att = pd.concat(attrition, ignore_index=True).drop_duplicates(ignore_index=True)
-    return EndpointResult(table=table[OUTPUT_COLUMNS], attrition=att, scheme=scheme)
+    return EndpointResult(table=table, attrition=att, scheme=scheme)
 
 
 # --------------------------------------------------------------------------- preparation
@@ -248,7 +253,8 @@ def _derive_one(
     ev = (out["event"] == 1).to_numpy() & ~np.isnan(won)
     out.loc[ev, "event_cause"] = kinds[won[ev].astype(int)]
     if "no_baseline" in keys.columns:
-        flag = keys.set_index("_k")["no_baseline"].fillna(False).astype(bool)
+        kx = keys[["_k", "no_baseline", "origin", "line_key"]].set_index("_k")
+        flag = kx["no_baseline"].fillna(False).astype(bool)
         nb = flag.reindex(out.index).to_numpy()
         out.loc[nb, ["event", "event_cause", "reason", "source_table", "source_column"]] = [
             0,
@@ -257,8 +263,8 @@ def _derive_one(
             "lines",
             None,
         ]
-        out.loc[nb, "date"] = keys.set_index("_k")["origin"].reindex(out.index[nb])
-        out.loc[nb, "source_key"] = keys.set_index("_k")["line_key"].reindex(out.index[nb])
+        out.loc[nb, "date"] = kx["origin"].reindex(out.index[nb])
+        out.loc[nb, "source_key"] = kx["line_key"].reindex(out.index[nb])
     return _finish(out, keys, d, crit, scheme)
 
 
@@ -288,7 +294,9 @@ def _apply_scheme(
     made after it (scans the data assign to this line with ``line_id``), move to the last
     adequate assessment on or before that start (the origin if none).
     """
-    kx = keys.set_index("_k")
+    read = ["origin", "next_start", "schedule_origin", "criterion"]
+    read += ["origin_source", "origin_column", "origin_key"]
+    kx = keys[["_k", *read]].set_index("_k")  # the columns read here, not all of them
     ev = out["event"] == 1
     origin = kx["origin"].reindex(out.index)
     ad = tpk.loc[tpk["adequate"].to_numpy(), ["_k", "date", "source_key"]]
@@ -344,10 +352,20 @@ def _last_before(
     """Date and source key of the last assessment of ``ad`` (``_k``, ``date``, ``source_key``,
     sorted by date within ``_k``) before each key's ``limit`` (on or before it when
     ``inclusive``), aligned on ``index``; NaT / NaN where there is none."""
-    rows = ad.merge(limit.rename("_limit"), left_on="_k", right_index=True)
-    ok = rows["date"] <= rows["_limit"] if inclusive else rows["date"] < rows["_limit"]
-    last = rows[ok].drop_duplicates("_k", keep="last").set_index("_k")
-    return last["date"].reindex(index), last["source_key"].reindex(index)
+    k = ad["_k"].to_numpy()
+    at = limit.index.get_indexer(pd.Index(k))  # each assessment's key among the limits (-1: none)
+    rows = np.flatnonzero(at >= 0)
+    date = ad["date"].to_numpy(dtype="datetime64[ns]")
+    lim = limit.to_numpy(dtype="datetime64[ns]")[at[rows]]
+    rows = rows[date[rows] <= lim] if inclusive else rows[date[rows] < lim]  # NaT: never
+    # the last such row of each key (drop_duplicates(keep="last")), in the rows' order
+    flipped = rows[::-1]
+    rows = flipped[np.unique(k[flipped], return_index=True)[1]]
+    by = pd.Index(k[rows], name="_k")
+    return (
+        pd.Series(date[rows], index=by, name="date").reindex(index),
+        pd.Series(ad["source_key"].to_numpy()[rows], index=by, name="source_key").reindex(index),
+    )
 
 
 def _finish(
@@ -357,7 +375,8 @@ def _finish(
     crit: pd.Series,
     scheme: CensoringScheme,
 ) -> pd.DataFrame:
-    kx = keys.set_index("_k").reindex(out.index)
+    kx = keys[["_k", "patient_id", "line_id", "criterion", "origin"]]
+    kx = kx.set_index("_k").reindex(out.index)
     origin = kx["origin"]
     date = pd.to_datetime(out["date"]).where(lambda s: s >= origin, origin)
     days = (date - origin).dt.days + int(scheme.add_one_day)
