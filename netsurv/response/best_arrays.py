@@ -32,6 +32,7 @@ from netsurv.response.prepare import group_starts, prior_any
 ADEQUATE = ("CR", "PR", "MR", "SD", "NON-CR/NON-PD", "PD")
 RANK = {r: i for i, r in enumerate(BEST_ORDER)} | {"ND": BEST_ORDER.index("NE")}
 _CR, _PR, _MR, _SD, _NONCR, _PD, _NE = range(7)
+ADEQUATE_CODES = tuple(RANK[r] for r in ADEQUATE)
 #: Ranks of the best response (lower = better): the codes above up to PD, then an iUPD that a
 #: later non-PD scan resolved (iRECIST pseudoprogression; still the "iUPD" category, labelled
 #: PD, but below a PD that counts so that the BOR date is the counted PD's), NE, nothing.
@@ -71,41 +72,44 @@ def best_arrays(rows: BestRows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str
     """Per group (``0 .. n_keys - 1``): both best responses and their dates, the first
     response (all and confirmed) and PD dates, the last adequate scan, the scans in the window,
     ``pd_status``, ``pseudoprogression`` and ``data_issue``."""
-    resp = rows.resp.copy()
+    # the responses as their RANK codes ("ND" reads as NE: no test below tells them apart),
+    # so that every test is an integer comparison, not one on text
+    code = pd.Series(rows.resp, dtype=object).map(RANK).to_numpy(dtype=np.int64)
+    unconfirmed = rows.pd_status == "unconfirmed"
     gstart = group_starts(rows.g)
 
     # CR followed by PR: flag, and apply the chosen handling.  Only scans up to and including
     # the first PD count (CRITERIA.md 1.9: assessments after PD are ignored for the BOR), so a
     # PR after the PD neither re-labels an earlier CR nor raises a data issue.
-    before_pd = ~prior_any((resp == "PD") & (rows.pd_status != "unconfirmed"), gstart)
-    is_cr = (resp == "CR") & before_pd
-    is_pr = (resp == "PR") & before_pd
+    before_pd = ~prior_any((code == _PD) & ~unconfirmed, gstart)
+    is_cr = (code == _CR) & before_pd
+    is_pr = (code == _PR) & before_pd
     pr_after_cr = is_pr & prior_any(is_cr, gstart)
     issue = np.zeros(n_keys, dtype=bool)
     issue[rows.g[pr_after_cr]] = True
     to_pd = pr_after_cr & (cr_then_pr == "pd")
     later_pr = _later_any(is_pr, rows.g)
     to_pr = is_cr & later_pr & (cr_then_pr == "pr")
-    resp[to_pd] = "PD"
-    resp[to_pr] = "PR"
+    code[to_pd] = _PD
+    code[to_pr] = _PR
 
     # window: up to and including the first PD that is not an unconfirmed iUPD
-    is_pd = resp == "PD"
-    cut = is_pd & (rows.pd_status != "unconfirmed")
+    is_pd = code == _PD
+    cut = is_pd & ~unconfirmed
     keep = ~prior_any(cut, gstart)
     pseudo = np.zeros(n_keys, dtype=bool)
-    unconf = is_pd & (rows.pd_status == "unconfirmed")
-    later_eval = _later_any(np.isin(resp, ("CR", "PR", "MR", "SD", "NON-CR/NON-PD")), rows.g)
+    unconf = is_pd & unconfirmed
+    later_eval = _later_any(np.isin(code, (_CR, _PR, _MR, _SD, _NONCR)), rows.g)
     pseudo[rows.g[unconf & later_eval & keep]] = True
 
     g = rows.g[keep]
-    resp = resp[keep]
+    code = code[keep]
     day = rows.day[keep]
     dfs = rows.days_from_start[keep]
     date = rows.date[keep]
     status = rows.pd_status[keep]
+    unconfirmed = unconfirmed[keep]
     sd_min = rows.sd_min[keep]
-    code = pd.Series(resp, dtype=object).map(RANK).to_numpy(dtype=np.int64)
 
     late = dfs >= sd_min
     sd_like = np.isin(code, (_CR, _PR, _MR, _SD)) & late
@@ -113,7 +117,7 @@ def best_arrays(rows: BestRows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str
     # an iUPD resolved by a later non-PD scan (pseudoprogression) is still the iUPD category
     # of the iBOR (CRITERIA.md 2.6: progression category > NE), e.g. iUPD then an iSD before
     # sd_min_days; a PD that counts (RECIST PD, confirmed or unresolved iUPD) ranks above it
-    resolved_upd = (code == _PD) & (status == "unconfirmed")
+    resolved_upd = (code == _PD) & unconfirmed
     base_rank = np.select(
         [
             sd_like,
@@ -137,8 +141,8 @@ def best_arrays(rows: BestRows, cr_then_pr: np.ndarray, n_keys: int) -> dict[str
     resp_rows = np.isin(code, (_CR, _PR))
     out["_first_resp"] = _first_date(g, resp_rows, date, n_keys)
     out["_first_conf_resp"] = _first_date(g, resp_rows & confirmed, date, n_keys)
-    out["first_pd_date"] = _first_date(g, (code == _PD) & (status != "unconfirmed"), date, n_keys)
-    out["last_adequate_date"] = _last_date(g, np.isin(resp, ADEQUATE), date, n_keys)
+    out["first_pd_date"] = _first_date(g, (code == _PD) & ~unconfirmed, date, n_keys)
+    out["last_adequate_date"] = _last_date(g, np.isin(code, ADEQUATE_CODES), date, n_keys)
     out["n_assessments"] = np.bincount(g, minlength=n_keys)
     # status of the window's last PD scan: the PD ending the window, else a resolved iUPD
     last_pd = np.full(n_keys, -1, dtype=np.int64)
