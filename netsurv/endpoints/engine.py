@@ -404,4 +404,5 @@ def _finish(
             "source_key": out["source_key"].to_numpy(),
         },
         columns=OUTPUT_COLUMNS,
+        copy=False,  # fresh arrays, joined column by column later (stack): no consolidation
     )
