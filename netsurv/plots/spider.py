@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from netsurv.criteria.combined import AnyCriterion
+from netsurv.plots._pdf_runs import LineCollection
 from netsurv.plots._response import BOR_COLOURS, cutoff_lines, select
 from netsurv.response.classify import Timepoints
 
