@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -27,9 +28,14 @@ BOR_COLOURS = {
 
 
 def pick(
-    timepoints: Timepoints | pd.DataFrame, criterion: str | AnyCriterion | None
+    timepoints: Timepoints | pd.DataFrame,
+    criterion: str | AnyCriterion | None,
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, str, AnyCriterion | None]:
-    """The chosen criterion's time-point rows, its name, and the Criterion if known."""
+    """The chosen criterion's time-point rows, its name, and the Criterion if known.
+
+    With ``columns``, the rows hold only ``criterion`` and those columns, taken one by one:
+    the other columns of a registry's time points (millions of rows) are not copied."""
     table = timepoints.table if isinstance(timepoints, Timepoints) else timepoints
     names = list(pd.unique(table["criterion"]))
     name = criterion.name if isinstance(criterion, AnyCriterion) else criterion
@@ -44,7 +50,11 @@ def pick(
         crit = next((c for c in timepoints.criteria if c.name == name), None)
     if crit is None:
         crit = PRESETS.get(name)
-    return table[table["criterion"] == name], name, crit
+    chosen = (table["criterion"] == name).to_numpy()
+    if columns is None:
+        return table[chosen], name, crit
+    keep = dict.fromkeys(["criterion", *columns])
+    return pd.DataFrame({c: table[c][chosen] for c in keep}), name, crit
 
 
 def select(
@@ -52,11 +62,15 @@ def select(
     criterion: str | AnyCriterion | None,
     best: pd.DataFrame | None,
     best_options: dict[str, Any],
+    columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, AnyCriterion | None]:
-    """The chosen criterion's time-point rows, its BOR table, and the Criterion if known."""
-    rows, name, crit = pick(timepoints, criterion)
+    """The chosen criterion's time-point rows, its BOR table, and the Criterion if known;
+    given ``best``, only ``columns`` of the rows (:func:`pick`); else every column, which
+    :func:`~netsurv.response.best.best_response` reads."""
     if best is not None:
+        rows, name, crit = pick(timepoints, criterion, columns)
         return rows, best[best["criterion"] == name], crit
+    rows, name, crit = pick(timepoints, criterion)
     src: Timepoints | pd.DataFrame = rows
     if isinstance(timepoints, Timepoints):
         src = Timepoints(

@@ -13,6 +13,8 @@ from netsurv.plots._response import BOR_COLOURS, cutoff_lines, select
 from netsurv.response.classify import Timepoints
 
 DAYS_PER_MONTH = 30.4375
+#: The time-point columns the spider plot reads.
+_COLUMNS = ("patient_id", "line_id", "role", "days_from_start", "pct_change_baseline", "response")
 
 
 def spider(
@@ -59,7 +61,7 @@ def spider(
     >>> len(ax.collections[0].get_segments()), ax.get_xlabel()
     (558, 'Months from start of line')
     """
-    rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
+    rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm}, _COLUMNS)
     if ax is None:
         import matplotlib.pyplot as plt
 

@@ -219,7 +219,7 @@ def _timepoints(
             "timepoints must be the Timepoints of netsurv.classify or its .table, "
             f"got {type(timepoints).__name__}"
         )
-    rows, name, _ = pick(timepoints, criterion)
+    rows, name, _ = pick(timepoints, criterion, ("patient_id", "date", "response"))
     return rows, name
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba_array
 from matplotlib.patches import Patch
 
 from netsurv.criteria.combined import AnyCriterion
@@ -38,7 +39,16 @@ def best_change(
     >>> best_change(tp)["best_pct_change"].round(1).head(4).tolist()
     [-2.8, -35.9, -6.9, -5.8]
     """
-    rows, _, _ = pick(timepoints, criterion)
+    rows, _, _ = pick(timepoints, criterion, _COLUMNS)
+    return _best_change(rows)
+
+
+#: The time-point columns :func:`best_change` reads.
+_COLUMNS = ("patient_id", "line_id", "role", "pct_change_baseline")
+
+
+def _best_change(rows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`best_change` of one criterion's time-point rows."""
     fu = rows[(rows["role"] == "follow_up") & np.isfinite(rows["pct_change_baseline"])]
     out = (
         fu.groupby(["patient_id", "line_id", "criterion"], sort=True)["pct_change_baseline"]
@@ -96,8 +106,8 @@ def waterfall(
     >>> len(ax.collections[0].get_paths()), ax.get_ylabel()
     (530, 'Best change from baseline (%)')
     """
-    rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm})
-    data = best_change(rows) if len(rows) else pd.DataFrame()
+    rows, bor, crit = select(timepoints, criterion, best, {"confirm": confirm}, _COLUMNS)
+    data = _best_change(rows) if len(rows) else pd.DataFrame()
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -110,7 +120,8 @@ def waterfall(
             ["best_pct_change", "patient_id", "line_id"], ascending=[False, True, True]
         )
         bar_bor = data["bor"].astype(object).fillna("NE")
-        colours = bar_bor.map(BOR_COLOURS).fillna("#bdbdbd").tolist()
+        codes, hexes = pd.factorize(bar_bor.map(BOR_COLOURS).fillna("#bdbdbd"))
+        colours = to_rgba_array(list(hexes))[codes]  # as matplotlib converts each bar's
         ax.add_collection(_bars(data["best_pct_change"].to_numpy(dtype=float), colours))
         ax.autoscale_view()
     ax.axhline(0, color="black", linewidth=0.6)
@@ -135,7 +146,7 @@ def waterfall(
     return ax
 
 
-def _bars(heights: np.ndarray, colours: list[str], width: float = 0.85) -> PolyCollection:
+def _bars(heights: np.ndarray, colours: np.ndarray, width: float = 0.85) -> PolyCollection:
     """Bars from 0 to ``heights`` at x = 0, 1, ... as one collection (as ``Axes.bar`` draws
     them, without an artist per bar).  The corners go in as one ``(bars, 4, 2)`` array, which
     matplotlib turns into the same closed paths as a list of polygons, without checking each
