@@ -296,14 +296,15 @@ class Concordance:
 def _sums_in_order(
     keys: tuple[np.ndarray, ...],
     v: np.ndarray,
-    seg: np.ndarray,
+    seg: np.ndarray | None,
     later: np.ndarray,
     earlier: np.ndarray,
 ) -> tuple[Split, Split]:
     """:func:`dominance_sums` over the order ``np.lexsort(keys)`` (``seg`` must be its primary
-    key), returned in the original order."""
-    order = np.lexsort(keys)
-    lat, ear = dominance_sums(v[order], later=later[order], earlier=earlier[order], seg=seg[order])
+    key, or None: one segment), returned in the original order."""
+    order = _lexsort(keys)
+    sorted_seg = None if seg is None else seg[order]
+    lat, ear = dominance_sums(v[order], later=later[order], earlier=earlier[order], seg=sorted_seg)
     assert lat is not None and ear is not None
     out = []
     for split in (lat, ear):
@@ -360,6 +361,9 @@ def harrell_c(
     ev = np.asarray(event).astype(bool)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
     st = np.zeros(n, dtype=np.int64) if stratum is None else np.asarray(stratum, dtype=np.int64)
+    # one stratum (e.g. the zeros of an unstratified model): no segments to keep apart, and
+    # no sort key -- the orders and sums are those with the constant key, found faster
+    one = _constant(st)
     _, v = np.unique(score, return_inverse=True)
     v = v.astype(np.int64).ravel()
     # event groups: (stratum, time) of each death
@@ -370,8 +374,8 @@ def harrell_c(
     # in (stratum, time, censored-after-deaths) order: a death's partners come later
     # (l1, e1, g1), a row's partner deaths earlier (l2, e2, g2)
     # (np.lexsort is stable: rows tied on every key stay in row order)
-    keys = (~ev, time) if stratum is None else (~ev, time, st)
-    (l1, e1, g1), (l2, e2, g2) = _sums_in_order(keys, v, st, w, wd)
+    keys = (~ev, time) if one else (~ev, time, st)
+    (l1, e1, g1), (l2, e2, g2) = _sums_in_order(keys, v, None if one else st, w, wd)
     # remove tied deaths (same stratum and time), counted on both sides above
     (tl, te, tg), (sl, se, sg) = _sums_in_order((dgroup,), v[dead], dgroup, w[dead], w[dead])
     l1[dead] -= tl
@@ -389,9 +393,9 @@ def harrell_c(
         ss = np.concatenate([st[dead], st])
         zero_m, zero_n = np.zeros(m), np.zeros(n)
         (al, ae, ag), (bl, be, bg) = _sums_in_order(
-            (sub, kt, ss),
+            (sub, kt) if one else (sub, kt, ss),
             np.concatenate([v[dead], v]),
-            ss,
+            None if one else ss,
             np.concatenate([zero_m, w]),
             np.concatenate([w[dead], zero_n]),
         )
@@ -435,12 +439,44 @@ def harrell_c(
 
 def _group_codes(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Codes 0..k-1 of the distinct (first, second) pairs, numbered in lexicographic order."""
-    order = np.lexsort((second, first))
+    order = _lexsort((second, first))
     new = np.ones(order.size, dtype=bool)
     new[1:] = (first[order][1:] != first[order][:-1]) | (second[order][1:] != second[order][:-1])
     codes = np.empty(order.size, dtype=np.int64)
     codes[order] = np.cumsum(new) - 1
     return codes
+
+
+def _lexsort(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``np.lexsort(keys)`` (the last key first; stable), by one radix sort when the keys
+    have few distinct values (e.g. 3,000 distinct times and the event flag).
+
+    Each key is replaced by its dense rank (:func:`numpy.unique`: equal values, NaNs
+    included, share a rank, as they tie in ``np.lexsort``), the ranks are combined into one
+    key, and a key of at most 2**16 values is sorted by numpy's stable radix sort: the same
+    permutation, several times faster than ``np.lexsort`` on 100,000 floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = (np.array([1, 0, 1, 0]), np.array([2.0, 1.0, 1.0, 2.0]))
+    >>> _lexsort(keys).tolist(), np.lexsort(keys).tolist()
+    ([1, 2, 3, 0], [1, 2, 3, 0])
+    """
+    combined = np.zeros(keys[0].size if keys else 0, dtype=np.int64)
+    size = 1
+    for key in reversed(keys):  # the primary key first
+        values, rank = np.unique(key, return_inverse=True)
+        size *= max(values.size, 1)
+        if size > 2**16:
+            return np.lexsort(keys)
+        combined = combined * max(values.size, 1) + rank.ravel()
+    return np.argsort(combined.astype(np.uint16), kind="stable")
+
+
+def _constant(codes: np.ndarray) -> bool:
+    """Whether every code is the same (True when there is none)."""
+    return codes.size == 0 or bool((codes == codes[0]).all())
 
 
 def _tied_pairs(w: np.ndarray, group: np.ndarray) -> float:
