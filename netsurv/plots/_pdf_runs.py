@@ -27,6 +27,7 @@ the disabled drawing of ``bbox_inches="tight"``) goes through matplotlib unchang
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,10 +35,20 @@ from typing import Any
 import numpy as np
 from matplotlib import collections as mcoll
 from matplotlib.backend_bases import RendererBase
-from matplotlib.backends.backend_pdf import RendererPdf, _fill, pdfRepr
+from matplotlib.backends import backend_pdf
+from matplotlib.backends.backend_pdf import RendererPdf
 from matplotlib.transforms import IdentityTransform
 
 __all__ = ["LineCollection", "PolyCollection", "draw_in_runs"]
+
+#: Whether this matplotlib has what the runs are written with (its private PDF helpers and
+#: the ``hatchcolors`` parameter of :meth:`RendererBase.draw_path_collection`, 3.11 has both);
+#: otherwise every collection is drawn by matplotlib itself (the same bytes, slower).
+SUPPORTED = (
+    hasattr(backend_pdf, "_fill")
+    and hasattr(backend_pdf, "pdfRepr")
+    and "hatchcolors" in inspect.signature(RendererBase.draw_path_collection).parameters
+)
 
 
 class PolyCollection(mcoll.PolyCollection):
@@ -101,7 +112,7 @@ def _in_runs(artist: mcoll.Collection, renderer: Any) -> Any:
     """The renderer to draw a collection with: wrapped when it writes PDF now (not
     rasterising, no agg filter, not the disabled drawing that measures a tight bounding
     box)."""
-    if artist.get_rasterized() or artist.get_agg_filter() is not None:
+    if not SUPPORTED or artist.get_rasterized() or artist.get_agg_filter() is not None:
         return renderer
     if getattr(renderer, "_rasterizing", False) or getattr(renderer, "_raster_depth", 0):
         return renderer
@@ -240,7 +251,9 @@ class _Runs:
                 written = self._matplotlib(head)
                 synced = code
                 if code not in self.paint:
-                    self.paint[code] = _fill([pdfRepr(self.pdf.gc.paint())]) + b"\n"
+                    self.paint[code] = (
+                        backend_pdf._fill([backend_pdf.pdfRepr(self.pdf.gc.paint())]) + b"\n"
+                    )
                 own = self._paths_bytes(head, head + 1, code)
                 if prev >= 0 and written.endswith(own):
                     self.changes[prev, code] = written[: len(written) - len(own)]
@@ -286,7 +299,7 @@ class _Runs:
         parts = []
         for path in self.paths[start:end]:
             ops = operations(path, transform, box, simplify=path.should_simplify if clip else False)
-            parts.append(_fill([pdfRepr(x) for x in ops]) + b"\n" + paint)
+            parts.append(backend_pdf._fill([backend_pdf.pdfRepr(x) for x in ops]) + b"\n" + paint)
         return b"".join(parts)
 
 

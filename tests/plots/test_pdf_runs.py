@@ -116,6 +116,7 @@ def test_same_bytes_as_matplotlib(case: str, fmt: str) -> None:
         assert _render(case, True, fmt, tight) == _render(case, False, fmt, tight)
 
 
+@pytest.mark.skipif(not _pdf_runs.SUPPORTED, reason="this matplotlib lacks what runs need")
 def test_runs_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     """The PDF of bars and lines goes through the runs (matplotlib draws a path only where the
     properties change to ones not met before), and matplotlib draws what they do not cover."""
@@ -132,3 +133,16 @@ def test_runs_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     drawn.clear()
     _render("offsets (matplotlib draws)", True, "pdf", True)
     assert drawn == []
+
+
+def test_unsupported_matplotlib_draws_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where matplotlib lacks what the runs are written with, it draws every path itself."""
+    monkeypatch.setattr(_pdf_runs, "SUPPORTED", False)
+    monkeypatch.setattr(_pdf_runs._Runs, "draw", _fail)
+    assert _render("bars and lines", True, "pdf", True) == _render(
+        "bars and lines", False, "pdf", True
+    )
+
+
+def _fail(*args: Any) -> None:
+    raise AssertionError("runs drawn")
