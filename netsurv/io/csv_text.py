@@ -144,13 +144,18 @@ def read_csv_file(
     text = decode_text(
         raw, codec=codec, encoding=encoding, table=table, file=name, problems=problems
     )
-    del raw  # the text holds it now
+    # the bytes of an ASCII file without NUL (not UTF-16) are its text's UTF-8: kept for
+    # Arrow, which then does not need the text encoded again
+    ascii_text = arrow and codec == "utf-8" and raw.isascii() and b"\x00" not in raw
+    data = memoryview(raw) if ascii_text else None
+    del raw  # the text (and ``data``, for an ASCII file) holds it now
     if text is None:
         return None
     chosen = delimiter or ("\t" if name.lower().endswith((".tsv", ".tsv.gz")) else ",")
     offset, above, header, skipped = _find_header(text, chosen, keys)
     if offset:
         text = text[offset:]
+        data = None if data is None else data[offset:]
     if skipped:
         _report_skipped(skipped, above + 1, table, name, problems)
     found = sniff_delimiter(header, chosen)
@@ -168,7 +173,8 @@ def read_csv_file(
         with pd.option_context("mode.copy_on_write", True):
             cells = None
             if arrow and decimal == "." and (sep == "," or "," not in text):
-                cells = read_plain_cells(text, sep, names, na)
+                cells = read_plain_cells(text, sep, names, na, data=data)
+            del data  # the bytes are freed once Arrow has read them
             if cells is not None:  # a plain text: each record on its own line
                 lines = np.arange(1, len(cells) + 1) + above
             else:
