@@ -70,7 +70,10 @@ def check_biomarkers(
     key = ["patient_id", "assessment_id"]
     if "liver_volume_ml" in ass and "volume_ml" in les:
         liver = les["site"].eq("liver") & les["volume_ml"].notna()
-        total = les.loc[liver, [*key, "volume_ml"]].groupby(key, sort=False)["volume_ml"].sum()
+        # the liver rows of the three columns only (not every column of those rows)
+        at = liver.to_numpy(dtype=bool)
+        by = [les[k][at] for k in key]
+        total = les["volume_ml"][at].groupby(by, sort=False).sum()
         lesion_sum = pd.Series(
             total.reindex(pd.MultiIndex.from_frame(ass[key])).to_numpy(), index=ass.index
         )

@@ -222,7 +222,13 @@ def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Prob
         huge, s, table, column, keys, problems, "type_integer", "is beyond the 64-bit range"
     )
     num = num.mask(frac | huge)  # not in place: Arrow's numbers may be read-only
-    return num.round().astype("Int64")
+    # the whole numbers, made Int64 directly: ``astype("Int64")`` tests each float for a
+    # safe cast again (a second of CPU on 6 million lesion rows)
+    missing = num.isna().to_numpy()
+    whole = np.where(missing, 0.0, num.round().to_numpy(dtype="float64", na_value=0.0))
+    return pd.Series(
+        pd.arrays.IntegerArray(whole.astype("int64"), missing), index=num.index, name=num.name
+    )
 
 
 def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:

@@ -63,7 +63,7 @@ def adjacent_ties(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray | None:
     """
     if len(df) < 2:
         return np.zeros(0, dtype=bool)
-    if df[list(keys)].isna().to_numpy().any():
+    if any(pd.isna(df[key].to_numpy()).any() for key in keys):  # no 2-D copy of the keys
         return None
     before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
     tied = np.ones(len(df) - 1, dtype=bool)

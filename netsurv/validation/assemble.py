@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from netsurv.errors import ValidationError
@@ -83,14 +84,16 @@ def validate_tables(
             raise TypeError(f"{name} must be a pandas DataFrame, got {type(raw[name]).__name__}")
     in_key_order: set[str] = set()
     tables = coerce_and_check(raw, problems, release=True, in_key_order=in_key_order)
-    check_cross_table(tables, problems)
+    scan = check_cross_table(tables, problems)  # each lesion row's row in assessments
     if any(column in KEYS.get(table, ()) for table, column in problems.absent):
         # a table without its key column cannot be linked: its one missing_column error
         # stands, not a row-by-row echo of it from the linking
         raise ValidationError(apply_severity(problems.frame(), options))
 
     try:
-        links, unassigned, no_baseline, without_line = _assign_lines(tables, options, problems)
+        links, unassigned, no_baseline, without_line = _assign_lines(
+            tables, options, problems, scan
+        )
     except Exception:
         # Linking needs usable keys and dates; when earlier rules already failed, report
         # those rather than a traceback from the later stage.
@@ -151,9 +154,13 @@ def _in_key_order(df: pd.DataFrame, keys: list[str], in_order: bool) -> pd.DataF
 
 
 def _assign_lines(
-    tables: dict[str, pd.DataFrame], options: ValidationOptions, problems: Problems
+    tables: dict[str, pd.DataFrame],
+    options: ValidationOptions,
+    problems: Problems,
+    scan: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Link scans to lines on the rows whose keys and dates are usable, and check baselines."""
+    """Link scans to lines on the rows whose keys and dates are usable, and check baselines
+    (``scan``: each lesion row's position in the assessments table, when known)."""
     ass = tables["assessments"]
     ass = ass[ass[["patient_id", "assessment_id", "date"]].notna().all(axis=1)]
     lines = tables["lines"]
@@ -167,7 +174,8 @@ def _assign_lines(
         unassigned, no_baseline, without_line, problems, baseline_window_days=window
     )
     base = links[(links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)]
-    check_baseline_targets(tables["lesions"], base, problems)
+    located = None if scan is None else (scan, tables["assessments"])
+    check_baseline_targets(tables["lesions"], base, problems, scans=located)
     check_tracer_switch(links, ass, problems)
     return links, unassigned, no_baseline, without_line
 

@@ -13,11 +13,18 @@ from netsurv.schema.problems import Problems
 from netsurv.validation.lesions import check_lesions
 
 
-def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> None:
+def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> np.ndarray | None:
     """Rules that look at more than one table (references, dates against death, RECIST).
 
     A table whose key column is missing (reported once as ``missing_column``) takes no part:
-    every reference to it would fail for that one reason."""
+    every reference to it would fail for that one reason.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Each lesion row's scan: its position in the assessments table
+        (:func:`netsurv.schema.key_rows.key_positions`, -1 when not there), for the rules on
+        baseline scans to reuse; None without both tables."""
     keyless = {t for t, column in problems.absent if column in KEYS.get(t, ())}
     tables = {t: df for t, df in tables.items() if t not in keyless}
     pts = tables.get("patients")
@@ -123,6 +130,7 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> No
         check_markers(markers, problems)
     if les is not None:
         check_lesions(les, ass, problems, scan=scan)
+    return scan
 
 
 def _check_burden(

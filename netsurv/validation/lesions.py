@@ -8,7 +8,7 @@ import pandas as pd
 
 from netsurv.lesion_parents import check_parent_lesions
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES
-from netsurv.schema.key_rows import scan_modality
+from netsurv.schema.key_rows import key_positions, scan_modality
 from netsurv.schema.problems import Problems
 from netsurv.validation_biomarkers import check_biomarkers
 
@@ -110,7 +110,11 @@ def _check_nodes(les: pd.DataFrame, modality: pd.Series, problems: Problems) -> 
 
 
 def check_baseline_targets(
-    lesions: pd.DataFrame, baseline: pd.DataFrame, problems: Problems
+    lesions: pd.DataFrame,
+    baseline: pd.DataFrame,
+    problems: Problems,
+    *,
+    scans: tuple[np.ndarray, pd.DataFrame] | None = None,
 ) -> None:
     """RECIST 1.1 measurability and target-count rules on each line's baseline scans.
 
@@ -123,10 +127,24 @@ def check_baseline_targets(
         modality is CT or MRI (columns ``patient_id``, ``assessment_id``, ``line_id``).
     problems
         Where problems are recorded.
+    scans
+        Each lesion row's position in the typed assessments table (-1: not there) and that
+        table, when the caller has them (:func:`netsurv.validation.check_cross_table`):
+        then the baseline scans are found among the assessments, not looked up for each of
+        millions of lesion rows.
     """
-    base_keys = baseline[["patient_id", "assessment_id"]].drop_duplicates()
-    tl = lesions.merge(base_keys, on=["patient_id", "assessment_id"])
-    tl = tl[tl["role"] == "target"]
+    key = ["patient_id", "assessment_id"]
+    base_keys = baseline[key].drop_duplicates()
+    if scans is None:
+        tl = lesions.merge(base_keys, on=key)
+        tl = tl[tl["role"] == "target"]
+    else:  # the same rows, in the same (lesion) order, as the merge
+        scan, ass = scans
+        is_base = np.zeros(len(ass) + 1, dtype=bool)  # the last: a scan not in ass
+        at = key_positions(base_keys, ass, key)
+        is_base[at[at >= 0]] = True
+        in_base = is_base[scan] & (lesions["role"] == "target").to_numpy(dtype=bool)
+        tl = lesions[in_base].reset_index(drop=True)
     if tl.empty:
         return
     node = tl["site"] == "lymph_node"

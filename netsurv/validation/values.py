@@ -138,12 +138,28 @@ def _failed(
         failed[filled] = bad
     elif name in _COMPARE:
         bound: Any = next(iter(stats.values()))
+        plain = _plain_values(s, bound)
+        if plain is not None:  # numpy: no Series of the filled values is made
+            with np.errstate(invalid="ignore"):
+                failed = filled & ~_COMPARE[name](*plain)
+            return _none_if_clean(failed)
         ok = _COMPARE[name](s[filled], bound)
         failed = np.zeros(len(s), dtype=bool)
         failed[filled] = ~ok.to_numpy(dtype=bool)
     else:  # a check this function does not know: a new schema check must be added here
         raise NotImplementedError(f"value check {name!r} of the input schema")
     return _none_if_clean(failed)
+
+
+def _plain_values(s: pd.Series, bound: object) -> tuple[np.ndarray, Any] | None:
+    """The values of a float column and a numeric bound, or of a date column and a date
+    bound, as numpy compares them (missing cells, NaN / NaT, are not looked at); None for
+    any other column (pandas compares it)."""
+    if s.dtype == np.float64 and isinstance(bound, int | float) and not isinstance(bound, bool):
+        return s.to_numpy(), bound
+    if s.dtype == "datetime64[ns]" and isinstance(bound, pd.Timestamp) and bound.tz is None:
+        return s.to_numpy(), np.datetime64(bound.as_unit("ns").value, "ns")
+    return None
 
 
 def _none_if_clean(failed: np.ndarray) -> np.ndarray | None:
