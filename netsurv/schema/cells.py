@@ -31,6 +31,35 @@ def canonical_spelling(text: pd.Series, allowed: list[str]) -> pd.Series:
     return pd.Series(values, index=text.index, dtype=object)
 
 
+def coded_category(s: pd.Series, allowed: list[str] | None) -> pd.Series | None:
+    """``canonical_spelling(as_text(s), allowed).astype("category")`` for a column a reader
+    kept as Arrow text, made from its distinct values: no Python string per cell, and no
+    hashing of millions of them twice (to spell them, then to make the categories); None for
+    any other column, or one without a value.
+
+    Examples
+    --------
+    >>> s = pd.Series([" ct", "MRI", None, "pet", "CT "], dtype="string[pyarrow]")
+    >>> c = coded_category(s, ["CT", "MRI"])
+    >>> c.tolist(), c.cat.categories.tolist()
+    (['CT', 'MRI', nan, 'pet', 'CT'], ['CT', 'MRI', 'pet'])
+    """
+    arr = arrow_text(s)
+    if arr is None or arr.null_count == len(arr):
+        return None
+    values, codes = trimmed_codes(arr)
+    distinct = values.to_pylist()
+    if not distinct:
+        return None
+    if allowed is not None:
+        canonical = {a.lower(): a for a in allowed}
+        distinct = [canonical.get(v.lower(), v) for v in distinct]
+    categories = sorted(set(distinct))  # as astype("category") orders them
+    position = {c: i for i, c in enumerate(categories)}
+    at = np.array([position[v] for v in distinct] + [-1], dtype=np.int64)  # -1: missing
+    return pd.Series(pd.Categorical.from_codes(at[codes], categories=categories), index=s.index)
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Strings without surrounding blanks; integral floats lose their '.0'; blanks become None.
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow.compute as pc
 
-from netsurv.schema.cells import arrow_text, as_text
+from netsurv.schema.cells import arrow_text, as_text, coded_category
 from netsurv.schema.column_types import EXACT, coerce_column, finite, lower_text, report_rows
 from netsurv.schema.headers import match_headers
 from netsurv.schema.inputs import KEYS
@@ -84,12 +84,20 @@ def coerce_table(
     index = df.index
     columns = {c: df[c] for c in df.columns}
     del raw, df  # each raw column is then held by ``columns`` only, and freed once converted
+    categorical = CATEGORICAL.get(table, ())
     for name, col in schema.columns.items():
         dtype = str(col.dtype)
         allowed = _allowed_values(col)
         text = key_text.get(name)  # key columns are already text: not converted twice
-        columns[name] = coerce_column(
-            columns[name], dtype, allowed, table, name, keys, problems, text=text
+        coded = None
+        if name in categorical and text is None:  # Arrow text: categories from its codes
+            coded = coded_category(columns[name], allowed)
+        columns[name] = (
+            coded
+            if coded is not None
+            else coerce_column(
+                columns[name], dtype, allowed, table, name, keys, problems, text=text
+            )
         )
     for name, (target, mask) in equivocal.items():
         given = columns[target].fillna(False).to_numpy(dtype=bool)
@@ -106,8 +114,9 @@ def coerce_table(
             "not both",
         )
         columns[target] = pd.Series(pd.array(given | mask, dtype="boolean"), index=index)
-    for name in CATEGORICAL.get(table, ()):
-        columns[name] = columns[name].astype("category")
+    for name in categorical:
+        if not isinstance(columns[name].dtype, pd.CategoricalDtype):
+            columns[name] = columns[name].astype("category")
     # one frame made at the end, of the converted columns as they are (copy=False: no 2-D
     # block of every column is made, which would copy millions of lesion rows)
     return pd.DataFrame(columns, index=index, copy=False)

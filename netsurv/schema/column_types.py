@@ -234,11 +234,9 @@ def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Prob
 def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
-    text = lower_text(s)
-    true = pc.is_in(text, value_set=_TRUE).to_numpy()
-    false = pc.is_in(text, value_set=_FALSE).to_numpy()
+    true, false, filled = _yes_no(s)
     out = pd.Series(pd.arrays.BooleanArray(true, ~(true | false)), index=s.index)
-    bad = pc.is_valid(text).to_numpy() & ~(true | false)
+    bad = filled & ~(true | false)
     report_rows(
         bad,
         s,
@@ -250,6 +248,29 @@ def _to_bool(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Pro
         "is not yes/no (use true/false, yes/no or 1/0)",
     )
     return out
+
+
+def _yes_no(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the cells (as :func:`lower_text` makes them) read true, read false, and are
+    filled; of Arrow text, worked out on the distinct values and spread by position (no
+    text of every cell is made).
+
+    Examples
+    --------
+    >>> [m.tolist() for m in _yes_no(pd.Series([" Yes", "0", "x", None], dtype="string[pyarrow]"))]
+    [[True, False, False, False], [False, True, False, False], [True, True, True, False]]
+    """
+    arr = arrow_text(s)
+    if arr is not None:
+        values, codes = trimmed_codes(arr)
+        lower = pc.utf8_lower(values)
+        true = np.append(pc.is_in(lower, value_set=_TRUE).to_numpy(zero_copy_only=False), False)
+        false = np.append(pc.is_in(lower, value_set=_FALSE).to_numpy(zero_copy_only=False), False)
+        return true[codes], false[codes], codes >= 0
+    text = lower_text(s)
+    true = pc.is_in(text, value_set=_TRUE).to_numpy()
+    false = pc.is_in(text, value_set=_FALSE).to_numpy()
+    return true, false, pc.is_valid(text).to_numpy()
 
 
 def lower_text(s: pd.Series) -> pyarrow.ChunkedArray:
