@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 import pandas as pd
 
 from netsurv._lazy import lazy_names
@@ -153,25 +154,30 @@ def _with_files(failures: pd.DataFrame, sources: dict[str, str]) -> pd.DataFrame
 
 def _typed_text(df: pd.DataFrame) -> pd.DataFrame:
     """Type an optional table read as text: ``*_date`` columns as dates, columns of numbers
-    as numbers, of true/false as flags (the ``truth`` table of a simulated cohort)."""
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    as numbers, of true/false as flags (the ``truth`` table of a simulated cohort).  Each
+    column's distinct values are tested and converted once, then spread to its rows."""
+    out: dict[object, pd.Series] = {}
+    for col in df.columns:
+        s = df[col]
+        out[col] = s
         if s.dtype != object:
             continue
         if str(col).endswith("_date"):
             out[col] = pd.to_datetime(s, errors="coerce", format="ISO8601")
             continue
-        low = s.dropna().astype(str).str.lower()
+        codes, uniques = pd.factorize(s)  # -1: a missing cell
+        low = pd.Series(uniques, dtype=object).astype(str).str.lower()
         if len(low) and low.isin(["true", "false"]).all():
-            out[col] = (
-                s.astype(str).str.lower().map({"true": True, "false": False}).astype("boolean")
-            )
+            flags = np.append(low.eq("true").to_numpy(), False)[codes]
+            out[col] = pd.Series(pd.arrays.BooleanArray(flags, codes < 0), index=s.index)
             continue
-        num = pd.to_numeric(s, errors="coerce")
-        if num.notna().sum() == s.notna().sum():
-            out[col] = num
-    return out
+        num = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+        if num.notna().all():  # every filled cell a number
+            values = num.to_numpy()
+            if (codes < 0).any():  # missing cells are NaN, as pandas parses them
+                values = np.append(values.astype("float64"), np.nan)
+            out[col] = pd.Series(values[codes], index=s.index)
+    return pd.DataFrame(out, index=df.index)
 
 
 def _with_tables(raw: dict[str, pd.DataFrame], problems: Problems) -> pd.DataFrame:
