@@ -248,7 +248,11 @@ class Cohort(Displayable):
             (self.assessment_lines["role"] == "baseline")
             & self.assessment_lines["modality"].isin(ANATOMICAL_MODALITIES)
         ]
-        tl = self.lesions[self.lesions["role"] == "target"].merge(
+        les = self.lesions
+        target = (les["role"] == "target").to_numpy(dtype=bool)
+        # the target rows of the two key columns only (not every lesion column)
+        keys = pd.DataFrame({k: les[k].to_numpy()[target] for k in ("patient_id", "assessment_id")})
+        tl = keys.merge(
             base[["patient_id", "assessment_id", "line_id"]], on=["patient_id", "assessment_id"]
         )
         if tl.empty:

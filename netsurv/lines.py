@@ -104,7 +104,13 @@ def link_assessments_to_lines(
     ]
     found = [p for p in parts if not p.empty]
     links = pd.concat(found, ignore_index=True) if found else _empty_links()
-    links = links.merge(ln, on=["patient_id", "line_id"], how="left")
+    # each part has its line's start from the lines row it was matched to; looked up again
+    # only when a line's key is on two rows (an error reported elsewhere), where the merge
+    # gives a link per row
+    if not found or ln.duplicated(["patient_id", "line_id"]).any():
+        links = links.drop(columns="start_date", errors="ignore").merge(
+            ln, on=["patient_id", "line_id"], how="left"
+        )
     links["days_from_start"] = (links["date"] - links["start_date"]).dt.days.astype("int64")
     links = links.sort_values(
         ["patient_id", "start_date", "line_id", "date", "modality", "assessment_id"],
@@ -145,7 +151,7 @@ def _follow_up_by_date(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
         allow_exact_matches=False,
     )
     merged = merged[merged["line_id"].notna()]
-    return merged.assign(role="follow_up", assigned_by="date").drop(columns="start_date")
+    return merged.assign(role="follow_up", assigned_by="date")
 
 
 def _baseline_by_date(scans: pd.DataFrame, ln: pd.DataFrame, window: int) -> pd.DataFrame:
@@ -159,7 +165,7 @@ def _baseline_by_date(scans: pd.DataFrame, ln: pd.DataFrame, window: int) -> pd.
         ["patient_id", "line_id", "modality"], keep="last"
     )
     last = _with_visit(pairs, last)
-    return last.assign(role="baseline", assigned_by="date").drop(columns="start_date")
+    return last.assign(role="baseline", assigned_by="date")
 
 
 def _with_visit(candidates: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
@@ -178,8 +184,11 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
     if scans.empty:
         return pd.DataFrame()
     merged = scans.merge(ln, on=["patient_id", "line_id"], how="inner")
-    after = merged["date"] > merged["start_date"]
-    follow = merged[after].assign(role="follow_up")
+    after = (merged["date"] > merged["start_date"]).to_numpy()
+    # the roles set on the merge's own frame, and the result's columns in place: each
+    # ``assign`` / ``drop`` would copy every column of a million scans
+    merged["role"] = np.where(after, "follow_up", "baseline").astype(object)
+    follow = merged[after]
     before = merged[~after]
     before = _with_visit(
         before,
@@ -187,8 +196,9 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
             ["patient_id", "line_id", "modality"], keep="last"
         ),
     )
-    out = pd.concat([follow, before.assign(role="baseline")], ignore_index=True)
-    return out.assign(assigned_by="line_id").drop(columns="start_date")
+    out = pd.concat([follow, before], ignore_index=True)
+    out["assigned_by"] = "line_id"  # in place: ``assign`` would copy every column
+    return out
 
 
 def lines_without_baseline(links: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -251,9 +261,11 @@ def check_tracer_switch(
         ``tracer``, ``baseline_assessment_id``, ``baseline_tracer``.
     """
     cols = ["patient_id", "line_id", "assessment_id", "modality", "role"]
-    tracer = assessments[["patient_id", "assessment_id", "tracer"]]
-    scans = links[cols].merge(tracer, on=["patient_id", "assessment_id"], how="left")
-    scans = scans[scans["tracer"].notna()]
+    # only the scans with a tracer are looked up: the rows a left merge keeps once those
+    # without one are dropped, in the same order
+    traced = assessments["tracer"].notna().to_numpy()
+    tracer = assessments[["patient_id", "assessment_id", "tracer"]][traced]
+    scans = links[cols].merge(tracer, on=["patient_id", "assessment_id"], how="inner")
     base = scans[scans["role"] == "baseline"].rename(
         columns={"assessment_id": "baseline_assessment_id", "tracer": "baseline_tracer"}
     )
