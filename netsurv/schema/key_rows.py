@@ -9,7 +9,7 @@ every rule reuses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,11 @@ def key_positions(rows: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) 
     >>> key_positions(lesions, scans, ["patient_id", "assessment_id"]).tolist()
     [2, 0, -1, -1]
     """
+    runs = _runs([rows[k].to_numpy() for k in keys])
+    if runs is not None:  # rows in runs of one key (lesions by scan): one look-up per run
+        change, starts = runs
+        firsts = pd.DataFrame({k: rows[k].iloc[starts].reset_index(drop=True) for k in keys})
+        return key_positions(firsts, table, keys)[np.cumsum(change) - 1]
     in_table = np.zeros(len(table), dtype=np.int64)
     in_rows = np.zeros(len(rows), dtype=np.int64)
     unmatched = np.zeros(len(rows), dtype=bool)
@@ -45,13 +50,56 @@ def key_positions(rows: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) 
     return np.append(np.flatnonzero(first), -1)[at]  # -1: the -1 appended
 
 
-def adjacent_ties(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray | None:
+def factorize_runs(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(s)`` (codes, -1 for a missing value, and the distinct values in order
+    of appearance) of a column whose rows come in runs of one value (a patient's lesion
+    rows side by side): the runs' first rows are factorized, not every row.
+
+    Examples
+    --------
+    >>> codes, uniques = factorize_runs(pd.Series(["P2"] * 600 + [None] * 600 + ["P1"] * 600))
+    >>> np.unique(codes).tolist(), uniques.tolist()
+    ([-1, 0, 1], ['P2', 'P1'])
+    """
+    runs = _runs([s.to_numpy()])
+    if runs is None:
+        codes, uniques = pd.factorize(s)
+        return codes, np.asarray(uniques)
+    change, starts = runs
+    codes, uniques = pd.factorize(s.iloc[starts])
+    return codes[np.cumsum(change) - 1], np.asarray(uniques)
+
+
+def _runs(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where a run of rows with the same values in ``columns`` as the row before begins (the
+    first row always does), and those rows' positions; None when runs are too short to be
+    worth it.  Neighbours are compared, which costs less than hashing every row's
+    identifiers; a missing value other than None begins a run of its own."""
+    n = len(columns[0])
+    if n < 1024:
+        return None
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for v in columns:
+        try:
+            change[1:] |= np.asarray(v[1:] != v[:-1], dtype=bool)
+        except (TypeError, ValueError):  # pd.NA has no truth value: look every row up
+            return None
+    starts = np.flatnonzero(change)
+    return (change, starts) if len(starts) <= n // 2 else None
+
+
+def adjacent_ties(
+    df: pd.DataFrame, keys: Sequence[str], *, missing: Mapping[str, np.ndarray] | None = None
+) -> np.ndarray | None:
     """For rows in lexicographic order of ``keys``, none of them missing: whether each row
     has the same keys as the next (one value fewer than rows).  None when a key is missing or
     the rows are out of order.
 
     Files are usually written in key order; then duplicate keys sit side by side, and the
     rows need no sort: two comparisons of neighbours instead of hashing every identifier.
+    ``missing``, where the caller has them: the key columns' missing cells (not looked for
+    again).
 
     Examples
     --------
@@ -63,7 +111,10 @@ def adjacent_ties(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray | None:
     """
     if len(df) < 2:
         return np.zeros(0, dtype=bool)
-    if any(pd.isna(df[key].to_numpy()).any() for key in keys):  # no 2-D copy of the keys
+    known = missing or {}
+    if any(  # column by column: no 2-D copy of the keys
+        (known[key] if key in known else pd.isna(df[key].to_numpy())).any() for key in keys
+    ):
         return None
     before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
     tied = np.ones(len(df) - 1, dtype=bool)

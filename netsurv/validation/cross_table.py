@@ -253,9 +253,11 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
         df = tables.get(table)
         if df is None:
             continue
-        death = df["patient_id"].map(pts["death_date"])
-        alive = df["patient_id"].map(pts["last_alive_date"])
-        birth = df["patient_id"].map(pts["birth_date"])
+        # each row's patient looked up once for the three dates (what ``map`` does for each)
+        at = pts.index.get_indexer(df["patient_id"].to_numpy())
+        death, alive, birth = (
+            _taken(pts[c], at, df.index) for c in ("death_date", "last_alive_date", "birth_date")
+        )
         date = df[column]
         after_death = (date > death).fillna(False)
         problems.add_rows(
@@ -287,3 +289,8 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
             value_column=column,
             message="date is before the patient's birth",
         )
+
+
+def _taken(values: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """``values`` at positions ``at`` (-1: missing), as ``Series.map`` spreads a lookup."""
+    return pd.Series(pd.array(values).take(at, allow_fill=True), index=index, name=values.name)

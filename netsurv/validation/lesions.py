@@ -8,7 +8,7 @@ import pandas as pd
 
 from netsurv.lesion_parents import check_parent_lesions
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES
-from netsurv.schema.key_rows import key_positions, scan_modality
+from netsurv.schema.key_rows import factorize_runs, key_positions, scan_modality
 from netsurv.schema.problems import Problems
 from netsurv.validation_biomarkers import check_biomarkers
 
@@ -51,11 +51,18 @@ def check_lesions(
 def _check_units(les: pd.DataFrame, problems: Problems) -> None:
     diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
     measured = diam.notna()
-    per_patient = pd.DataFrame(  # one grouping of the patients' millions of rows
+    values = pd.DataFrame(
         {"decimals": measured & (diam != diam.round()), "n": measured.astype(int), "max": diam}
-    ).groupby(les["patient_id"])
-    patient = per_patient.agg({"decimals": "any", "n": "sum", "max": "max"})
-    suspects = patient.index[(patient["n"] >= 2) & (patient["max"] < 10) & patient["decimals"]]
+    )
+    # one grouping of the patients' millions of rows, by integer codes (a patient's rows
+    # are side by side: the runs' first identifiers are hashed, not every row's)
+    codes, patients = factorize_runs(les["patient_id"])
+    known = codes >= 0  # rows without a patient_id are not grouped
+    if not known.all():
+        values, codes = values[known], codes[known]
+    patient = values.groupby(codes).agg({"decimals": "any", "n": "sum", "max": "max"})
+    flagged = (patient["n"] >= 2) & (patient["max"] < 10) & patient["decimals"]
+    suspects = patients[patient.index[flagged.to_numpy()]]
     if len(suspects):
         first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
         problems.add_rows(

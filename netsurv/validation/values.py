@@ -55,8 +55,8 @@ def coerce_and_check(
         normalise = NORMALISERS.get(table)
         if normalise is not None:
             df = normalise(df)
-        _check_values(df, model, table, problems)
-        if _check_duplicates(df, table, problems) and in_key_order is not None:
+        missing = _check_values(df, model, table, problems)
+        if _check_duplicates(df, table, problems, missing) and in_key_order is not None:
             in_key_order.add(table)
         typed[table] = df
     return typed
@@ -75,17 +75,21 @@ _CHECK_RULES = {
 
 def _check_values(
     df: pd.DataFrame, model: type[pa.DataFrameModel], table: str, problems: Problems
-) -> None:
+) -> dict[str, np.ndarray]:
     """The schema's value checks (required values, allowed values, ranges), column by column
     in schema order, as pandera states them: missing values fail only ``nullable=False`` and
     are not checked further.  Types are guaranteed by coercion, so the checks run as numpy
     comparisons on the typed columns (pandera's per-check Series machinery costs tens of
-    seconds on millions of lesion rows); row keys are made only for failing rows."""
+    seconds on millions of lesion rows); row keys are made only for failing rows.  Returns
+    the missing cells of the key columns, for the duplicate-key check."""
     schema = model.to_schema()
     keys = RowKeys(df, table)
+    missing: dict[str, np.ndarray] = {}
     for column, col in schema.columns.items():
         s = df[column]
         null = s.isna().to_numpy()
+        if column in KEYS[table]:
+            missing[column] = null
         failures: list[tuple[str, np.ndarray]] = []
         if not col.nullable and (table, column) not in problems.absent:
             failures.append(("not_nullable", null))  # (a missing column is reported once)
@@ -103,6 +107,7 @@ def _check_values(
                 if rule == "not_null" and (table, column, key) in problems.unconvertible:
                     continue  # already reported as a value of the wrong type
                 problems.add(table, column, key, rule, value, message)
+    return missing
 
 
 #: The schema's bound checks, as comparisons a valid value passes.
@@ -190,11 +195,14 @@ def _check_message(col: pa.Column, name: str, check: str) -> str:
     return f"must be {sign} {bound}"
 
 
-def _check_duplicates(df: pd.DataFrame, table: str, problems: Problems) -> bool:
+def _check_duplicates(
+    df: pd.DataFrame, table: str, problems: Problems, missing: dict[str, np.ndarray]
+) -> bool:
     """Report the rows whose complete key another row has; return whether the rows are in
-    key order, none missing (then duplicates are neighbours: no hashing of the keys)."""
+    key order, none missing (then duplicates are neighbours: no hashing of the keys).
+    ``missing``: the key columns' missing cells, where known."""
     key = list(KEYS[table])
-    ties = adjacent_ties(df, key)
+    ties = adjacent_ties(df, key, missing=missing)
     if ties is not None:
         dup = np.zeros(len(df), dtype=bool)
         dup[:-1] |= ties  # the row and the next share their key
