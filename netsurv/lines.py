@@ -187,7 +187,7 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
     after = (merged["date"] > merged["start_date"]).to_numpy()
     # the roles set on the merge's own frame, and the result's columns in place: each
     # ``assign`` / ``drop`` would copy every column of a million scans
-    merged["role"] = np.where(after, "follow_up", "baseline").astype(object)
+    merged["role"] = np.array(["baseline", "follow_up"], dtype=object)[after.astype(np.intp)]
     follow = merged[after]
     before = merged[~after]
     before = _with_visit(

@@ -57,7 +57,9 @@ def coded_category(s: pd.Series, allowed: list[str] | None) -> pd.Series | None:
     categories = sorted(set(distinct))  # as astype("category") orders them
     position = {c: i for i, c in enumerate(categories)}
     at = np.array([position[v] for v in distinct] + [-1], dtype=np.int64)  # -1: missing
-    return pd.Series(pd.Categorical.from_codes(at[codes], categories=categories), index=s.index)
+    return pd.Series(
+        pd.Categorical.from_codes(at[codes], categories=pd.Index(categories)), index=s.index
+    )
 
 
 def as_text(s: pd.Series) -> pd.Series:

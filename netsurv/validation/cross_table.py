@@ -254,7 +254,7 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
         if df is None:
             continue
         # each row's patient looked up once for the three dates (what ``map`` does for each)
-        at = pts.index.get_indexer(df["patient_id"].to_numpy())
+        at = pts.index.get_indexer(df["patient_id"].to_numpy())  # type: ignore[arg-type]
         death, alive, birth = (
             _taken(pts[c], at, df.index) for c in ("death_date", "last_alive_date", "birth_date")
         )
@@ -293,4 +293,4 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
 
 def _taken(values: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
     """``values`` at positions ``at`` (-1: missing), as ``Series.map`` spreads a lookup."""
-    return pd.Series(pd.array(values).take(at, allow_fill=True), index=index, name=values.name)
+    return pd.Series(values.array.take(at, allow_fill=True), index=index, name=values.name)
