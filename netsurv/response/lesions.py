@@ -195,24 +195,17 @@ def aggregate(
     raw = with_scan_values(prep, _pass_rows(les, li, crit), crit)
     v, sa = lesion_values(raw, crit)
     sub, src, v, sa, la_raw, dens = merge_fragments(raw, v, sa, crit)
-    li = li[src]
+    if not np.array_equal(src, np.arange(len(src))):  # fragments merged: rows re-made
+        li = li[src]
     node = sub["node"].to_numpy(dtype=bool)
     lc = sub["lc"].to_numpy(dtype=np.int64)
     role = sub["role_code"].to_numpy()
-    site = sub["site"].to_numpy(dtype=object)
+    site = sub["site"]  # objects only for the rows read: an object array is 8 bytes a row
     sub_ak = sub["ak"].to_numpy(dtype=np.int64)
     uln_rows = lesion_column(raw, "marker_uln")[src] if crit.measure == "marker" else None
-    del raw, sub  # the pass's copy of the lesion rows: only the arrays above are read below
+    del raw, sub, src  # the pass's copy of the lesion rows: only the arrays above are read below
 
-    # spread each lesion row to every (line, scan) row of its assessment
-    order = np.argsort(s_ak, kind="stable")
-    cnt = np.bincount(s_ak, minlength=n_ass)
-    off = np.concatenate(([0], np.cumsum(cnt)))
-    rep = cnt[sub_ak]
-    e_l = np.repeat(np.arange(len(sub_ak)), rep)
-    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
-    e_s = order[np.repeat(off[sub_ak], rep) + within]
-    del within, order
+    e_l, e_s = _spread(s_ak, sub_ak, n_ass)
     e_lk = s_lk[e_s]
 
     # followed lesions, chosen on the baseline scan
@@ -222,7 +215,7 @@ def aggregate(
             "lk": e_lk[b],
             "lc": lc[e_l[b]],
             "value": v[e_l[b]],
-            "site": site[e_l[b]],
+            "site": site.take(e_l[b]).to_numpy(dtype=object),
             "node": node[e_l[b]],
             "target": role[e_l[b]] == 0,
             "la": la_raw[e_l[b]],
@@ -236,23 +229,30 @@ def aggregate(
     ckey = cand["lk"].to_numpy() * mult + cand["lc"].to_numpy()
     untracked = tkey.get_indexer(ckey) < 0
     has_ntl_line = np.bincount(cand["lk"].to_numpy()[untracked], minlength=n_lines) > 0
-    del cand, tracked
+    del cand, tracked, ckey, untracked
 
-    keep = tkey.get_indexer(e_lk * mult + lc[e_l]) >= 0
+    e_lk *= mult
+    e_lk += lc[e_l]
+    keep = tkey.get_indexer(e_lk) >= 0
+    del e_lk
     # the new lesions the criterion counts: its new-lesion rule, then its sites filter
     counted = prep.new_found[crit.new_lesion_rule].row_code[li] != NOT_COUNTED
     new = counted[e_l] & ~is_base[e_s]
     if crit.sites is not None and crit.new_lesions == "sites":
-        new &= np.isin(site[e_l], crit.sites)
-    kind = np.where(keep, FOLLOWED, np.where(new, NEW, UNUSED))
+        new &= np.isin(site.take(e_l).to_numpy(dtype=object), crit.sites)
+    kind = np.full(len(e_l), UNUSED, dtype=np.int8)
+    kind[new] = NEW
+    kind[keep] = FOLLOWED
+    del new
     lesion_rows = LesionRows(
         scan=e_s.astype(np.int64),
-        row=li[e_l].astype(np.int64),
+        row=li[e_l].astype(np.int64, copy=False),
         lc=lc[e_l],
         value=v[e_l],
         short_axis=sa[e_l],
-        kind=kind.astype(np.int8),
+        kind=kind,
     )
+    del li
     e_s, e_l = e_s[keep], e_l[keep]
     ve = v[e_l]
     meas = ~np.isnan(ve)
@@ -273,9 +273,7 @@ def aggregate(
     big = node & ~(sa < crit.node_cr_mm)
     n_big_node = np.bincount(es_m, weights=big[el_m], minlength=n_s)
 
-    density, density_base = _paired_density(
-        dens, crit, e_s, e_l, s_lk[e_s] * mult + lc[e_l], is_base, n_s
-    )
+    density, density_base = _paired_density(dens, crit, e_s, e_l, (s_lk, lc, mult), is_base, n_s)
     uln = np.full(n_s, np.nan)
     if uln_rows is not None:
         u = uln_rows[el_m]
@@ -298,7 +296,7 @@ def _paired_density(
     crit: Criterion,
     e_s: np.ndarray,
     e_l: np.ndarray,
-    e_key: np.ndarray,
+    keys: tuple[np.ndarray, np.ndarray, int],
     is_base: np.ndarray,
     n_s: int,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -307,6 +305,8 @@ def _paired_density(
     Only followed lesions with a density reading on both the scan and the line's baseline scan
     enter either mean, so a lesion whose reading is missing (too small, not contrast-enhanced,
     gone) cannot masquerade as a density change.  A scan with no such pair has no density.
+    ``keys``: the line of each scan, the code of each lesion row and their multiplier, which
+    make a (line, lesion) key per entry.
     """
     nan = np.full(n_s, np.nan)
     if crit.composite == "size":
@@ -315,6 +315,8 @@ def _paired_density(
     on_base = is_base[e_s] & ~np.isnan(d)
     if not on_base.any():
         return nan, nan.copy()
+    s_lk, lc, mult = keys
+    e_key = s_lk[e_s] * mult + lc[e_l]
     base_index = pd.Index(e_key[on_base])
     pos = base_index.get_indexer(e_key)
     d_base = np.where(pos >= 0, d[on_base][np.maximum(pos, 0)], np.nan)
@@ -324,6 +326,33 @@ def _paired_density(
     then = np.bincount(e_s[paired], weights=d_base[paired], minlength=n_s)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, now / n, np.nan), np.where(n > 0, then / n, np.nan)
+
+
+def _spread(s_ak: np.ndarray, sub_ak: np.ndarray, n_ass: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each lesion row spread to every (line, scan) row of its assessment: the lesion row and
+    the scan row of each entry, grouped by lesion row, scans in their order.  32-bit indices
+    when they fit (the entries are the pass's largest arrays: ~6 M at 100,000 patients).
+
+    Examples
+    --------
+    >>> e_l, e_s = _spread(np.array([5, 7, 5]), np.array([7, 5, 6]), 8)
+    >>> e_l.tolist(), e_s.tolist()
+    ([0, 1, 1], [1, 0, 2])
+    """
+    cnt = np.bincount(s_ak, minlength=n_ass)
+    rep = cnt[sub_ak]
+    n = int(rep.sum())
+    index = np.int32 if max(n, len(s_ak), len(sub_ak)) < np.iinfo(np.int32).max else np.int64
+    rep = rep.astype(index)
+    first = np.concatenate(([0], np.cumsum(cnt)))[sub_ak].astype(index)
+    del cnt
+    e_l = np.repeat(np.arange(len(sub_ak), dtype=index), rep)
+    within = np.arange(n, dtype=index)
+    within -= np.repeat(np.cumsum(rep, dtype=index) - rep, rep)
+    within += np.repeat(first, rep)
+    del rep, first
+    order = np.argsort(s_ak, kind="stable").astype(index)
+    return e_l, order[within]
 
 
 def _select(cand: pd.DataFrame, crit: Criterion) -> pd.DataFrame:
