@@ -13,8 +13,6 @@ stops, so it does not outlive the run and its lock.  Where ``fork`` is not avail
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import multiprocessing as mp
 import os
@@ -24,6 +22,10 @@ import warnings
 from collections.abc import Callable, Generator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar, cast
+
+from netsurv._memory import release_memory
+
+__all__ = ["balanced_shares", "can_fork", "forked_map", "release_memory"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -162,39 +164,6 @@ def _work(share: Sequence[int], send: Connection, recv: Connection, release: boo
             del message
             release_memory()
     send.close()
-
-
-def release_memory() -> None:
-    """Hand the heap's free memory back to the system (glibc's ``malloc_trim``; nothing
-    elsewhere).
-
-    The C allocator keeps what a large computation freed for later allocations, so a
-    process's resident memory stays at its peak; a run calls this after each step and its
-    forked children after each analysis stage, so that the memory of the process tree is
-    what it holds, not what it once held.  Freed pages are handed back, not moved: nothing
-    computed changes.  (No garbage collection: a full one takes ~0.5 s in a run's process
-    and frees little, as a run's frames hold no reference cycles.)
-
-    Examples
-    --------
-    >>> release_memory()
-    """
-    if _TRIM is not None:
-        _TRIM(0)
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None (another C library, or another platform)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return cast(Callable[[int], int], libc.malloc_trim)
-    except (OSError, AttributeError):  # musl has no malloc_trim
-        return None
-
-
-_TRIM = _malloc_trim()
 
 
 def balanced_shares(costs: Sequence[float], n_jobs: int) -> list[list[int]]:

@@ -10,6 +10,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from netsurv._memory import release_memory
 from netsurv.cohort import Cohort
 from netsurv.criteria.combined import AnyCriterion, field_value
 from netsurv.criteria.registry import get
@@ -211,6 +212,10 @@ def sweep(
             "median_pfs_months": _median_pfs(cohort, mat, data, censoring),
         }
     )
+    # the reclassification's transient arrays (every lesion row of every scan, ~1 GB at
+    # 100,000 patients) are freed: hand them back before the long resampling
+    del mat
+    release_memory()
     with open_backend(backend, n_jobs) as workers:  # one Dask cluster for every step
         sel = run_selection(
             analyses,
