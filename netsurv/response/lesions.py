@@ -347,7 +347,7 @@ def _spread(s_ak: np.ndarray, sub_ak: np.ndarray, n_ass: int) -> tuple[np.ndarra
     first = np.concatenate(([0], np.cumsum(cnt)))[sub_ak].astype(index)
     del cnt
     e_l = np.repeat(np.arange(len(sub_ak), dtype=index), rep)
-    within = np.arange(n, dtype=index)
+    within: np.ndarray = np.arange(n, dtype=index)
     within -= np.repeat(np.cumsum(rep, dtype=index) - rep, rep)
     within += np.repeat(first, rep)
     del rep, first
