@@ -19,15 +19,20 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from netsurv.cohort import Cohort
 from netsurv.config import Config
+from netsurv.criteria import AnyCriterion
+from netsurv.criteria.combined import CombinedCriterion
+from netsurv.errors import ConfigError
 from netsurv.measures import BASELINE_MEASURES
+from netsurv.response.lesions import MEASURE_COLUMNS, PASS_COLUMNS
 from netsurv.survival.formula import formula_names
 from netsurv.tables import DEFAULT_CATEGORICAL, DEFAULT_CONTINUOUS
 
-__all__ = ["ConfigColumns", "config_columns", "lacks_columns"]
+__all__ = ["ConfigColumns", "config_columns", "lacks_columns", "unread_lesion_columns"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +101,56 @@ def lacks_columns(cohort: Cohort, columns: ConfigColumns) -> bool:
     """
     have = {*cohort.patients.columns, *cohort.lines.columns, *DERIVED}
     return not set(columns.required) <= have
+
+
+#: Lesion columns read only by Table 1's baseline measures (:func:`netsurv.tables.baseline_frame`)
+#: and the lesion level's patterns (:func:`netsurv.add_patterns`), never by a criterion's measure.
+BASELINE_LESION_COLUMNS = ("krenning_score", "fdg_avid", "sst_avid")
+
+#: The lesion keys every measurement pass reads (:func:`netsurv.response.prepare.prepare`).
+_LESION_KEYS = ("patient_id", "assessment_id", "lesion_id")
+
+
+def unread_lesion_columns(cfg: Config, criteria: Sequence[AnyCriterion]) -> list[str]:
+    """The lesion columns nothing in a run reads once its lines are classified (under
+    ``criteria``) and Table 1's baseline frame is made, so that the run's process, and the
+    stage processes it forks, do not hold them: the readings only a criterion's measure
+    (:data:`~netsurv.response.lesions.MEASURE_COLUMNS`) or a baseline measure
+    (:data:`BASELINE_LESION_COLUMNS`) reads, except those of the measures the threshold sweep
+    classifies with; none when the lesion level is on (its patterns read any reading), nor
+    when the sweep's criteria are not valid (its stage reports why).
+
+    Examples
+    --------
+    >>> from netsurv.config import Config
+    >>> grid = {"progression_threshold": [0.1, 0.2]}
+    >>> cfg = Config.model_validate({"sweep": {"enabled": True, "landmark_months": 6,
+    ...                                        "base": "sstv", "grid": grid}})
+    >>> unread = unread_lesion_columns(cfg, [])
+    >>> "volume_ml" in unread, "suv_max" in unread, "krenning_score" in unread
+    (False, True, True)
+    >>> unread_lesion_columns(Config.model_validate({"lesions": {"enabled": True}}), [])
+    []
+    """
+    if cfg.lesions.enabled:
+        return []
+    measures: set[str] = set()
+    s = cfg.sweep
+    if s.enabled:
+        known = {c.name: c for c in criteria}
+        try:
+            swept = [*s.variants(known)]
+            if s.outcome_criterion is not None:
+                swept.append(s.criterion("outcome_criterion", known))
+        except ConfigError:
+            return []
+        for crit in swept:
+            parts = crit.components if isinstance(crit, CombinedCriterion) else (crit,)
+            measures |= {part.measure for part in parts}
+    read = {
+        *PASS_COLUMNS,
+        *_LESION_KEYS,
+        *(c for m in measures for c in MEASURE_COLUMNS.get(m, ())),
+    }
+    readings = {c for cols in MEASURE_COLUMNS.values() for c in cols} | {*BASELINE_LESION_COLUMNS}
+    return sorted(readings - read)

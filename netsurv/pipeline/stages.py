@@ -6,6 +6,7 @@ DataFrames (or a figure), so a notebook can call a single stage.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
@@ -232,6 +233,35 @@ def analyse(cfg: Config, cohort: Cohort) -> Analysed:
         endpoints=ep_sel,
         attrition=attrition,
     )
+
+
+def without_lesion_columns(res: Analysed, columns: list[str]) -> Analysed:
+    """``res`` with its cohort's lesions table lacking ``columns`` (those it has), for the steps
+    after classification (:func:`netsurv.pipeline.columns.unread_lesion_columns`); its
+    baseline frame (Table 1, read from every lesion column) and classified criteria are made
+    first and kept.  The other columns are shared, not copied; ``res`` itself is unchanged.
+
+    Examples
+    --------
+    >>> from netsurv.config import Config
+    >>> cfg = Config.model_validate({"data": {"source": "demo"}})
+    >>> res = analyse(cfg, load_cohort(cfg))
+    >>> slim = without_lesion_columns(res, ["suv_max", "no_such"])
+    >>> "suv_max" in slim.cohort.lesions, "suv_max" in res.cohort.lesions
+    (False, True)
+    >>> slim.baseline is res.baseline
+    True
+    """
+    drop = [c for c in columns if c in res.cohort.lesions.columns]
+    if not drop:
+        return res
+    made = {"baseline": res.baseline, "classified": res.classified}
+    lesions = res.cohort.lesions.copy(deep=False)
+    for column in drop:
+        del lesions[column]  # DataFrame.drop would copy the columns kept
+    out = dataclasses.replace(res, cohort=dataclasses.replace(res.cohort, lesions=lesions))
+    out.__dict__.update(made)  # the cached properties, made from every column
+    return out
 
 
 def first_lines(lines: pd.DataFrame) -> pd.DataFrame:
