@@ -17,7 +17,7 @@ from netsurv.config import Config
 from netsurv.datasets import demo_folder
 from netsurv.errors import ConfigError
 from netsurv.pipeline import run, stages, survival_tables
-from netsurv.pipeline.columns import config_columns
+from netsurv.pipeline.columns import config_columns, unread_lesion_columns
 
 WIDE = "unused_wide"
 
@@ -95,3 +95,29 @@ def test_a_missing_covariate_stops_the_run_with_the_error_of_a_whole_read(
     with pytest.raises(ConfigError, match=r"no patient or line column\(s\) \['no_such'\]") as err:
         survival_tables.cox_table(res, cfg)
     assert WIDE in str(err.value)  # the columns the data have, as when read whole
+
+
+SWEEP = {"enabled": True, "landmark_months": 6, "grid": {"progression_threshold": [0.1, 0.2]}}
+
+
+def test_the_sweep_keeps_the_readings_of_its_measures_and_lets_go_of_the_others() -> None:
+    tla = Config.model_validate({"sweep": {**SWEEP, "base": "sstv"}})
+    unread = unread_lesion_columns(tla, [])
+    assert "volume_ml" not in unread  # SSTV's measure, read again by the sweep's passes
+    assert {"suv_max", "sul_peak", "adc", "krenning_score"} <= set(unread)
+    assert not {"long_axis_mm", "short_axis_mm", "density_hu", "lesion_id"} & set(unread)
+
+
+def test_nothing_is_let_go_with_the_lesion_level_on() -> None:
+    lesions = Config.model_validate({"lesions": {"enabled": True}, "sweep": SWEEP})
+    assert unread_lesion_columns(lesions, []) == []
+
+
+def test_the_slim_result_keeps_table_one_and_shares_the_other_columns() -> None:
+    cfg = Config.model_validate({"data": {"source": "demo"}})
+    res = stages.analyse(cfg, stages.load_cohort(cfg))
+    slim = stages.without_lesion_columns(res, unread_lesion_columns(cfg, res.criteria))
+    assert "suv_max" not in slim.cohort.lesions and "suv_max" in res.cohort.lesions
+    assert slim.baseline is res.baseline and slim.classified == res.classified
+    kept = slim.cohort.lesions["long_axis_mm"].to_numpy()
+    assert np.shares_memory(kept, res.cohort.lesions["long_axis_mm"].to_numpy())
