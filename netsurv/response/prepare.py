@@ -25,6 +25,7 @@ from netsurv.response.new_lesions import (
     find_new_lesions,
 )
 from netsurv.response.visits import Visits, find_visits
+from netsurv.schema.key_rows import run_starts
 
 ROLE_CODES = {"target": 0, "non_target": 1, "new": ROLE_NEW}
 
@@ -239,19 +240,20 @@ def _lesions_of_visits(
 def pair_index(a: pd.Series, b: pd.Series, ref_a: pd.Series, ref_b: pd.Series) -> np.ndarray:
     """Row of ``(ref_a, ref_b)`` holding each ``(a, b)`` pair (-1 if absent).
 
-    Runs of equal consecutive pairs are looked up once, so sorted inputs (as a cohort's
-    tables are) cost one hash lookup per distinct pair.
+    Runs of equal consecutive pairs are looked up once
+    (:func:`netsurv.schema.key_rows.run_starts`), so sorted inputs (as a cohort's tables are)
+    cost one hash lookup per distinct pair.
     """
     n = len(a)
     if n == 0:
         return np.empty(0, dtype=np.int64)
     av = a.to_numpy(dtype=object)
     bv = b.to_numpy(dtype=object)
-    change = np.empty(n, dtype=bool)
-    change[0] = True
-    change[1:] = (av[1:] != av[:-1]) | (bv[1:] != bv[:-1])
-    starts = np.flatnonzero(change)
     ref = pd.MultiIndex.from_arrays([ref_a.to_numpy(dtype=object), ref_b.to_numpy(dtype=object)])
+    runs = run_starts([av, bv])
+    if runs is None:  # short runs: every row looked up
+        return ref.get_indexer(pd.MultiIndex.from_arrays([av, bv])).astype(np.int64)
+    change, starts = runs
     pos = ref.get_indexer(pd.MultiIndex.from_arrays([av[starts], bv[starts]]))
     return pos[np.cumsum(change) - 1].astype(np.int64)
 

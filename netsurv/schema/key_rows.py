@@ -29,7 +29,7 @@ def key_positions(rows: pd.DataFrame, table: pd.DataFrame, keys: Sequence[str]) 
     >>> key_positions(lesions, scans, ["patient_id", "assessment_id"]).tolist()
     [2, 0, -1, -1]
     """
-    runs = _runs([rows[k].to_numpy() for k in keys])
+    runs = run_starts([rows[k].to_numpy() for k in keys])
     if runs is not None:  # rows in runs of one key (lesions by scan): one look-up per run
         change, starts = runs
         firsts = pd.DataFrame({k: rows[k].iloc[starts].reset_index(drop=True) for k in keys})
@@ -61,7 +61,7 @@ def factorize_runs(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     >>> np.unique(codes).tolist(), uniques.tolist()
     ([-1, 0, 1], ['P2', 'P1'])
     """
-    runs = _runs([s.to_numpy()])
+    runs = run_starts([s.to_numpy()])
     if runs is None:
         codes, uniques = pd.factorize(s)
         return codes, np.asarray(uniques)
@@ -70,11 +70,21 @@ def factorize_runs(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes[np.cumsum(change) - 1], np.asarray(uniques)
 
 
-def _runs(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+def run_starts(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
     """Where a run of rows with the same values in ``columns`` as the row before begins (the
     first row always does), and those rows' positions; None when runs are too short to be
     worth it.  Neighbours are compared, which costs less than hashing every row's
-    identifiers; a missing value other than None begins a run of its own."""
+    identifiers; a missing value other than None begins a run of its own.  A lookup of the
+    runs' first rows, spread by ``np.cumsum(change) - 1``, is that of every row.
+
+    Examples
+    --------
+    >>> change, starts = run_starts([np.array(["P1"] * 600 + ["P2"] * 600, dtype=object)])
+    >>> starts.tolist(), int(change.sum())
+    ([0, 600], 2)
+    >>> run_starts([np.array(["P1", "P2"], dtype=object)]) is None  # too few rows
+    True
+    """
     n = len(columns[0])
     if n < 1024:
         return None
