@@ -161,10 +161,8 @@ def _assign_lines(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Link scans to lines on the rows whose keys and dates are usable, and check baselines
     (``scan``: each lesion row's position in the assessments table, when known)."""
-    ass = tables["assessments"]
-    ass = ass[ass[["patient_id", "assessment_id", "date"]].notna().all(axis=1)]
-    lines = tables["lines"]
-    lines = lines[lines[["patient_id", "line_id", "start_date"]].notna().all(axis=1)]
+    ass = _usable(tables["assessments"], ["patient_id", "assessment_id", "date"])
+    lines = _usable(tables["lines"], ["patient_id", "line_id", "start_date"])
     window = options.baseline_window_days
     links, unassigned = link_assessments_to_lines(ass, lines, baseline_window_days=window)
     no_baseline = lines_without_baseline(links, lines)
@@ -178,6 +176,16 @@ def _assign_lines(
     check_baseline_targets(tables["lesions"], base, problems, scans=located)
     check_tracer_switch(links, ass, problems)
     return links, unassigned, no_baseline, without_line
+
+
+def _usable(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The rows of ``df`` with a value in each of ``columns``: ``df`` itself when every row
+    has them (the usual case: a boolean selection would copy every column of a million
+    scans, merging their blocks)."""
+    filled = np.ones(len(df), dtype=bool)
+    for column in columns:  # column by column: no 2-D copy of the three columns
+        filled &= df[column].notna().to_numpy()
+    return df if filled.all() else df[filled]
 
 
 def _attrition(df: pd.DataFrame, table: str, stage: str, reasons: list[str]) -> pd.DataFrame:
