@@ -7,10 +7,11 @@ severities are in :data:`netsurv.validation.RULES`.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from netsurv.schema.inputs import ADC_PLAUSIBLE
-from netsurv.schema.key_rows import scan_modality
+from netsurv.schema.key_rows import adjacent_ties, scan_modality
 from netsurv.schema.problems import Problems
 
 #: Rules added by this module: name -> (default severity, what it checks).
@@ -38,10 +39,12 @@ def check_biomarkers(
     problems: Problems,
     *,
     modality: pd.Series | None = None,
+    scan: np.ndarray | None = None,
 ) -> None:
     """ADC range; liver volume >= the liver lesions' volumes; avidity on the right scans.
     ``modality``, when the caller has it, is the modality of each lesion row's scan
-    (:func:`netsurv.schema.key_rows.scan_modality`).
+    (:func:`netsurv.schema.key_rows.scan_modality`); ``scan``, each lesion row's position
+    in ``ass`` (:func:`netsurv.schema.key_rows.key_positions`).
 
     Examples
     --------
@@ -67,16 +70,9 @@ def check_biomarkers(
         )
     if ass is None:
         return
-    key = ["patient_id", "assessment_id"]
     if "liver_volume_ml" in ass and "volume_ml" in les:
         liver = les["site"].eq("liver") & les["volume_ml"].notna()
-        # the liver rows of the three columns only (not every column of those rows)
-        at = liver.to_numpy(dtype=bool)
-        by = [les[k][at] for k in key]
-        total = les["volume_ml"][at].groupby(by, sort=False).sum()
-        lesion_sum = pd.Series(
-            total.reindex(pd.MultiIndex.from_frame(ass[key])).to_numpy(), index=ass.index
-        )
+        lesion_sum = _liver_sums(les, ass, liver.to_numpy(dtype=bool), scan)
         small = (ass["liver_volume_ml"] < lesion_sum).fillna(False)
         problems.add_rows(
             ass,
@@ -89,7 +85,7 @@ def check_biomarkers(
             "(volume_ml); the liver tumour fraction would exceed 1",
         )
     if modality is None:
-        modality = scan_modality(les, ass, None)
+        modality = scan_modality(les, ass, scan)
     elsewhere: dict[tuple[str, ...], pd.Series] = {}  # scans of another known modality
     for column, allowed in (
         ("fdg_avid", ("FDG-PET",)),
@@ -111,3 +107,45 @@ def check_biomarkers(
             message=f"{column} is read on {' / '.join(allowed)} scans only; this scan is another "
             "modality, so the value is not used",
         )
+
+
+def _liver_sums(
+    les: pd.DataFrame, ass: pd.DataFrame, liver: np.ndarray, scan: np.ndarray | None
+) -> pd.Series:
+    """For each row of ``ass``, the sum of ``volume_ml`` of the lesion rows of its scan
+    (same patient_id and assessment_id) where ``liver`` (NaN: no such row; a row with a
+    missing key counts for no scan).
+
+    With ``scan`` (each lesion row's position in ``ass``) and the scans' keys unique, in key
+    order and filled, the sums are grouped by those positions, not by two columns of
+    identifiers: the same rows, added in the same order (the same float sums).
+
+    Examples
+    --------
+    >>> les = pd.DataFrame({"patient_id": ["P1", "P1", "P1"], "assessment_id": ["A1", "A1", "A2"],
+    ...                     "volume_ml": [1.5, 2.0, 4.0]})
+    >>> ass = pd.DataFrame({"patient_id": ["P1", "P1", "P2"], "assessment_id": ["A1", "A2", "A1"]})
+    >>> liver = np.array([True, True, False])
+    >>> _liver_sums(les, ass, liver, None).tolist()
+    [3.5, nan, nan]
+    >>> _liver_sums(les, ass, liver, np.array([0, 0, 1])).tolist()
+    [3.5, nan, nan]
+    """
+    key = ["patient_id", "assessment_id"]
+    volume = les["volume_ml"]
+    ties = None if scan is None else adjacent_ties(ass, key)
+    if ties is not None and len(ass) > 1 and not ties.any() and scan is not None:
+        at = np.flatnonzero(liver & (scan >= 0))
+        # a scan's position only for rows whose keys are filled (key_positions matches a
+        # missing key to a missing key; a grouping leaves such rows out): the scans' keys
+        # are filled, so a lesion row found among them has its keys filled
+        total = volume.iloc[at].reset_index(drop=True).groupby(scan[at]).sum()
+        sums = np.full(len(ass), np.nan)
+        sums[total.index.to_numpy()] = total.to_numpy()
+        return pd.Series(sums, index=ass.index)
+    # the liver rows of the three columns only (not every column of those rows)
+    by = [les[k][liver] for k in key]
+    grouped = volume[liver].groupby(by, sort=False).sum()
+    return pd.Series(
+        grouped.reindex(pd.MultiIndex.from_frame(ass[key])).to_numpy(), index=ass.index
+    )

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.schema.inputs import BURDEN_UNITS, KEYS
-from netsurv.schema.key_rows import key_positions
+from netsurv.schema.key_rows import isin_runs, key_positions, missing_cells
 from netsurv.schema.marker_units import check_markers
 from netsurv.schema.problems import Problems
 from netsurv.validation.lesions import check_lesions
@@ -65,7 +65,8 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> np
         ("tumour_burden", tables.get("tumour_burden")),
     ):
         if df is not None and pts is not None:
-            unknown = ~df["patient_id"].isin(pts["patient_id"]) & df["patient_id"].notna()
+            pid = df["patient_id"]
+            unknown = ~isin_runs(pid, pts["patient_id"]) & ~missing_cells(pid)
             problems.add_rows(
                 df,
                 unknown,
@@ -97,12 +98,15 @@ def check_cross_table(tables: dict[str, pd.DataFrame], problems: Problems) -> np
             message="line has an end_reason but no end_date",
         )
     if ass is not None and lines is not None:
-        given = ass["line_id"].notna()
-        known = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
-        ok = pd.MultiIndex.from_frame(ass[["patient_id", "line_id"]]).isin(known)
+        # the scans with a line_id looked up among the lines (a missing patient_id matches
+        # a missing one, as in a MultiIndex)
+        given = np.flatnonzero(~missing_cells(ass["line_id"]))
+        pairs = ass[["patient_id", "line_id"]].iloc[given]
+        unknown = np.zeros(len(ass), dtype=bool)
+        unknown[given] = key_positions(pairs, lines, ["patient_id", "line_id"]) < 0
         problems.add_rows(
             ass,
-            given & ~ok,
+            unknown,
             table="assessments",
             column="line_id",
             rule="unknown_line",

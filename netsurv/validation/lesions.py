@@ -45,47 +45,52 @@ def check_lesions(
     if ass is not None:
         modality = scan_modality(les, ass, scan)
         _check_nodes(les, modality, problems)
-    check_biomarkers(les, ass, problems, modality=modality)
+    check_biomarkers(les, ass, problems, modality=modality, scan=scan)
 
 
 def _check_units(les: pd.DataFrame, problems: Problems) -> None:
-    diam = les["long_axis_mm"].where(les["long_axis_mm"] > 0)
-    measured = diam.notna()
-    values = pd.DataFrame(
-        {"decimals": measured & (diam != diam.round()), "n": measured.astype(int), "max": diam}
-    )
-    # one grouping of the patients' millions of rows, by integer codes (a patient's rows
-    # are side by side: the runs' first identifiers are hashed, not every row's)
-    codes, patients = factorize_runs(les["patient_id"])
-    known = codes >= 0  # rows without a patient_id are not grouped
-    if not known.all():
-        values, codes = values[known], codes[known]
-    patient = values.groupby(codes).agg({"decimals": "any", "n": "sum", "max": "max"})
-    flagged = (patient["n"] >= 2) & (patient["max"] < 10) & patient["decimals"]
-    suspects = patients[patient.index[flagged.to_numpy()]]
-    if len(suspects):
-        first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
-        problems.add_rows(
-            les,
-            first,
-            table="lesions",
-            column="long_axis_mm",
-            rule="unit_looks_like_cm",
-            value_column="long_axis_mm",
-            message="every diameter of this patient is below 10 with decimals: "
-            "were they entered in cm? netsurv expects mm",
-        )
-    big = (les["long_axis_mm"] > 300) | (les["short_axis_mm"] > 300)
+    diam = les["long_axis_mm"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        measured = diam > 0  # (a missing diameter is not)
+        decimals = measured & (diam != np.round(diam))
+        large = measured & (diam >= 10)
+    if decimals.any():
+        # one count per patient of the measured, large and decimal diameters, by integer
+        # codes (a patient's rows are side by side: the runs' first identifiers are hashed,
+        # not every row's); rows without a patient_id (code -1) are not counted
+        codes, patients = factorize_runs(les["patient_id"])
+        slot = np.where(codes >= 0, codes, len(patients))  # the last: no patient_id
+
+        def count(rows: np.ndarray) -> np.ndarray:
+            return np.bincount(slot[rows], minlength=len(patients) + 1)[:-1]
+
+        # at least two measured diameters, all below 10, one with decimals
+        flagged = (count(measured) >= 2) & (count(large) == 0) & (count(decimals) > 0)
+        suspects = patients[flagged]
+        if len(suspects):
+            first = les["patient_id"].isin(suspects) & ~les["patient_id"].duplicated()
+            problems.add_rows(
+                les,
+                first,
+                table="lesions",
+                column="long_axis_mm",
+                rule="unit_looks_like_cm",
+                value_column="long_axis_mm",
+                message="every diameter of this patient is below 10 with decimals: "
+                "were they entered in cm? netsurv expects mm",
+            )
+    with np.errstate(invalid="ignore"):  # (missing: not above)
+        big = (diam > 300) | (les["short_axis_mm"].to_numpy(np.float64, na_value=np.nan) > 300)
+        vol = les["volume_ml"].to_numpy(np.float64, na_value=np.nan) > 5000
     problems.add_rows(
         les,
-        big.fillna(False),
+        big,
         table="lesions",
         column="long_axis_mm",
         rule="implausible_size",
         value_column="long_axis_mm",
         message="a diameter above 300 mm is implausible: check the unit",
     )
-    vol = (les["volume_ml"] > 5000).fillna(False)
     problems.add_rows(
         les,
         vol,

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from netsurv.schema.coerce import coerce_table
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, NORMALISERS
-from netsurv.schema.key_rows import adjacent_ties
+from netsurv.schema.key_rows import adjacent_ties, missing_cells
 from netsurv.schema.problems import Problems, RowKeys
 
 
@@ -87,7 +87,7 @@ def _check_values(
     missing: dict[str, np.ndarray] = {}
     for column, col in schema.columns.items():
         s = df[column]
-        null = _missing(s)
+        null = missing_cells(s)
         if column in KEYS[table]:
             missing[column] = null
         failures: list[tuple[str, np.ndarray]] = []
@@ -154,23 +154,6 @@ def _failed(
     else:  # a check this function does not know: a new schema check must be added here
         raise NotImplementedError(f"value check {name!r} of the input schema")
     return _none_if_clean(failed)
-
-
-def _missing(s: pd.Series) -> np.ndarray:
-    """``s.isna()`` as numpy.  A text column with a string in every cell (an identifier
-    column, as coercion makes them) is recognised in one pass over the objects, at a third of
-    the cost of testing each cell for the several kinds of missing value.
-
-    Examples
-    --------
-    >>> _missing(pd.Series(["P1", "P2"], dtype=object)).tolist()
-    [False, False]
-    >>> _missing(pd.Series(["P1", None, float("nan")], dtype=object)).tolist()
-    [False, True, True]
-    """
-    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) == "string":
-        return np.zeros(len(s), dtype=bool)
-    return s.isna().to_numpy()
 
 
 def _is_empty_text(s: pd.Series, null: np.ndarray) -> np.ndarray:
