@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from netsurv.schema.key_rows import adjacent_ties, key_positions
 from netsurv.schema.problems import Problems
 
 LINK_COLUMNS = [
@@ -89,8 +90,38 @@ def link_assessments_to_lines(
     >>> links[["line_id", "assessment_id", "role"]].to_string(index=False)
     'line_id assessment_id      role\\n     L1            A1  baseline\\n     L1            A2 follow_up\\n     L1            A3 follow_up\\n     L2            A3  baseline'
     """
+    links, unassigned, _ = link_with_rows(
+        assessments, lines, baseline_window_days=baseline_window_days
+    )
+    return links, unassigned
+
+
+def link_with_rows(
+    assessments: pd.DataFrame,
+    lines: pd.DataFrame,
+    *,
+    baseline_window_days: int = 28,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+    """:func:`link_assessments_to_lines`, and each link's row in ``assessments`` (a position)
+    when the assessments' keys (``patient_id``, ``assessment_id``) are filled, distinct and
+    in key order; otherwise None (a position would not stand for every row of its key).
+
+    Examples
+    --------
+    >>> lines = pd.DataFrame({"patient_id": ["P1"], "line_id": ["L1"],
+    ...     "start_date": pd.to_datetime(["2020-01-10"])})
+    >>> scans = pd.DataFrame({"patient_id": ["P1"] * 2, "assessment_id": ["A1", "A2"],
+    ...     "date": pd.to_datetime(["2020-01-02", "2020-04-01"]),
+    ...     "modality": ["CT"] * 2, "line_id": [None] * 2})
+    >>> link_with_rows(scans, lines)[2].tolist()
+    [0, 1]
+    """
     cols = ["patient_id", "assessment_id", "date", "modality", "line_id"]
     ass = assessments[cols + ["visit_id"] * ("visit_id" in assessments.columns)]
+    ties = adjacent_ties(ass, ["patient_id", "assessment_id"])
+    distinct = ties is not None and not ties.any()
+    if distinct:  # each part keeps its scans' rows
+        ass = ass.assign(_row=np.arange(len(ass)))
     ln = lines[["patient_id", "line_id", "start_date"]].sort_values(
         ["patient_id", "start_date", "line_id"]
     )
@@ -112,14 +143,24 @@ def link_assessments_to_lines(
             ln, on=["patient_id", "line_id"], how="left"
         )
     links["days_from_start"] = (links["date"] - links["start_date"]).dt.days.astype("int64")
-    links = links.sort_values(
+    # the link columns and the line's start (a sort key) sorted, then renumbered without
+    # another copy of every column
+    distinct = distinct and "_row" in links.columns  # (not in a table without links)
+    links = links[[*LINK_COLUMNS, "start_date", *["_row"] * distinct]].sort_values(
         ["patient_id", "start_date", "line_id", "date", "modality", "assessment_id"],
         kind="stable",
-    )[LINK_COLUMNS].reset_index(drop=True)
-
-    linked = pd.MultiIndex.from_frame(links[["patient_id", "assessment_id"]])
-    keys = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
-    unassigned = ass[~keys.isin(linked)].copy()
+    )
+    del links["start_date"]
+    links.index = pd.RangeIndex(len(links))
+    rows = None
+    if distinct:  # a scan is linked when its row is
+        rows = links.pop("_row").to_numpy()
+        linked = np.zeros(len(ass), dtype=bool)
+        linked[rows] = True
+    else:
+        keys = pd.MultiIndex.from_frame(ass[["patient_id", "assessment_id"]])
+        linked = keys.isin(pd.MultiIndex.from_frame(links[["patient_id", "assessment_id"]]))
+    unassigned = ass[~linked].drop(columns="_row", errors="ignore").copy()  # (a few rows)
     has_line = unassigned["patient_id"].isin(ln["patient_id"])
     first_start = unassigned["patient_id"].map(ln.groupby("patient_id")["start_date"].min())
     gap = (first_start - unassigned["date"]).dt.days
@@ -133,7 +174,7 @@ def link_assessments_to_lines(
         "one is the baseline",
     )
     unassigned["reason"] = reason
-    return links, unassigned.reset_index(drop=True)
+    return links, unassigned.reset_index(drop=True), rows
 
 
 def _follow_up_by_date(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
@@ -203,9 +244,10 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
 
 def lines_without_baseline(links: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Lines that have no baseline scan in ``links`` (any modality)."""
-    has = links.loc[links["role"] == "baseline", ["patient_id", "line_id"]].drop_duplicates()
-    keys = pd.MultiIndex.from_frame(lines[["patient_id", "line_id"]])
-    return lines[~keys.isin(pd.MultiIndex.from_frame(has))]
+    key = ["patient_id", "line_id"]
+    has = links.loc[(links["role"] == "baseline").to_numpy(), key]
+    # each line's key looked up among the baseline links' (as MultiIndex.isin finds it)
+    return lines[key_positions(lines, has, key) < 0]
 
 
 def record_assignment_problems(
@@ -248,11 +290,17 @@ def record_assignment_problems(
 
 
 def check_tracer_switch(
-    links: pd.DataFrame, assessments: pd.DataFrame, problems: Problems
+    links: pd.DataFrame,
+    assessments: pd.DataFrame,
+    problems: Problems,
+    *,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Warn about follow-up scans whose tracer differs from the line's baseline scan of the
     same modality (rule ``tracer_switch``); SUV- and volume-based criteria are NE on the line
-    from such a scan on.  A scan without a recorded tracer is no switch.
+    from such a scan on.  A scan without a recorded tracer is no switch.  ``rows``, when
+    known: each link's row in ``assessments`` (:func:`link_with_rows`), where its tracer is
+    read instead of looked up by key.
 
     Returns
     -------
@@ -264,8 +312,13 @@ def check_tracer_switch(
     # only the scans with a tracer are looked up: the rows a left merge keeps once those
     # without one are dropped, in the same order
     traced = assessments["tracer"].notna().to_numpy()
-    tracer = assessments[["patient_id", "assessment_id", "tracer"]][traced]
-    scans = links[cols].merge(tracer, on=["patient_id", "assessment_id"], how="inner")
+    if rows is not None:  # the links whose scan has a tracer, in order: what the merge keeps
+        kept = traced[rows]
+        tracers = assessments["tracer"].to_numpy()[rows[kept]]
+        scans = links.loc[kept, cols].assign(tracer=tracers)
+    else:
+        tracer = assessments[["patient_id", "assessment_id", "tracer"]][traced]
+        scans = links[cols].merge(tracer, on=["patient_id", "assessment_id"], how="inner")
     base = scans[scans["role"] == "baseline"].rename(
         columns={"assessment_id": "baseline_assessment_id", "tracer": "baseline_tracer"}
     )

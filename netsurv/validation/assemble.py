@@ -13,7 +13,7 @@ from netsurv.errors import ValidationError
 from netsurv.lines import (
     check_tracer_switch,
     lines_without_baseline,
-    link_assessments_to_lines,
+    link_with_rows,
     record_assignment_problems,
 )
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, KEYS
@@ -164,17 +164,20 @@ def _assign_lines(
     ass = _usable(tables["assessments"], ["patient_id", "assessment_id", "date"])
     lines = _usable(tables["lines"], ["patient_id", "line_id", "start_date"])
     window = options.baseline_window_days
-    links, unassigned = link_assessments_to_lines(ass, lines, baseline_window_days=window)
+    links, unassigned, rows = link_with_rows(ass, lines, baseline_window_days=window)
     no_baseline = lines_without_baseline(links, lines)
     patients = tables["patients"]
     without_line = patients[~patients["patient_id"].isin(lines["patient_id"])]
     record_assignment_problems(
         unassigned, no_baseline, without_line, problems, baseline_window_days=window
     )
-    base = links[(links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)]
+    is_base = (links["role"] == "baseline") & links["modality"].isin(ANATOMICAL_MODALITIES)
+    base = links[is_base]
     located = None if scan is None else (scan, tables["assessments"])
-    check_baseline_targets(tables["lesions"], base, problems, scans=located)
-    check_tracer_switch(links, ass, problems)
+    # the baseline scans' rows, when they are rows of the whole assessments table
+    base_rows = None if rows is None or ass is not tables["assessments"] else rows[is_base]
+    check_baseline_targets(tables["lesions"], base, problems, scans=located, rows=base_rows)
+    check_tracer_switch(links, ass, problems, rows=rows)
     return links, unassigned, no_baseline, without_line
 
 

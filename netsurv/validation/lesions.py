@@ -127,6 +127,7 @@ def check_baseline_targets(
     problems: Problems,
     *,
     scans: tuple[np.ndarray, pd.DataFrame] | None = None,
+    rows: np.ndarray | None = None,
 ) -> None:
     """RECIST 1.1 measurability and target-count rules on each line's baseline scans.
 
@@ -144,16 +145,18 @@ def check_baseline_targets(
         table, when the caller has them (:func:`netsurv.validation.check_cross_table`):
         then the baseline scans are found among the assessments, not looked up for each of
         millions of lesion rows.
+    rows
+        With ``scans``, when known: the row of each of ``baseline``'s scans in the
+        assessments table, whose keys are distinct (:func:`netsurv.lines.link_with_rows`).
     """
     key = ["patient_id", "assessment_id"]
-    base_keys = baseline[key].drop_duplicates()
     if scans is None:
-        tl = lesions.merge(base_keys, on=key)
+        tl = lesions.merge(baseline[key].drop_duplicates(), on=key)
         tl = tl[tl["role"] == "target"]
     else:  # the same rows, in the same (lesion) order, as the merge
         scan, ass = scans
         is_base = np.zeros(len(ass) + 1, dtype=bool)  # the last: a scan not in ass
-        at = key_positions(base_keys, ass, key)
+        at = key_positions(baseline[key], ass, key) if rows is None else rows
         is_base[at[at >= 0]] = True
         in_base = is_base[scan] & (lesions["role"] == "target").to_numpy(dtype=bool)
         tl = lesions[in_base].reset_index(drop=True)
