@@ -11,6 +11,7 @@ import pandas as pd
 from netsurv._display import Displayable, Table, View, signif, top_counts
 from netsurv.schema.coerce import coerce_table
 from netsurv.schema.inputs import ANATOMICAL_MODALITIES, INPUT_MODELS
+from netsurv.schema.key_rows import run_starts
 from netsurv.schema.problems import Problems
 from netsurv.validation import ValidationOptions
 from netsurv.validation.assemble import ATTRITION_COLUMNS as ATTRITION_COLUMNS
@@ -225,7 +226,7 @@ class Cohort(Displayable):
             ("assessments", len(a)),
             (
                 "assessments per line, median",
-                _round(self.assessment_lines.groupby(["patient_id", "line_id"]).size().median()),
+                _round(_group_sizes(self.assessment_lines, ["patient_id", "line_id"]).median()),
             ),
             ("lesion measurements", len(les)),
             ("marker measurements", len(self.markers)),
@@ -250,14 +251,23 @@ class Cohort(Displayable):
         ]
         les = self.lesions
         target = (les["role"] == "target").to_numpy(dtype=bool)
-        # the target rows of the two key columns only (not every lesion column)
-        keys = pd.DataFrame({k: les[k].to_numpy()[target] for k in ("patient_id", "assessment_id")})
-        tl = keys.merge(
-            base[["patient_id", "assessment_id", "line_id"]], on=["patient_id", "assessment_id"]
-        )
+        key = ["patient_id", "assessment_id"]
+        # the runs of target rows of one scan (a scan's targets side by side), each with its
+        # number of rows: what a merge of every target row would count, from fewer rows
+        ids = [les[k].to_numpy() for k in key]
+        runs = run_starts([*ids, target])
+        if runs is None:
+            starts, rows = np.arange(len(les)), np.ones(len(les), dtype=np.int64)
+        else:
+            starts = runs[1]
+            rows = np.diff(np.append(starts, len(les)))
+        kept = starts[target[starts]]
+        keys = pd.DataFrame({k: v[kept] for k, v in zip(key, ids, strict=True)})
+        keys["_rows"] = rows[target[starts]]
+        tl = keys.merge(base[[*key, "line_id"]], on=key)
         if tl.empty:
             return float("nan")
-        return float(tl.groupby(["patient_id", "line_id"]).size().median())
+        return float(tl.groupby(["patient_id", "line_id"])["_rows"].sum().median())
 
     def _view(self) -> View:
         sim = ", simulated" if self.truth is not None else ""
@@ -286,6 +296,26 @@ class Cohort(Displayable):
         if len(self.warnings):
             lines.append(f"{len(self.warnings)} warnings (see .warnings)")
         return View("Cohort", head, lines, html_blocks=[Table(summary, index=False, max_rows=60)])
+
+
+def _group_sizes(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """``df.groupby(keys).size()`` (in another order), from the runs of rows with the same
+    keys (a line's links side by side): the runs' first rows are grouped, each counting its
+    rows, not every row hashed.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"p": ["P1"] * 600 + ["P2"] * 600 + ["P1"] * 600, "l": "L1"})
+    >>> _group_sizes(df, ["p", "l"]).sort_index().tolist()
+    [1200, 600]
+    """
+    runs = run_starts([df[k].to_numpy() for k in keys])
+    if runs is None:
+        return df.groupby(keys).size()
+    starts = runs[1]
+    firsts = pd.DataFrame({k: df[k].to_numpy()[starts] for k in keys})
+    firsts["_rows"] = np.diff(np.append(starts, len(df)))
+    return firsts.groupby(keys)["_rows"].sum()
 
 
 def _round(x: float) -> float:
