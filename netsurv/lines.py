@@ -117,11 +117,18 @@ def link_with_rows(
     [0, 1]
     """
     cols = ["patient_id", "assessment_id", "date", "modality", "line_id"]
-    ass = assessments[cols + ["visit_id"] * ("visit_id" in assessments.columns)]
-    ties = adjacent_ties(ass, ["patient_id", "assessment_id"])
+    cols += ["visit_id"] * ("visit_id" in assessments.columns)
+    ties = adjacent_ties(assessments, ["patient_id", "assessment_id"])
     distinct = ties is not None and not ties.any()
     if distinct:  # each part keeps its scans' rows
-        ass = ass.assign(_row=np.arange(len(ass)))
+        # the columns taken as they are (read, never written here), not copied into blocks
+        ass = pd.DataFrame(
+            {**{c: assessments[c] for c in cols}, "_row": np.arange(len(assessments))},
+            index=assessments.index,
+            copy=False,
+        )
+    else:
+        ass = assessments[cols]
     ln = lines[["patient_id", "line_id", "start_date"]].sort_values(
         ["patient_id", "start_date", "line_id"]
     )
@@ -224,7 +231,7 @@ def _with_visit(candidates: pd.DataFrame, last: pd.DataFrame) -> pd.DataFrame:
 def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
     if scans.empty:
         return pd.DataFrame()
-    merged = scans.merge(ln, on=["patient_id", "line_id"], how="inner")
+    merged = _with_start(scans, ln)
     after = (merged["date"] > merged["start_date"]).to_numpy()
     # the roles set on the merge's own frame, and the result's columns in place: each
     # ``assign`` / ``drop`` would copy every column of a million scans
@@ -240,6 +247,23 @@ def _explicit(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
     out = pd.concat([follow, before], ignore_index=True)
     out["assigned_by"] = "line_id"  # in place: ``assign`` would copy every column
     return out
+
+
+def _with_start(scans: pd.DataFrame, ln: pd.DataFrame) -> pd.DataFrame:
+    """``scans.merge(ln, on=["patient_id", "line_id"], how="inner")``: the scans whose line
+    is in ``ln``, in their order, with its ``start_date``.  When each line's key is on one
+    row of ``ln``, the lines are found by position (a line's scans side by side: one lookup
+    per run), not by a merge that hashes the keys of a million scans."""
+    key = ["patient_id", "line_id"]
+    if ln.duplicated(key).any():  # a scan per matching line: the merge
+        return scans.merge(ln, on=key, how="inner")
+    at = key_positions(scans, ln, key)
+    found = at >= 0
+    merged = (scans if found.all() else scans[found]).assign(
+        start_date=ln["start_date"].to_numpy()[at[found]]
+    )
+    merged.index = pd.RangeIndex(len(merged))
+    return merged
 
 
 def lines_without_baseline(links: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
