@@ -86,7 +86,7 @@ def check_biomarkers(
         )
     if modality is None:
         modality = scan_modality(les, ass, scan)
-    elsewhere: dict[tuple[str, ...], pd.Series] = {}  # scans of another known modality
+    elsewhere: dict[tuple[str, ...], pd.Series | np.ndarray] = {}  # scans of another known modality
     for column, allowed in (
         ("fdg_avid", ("FDG-PET",)),
         ("sst_avid", ("SST-PET", "SPECT")),
@@ -95,7 +95,7 @@ def check_biomarkers(
         if column not in les:
             continue
         if allowed not in elsewhere:
-            elsewhere[allowed] = modality.notna() & ~modality.isin(allowed)
+            elsewhere[allowed] = _elsewhere(modality, allowed)
         wrong = les[column].notna() & elsewhere[allowed]
         problems.add_rows(
             les,
@@ -107,6 +107,22 @@ def check_biomarkers(
             message=f"{column} is read on {' / '.join(allowed)} scans only; this scan is another "
             "modality, so the value is not used",
         )
+
+
+def _elsewhere(modality: pd.Series, allowed: tuple[str, ...]) -> pd.Series | np.ndarray:
+    """Where a scan's modality is known and not one of ``allowed``; a categorical is looked
+    up by its codes (its few categories tested, not every cell).
+
+    Examples
+    --------
+    >>> m = pd.Series(["CT", None, "SPECT"], dtype="category")
+    >>> _elsewhere(m, ("SPECT",)).tolist()
+    [True, False, False]
+    """
+    if isinstance(modality.dtype, pd.CategoricalDtype):
+        other = np.append(~modality.cat.categories.isin(allowed), False)  # -1: missing
+        return other[modality.cat.codes.to_numpy()]
+    return modality.notna() & ~modality.isin(allowed)
 
 
 def _liver_sums(

@@ -148,13 +148,17 @@ def adjacent_ties(
         (known[key] if key in known else missing_cells(df[key])).any() for key in keys
     ):
         return None
-    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
-    tied = np.ones(len(df) - 1, dtype=bool)
+    tied = np.ones(len(df) - 1, dtype=bool)  # the row and the next agree on the keys so far
     for key in keys:
         v = df[key].to_numpy()
-        before |= tied & (v[:-1] < v[1:])
-        tied &= v[:-1] == v[1:]
-    return tied if (before | tied).all() else None
+        same = np.asarray(v[:-1] == v[1:], dtype=bool)
+        # the neighbours this key orders (tied until now, different here) must be ascending;
+        # only those are compared (neighbours seldom differ on the first keys)
+        at = np.flatnonzero(tied & ~same)
+        if len(at) and not np.asarray(v[at] < v[at + 1], dtype=bool).all():
+            return None
+        tied &= same
+    return tied
 
 
 def missing_cells(s: pd.Series) -> np.ndarray:
@@ -190,6 +194,24 @@ def isin_runs(s: pd.Series, values: pd.Series) -> np.ndarray:
         return s.isin(values).to_numpy()
     change, starts = runs
     return s.iloc[starts].isin(values).to_numpy()[np.cumsum(change) - 1]
+
+
+def indexer_runs(index: pd.Index, s: pd.Series) -> np.ndarray:
+    """``index.get_indexer(s)`` (``index`` unique) for a column whose rows come in runs of one
+    value (a patient's scans side by side): the runs' first rows are looked up, not every row.
+
+    Examples
+    --------
+    >>> s = pd.Series(["P2"] * 600 + ["P9"] * 600)
+    >>> np.unique(indexer_runs(pd.Index(["P1", "P2"]), s)).tolist()
+    [-1, 1]
+    """
+    cells = s.to_numpy()
+    runs = run_starts([cells])
+    if runs is None:
+        return index.get_indexer(cells)  # type: ignore[arg-type]
+    change, starts = runs
+    return index.get_indexer(cells[starts])[np.cumsum(change) - 1]
 
 
 def _match_missing(found: np.ndarray, cells: pd.Series, values: pd.Index) -> None:

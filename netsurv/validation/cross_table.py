@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from netsurv.schema.inputs import BURDEN_UNITS, KEYS
-from netsurv.schema.key_rows import isin_runs, key_positions, missing_cells
+from netsurv.schema.key_rows import indexer_runs, isin_runs, key_positions, missing_cells
 from netsurv.schema.marker_units import check_markers
 from netsurv.schema.problems import Problems
 from netsurv.validation.lesions import check_lesions
@@ -258,7 +258,7 @@ def _check_dates_against_patient(tables: dict[str, pd.DataFrame], problems: Prob
         if df is None:
             continue
         # each row's patient looked up once for the three dates (what ``map`` does for each)
-        at = pts.index.get_indexer(df["patient_id"].to_numpy())  # type: ignore[arg-type]
+        at = indexer_runs(pts.index, df["patient_id"])
         death, alive, birth = (
             _taken(pts[c], at, df.index) for c in ("death_date", "last_alive_date", "birth_date")
         )
