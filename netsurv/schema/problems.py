@@ -66,9 +66,10 @@ class Problems:
         severity: str = "error",
     ) -> None:
         """Record one problem per row of ``frame`` where ``mask`` is true."""
-        sub = frame.loc[np.asarray(mask, dtype=bool)]
-        if sub.empty:
+        rows = np.asarray(mask, dtype=bool)
+        if not rows.any():  # the usual case: no selection of every column of the frame
             return
+        sub = frame.loc[rows]
         keys = row_keys(sub, table)
         values = sub[value_column] if value_column and value_column in sub else [None] * len(sub)
         for key, value in zip(keys, values, strict=True):

@@ -150,6 +150,7 @@ def check_baseline_targets(
         assessments table, whose keys are distinct (:func:`netsurv.lines.link_with_rows`).
     """
     key = ["patient_id", "assessment_id"]
+    tl_scan = None
     if scans is None:
         tl = lesions.merge(baseline[key].drop_duplicates(), on=key)
         tl = tl[tl["role"] == "target"]
@@ -159,7 +160,9 @@ def check_baseline_targets(
         at = key_positions(baseline[key], ass, key) if rows is None else rows
         is_base[at[at >= 0]] = True
         in_base = is_base[scan] & (lesions["role"] == "target").to_numpy(dtype=bool)
-        tl = lesions[in_base].reset_index(drop=True)
+        tl = lesions[in_base]
+        tl.index = pd.RangeIndex(len(tl))  # (not reset_index: that copies every column)
+        tl_scan = scan[in_base]  # each row's scan, as an integer: the groups of its keys
     if tl.empty:
         return
     node = tl["site"] == "lymph_node"
@@ -177,11 +180,15 @@ def check_baseline_targets(
             value_column=col,
             message=f"baseline target lesion below the RECIST minimum of {limit}",
         )
-    per_scan = tl.groupby(["patient_id", "assessment_id"])["lesion_id"].transform("size")
-    first = ~tl.duplicated(["patient_id", "assessment_id"])
+    if tl_scan is None:
+        per_scan = tl.groupby(key)["lesion_id"].transform("size").to_numpy()
+        first = ~tl.duplicated(key).to_numpy()
+    else:
+        per_scan, first = _group_counts(tl_scan)
+    too_many = (per_scan > 5) & first
     problems.add_rows(
-        tl.assign(n_targets=per_scan),
-        (per_scan > 5) & first,
+        tl.assign(n_targets=per_scan) if too_many.any() else tl,
+        too_many,
         table="lesions",
         column="role",
         rule="too_many_targets",
@@ -189,12 +196,19 @@ def check_baseline_targets(
         message="more than 5 target lesions on the baseline scan",
     )
     organ = tl["site"]
-    by_organ = tl.groupby(["patient_id", "assessment_id", organ], observed=True)
-    per_organ = by_organ["lesion_id"].transform("size")
-    first_organ = ~tl.assign(_o=organ).duplicated(["patient_id", "assessment_id", "_o"])
+    if tl_scan is None:
+        by_organ = tl.groupby([*key, organ], observed=True)
+        per_organ = by_organ["lesion_id"].transform("size").to_numpy()
+        first_organ = ~tl.assign(_o=organ).duplicated([*key, "_o"]).to_numpy()
+    else:  # groups of (scan, organ); a row without a site is in none
+        site = pd.factorize(organ)[0]  # -1: missing
+        per_organ, first_organ = _group_counts(tl_scan * (site.max() + 2) + site + 1)
+        per_organ[site < 0] = 0
+    with np.errstate(invalid="ignore"):  # (NaN: a row in no group)
+        too_many = (per_organ > 2) & first_organ
     problems.add_rows(
-        tl.assign(n_targets=per_organ),
-        (per_organ > 2) & first_organ,
+        tl,
+        too_many,
         table="lesions",
         column="site",
         rule="too_many_targets_per_organ",
@@ -202,3 +216,21 @@ def check_baseline_targets(
         message="more than 2 target lesions in one organ on the baseline scan "
         "(all lymph nodes count as one organ)",
     )
+
+
+def _group_counts(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For integer group ids, each row's number of rows in its group and whether it is the
+    group's first row: ``groupby(...).transform("size")`` and ``~duplicated()``.
+
+    Examples
+    --------
+    >>> sizes, first = _group_counts(np.array([7, 3, 7, 7]))
+    >>> sizes.tolist(), first.tolist()
+    ([3, 1, 3, 3], [True, True, False, False])
+    """
+    _, at, inverse, counts = np.unique(
+        groups, return_index=True, return_inverse=True, return_counts=True
+    )
+    first = np.zeros(len(groups), dtype=bool)
+    first[at] = True
+    return counts[inverse.ravel()], first
