@@ -148,17 +148,13 @@ def adjacent_ties(
         (known[key] if key in known else missing_cells(df[key])).any() for key in keys
     ):
         return None
-    tied = np.ones(len(df) - 1, dtype=bool)  # the row and the next agree on the keys so far
+    before = np.zeros(len(df) - 1, dtype=bool)  # the row precedes the next on an earlier key
+    tied = np.ones(len(df) - 1, dtype=bool)
     for key in keys:
         v = df[key].to_numpy()
-        same = np.asarray(v[:-1] == v[1:], dtype=bool)
-        # the neighbours this key orders (tied until now, different here) must be ascending;
-        # only those are compared (neighbours seldom differ on the first keys)
-        at = np.flatnonzero(tied & ~same)
-        if len(at) and not np.asarray(v[at] < v[at + 1], dtype=bool).all():
-            return None
-        tied &= same
-    return tied
+        before |= tied & (v[:-1] < v[1:])
+        tied &= v[:-1] == v[1:]
+    return tied if (before | tied).all() else None
 
 
 def missing_cells(s: pd.Series) -> np.ndarray:
