@@ -37,8 +37,8 @@ from netsurv.survival._concordance import dominance_sums
 
 #: Risk scores closer than this are tied (sksurv's ``tied_tol``).
 TIED_TOL = 1e-8
-#: Brier terms (grid times × units) computed at once.
-_ROWS = 2_000_000
+#: Brier terms (grid times × units) spread out and averaged at once (a few MB: in cache).
+_TERMS = 250_000
 
 
 @dataclass(frozen=True)
@@ -349,22 +349,27 @@ def ibs(
         return float("nan")
     g_t = cens.at(times)
     g_t[g_t == 0] = np.inf
-    g_y = cens.observed.copy()
+    # a unit's terms over the grid depend only on its curve, its event and its own time (G
+    # there, and the grid times before it, where it is a control): computed once per such
+    # profile, then spread to the units in their order, so the mean is the same sum
+    key = (curve.ravel().astype(np.int64) * 2 + e) * cens.unique.size + cens.inverse.ravel()
+    first, profile = np.unique(key, return_index=True, return_inverse=True)[1:]
+    level = curve.ravel()[first]
+    g_y = cens.observed[first]
     g_y[g_y == 0] = np.inf
-    # one row of Brier terms per grid time, in the units' order (the mean is then the same
-    # sum): a unit is a control (still at risk) at the grid times before its own time
     case_val = np.square(surv).T
     ctrl_val = (np.square(1.0 - surv) / g_t[None, :]).T
-    first_not_control = np.searchsorted(times, t, side="left")
+    # a profile is a control (still at risk) at the grid times before its own time
+    first_not_control = np.searchsorted(times, t[first], side="left")
     rows_all = np.arange(times.size)
     scores = np.empty(times.size)
-    step = max(1, _ROWS // max(t.size, 1))
+    step = max(1, _TERMS // max(t.size, 1))
     for lo in range(0, times.size, step):
         rows = slice(lo, min(times.size, lo + step))
-        term = np.take(ctrl_val[rows], curve, axis=1)
-        case = np.take(case_val[rows], curve, axis=1)
+        term = np.take(ctrl_val[rows], level, axis=1)
+        case = np.take(case_val[rows], level, axis=1)
         np.divide(case, g_y[None, :], out=case)
-        case *= e[None, :]  # censored before t: 0
+        case *= e[first][None, :]  # censored before t: 0
         np.copyto(term, case, where=rows_all[rows, None] >= first_not_control[None, :])
-        scores[rows] = np.mean(term, axis=1)
+        scores[rows] = np.mean(np.take(term, profile.ravel(), axis=1), axis=1)
     return float(np.trapezoid(scores, times) / (times[-1] - times[0]))
