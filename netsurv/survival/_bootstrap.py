@@ -3,7 +3,7 @@ criterion evaluated on it; percentile intervals of each metric and of paired dif
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +25,13 @@ def paired_bootstrap(
     metrics: list[str],
     backend: Backend = None,
     n_jobs: int | None = None,
+    constant: Collection[str] = (),
 ) -> pd.DataFrame:
     """Paired bootstrap: one resample of patients per replicate, every criterion on it.
 
-    ``ev`` scores one frame (or, a mapping, each name's frame with its own function).  The
+    ``ev`` scores one frame (or, a mapping, each name's frame with its own function); the
+    names in ``constant`` (a predictor with one value on the whole frame, so on every
+    resample) are not resampled: their metrics are NaN in every replicate.  The
     resamples are drawn here, in replicate order, from one generator seeded with ``seed``;
     blocks of :data:`~netsurv.sweep.backends.BLOCK` replicates are then scored on
     ``backend`` (:func:`netsurv.sweep.backends.run_tasks`: None in this process, joblib
@@ -47,7 +50,7 @@ def paired_bootstrap(
     rng = np.random.default_rng(seed)
     # patient positions < n_pat: kept as int32 (half the memory; the same draws)
     draws = [rng.integers(0, n_pat, n_pat).astype(np.int32) for _ in range(n_boot)]
-    shared = _Shared(frames, ev, names, ranges, n_pat, metrics)
+    shared = _Shared(frames, ev, names, ranges, n_pat, metrics, frozenset(constant))
     tasks = [(lo, draws[lo : lo + BLOCK]) for lo in range(0, n_boot, BLOCK)]
     blocks = run_tasks(_score_block, shared, tasks, backend=backend, n_jobs=n_jobs)
     return pd.DataFrame([row for block in blocks for row in block], columns=cols)
@@ -63,6 +66,7 @@ class _Shared:
     ranges: dict[str, tuple[np.ndarray, np.ndarray]]
     n_pat: int
     metrics: list[str]
+    constant: frozenset[str]
 
 
 def _score_block(shared: _Shared, start: int, draws: list[np.ndarray]) -> list[list[Any]]:
@@ -70,6 +74,9 @@ def _score_block(shared: _Shared, start: int, draws: list[np.ndarray]) -> list[l
     n_pat, rows = shared.n_pat, []
     for b, draw in enumerate(draws, start=start):
         for name in shared.names:
+            if name in shared.constant:
+                rows.append([b, name, *[np.nan] * len(shared.metrics)])
+                continue
             first, count = shared.ranges[name]
             idx = expand_ranges(first[draw], count[draw])
             f = shared.frames[name].iloc[idx]

@@ -60,11 +60,12 @@ class Evaluator:
         if self.status is not None:
             x = f[self.status].to_numpy()
             out["n_status"] = int(f.loc[x == 1, "_unit"].nunique())
-            if x.min() == x.max():
-                out["note"] = f"all units in one group ({self.labels[int(x.max())]})"
-                return out
-        elif f[self.predictors[0]].nunique() < 2:
-            out["note"] = "the marker is constant"
+        if self.constant(f):
+            out["note"] = (
+                "the marker is constant"
+                if self.status is None
+                else f"all units in one group ({self.labels[int(x.max())]})"
+            )
             return out
         try:
             fit = self.fit(f, record_errors=record_errors)
@@ -91,6 +92,14 @@ class Evaluator:
             out |= dict(zip(self.auc_cols, auc, strict=True))
             out["ibs"] = ibs(t, e, lp, self.grid, censoring=cens)
         return out
+
+    def constant(self, f: pd.DataFrame) -> bool:
+        """Whether the predictor takes one value on ``f`` (then no model, every metric NaN;
+        so on every resample of ``f`` too)."""
+        if self.status is not None:
+            x = f[self.status].to_numpy()
+            return bool(x.min() == x.max())
+        return bool(f[self.predictors[0]].nunique() < 2)
 
     def columns(self) -> list[str]:
         """The columns of a frame this evaluator reads (a bootstrap replicate copies only

@@ -387,6 +387,7 @@ def compare_criteria(
         metrics=metrics,
         backend=backend,
         n_jobs=n_jobs,
+        constant=[n for n in labels if evaluators[n].constant(scored[n])],
     )
     alpha = (1 - conf_level) / 2
     cis = intervals(table, reps, metrics, labels, alpha)
