@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from netsurv.survival._concordance import dominance_sums
 
@@ -342,7 +343,7 @@ def ibs(
         return float("nan")
     # each distinct risk has one predicted curve; a unit's Brier term is its curve's value
     # divided by G at its event time (an event by t) or by G(t) (still at risk)
-    levels, curve = np.unique(risk, return_inverse=True)
+    curve, levels = pd.factorize(risk)  # in order of appearance: no sort
     hazard = _breslow_hazard(t, e, risk, grid[ok], (cens.unique, cens.inverse))
     surv = np.exp(-np.outer(levels, hazard))
     if not np.isfinite(surv).all():
@@ -352,9 +353,11 @@ def ibs(
     # a unit's terms over the grid depend only on its curve, its event and its own time (G
     # there, and the grid times before it, where it is a control): computed once per such
     # profile, then spread to the units in their order, so the mean is the same sum
-    key = (curve.ravel().astype(np.int64) * 2 + e) * cens.unique.size + cens.inverse.ravel()
-    first, profile = np.unique(key, return_index=True, return_inverse=True)[1:]
-    level = curve.ravel()[first]
+    key = (curve.astype(np.int64) * 2 + e) * cens.unique.size + cens.inverse.ravel()
+    profile = pd.factorize(key)[0]
+    # profiles are numbered in order of appearance: a profile's first unit raises the maximum
+    first = np.flatnonzero(profile > np.maximum.accumulate(np.concatenate([[-1], profile[:-1]])))
+    level = curve[first]
     g_y = cens.observed[first]
     g_y[g_y == 0] = np.inf
     case_val = np.square(surv).T
@@ -371,5 +374,5 @@ def ibs(
         np.divide(case, g_y[None, :], out=case)
         case *= e[first][None, :]  # censored before t: 0
         np.copyto(term, case, where=rows_all[rows, None] >= first_not_control[None, :])
-        scores[rows] = np.mean(np.take(term, profile.ravel(), axis=1), axis=1)
+        scores[rows] = np.mean(np.take(term, profile, axis=1), axis=1)
     return float(np.trapezoid(scores, times) / (times[-1] - times[0]))
