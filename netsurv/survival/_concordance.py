@@ -300,22 +300,32 @@ def _sums_in_order(
     v: np.ndarray,
     seg: np.ndarray | None,
     later: np.ndarray,
-    earlier: np.ndarray,
-) -> tuple[Split, Split]:
+    earlier: np.ndarray | None,
+) -> tuple[Split, Split | None]:
     """:func:`dominance_sums` over the order ``np.lexsort(keys)`` (``seg`` must be its primary
-    key, or None: one segment), returned in the original order."""
+    key, or None: one segment), returned in the original order (``earlier`` None: the
+    ``later`` sums only)."""
     order = lexsort(keys)
     sorted_seg = None if seg is None else seg[order]
-    lat, ear = dominance_sums(v[order], later=later[order], earlier=earlier[order], seg=sorted_seg)
-    assert lat is not None and ear is not None
-    out = []
+    lat, ear = dominance_sums(
+        v[order],
+        later=later[order],
+        earlier=None if earlier is None else earlier[order],
+        seg=sorted_seg,
+    )
+    assert lat is not None
+    out: list[Split | None] = []
     for split in (lat, ear):
+        if split is None:
+            out.append(None)
+            continue
         parts = []
         for src in split:
             arr = np.empty_like(src)
             arr[order] = src
             parts.append(arr)
         out.append((parts[0], parts[1], parts[2]))
+    assert out[0] is not None
     return out[0], out[1]
 
 
@@ -328,6 +338,7 @@ def harrell_c(
     stratum: np.ndarray | None = None,
     start: np.ndarray | None = None,
     cluster: np.ndarray | None = None,
+    std: bool = True,
 ) -> Concordance:
     """Harrell's C of a risk score as R's ``coxph`` reports it (``concordancefit``, timewt "n").
 
@@ -345,6 +356,9 @@ def harrell_c(
         Risk score (e.g. the linear predictor); higher means shorter survival.
     weights, stratum, start, cluster
         Optional case weights, integer stratum codes, entry times, cluster codes.
+    std
+        Compute the standard error (False: NaN, and about half the pair sums: those of the
+        partners before each row, which only the standard error reads).
 
     Returns
     -------
@@ -377,15 +391,19 @@ def harrell_c(
     # (l1, e1, g1), a row's partner deaths earlier (l2, e2, g2)
     # (np.lexsort is stable: rows tied on every key stay in row order)
     keys = (~ev, time) if one else (~ev, time, st)
-    (l1, e1, g1), (l2, e2, g2) = _sums_in_order(keys, v, None if one else st, w, wd)
+    (l1, e1, g1), side2 = _sums_in_order(keys, v, None if one else st, w, wd if std else None)
     # remove tied deaths (same stratum and time), counted on both sides above
-    (tl, te, tg), (sl, se, sg) = _sums_in_order((dgroup,), v[dead], dgroup, w[dead], w[dead])
+    (tl, te, tg), tied2 = _sums_in_order(
+        (dgroup,), v[dead], dgroup, w[dead], w[dead] if std else None
+    )
     l1[dead] -= tl
     e1[dead] -= te
     g1[dead] -= tg
-    l2[dead] -= sl
-    e2[dead] -= se
-    g2[dead] -= sg
+    if side2 is not None and tied2 is not None:
+        (l2, e2, g2), (sl, se, sg) = side2, tied2
+        l2[dead] -= sl
+        e2[dead] -= se
+        g2[dead] -= sg
     if start is not None:
         # deaths (at t) before rows (entering at start) at equal keys: a death drops the
         # partners that entered at or after t, a row the deaths at or before its entry
@@ -394,19 +412,21 @@ def harrell_c(
         sub = np.concatenate([np.zeros(m), np.ones(n)])
         ss = np.concatenate([st[dead], st])
         zero_m, zero_n = np.zeros(m), np.zeros(n)
-        (al, ae, ag), (bl, be, bg) = _sums_in_order(
+        (al, ae, ag), entered = _sums_in_order(
             (sub, kt) if one else (sub, kt, ss),
             np.concatenate([v[dead], v]),
             None if one else ss,
             np.concatenate([zero_m, w]),
-            np.concatenate([w[dead], zero_n]),
+            np.concatenate([w[dead], zero_n]) if std else None,
         )
         l1[dead] -= al[:m]
         e1[dead] -= ae[:m]
         g1[dead] -= ag[:m]
-        l2 -= bl[m:]
-        e2 -= be[m:]
-        g2 -= bg[m:]
+        if side2 is not None and entered is not None:
+            (bl, be, bg) = entered
+            l2 -= bl[m:]
+            e2 -= be[m:]
+            g2 -= bg[m:]
 
     # risk orientation: the death has the higher score -> concordant
     conc = float(np.sum(wd * l1))
@@ -415,19 +435,19 @@ def harrell_c(
     ty_all = _tied_pairs(w[dead], dgroup)
     txy = _tied_pairs(w[dead], group_codes(dgroup, v[dead]))
     npair = conc + disc + tx
-    c_inf = np.where(ev, l1, 0.0) + g2
-    d_inf = np.where(ev, g1, 0.0) + l2
-    t_inf = np.where(ev, e1, 0.0) + e2
+    sd = c_index = float("nan")
     if npair > 0:
         somer = (conc - disc) / npair
-        dfbeta = w * ((c_inf - d_inf) / npair - somer / npair * (c_inf + d_inf + t_inf))
-        if cluster is not None:
-            _, cl = np.unique(cluster, return_inverse=True)
-            dfbeta = np.bincount(cl.ravel(), weights=dfbeta)
-        std = float(np.sqrt(np.sum(dfbeta**2) / 4))
         c_index = (somer + 1) / 2
-    else:
-        std = c_index = float("nan")
+        if side2 is not None:
+            c_inf = np.where(ev, l1, 0.0) + g2
+            d_inf = np.where(ev, g1, 0.0) + l2
+            t_inf = np.where(ev, e1, 0.0) + e2
+            dfbeta = w * ((c_inf - d_inf) / npair - somer / npair * (c_inf + d_inf + t_inf))
+            if cluster is not None:
+                _, cl = np.unique(cluster, return_inverse=True)
+                dfbeta = np.bincount(cl.ravel(), weights=dfbeta)
+            sd = float(np.sqrt(np.sum(dfbeta**2) / 4))
     return Concordance(
         concordant=conc,
         discordant=disc,
@@ -435,7 +455,7 @@ def harrell_c(
         tied_y=ty_all - txy,
         tied_xy=txy,
         concordance=float(c_index),
-        std=std,
+        std=sd,
     )
 
 

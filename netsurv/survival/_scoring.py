@@ -122,6 +122,7 @@ class Evaluator:
                 cluster_col="patient_id" if self.cluster else None,
                 conf_level=self.conf_level,
                 penalty=self.penalty,
+                concordance="estimate",  # the comparison reads C, never its standard error
                 # replicates and spline models use only the estimate: no profile CIs there
                 conf_int=(
                     None

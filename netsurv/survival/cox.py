@@ -56,7 +56,7 @@ def cox(
     conf_level: float = 0.95,
     penalty: Penalty = "none",
     conf_int: ConfInt | None = None,
-    concordance: bool = True,
+    concordance: bool | Literal["estimate"] = True,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model (R ``coxph``; with Firth's penalty R ``coxphf``).
 
@@ -104,7 +104,8 @@ def cox(
         likelihood-ratio p-values; Firth only).  Default: profile with Firth, else Wald.
     concordance
         Compute Harrell's C (default); ``False`` leaves it NaN, for rows on which it means
-        nothing and costs most of the time (Fine–Gray's expanded rows).
+        nothing and costs most of the time (Fine–Gray's expanded rows); ``"estimate"``: C
+        without its standard error (``concordance_se`` NaN; half the pair sums).
 
     Returns
     -------
@@ -288,6 +289,7 @@ def cox(
             stratum=s_codes,
             start=prep.start,
             cluster=cluster,
+            std=concordance is True,
         )
         if concordance
         else Concordance(*[float("nan")] * 7)
