@@ -112,6 +112,23 @@ def build_risk_sets(
     )
 
 
+def same_rows(
+    rs: RiskSets,
+    time: np.ndarray,
+    event: np.ndarray,
+    weights: np.ndarray,
+    stratum: np.ndarray,
+    start: np.ndarray | None = None,
+) -> bool:
+    """Whether ``rs`` are the risk sets of these rows (what :func:`build_risk_sets` reads)."""
+    if rs.n != time.size or (rs.start is None) != (start is None):
+        return False
+    pairs = [(rs.time, time), (rs.event, event), (rs.weights, weights), (rs.stratum, stratum)]
+    if start is not None and rs.start is not None:
+        pairs.append((rs.start, start))
+    return all(np.array_equal(a, b) for a, b in pairs)
+
+
 @dataclass(frozen=True)
 class Moments:
     """Risk-set sums of the risk weights r times 1, x, x x' (and x ⊗ x ⊗ x) at each group."""

@@ -17,6 +17,7 @@ import pandas as pd
 from netsurv.errors import ConfigError
 from netsurv.survival._coxfit import CoxConvergenceWarning
 from netsurv.survival._metrics import censoring_distribution, ibs, td_auc, uno_c
+from netsurv.survival._risksets import RiskSets
 from netsurv.survival.anova import lr_test
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
 
@@ -47,7 +48,13 @@ class Evaluator:
     conf_level: float
     penalty: Penalty = "none"
 
-    def __call__(self, f: pd.DataFrame, *, record_errors: bool = False) -> dict[str, Any]:
+    def __call__(
+        self, f: pd.DataFrame, *, record_errors: bool = False, memo: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every metric on rows ``f``; ``memo`` keeps what depends on the :meth:`rows`
+        columns only (the risk sets, the censoring distribution) for the next evaluator of
+        the same rows (a bootstrap replicate's other criteria)."""
+        memo = {} if memo is None else memo
         out: dict[str, Any] = {
             "n": int(f["_unit"].nunique()),
             "events": int(f["event"].sum()),
@@ -68,10 +75,11 @@ class Evaluator:
             )
             return out
         try:
-            fit = self.fit(f, record_errors=record_errors)
+            fit = self.fit(f, record_errors=record_errors, risk_sets=memo.get("risk_sets"))
         except ConfigError as err:
             out["note"] = f"Cox model not fitted: {err}"
             return out
+        memo.setdefault("risk_sets", fit.design.risk_sets)
         if self.status is not None:
             c = fit.coefficients.loc[self.status]
             out |= {"hr": c["exp_coef"], "lower": c["lower"], "upper": c["upper"]}
@@ -86,7 +94,9 @@ class Evaluator:
             cols = [*self.predictors, *self.covariates]
             lp = f[cols].to_numpy(dtype=float) @ fit.coefficients["coef"].to_numpy()
             t, e = f["time"].to_numpy(), f["event"].to_numpy()
-            cens = censoring_distribution(t, e)
+            if "censoring" not in memo:
+                memo["censoring"] = censoring_distribution(t, e)
+            cens = memo["censoring"]
             out["uno_c"] = uno_c(t, e, lp, tau=self.tau, censoring=cens)
             auc = td_auc(t, e, lp, self.horizons, censoring=cens)
             out |= dict(zip(self.auc_cols, auc, strict=True))
@@ -107,8 +117,16 @@ class Evaluator:
         cols = ["time", "event", *(["start"] if self.method == "time_dependent" else [])]
         return [*cols, *self.predictors, *self.covariates, "patient_id", "_patient", "_unit"]
 
-    def fit(self, f: pd.DataFrame, *, record_errors: bool = False) -> CoxResult:
-        """The Cox model on rows ``f`` (warnings kept when ``record_errors``)."""
+    def rows(self) -> list[str]:
+        """The columns describing the rows (outcome, identifiers): what a ``memo`` keeps
+        depends on these only."""
+        return [c for c in self.columns() if c not in (*self.predictors, *self.covariates)]
+
+    def fit(
+        self, f: pd.DataFrame, *, record_errors: bool = False, risk_sets: RiskSets | None = None
+    ) -> CoxResult:
+        """The Cox model on rows ``f`` (warnings kept when ``record_errors``; ``risk_sets``:
+        those of the same rows, when already built)."""
         with warnings.catch_warnings():
             if not record_errors:
                 warnings.simplefilter("ignore", CoxConvergenceWarning)
@@ -123,6 +141,7 @@ class Evaluator:
                 conf_level=self.conf_level,
                 penalty=self.penalty,
                 concordance="estimate",  # the comparison reads C, never its standard error
+                risk_sets=risk_sets,
                 # replicates and spline models use only the estimate: no profile CIs there
                 conf_int=(
                     None

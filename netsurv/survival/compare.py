@@ -388,6 +388,7 @@ def compare_criteria(
         backend=backend,
         n_jobs=n_jobs,
         constant=[n for n in labels if evaluators[n].constant(scored[n])],
+        rows=evaluators[names[0]].rows(),
     )
     alpha = (1 - conf_level) / 2
     cis = intervals(table, reps, metrics, labels, alpha)

@@ -31,7 +31,7 @@ from netsurv.survival._coxfit import derivatives, newton_raphson, score_residual
 from netsurv.survival._coxresult import CoxDesign, CoxResult
 from netsurv.survival._firth import firth_inference
 from netsurv.survival._input import as_list, group_codes, prepare
-from netsurv.survival._risksets import build_risk_sets
+from netsurv.survival._risksets import RiskSets, build_risk_sets, same_rows
 from netsurv.survival.formula import design_matrix, empty_levels, formula_variables
 
 Ties = Literal["efron", "breslow"]
@@ -57,6 +57,7 @@ def cox(
     penalty: Penalty = "none",
     conf_int: ConfInt | None = None,
     concordance: bool | Literal["estimate"] = True,
+    risk_sets: RiskSets | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional-hazards model (R ``coxph``; with Firth's penalty R ``coxphf``).
 
@@ -106,6 +107,10 @@ def cox(
         Compute Harrell's C (default); ``False`` leaves it NaN, for rows on which it means
         nothing and costs most of the time (Fine–Gray's expanded rows); ``"estimate"``: C
         without its standard error (``concordance_se`` NaN; half the pair sums).
+    risk_sets
+        The risk sets of another model of the same rows (its ``design.risk_sets``, e.g. one
+        bootstrap resample scored for several predictors): not built again when the rows
+        kept have the same times, events, weights, strata and entry times.
 
     Returns
     -------
@@ -205,7 +210,11 @@ def cox(
     robust = robust or cluster_col is not None
     x_all = x_raw - x_raw.mean(axis=0) if cov else x_raw
     efron = ties == "efron"
-    rs = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, start=prep.start)
+    if risk_sets is None or not same_rows(
+        risk_sets, prep.time, prep.event, prep.weights, s_codes, prep.start
+    ):
+        risk_sets = build_risk_sets(prep.time, prep.event, prep.weights, s_codes, prep.start)
+    rs = risk_sets
     cov_all = cov
     # the derivatives at beta = 0, computed once for the aliasing check, the fit's start, the
     # null model and the residuals (recomputed when an aliased column is left out)
