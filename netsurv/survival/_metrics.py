@@ -5,8 +5,8 @@ the same to the last bit (``tests/survival/test_metrics.py`` compares them); the
 are netsurv's own, because sksurv's Uno's C visits every comparable pair (quadratic in
 patients) and its Kaplan–Meier counts loop over patients in Python.  Here the censoring
 distribution is estimated once per data set (:func:`censoring_distribution`) and shared by the
-three metrics, Uno's C counts pairs by merge-sort counting and the Brier score evaluates each
-distinct predicted curve once.  A metric not defined for the data at hand (no event, a horizon
+three metrics, Uno's C (:mod:`netsurv.survival._uno`) counts pairs by merge-sort counting and
+the Brier score evaluates each distinct predicted curve once.  A metric not defined for the data at hand (no event, a horizon
 beyond the follow-up of a bootstrap resample, G = 0 at an event) is NaN, where sksurv raises.
 
 Conventions (as scikit-survival's)
@@ -33,8 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from netsurv.survival._concordance import dominance_sums
 
 #: Risk scores closer than this are tied (sksurv's ``tied_tol``).
 TIED_TOL = 1e-8
@@ -107,7 +105,7 @@ def censoring_distribution(time: np.ndarray, event: np.ndarray) -> Censoring | N
     )
 
 
-def _ipcw(cens: Censoring, counted: np.ndarray) -> np.ndarray | None:
+def ipcw(cens: Censoring, counted: np.ndarray) -> np.ndarray | None:
     """1 / G(T) for the ``counted`` events, 0 elsewhere (None when G = 0 at one of them)."""
     g = cens.observed[counted]
     if (g == 0.0).any():
@@ -115,111 +113,6 @@ def _ipcw(cens: Censoring, counted: np.ndarray) -> np.ndarray | None:
     w = np.zeros(counted.size)
     w[counted] = 1.0 / g
     return w
-
-
-def _tie_range(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For sorted distinct scores u: the first and last index within ``TIED_TOL`` of each."""
-    k = np.arange(u.size)
-    lo, hi = np.zeros(u.size, dtype=np.int64), k.copy()
-    while (lo < hi).any():  # first m with |u_m - u_k| <= tol (true at m = k)
-        mid = (lo + hi) // 2
-        tied = np.absolute(u[mid] - u) <= TIED_TOL
-        hi = np.where(tied, mid, hi)
-        lo = np.where(tied, lo, mid + 1)
-    first = lo
-    lo, hi = k.copy(), np.full(u.size, u.size - 1)
-    while (lo < hi).any():  # last m with |u_m - u_k| <= tol
-        mid = (lo + hi + 1) // 2
-        tied = np.absolute(u[mid] - u) <= TIED_TOL
-        lo = np.where(tied, mid, lo)
-        hi = np.where(tied, hi, mid - 1)
-    return first, lo
-
-
-def uno_c(
-    time: np.ndarray,
-    event: np.ndarray,
-    score: np.ndarray,
-    *,
-    tau: float,
-    censoring: Censoring | None = None,
-) -> float:
-    """Uno's concordance of a risk score truncated at ``tau`` (NaN if not defined).
-
-    Parameters
-    ----------
-    time, event
-        Follow-up and 0/1 event.
-    score
-        Risk score (higher: earlier events).
-    tau
-        Only events before ``tau`` are compared.
-    censoring
-        :func:`censoring_distribution` of the same data, when already computed.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> t = np.array([1.0, 2, 3, 4, 5]); e = np.array([1, 1, 0, 1, 0])
-    >>> round(uno_c(t, e, np.array([5.0, 4, 3, 1, 2]), tau=4.5), 6)
-    0.756757
-    """
-    t = np.asarray(time, dtype=float)
-    e = np.asarray(event).astype(bool)
-    s = np.asarray(score, dtype=float)
-    counted = e & (t < tau)
-    if not counted.any() or not np.isfinite(s).all():
-        return float("nan")
-    cens = censoring if censoring is not None else censoring_distribution(t, e)
-    if cens is None:
-        return float("nan")
-    ipcw = _ipcw(cens, counted)
-    if ipcw is None:
-        return float("nan")
-    w = np.square(ipcw)
-
-    # sksurv's pass: events in time order (np.argsort's order), each compared with the units
-    # after its time and the censorings at its time
-    n = t.size
-    order = np.argsort(t)
-    ts, es = t[order], e[order]
-    new = np.ones(n, dtype=bool)
-    new[1:] = ts[1:] != ts[:-1]
-    group = np.cumsum(new) - 1
-    group_start = np.flatnonzero(new)
-    group_end = np.append(group_start[1:], n)[group]
-    # the last unit is never an event "i" (nothing comes after it)
-    asks = np.flatnonzero(es & (group_start[group] < n - 1))
-    if asks.size == 0:
-        return float("nan")
-    u, rank = np.unique(s[order], return_inverse=True)
-    first, last = _tie_range(u)
-    # ranks 2r+1 for units; a query 2·first (2·last + 2) counts the ranks below (up to) the
-    # tie range; processing order: (time group, events, queries, censorings)
-    m = asks.size
-    kind = np.concatenate([np.where(es, 0, 2), np.ones(2 * m, dtype=np.int64)])
-    grp = np.concatenate([group, group[asks], group[asks]])
-    value = np.concatenate([2 * rank + 1, 2 * first[rank[asks]], 2 * last[rank[asks]] + 2])
-    proc = np.lexsort((kind, grp))
-    weights = np.concatenate([np.ones(n), np.zeros(2 * m)])
-    later, _ = dominance_sums(value[proc], later=weights[proc])
-    assert later is not None
-    counts = np.empty(n + 2 * m)
-    counts[proc] = later[0]
-    n_con = counts[n : n + m]
-    n_ties = counts[n + m :] - n_con
-    n_later = (n - group_end[asks]) + np.bincount(group[~es], minlength=group_start.size)[
-        group[asks]
-    ]
-    wi = w[order][asks]
-    numerator = np.cumsum(wi * n_con + 0.5 * wi * n_ties)[-1]
-    denominator = np.cumsum(wi * n_later)[-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(numerator / denominator)
 
 
 def td_auc(
@@ -250,12 +143,12 @@ def td_auc(
     cens = censoring if censoring is not None else censoring_distribution(t, e)
     if cens is None:
         return out
-    ipcw = _ipcw(cens, e)
-    if ipcw is None:
+    weights = ipcw(cens, e)
+    if weights is None:
         return out
     # units by decreasing score; a run of tied scores is one threshold (its last position)
     o = np.argsort(-s)
-    ts, es, ws, ss = t[o], e[o], ipcw[o], s[o]
+    ts, es, ws, ss = t[o], e[o], weights[o], s[o]
     tied = np.absolute(np.diff(np.concatenate([[np.inf], ss]))) <= TIED_TOL
     keep = np.ones(t.size, dtype=bool)
     keep[np.flatnonzero(tied) - 1] = False

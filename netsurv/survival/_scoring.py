@@ -16,8 +16,9 @@ import pandas as pd
 
 from netsurv.errors import ConfigError
 from netsurv.survival._coxfit import CoxConvergenceWarning
-from netsurv.survival._metrics import censoring_distribution, ibs, td_auc, uno_c
+from netsurv.survival._metrics import censoring_distribution, ibs, td_auc
 from netsurv.survival._risksets import RiskSets
+from netsurv.survival._uno import uno_pairs, uno_score
 from netsurv.survival.anova import lr_test
 from netsurv.survival.cox import CoxResult, Penalty, Ties, cox
 
@@ -52,7 +53,7 @@ class Evaluator:
         self, f: pd.DataFrame, *, record_errors: bool = False, memo: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Every metric on rows ``f``; ``memo`` keeps what depends on the :meth:`rows`
-        columns only (the risk sets, the censoring distribution) for the next evaluator of
+        columns only (the risk sets, the censoring distribution, Uno's pairs) for the next evaluator of
         the same rows (a bootstrap replicate's other criteria)."""
         memo = {} if memo is None else memo
         out: dict[str, Any] = {
@@ -97,7 +98,9 @@ class Evaluator:
             if "censoring" not in memo:
                 memo["censoring"] = censoring_distribution(t, e)
             cens = memo["censoring"]
-            out["uno_c"] = uno_c(t, e, lp, tau=self.tau, censoring=cens)
+            if "uno" not in memo:
+                memo["uno"] = uno_pairs(t, e, tau=self.tau, censoring=cens)
+            out["uno_c"] = uno_score(memo["uno"], lp)
             auc = td_auc(t, e, lp, self.horizons, censoring=cens)
             out |= dict(zip(self.auc_cols, auc, strict=True))
             out["ibs"] = ibs(t, e, lp, self.grid, censoring=cens)

@@ -13,7 +13,8 @@ from sim_cohort import simulate_cohort
 
 import netsurv as ns
 from netsurv.survival import compare_criteria, cox, landmark_data, time_dependent_cox
-from netsurv.survival._metrics import breslow_survival, ibs, td_auc, uno_c
+from netsurv.survival._metrics import breslow_survival, ibs, td_auc
+from netsurv.survival._uno import uno_c
 
 # ------------------------------------------------------------------ metrics by brute force
 T = np.array([2.0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])

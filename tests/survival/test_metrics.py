@@ -25,8 +25,8 @@ from netsurv.survival._metrics import (
     censoring_distribution,
     ibs,
     td_auc,
-    uno_c,
 )
+from netsurv.survival._uno import uno_c
 
 NAN_ERRORS = (ValueError, ZeroDivisionError, ArithmeticError)
 
