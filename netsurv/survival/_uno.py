@@ -8,11 +8,16 @@ criteria sorts its times once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from netsurv.survival._concordance import dominance_sums
 from netsurv.survival._metrics import TIED_TOL, Censoring, censoring_distribution, ipcw
+
+#: Scores with up to this many distinct values are counted per (time group, score), not by a
+#: merge.
+_FEW_RANKS = 8
 
 
 def _tie_range(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -42,10 +47,19 @@ class UnoPairs:
 
     n: int  # units
     order: np.ndarray  # units by time
+    group: np.ndarray  # time group of each unit, in ``order``
+    censored: np.ndarray  # each unit censored, in ``order``
     asks: np.ndarray  # the events asked about, as positions in ``order``
-    proc: np.ndarray  # (time group, events, queries, censorings) order of units and queries
     wi: np.ndarray  # 1 / G(T)² of each asked event
     denominator: float  # Σ wi · (units after each asked event)
+
+    @cached_property
+    def proc(self) -> np.ndarray:
+        """(time group, events, queries, censorings) order of the units and the queries."""
+        m = self.asks.size
+        kind = np.concatenate([np.where(self.censored, 2, 0), np.ones(2 * m, dtype=np.int64)])
+        at = self.group[self.asks]
+        return np.lexsort((kind, np.concatenate([self.group, at, at])))
 
 
 def uno_pairs(
@@ -79,10 +93,6 @@ def uno_pairs(
     asks = np.flatnonzero(es & (group_start[group] < n - 1))
     if asks.size == 0:
         return None
-    # processing order: (time group, events, queries, censorings)
-    m = asks.size
-    kind = np.concatenate([np.where(es, 0, 2), np.ones(2 * m, dtype=np.int64)])
-    grp = np.concatenate([group, group[asks], group[asks]])
     n_later = (n - group_end[asks]) + np.bincount(group[~es], minlength=group_start.size)[
         group[asks]
     ]
@@ -90,8 +100,9 @@ def uno_pairs(
     return UnoPairs(
         n=n,
         order=order,
+        group=group,
+        censored=~es,
         asks=asks,
-        proc=np.lexsort((kind, grp)),
         wi=wi,
         denominator=np.cumsum(wi * n_later)[-1],
     )
@@ -105,22 +116,44 @@ def uno_score(pairs: UnoPairs | None, score: np.ndarray) -> float:
     n, asks = pairs.n, pairs.asks
     u, rank = np.unique(s[pairs.order], return_inverse=True)
     first, last = _tie_range(u)
-    # ranks 2r+1 for units; a query 2·first (2·last + 2) counts the ranks below (up to) the
-    # tie range
-    m = asks.size
-    value = np.concatenate([2 * rank + 1, 2 * first[rank[asks]], 2 * last[rank[asks]] + 2])
-    proc = pairs.proc
-    weights = np.concatenate([np.ones(n), np.zeros(2 * m)])
-    later, _ = dominance_sums(value[proc], later=weights[proc])
-    assert later is not None
-    counts = np.empty(n + 2 * m)
-    counts[proc] = later[0]
-    n_con = counts[n : n + m]
-    n_ties = counts[n + m :] - n_con
+    lo, hi = first[rank[asks]], last[rank[asks]]
+    if u.size <= _FEW_RANKS:
+        n_con, n_upto = _counts_by_rank(pairs, rank, u.size, lo, hi)
+    else:
+        # ranks 2r+1 for units; a query 2·first (2·last + 2) counts the ranks below (up to)
+        # the tie range
+        m = asks.size
+        value = np.concatenate([2 * rank + 1, 2 * lo, 2 * hi + 2])
+        proc = pairs.proc
+        weights = np.concatenate([np.ones(n), np.zeros(2 * m)])
+        later, _ = dominance_sums(value[proc], later=weights[proc])
+        assert later is not None
+        counts = np.empty(n + 2 * m)
+        counts[proc] = later[0]
+        n_con, n_upto = counts[n : n + m], counts[n + m :]
+    n_ties = n_upto - n_con
     wi = pairs.wi
     numerator = np.cumsum(wi * n_con + 0.5 * wi * n_ties)[-1]
     with np.errstate(invalid="ignore", divide="ignore"):
         return float(numerator / pairs.denominator)
+
+
+def _counts_by_rank(
+    pairs: UnoPairs, rank: np.ndarray, n_ranks: int, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each asked event, the units after it (in later time groups, or censored at its
+    time) with a rank below ``lo`` and up to ``hi``: per (time group, rank) counts, few ranks.
+    The counts are whole numbers: the same as the merge-sort counts of :func:`uno_score`."""
+    n_groups = int(pairs.group[-1]) + 1
+    cell = pairs.group * n_ranks + rank
+    size = n_groups * n_ranks
+    units = np.bincount(cell, minlength=size).reshape(n_groups, n_ranks)
+    censored = np.bincount(cell[pairs.censored], minlength=size).reshape(n_groups, n_ranks)
+    after = np.cumsum(units[::-1], axis=0)[::-1] - units + censored
+    below = np.zeros((n_groups, n_ranks + 1), dtype=np.int64)
+    np.cumsum(after, axis=1, out=below[:, 1:])
+    at = pairs.group[pairs.asks]
+    return below[at, lo].astype(float), below[at, hi + 1].astype(float)
 
 
 def uno_c(
