@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from netsurv.survival._sorting import group_codes, lexsort
+from netsurv.survival._sorting import dense_rank, group_codes, lexsort
 
 #: Ranks up to this many distinct values are counted by one cumulative sum per rank.
 _FEW_RANKS = 8
@@ -380,8 +380,7 @@ def harrell_c(
     # one stratum (e.g. the zeros of an unstratified model): no segments to keep apart, and
     # no sort key -- the orders and sums are those with the constant key, found faster
     one = _constant(st)
-    _, v = np.unique(score, return_inverse=True)
-    v = v.astype(np.int64).ravel()
+    v = dense_rank(score)[1]
     # event groups: (stratum, time) of each death
     dead = np.flatnonzero(ev)
     dgroup = group_codes(st[dead], time[dead])

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from netsurv.survival._sorting import dense_rank
+
 #: Risk scores closer than this are tied (sksurv's ``tied_tol``).
 TIED_TOL = 1e-8
 #: Brier terms (grid times × units) spread out and averaged at once (a few MB: in cache).
@@ -87,7 +89,8 @@ def censoring_distribution(time: np.ndarray, event: np.ndarray) -> Censoring | N
     e = np.asarray(event).astype(bool)
     if t.size == 0 or not e.any():
         return None
-    ut, inv, count = np.unique(t, return_inverse=True, return_counts=True)
+    ut, inv = dense_rank(t)
+    count = np.bincount(inv, minlength=ut.size)
     if e.all():
         ones = np.ones(ut.size)
         return Censoring(time=ut, prob=ones, unique=ut, inverse=inv, observed=ones[inv])

@@ -14,6 +14,7 @@ import numpy as np
 
 from netsurv.survival._concordance import dominance_sums
 from netsurv.survival._metrics import TIED_TOL, Censoring, censoring_distribution, ipcw
+from netsurv.survival._sorting import dense_rank
 
 #: Scores with up to this many distinct values are counted per (time group, score), not by a
 #: merge.
@@ -114,7 +115,7 @@ def uno_score(pairs: UnoPairs | None, score: np.ndarray) -> float:
     if pairs is None or not np.isfinite(s).all():
         return float("nan")
     n, asks = pairs.n, pairs.asks
-    u, rank = np.unique(s[pairs.order], return_inverse=True)
+    u, rank = dense_rank(s[pairs.order])
     first, last = _tie_range(u)
     lo, hi = first[rank[asks]], last[rank[asks]]
     if u.size <= _FEW_RANKS:
