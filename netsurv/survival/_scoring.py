@@ -53,12 +53,15 @@ class Evaluator:
         self, f: pd.DataFrame, *, record_errors: bool = False, memo: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Every metric on rows ``f``; ``memo`` keeps what depends on the :meth:`rows`
-        columns only (the risk sets, the censoring distribution, Uno's pairs) for the next evaluator of
-        the same rows (a bootstrap replicate's other criteria)."""
+        columns only (counts, the risk sets, the censoring distribution, Uno's pairs) for the
+        next evaluator of the same rows (a bootstrap replicate's other criteria)."""
         memo = {} if memo is None else memo
+        if "n" not in memo:
+            memo["n"] = int(f["_unit"].nunique())
+            memo["events"] = int(f["event"].sum())
         out: dict[str, Any] = {
-            "n": int(f["_unit"].nunique()),
-            "events": int(f["event"].sum()),
+            "n": memo["n"],
+            "events": memo["events"],
             "n_status": pd.NA,
             "note": "",
         }
