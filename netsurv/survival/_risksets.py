@@ -9,8 +9,11 @@ sorted once (a loop over strata, never over subjects).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+from netsurv.survival._harrell import PairRows, pair_rows
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,14 @@ class RiskSets:
     n_dead: np.ndarray = field(repr=False)  # unweighted deaths per group
     dead_weight: np.ndarray = field(repr=False)  # weighted deaths per group
     k_frac: np.ndarray = field(repr=False)  # k / m for each death (Efron)
+
+    @cached_property
+    def pair_rows(self) -> PairRows:
+        """The score-free part of Harrell's C on these rows (:func:`~netsurv.survival._harrell.
+        pair_rows`), computed once for the models fitted on them."""
+        return pair_rows(
+            self.time, self.event, weights=self.weights, stratum=self.stratum, start=self.start
+        )
 
 
 def build_risk_sets(

@@ -20,7 +20,6 @@ from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
 
 from netsurv.errors import ConfigError
-from netsurv.survival._concordance import Concordance, harrell_c
 from netsurv.survival._cox_columns import (
     check_constant,
     check_covariates,
@@ -30,6 +29,7 @@ from netsurv.survival._cox_columns import (
 from netsurv.survival._coxfit import derivatives, newton_raphson, score_residuals
 from netsurv.survival._coxresult import CoxDesign, CoxResult
 from netsurv.survival._firth import firth_inference
+from netsurv.survival._harrell import Concordance, harrell_c
 from netsurv.survival._input import as_list, group_codes, prepare
 from netsurv.survival._risksets import RiskSets, build_risk_sets, same_rows
 from netsurv.survival.formula import design_matrix, empty_levels, formula_variables
@@ -299,6 +299,7 @@ def cox(
             start=prep.start,
             cluster=cluster,
             std=concordance is True,
+            pairs=rs.pair_rows,
         )
         if concordance
         else Concordance(*[float("nan")] * 7)

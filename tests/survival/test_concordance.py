@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from netsurv.survival._concordance import dominance_sums, dominance_totals, harrell_c
+from netsurv.survival._concordance import dominance_sums, dominance_totals
+from netsurv.survival._harrell import harrell_c
 from netsurv.survival._sorting import lexsort
 
 

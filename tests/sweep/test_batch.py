@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netsurv.survival import cox, logrank, mantel_byar
-from netsurv.survival._concordance import harrell_c
+from netsurv.survival._harrell import harrell_c
 from netsurv.sweep.batch import REASONS, fit_counts
 from netsurv.sweep.counts import count_fixed, count_switch, sort_outcome
 from netsurv.sweep.terms import loglik_rows, terms
