@@ -53,16 +53,21 @@ __all__ = ["COSTS", "Analyses", "Stage", "analysis_stages", "run_stages", "stage
 #: Estimated cost of each stage, used only to share the stages out among processes: seconds
 #: at 100,000 simulated patients with ``analyses/demo.toml`` (benchmarks/README.md, issue 21),
 #: for ``REPLICATES`` resamples where a stage resamples (scaled by the replicates asked for).
+#: The CPU of each stage in its stage process, measured in one run (i21-run7, main 95a72ef,
+#: every section on, load ~4) and scaled by 0.84 (that run's CPU over a quiet run's): e.g.
+#: competing 24.4 -> 20.5, comparison 76.6 -> 64.4, sweep 30.8 -> 25.9; the lesion level (off
+#: in that run) as measured before.  Keep :data:`FIGURE_COSTS` and
+#: :data:`~netsurv.pipeline.table_tasks.TABLE_COSTS` in the same units when changing one.
 COSTS = {
-    "km": 0.6,
-    "cox": 0.9,
-    "competing": 21.7,
-    "agreement": 10.0,
-    "landmark": 15.1,
+    "km": 0.7,
+    "cox": 0.8,
+    "competing": 20.5,
+    "agreement": 5.0,
+    "landmark": 9.2,
     "lesions": 12.0,
-    "comparison": 82.4,
-    "correlation": 14.8,
-    "sweep": 22.6,
+    "comparison": 64.4,
+    "correlation": 15.5,
+    "sweep": 25.9,
 }
 
 #: The resamples :data:`COSTS` were measured with (``compare.n_boot``; the sweep's
@@ -70,11 +75,12 @@ COSTS = {
 REPLICATES = {"comparison": 100, "correlation": 100, "sweep": 1200}
 
 #: Estimated cost of drawing and rendering (PNG and PDF) the figures that need only the
-#: analysed cohort, in the units of :data:`COSTS`, by kind: CPU seconds at 20,000 patients
-#: (waterfall 1.4, spider 2.6, swimmer 0.7; benchmarks/README.md, issue 21), the part above
-#: ~0.5 s (a path per patient) scaled to 100,000; the swimmer draws at most
-#: ``figures.max_patients``.
-FIGURE_COSTS = {"waterfall": 5.0, "spider": 11.0, "swimmer": 0.7}
+#: analysed cohort, in the units of :data:`COSTS`, by kind: CPU seconds at 100,000 patients,
+#: as measured in a run on the quiet machine (benchmarks/README.md, issue 21) and alike by
+#: i21-run7 drawing each alone (waterfall 2.4 each, spider 6.3, swimmer 1.1).  (In a run under
+#: load ~4 they took 3-8 times that in the stage processes: 9.2 / 13.9 / 8.6.)  The swimmer
+#: draws at most ``figures.max_patients``.
+FIGURE_COSTS = {"waterfall": 2.6, "spider": 7.2, "swimmer": 1.1}
 
 #: The step in which the tables given to :func:`run_stages` are written.
 TABLES_STEP = "writing tables"

@@ -33,19 +33,20 @@ Tables = list[tuple[str, pd.DataFrame]]
 CohortTable = tuple[str, pd.DataFrame | Callable[[], Tables]]
 
 #: Estimated seconds to make and render each table at 100,000 simulated patients with
-#: ``analyses/demo.toml`` (5 x the CPU measured at 20,000; benchmarks/README.md, issue 21), in
-#: the units of :data:`~netsurv.pipeline.stage_runner.COSTS`; only used to deal the tables
-#: among processes (so which process renders a table depends on the config alone).
+#: ``analyses/demo.toml``, in the units of :data:`~netsurv.pipeline.stage_runner.COSTS` (the
+#: CPU measured in its stage process in the same run, scaled alike; ``table1`` reads the
+#: baseline frame made before the processes fork); only used to deal the tables among
+#: processes (so which process renders a table depends on the config alone).
 TABLE_COSTS = {
-    "timepoints": 17.0,
-    "endpoints_adtte": 6.5,
+    "timepoints": 17.3,
+    "endpoints_adtte": 4.9,
     "endpoints": 4.8,
-    "table1": 4.3,
-    "best_change": 2.5,
-    "best_response": 1.7,
-    "response_rates": 0.6,
-    "lines_analysed": 0.2,
-    "attrition": 0.1,
+    "best_response": 2.0,
+    "best_change": 1.8,
+    "response_rates": 0.5,
+    "table1": 0.3,
+    "lines_analysed": 0.3,
+    "attrition": 0.3,
 }
 
 #: A task: a table's index and the first row of a CSV slice (None: the Parquet file).
