@@ -56,7 +56,8 @@ __all__ = ["COSTS", "Analyses", "Stage", "analysis_stages", "run_stages", "stage
 #: The CPU of each stage in its stage process, measured in one run (i21-run7, main 95a72ef,
 #: every section on, load ~4) and scaled by 0.84 (that run's CPU over a quiet run's): e.g.
 #: competing 24.4 -> 20.5, comparison 76.6 -> 64.4, sweep 30.8 -> 25.9; the lesion level (off
-#: in that run) as measured before.  Keep :data:`FIGURE_COSTS` and
+#: in that run) as measured before; the comparison then halved (i21-compare7: 91.1 -> 44.3 and
+#: 89.1 -> 46.2 s CPU alone at 100k, main and branch alternated), 64.4 x 45.3 / 90.1 = 32.4.  Keep :data:`FIGURE_COSTS` and
 #: :data:`~netsurv.pipeline.table_tasks.TABLE_COSTS` in the same units when changing one.
 COSTS = {
     "km": 0.7,
@@ -65,7 +66,7 @@ COSTS = {
     "agreement": 5.0,
     "landmark": 9.2,
     "lesions": 12.0,
-    "comparison": 64.4,
+    "comparison": 32.4,
     "correlation": 15.5,
     "sweep": 25.9,
 }
