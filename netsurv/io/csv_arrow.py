@@ -19,6 +19,8 @@ freed column by column as it is encoded.
 
 from __future__ import annotations
 
+from typing import AnyStr
+
 import pandas as pd
 import pyarrow
 import pyarrow.compute as pc
@@ -26,6 +28,10 @@ import pyarrow.csv as pcsv
 
 #: How a plain file's cells are read: text, dictionary-encoded.
 _CODED = pyarrow.dictionary(pyarrow.int32(), pyarrow.string())
+#: Bytes of text parsed as one block (Arrow's default is 1 MiB): each block of each column
+#: is a dictionary of its own until :func:`_encoded` unifies them, so fewer, larger blocks
+#: cost less to unify and combine.
+_BLOCK_SIZE = 1 << 24
 
 
 def plain_layout(text: str, sep: str, n_records: int, width: int) -> bool:
@@ -44,22 +50,29 @@ def plain_layout(text: str, sep: str, n_records: int, width: int) -> bool:
     )
 
 
-def one_record_per_line(text: str, n_records: int) -> bool:
-    """Whether ``text`` has as many lines as records (no blank line, no line break inside
-    a quoted value; trailing line breaks aside)."""
-    newline = "\n" if "\n" in text else "\r"
-    tail = text[-4096:]
+def one_record_per_line(text: AnyStr, n_records: int) -> bool:
+    """Whether ``text`` (or its UTF-8 bytes) has as many lines as records (no blank line, no
+    line break inside a quoted value; trailing line breaks aside).
+
+    Examples
+    --------
+    >>> one_record_per_line("a,b\\r\\n1,2\\r\\n\\r\\n", 2), one_record_per_line(b"a,b\\n\\n1,2", 2)
+    (True, False)
+    """
+    newline, tail = _like(text, "\n"), text[-4096:]
+    if newline not in text:
+        newline = _like(text, "\r")
     trailing = tail[len(tail.rstrip()) :].count(newline)
     return text.count(newline) + 1 - trailing == n_records
 
 
+def _like(text: AnyStr, chars: str) -> AnyStr:
+    """``chars`` as text or as (ASCII) bytes, as ``text`` is."""
+    return chars if isinstance(text, str) else chars.encode("ascii")
+
+
 def read_plain_cells(
-    text: str,
-    sep: str,
-    names: list[str],
-    na: dict[int, list[str]],
-    *,
-    data: bytes | memoryview | None = None,
+    text: str | bytes, sep: str, names: list[str], na: dict[int, list[str]]
 ) -> pd.DataFrame | None:
     """The cells of a plain text as pandas' C parser reads them (header row included,
     columns by position), as Arrow text; None when the text is not plain.
@@ -67,16 +80,14 @@ def read_plain_cells(
     Parameters
     ----------
     text
-        The file's text from its header line on.
+        The file's text from its header line on, or its UTF-8 bytes (an ASCII file's bytes
+        as read: then no text of the file is made unless it is not plain).
     sep
         The delimiter.
     names
         The header's fields (their number is the width every line must have).
     na
         Missing-value markers by column position.
-    data
-        ``text`` as UTF-8 bytes, when the caller has them (an ASCII file's bytes as read):
-        then the text is not encoded again for Arrow.
 
     Examples
     --------
@@ -86,7 +97,12 @@ def read_plain_cells(
     (['id', 'P1', 'P2'], ['n', '1.5', <NA>], 'dictionary<values=string, indices=int32, ordered=0>[pyarrow]')
     """
     width = len(names)
-    if width < 2 or '"' in text or "\x00" in text:
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+    except UnicodeEncodeError:
+        return None  # a lone surrogate: text Arrow does not take
+    del text
+    if width < 2 or b'"' in data or b"\x00" in data:
         return None
     columns = [f"c{i}" for i in range(width)]
     # the markers of every column are made missing by the reader, as written (no dictionary
@@ -95,8 +111,12 @@ def read_plain_cells(
     common = sorted(set.intersection(*(set(na.get(i, [])) for i in range(width))))
     try:
         table = pcsv.read_csv(
-            pyarrow.BufferReader(pyarrow.py_buffer(text.encode("utf-8") if data is None else data)),
-            read_options=pcsv.ReadOptions(column_names=columns, use_threads=False),
+            pyarrow.BufferReader(pyarrow.py_buffer(data)),
+            # one thread: Arrow's threads took more CPU and no less time on the shared
+            # 2-core machine (6 million lesion rows, 2026-12-08)
+            read_options=pcsv.ReadOptions(
+                column_names=columns, use_threads=False, block_size=_BLOCK_SIZE
+            ),
             parse_options=pcsv.ParseOptions(delimiter=sep, quote_char=False),
             convert_options=pcsv.ConvertOptions(
                 # dictionary-encoded by the reader as it parses each block (the blocks'
@@ -109,15 +129,18 @@ def read_plain_cells(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pyarrow.ArrowInvalid, UnicodeEncodeError):
+    except pyarrow.ArrowInvalid:
         return None  # a line of another width, or text Arrow does not take
-    if not plain_layout(text, sep, table.num_rows, width):
+    # without quotes, the reader has found every record's line ``width`` fields wide (or
+    # refused the text): the delimiters add up, as plain_layout counts them on other texts
+    if not one_record_per_line(data, table.num_rows):
         return None
     # pandas' skipinitialspace: blanks (not tabs) at the start of a cell are not read
     # (a text without any blank, the usual case, is told by one fast scan for the character)
-    leading = " " in text and (
-        text.startswith(" ") or f"{sep} " in text or "\n " in text or "\r " in text
+    leading = b" " in data and (
+        data.startswith(b" ") or f"{sep} ".encode() in data or b"\n " in data or b"\r " in data
     )
+    del data
     cells: dict[int, pd.Series] = {}
     for i in range(width):
         column = table.column(0)

@@ -141,21 +141,23 @@ def read_csv_file(
             table, "", "", "unreadable_file", name, f"file is not CSV text but {kind}", file=name
         )
         return None
-    text = decode_text(
-        raw, codec=codec, encoding=encoding, table=table, file=name, problems=problems
-    )
-    # the bytes of an ASCII file without NUL (not UTF-16) are its text's UTF-8: kept for
-    # Arrow, which then does not need the text encoded again
-    ascii_text = arrow and codec == "utf-8" and raw.isascii() and b"\x00" not in raw
-    data = memoryview(raw) if ascii_text else None
-    del raw  # the text (and ``data``, for an ASCII file) holds it now
-    if text is None:
+    # an ASCII file without NUL (not UTF-16) is its own UTF-8, with nothing for decode_text
+    # to report: Arrow reads its bytes, and its text is made only if pandas is to read it
+    body: str | bytes | None = raw
+    if not (arrow and codec == "utf-8" and raw.isascii() and b"\x00" not in raw):
+        body = decode_text(
+            raw, codec=codec, encoding=encoding, table=table, file=name, problems=problems
+        )
+    del raw  # ``body`` holds it now
+    if body is None:
         return None
     chosen = delimiter or ("\t" if name.lower().endswith((".tsv", ".tsv.gz")) else ",")
-    offset, above, header, skipped = _find_header(text, chosen, keys)
+    head = body[:65536]  # all _find_header looks at
+    offset, above, header, skipped = _find_header(
+        head if isinstance(head, str) else head.decode("ascii"), chosen, keys
+    )
     if offset:
-        text = text[offset:]
-        data = None if data is None else data[offset:]
+        body = body[offset:]
     if skipped:
         _report_skipped(skipped, above + 1, table, name, problems)
     found = sniff_delimiter(header, chosen)
@@ -165,23 +167,25 @@ def read_csv_file(
         i: sorted(set(missing) - {"NaN", "nan"} if normalise_header(h) in numeric else missing)
         for i, h in enumerate(names)
     }
-    cells: pd.DataFrame | None
-    lines: np.ndarray | None
-    try:
-        # under copy-on-write pandas keeps the parser's column arrays as they are, instead
-        # of copying every cell into one 2-D block
-        with pd.option_context("mode.copy_on_write", True):
-            cells = None
-            if arrow and decimal == "." and (sep == "," or "," not in text):
-                cells = read_plain_cells(text, sep, names, na, data=data)
-            del data  # the bytes are freed once Arrow has read them
-            if cells is not None:  # a plain text: each record on its own line
-                lines = np.arange(1, len(cells) + 1) + above
-            else:
+    commas = "," in body if isinstance(body, str) else b"," in body
+    cells: pd.DataFrame | None = None
+    lines: np.ndarray | None = None
+    # under copy-on-write pandas keeps the parser's column arrays as they are, instead of
+    # copying every cell into one 2-D block
+    with pd.option_context("mode.copy_on_write", True):
+        if arrow and decimal == "." and (sep == "," or not commas):
+            cells = read_plain_cells(body, sep, names, na)
+        if cells is not None:  # a plain text: each record on its own line
+            lines = np.arange(1, len(cells) + 1) + above
+        else:
+            text = body if isinstance(body, str) else body.decode("ascii")
+        del body  # the bytes are freed once read (or decoded)
+        if cells is None:
+            try:
                 cells = _read_cells(text, sep, na)
                 lines = _record_lines(text, sep, cells, above, table, name, problems)
-    except pd.errors.ParserError as exc:
-        cells, lines = _damaged(text, sep, na, str(exc), above, table, name, problems)
+            except pd.errors.ParserError as exc:
+                cells, lines = _damaged(text, sep, na, str(exc), above, table, name, problems)
     if cells is None or lines is None:
         return None
     header_cells = ["" if pd.isna(h) else str(h) for h in cells.iloc[0]]
@@ -190,7 +194,7 @@ def read_csv_file(
     frame.insert(len(header_cells), "_line", lines[1:])
     frame = _without_empty_rows(frame)
     example = None
-    if decimal == "." and sep != "," and "," in text:  # else commas are quoted exceptions
+    if decimal == "." and sep != "," and commas:  # else commas are quoted exceptions
         example = decimal_commas(frame, numeric)
     if found or example:
         report_dialect(found, example, table=table, file=name, problems=problems)
