@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from netsurv.io.csv_dialect import TextFormat, check_text_format
 from netsurv.io.csv_text import read_csv_file
 from netsurv.io.excel import Workbook, open_workbook
+from netsurv.schema.declared import declared_types, numeric_columns, warm_schemas
 from netsurv.schema.headers import is_unnamed, normalise_header
 from netsurv.schema.inputs import INPUT_MODELS, KEYS, OPTIONAL_INPUT_MODELS, REQUIRED_TABLES
 from netsurv.schema.problems import Problems
@@ -127,6 +128,9 @@ def read_tables(
                 if name in candidates:
                     candidates[name].append((path, book, sheet))
     out: dict[str, pd.DataFrame] = {}
+    # the schemas validation needs next are built while the files are read (the first one
+    # imports for a second); the readers take the columns from the models meanwhile
+    schemas = warm_schemas(INPUT_MODELS.values())
     try:
         for table, found in candidates.items():
             if len(found) > 1:
@@ -180,6 +184,7 @@ def read_tables(
     finally:
         for book in books:
             book.close()
+        schemas.join()
     return out
 
 
@@ -195,12 +200,7 @@ def _columns(table: str) -> dict[str, tuple[str, ...]]:
     model = INPUT_MODELS.get(table)
     if model is None:
         return {"keys": ("patient_id",), "numeric": ()}
-    numeric = tuple(
-        name
-        for name, col in model.to_schema().columns.items()
-        if str(col.dtype) in ("float64", "float32", "Int64")
-    )
-    return {"keys": KEYS[table], "numeric": numeric}
+    return {"keys": KEYS[table], "numeric": numeric_columns(model)}
 
 
 def _near_misses(table: str, entries: list[Path], books: list[Workbook]) -> str:
@@ -235,7 +235,7 @@ def _wanted(names: list[str], table: str, extra_columns: Collection[str] | None)
     model = INPUT_MODELS.get(table)
     if extra_columns is None or model is None:
         return list(range(len(names)))
-    declared = set(model.to_schema().columns)
+    declared = set(declared_types(model))
     keep = {*extra_columns, "_line"}
     return [
         i
