@@ -47,7 +47,7 @@ def coded_category(s: pd.Series, allowed: list[str] | None) -> pd.Series | None:
     arr = arrow_text(s)
     if arr is None or arr.null_count == len(arr):
         return None
-    values, codes = trimmed_codes(arr)
+    values, merged, cells = trimmed_positions(arr)
     distinct = values.to_pylist()
     if not distinct:
         return None
@@ -58,7 +58,8 @@ def coded_category(s: pd.Series, allowed: list[str] | None) -> pd.Series | None:
     position = {c: i for i, c in enumerate(categories)}
     at = np.array([position[v] for v in distinct] + [-1], dtype=np.int64)  # -1: missing
     return pd.Series(
-        pd.Categorical.from_codes(at[codes], categories=pd.Index(categories)), index=s.index
+        pd.Categorical.from_codes(at[merged][cells], categories=pd.Index(categories)),
+        index=s.index,
     )
 
 
@@ -84,12 +85,14 @@ def as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
     arr = arrow_text(s)
-    if arr is not None and arr.null_count < len(arr):
+    if arr is not None and arr.null_count == len(arr):
+        return pd.Series(None, index=s.index, dtype=object)  # no cell to convert
+    if arr is not None:
         # trimmed in Arrow, then one Python string per distinct value
-        values, codes = trimmed_codes(arr)
+        values, merged, cells = trimmed_positions(arr)
         distinct = np.empty(len(values) + 1, dtype=object)  # None last
         distinct[:-1] = values.to_numpy(zero_copy_only=False)
-        return pd.Series(distinct[codes], index=s.index, dtype=object)
+        return pd.Series(distinct[merged][cells], index=s.index, dtype=object)
     obj = s.astype(object)
     is_null = obj.isna().to_numpy()
     if is_null.all():
@@ -163,22 +166,49 @@ def trimmed_codes(arr: pyarrow.Array | pyarrow.ChunkedArray) -> tuple[pyarrow.Ar
     >>> values.to_pylist(), codes.tolist()
     (['b'], [0, 0, -1])
     """
+    values, merged, cells = trimmed_positions(arr)
+    return values, merged[cells]
+
+
+def trimmed_positions(
+    arr: pyarrow.Array | pyarrow.ChunkedArray,
+) -> tuple[pyarrow.Array, np.ndarray, np.ndarray]:
+    """:func:`trimmed_codes` in two steps, for a caller that spreads a result per distinct
+    value over the cells: ``values``; ``merged``, the position among ``values`` of each entry
+    of the cells' encoding, then -1 (-1: blank or unused); and ``cells``, each cell's entry
+    (-1, the last: missing).  ``table[merged][cells]`` spreads ``table`` (one entry per value,
+    then the one for a missing cell) with a single pass over the cells.
+
+    Examples
+    --------
+    >>> values, merged, cells = trimmed_positions(pyarrow.array(["b", " a", None, "b "]))
+    >>> numbers = np.array([1.0, 2.0, np.nan])  # b, a, missing
+    >>> values.to_pylist(), numbers[merged][cells].tolist()
+    (['b', 'a'], [1.0, 2.0, nan, 1.0])
+    """
     encoded = pyarrow.types.is_dictionary(arr.type)  # by the reader
     if encoded:
-        coded = arr.unify_dictionaries() if isinstance(arr, pyarrow.ChunkedArray) else arr
+        if isinstance(arr, pyarrow.ChunkedArray):  # one chunk: its encoding as it is
+            coded = arr.chunk(0) if arr.num_chunks == 1 else arr.unify_dictionaries()
+        else:
+            coded = arr
     else:
         coded = pc.dictionary_encode(arr)
     if isinstance(coded, pyarrow.ChunkedArray):
         coded = coded.combine_chunks()
-    raw_codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    indices = coded.indices
+    if indices.null_count:
+        indices = indices.fill_null(-1)
+    cells = indices.to_numpy(zero_copy_only=False)  # without a missing cell: no copy
     dictionary = coded.dictionary
     if encoded:  # only the values cells hold (not the header's, nor a marker's)
-        used = np.bincount(raw_codes + 1, minlength=len(dictionary) + 1)[1:] > 0
-        if not used.all():
-            dictionary = pc.if_else(pyarrow.array(used), dictionary, None)
+        used = np.zeros(len(dictionary) + 1, dtype=bool)
+        used[cells] = True  # a missing cell (-1) marks the last
+        if not used[:-1].all():
+            dictionary = pc.if_else(pyarrow.array(used[:-1]), dictionary, None)
     trimmed = pc.dictionary_encode(trimmed_arrow(dictionary))  # " a" and "a" are one
     merged = np.append(trimmed.indices.fill_null(-1).to_numpy(zero_copy_only=False), -1)
-    return trimmed.dictionary, merged[raw_codes]
+    return trimmed.dictionary, merged, cells
 
 
 def trimmed_arrow(arr: pyarrow.Array | pyarrow.ChunkedArray) -> pyarrow.ChunkedArray:

@@ -18,6 +18,7 @@ from netsurv.schema.cells import (
     full_iso_date,
     fullmatch,
     trimmed_codes,
+    trimmed_positions,
 )
 from netsurv.schema.problems import Problems, RowKeys
 
@@ -197,7 +198,7 @@ def _plain_decimals(s: pd.Series) -> pd.Series | None:
             arr = pyarrow.array(s.to_numpy(), type=pyarrow.string(), from_pandas=True)
         except (pyarrow.ArrowTypeError, pyarrow.ArrowInvalid):  # not all text: general path
             return None
-    values, codes = trimmed_codes(arr)  # each distinct value tested and parsed once
+    values, merged, cells = trimmed_positions(arr)  # each distinct value tested, parsed once
     if len(values) == 0:
         return None
     plain = pc.and_(
@@ -210,7 +211,7 @@ def _plain_decimals(s: pd.Series) -> pd.Series | None:
         numbers = pc.cast(values, pyarrow.float64()).to_numpy(zero_copy_only=False)
     except pyarrow.ArrowInvalid:  # a spelling Arrow does not read: the general path
         return None
-    return pd.Series(np.append(numbers, np.nan)[codes], index=s.index, dtype="float64")
+    return pd.Series(np.append(numbers, np.nan)[merged][cells], index=s.index, dtype="float64")
 
 
 def _to_int(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
@@ -262,11 +263,11 @@ def _yes_no(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     arr = arrow_text(s)
     if arr is not None:
-        values, codes = trimmed_codes(arr)
+        values, merged, cells = trimmed_positions(arr)
         lower = pc.utf8_lower(values)
         true = np.append(pc.is_in(lower, value_set=_TRUE).to_numpy(zero_copy_only=False), False)
         false = np.append(pc.is_in(lower, value_set=_FALSE).to_numpy(zero_copy_only=False), False)
-        return true[codes], false[codes], codes >= 0
+        return true[merged][cells], false[merged][cells], (merged >= 0)[cells]
     text = lower_text(s)
     true = pc.is_in(text, value_set=_TRUE).to_numpy()
     false = pc.is_in(text, value_set=_FALSE).to_numpy()
@@ -307,7 +308,7 @@ def _iso_dates(s: pd.Series) -> pd.Series | None:
     arr = arrow_text(s)
     if arr is None:
         return None
-    values, codes = trimmed_codes(arr)  # each distinct day tested and parsed once
+    values, merged, cells = trimmed_positions(arr)  # each distinct day tested, parsed once
     if len(values) == 0:
         return None
     if not pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}$")).as_py():
@@ -317,7 +318,7 @@ def _iso_dates(s: pd.Series) -> pd.Series | None:
     except pyarrow.ArrowInvalid:
         return None
     days = np.append(days.to_numpy(zero_copy_only=False), np.datetime64("NaT", "ns"))
-    return pd.Series(days[codes], index=s.index, dtype="datetime64[ns]")
+    return pd.Series(days[merged][cells], index=s.index, dtype="datetime64[ns]")
 
 
 def _to_date(s: pd.Series, table: str, column: str, keys: RowKeys, problems: Problems) -> pd.Series:
