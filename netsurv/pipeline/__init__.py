@@ -199,9 +199,7 @@ def run(
         with step("reading and validating the cohort"):
             cohort = stages.load_cohort(config)
         with step("classifying responses and deriving endpoints"):
-            # the baseline frame (Table 1, Cox, competing risks) made meanwhile by a forked
-            # process with run.n_jobs above one
-            res = stages.analyse(config, cohort, n_jobs=config.run.n_jobs)
+            res = stages.analyse(config, cohort)
         stages.check_landmarks(res, config)
         # pseudonyms of the whole cohort: a collision stops the run before anything is written
         privacy = None if privacy is None else privacy.for_cohort(cohort)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from dataclasses import dataclass, field
-from functools import cached_property, partial
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,6 @@ from netsurv.endpoints import EndpointResult
 from netsurv.errors import ConfigError
 from netsurv.io.csv_dialect import TextFormat
 from netsurv.pipeline.columns import config_columns, lacks_columns
-from netsurv.pipeline.workers import Forked, can_fork
 from netsurv.response import Timepoints
 from netsurv.selection import select_lines
 from netsurv.survival.proportions import RATES, compare_response_rates, response_rates
@@ -44,8 +43,6 @@ class Analysed:
     best: pd.DataFrame
     endpoints: EndpointResult
     attrition: pd.DataFrame
-    #: The baseline frame being made by a forked process (:func:`analyse` with ``n_jobs``).
-    baseline_job: Forked[pd.DataFrame] | None = field(default=None, repr=False, compare=False)
 
     @property
     def reference(self) -> str:
@@ -57,8 +54,6 @@ class Analysed:
         """:func:`netsurv.tables.baseline_frame` of the analysed lines, made once (table 1,
         the Cox model and the competing risks read it; the baseline measures pass over every
         lesion row).  Read-only: merge or copy it, never change it in place."""
-        if self.baseline_job is not None:
-            return self.baseline_job.result()
         return baseline_frame(self.cohort, self.lines)
 
     @cached_property
@@ -175,9 +170,8 @@ def validation_options(
     )
 
 
-def analyse(cfg: Config, cohort: Cohort, *, n_jobs: int = 1) -> Analysed:
-    """Select lines, classify under every criterion, best response, endpoints; attrition.
-    With ``n_jobs`` above one, a forked process makes :attr:`Analysed.baseline` meanwhile."""
+def analyse(cfg: Config, cohort: Cohort) -> Analysed:
+    """Select lines, classify under every criterion, best response, endpoints; attrition."""
     criteria = tuple(cfg.build_criteria())
     if cfg.criteria.reference is not None:
         ref = next(c for c in criteria if c.name == cfg.criteria.reference)
@@ -187,8 +181,6 @@ def analyse(cfg: Config, cohort: Cohort, *, n_jobs: int = 1) -> Analysed:
         raise ConfigError("the data hold no treatment line to analyse (the lines table is empty)")
     if lines.empty:
         raise ConfigError("the cohort filters leave no line to analyse; see the [cohort] section")
-    # stopped, if an error comes first, when it is let go (Forked.__del__)
-    job = Forked(partial(baseline_frame, cohort, lines)) if n_jobs > 1 and can_fork() else None
     tp = ns.classify(cohort, criteria)
     ep = ns.derive_endpoints(
         cohort,
@@ -240,7 +232,6 @@ def analyse(cfg: Config, cohort: Cohort, *, n_jobs: int = 1) -> Analysed:
         best=selected(best),
         endpoints=ep_sel,
         attrition=attrition,
-        baseline_job=job,
     )
 
 

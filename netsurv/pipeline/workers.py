@@ -6,9 +6,6 @@ told only the index of its next task.  What comes back is the task's result (e.g
 of a rendered figure), pickled through a pipe of its own, and the warnings the task raised,
 which the parent raises again so that a run's notes are the same as in one process.
 
-:class:`Forked` computes one function in a forked process while the parent goes on (the
-baseline frame of a run during its classification).
-
 The parent alone writes files.  A child that finds its pipe closed (the parent was killed)
 stops, so it does not outlive the run and its lock.  Where ``fork`` is not available
 (Windows) or one process is asked for, the tasks run in this process, in order.
@@ -23,13 +20,12 @@ import sys
 import traceback
 import warnings
 from collections.abc import Callable, Generator, Sequence
-from contextlib import suppress
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from netsurv._memory import release_memory
 
-__all__ = ["Forked", "balanced_shares", "can_fork", "forked_map", "release_memory"]
+__all__ = ["balanced_shares", "can_fork", "forked_map", "release_memory"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,70 +81,6 @@ def forked_map(
     if len(shares) <= 1 or not can_fork():
         yield from (fn(item) for item in items)
         return
-    pipes = _start(fn, items, shares, release)
-    done: dict[int, tuple[bool, Any, list[warnings.WarningMessage]]] = {}
-    try:
-        for i in range(len(items)):
-            yield _result(i, pipes, done)
-    finally:
-        _stop(pipes)
-
-
-class Forked(Generic[R]):
-    """``fn()`` computed by a forked process while this one goes on; :meth:`result` waits for
-    it (its warnings raised again here, its error raised here, as :func:`forked_map` does).
-    Where ``fork`` is not available, or in another process than the one that made it (a
-    process forked since), ``fn()`` is computed by :meth:`result` itself.  The result is kept:
-    later calls return it again.  :meth:`close` stops the process if it still runs.
-
-    Examples
-    --------
-    >>> job = Forked(lambda: sum(range(10)))
-    >>> job.result(), job.result()
-    (45, 45)
-    """
-
-    def __init__(self, fn: Callable[[], R]) -> None:
-        self._fn: Callable[[], R] | None = fn
-        self._owner = os.getpid()
-        self._pipes: dict[Connection, Any] = {}
-        self._pipes = _start(_call, [fn], [[0]], release=False) if can_fork() else {}
-        self._done: list[R] = []
-
-    def result(self) -> R:
-        """``fn()``, waited for (or computed) at the first call."""
-        if not self._done:
-            if self._pipes and os.getpid() == self._owner:
-                try:
-                    self._done.append(_result(0, self._pipes, {}))
-                finally:
-                    self.close()
-            else:
-                assert self._fn is not None
-                self._done.append(self._fn())
-            self._fn = None
-        return self._done[0]
-
-    def close(self) -> None:
-        """Stop the forked process (if it still runs) and close its pipe."""
-        if os.getpid() == self._owner:
-            _stop(self._pipes)
-        self._pipes = {}
-
-    def __del__(self) -> None:  # e.g. a run stopped by an error before the result was asked for
-        with suppress(Exception):
-            self.close()
-
-
-def _call(fn: Callable[[], R]) -> R:
-    return fn()
-
-
-def _start(
-    fn: Callable[[Any], Any], items: Sequence[Any], shares: Sequence[Sequence[int]], release: bool
-) -> dict[Connection, Any]:
-    """Fork a process per share, each computing ``fn`` of its items (:func:`_work`); their
-    pipes (to read from) and processes."""
     global _TASKS
     ctx = mp.get_context("fork")
     _TASKS = (fn, items)
@@ -169,32 +101,29 @@ def _start(
     finally:
         _TASKS = None
         gc.unfreeze()
-    return pipes
-
-
-def _result(i: int, pipes: dict[Connection, Any], done: dict[int, Any]) -> Any:
-    """The ``i``-th item's result, waited for (results that come first kept in ``done``),
-    its warnings raised again and its error raised."""
-    while i not in done:
-        ready = wait(list(pipes))
-        for conn in ready:
-            _receive(cast(Connection, conn), pipes, done)
-    ok, payload, caught = done.pop(i)
-    for c in caught:
-        warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
-    if not ok:
-        exc, text = payload
-        raise exc from RuntimeError(f"in a worker process:\n{text}")
-    return payload
-
-
-def _stop(pipes: dict[Connection, Any]) -> None:
-    """Close the pipes and stop their processes (those still running)."""
-    for conn, proc in pipes.items():
-        conn.close()
-        if proc.is_alive():
-            proc.terminate()
-        proc.join()
+    done: dict[int, tuple[bool, Any, list[warnings.WarningMessage]]] = {}
+    try:
+        for i in range(len(items)):
+            while i not in done:
+                ready = wait(list(pipes))
+                if not ready:  # pragma: no cover - wait returns at least one
+                    continue
+                for conn in ready:
+                    _receive(cast(Connection, conn), pipes, done)
+            ok, payload, caught = done.pop(i)
+            for caught_warning in caught:
+                c = caught_warning
+                warnings.warn_explicit(c.message, c.category, c.filename, c.lineno)
+            if not ok:
+                exc, text = payload
+                raise exc from RuntimeError(f"in a worker process:\n{text}")
+            yield payload
+    finally:
+        for conn, proc in pipes.items():
+            conn.close()
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
 
 
 def _receive(conn: Connection, pipes: dict[Connection, Any], done: dict[int, Any]) -> None:

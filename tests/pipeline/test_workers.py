@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 import warnings
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from matplotlib.figure import Figure
 
 from netsurv.pipeline.outputs import OutputWriter, csv_bytes
 from netsurv.pipeline.run_folder import RunFolder
-from netsurv.pipeline.workers import Forked, can_fork, forked_map
+from netsurv.pipeline.workers import can_fork, forked_map
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="no fork on this platform")
 
@@ -65,32 +64,6 @@ def test_an_error_in_a_task_is_raised_in_the_caller() -> None:
     with pytest.raises(ValueError, match="task 2 cannot be done") as info:
         list(forked_map(_fail_on_two, [0, 1, 2, 3, 4], n_jobs=2))
     assert "_fail_on_two" in str(info.value.__cause__)  # the child's traceback
-
-
-@needs_fork
-def test_a_forked_call_computes_elsewhere_once_with_its_warnings() -> None:
-    job = Forked(lambda: (_warn(3), os.getpid()))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        value, pid = job.result()
-    assert value == 3 and pid != os.getpid()
-    assert [str(w.message) for w in caught] == ["odd 3"]
-    assert job.result() == (value, pid)  # kept, not computed again
-
-
-@needs_fork
-def test_an_error_of_a_forked_call_is_raised_in_the_caller() -> None:
-    job = Forked(lambda: _fail_on_two(2))
-    with pytest.raises(ValueError, match="task 2 cannot be done"):
-        job.result()
-
-
-@needs_fork
-def test_a_forked_call_let_go_before_its_result_stops_its_process() -> None:
-    job = Forked(lambda: time.sleep(60))
-    (proc,) = job._pipes.values()
-    job.close()
-    assert not proc.is_alive()
 
 
 def _drawing(seed: int) -> Figure:
