@@ -9,7 +9,7 @@ every rule reuses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -185,11 +185,7 @@ def isin_runs(s: pd.Series, values: pd.Series) -> np.ndarray:
     >>> int(hit[:1200].sum()), int(hit[1200:].sum())
     (0, 600)
     """
-    runs = run_starts([s.to_numpy()])
-    if runs is None:
-        return s.isin(values).to_numpy()
-    change, starts = runs
-    return s.iloc[starts].isin(values).to_numpy()[np.cumsum(change) - 1]
+    return over_runs(s, lambda firsts: firsts.isin(values).to_numpy())
 
 
 def indexer_runs(index: pd.Index, s: pd.Series) -> np.ndarray:
@@ -202,12 +198,24 @@ def indexer_runs(index: pd.Index, s: pd.Series) -> np.ndarray:
     >>> np.unique(indexer_runs(pd.Index(["P1", "P2"]), s)).tolist()
     [-1, 1]
     """
-    cells = s.to_numpy()
-    runs = run_starts([cells])
+    return over_runs(s, lambda firsts: index.get_indexer(firsts.to_numpy()))  # type: ignore[arg-type]
+
+
+def over_runs(s: pd.Series, lookup: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """``lookup(s)`` (one value per row) for a column whose rows come in runs of one value:
+    ``lookup`` of the runs' first rows, spread over each run (every row when runs are short).
+
+    Examples
+    --------
+    >>> s = pd.Series(["a"] * 600 + ["b"] * 600)
+    >>> np.unique(over_runs(s, lambda x: (x == "b").to_numpy()), return_counts=True)[1].tolist()
+    [600, 600]
+    """
+    runs = run_starts([s.to_numpy()])
     if runs is None:
-        return index.get_indexer(cells)  # type: ignore[arg-type]
+        return lookup(s)
     change, starts = runs
-    return index.get_indexer(cells[starts])[np.cumsum(change) - 1]
+    return lookup(s.iloc[starts])[np.cumsum(change) - 1]
 
 
 def _match_missing(found: np.ndarray, cells: pd.Series, values: pd.Index) -> None:
